@@ -1,0 +1,111 @@
+// Shared shapes that cross script boundaries (files on disk between steps).
+
+/** A runner or report dialect that produced a test case. */
+export type Framework =
+  | "bun"
+  | "vitest"
+  | "jest"
+  | "pytest"
+  | "terraform"
+  | "terragrunt"
+  | "go"
+  | "mocha"
+  | "tap"
+  | "junit"
+  | "trx"
+  | "nunit"
+  | "runner";
+
+export type CaseStatus = "passed" | "failed" | "error" | "skipped";
+
+/** One test case as a report gives it, before location mapping and fingerprinting. */
+export interface TestCase {
+  framework: Framework;
+  /** Human name, segments joined by " > " (pytest: node id `tests/test_x.py::Class::test[param]`). */
+  fullName: string;
+  /** As the report wrote it: may be absolute, a CI path, a file:// URL, or missing. */
+  file?: string;
+  /** 1-based line of the test itself when the report gives one. */
+  line?: number;
+  status: CaseStatus;
+  message?: string;
+  /** Raw failure text: stack trace, assertion diff, traceback. */
+  stack?: string;
+  durationMs?: number;
+  /** Earlier runs of the same case in the same report (Surefire flakyFailure/rerunFailure, retries). */
+  attempts?: { status: CaseStatus; message?: string }[];
+}
+
+/** One normalized failure: what failures.json holds and every later step reads. */
+export interface FailureRecord {
+  /** Stable fingerprint: same test + same kind of error -> same id across runs. */
+  id: string;
+  framework: Framework;
+  fullName: string;
+  /** Repo-relative POSIX path, or null when no source names one. */
+  file: string | null;
+  /** 1-based line of the failing statement, else the test's own line, else null. */
+  line: number | null;
+  message: string;
+  stack: string;
+  kind: "failure" | "error";
+  /** How many times this test ran in the merged reports (retries, shards). */
+  attempts?: number;
+}
+
+export interface FailureSummary {
+  total: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  errors: number;
+  /** Failed at least once, then passed on a retry: reported, not a failure. */
+  flaky?: number;
+}
+
+export interface RunMeta {
+  repository: string | null;
+  branch: string | null;
+  commit: string | null;
+  runUrl: string | null;
+}
+
+/** `.agent/reports/failures.json` (schemas/failures.schema.json). */
+export interface FailureReport extends RunMeta {
+  schemaVersion: 1;
+  summary: FailureSummary;
+  failures: FailureRecord[];
+  flaky?: { fullName: string; file: string | null; framework: Framework; attempts: number }[];
+  /** One line per report that could not be read: "path: what is wrong". */
+  reportErrors?: string[];
+}
+
+/** One test stack found in the repository (or named in the config). */
+export interface Stack {
+  /** Unique, filename-safe: "vitest", "pytest-backend", ... */
+  id: string;
+  framework: Framework;
+  /** Repo-relative folder the command runs in ("." for the root). */
+  cwd: string;
+  /** The runner's own command without the reporter flags the tool adds. */
+  command: string[];
+}
+
+/** `.agent/reports/runs.json`: what run-tests did, read by parse-failures. */
+export interface RunRecord {
+  stack: Stack;
+  /** The full command actually run, reporter flags included. */
+  argv: string[];
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  /** Repo-relative report files this run wrote (may be empty when the runner crashed). */
+  reports: string[];
+  /** Last lines of combined stdout+stderr, redacted. */
+  outputTail: string;
+}
+
+export interface RunsFile {
+  schemaVersion: 1;
+  runs: RunRecord[];
+}
