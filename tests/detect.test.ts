@@ -1,0 +1,172 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { defaultConfig, parseConfig } from "../lib/config.ts";
+import { detectStacks, pythonFor } from "../lib/detect.ts";
+import { TOOLKIT_ROOT } from "../lib/paths.ts";
+
+const dirs: string[] = [];
+function repo(files: Record<string, string>, opts: { nodeModules?: boolean } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "heal-detect-"));
+  dirs.push(dir);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  if (opts.nodeModules) symlinkSync(join(TOOLKIT_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A PATH holding only fake executables (and /usr/bin for the shell they need). */
+function fakeBin(scripts: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "heal-bin-"));
+  dirs.push(dir);
+  for (const [name, body] of Object.entries(scripts)) {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
+}
+
+const PY = "/usr/bin/python3";
+const env = { PATH: `${fakeBin({ python3: "exit 1" })}:/usr/bin:/bin` };
+const brief = (stacks: { id: string; framework: string; cwd: string; command: string[] }[]) =>
+  stacks.map((s) => `${s.id} ${s.framework} ${s.cwd} :: ${s.command.join(" ")}`);
+
+describe("detectStacks", () => {
+  test("bun: the package's test script names bun test", async () => {
+    const dir = repo({ "package.json": '{"scripts":{"test":"bun test"}}', "src/sum.test.ts": "" });
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["bun bun . :: bun test"]);
+  });
+
+  test("bun: bun.lock or bunfig.toml plus test files, without a script", async () => {
+    const dir = repo({ "package.json": "{}", "bunfig.toml": "", "lib/a.spec.ts": "" });
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["bun bun . :: bun test"]);
+    const noTests = repo({ "package.json": "{}", "bun.lock": "" });
+    expect(await detectStacks(noTests, defaultConfig(), { env })).toEqual([]);
+  });
+
+  test("vitest: a dependency, with the installed binary", async () => {
+    const dir = repo({ "package.json": '{"devDependencies":{"vitest":"4.1.12"}}', "bun.lock": "", "t/a.test.ts": "" }, { nodeModules: true });
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["vitest vitest . :: node_modules/.bin/vitest run"]);
+  });
+
+  test("vitest: a vitest.config file alone; npx when nothing is installed", async () => {
+    const dir = repo({ "package.json": "{}", "vitest.config.mts": "export default {}" });
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["vitest vitest . :: npx vitest run"]);
+  });
+
+  test("jest: dependency, config file or package.json key; the test script beats dependencies", async () => {
+    const a = repo({ "package.json": '{"devDependencies":{"jest":"30.5.2"}}' }, { nodeModules: true });
+    expect(brief(await detectStacks(a, defaultConfig(), { env }))).toEqual(["jest jest . :: node_modules/.bin/jest"]);
+    const b = repo({ "package.json": "{}", "jest.config.js": "module.exports = {}" });
+    expect(brief(await detectStacks(b, defaultConfig(), { env }))).toEqual(["jest jest . :: npx jest"]);
+    const c = repo({ "package.json": '{"scripts":{"test":"jest --ci"},"devDependencies":{"vitest":"1"}}' });
+    expect(brief(await detectStacks(c, defaultConfig(), { env }))).toEqual(["jest jest . :: npx jest"]);
+  });
+
+  test("pytest: each config file kind, and bare test files", async () => {
+    const cases: Record<string, string>[] = [
+      { "pytest.ini": "[pytest]\n" },
+      { "pyproject.toml": "[project]\nname='x'\n\n[tool.pytest.ini_options]\naddopts='-q'\n" },
+      { "setup.cfg": "[metadata]\nname = x\n[tool:pytest]\n" },
+      { "conftest.py": "" },
+      { "tests/test_login.py": "def test_x(): pass\n" },
+      { "tox.ini": "[pytest]\n" },
+    ];
+    for (const files of cases) {
+      expect(brief(await detectStacks(repo(files), defaultConfig(), { env }))).toEqual([`pytest pytest . :: ${PY} -m pytest`]);
+    }
+    // pyproject.toml without a pytest table and no tests: not a pytest project.
+    expect(await detectStacks(repo({ "pyproject.toml": "[project]\nname='x'\n" }), defaultConfig(), { env })).toEqual([]);
+  });
+
+  test("a TypeScript root and a Python package in a subfolder: both run, each in its folder", async () => {
+    const dir = repo(
+      {
+        "package.json": '{"scripts":{"test":"vitest run"}}',
+        "src/app.test.ts": "",
+        "backend/pyproject.toml": "[project]\nname='api'\n",
+        "backend/apps/auth/tests/test_login.py": "def test_x(): pass\n",
+        "backend/apps/auth/tests/conftest.py": "",
+      },
+      { nodeModules: true },
+    );
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual([
+      "vitest vitest . :: node_modules/.bin/vitest run",
+      `pytest-backend pytest backend :: ${PY} -m pytest`,
+    ]);
+  });
+
+  test("terraform: one stack per module folder; nothing inside .terraform, node_modules, .venv, .git", async () => {
+    const dir = repo({
+      "infra/network/main.tf": "",
+      "infra/network/variables.tf": "",
+      "infra/db/main.tf": "",
+      "infra/db/.terraform/modules/x/main.tf": "",
+      "node_modules/pkg/package.json": '{"devDependencies":{"jest":"1"}}',
+      "node_modules/pkg/a.test.js": "",
+      ".venv/lib/python3/site-packages/x/tests/test_x.py": "",
+      ".git/hooks/test_hook.py": "",
+    });
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual([
+      "terraform-infra-db terraform infra/db :: terraform validate",
+      "terraform-infra-network terraform infra/network :: terraform validate",
+    ]);
+  });
+
+  test("terragrunt units only when terragrunt is on PATH; the shared root config is not a unit", async () => {
+    const dir = repo({ "terragrunt.hcl": "", "live/app/terragrunt.hcl": "", "live/db/terragrunt.hcl": "", "modules/app/main.tf": "" });
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual([
+      "terraform-modules-app terraform modules/app :: terraform validate",
+    ]);
+    const withTg = { PATH: `${fakeBin({ terragrunt: "exit 0", python3: "exit 1" })}:/usr/bin:/bin` };
+    expect(brief(await detectStacks(dir, defaultConfig(), { env: withTg }))).toEqual([
+      "terraform-modules-app terraform modules/app :: terraform validate",
+      "terragrunt-live-app terragrunt live/app :: terragrunt validate",
+      "terragrunt-live-db terragrunt live/db :: terragrunt validate",
+    ]);
+  });
+
+  test("nested packages with the same runner collapse into the outermost; different runners stay", async () => {
+    const dir = repo({
+      "package.json": '{"scripts":{"test":"bun test"}}',
+      "a.test.ts": "",
+      "packages/x/package.json": '{"scripts":{"test":"bun test"}}',
+      "packages/x/x.test.ts": "",
+      "web/package.json": '{"devDependencies":{"jest":"1"}}',
+    });
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["bun bun . :: bun test", "jest-web jest web :: npx jest"]);
+  });
+
+  test("config `stacks:` replaces detection; ids default to framework and folder", async () => {
+    const dir = repo({ "package.json": '{"scripts":{"test":"bun test"}}', "a.test.ts": "" });
+    const config = parseConfig(
+      "stacks:\n  - framework: pytest\n    command: python3 -m pytest -x\n    cwd: api\n  - id: unit\n    framework: bun\n    command: [bun, test, src]\n",
+    );
+    expect(brief(await detectStacks(dir, config, { env }))).toEqual(["pytest-api pytest api :: python3 -m pytest -x", "unit bun . :: bun test src"]);
+  });
+});
+
+describe("pythonFor", () => {
+  test("the config wins; else the first python3 on PATH that imports pytest; else /usr/bin/python3", () => {
+    const dir = repo({});
+    const cfg = defaultConfig();
+    cfg.runner.python = "/opt/python/bin/python3";
+    expect(pythonFor(dir, ".", cfg, env)).toBe("/opt/python/bin/python3");
+    expect(pythonFor(dir, ".", defaultConfig(), env)).toBe(PY);
+    const good = fakeBin({ python3: 'exec /usr/bin/python3 "$@"' });
+    expect(pythonFor(dir, ".", defaultConfig(), { PATH: `${fakeBin({ python3: "exit 1" })}:${good}` })).toBe(join(good, "python3"));
+    expect(pythonFor(dir, ".", defaultConfig(), { PATH: fakeBin({ python3: "exit 1" }) })).toBe(PY);
+  });
+
+  test("a virtualenv in the stack folder comes first", () => {
+    const dir = repo({});
+    mkdirSync(join(dir, "api/.venv/bin"), { recursive: true });
+    writeFileSync(join(dir, "api/.venv/bin/python"), '#!/bin/sh\nexec /usr/bin/python3 "$@"\n');
+    chmodSync(join(dir, "api/.venv/bin/python"), 0o755);
+    expect(pythonFor(dir, "api", defaultConfig(), env)).toBe(join(dir, "api/.venv/bin/python"));
+  });
+});
