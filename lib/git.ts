@@ -1,0 +1,167 @@
+// Commits one file onto a branch of `origin` and pushes it, racing pushes included, never forcing.
+// The commit is built on the remote branch's tip with a private index (plumbing), so it works from a
+// detached HEAD (pull_request checkouts), a shallow clone, or a working tree with other changes; when
+// a concurrent push wins, the commit is rebuilt on the new tip (what a rebase of one file does) and
+// pushed again, a bounded number of times.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HealError } from "./errors.ts";
+import { redact } from "./redact.ts";
+
+/** Actions' bot identity, used when the checkout has no git user configured. */
+export const BOT_IDENTITY = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com",
+};
+
+interface GitResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function git(cwd: string, args: string[], env: Record<string, string> = {}): GitResult {
+  const r = spawnSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: r.status ?? 1, stdout: (r.stdout ?? "").trim(), stderr: (r.stderr ?? "").trim() };
+}
+
+function gitOk(cwd: string, args: string[], env: Record<string, string> = {}): string {
+  const r = git(cwd, args, env);
+  if (r.status !== 0) throw new HealError("GIT_PUSH_FAILED", `git ${args[0]} failed: ${redact(r.stderr.split("\n")[0] ?? "")}`);
+  return r.stdout;
+}
+
+/**
+ * The branch to push to: the checked-out branch, else (detached HEAD in Actions) GITHUB_HEAD_REF,
+ * else GITHUB_REF_NAME. null when none is known.
+ */
+export function currentBranch(cwd: string, env: Record<string, string | undefined> = process.env): string | null {
+  const r = git(cwd, ["symbolic-ref", "--short", "-q", "HEAD"]);
+  if (r.status === 0 && r.stdout) return r.stdout;
+  return env.GITHUB_HEAD_REF?.trim() || env.GITHUB_REF_NAME?.trim() || null;
+}
+
+export interface CommitFileOptions {
+  cwd: string;
+  /** Repo-relative POSIX path of the file to commit (its current content in the working tree). */
+  path: string;
+  branch: string;
+  message: string;
+  remote?: string;
+  /** Push attempts after the first rejected one. Default 3. */
+  retries?: number;
+}
+
+export interface CommitFileResult {
+  /** The new commit, or null when the branch already had this exact file content. */
+  commit: string | null;
+  /** The remote branch tip after the step (the new commit, or the unchanged tip). */
+  tip: string;
+  /** Pushes tried (0 when unchanged). */
+  pushAttempts: number;
+}
+
+/** Commits `path` onto `remote/branch` and pushes; unchanged content -> no commit. Never forces. */
+export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
+  const remote = opts.remote ?? "origin";
+  const retries = opts.retries ?? 3;
+  const message = redact(opts.message);
+  const blob = gitOk(opts.cwd, ["hash-object", "-w", "--", opts.path]);
+  const env = identityEnv(opts.cwd);
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    const parent = fetchTip(opts.cwd, remote, opts.branch);
+    if (parent && blobAt(opts.cwd, parent, opts.path) === blob) return { commit: null, tip: parent, pushAttempts: attempt - 1 };
+    const commit = buildCommit(opts.cwd, parent, opts.path, blob, message, env);
+    const push = git(opts.cwd, ["push", "--porcelain", remote, `${commit}:refs/heads/${opts.branch}`]);
+    if (push.status === 0) {
+      fastForwardLocal(opts.cwd, opts.branch, parent, commit);
+      return { commit, tip: commit, pushAttempts: attempt };
+    }
+    if (!isRaceRejection(push.stdout + "\n" + push.stderr)) {
+      throw new HealError("GIT_PUSH_FAILED", `git push to ${remote} ${opts.branch} failed: ${redact(firstError(push))}`);
+    }
+  }
+  throw new HealError(
+    "GIT_PUSH_FAILED",
+    `git push to ${remote} ${opts.branch} was rejected ${retries + 1} times by concurrent pushes (never forced)`,
+  );
+}
+
+function fetchTip(cwd: string, remote: string, branch: string): string | null {
+  const r = git(cwd, ["fetch", "--quiet", "--no-tags", remote, `refs/heads/${branch}`]);
+  if (r.status !== 0) {
+    if (/couldn't find remote ref|no such ref/i.test(r.stderr)) {
+      // New branch on the remote: start from the local HEAD.
+      const head = git(cwd, ["rev-parse", "--verify", "-q", "HEAD"]);
+      return head.status === 0 ? head.stdout : null;
+    }
+    throw new HealError("GIT_PUSH_FAILED", `git fetch ${remote} ${branch} failed: ${redact(firstError(r))}`);
+  }
+  return gitOk(cwd, ["rev-parse", "FETCH_HEAD^{commit}"]);
+}
+
+function blobAt(cwd: string, commit: string, path: string): string | null {
+  const r = git(cwd, ["rev-parse", "--verify", "-q", `${commit}:${path}`]);
+  return r.status === 0 ? r.stdout : null;
+}
+
+function buildCommit(
+  cwd: string,
+  parent: string | null,
+  path: string,
+  blob: string,
+  message: string,
+  env: Record<string, string>,
+): string {
+  const dir = mkdtempSync(join(tmpdir(), "heal-index-"));
+  try {
+    const indexEnv = { ...env, GIT_INDEX_FILE: join(dir, "index") };
+    if (parent) gitOk(cwd, ["read-tree", parent], indexEnv);
+    gitOk(cwd, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], indexEnv);
+    const tree = gitOk(cwd, ["write-tree"], indexEnv);
+    return gitOk(cwd, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message], indexEnv);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Keeps a checkout that sits on the branch in step with what was pushed; never touches other states. */
+function fastForwardLocal(cwd: string, branch: string, parent: string | null, commit: string): void {
+  const head = git(cwd, ["symbolic-ref", "--short", "-q", "HEAD"]);
+  const headSha = git(cwd, ["rev-parse", "-q", "--verify", "HEAD"]);
+  if (head.stdout !== branch || !parent || headSha.stdout !== parent) return;
+  git(cwd, ["merge", "--ff-only", "--quiet", commit]);
+}
+
+function identityEnv(cwd: string): Record<string, string> {
+  const name = git(cwd, ["config", "user.name"]).stdout;
+  const email = git(cwd, ["config", "user.email"]).stdout;
+  const env: Record<string, string> = {};
+  if (!process.env.GIT_AUTHOR_NAME && !name) env.GIT_AUTHOR_NAME = BOT_IDENTITY.name;
+  if (!process.env.GIT_AUTHOR_EMAIL && !email) env.GIT_AUTHOR_EMAIL = BOT_IDENTITY.email;
+  if (!process.env.GIT_COMMITTER_NAME && !name) env.GIT_COMMITTER_NAME = BOT_IDENTITY.name;
+  if (!process.env.GIT_COMMITTER_EMAIL && !email) env.GIT_COMMITTER_EMAIL = BOT_IDENTITY.email;
+  return env;
+}
+
+function isRaceRejection(text: string): boolean {
+  return /\[rejected\]|non-fast-forward|fetch first|stale info|cannot lock ref|failed to update ref/i.test(text);
+}
+
+function firstError(r: GitResult): string {
+  const lines = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim());
+  return lines.find((l) => /error|fatal|rejected|denied/i.test(l)) ?? lines.find(Boolean) ?? `exit ${r.status}`;
+}
+
+/** `<server>/<owner>/<repo>/blob/<sha>/<path>`: the file as it was at that commit. */
+export function blobUrl(serverUrl: string, repository: string, sha: string, path: string): string {
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  return `${serverUrl.replace(/\/+$/, "")}/${repository}/blob/${sha}/${encoded}`;
+}
