@@ -52,7 +52,8 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     debug: opts.log?.debug ?? quiet,
     info: opts.log?.info ?? quiet,
     warn: opts.log?.warn ?? ((m) => process.stderr.write(`warning: ${redact(m)}\n`)),
-    error: opts.log?.error ?? ((m) => process.stderr.write(`error: ${redact(m)}\n`)),
+    // plugin-request-log reports every failed request here; the HealError thrown says it once, better.
+    error: opts.log?.error ?? quiet,
   };
 
   const timedFetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
@@ -93,10 +94,18 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     try {
       return await request(options);
     } catch (err) {
-      throw toHealError(err, options.method, String(options.url));
+      throw toHealError(err, options.method, resolvedUrl(octokit, options));
     }
   });
   return octokit;
+}
+
+function resolvedUrl(octokit: GitHubClient, options: Parameters<GitHubClient["request"]["endpoint"]["parse"]>[0]): string {
+  try {
+    return octokit.request.endpoint.parse(options).url;
+  } catch {
+    return String(options.url);
+  }
 }
 
 interface RequestErrorLike {
