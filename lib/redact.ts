@@ -1,23 +1,250 @@
-// Masks secrets in any text before it leaves the process (GitHub, commits, YAML, logs).
-// Owner: safety (issue 5). This first version covers the common token shapes; extend, don't fork.
-
-const MASK = "***";
-
-const PATTERNS: RegExp[] = [
-  /\bgh[pousr]_[A-Za-z0-9_]{36,}\b/g,
-  /\bghs_[A-Za-z0-9._-]{36,}/g,
-  /\bgithub_pat_[A-Za-z0-9_]{22,}\b/g,
-  /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-];
+// Masks secrets in any text before it leaves the process (GitHub, commits, YAML, logs, artifacts).
+// Owner: safety (issue 5). One masking function that every outbound text passes through.
+//
+// Order, everywhere: redact -> neutralize (lib/sanitize.ts) -> truncate. Redaction runs on the whole
+// text first, so a cut can never leave the visible half of a token (limitBody/limitTitle redact again).
+//
+// Masks are deterministic `[REDACTED:<kind>]` strings: the same input always gives the same output
+// (task files stay byte-identical across runs) and the reader still sees what kind of value was there.
+// redact() is idempotent: a mask never matches a pattern again.
+//
+// Speed: every pattern is linear (no nested quantifiers, bounded repetitions, literal prefixes), and
+// environment values are replaced with plain substring search; tests/redact.test.ts bounds a 5 MB
+// adversarial input.
 
 export interface RedactOptions {
   /** Environment whose secret-looking values are masked too (default: process.env). */
   env?: Record<string, string | undefined>;
 }
 
-export function redact(text: string, _opts: RedactOptions = {}): string {
+export type SecretKind =
+  | "github-token"
+  | "aws-access-key-id"
+  | "aws-secret-key"
+  | "slack-token"
+  | "slack-webhook"
+  | "private-key"
+  | "jwt"
+  | "npm-token"
+  | "anthropic-key"
+  | "openai-key"
+  | "stripe-key"
+  | "google-api-key"
+  | "url-credentials"
+  | "authorization"
+  | "secret"
+  | "env";
+
+export function mask(kind: SecretKind): string {
+  return `[REDACTED:${kind}]`;
+}
+
+interface Rule {
+  kind: SecretKind;
+  re: RegExp;
+  /** Replaces the match; default: the whole match becomes the mask. */
+  replace?: (match: string, ...groups: string[]) => string;
+}
+
+const hasDigit = (s: string) => /\d/.test(s);
+
+// Token shapes with a fixed, documented prefix. Order matters where one shape contains another
+// (the long `ghs_<appid>_<jwt>` form contains a JWT; `sk-ant-` is also an `sk-`).
+const RULES: Rule[] = [
+  {
+    kind: "private-key",
+    // The whole block; a block cut before its END line is masked to the end of the text.
+    re: /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  },
+  { kind: "github-token", re: /ghs_[A-Za-z0-9._-]{36,}/g },
+  { kind: "github-token", re: /gh[pour]_[A-Za-z0-9]{36,}/g },
+  { kind: "github-token", re: /github_pat_[A-Za-z0-9_]{22,}/g },
+  { kind: "anthropic-key", re: /sk-ant-[A-Za-z0-9_-]{20,}/g },
+  {
+    kind: "openai-key",
+    re: /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}/g,
+    replace: (m) => (hasDigit(m) ? mask("openai-key") : m),
+  },
+  { kind: "npm-token", re: /npm_[A-Za-z0-9]{36,}/g },
+  { kind: "slack-webhook", re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_-]{8,}/g },
+  { kind: "slack-token", re: /xox[abposre]-[A-Za-z0-9-]{10,}/g },
+  { kind: "slack-token", re: /\bxapp-\d-[A-Za-z0-9-]{10,}/g },
+  { kind: "stripe-key", re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  { kind: "google-api-key", re: /AIza[0-9A-Za-z_-]{35}/g },
+  { kind: "aws-access-key-id", re: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b/g },
+  {
+    kind: "jwt",
+    // The header is alphanumeric (base64url of `{"alg"...`): keeps candidate scans linear.
+    re: /\bey[A-Za-z0-9]{10,}\.ey[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_\-+/]*={0,2}/g,
+  },
+  {
+    kind: "aws-secret-key",
+    // Only in context: a bare 40-character base64 string is too common to mask on its own.
+    re: /(aws_?secret_?(?:access_?)?key(?:_id)?|secret_?access_?key)(["']?\s{0,5}(?:=|:|=>)\s{0,5}["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
+    replace: (_m, name: string, sep: string) => `${name}${sep}${mask("aws-secret-key")}`,
+  },
+  {
+    kind: "url-credentials",
+    // scheme://user:password@host -> the password goes; the user name and host stay.
+    re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/[^\s:/?#@'"`<>]{1,256}:)([^\s/?#@'"`<>]{1,256})@/gi,
+    replace: (m, head: string, pw: string) => (pw.startsWith("[REDACTED") ? m : `${head}${mask("url-credentials")}@`),
+  },
+  {
+    kind: "authorization",
+    re: /\b(authorization["']?\s{0,5}[:=]\s{0,5}["']?(?:bearer|token|basic|bot)\s{1,5})([A-Za-z0-9._~+/=-]{8,})/gi,
+    replace: (_m, head: string) => `${head}${mask("authorization")}`,
+  },
+  {
+    kind: "authorization",
+    re: /\b((?:bearer|token)\s{1,5})([A-Za-z0-9._~+/-]{20,}={0,2})/gi,
+    replace: (m, head: string, value: string) =>
+      hasDigit(value) && shannonEntropy(value) >= ENTROPY_THRESHOLD ? `${head}${mask("authorization")}` : m,
+  },
+];
+
+/** Bits per character of the value's own character distribution. */
+export function shannonEntropy(s: string): number {
+  if (!s) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const n = [...s].length;
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / n;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/**
+ * Generic `name = value` assignments. Two classes of name:
+ * - password-like (password, passwd, passphrase, secret): the value is masked whatever its entropy
+ *   (a leaked low-entropy password is still a leak), when it is at least 6 characters long;
+ * - key-like (token, api key, access key, auth key, credential, private key, key): the value is masked
+ *   when it is at least 8 characters long and its Shannon entropy is >= ENTROPY_THRESHOLD bits per
+ *   character, so `key: user.name` or `token = expected` in a test message stay readable.
+ * Neither masks placeholders and references (`${X}`, `<token>`, `process.env.X`, `***`, type words).
+ */
+export const ENTROPY_THRESHOLD = 3.0;
+const PASSWORD_MIN = 6;
+const KEY_MIN = 8;
+
+const ASSIGNMENT =
+  /(passw(?:or)?d|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key|credential|creds|key)([A-Za-z0-9_.-]{0,30})(["']?\s{0,5}(?:=|:=|:|=>|==)\s{0,5})(?:"([^"\r\n]{1,1024})"|'([^'\r\n]{1,1024})'|`([^`\r\n]{1,1024})`|([^\s"'`,;()[\]{}<>|]{1,256}))/gi;
+
+const NOT_A_VALUE =
+  /^(?:string|number|boolean|bool|str|int|bytes|object|any|unknown|none|null|nil|undefined|true|false|optional|required|redacted|masked|hidden|secret|password|token|empty|example|changeme|x+|\*+|\.+|-+)$/i;
+
+function isPlaceholder(value: string): boolean {
+  return (
+    NOT_A_VALUE.test(value) ||
+    value.startsWith("[REDACTED") ||
+    /^[$%]\{|^\$\(|^\{\{|^<.*>$/.test(value) ||
+    /^(?:process\.env|os\.environ|env|secrets|vars|self|this|ENV)[.[]/.test(value) ||
+    // Code, not data: a dotted path or identifier without digits, followed by nothing secret-like.
+    /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)
+  );
+}
+
+function redactAssignments(text: string): string {
+  return text.replace(
+    ASSIGNMENT,
+    (m, keyword: string, rest: string, sep: string, dq?: string, sq?: string, bq?: string, bare?: string) => {
+      const value = dq ?? sq ?? bq ?? bare ?? "";
+      // `KeyError: 'name'`, `TokenError: ...`: an error class, not an assignment.
+      if (/error|exception|warning/i.test(rest) || isPlaceholder(value)) return m;
+      const passwordLike = /^(?:passw|passphrase|secret)/i.test(keyword);
+      const secret = passwordLike
+        ? value.length >= PASSWORD_MIN
+        : value.length >= KEY_MIN && shannonEntropy(value) >= ENTROPY_THRESHOLD;
+      if (!secret) return m;
+      const quote = dq !== undefined ? '"' : sq !== undefined ? "'" : bq !== undefined ? "`" : "";
+      return `${keyword}${rest}${sep}${quote}${mask("secret")}${quote}`;
+    },
+  );
+}
+
+// Environment variables whose values are secrets: a name segment (split on `_`) says so.
+const SECRET_NAME_SEGMENT =
+  /^(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASS|PASSPHRASE|KEY|KEYS|APIKEY|PAT|CREDENTIAL|CREDENTIALS|CREDS|AUTH|PRIVATE|SIGNATURE|SESSION|COOKIE|WEBHOOK|DSN)$/;
+const SECRET_NAME_SUBSTRING = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|APIKEY|PRIVATEKEY/;
+/** Names that match the rules above but hold no secret. */
+const NOT_SECRET_NAMES = new Set(["SSH_AUTH_SOCK", "GPG_AGENT_INFO", "TOKENIZERS_PARALLELISM"]);
+const ENV_MIN_LENGTH = 8;
+
+export function isSecretEnvName(name: string): boolean {
+  const upper = name.toUpperCase();
+  if (NOT_SECRET_NAMES.has(upper)) return false;
+  if (SECRET_NAME_SUBSTRING.test(upper)) return true;
+  return upper.split(/[_\-.]+/).some((seg) => SECRET_NAME_SEGMENT.test(seg));
+}
+
+function base64(s: string): string {
+  return Buffer.from(s, "utf8").toString("base64");
+}
+
+/** The literal strings to mask for one secret value: itself, base64 (std, url-safe, unpadded), URL-encoded. */
+export function encodedForms(value: string): string[] {
+  const forms = new Set<string>([value]);
+  for (const raw of [value, `x-access-token:${value}`, `${value}:`, `:${value}`]) {
+    const b = base64(raw);
+    forms.add(b);
+    forms.add(b.replace(/=+$/, ""));
+    forms.add(b.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
+  }
+  forms.add(encodeURIComponent(value));
+  forms.add(encodeURI(value));
+  forms.add(encodeURIComponent(value).replace(/%20/g, "+"));
+  return [...forms].filter((f) => f.length >= ENV_MIN_LENGTH);
+}
+
+let envCache: { signature: string; literals: string[] } | null = null;
+
+/** Literal secret strings from the environment, longest first (so a value inside another goes second). */
+export function secretLiterals(env: Record<string, string | undefined>): string[] {
+  const values: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!value || value.length < ENV_MIN_LENGTH || !isSecretEnvName(name)) continue;
+    if (/^(?:true|false|null|undefined|\d+)$/i.test(value)) continue;
+    values.push(value);
+  }
+  values.sort();
+  const signature = values.join("\u0000");
+  if (envCache?.signature === signature) return envCache.literals;
+  const literals = [...new Set(values.flatMap(encodedForms))].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  envCache = { signature, literals };
+  return literals;
+}
+
+function redactLiterals(text: string, literals: string[]): string {
   let out = text;
-  for (const re of PATTERNS) out = out.replace(re, MASK);
+  const m = mask("env");
+  for (const lit of literals) if (out.includes(lit)) out = out.split(lit).join(m);
   return out;
+}
+
+/** Masks every secret found in `text`. Deterministic, idempotent, linear in the text's length. */
+export function redact(text: string, opts: RedactOptions = {}): string {
+  if (typeof text !== "string" || text.length === 0) return text;
+  // Exact values first: a known secret is masked whole even when no shape rule knows it.
+  let out = redactLiterals(text, secretLiterals(opts.env ?? process.env));
+  for (const rule of RULES) {
+    rule.re.lastIndex = 0;
+    out = rule.replace
+      ? out.replace(rule.re, rule.replace as (substring: string, ...args: string[]) => string)
+      : out.replace(rule.re, mask(rule.kind));
+  }
+  return redactAssignments(out);
+}
+
+/** Redacts every string inside a JSON-like value (for artifacts such as failures.json). */
+export function redactDeep<T>(value: T, opts: RedactOptions = {}): T {
+  if (typeof value === "string") return redact(value, opts) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, opts)) as T;
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, opts);
+    return out as T;
+  }
+  return value;
 }

@@ -1,17 +1,81 @@
-// Neutralises untrusted text (test names, messages, stacks) for Markdown on GitHub and for logs.
-// Owner: safety (issue 5). Signatures are the contract; implementations grow there.
+// Neutralises untrusted text (test names, messages, stacks, file names) for Markdown on GitHub,
+// for commits and for the Actions log. Owner: safety (issue 5).
+//
+// Order: redact (lib/redact.ts) -> neutralize -> limit. `untrusted()` does the first two; limitBody,
+// limitTitle and limitLabel redact again before cutting, so no cut ever leaves half a token visible.
+//
+// What neutralize does to a value, and why:
+// - `@name`, `@org/team` -> `＠name` (U+FF20 FULLWIDTH COMMERCIAL AT). GitHub links and notifies only
+//   ASCII `@`; the agent's trigger (claude-code-action: `(^|\s)@claude([\s.,!?;:]|$)`, case-insensitive,
+//   on the raw body, code fences included) and workflow `contains(body, '@claude')` gates need the
+//   ASCII `@` too. Visible, so a reader sees the text was changed; zero-width tricks are stripped.
+// - `#12`, `owner/repo#12`, `GH-12` -> `＃12`, `owner/repo＃12`, `GH‑12`: no cross-reference noise in
+//   other issues, and a closing keyword (`Fixes #12`) has nothing left to close. Issue/PR URLs on
+//   github.com are defanged to `hxxps://` for the same reason (GitHub closes `Fixes <url>` too).
+// - `&`, `<`, `>` -> HTML entities: no raw HTML, no `<details>` break-out, no `<!-- self-healing-tdd`
+//   marker forgery. codeBlock()/inlineCode() undo exactly this escaping inside code, where it is not needed.
+// - ANSI escapes, C0/C1 controls, zero-width characters are stripped (a ZWJ between emoji stays);
+//   bidi controls become a visible `[U+202E]` (Trojan Source).
 import { redact } from "./redact.ts";
 
 export const MAX_BODY_BYTES = 65_536;
 export const MAX_TITLE_CHARS = 256;
 export const MAX_LABEL_CHARS = 50;
 
-/** Breaks @mentions (incl. the agent's own), #refs and closing keywords, HTML comments and markers. */
-export function neutralize(text: string): string {
+const FULLWIDTH_AT = "\uFF20";
+const FULLWIDTH_HASH = "\uFF03";
+const NB_HYPHEN = "\u2011";
+
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+// C0 except \t \n \r, DEL, C1.
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// Zero-width and invisible formatting characters (ZWJ handled separately).
+const ZERO_WIDTH = /[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u2060-\u2064\u206a-\u206f\u3164\ufe00-\ufe0e\ufeff\uffa0]/g;
+const ZWJ_NOT_IN_EMOJI = /(?<!\p{Extended_Pictographic}\ufe0f?)\u200d|\u200d(?!\p{Extended_Pictographic})/gu;
+
+/** Strips terminal escapes, controls and invisible characters; shows bidi controls. */
+export function stripInvisible(text: string): string {
   return text
-    .replace(/@(?=[A-Za-z0-9])/g, "@\u200b")
-    .replace(/<!--/g, "&lt;!--")
-    .replace(/-->/g, "--&gt;");
+    .replace(ANSI, "")
+    .replace(CONTROL, "")
+    .replace(BIDI, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`)
+    .replace(ZERO_WIDTH, "")
+    .replace(ZWJ_NOT_IN_EMOJI, "");
+}
+
+/** Breaks every @mention: `@user`, `@org/team`, the agent's own, and `user@host` too (substring gates). */
+export function breakMentions(text: string): string {
+  return text.replace(/@(?=[A-Za-z0-9_-])/g, FULLWIDTH_AT);
+}
+
+const ISSUE_URL =
+  /\bhttps?:\/\/((?:www\.)?github\.com|[A-Za-z0-9.-]+)\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/(?:issues|pull|pulls|discussions)\/\d)/gi;
+
+/** Breaks issue references, closing keywords and issue/PR URLs so GitHub links and closes nothing. */
+export function breakReferences(text: string): string {
+  return text
+    .replace(/#(?=\d)/g, FULLWIDTH_HASH)
+    .replace(/\b(GH)-(?=\d)/gi, `$1${NB_HYPHEN}`)
+    .replace(ISSUE_URL, (_m, host: string, path: string) => `hxxps://${host}/${path}`);
+}
+
+/** Escapes `&`, `<`, `>`; an existing `&amp;`/`&lt;`/`&gt;` stays as it is, so neutralize is idempotent. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&(?!(?:amp|lt|gt);)/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function unescapeHtml(text: string): string {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+/**
+ * Breaks @mentions (incl. the agent's own), #refs and closing keywords, raw HTML, HTML comments and
+ * markers, invisible and bidi characters. Idempotent. Does not redact: use untrusted() for that.
+ */
+export function neutralize(text: string): string {
+  if (typeof text !== "string" || text.length === 0) return text;
+  return escapeHtml(breakReferences(breakMentions(stripInvisible(text))));
 }
 
 /** redact + neutralize: what every untrusted value passes through before a template sees it. */
@@ -19,25 +83,142 @@ export function untrusted(text: string): string {
   return neutralize(redact(text));
 }
 
-/** A Markdown code block whose fence is longer than any backtick run inside. */
+// Inside code, HTML is not rendered and entities are not decoded, so codeBlock shows the original
+// characters again; only what acts on the raw body stays broken (mentions, references, markers).
+function codeText(text: string): string {
+  const raw = unescapeHtml(text);
+  return breakReferences(breakMentions(stripInvisible(raw)))
+    .replace(/<!--/g, "<!- -")
+    .replace(/-->/g, "- ->");
+}
+
+/**
+ * A fenced Markdown code block whose fence is longer than any backtick run inside. Takes text that
+ * went through untrusted() (or redact() only); HTML escaping is undone because code needs none.
+ */
 export function codeBlock(text: string, lang = ""): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const body = codeText(text);
+  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = "`".repeat(longest + 1);
-  return `${fence}${lang}\n${text}\n${fence}`;
+  const info = lang.replace(/[^A-Za-z0-9_+.-]/g, "");
+  return `${fence}${info}\n${body}\n${fence}`;
 }
 
-/** Cuts a body to GitHub's limit in UTF-8 bytes, appending a notice that names the full report. */
+/** Inline code span for short values (test names, file paths): one line, delimiter longer than any run. */
+export function inlineCode(text: string): string {
+  const body = codeText(text).replace(/[\r\n]+/g, " ");
+  const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const tick = "`".repeat(longest + 1);
+  const pad = body.startsWith("`") || body.endsWith("`") || longest > 0 ? " " : "";
+  return `${tick}${pad}${body}${pad}${tick}`;
+}
+
+/**
+ * For text echoed to the Actions log: redacts, and breaks workflow commands (`::add-mask::`,
+ * `::stop-commands::`, `::error::`, legacy `##[...]`) so test output cannot drive the runner.
+ */
+export function forLog(text: string): string {
+  return redact(text)
+    .replace(/##\[/g, "##\uFF3B")
+    .replace(/(^|[\r\n\u0085\u2028\u2029])((?:[ \t\f\v]|\x1b\[[0-?]*[ -/]*[@-~])*)::/g, "$1$2\uFF1A:");
+}
+
+const utf8 = new TextEncoder();
+const MASK_START = "[REDACTED";
+
+/** UTF-8 length of a string. */
+export function byteLength(text: string): number {
+  return utf8.encode(text).length;
+}
+
+/** The longest prefix of `text` of at most `maxBytes` UTF-8 bytes, cut on a code-point boundary. */
+export function cutToBytes(text: string, maxBytes: number): string {
+  if (maxBytes <= 0) return "";
+  // Fast path: every UTF-16 unit is at most 3 UTF-8 bytes.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = utf8.encode(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
+
+/** Moves a cut back so it never ends inside a `[REDACTED:kind]` mask or a grapheme (emoji + ZWJ). */
+function cleanCut(prefix: string, full: string): string {
+  let cut = prefix;
+  if (cut.length >= full.length) return cut;
+  const open = cut.lastIndexOf(MASK_START);
+  if (open !== -1 && !cut.includes("]", open)) cut = cut.slice(0, open);
+  for (let k = MASK_START.length - 1; k > 0; k--) {
+    if (cut.endsWith(MASK_START.slice(0, k)) && full.startsWith(MASK_START, cut.length - k)) {
+      cut = cut.slice(0, cut.length - k);
+      break;
+    }
+  }
+  // Back to the last grapheme start at or before the cut (a window is enough: graphemes are short).
+  const from = Math.max(0, cut.length - 64);
+  let boundary = cut.length;
+  for (const s of new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(full.slice(from, cut.length + 64))) {
+    const start = from + s.index;
+    if (start > cut.length) break;
+    boundary = start;
+  }
+  return cut.slice(0, boundary);
+}
+
+/** The fence that is still open at the end of `markdown`, or null. */
+export function openFence(markdown: string): string | null {
+  let open: string | null = null;
+  for (const line of markdown.split("\n")) {
+    const m = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    if (!m) continue;
+    const run = m[1]!;
+    if (open === null) {
+      if (!(run[0] === "`" && m[2]!.includes("`"))) open = run;
+    } else if (run[0] === open[0] && run.length >= open.length && m[2]!.trim() === "") open = null;
+  }
+  return open;
+}
+
+/**
+ * Cuts a body to GitHub's limit in UTF-8 bytes, appending a notice that names the full report
+ * (e.g. "Truncated: the full report is in the run's artifact <link>"). Redacts first; never cuts
+ * inside a code point, an emoji sequence or a mask; closes a code fence left open by the cut.
+ */
 export function limitBody(body: string, notice: string, maxBytes = MAX_BODY_BYTES): string {
-  const enc = new TextEncoder();
-  if (enc.encode(body).length <= maxBytes) return body;
-  const tail = `\n\n${notice}\n`;
-  const budget = maxBytes - enc.encode(tail).length;
-  let cut = body.slice(0, budget);
-  while (enc.encode(cut).length > budget) cut = cut.slice(0, Math.floor(cut.length * 0.95));
-  return cut + tail;
+  const full = redact(body);
+  if (byteLength(full) <= maxBytes) return full;
+  const tail = `\n\n${cutToBytes(redact(notice), Math.floor(maxBytes / 4))}\n`;
+  let budget = maxBytes - byteLength(tail);
+  for (;;) {
+    const cut = cleanCut(cutToBytes(full, budget), full);
+    const fence = openFence(cut);
+    const out = `${cut}${fence ? `\n${fence}` : ""}${tail}`;
+    const over = byteLength(out) - maxBytes;
+    if (over <= 0) return out;
+    budget -= over;
+  }
 }
 
+function limitChars(text: string, max: number): string {
+  const one = redact(text).replace(/[\r\n\u2028\u2029\u0085]+/g, " ");
+  // Count UTF-16 units (stricter than code points): safe under either reading of "characters".
+  if (one.length <= max) return one;
+  const seg = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  let out = "";
+  for (const s of seg.segment(one)) {
+    if (out.length + s.segment.length > max - 1) break;
+    out += s.segment;
+  }
+  return `${cleanCut(out, one)}…`;
+}
+
+/** One line, at most 256 characters (UTF-16 units), ending in `…` when cut. Redacts first. */
 export function limitTitle(title: string): string {
-  const chars = [...title.replace(/[\r\n]+/g, " ")];
-  return chars.length <= MAX_TITLE_CHARS ? chars.join("") : `${chars.slice(0, MAX_TITLE_CHARS - 1).join("")}…`;
+  return limitChars(title, MAX_TITLE_CHARS);
+}
+
+/** One line, at most 50 characters, ending in `…` when cut. Redacts first. */
+export function limitLabel(label: string): string {
+  return limitChars(label, MAX_LABEL_CHARS);
 }
