@@ -1,0 +1,59 @@
+// `github.json` in the reports folder: what the GitHub steps did, read by the next step and by finish.
+// Each step adds its own fields; none drops another's.
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { HealError } from "../errors.ts";
+import { REPORT_FILES } from "../paths.ts";
+
+export type SyncAction = "created" | "commented" | "unchanged" | "closed" | "skipped";
+
+export interface HandoffRecord {
+  /** comment: agent-token comment; dispatch: repository_dispatch; none: nothing could wake the agent. */
+  via: "comment" | "dispatch" | "none" | "skipped";
+  reason?: string;
+  commentUrl?: string;
+  eventType?: string;
+  attempt?: number;
+}
+
+export interface GitHubOutcome {
+  issueNumber: number | null;
+  issueUrl: string | null;
+  action: SyncAction;
+  /** Why the action was `skipped` or `unchanged`, in words. */
+  reason?: string;
+  branch?: string | null;
+  failures?: number;
+  /** Repo-relative task-context path named by the issue. */
+  taskPath?: string | null;
+  /** The commit holding the task file (new or unchanged), set by push-task-context. */
+  taskCommit?: string | null;
+  taskUrl?: string | null;
+  /** Whether push-task-context made a new commit. */
+  taskCommitted?: boolean;
+  handoff?: HandoffRecord;
+}
+
+export function outcomePath(reportsDir: string): string {
+  return join(reportsDir, REPORT_FILES.github);
+}
+
+export function readOutcome(reportsDir: string): GitHubOutcome {
+  const path = outcomePath(reportsDir);
+  if (!existsSync(path)) throw new HealError("INPUT_MISSING", `${REPORT_FILES.github} is missing (run heal:sync-issue first)`, path);
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as GitHubOutcome;
+  } catch (err) {
+    throw new HealError("INPUT_MISSING", `${REPORT_FILES.github} is not JSON: ${(err as Error).message}`, path);
+  }
+}
+
+/** Merges `patch` into github.json (creating it) and returns the result. */
+export function writeOutcome(reportsDir: string, patch: Partial<GitHubOutcome>, replace = false): GitHubOutcome {
+  const path = outcomePath(reportsDir);
+  const before = !replace && existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as GitHubOutcome) : null;
+  const next = { ...(before ?? { issueNumber: null, issueUrl: null, action: "skipped" }), ...patch } as GitHubOutcome;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`);
+  return next;
+}
