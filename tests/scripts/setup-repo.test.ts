@@ -1,0 +1,128 @@
+// `task setup -- <path>`: installs the workflows, SOPs and config, records their hashes, and never
+// overwrites a file someone changed. Black-box: the real script (and once through the real Taskfile).
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { parse } from "yaml";
+import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+import { sha256 } from "../../scripts/setup-repo.ts";
+
+const SCRIPT = join(TOOLKIT_ROOT, "scripts/setup-repo.ts");
+const FILES = [
+  ".github/workflows/self-healing-tdd-loop.yml",
+  ".github/workflows/claude-agent.yml",
+  ".agent/sops/SOP_TDD_WORKFLOW.md",
+  ".agent/sops/SOP_DEBUGGING.md",
+  ".agent/sops/SOP_WRITING_TESTS.md",
+  ".agent/heal/config.yaml",
+];
+const ACTION = "acme/self-healing-tdd-loop@0123456789abcdef0123456789abcdef01234567";
+
+let repo: SampleRepo;
+afterEach(() => repo?.cleanup());
+
+function setup(args: string[], cwd = TOOLKIT_ROOT) {
+  const r = spawnSync(process.execPath, [SCRIPT, ...args], { cwd, encoding: "utf8", env: { ...process.env, HEAL_REPO: "" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const read = (rel: string) => readFileSync(join(repo.dir, rel), "utf8");
+
+describe("setup-repo", () => {
+  test("a fresh repository gets every file, pinned to the toolkit's action, and a manifest of hashes", () => {
+    repo = createSampleRepo({ "README.md": "# widgets\n" }, { nodeModules: false });
+    const r = setup([repo.dir, "--action", ACTION]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(FILES.map((f) => `[write] ${f}\n`).join(""));
+    expect(r.stderr).toContain("6 written, 0 up to date, 0 kept as you changed them; manifest: .agent/heal/installed.json");
+
+    const loop = parse(read(FILES[0]!));
+    for (const job of ["heal", "verify", "coverage"]) {
+      expect(loop.jobs[job].steps.some((s: { uses?: string }) => s.uses === ACTION)).toBe(true);
+    }
+    expect(read(FILES[0]!)).not.toMatch(/^\s*uses: \.\/\s*$/m);
+    expect(read(FILES[1]!)).toBe(readFileSync(join(TOOLKIT_ROOT, "templates/workflows/claude-agent.yml"), "utf8"));
+    expect(read(".agent/sops/SOP_DEBUGGING.md")).toBe(readFileSync(join(TOOLKIT_ROOT, "templates/sops/SOP_DEBUGGING.md"), "utf8"));
+    const manifest = JSON.parse(read(".agent/heal/installed.json"));
+    expect(manifest.action).toBe(ACTION);
+    expect(Object.keys(manifest.files)).toEqual(FILES);
+    for (const f of FILES) expect(manifest.files[f]).toBe(sha256(read(f)));
+
+    // What it installed is itself clean for actionlint.
+    const lint = spawnSync(Bun.which("actionlint")!, ["-no-color", FILES[0]!, FILES[1]!], { cwd: repo.dir, encoding: "utf8" });
+    expect(lint.stdout).toBe("");
+    expect(lint.status).toBe(0);
+  });
+
+  test("a second run changes nothing; a file you edited is kept and reported; an untouched one is updated", () => {
+    repo = createSampleRepo({ "README.md": "# widgets\n" }, { nodeModules: false });
+    expect(setup([repo.dir, "--action", ACTION]).code).toBe(0);
+    const again = setup([repo.dir, "--action", ACTION]);
+    expect(again.stdout).toBe(FILES.map((f) => `[skip] ${f} (up to date)\n`).join(""));
+
+    const mine = read(".agent/heal/config.yaml").replace("threshold: 80", "threshold: 90");
+    expect(mine).toContain("threshold: 90");
+    writeFileSync(join(repo.dir, ".agent/heal/config.yaml"), mine);
+    const before = JSON.parse(read(".agent/heal/installed.json"));
+    const newer = "acme/self-healing-tdd-loop@v2";
+    const r = setup([repo.dir, "--action", newer]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")).toEqual([
+      "[write] .github/workflows/self-healing-tdd-loop.yml (updated: you had not changed it)",
+      "[skip] .github/workflows/claude-agent.yml (up to date)",
+      "[skip] .agent/sops/SOP_TDD_WORKFLOW.md (up to date)",
+      "[skip] .agent/sops/SOP_DEBUGGING.md (up to date)",
+      "[skip] .agent/sops/SOP_WRITING_TESTS.md (up to date)",
+      "[skip] .agent/heal/config.yaml (changed by you: kept; compare with the toolkit's version and merge by hand)",
+      "",
+    ]);
+    expect(read(".agent/heal/config.yaml")).toBe(mine);
+    expect(read(FILES[0]!)).toContain(`uses: ${newer}`);
+    const after = JSON.parse(read(".agent/heal/installed.json"));
+    // The kept file keeps the hash of what setup installed, so it stays "changed by you".
+    expect(after.files[".agent/heal/config.yaml"]).toBe(before.files[".agent/heal/config.yaml"]);
+    expect(setup([repo.dir, "--action", newer]).stdout).toContain("[skip] .agent/heal/config.yaml (changed by you: kept;");
+  });
+
+  test("files that were there before setup are never overwritten", () => {
+    repo = createSampleRepo({ ".agent/sops/SOP_DEBUGGING.md": "# Our own debugging guide\n" }, { nodeModules: false });
+    const r = setup([repo.dir, "--action", ACTION]);
+    expect(r.stdout).toContain("[skip] .agent/sops/SOP_DEBUGGING.md (changed by you: kept;");
+    expect(read(".agent/sops/SOP_DEBUGGING.md")).toBe("# Our own debugging guide\n");
+    expect(JSON.parse(read(".agent/heal/installed.json")).files[".agent/sops/SOP_DEBUGGING.md"]).toBeUndefined();
+  });
+
+  test("the agent workflow listens for the dispatch type an existing config names", () => {
+    repo = createSampleRepo({ ".agent/heal/config.yaml": "agent:\n  dispatch_event_type: fix-tests\n" }, { nodeModules: false });
+    expect(setup([repo.dir, "--action", ACTION]).code).toBe(0);
+    expect(parse(read(".github/workflows/claude-agent.yml")).on.repository_dispatch.types).toEqual(["fix-tests"]);
+  });
+
+  test("--dry-run writes nothing", () => {
+    repo = createSampleRepo({ "README.md": "# widgets\n" }, { nodeModules: false });
+    const r = setup([repo.dir, "--action", ACTION, "--dry-run"]);
+    expect(r.stdout.split("\n")[0]).toBe("(dry run) [write] .github/workflows/self-healing-tdd-loop.yml");
+    for (const f of [...FILES, ".agent/heal/installed.json"]) expect(existsSync(join(repo.dir, f))).toBe(false);
+  });
+
+  test("a path that is not a folder, or a bad action ref, is exit 2 with one line", () => {
+    const r = setup(["/nonexistent/repo", "--action", ACTION]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("/nonexistent/repo is not a folder");
+    const bad = setup(["/tmp", "--action", "not a ref"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--action "not a ref" is not owner/repo@ref');
+  });
+
+  test("`task setup -- <path>` works from another folder with a relative path", () => {
+    repo = createSampleRepo({ "README.md": "# widgets\n" }, { nodeModules: false });
+    const r = spawnSync("task", ["-x", "-t", join(TOOLKIT_ROOT, "Taskfile.yml"), "setup", "--", ".", "--action", ACTION], {
+      cwd: repo.dir,
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("[write] .agent/heal/config.yaml");
+    expect(existsSync(join(repo.dir, ".agent/heal/installed.json"))).toBe(true);
+  });
+});
