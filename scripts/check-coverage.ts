@@ -1,0 +1,215 @@
+#!/usr/bin/env bun
+// coverage: measure line coverage per file and keep ONE coverage issue in step with it (seed step 7).
+// Reads:  .agent/heal/config.yaml (optional); coverage reports given as files/globs, or else runs every
+//         detected stack with coverage on (bun/vitest/jest/pytest/go) into <reports_dir>/raw/coverage/.
+//         Formats (detected by content): lcov, istanbul coverage-final.json and json-summary, coverage.py
+//         JSON, Cobertura XML, Clover XML, Go coverprofile. Several reports/shards of a file are merged.
+// Writes: <reports_dir>/coverage.json (CoverageSummary, lib/coverage/summary.ts), <reports_dir>/coverage.md;
+//         stdout: coverage.md; with a token: the issue `📈 Improve Test Coverage (Currently X%)` created,
+//         updated (title and body, only when they change) or closed with a comment once every file meets
+//         the threshold; the job summary. Without a token: `[skip]` lines (local mode).
+// Exit:   0 coverage measured (files under the threshold are not a failure), 2 the tool could not measure
+//         (no stack, no readable report, bad config or arguments, GitHub refused).
+// Token:  GITHUB_TOKEN / GH_TOKEN with `issues: write` (labels are created when missing).
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import fg from "fast-glob";
+import { type ExitCode, helpText, log, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
+import { loadConfig, type HealConfig } from "../lib/config.ts";
+import { COVERAGE_FORMATS, readCoverage, type CoverageInput, type CoverageFormat } from "../lib/coverage/index.ts";
+import { syncCoverageIssue, type CoverageIssueOutcome } from "../lib/coverage/issue.ts";
+import { formatRanges } from "../lib/coverage/model.ts";
+import { coverageTemplateContext, displayPct, renderCoverageIssue, summarizeCoverage, type CoverageSummary } from "../lib/coverage/summary.ts";
+import { runCoverage, type CoverageRun } from "../lib/coverage-run.ts";
+import { detectStacks } from "../lib/detect.ts";
+import { HealError } from "../lib/errors.ts";
+import { clientFor, githubContext, localModeReason } from "../lib/github/context.ts";
+import { repoClient, resolveBotLogin } from "../lib/github/client.ts";
+import { appendJobSummary } from "../lib/github/summary.ts";
+import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
+
+const FLAGS: FlagSpec = {
+  threshold: { type: "string", describe: "line coverage (percent) a file needs; default coverage.threshold (80)" },
+  format: { type: "string", describe: `format of the given reports (${COVERAGE_FORMATS.join(", ")}); default: detected` },
+};
+
+const USAGE = `bun scripts/check-coverage.ts [--threshold <pct>] [--format <fmt>] [<report file or glob>...]
+Measures line coverage per file, lists the files under the threshold worst first with their uncovered
+lines, and creates, updates or closes the coverage issue. Without report arguments, runs every detected
+test stack with coverage on.`;
+
+export async function main(argv: string[]): Promise<ExitCode> {
+  if (argv.includes("--help")) {
+    process.stdout.write(helpText(USAGE, FLAGS));
+    return 0;
+  }
+  const { flags, positionals } = parseArgs(argv, FLAGS);
+  const repoRoot = targetRoot();
+  const config = await loadConfig(repoRoot);
+  const threshold = flags.threshold === undefined ? config.coverage.threshold : parseThreshold(String(flags.threshold));
+  const format = flags.format === undefined ? undefined : parseFormat(String(flags.format));
+
+  let inputs: CoverageInput[];
+  let runs: CoverageRun[] | undefined;
+  const inputErrors: string[] = [];
+  if (positionals.length > 0) {
+    inputs = expandReports(repoRoot, positionals, inputErrors).map((path) => ({ path, format, cwd: guessRunnerDir(repoRoot, path) }));
+  } else {
+    const stacks = await detectStacks(repoRoot, config);
+    if (stacks.length === 0) throw new HealError("NO_STACKS", `nothing to measure in ${repoRoot}`, config.source ?? undefined);
+    runs = await runCoverage(stacks, { repoRoot, reportsDir: config.reportsDir, timeoutMs: config.runner.timeoutMinutes * 60_000 });
+    for (const run of runs) if (!run.report && run.commands.length > 0) inputErrors.push(`${run.stackId}: ${run.note}`);
+    inputs = runs.filter((r) => r.report).map((r) => ({ path: join(repoRoot, r.report!), format: r.format!, cwd: r.cwd }));
+    if (runs.every((r) => r.commands.length === 0)) {
+      log.skip(`coverage: no stack here has line coverage (${runs.map((r) => `${r.stackId}: ${r.note}`).join("; ")})`);
+      return 0;
+    }
+  }
+
+  const result = await readCoverage(repoRoot, inputs);
+  result.errors.unshift(...inputErrors);
+  if (result.reports.length === 0) {
+    throw new HealError("REPORT_UNREADABLE", `no coverage report could be read: ${result.errors[0] ?? "none was given"}`, result.errors.length ? undefined : ".");
+  }
+  const summary: CoverageSummary = summarizeCoverage(result, threshold);
+  if (runs) {
+    summary.runs = runs.map((r) => ({
+      stack: r.stackId,
+      framework: r.framework,
+      cwd: r.cwd,
+      exitCode: r.exitCode,
+      durationMs: r.durationMs,
+      report: r.report,
+      ...(r.note ? { note: r.note } : {}),
+    }));
+  }
+
+  const ctx = githubContext(process.env, { agentTokenEnv: config.agent.tokenEnv });
+  const local = renderCoverageIssue(coverageTemplateContext(summary, { config, runUrl: ctx?.runUrl }), repoRoot, config);
+  const reportsDir = join(repoRoot, config.reportsDir);
+  mkdirSync(reportsDir, { recursive: true });
+  const jsonPath = join(reportsDir, REPORT_FILES.coverage);
+  writeFileSync(jsonPath, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(reportsDir, "coverage.md"), local.body);
+  process.stdout.write(local.body);
+  for (const e of result.errors) log.warn(e);
+
+  const overallPct = displayPct(summary.overall.linesCovered, summary.overall.linesTotal);
+  const below = summary.belowThreshold.length;
+  log.info(
+    `coverage: ${overallPct}% of ${summary.overall.linesTotal} lines in ${summary.files.length} files; ` +
+      `${below} under ${threshold}%${below ? ` (worst: ${worst(summary)})` : ""} -> ${config.reportsDir}/${REPORT_FILES.coverage}`,
+  );
+
+  const outcome = await syncIssue(summary, { config, repoRoot, overallPct, complete: result.errors.length === 0 });
+  if (outcome) {
+    writeFileSync(jsonPath, `${JSON.stringify({ ...summary, issue: outcome }, null, 2)}\n`);
+    const link = outcome.url ? ` [#${outcome.number}](${outcome.url})` : "";
+    appendJobSummary(ctx?.stepSummaryPath, `${local.body}\nCoverage issue:${link} (${outcome.action}).\n`);
+  } else {
+    appendJobSummary(ctx?.stepSummaryPath ?? null, local.body);
+  }
+  return 0;
+}
+
+async function syncIssue(
+  summary: CoverageSummary,
+  opts: { config: HealConfig; repoRoot: string; overallPct: string; complete: boolean },
+): Promise<CoverageIssueOutcome | null> {
+  const { config } = opts;
+  const ctx = githubContext(process.env, { agentTokenEnv: config.agent.tokenEnv });
+  const below = summary.belowThreshold.length;
+  const what = below > 0 ? "create or update the coverage issue" : "close the coverage issue if one is open";
+  if (!ctx) {
+    log.skip(`${what}: ${localModeReason(process.env)}`);
+    return null;
+  }
+  if (ctx.mode === "summary-only") {
+    log.skip(`${what}: pull request from a fork (read-only token): job summary only`);
+    return null;
+  }
+  if (summary.files.length === 0) {
+    log.skip(`${what}: no file was measured`);
+    return null;
+  }
+  if (below === 0 && !opts.complete) {
+    // Some coverage is missing: "every file meets the threshold" is not known, so nothing is closed.
+    log.skip(`${what}: some reports could not be read, so the issue stays as it is`);
+    return null;
+  }
+  const gh = clientFor(ctx);
+  const r = repoClient(gh, ctx.repository);
+  const botLogin = await resolveBotLogin(gh, ctx.token, config.botLogin);
+  // The issue shows only what the coverage says (no run link): an unchanged coverage makes no write.
+  const issue = renderCoverageIssue(coverageTemplateContext(summary, { config, runUrl: null }), opts.repoRoot, config);
+  const outcome = await syncCoverageIssue(r, {
+    summary,
+    title: issue.title,
+    body: issue.body,
+    labels: config.labels.coverage,
+    botLogin,
+    pausedLabel: config.labels.paused,
+    overallPct: opts.overallPct,
+  });
+  const where = outcome.number ? ` #${outcome.number}` : "";
+  const said: Record<CoverageIssueOutcome["action"], string> = {
+    created: `coverage issue${where} created: ${outcome.url}`,
+    updated: `coverage issue${where} updated: ${outcome.url}`,
+    unchanged: `coverage issue${where} unchanged`,
+    closed: `coverage issue${where} closed: every file meets ${summary.threshold}%`,
+    none: `no coverage issue needed: every file meets ${summary.threshold}%`,
+    paused: `coverage issue${where} carries ${config.labels.paused}: left alone`,
+  };
+  log.info(said[outcome.action]);
+  return outcome;
+}
+
+function worst(summary: CoverageSummary): string {
+  const f = summary.files.find((x) => x.file === summary.belowThreshold[0])!;
+  return `${f.file} ${displayPct(f.linesCovered, f.linesTotal)}%, lines ${formatRanges(f.uncovered)}`;
+}
+
+function parseThreshold(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100) throw new HealError("USAGE", `--threshold ${JSON.stringify(text)} is not a percentage from 0 to 100`);
+  return n;
+}
+
+function parseFormat(text: string): CoverageFormat {
+  if (!(COVERAGE_FORMATS as readonly string[]).includes(text)) {
+    throw new HealError("USAGE", `--format ${JSON.stringify(text)} is not one of ${COVERAGE_FORMATS.join(", ")}`);
+  }
+  return text as CoverageFormat;
+}
+
+/** Files and globs (relative to the repository, or absolute) -> absolute paths, in the order given, each once. */
+function expandReports(repoRoot: string, patterns: string[], errors: string[]): string[] {
+  const out = new Set<string>();
+  for (const pattern of patterns) {
+    const isGlob = fg.isDynamicPattern(pattern);
+    let found: string[];
+    if (isGlob) {
+      found = fg.sync(pattern, { cwd: repoRoot, absolute: true, onlyFiles: true, dot: true, ignore: ["**/node_modules/**"] }).sort();
+    } else {
+      const abs = resolve(repoRoot, pattern);
+      found = existsSync(abs) && statSync(abs).isFile() ? [abs] : [];
+    }
+    if (found.length === 0) errors.push(new HealError("INPUT_MISSING", isGlob ? "no file matches this pattern" : "no such file", pattern).oneLine());
+    for (const f of found) out.add(f);
+  }
+  return [...out];
+}
+
+/**
+ * Where the runner that wrote a report probably ran, for the report's relative paths: the folder holding
+ * the report's `coverage*` folder (`web/coverage/lcov.info` -> `web`), else the report's own folder.
+ */
+function guessRunnerDir(repoRoot: string, report: string): string {
+  const rel = relative(repoRoot, dirname(report)).split(sep).join("/");
+  if (rel.startsWith("..") || rel === "") return ".";
+  const parts = rel.split("/");
+  if (/cov/i.test(parts[parts.length - 1]!)) parts.pop();
+  return parts.length ? parts.join("/") : ".";
+}
+
+runMain(import.meta, main);
