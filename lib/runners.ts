@@ -1,0 +1,229 @@
+// Runs one test stack with the reporter flags its parser needs, streaming the runner's own console
+// output to stderr, and records what happened (exit code, signal, duration, reports, redacted tail).
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { delimiter, join, posix } from "node:path";
+import type { RunnableStack } from "./detect.ts";
+import { redact } from "./redact.ts";
+import type { RunRecord, RunsFile } from "./types.ts";
+
+export const TAIL_LINES = 60;
+const TAIL_BYTES = 64 * 1024;
+
+export interface RunOptions {
+  repoRoot: string;
+  /** Repo-relative folder for raw reports (`<reports_dir>/raw`). */
+  rawDir: string;
+  /** A run longer than this is stopped (SIGTERM, then SIGKILL) and recorded with its signal. */
+  timeoutMs?: number;
+  /** Receives the runner's console output as it comes (default: our stderr). */
+  echo?: (chunk: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** How a stack is run: the full argv, the report it writes, and whether that report is its stdout. */
+export interface RunPlan {
+  argv: string[];
+  /** Repo-relative path of the report the run writes, or null when the runner writes none we know of. */
+  report: string | null;
+  /** The report is the runner's stdout (terraform/terragrunt -json, go test -json, plain output). */
+  reportIsStdout: boolean;
+}
+
+/** The flags each runner needs for a machine-readable report that keeps file and line. */
+export function planRun(stack: RunnableStack, repoRoot: string, rawDir: string): RunPlan {
+  const rel = (ext: string) => posix.join(rawDir, `${stack.id}.${ext}`);
+  const abs = (ext: string) => join(repoRoot, rel(ext));
+  const cmd = stack.command;
+  if (stack.report) return { argv: cmd, report: posix.join(stack.cwd, stack.report), reportIsStdout: false };
+  switch (stack.framework) {
+    case "bun":
+      return { argv: [...cmd, "--reporter=junit", `--reporter-outfile=${abs("xml")}`], report: rel("xml"), reportIsStdout: false };
+    case "vitest":
+      // JUnit rather than JSON: names are joined with " > " and failures carry `❯ path:line:col` (repo-relative).
+      return {
+        argv: [...cmd, "--reporter=default", "--reporter=junit", `--outputFile.junit=${abs("xml")}`],
+        report: rel("xml"),
+        reportIsStdout: false,
+      };
+    case "jest":
+      return { argv: [...cmd, "--json", `--outputFile=${abs("json")}`, "--testLocationInResults"], report: rel("json"), reportIsStdout: false };
+    case "pytest":
+      // xunit1 keeps the file and line attributes on each testcase (xunit2 drops them).
+      return { argv: [...cmd, `--junitxml=${abs("xml")}`, "-o", "junit_family=xunit1"], report: rel("xml"), reportIsStdout: false };
+    case "terraform":
+    case "terragrunt":
+      return { argv: [...cmd, "-json", "-no-color"], report: rel("json"), reportIsStdout: true };
+    case "go":
+      return { argv: cmd.includes("-json") ? cmd : [...cmd, "-json"], report: rel("json"), reportIsStdout: true };
+    default:
+      return { argv: cmd, report: rel("txt"), reportIsStdout: true };
+  }
+}
+
+/** Keeps the last TAIL_BYTES of output; `lines()` gives the last TAIL_LINES, colour codes stripped, redacted. */
+class OutputTail {
+  private buf = "";
+  private cut = false;
+  push(text: string) {
+    this.buf += text;
+    if (this.buf.length > TAIL_BYTES * 2) {
+      this.buf = this.buf.slice(-TAIL_BYTES);
+      this.cut = true;
+    }
+  }
+  text(): string {
+    // eslint-disable-next-line no-control-regex
+    let lines = this.buf.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\r\n?/g, "\n").split("\n");
+    if (this.cut) lines = lines.slice(1); // the first line may be a fragment (of a secret, too)
+    while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
+    return redact(lines.slice(-TAIL_LINES).join("\n"));
+  }
+}
+
+interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+}
+
+/** Resolves `bun` to the running interpreter when it is not on PATH (bun runs these scripts). */
+function resolveBinary(name: string, env: NodeJS.ProcessEnv): string {
+  if (name !== "bun") return name;
+  const onPath = (env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, "bun")));
+  return onPath ? name : process.execPath;
+}
+
+function exec(
+  argv: string[],
+  cwd: string,
+  opts: { env: NodeJS.ProcessEnv; timeoutMs: number; echo: (s: string) => void; tail: OutputTail; captureStdout: boolean },
+): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    let stdout = "";
+    let settled = false;
+    const child = spawn(resolveBinary(argv[0]!, opts.env), argv.slice(1), {
+      cwd,
+      env: opts.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // own process group, so a timeout stops the runner's workers too
+    });
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    };
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    const timer = setTimeout(() => {
+      const msg = `\n[heal] stopped after ${Math.round(opts.timeoutMs / 1000)}s (runner.timeout_minutes)\n`;
+      opts.tail.push(msg);
+      opts.echo(msg);
+      killGroup("SIGTERM");
+      killTimer = setTimeout(() => killGroup("SIGKILL"), 10_000);
+    }, opts.timeoutMs);
+    child.stdout.setEncoding("utf8").on("data", (s: string) => {
+      if (opts.captureStdout) stdout += s;
+      else opts.echo(s);
+      opts.tail.push(s);
+    });
+    child.stderr.setEncoding("utf8").on("data", (s: string) => {
+      opts.echo(s);
+      opts.tail.push(s);
+    });
+    const finish = (r: ExecResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      resolve(r);
+    };
+    child.on("error", (err: NodeJS.ErrnoException) => {
+      const msg = err.code === "ENOENT" ? `${argv[0]}: command not found` : `${argv[0]}: ${err.message}`;
+      opts.tail.push(`${msg}\n`);
+      opts.echo(`${msg}\n`);
+      finish({ exitCode: err.code === "ENOENT" ? 127 : 126, signal: null, stdout });
+    });
+    child.on("close", (code, signal) => finish({ exitCode: code, signal: signal ?? null, stdout }));
+  });
+}
+
+interface TerraformValidate {
+  valid?: boolean;
+  diagnostics?: { severity?: string; summary?: string; range?: { filename?: string; start?: { line?: number } } }[];
+}
+
+function parseValidate(stdout: string): TerraformValidate | null {
+  try {
+    return JSON.parse(stdout) as TerraformValidate;
+  } catch {
+    return null;
+  }
+}
+
+/** Validation that failed only because `terraform init` never ran (providers or modules not installed). */
+function needsInit(v: TerraformValidate | null): boolean {
+  return !!v?.diagnostics?.some((d) => /Missing required provider|Module not installed|Module source has changed|Provider requirements cannot be satisfied/i.test(d.summary ?? ""));
+}
+
+/** Runs one stack; never throws for a runner problem: a crash is a RunRecord with its exit code and tail. */
+export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<RunRecord> {
+  const env = opts.env ?? process.env;
+  const echo = opts.echo ?? ((s: string) => void process.stderr.write(s));
+  const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
+  const tail = new OutputTail();
+  const plan = planRun(stack, opts.repoRoot, opts.rawDir);
+  const cwd = join(opts.repoRoot, stack.cwd);
+  const reportAbs = plan.report ? join(opts.repoRoot, plan.report) : null;
+  mkdirSync(join(opts.repoRoot, opts.rawDir), { recursive: true });
+  if (reportAbs && !stack.report) rmSync(reportAbs, { force: true });
+
+  const started = performance.now();
+  const ex = (argv: string[], captureStdout: boolean) => exec(argv, cwd, { env, timeoutMs, echo, tail, captureStdout });
+  let result: ExecResult;
+  if (!existsSync(cwd)) {
+    const msg = `${stack.cwd}: folder not found`;
+    tail.push(msg);
+    echo(`${msg}\n`);
+    result = { exitCode: 127, signal: null, stdout: "" };
+  } else if (stack.framework === "terraform" && !stack.report) {
+    result = await ex(plan.argv, true);
+    if (needsInit(parseValidate(result.stdout))) {
+      // Offline-safe: no backend, no prompts; a module without providers downloads nothing.
+      const init = await ex([stack.command[0]!, "init", "-backend=false", "-input=false", "-no-color"], false);
+      if (init.exitCode === 0) result = await ex(plan.argv, true);
+    }
+    const v = parseValidate(result.stdout);
+    for (const d of v?.diagnostics ?? []) {
+      const where = d.range?.filename ? `${posix.join(stack.cwd, d.range.filename)}:${d.range.start?.line ?? 0}: ` : "";
+      echo(`${where}${d.severity ?? "error"}: ${d.summary ?? ""}\n`);
+    }
+    if (v?.valid) echo(`${stack.cwd}: the configuration is valid\n`);
+  } else {
+    result = await ex(plan.argv, plan.reportIsStdout);
+  }
+  const durationMs = Math.round(performance.now() - started);
+
+  if (plan.reportIsStdout && reportAbs && result.stdout.trim() !== "") writeFileSync(reportAbs, result.stdout);
+  const wrote = reportAbs !== null && existsSync(reportAbs) && statSync(reportAbs).isFile();
+  return {
+    stack,
+    argv: plan.argv,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    durationMs,
+    reports: wrote && plan.report ? [plan.report] : [],
+    outputTail: tail.text(),
+  };
+}
+
+/** Runs the stacks one after another (their console output would interleave otherwise). */
+export async function runStacks(stacks: RunnableStack[], opts: RunOptions): Promise<RunsFile> {
+  const runs: RunRecord[] = [];
+  for (const stack of stacks) {
+    (opts.echo ?? ((s: string) => void process.stderr.write(s)))(`\n── ${stack.id}: ${stack.command.join(" ")} (in ${stack.cwd})\n`);
+    runs.push(await runStack(stack, opts));
+  }
+  return { schemaVersion: 1, runs };
+}

@@ -1,0 +1,291 @@
+// The agent's task context: `<tasks_dir>/fix-<task-id>.yaml`, built with the yaml Document API from
+// templates/task.yaml (static parts a maintainer edits) plus the failures. Deterministic: the same
+// failures on the same branch give the same bytes (no timestamps, stable order, stable id).
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, posix, resolve, sep } from "node:path";
+import { isMap, isScalar, parse, parseDocument, Scalar, visit, YAMLMap, YAMLSeq } from "yaml";
+import type { HealConfig } from "./config.ts";
+import { HealError } from "./errors.ts";
+import { redact } from "./redact.ts";
+import { renderString, resolveTemplate } from "./render.ts";
+import type { FailureRecord, FailureReport, RunsFile, Stack } from "./types.ts";
+
+const TASK_FILE_MAX_BYTES = 1024 * 1024;
+const SOURCE_MAX_BYTES = 2 * 1024 * 1024;
+const SOURCE_BEFORE = 5;
+const SOURCE_AFTER = 3;
+const TEXT_MAX_CHARS = 4000;
+/** Keys the tool owns: whatever the template says for them is replaced. */
+const TOOL_KEYS = ["id", "auto_generated", "branch", "github_issue", "test_failures"] as const;
+
+/** Lowercase, filename-safe, at most 40 characters: `feature/Login UI` -> `feature-login-ui`. */
+export function branchSlug(branch: string): string {
+  const slug = branch
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[-.]+|[-.]+$/g, "")
+    .slice(0, 40)
+    .replace(/[-.]+$/, "");
+  return slug || "branch";
+}
+
+/** `test-failures-<branch-slug>-<8 hex of the sorted failure ids>`: same failures, same id. */
+export function taskIdFor(branch: string, failureIds: string[]): string {
+  const digest = createHash("sha256").update([...failureIds].sort().join("\n")).digest("hex").slice(0, 8);
+  return `test-failures-${branchSlug(branch)}-${digest}`;
+}
+
+export function taskFileName(taskId: string): string {
+  return `fix-${taskId}.yaml`;
+}
+
+/** POSIX single-quoting for a shell word. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** The stack a failure came from: same framework, the deepest folder that holds its file. */
+export function stackOf(f: FailureRecord, runs: RunsFile | null | undefined): Stack | undefined {
+  const candidates = (runs?.runs ?? []).map((r) => r.stack).filter((s) => s.framework === f.framework);
+  const holding = candidates.filter((s) => s.cwd === "." || (f.file ?? "").startsWith(`${s.cwd}/`));
+  return holding.sort((a, b) => b.cwd.length - a.cwd.length)[0] ?? candidates[0];
+}
+
+function relTo(cwd: string, file: string): string {
+  return cwd === "." ? file : posix.relative(cwd, file);
+}
+
+/**
+ * A shell command, run from the repo root, that re-runs just this failure. The name filters match the
+ * runners' own full names (describe blocks joined by spaces), anchored so similar names do not run too.
+ */
+export function rerunCommand(f: FailureRecord, stack?: Stack): string | null {
+  const cwd = stack?.cwd ?? ".";
+  const prefix = cwd === "." ? "" : `cd ${shellQuote(cwd)} && `;
+  const pattern = `^${escapeRegex(f.fullName.split(" > ").join(" "))}$`;
+  const file = f.file ? relTo(cwd, f.file) : null;
+  switch (f.framework) {
+    case "bun":
+      return `${prefix}bun test ${file ? `${shellQuote(file)} ` : ""}-t ${shellQuote(pattern)}`;
+    case "vitest":
+      return `${prefix}npx vitest run ${file ? `${shellQuote(file)} ` : ""}-t ${shellQuote(pattern)}`;
+    case "jest":
+      return `${prefix}npx jest ${file ? `${shellQuote(file)} ` : ""}-t ${shellQuote(pattern)}`;
+    case "pytest": {
+      // A node id is relative to the pytest rootdir (the stack folder); collection errors name only the file.
+      const nodeId = f.fullName.includes("::") ? f.fullName : (file ?? f.fullName);
+      return `${prefix}python3 -m pytest ${shellQuote(nodeId)}`;
+    }
+    case "terraform": {
+      const dir = f.file ? posix.dirname(f.file) : cwd;
+      return `terraform -chdir=${shellQuote(dir)} validate`;
+    }
+    case "terragrunt": {
+      const dir = f.file ? posix.dirname(f.file) : cwd;
+      return `cd ${shellQuote(dir)} && terragrunt validate`;
+    }
+    case "go":
+      return f.file ? `go test ./${shellQuote(posix.dirname(f.file))} -run ${shellQuote(`^${escapeRegex(f.fullName.split(" > ").pop()!)}$`)}` : null;
+    case "runner":
+      return stack ? `${prefix}${stack.command.map(shellQuote).join(" ")}` : null;
+    default:
+      return null;
+  }
+}
+
+/** Lines around `line` of a repo file, numbered, the failing line marked with `>`; null when unreadable. */
+export function sourceExcerpt(repoRoot: string, file: string | null, line: number | null): string | null {
+  if (!file || !line || line < 1) return null;
+  const root = resolve(repoRoot);
+  const abs = resolve(root, file);
+  if (!abs.startsWith(root + sep)) return null; // never read outside the repository
+  try {
+    const st = statSync(abs);
+    if (!st.isFile() || st.size > SOURCE_MAX_BYTES) return null;
+    const lines = readFileSync(abs, "utf8").split(/\r?\n/);
+    if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop(); // the final newline ends a line, it starts none
+    if (line > lines.length) return null;
+    const from = Math.max(1, line - SOURCE_BEFORE);
+    const to = Math.min(lines.length, line + SOURCE_AFTER);
+    const width = String(to).length;
+    const out: string[] = [];
+    for (let n = from; n <= to; n++) {
+      out.push(`${n === line ? ">" : " "} ${String(n).padStart(width)} | ${lines[n - 1]!.replace(/\t/g, "  ").trimEnd()}`);
+    }
+    return redact(out.join("\n"));
+  } catch {
+    return null;
+  }
+}
+
+function clip(text: string): string {
+  return text.length > TEXT_MAX_CHARS ? `${text.slice(0, TEXT_MAX_CHARS)}\n… (cut; the full text is in report.md)` : text;
+}
+
+/** Multi-line strings as `|` blocks, so messages and source read as they are. */
+function textNode(text: string): Scalar {
+  const s = new Scalar(text);
+  if (text.includes("\n")) s.type = Scalar.BLOCK_LITERAL;
+  return s;
+}
+
+/** Failures in a stable order, whatever order the reports listed them in. */
+export function sortFailures(failures: FailureRecord[]): FailureRecord[] {
+  const key = (f: FailureRecord) => [f.file ?? "\uffff", String(f.line ?? 0).padStart(9, "0"), f.fullName, f.id].join("\u0000");
+  return [...failures].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+export interface TaskContextInput {
+  report: FailureReport;
+  config: HealConfig;
+  repoRoot: string;
+  branch: string;
+  runs?: RunsFile | null;
+  /** `owner/repo#N` once the issue exists; null in local mode. */
+  githubIssue?: string | null;
+}
+
+export interface TaskFile {
+  /** `test-failures-<slug>-<hex>`; the YAML's `id` is `fix-<taskId>` like its file name. */
+  taskId: string;
+  /** Repo-relative POSIX path. */
+  path: string;
+  text: string;
+}
+
+/** Builds the task YAML text (does not write it). */
+export function buildTaskFile(input: TaskContextInput): TaskFile {
+  const { report, config, repoRoot, branch } = input;
+  const failures = sortFailures(report.failures);
+  const taskId = taskIdFor(branch, failures.map((f) => f.id));
+  const path = posix.join(config.tasksDir, taskFileName(taskId));
+
+  const template = resolveTemplate("task.yaml", repoRoot, config);
+  const doc = parseDocument(template.text, { customTags: [], uniqueKeys: true });
+  if (doc.errors.length > 0) throw new HealError("TEMPLATE_INVALID", doc.errors[0]!.message.split("\n")[0]!, template.display);
+  if (!isMap(doc.contents)) throw new HealError("TEMPLATE_INVALID", "the template must be a YAML mapping", template.display);
+
+  // Liquid only inside string values: the YAML structure comes from the template, never from rendering.
+  const liquidContext = {
+    branch: redact(branch),
+    repository: report.repository ? redact(report.repository) : null,
+    coverage_threshold: config.coverage.threshold,
+    failure_count: failures.length,
+    mention: config.agent.mention,
+    task_id: taskId,
+    task_path: path,
+  };
+  visit(doc, {
+    Scalar(key, node) {
+      if (key === "key" || typeof node.value !== "string" || !/\{\{|\{%/.test(node.value)) return;
+      node.value = renderString(node.value, liquidContext, template.display, repoRoot);
+    },
+  });
+
+  const testFailures = failures.map((f) => {
+    const m = new YAMLMap();
+    const stack = stackOf(f, input.runs);
+    m.set("id", f.id);
+    m.set("test", redact(f.fullName));
+    m.set("framework", f.framework);
+    m.set("kind", f.kind);
+    m.set("file", f.file);
+    m.set("line", f.line);
+    m.set("message", textNode(clip(redact(f.message ?? "").trimEnd())));
+    const source = sourceExcerpt(repoRoot, f.file, f.line);
+    if (source) m.set("source", textNode(source));
+    if (f.stack?.trim()) m.set("stack", textNode(clip(redact(f.stack.trimEnd()))));
+    m.set("rerun", rerunCommand(f, stack) ? redact(rerunCommand(f, stack)!) : null);
+    return m;
+  });
+  const seq = new YAMLSeq();
+  seq.items = testFailures;
+  const values: Record<(typeof TOOL_KEYS)[number], unknown> = {
+    id: `fix-${taskId}`,
+    auto_generated: true,
+    branch: redact(branch),
+    github_issue: input.githubIssue ?? null,
+    test_failures: seq,
+  };
+  const map = doc.contents as YAMLMap;
+  for (const k of TOOL_KEYS) {
+    const v = values[k];
+    if (map.has(k)) map.set(k, v);
+    else map.add(doc.createPair(k, v));
+  }
+  const text = doc.toString({ lineWidth: 0 });
+  return { taskId, path, text };
+}
+
+function isOwnTaskFile(abs: string, branch: string): boolean {
+  try {
+    if (statSync(abs).size > TASK_FILE_MAX_BYTES) return false;
+    const data = parse(readFileSync(abs, "utf8"), { maxAliasCount: 10, customTags: [] }) as Record<string, unknown> | null;
+    return !!data && data.auto_generated === true && data.branch === redact(branch);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Auto-generated task files of this branch other than `keep` (repo-relative paths). A file a person wrote
+ * or edited to `auto_generated: false` is never touched.
+ */
+export function staleTaskFiles(repoRoot: string, config: HealConfig, branch: string, keep: string | null): string[] {
+  const dir = join(repoRoot, config.tasksDir);
+  if (!existsSync(dir)) return [];
+  const pattern = new RegExp(`^fix-test-failures-${escapeRegex(branchSlug(branch))}-[0-9a-f]{8}\\.yaml$`);
+  return readdirSync(dir)
+    .filter((name) => pattern.test(name))
+    .map((name) => posix.join(config.tasksDir, name))
+    .filter((rel) => rel !== keep && isOwnTaskFile(join(repoRoot, rel), branch))
+    .sort();
+}
+
+export interface WriteTaskResult {
+  file: TaskFile | null;
+  /** Whether the file's bytes changed (false on a re-run with the same failures). */
+  changed: boolean;
+  removed: string[];
+}
+
+/**
+ * Writes the branch's one task file (none when green) and removes its older auto-generated ones.
+ * An unchanged file is not rewritten, so its mtime and bytes stay.
+ */
+export function writeTaskContext(input: TaskContextInput): WriteTaskResult {
+  const file = input.report.failures.length > 0 ? buildTaskFile(input) : null;
+  let changed = false;
+  if (file) {
+    const abs = join(input.repoRoot, file.path);
+    const before = existsSync(abs) ? readFileSync(abs, "utf8") : null;
+    if (before !== file.text) {
+      mkdirSync(join(input.repoRoot, input.config.tasksDir), { recursive: true });
+      writeFileSync(abs, file.text);
+      changed = true;
+    }
+  }
+  const removed = staleTaskFiles(input.repoRoot, input.config, input.branch, file?.path ?? null);
+  for (const rel of removed) rmSync(join(input.repoRoot, rel), { force: true });
+  return { file, changed, removed };
+}
+
+/** Sets `github_issue` in an existing task file, keeping every other byte (for the GitHub steps). */
+export function setTaskIssue(repoRoot: string, relPath: string, githubIssue: string | null): boolean {
+  const abs = join(repoRoot, relPath);
+  const text = readFileSync(abs, "utf8");
+  const doc = parseDocument(text, { customTags: [] });
+  if (!isMap(doc.contents)) throw new HealError("INPUT_MISSING", "not a task file (no YAML mapping)", relPath);
+  const current = doc.get("github_issue");
+  if ((isScalar(current) ? current.value : current) === githubIssue) return false;
+  doc.set("github_issue", githubIssue);
+  const next = doc.toString({ lineWidth: 0 });
+  if (next === text) return false;
+  writeFileSync(abs, next);
+  return true;
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bun
+// heal:write-report: render what people and the agent read from failures.json.
+// Reads:  <reports_dir>/failures.json (required), <reports_dir>/runs.json (optional, for re-run commands),
+//         .agent/heal/config.yaml, templates (repo overrides in .agent/heal/templates/ first).
+// Writes: <reports_dir>/report.md, <reports_dir>/issue.json {title, body, labels, taskPath, taskId},
+//         <reports_dir>/issue.md (the body exactly as it would be filed), and when tests failed
+//         <tasks_dir>/fix-<task-id>.yaml (one per branch; older auto-generated ones of the branch are removed).
+//         Prints the task file path on stdout when one was written.
+// Exit:   0 written (whether tests passed or not), 2 input missing / config or template invalid.
+// Token:  none.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type ExitCode, type FlagSpec, helpText, log, parseArgs, runMain } from "../lib/cli.ts";
+import { loadConfig } from "../lib/config.ts";
+import { HealError } from "../lib/errors.ts";
+import { currentBranch } from "../lib/git.ts";
+import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
+import { buildTemplateContext, renderIssue, renderReport } from "../lib/render.ts";
+import { rerunCommand, stackOf, writeTaskContext } from "../lib/task-context.ts";
+import type { FailureReport, RunsFile } from "../lib/types.ts";
+
+const FLAGS: FlagSpec = {
+  branch: { type: "string", describe: "branch name for the title and task id (default: failures.json, then git)" },
+};
+
+function readJson<T>(repoRoot: string, rel: string, required: boolean): T | null {
+  const abs = join(repoRoot, rel);
+  if (!existsSync(abs)) {
+    if (required) throw new HealError("INPUT_MISSING", "not found (run heal:parse-failures first)", rel);
+    return null;
+  }
+  try {
+    return JSON.parse(readFileSync(abs, "utf8")) as T;
+  } catch (err) {
+    throw new HealError("INPUT_MISSING", `not valid JSON: ${(err as Error).message.split("\n")[0]}`, rel);
+  }
+}
+
+export async function main(argv: string[]): Promise<ExitCode> {
+  if (argv.includes("--help")) {
+    process.stdout.write(helpText("bun scripts/write-report.ts [--branch <name>]\nWrites report.md, the issue and the task context.", FLAGS));
+    return 0;
+  }
+  const { flags } = parseArgs(argv, FLAGS);
+  const repoRoot = targetRoot();
+  const config = await loadConfig(repoRoot);
+  const dir = config.reportsDir;
+  const report = readJson<FailureReport>(repoRoot, `${dir}/${REPORT_FILES.failures}`, true)!;
+  if (!Array.isArray(report.failures) || typeof report.summary !== "object") {
+    throw new HealError("INPUT_MISSING", "has no failures/summary: was it written by heal:parse-failures?", `${dir}/${REPORT_FILES.failures}`);
+  }
+  const runs = readJson<RunsFile>(repoRoot, `${dir}/${REPORT_FILES.runs}`, false);
+  const branch = (flags.branch as string | undefined) ?? report.branch ?? currentBranch(repoRoot) ?? "local";
+
+  const task = writeTaskContext({ report, config, repoRoot, branch, runs, githubIssue: null });
+  const context = buildTemplateContext({
+    report,
+    config,
+    branch,
+    runs,
+    taskPath: task.file?.path ?? null,
+    taskId: task.file ? `fix-${task.file.taskId}` : null,
+    rerun: (f) => rerunCommand(f, stackOf(f, runs)),
+  });
+  const issue = renderIssue(context, repoRoot, config);
+  writeFileSync(join(repoRoot, dir, REPORT_FILES.report), renderReport(context, repoRoot, config));
+  writeFileSync(join(repoRoot, dir, REPORT_FILES.issueBody), issue.body);
+  const issueJson = { ...issue, taskPath: task.file?.path ?? null, taskId: task.file?.taskId ?? null };
+  writeFileSync(join(repoRoot, dir, REPORT_FILES.issue), `${JSON.stringify(issueJson, null, 2)}\n`);
+
+  for (const rel of task.removed) log.info(`removed the outdated task context ${rel}`);
+  if (task.file) {
+    log.info(`${task.changed ? "wrote" : "unchanged"} ${task.file.path}`);
+    process.stdout.write(`${task.file.path}\n`);
+  } else {
+    log.info("all tests passed: no task context written");
+  }
+  log.info(`wrote ${dir}/${REPORT_FILES.report}, ${dir}/${REPORT_FILES.issue}, ${dir}/${REPORT_FILES.issueBody}`);
+  return 0;
+}
+
+runMain(import.meta, main);
