@@ -1,0 +1,176 @@
+import { describe, expect, test } from "bun:test";
+import { encodedForms, isSecretEnvName, mask, redact, redactDeep, shannonEntropy } from "../lib/redact.ts";
+import { envSecret, fakeSecrets } from "./e2e/unsafe-strings.ts";
+
+const noEnv = { env: {} };
+
+describe("redact: token shapes", () => {
+  for (const s of fakeSecrets()) {
+    test(`${s.kind}: ${s.secret.slice(0, 12)}… is masked whole, the context stays`, () => {
+      const out = redact(`before ${s.text} after`, noEnv);
+      expect(out).not.toContain(s.secret);
+      expect(out).toContain(mask(s.kind as Parameters<typeof mask>[0]));
+      expect(out.startsWith("before ")).toBe(true);
+      expect(out.endsWith(" after")).toBe(true);
+    });
+  }
+
+  test("the ~520-character ghs_<appid>_<jwt> installation token leaves no tail", () => {
+    const long = fakeSecrets().find((s) => s.secret.startsWith("ghs_") && s.secret.length > 300)!;
+    expect(long.secret.length).toBeGreaterThan(500);
+    expect(redact(`x-access-token:${long.secret}@github.com`, noEnv)).toBe("x-access-token:[REDACTED:github-token]@github.com");
+  });
+
+  test("a private key block cut before its END line is masked to the end of the text", () => {
+    const pk = fakeSecrets().find((s) => s.kind === "private-key")!;
+    const cutBlock = pk.secret.slice(0, 200);
+    expect(redact(`key:\n${cutBlock}`, noEnv)).toBe("key:\n[REDACTED:private-key]");
+  });
+
+  test("a key inside a JSON string with escaped newlines is masked", () => {
+    const pk = fakeSecrets().find((s) => s.kind === "private-key")!;
+    const json = JSON.stringify({ private_key: pk.secret, other: 1 });
+    const out = redact(json, noEnv);
+    expect(out).toBe('{"private_key":"[REDACTED:private-key]","other":1}');
+  });
+
+  test("URL credentials and Authorization headers lose only the secret", () => {
+    expect(redact("git clone https://bot:hunter2secret@example.com/o/r.git", noEnv)).toBe(
+      "git clone https://bot:[REDACTED:url-credentials]@example.com/o/r.git",
+    );
+    expect(redact("Authorization: token 0123456789abcdef0123", noEnv)).toBe("Authorization: token [REDACTED:authorization]");
+    expect(redact('headers: {"authorization": "Bearer abc.def-123_456"}', noEnv)).toBe(
+      'headers: {"authorization": "Bearer [REDACTED:authorization]"}',
+    );
+  });
+
+  test("ordinary test output is left alone", () => {
+    const text = [
+      "expect(received).toBe(expected) // Object.is equality",
+      "Expected: 42\nReceived: 41",
+      "KeyError: 'missing_key_name_here'",
+      "key: user.name",
+      "token: \"expected\"",
+      "at Object.<anonymous> (/home/runner/work/app/app/tests/auth.test.ts:12:5)",
+      "AssertionError: assert 'sk-short' == 'abc'",
+      "password: string",
+      "const token = process.env.GITHUB_TOKEN",
+      "commit 0123456789abcdef0123456789abcdef01234567",
+      "user@example.com wrote: the task-runner-with-a-very-long-name-123 failed",
+    ].join("\n");
+    expect(redact(text, noEnv)).toBe(text);
+  });
+});
+
+describe("redact: generic assignments (entropy rule)", () => {
+  test("key-like names: masked at >= 3.0 bits/char and >= 8 chars, kept below", () => {
+    expect(redact('api_key = "8f3k2j9s0d7f6g5h"', noEnv)).toBe('api_key = "[REDACTED:secret]"');
+    expect(redact("ACCESS_KEY: Zm9vYmFyYmF6cXV4", noEnv)).toBe("ACCESS_KEY: [REDACTED:secret]");
+    expect(redact("session_token=aaaaaaaaaaaa", noEnv)).toBe("session_token=aaaaaaaaaaaa");
+    expect(redact("token = 'abc'", noEnv)).toBe("token = 'abc'");
+    expect(shannonEntropy("8f3k2j9s0d7f6g5h")).toBeGreaterThanOrEqual(3);
+    expect(shannonEntropy("aaaaaaaaaaaa")).toBe(0);
+  });
+
+  test("password-like names: masked whatever the entropy (>= 6 chars); placeholders kept", () => {
+    expect(redact("password = hunter", noEnv)).toBe("password = [REDACTED:secret]");
+    expect(redact("DB_PASSWORD=aaaaaaaa", noEnv)).toBe("DB_PASSWORD=[REDACTED:secret]");
+    expect(redact("{'client_secret': 'abcdefgh'}", noEnv)).toBe("{'client_secret': '[REDACTED:secret]'}");
+    expect(redact("password = hunt", noEnv)).toBe("password = hunt");
+    expect(redact("password: ${DB_PASSWORD}", noEnv)).toBe("password: ${DB_PASSWORD}");
+    expect(redact("password: <your password>", noEnv)).toBe("password: <your password>");
+    expect(redact("password = ********", noEnv)).toBe("password = ********");
+  });
+});
+
+describe("redact: environment values", () => {
+  const { name, value, leaks } = envSecret();
+  const env = { [name]: value, PATH: "/usr/local/bin:/usr/bin", PWD: "/home/runner/work", HOME: "/root", SHORT_TOKEN: "abc" };
+
+  test("the value, its base64, base64url and URL-encoded forms are masked", () => {
+    for (const form of [...leaks, Buffer.from(value).toString("base64url")]) {
+      expect(redact(`got ${form} here`, { env })).toBe("got [REDACTED:env] here");
+    }
+    const basic = Buffer.from(`x-access-token:${value}`).toString("base64");
+    expect(redact(`AUTHORIZATION: basic ${basic}`, { env })).not.toContain(basic);
+  });
+
+  test("non-secret names and short values are not masked", () => {
+    const text = "PATH=/usr/local/bin:/usr/bin PWD=/home/runner/work HOME=/root abc";
+    expect(redact(text, { env })).toBe(text);
+  });
+
+  test("which names count as secret", () => {
+    for (const n of ["GITHUB_TOKEN", "GH_TOKEN", "HEAL_AGENT_TOKEN", "AWS_SECRET_ACCESS_KEY", "NPM_TOKEN", "DB_PASSWORD", "GITHUB_PAT", "ANTHROPIC_API_KEY", "GOOGLE_CREDENTIALS", "apiKey"]) {
+      expect(isSecretEnvName(n)).toBe(true);
+    }
+    for (const n of ["PATH", "PWD", "OLDPWD", "HOME", "SSH_AUTH_SOCK", "GITHUB_REPOSITORY", "KEYBOARD", "MONKEY_COUNT"]) {
+      expect(isSecretEnvName(n)).toBe(false);
+    }
+  });
+
+  test("process.env is the default", () => {
+    process.env.HEAL_TEST_SECRET_TOKEN = "zz-process-env-secret-1";
+    try {
+      expect(redact("echo zz-process-env-secret-1")).toBe("echo [REDACTED:env]");
+    } finally {
+      delete process.env.HEAL_TEST_SECRET_TOKEN;
+    }
+  });
+
+  test("encodedForms lists each form once", () => {
+    const forms = encodedForms("abc def/ghi");
+    expect(new Set(forms).size).toBe(forms.length);
+    expect(forms).toContain("abc%20def%2Fghi");
+    expect(forms).toContain(Buffer.from("abc def/ghi").toString("base64"));
+  });
+});
+
+describe("redact: properties", () => {
+  const all = fakeSecrets()
+    .map((s) => s.text)
+    .join("\n");
+
+  test("deterministic and idempotent", () => {
+    const once = redact(all, noEnv);
+    expect(redact(all, noEnv)).toBe(once);
+    expect(redact(once, noEnv)).toBe(once);
+  });
+
+  test("redactDeep masks every string of a JSON value and keeps its shape", () => {
+    const gh = fakeSecrets()[0]!.secret;
+    const value = { a: [gh, 1, null, { b: `x ${gh}` }], n: 2 };
+    expect(redactDeep(value, noEnv)).toEqual({ a: ["[REDACTED:github-token]", 1, null, { b: "x [REDACTED:github-token]" }], n: 2 });
+  });
+
+  test("5 MB adversarial inputs: linear time (each under 3 s, all under 15 s)", () => {
+    const size = 5 * 1024 * 1024;
+    const fill = (unit: string) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+    const shapes = [
+      "-eyAAAAAAAAAAAA",
+      "eyJAAAAAAAAAAAA.eyBBBBBBBBBBBBBBB-",
+      "key=",
+      "token_",
+      'password="',
+      "ghp_",
+      "ghs_.",
+      "-----BEGIN PRIVATE KEY-----",
+      "http://a:",
+      "sk-a",
+      "Bearer aaaaaaaaaaaaaaaaaaaaaaaaa1 ",
+      "aws_secret_access_key=",
+      "authorization: bearer ",
+    ];
+    let total = 0;
+    for (const unit of shapes) {
+      const input = fill(unit);
+      const t = performance.now();
+      const out = redact(input, { env: { A_TOKEN: "abcdefghijk" } });
+      const ms = performance.now() - t;
+      total += ms;
+      expect(typeof out).toBe("string");
+      expect(ms).toBeLessThan(3000);
+    }
+    expect(total).toBeLessThan(15000);
+  }, 60_000);
+});
