@@ -1,0 +1,64 @@
+#!/usr/bin/env bun
+// heal:finish: the last step of `task heal`: one summary line, where the outputs are, and the exit code.
+// Reads:  <reports_dir>/failures.json (required), <reports_dir>/issue.json and github.json (optional),
+//         GITHUB_TOKEN / GH_TOKEN / GITHUB_REPOSITORY (only to say whether this was local mode).
+// Writes: stdout: the summary line, then one `output:` line per file written; nothing else.
+// Exit:   0 tests passed, 1 tests failed (every output is written by then), 2 failures.json missing or unreadable.
+// Token:  none.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type ExitCode, type FlagSpec, helpText, parseArgs, runMain } from "../lib/cli.ts";
+import { loadConfig } from "../lib/config.ts";
+import { HealError } from "../lib/errors.ts";
+import { localModeReason } from "../lib/github/context.ts";
+import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
+import { forLog } from "../lib/sanitize.ts";
+import type { FailureReport } from "../lib/types.ts";
+
+const FLAGS: FlagSpec = {};
+
+function readJson<T>(abs: string, rel: string): T | null {
+  if (!existsSync(abs)) return null;
+  try {
+    return JSON.parse(readFileSync(abs, "utf8")) as T;
+  } catch (err) {
+    throw new HealError("INPUT_MISSING", `not valid JSON: ${(err as Error).message.split("\n")[0]}`, rel);
+  }
+}
+
+export async function main(argv: string[]): Promise<ExitCode> {
+  if (argv.includes("--help")) {
+    process.stdout.write(helpText("bun scripts/finish-heal.ts\nPrints the heal summary; exit 1 when tests failed.", FLAGS));
+    return 0;
+  }
+  parseArgs(argv, FLAGS);
+  const repoRoot = targetRoot();
+  const config = await loadConfig(repoRoot);
+  const dir = config.reportsDir;
+  const failuresRel = `${dir}/${REPORT_FILES.failures}`;
+  const report = readJson<FailureReport>(join(repoRoot, failuresRel), failuresRel);
+  if (!report || !Array.isArray(report.failures)) {
+    throw new HealError("INPUT_MISSING", "not found or has no failures list (run task heal)", failuresRel);
+  }
+  const issue = readJson<{ taskPath?: string | null }>(join(repoRoot, dir, REPORT_FILES.issue), `${dir}/${REPORT_FILES.issue}`);
+  const github = readJson<{ issueUrl?: string | null; action?: string }>(join(repoRoot, dir, REPORT_FILES.github), `${dir}/${REPORT_FILES.github}`);
+
+  const s = report.summary;
+  const failing = report.failures.length;
+  const counts = `${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped${s.flaky ? `, ${s.flaky} flaky` : ""}`;
+  const verdict = failing > 0 ? `🔴 ${failing} failing test${failing === 1 ? "" : "s"}` : "✅ all tests passed";
+  const local = localModeReason();
+  const where = local
+    ? `local mode: ${local.replace(/ \(local mode\)$/, "")}, nothing was sent to GitHub`
+    : github?.issueUrl
+      ? `healing issue ${github.action ?? "synced"}: ${github.issueUrl}`
+      : "GitHub: no healing issue";
+  const lines = [`heal: ${verdict} (${counts}); ${where}`];
+  const outputs = [failuresRel, `${dir}/${REPORT_FILES.report}`, `${dir}/${REPORT_FILES.issue}`, `${dir}/${REPORT_FILES.issueBody}`];
+  if (issue?.taskPath) outputs.push(issue.taskPath);
+  for (const rel of outputs) if (existsSync(join(repoRoot, rel))) lines.push(`output: ${rel}`);
+  process.stdout.write(`${forLog(lines.join("\n"))}\n`);
+  return failing > 0 ? 1 : 0;
+}
+
+runMain(import.meta, main);

@@ -1,0 +1,168 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { RunnableStack } from "../lib/detect.ts";
+import { planRun, runStack, runStacks, TAIL_LINES } from "../lib/runners.ts";
+
+const dirs: string[] = [];
+function repo(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "heal-run-"));
+  dirs.push(dir);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  return dir;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const RAW = ".agent/reports/raw";
+const stack = (over: Partial<RunnableStack>): RunnableStack => ({ id: "s", framework: "bun", cwd: ".", command: ["bun", "test"], ...over });
+const quiet = () => {
+  const chunks: string[] = [];
+  return { echo: (s: string) => void chunks.push(s), text: () => chunks.join("") };
+};
+
+describe("planRun", () => {
+  test("adds each runner's reporter flags and names the report it writes", () => {
+    const R = "/r";
+    expect(planRun(stack({ id: "bun" }), R, RAW)).toEqual({
+      argv: ["bun", "test", "--reporter=junit", "--reporter-outfile=/r/.agent/reports/raw/bun.xml"],
+      report: ".agent/reports/raw/bun.xml",
+      reportIsStdout: false,
+    });
+    expect(planRun(stack({ id: "vitest", framework: "vitest", command: ["node_modules/.bin/vitest", "run"] }), R, RAW).argv).toEqual([
+      "node_modules/.bin/vitest",
+      "run",
+      "--reporter=default",
+      "--reporter=junit",
+      "--outputFile.junit=/r/.agent/reports/raw/vitest.xml",
+    ]);
+    expect(planRun(stack({ id: "jest-web", framework: "jest", cwd: "web", command: ["npx", "jest"] }), R, RAW)).toEqual({
+      argv: ["npx", "jest", "--json", "--outputFile=/r/.agent/reports/raw/jest-web.json", "--testLocationInResults"],
+      report: ".agent/reports/raw/jest-web.json",
+      reportIsStdout: false,
+    });
+    expect(planRun(stack({ id: "pytest", framework: "pytest", command: ["/usr/bin/python3", "-m", "pytest"] }), R, RAW).argv).toEqual([
+      "/usr/bin/python3",
+      "-m",
+      "pytest",
+      "--junitxml=/r/.agent/reports/raw/pytest.xml",
+      "-o",
+      "junit_family=xunit1",
+    ]);
+    expect(planRun(stack({ id: "tf", framework: "terraform", cwd: "infra", command: ["terraform", "validate"] }), R, RAW)).toEqual({
+      argv: ["terraform", "validate", "-json", "-no-color"],
+      report: ".agent/reports/raw/tf.json",
+      reportIsStdout: true,
+    });
+    expect(planRun(stack({ id: "own", framework: "junit", cwd: "app", command: ["make", "test"], report: "out/junit.xml" }), R, RAW)).toEqual({
+      argv: ["make", "test"],
+      report: "app/out/junit.xml",
+      reportIsStdout: false,
+    });
+  });
+});
+
+describe("runStack", () => {
+  test("a runner that crashes without a report still gets its record: exit code and output tail", async () => {
+    const dir = repo();
+    const out = quiet();
+    const run = await runStack(stack({ command: ["sh", "-c", 'echo "Segmentation fault while loading"; exit 3', "sh"] }), {
+      repoRoot: dir,
+      rawDir: RAW,
+      echo: out.echo,
+    });
+    expect(run.exitCode).toBe(3);
+    expect(run.signal).toBeNull();
+    expect(run.reports).toEqual([]);
+    expect(run.outputTail).toBe("Segmentation fault while loading");
+    expect(out.text()).toContain("Segmentation fault while loading");
+    expect(run.argv.slice(0, 3)).toEqual(["sh", "-c", 'echo "Segmentation fault while loading"; exit 3']);
+  });
+
+  test("a missing runner is exit 127 with `command not found`, not a thrown error", async () => {
+    const run = await runStack(stack({ command: ["no-such-runner-xyz"] }), { repoRoot: repo(), rawDir: RAW, echo: quiet().echo });
+    expect(run.exitCode).toBe(127);
+    expect(run.outputTail).toBe("no-such-runner-xyz: command not found");
+  });
+
+  test("a hung runner is stopped at the timeout and recorded with its signal", async () => {
+    const started = Date.now();
+    const run = await runStack(stack({ command: ["sh", "-c", "echo started; sleep 30", "sh"] }), {
+      repoRoot: repo(),
+      rawDir: RAW,
+      timeoutMs: 300,
+      echo: quiet().echo,
+    });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(run.signal).toBe("SIGTERM");
+    expect(run.exitCode).toBeNull();
+    expect(run.outputTail).toContain("started");
+    expect(run.outputTail).toContain("stopped after 0s (runner.timeout_minutes)");
+  });
+
+  test("the tail is the last lines, colour codes stripped, secrets redacted", async () => {
+    const token = `ghp_${"Ab1".repeat(13)}`;
+    const script = `i=1; while [ $i -le 500 ]; do echo "line $i"; i=$((i+1)); done; printf '\\033[31mred ${token}\\033[0m\\n' >&2; exit 1`;
+    const run = await runStack(stack({ command: ["sh", "-c", script, "sh"] }), { repoRoot: repo(), rawDir: RAW, echo: quiet().echo });
+    const lines = run.outputTail.split("\n");
+    expect(lines.length).toBe(TAIL_LINES);
+    expect(lines[0]).toBe("line 442");
+    expect(lines.at(-2)).toBe("line 500");
+    expect(lines.at(-1)).toStartWith("red ");
+    expect(run.outputTail).not.toContain(token);
+    expect(run.outputTail).not.toContain("\x1b[");
+  });
+
+  test("bun test: the junit report is written and the console output still streams", async () => {
+    const dir = repo({
+      "math.test.ts": 'import { test, expect } from "bun:test";\ntest("adds", () => { expect(1 + 1).toBe(3); });\ntest("ok", () => {});\n',
+    });
+    const out = quiet();
+    const run = await runStack(stack({ id: "bun", command: ["bun", "test"] }), { repoRoot: dir, rawDir: RAW, echo: out.echo });
+    expect(run.exitCode).toBe(1);
+    expect(run.reports).toEqual([".agent/reports/raw/bun.xml"]);
+    const xml = readFileSync(join(dir, ".agent/reports/raw/bun.xml"), "utf8");
+    expect(xml).toContain('<testcase name="adds"');
+    expect(out.text()).toContain("(fail) adds");
+    expect(out.text()).toContain("(pass) ok");
+  });
+
+  test("an earlier run's report is removed first, so a crash never reuses it", async () => {
+    const dir = repo({ [`${RAW}/bun.xml`]: "<testsuites/>" });
+    const run = await runStack(stack({ id: "bun", command: ["sh", "-c", "exit 2", "sh"] }), { repoRoot: dir, rawDir: RAW, echo: quiet().echo });
+    expect(run.reports).toEqual([]);
+    expect(existsSync(join(dir, RAW, "bun.xml"))).toBe(false);
+  });
+
+  test("terraform validate -json goes to raw/<id>.json; diagnostics are echoed with file:line", async () => {
+    const dir = repo({ "infra/main.tf": 'variable "x" {\n  default = 1 +\n}\n' });
+    const out = quiet();
+    const runs = await runStacks([stack({ id: "terraform-infra", framework: "terraform", cwd: "infra", command: ["terraform", "validate"] })], {
+      repoRoot: dir,
+      rawDir: RAW,
+      echo: out.echo,
+    });
+    const run = runs.runs[0]!;
+    if (Bun.which("terraform")) {
+      expect(run.exitCode).toBe(1);
+      expect(run.reports).toEqual([".agent/reports/raw/terraform-infra.json"]);
+      const v = JSON.parse(readFileSync(join(dir, run.reports[0]!), "utf8"));
+      expect(v.valid).toBe(false);
+      expect(v.diagnostics[0].summary).toBe("Invalid expression");
+      expect(out.text()).toContain("infra/main.tf:2: error: Invalid expression");
+    } else {
+      // This machine has no terraform: the run is still recorded, as a missing runner.
+      expect(run.exitCode).toBe(127);
+      expect(run.reports).toEqual([]);
+    }
+  });
+
+  test("a stack folder that does not exist is recorded, not thrown", async () => {
+    const run = await runStack(stack({ cwd: "gone" }), { repoRoot: repo(), rawDir: RAW, echo: quiet().echo });
+    expect(run.exitCode).toBe(127);
+    expect(run.outputTail).toBe("gone: folder not found");
+  });
+});
