@@ -21,7 +21,7 @@ import { isHealedBranch, openSession, type GitHubSession } from "../lib/github/s
 import { appendJobSummary, failureSummaryMarkdown } from "../lib/github/summary.ts";
 import { buildMarker, diffFingerprints, markerData, type Marker } from "../lib/marker.ts";
 import { REPORT_FILES } from "../lib/paths.ts";
-import { limitTitle, untrusted } from "../lib/sanitize.ts";
+import { inlineCode, limitTitle, untrusted } from "../lib/sanitize.ts";
 import type { FailureRecord, FailureReport } from "../lib/types.ts";
 
 const FLAGS: FlagSpec = {};
@@ -125,7 +125,7 @@ function runLink(s: GitHubSession): string {
 }
 
 function greenText(s: GitHubSession, branch: string): string {
-  return `✅ All tests pass on \`${untrusted(branch)}\`${runLink(s)}. Closing this healing issue.`;
+  return `✅ All tests pass on ${inlineCode(untrusted(branch))}${runLink(s)}. Closing this healing issue.`;
 }
 
 function changedText(
@@ -135,7 +135,7 @@ function changedText(
   diff: { added: string[]; fixed: string[] },
   previous: Marker | null,
 ): string {
-  const lines = [`🔁 The failing tests on \`${untrusted(branch)}\` changed${runLink(s)}: ${failures.length} failing now.`, ""];
+  const lines = [`🔁 The failing tests on ${inlineCode(untrusted(branch))} changed${runLink(s)}: ${failures.length} failing now.`, ""];
   const added = new Set(diff.added);
   const newOnes = failures.filter((f) => added.has(f.id));
   if (newOnes.length > 0) {
@@ -152,7 +152,7 @@ function changedText(
 }
 
 function failureLine(f: FailureRecord): string {
-  const where = f.file ? ` — \`${untrusted(f.file).replace(/`/g, "'")}${f.line ? `:${f.line}` : ""}\`` : "";
+  const where = f.file ? ` — ${inlineCode(untrusted(`${f.file}${f.line ? `:${f.line}` : ""}`))}` : "";
   const msg = untrusted(f.message.split("\n")[0] ?? "").replace(/`/g, "'").slice(0, 300);
   return `**${untrusted(f.fullName).replace(/\*/g, "\\*")}**${where}${msg ? `: ${msg}` : ""} (\`${f.id}\`)`;
 }

@@ -97,7 +97,15 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
       throw toHealError(err, options.method, resolvedUrl(octokit, options));
     }
   });
+  retryBases.set(octokit, retryBaseMs);
   return octokit;
+}
+
+const retryBases = new WeakMap<object, number>();
+
+/** The client's backoff unit, for retries done outside the plugins (create-once). */
+export function retryBaseOf(gh: GitHubClient): number {
+  return retryBases.get(gh) ?? 1000;
 }
 
 function resolvedUrl(octokit: GitHubClient, options: Parameters<GitHubClient["request"]["endpoint"]["parse"]>[0]): string {
@@ -121,7 +129,8 @@ export function toHealError(err: unknown, method: string, url: string): unknown 
   const status = typeof e.status === "number" ? e.status : undefined;
   const route = `${method} ${routeOf(url)}`;
   const headers = e.response?.headers ?? {};
-  const message = redact(String(e.message ?? err)).split("\n")[0]!;
+  // Octokit appends " - <documentation_url>"; the route already says where.
+  const message = redact(String(e.message ?? err)).split("\n")[0]!.replace(/ - https?:\/\/\S+$/, "");
   if (status === 401) return withStatus(new HealError("GITHUB_AUTH", `${route} answered 401 (${message})`), status);
   if ((status === 403 || status === 429) && (headers["x-ratelimit-remaining"] === "0" || /secondary rate/i.test(message))) {
     const reset = Number(headers["x-ratelimit-reset"]);
@@ -130,8 +139,11 @@ export function toHealError(err: unknown, method: string, url: string): unknown 
     return withStatus(new HealError("GITHUB_RATE_LIMIT", `${route}: ${kind}, resets at ${when}`), status);
   }
   if (status === 403) {
+    // GitHub names what it wanted in x-accepted-github-permissions ("issues=write"); else infer from the route.
+    const accepted = headers["x-accepted-github-permissions"]?.split(";")[0]?.split(",")[0]?.trim();
+    const permission = accepted && accepted.includes("=") ? accepted.replace("=", ": ").replace(/_/g, "-") : permissionFor(method, url);
     return withStatus(
-      new HealError("GITHUB_PERMISSION", `${route} answered 403 (${message}); grant \`${permissionFor(method, url)}\``),
+      new HealError("GITHUB_PERMISSION", `${route} answered 403 (${message}); grant \`${permission}\``),
       status,
     );
   }

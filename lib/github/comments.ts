@@ -1,6 +1,6 @@
 // Comments on issues and pull requests: list, find the tool's latest trusted marker, post at most once.
 import { trustedMarker, type Marker, type MarkerKind } from "../marker.ts";
-import type { RepoClient } from "./client.ts";
+import { retryBaseOf, type RepoClient } from "./client.ts";
 import { createOnce } from "./issues.ts";
 
 export interface IssueComment {
@@ -74,7 +74,7 @@ export async function createCommentOnce(
       const last = mine.at(-1);
       return last ? { id: last.id, url: last.url } : null;
     },
-    opts,
+    { backoffMs: retryBaseOf(r.gh), ...opts },
   );
 }
 

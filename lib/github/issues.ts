@@ -3,7 +3,7 @@
 import { HealError } from "../errors.ts";
 import { buildMarker, trustedMarker, type Marker, type MarkerInput, type MarkerKind } from "../marker.ts";
 import { limitBody, MAX_BODY_BYTES } from "../sanitize.ts";
-import type { RepoClient } from "./client.ts";
+import { retryBaseOf, type RepoClient } from "./client.ts";
 import { labelNames } from "./labels.ts";
 
 export interface ToolIssue {
@@ -121,7 +121,7 @@ export async function createIssueOnce(
       const found = await opts.find();
       return found ? { number: found.number, url: found.url } : null;
     },
-    opts,
+    { backoffMs: retryBaseOf(r.gh), ...opts },
   );
 }
 

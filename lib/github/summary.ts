@@ -1,7 +1,7 @@
 // The job summary (GITHUB_STEP_SUMMARY): what a person sees on the run page without opening GitHub issues.
 import { appendFileSync } from "node:fs";
 import type { FailureReport } from "../types.ts";
-import { untrusted } from "../sanitize.ts";
+import { inlineCode, untrusted } from "../sanitize.ts";
 
 /** GitHub shows at most 1 MiB of summary per step; stay well under it. */
 export const MAX_SUMMARY_BYTES = 512 * 1024;
@@ -37,7 +37,8 @@ export function failureSummaryMarkdown(
     lines.push("| Test | Location | Message |", "|---|---|---|");
     for (const f of report.failures.slice(0, MAX_ROWS)) {
       const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ""}` : "—";
-      lines.push(`| ${cell(f.fullName)} | \`${cell(where).replace(/`/g, "'")}\` | ${cell(f.message.split("\n")[0] ?? "")} |`);
+      const loc = f.file ? inlineCode(untrusted(where)).replace(/\|/g, "\\|") : where;
+      lines.push(`| ${cell(f.fullName)} | ${loc} | ${cell(f.message.split("\n")[0] ?? "")} |`);
     }
     if (n > MAX_ROWS) lines.push("", `…and ${n - MAX_ROWS} more: see failures.json in the run's artifacts.`);
     lines.push("");

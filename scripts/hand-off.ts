@@ -1,0 +1,122 @@
+#!/usr/bin/env bun
+// heal:hand-off — wake the agent for the healing issue. An issue or comment made with the default
+// GITHUB_TOKEN starts no workflow, so its @claude wakes nothing. This step uses, in order:
+//   (a) the agent token (config agent.token_env, default HEAL_AGENT_TOKEN: GitHub App installation token
+//       or PAT): a comment `@claude` + task file + issue, written by that identity, which does start workflows;
+//   (b) config agent.handoff dispatch|auto: POST /repos/{o}/{r}/dispatches, event_type agent.dispatch_event_type
+//       (default heal-agent), client_payload {issue_number, branch, task_path, attempt};
+//   (c) neither: a warning saying nothing will wake the agent and how to fix it (README "GitHub set-up").
+// Only when sync-issue created the issue or reported changed failures; never past agent.max_attempts,
+// the daily mention budget, or the kill-switch label.
+// Reads:  <reports>/github.json, config, GitHub Actions variables.  Writes: github.json `handoff`.
+// Exit:   0 handed off or nothing to do (local mode included), 2 GitHub refused.
+// Token:  (a) the agent token needs issues: write; (b) GITHUB_TOKEN needs contents: write; reads need issues: read.
+import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
+import { clientFor } from "../lib/github/context.ts";
+import { repoClient } from "../lib/github/client.ts";
+import { createCommentOnce, listComments, type IssueComment } from "../lib/github/comments.ts";
+import { createOnce, getIssue } from "../lib/github/issues.ts";
+import { labelNames } from "../lib/github/labels.ts";
+import { sendRepositoryDispatch } from "../lib/github/dispatch.ts";
+import { readOutcome, writeOutcome, type HandoffRecord } from "../lib/github/outcome.ts";
+import { openSession, type GitHubSession } from "../lib/github/session.ts";
+
+const FLAGS: FlagSpec = {};
+const HANDOFF_TAG = "<!-- heal:handoff ";
+const HELP = `bun scripts/hand-off.ts — wake the agent through the agent token or repository_dispatch (task heal:hand-off)`;
+
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
+  if (argv.includes("--help")) {
+    process.stdout.write(helpText(HELP, FLAGS));
+    return 0;
+  }
+  parseArgs(argv, FLAGS);
+  const session = await openSession(env);
+  if (session.kind === "local") {
+    log.skip(`wake the agent (${session.config.agent.mention || "no mention"}): ${session.reason}`);
+    return 0;
+  }
+  const record = await handOff(session);
+  writeOutcome(session.reportsDir, { handoff: record });
+  if (record.via === "none") log.warn(record.reason ?? "nothing will wake the agent");
+  else if (record.via === "skipped") log.skip(`wake the agent: ${record.reason}`);
+  else log.info(`agent woken via ${record.via}${record.commentUrl ? ` ${record.commentUrl}` : record.eventType ? ` (${record.eventType})` : ""}`);
+  process.stdout.write(`${JSON.stringify(record)}\n`);
+  return 0;
+}
+
+async function handOff(s: GitHubSession): Promise<HandoffRecord> {
+  const outcome = readOutcome(s.reportsDir);
+  const { agent, labels } = s.config;
+  if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented")) {
+    return { via: "skipped", reason: `no new failures to hand off (issue ${outcome.action})` };
+  }
+  if (agent.handoff === "none" || agent.mention.trim() === "") {
+    return { via: "skipped", reason: "agent.handoff is none or agent.mention is empty in the config" };
+  }
+  const issueNumber = outcome.issueNumber;
+  const issue = await getIssue(s.r, issueNumber);
+  if (labelNames(issue).includes(labels.paused)) return { via: "skipped", reason: `issue #${issueNumber} has the ${labels.paused} label` };
+  if (labelNames(issue).includes(labels.needsHuman)) return { via: "skipped", reason: `issue #${issueNumber} is labelled ${labels.needsHuman}` };
+
+  const comments = await listComments(s.r, issueNumber);
+  const done = countHandoffs(comments);
+  if (done >= agent.maxAttempts) {
+    return { via: "skipped", reason: `the agent already had ${done} of ${agent.maxAttempts} attempts on #${issueNumber}` };
+  }
+  const attempt = done + 1;
+  const runTag = `${HANDOFF_TAG}issue=${issueNumber} run=${s.ctx.runId ?? "local"}.${s.ctx.runAttempt} -->`;
+  if (comments.some((c) => c.body.includes(runTag))) return { via: "skipped", reason: "this run already handed off" };
+  const taskPath = outcome.taskPath ?? null;
+  const taskRef = taskPath ? (outcome.taskUrl ? `[\`${taskPath}\`](${outcome.taskUrl})` : `\`${taskPath}\``) : "the task context named in the issue";
+
+  const useToken = s.ctx.agentToken && (agent.handoff === "auto" || agent.handoff === "token");
+  if (useToken) {
+    const ar = repoClient(clientFor(s.ctx, s.ctx.agentToken!), s.ctx.repository);
+    const body = [
+      `${agent.mention} Please fix the failing tests of #${issueNumber} (attempt ${attempt} of ${agent.maxAttempts}).`,
+      "",
+      `Read the task context ${taskRef} first, then the failures in the issue; follow the SOPs it names, keep every previously failing test, and open a pull request that says \`Fixes #${issueNumber}\`.`,
+      "",
+      runTag,
+    ].join("\n");
+    const made = await createOnce(
+      async () => {
+        const { data } = await ar.gh.rest.issues.createComment({ owner: ar.owner, repo: ar.repo, issue_number: issueNumber, body, request: { retries: 0 } });
+        return { url: data.html_url };
+      },
+      async () => {
+        const again = await listComments(s.r, issueNumber);
+        const mine = again.find((c) => c.body.includes(runTag));
+        return mine ? { url: mine.url } : null;
+      },
+    );
+    return { via: "comment", commentUrl: made.url, attempt };
+  }
+  if (agent.handoff === "auto" || agent.handoff === "dispatch") {
+    await sendRepositoryDispatch(s.r, agent.dispatchEventType, {
+      issue_number: issueNumber,
+      branch: outcome.branch ?? s.branch ?? null,
+      task_path: taskPath,
+      attempt,
+    });
+    // The dispatch leaves no trace on the issue: a short note (no mention) records the attempt for the budget.
+    const note = `🤖 Handed to the agent through \`repository_dispatch\` \`${agent.dispatchEventType}\` (attempt ${attempt} of ${agent.maxAttempts}).\n\n${runTag}`;
+    await createCommentOnce(s.r, issueNumber, note, { botLogin: await s.botLogin(), uniqueText: runTag });
+    return { via: "dispatch", eventType: agent.dispatchEventType, attempt };
+  }
+  return {
+    via: "none",
+    reason:
+      `nothing will wake the agent: agent.handoff is "token" but ${s.ctx.agentTokenEnv} is not set, and the issue filed with ` +
+      `GITHUB_TOKEN starts no workflow. Set the ${s.ctx.agentTokenEnv} secret (GitHub App installation token or PAT) or ` +
+      `set agent.handoff: dispatch (README "GitHub set-up")`,
+  };
+}
+
+/** Hand-offs already made for an issue: each leaves one comment carrying the hand-off tag. */
+export function countHandoffs(comments: IssueComment[]): number {
+  return comments.filter((c) => c.body.includes(HANDOFF_TAG)).length;
+}
+
+runMain(import.meta, main);

@@ -1,0 +1,108 @@
+#!/usr/bin/env bun
+// heal:push-task-context — commit the agent's task file to the branch and link it from the issue.
+//
+// Reads:  <reports>/github.json (issueNumber, taskPath), the task file (.agent/tasks/fix-<id>.yaml, or --task),
+//         config, GitHub Actions variables.
+// Writes: one commit `chore(heal): task context for #N [skip ci]` on origin/<branch> (none when the file is
+//         unchanged there); a rejected non-fast-forward push is rebuilt on the new tip and retried (3 times),
+//         never forced. Then the issue body's task link (`<server>/<owner>/<repo>/blob/<sha>/<path>`), only
+//         when it changed. Adds taskCommit, taskUrl, taskCommitted to github.json.
+// Exit:   0 done or nothing to do (local mode, no issue this run, paused), 2 push or GitHub failure.
+// Token:  contents: write (push through the checkout's credentials), issues: write (body link).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
+import { HealError } from "../lib/errors.ts";
+import { blobUrl, commitAndPushFile } from "../lib/git.ts";
+import { getIssue, updateIssueBody } from "../lib/github/issues.ts";
+import { labelNames } from "../lib/github/labels.ts";
+import { readOutcome, writeOutcome } from "../lib/github/outcome.ts";
+import { openSession } from "../lib/github/session.ts";
+import { MARKER_PREFIX } from "../lib/marker.ts";
+import { MAX_BODY_BYTES } from "../lib/sanitize.ts";
+
+const FLAGS: FlagSpec = {
+  task: { type: "string", describe: "the task file to push (default: the one the healing issue names)" },
+  remote: { type: "string", describe: "git remote to push to", default: "origin" },
+};
+const HELP = `bun scripts/push-task-context.ts — commit and push the task context file with [skip ci] (task heal:push-task-context)`;
+
+/** The line the tool owns in the issue body; replaced in place, never duplicated. */
+const LINK_TAG = "<!-- heal:task-link -->";
+
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
+  if (argv.includes("--help")) {
+    process.stdout.write(helpText(HELP, FLAGS));
+    return 0;
+  }
+  const { flags } = parseArgs(argv, FLAGS);
+  const session = await openSession(env);
+  if (session.kind === "local") {
+    log.skip(`commit and push the task context to ${session.branch ?? "this branch"}: ${session.reason}`);
+    return 0;
+  }
+  const outcome = readOutcome(session.reportsDir);
+  if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented" && outcome.action !== "unchanged")) {
+    log.skip(`push the task context: no open healing issue in this run (${outcome.action}${outcome.reason ? `: ${outcome.reason}` : ""})`);
+    return 0;
+  }
+  const taskPath = (flags.task as string | undefined) ?? outcome.taskPath;
+  if (!taskPath) throw new HealError("INPUT_MISSING", "the healing issue names no task file; pass --task <path>", join(session.reportsDir, "issue.json"));
+  if (!existsSync(join(session.root, taskPath))) throw new HealError("INPUT_MISSING", "task file not found (heal:write-report writes it)", taskPath);
+  const branch = session.branch;
+  if (!branch) throw new HealError("GIT_PUSH_FAILED", "no branch to push to: check out a branch or set GITHUB_REF_NAME");
+
+  // Reading the issue first: the kill switch and the current body (for the link) come from one GET.
+  const issue = await getIssue(session.r, outcome.issueNumber);
+  if (labelNames(issue).includes(session.config.labels.paused)) {
+    log.skip(`push the task context: issue #${outcome.issueNumber} has the ${session.config.labels.paused} label`);
+    return 0;
+  }
+
+  const pushed = commitAndPushFile({
+    cwd: session.root,
+    path: taskPath,
+    branch,
+    remote: flags.remote as string,
+    message: `chore(heal): task context for #${outcome.issueNumber} [skip ci]`,
+  });
+  const body = issue.body ?? "";
+  const current = currentLink(body);
+  // Unchanged file: an existing link still shows the same content, so keep it (no write).
+  const commit = pushed.commit ?? (current?.path === taskPath ? current.sha : pushed.tip);
+  const url = blobUrl(session.ctx.serverUrl, session.ctx.repository, commit, taskPath);
+  const nextBody = withLink(body, taskPath, url);
+  if (nextBody !== body) await updateIssueBody(session.r, outcome.issueNumber, nextBody);
+
+  writeOutcome(session.reportsDir, { taskPath, taskCommit: commit, taskUrl: url, taskCommitted: pushed.commit !== null });
+  log.info(
+    pushed.commit
+      ? `task context pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`
+      : `task context unchanged on ${branch}: no commit`,
+  );
+  process.stdout.write(`${JSON.stringify({ taskPath, taskCommit: commit, taskUrl: url, committed: pushed.commit !== null })}\n`);
+  return 0;
+}
+
+function currentLink(body: string): { sha: string; path: string } | null {
+  const line = body.split("\n").find((l) => l.includes(LINK_TAG));
+  const m = line && /\/blob\/([0-9a-f]{40})\/(\S+?)\)/.exec(line);
+  return m ? { sha: m[1]!, path: decodeURIComponent(m[2]!) } : null;
+}
+
+/** Sets the tool's link line: replaced where it is, else placed just above the hidden marker. */
+export function withLink(body: string, path: string, url: string): string {
+  const line = `**Task context file:** [\`${path}\`](${url}) ${LINK_TAG}`;
+  const lines = body.split("\n");
+  const at = lines.findIndex((l) => l.includes(LINK_TAG));
+  if (at !== -1) {
+    lines[at] = line;
+    return lines.join("\n");
+  }
+  const marker = body.lastIndexOf(MARKER_PREFIX);
+  const next = marker === -1 ? `${body.trimEnd()}\n\n${line}\n` : `${body.slice(0, marker).trimEnd()}\n\n${line}\n\n${body.slice(marker)}`;
+  // A body already at GitHub's limit keeps its text; the link is then only in github.json and the summary.
+  return new TextEncoder().encode(next).length <= MAX_BODY_BYTES ? next : body;
+}
+
+runMain(import.meta, main);
