@@ -2,7 +2,7 @@
 // under the threshold worst first, and the coverage issue / coverage.md rendered from templates/.
 import type { HealConfig } from "../config.ts";
 import { renderTemplate, type TemplateName } from "../render.ts";
-import { limitTitle, untrusted } from "../sanitize.ts";
+import { inlineCode, limitTitle, untrusted } from "../sanitize.ts";
 import type { CoverageResult } from "./index.ts";
 import { belowThreshold, formatRanges, percent, type FileCoverage } from "./model.ts";
 
@@ -67,6 +67,7 @@ export interface CoverageTemplateContext {
   lines_covered: number;
   file_count: number;
   below_count: number;
+  /** `file` is a Markdown code span already. */
   files: { file: string; pct: string; covered: number; total: number; uncovered: string }[];
   more_count: number;
   coverage_path: string;
@@ -75,9 +76,9 @@ export interface CoverageTemplateContext {
   mention: string;
 }
 
-/** Table cell text: sanitized, one line, no pipe or backtick that could break the table or the code span. */
+/** Table cell text: sanitized, one line, pipes escaped so the row keeps its columns. */
 function cell(text: string): string {
-  return untrusted(text).replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|").replace(/`/g, "'");
+  return untrusted(text).replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|");
 }
 
 export function coverageTemplateContext(
@@ -89,7 +90,7 @@ export function coverageTemplateContext(
     const f = byPath.get(path)!;
     let ranges = formatRanges(f.uncovered);
     if (ranges.length > MAX_RANGES_CHARS) ranges = `${ranges.slice(0, ranges.lastIndexOf(",", MAX_RANGES_CHARS))}, …`;
-    return { file: cell(f.file), pct: displayPct(f.linesCovered, f.linesTotal), covered: f.linesCovered, total: f.linesTotal, uncovered: cell(ranges) };
+    return { file: inlineCode(untrusted(f.file)).replace(/\|/g, "\\|"), pct: displayPct(f.linesCovered, f.linesTotal), covered: f.linesCovered, total: f.linesTotal, uncovered: cell(ranges) };
   });
   return {
     overall_pct: displayPct(summary.overall.linesCovered, summary.overall.linesTotal),
