@@ -1,0 +1,41 @@
+// Stable identities: the same test with the same kind of error keeps its id across runs, whatever the line
+// numbers, timestamps, temp paths, durations or numbers in the message.
+import { createHash } from "node:crypto";
+import type { Framework } from "./types.ts";
+
+const RULES: [RegExp, string][] = [
+  // ANSI colour codes some runners leave in messages.
+  [/\u001b\[[0-9;]*m/g, ""],
+  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>"],
+  [/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?\b/g, "<time>"],
+  [/\b\d{2}:\d{2}:\d{2}(\.\d+)?\b/g, "<time>"],
+  // Temp folders on Linux, macOS and Windows, up to the next separator-free run.
+  [/(?:\/tmp|\/var\/folders|\/private\/var\/folders|[A-Za-z]:\\(?:Users\\[^\\\s]+\\AppData\\Local\\)?Te?mp)[\\/][^\s'"`)]*/gi, "<tmp>"],
+  [/\b0x[0-9a-f]+\b/gi, "<hex>"],
+  [/\b[0-9a-f]{7,}\b/gi, "<hex>"],
+  [/\b\d+(\.\d+)?\s?(ns|µs|us|ms|s|sec|secs|seconds?|m|min|minutes?|h|hours?)\b/gi, "<duration>"],
+  [/\d+(\.\d+)?/g, "<n>"],
+  [/\s+/g, " "],
+];
+
+/** The normalized first line of a message: what "the same kind of error" means. */
+export function errorKind(message: string | undefined | null): string {
+  const first = (message ?? "").split("\n").find((l) => l.trim() !== "") ?? "";
+  // "AssertionError: x" and "x" are the same error as two reports of one run write it.
+  let kind = first.trim().replace(/^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error|panic):\s+/, "");
+  for (const [re, to] of RULES) kind = kind.replace(re, to);
+  return kind.trim().slice(0, 200);
+}
+
+/** Identity of a test regardless of its outcome: used to merge shards and retries. */
+export function testKey(framework: Framework, file: string | null | undefined, fullName: string): string {
+  return `${framework}|${file ?? ""}|${fullName}`;
+}
+
+/** 12 hex digits of sha256(framework | repo-relative file | fullName | error kind). */
+export function fingerprint(input: { framework: Framework; file: string | null | undefined; fullName: string; message?: string | null }): string {
+  return createHash("sha256")
+    .update(`${testKey(input.framework, input.file, input.fullName)}|${errorKind(input.message)}`)
+    .digest("hex")
+    .slice(0, 12);
+}
