@@ -1,0 +1,76 @@
+// Black-box: `bun scripts/run-tests.ts` run inside sample repositories, as `task heal:run-tests` runs it.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import type { RunsFile } from "../../lib/types.ts";
+import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+
+const SCRIPT = join(TOOLKIT_ROOT, "scripts/run-tests.ts");
+const repos: SampleRepo[] = [];
+function sample(files: Record<string, string>, nodeModules = false): SampleRepo {
+  const r = createSampleRepo(files, { nodeModules });
+  repos.push(r);
+  return r;
+}
+afterAll(() => repos.forEach((r) => r.cleanup()));
+
+function run(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [SCRIPT, ...args], { cwd, encoding: "utf8", env: { ...process.env, HEAL_REPO: "" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("scripts/run-tests.ts", () => {
+  test("no stack found: exit 2 with one line saying what to add", () => {
+    const r = run(sample({ "README.md": "# docs only\n" }).dir);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toContain("no test stack found: add one under `stacks:` in .agent/heal/config.yaml");
+  });
+
+  test("a config typo: exit 2 naming the file, line and field", () => {
+    const r = run(sample({ ".agent/heal/config.yaml": "stacks:\n  - framework: bun\n    comand: bun test\n" }).dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('.agent/heal/config.yaml: line 3: unknown field "stacks[0].comand" (did you mean "command"?)');
+  });
+
+  test("failing tests are not this step's error: exit 0, runs.json records the run and its report", () => {
+    const repo = sample({
+      "package.json": '{"name":"s","scripts":{"test":"bun test"}}',
+      "tests/a.test.ts": 'import { test, expect } from "bun:test";\ntest("fails", () => { expect(1).toBe(2); });\n',
+    });
+    const r = run(repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("(fail) fails"); // the runner's own output streams through
+    expect(r.stderr).toMatch(/bun: exit 1 in \d+\.\ds, \.agent\/reports\/raw\/bun\.xml/);
+    const runs = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+    expect(runs.schemaVersion).toBe(1);
+    expect(runs.runs.length).toBe(1);
+    const [one] = runs.runs;
+    expect(one!.stack).toEqual({ id: "bun", framework: "bun", cwd: ".", command: ["bun", "test"] });
+    expect(one!.exitCode).toBe(1);
+    expect(one!.reports).toEqual([".agent/reports/raw/bun.xml"]);
+    expect(one!.outputTail).toContain("1 fail");
+    expect(existsSync(join(repo.dir, ".agent/reports/raw/bun.xml"))).toBe(true);
+  });
+
+  test("--list prints the stacks as JSON and runs nothing; --only with an unknown id is a usage error", () => {
+    const repo = sample({ "pytest.ini": "[pytest]\n", "infra/main.tf": "" });
+    const list = run(repo.dir, "--list");
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).map((s: { id: string }) => s.id)).toEqual(["pytest", "terraform-infra"]);
+    expect(existsSync(join(repo.dir, ".agent/reports/runs.json"))).toBe(false);
+    const only = run(repo.dir, "--only", "jest");
+    expect(only.code).toBe(2);
+    expect(only.stderr).toContain('no stack "jest" (detected: pytest, terraform-infra)');
+  });
+
+  test("--help prints usage and exits 0", () => {
+    const r = run(TOOLKIT_ROOT, "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("--only <value>");
+  });
+});
