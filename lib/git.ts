@@ -81,7 +81,7 @@ export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
     const commit = buildCommit(opts.cwd, parent, opts.path, blob, message, env);
     const push = git(opts.cwd, ["push", "--porcelain", remote, `${commit}:refs/heads/${opts.branch}`]);
     if (push.status === 0) {
-      fastForwardLocal(opts.cwd, opts.branch, parent, commit);
+      fastForwardLocal(opts.cwd, opts.branch, parent, commit, opts.path, blob);
       return { commit, tip: commit, pushAttempts: attempt };
     }
     if (!isRaceRejection(push.stdout + "\n" + push.stderr)) {
@@ -132,12 +132,17 @@ function buildCommit(
   }
 }
 
-/** Keeps a checkout that sits on the branch in step with what was pushed; never touches other states. */
-function fastForwardLocal(cwd: string, branch: string, parent: string | null, commit: string): void {
+/**
+ * Keeps a checkout that sits on the branch in step with what was pushed: the branch moves to the new
+ * commit (compare-and-swap on the old tip) and the file's index entry follows; other staged or
+ * unstaged work is left exactly as it was. Any other state (detached, behind, ahead) is not touched.
+ */
+function fastForwardLocal(cwd: string, branch: string, parent: string | null, commit: string, path: string, blob: string): void {
   const head = git(cwd, ["symbolic-ref", "--short", "-q", "HEAD"]);
   const headSha = git(cwd, ["rev-parse", "-q", "--verify", "HEAD"]);
   if (head.stdout !== branch || !parent || headSha.stdout !== parent) return;
-  git(cwd, ["merge", "--ff-only", "--quiet", commit]);
+  if (git(cwd, ["update-ref", "-m", "heal: task context pushed", `refs/heads/${branch}`, commit, parent]).status !== 0) return;
+  git(cwd, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`]);
 }
 
 function identityEnv(cwd: string): Record<string, string> {

@@ -1,0 +1,129 @@
+// lib/git.ts against a real bare remote: commit one file, no commit when unchanged, push races, never force.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { HealError } from "../lib/errors.ts";
+import { blobUrl, commitAndPushFile, currentBranch } from "../lib/git.ts";
+import { createBareRemote, type BareRemote } from "./support/git-remote.ts";
+import { runGit } from "./support/sample-repo.ts";
+
+const TASK = ".agent/tasks/fix-test-failures-dev.yaml";
+let remote: BareRemote;
+
+beforeEach(() => {
+  remote = createBareRemote();
+  remote.git("config", "user.name", "Sample Dev");
+  remote.git("config", "user.email", "dev@example.com");
+});
+afterEach(() => remote.cleanup());
+
+function writeTask(text: string, dir = remote.cloneDir): void {
+  mkdirSync(join(dir, ".agent/tasks"), { recursive: true });
+  writeFileSync(join(dir, TASK), text);
+}
+
+/** A pre-push hook that pushes a competing commit from a third clone before each of our first `times` pushes. */
+function raceBeforePush(times: number): string {
+  const third = join(remote.bareDir, "..", "third");
+  runGit(join(remote.bareDir, ".."), ["clone", "-q", "-b", remote.branch, remote.bareDir, third]);
+  const hook = join(remote.cloneDir, ".git/hooks/pre-push");
+  writeFileSync(
+    hook,
+    `#!/bin/sh
+count_file="${third}/.races"
+n=$(cat "$count_file" 2>/dev/null || echo 0)
+[ "$n" -ge ${times} ] && exit 0
+echo $((n + 1)) > "$count_file"
+cd "${third}" && git pull -q --rebase origin ${remote.branch} && echo "race $n" >> race.txt && git add race.txt \\
+  && git -c user.name=Other -c user.email=o@example.com commit -qm "concurrent push $n" && git push -q origin HEAD:${remote.branch}
+exit 0
+`,
+  );
+  chmodSync(hook, 0o755);
+  return third;
+}
+
+describe("commitAndPushFile", () => {
+  test("commits only the task file with the message, pushes to the branch, fast-forwards the checkout", () => {
+    writeTask("task: one\n");
+    writeFileSync(join(remote.cloneDir, "unrelated.txt"), "work in progress\n");
+    remote.git("add", "unrelated.txt");
+    const r = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "chore(heal): task context for #1 [skip ci]" });
+    expect(r.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(r.pushAttempts).toBe(1);
+    expect(remote.head()).toBe(r.commit!);
+    expect(remote.log()).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
+    expect(remote.show("dev", TASK)).toBe("task: one\n");
+    expect(remote.show("dev", "unrelated.txt")).toBeNull();
+    expect(remote.git("rev-parse", "HEAD")).toBe(r.commit!);
+    // The staged unrelated change is still staged, not committed; the task file is clean.
+    expect(remote.git("status", "--porcelain")).toBe("A  unrelated.txt");
+  });
+
+  test("unchanged content: no commit, no push", () => {
+    writeTask("task: one\n");
+    const first = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "m1 [skip ci]" });
+    const again = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "m2 [skip ci]" });
+    expect(again).toEqual({ commit: null, tip: first.commit!, pushAttempts: 0 });
+    expect(remote.log()).toEqual(["m1 [skip ci]", "initial commit"]);
+  });
+
+  test("push race: a concurrent push wins once; the commit is rebuilt on the new tip and pushed, nothing lost", () => {
+    raceBeforePush(1);
+    writeTask("task: raced\n");
+    const r = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "chore(heal): task context for #2 [skip ci]" });
+    expect(r.pushAttempts).toBe(2);
+    expect(remote.log()).toEqual(["chore(heal): task context for #2 [skip ci]", "concurrent push 0", "initial commit"]);
+    expect(remote.show("dev", "race.txt")).toBe("race 0\n");
+    expect(remote.show("dev", TASK)).toBe("task: raced\n");
+  });
+
+  test("a push that keeps losing stops after the bounded retries, never forces", () => {
+    raceBeforePush(10);
+    writeTask("task: never\n");
+    let err: unknown;
+    try {
+      commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "m [skip ci]", retries: 2 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HealError);
+    expect((err as HealError).code).toBe("GIT_PUSH_FAILED");
+    expect((err as HealError).message).toBe("git push to origin dev was rejected 3 times by concurrent pushes (never forced)");
+    // Every competing commit survived: nothing was overwritten.
+    expect(remote.log()).toEqual(["concurrent push 2", "concurrent push 1", "concurrent push 0", "initial commit"]);
+    expect(remote.show("dev", TASK)).toBeNull();
+  });
+
+  test("detached HEAD (pull_request checkout): the branch comes from GITHUB_HEAD_REF, the commit lands on it", () => {
+    remote.git("checkout", "-q", "--detach");
+    expect(currentBranch(remote.cloneDir, { GITHUB_HEAD_REF: "dev", GITHUB_REF_NAME: "5/merge" })).toBe("dev");
+    expect(currentBranch(remote.cloneDir, { GITHUB_REF_NAME: "prod" })).toBe("prod");
+    expect(currentBranch(remote.cloneDir, {})).toBeNull();
+    writeTask("task: detached\n");
+    const r = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "m [skip ci]" });
+    expect(remote.head()).toBe(r.commit!);
+    expect(remote.show("dev", TASK)).toBe("task: detached\n");
+  });
+
+  test("a secret in the message is masked before it becomes a commit", () => {
+    writeTask("task: x\n");
+    const token = `ghp_${"A".repeat(36)}`;
+    commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: `task for ${token} [skip ci]` });
+    expect(remote.log()[0]).not.toContain(token);
+    expect(remote.log()[0]).toContain("[skip ci]");
+  });
+
+  test("a rejection that is not a race (unknown remote) is GIT_PUSH_FAILED with git's reason", () => {
+    writeTask("task: x\n");
+    expect(() => commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "m", remote: "nowhere" })).toThrow(
+      /git fetch nowhere dev failed/,
+    );
+  });
+
+  test("blobUrl links the file at the commit", () => {
+    expect(blobUrl("https://github.com/", "acme/widgets", "abc123", ".agent/tasks/fix a.yaml")).toBe(
+      "https://github.com/acme/widgets/blob/abc123/.agent/tasks/fix%20a.yaml",
+    );
+  });
+});
