@@ -1,5 +1,6 @@
-// Streams an XML coverage report through saxes: constant memory whatever the report's size, no DTD
-// processing (an entity defined in a DOCTYPE is an error, so entity expansion and XXE cannot happen).
+// Streams an XML coverage report through saxes: memory bounded by the largest text node, not the file; a DOCTYPE
+// with an internal subset is refused and saxes never expands declared entities or fetches anything (no XXE).
+// Not lib/parsers/xml-stream.ts: that one refuses every DOCTYPE, and Cobertura reports carry one.
 import { createReadStream } from "node:fs";
 import { SaxesParser, type SaxesTagPlain } from "saxes";
 import { HealError } from "../errors.ts";
@@ -19,18 +20,25 @@ export async function streamXml(file: string, what: string, handlers: XmlHandler
   parser.on("error", (err) => {
     failure ??= err;
   });
+  // Cobertura writes `<!DOCTYPE coverage SYSTEM "...dtd">` (never fetched); an internal subset could only
+  // declare entities, which no coverage report needs.
+  parser.on("doctype", (doctype) => {
+    if (doctype.includes("[")) failure ??= new Error("refused a DOCTYPE with an internal subset (entity declarations)");
+  });
   parser.on("opentag", (tag) => {
+    if (failure) return;
     path.push(tag.name);
     handlers.open(tag as SaxesTagPlain, path);
   });
   parser.on("closetag", (tag) => {
+    if (failure) return;
     handlers.close?.(tag as SaxesTagPlain, path);
     path.pop();
   });
   if (handlers.text) {
     const onText = handlers.text;
-    parser.on("text", (t) => onText(t, path));
-    parser.on("cdata", (t) => onText(t, path));
+    parser.on("text", (t) => failure || onText(t, path));
+    parser.on("cdata", (t) => failure || onText(t, path));
   }
   const input = createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 });
   try {
