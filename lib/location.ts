@@ -81,7 +81,8 @@ const PATTERNS: { re: RegExp; innermostLast: boolean }[] = [
   // Python traceback: File "path", line N, in fn
   { re: /File "([^"\n]+)", line (\d+)/g, innermostLast: true },
   // pytest long repr: `path:line: in fn` and the raising line `path:line: ErrorName`
-  { re: new RegExp(String.raw`^\s*(${PATH_TOKEN}\.py):(\d+): (?:in \S+|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Warning|Interrupt|Failed|Skipped)\b)`, "gm"), innermostLast: true },
+  // (the test's own first frame has nothing after the colon).
+  { re: new RegExp(String.raw`^\s*(${PATH_TOKEN}\.py):(\d+):(?:[ \t].*)?$`, "gm"), innermostLast: true },
   // V8 / bun with a function name: at fn (path:line:col)
   { re: /\(((?:file:\/\/)?[^()\n]+?):(\d+):(\d+)\)/g, innermostLast: false },
   // anything else: at path:line:col, ❯ path:line:col, go's file_test.go:19:, go panics' /path/x.go:55 +0x28

@@ -12,7 +12,7 @@ import type { RunRecord, Stack } from "../../lib/types.ts";
 export type SampleRunner = "bun" | "vitest" | "jest" | "pytest" | "go" | "terraform";
 
 /** The report dialect as `parseReport` names it. */
-export type SampleFormat = "junit" | "jest-json" | "go-json" | "terraform-json";
+export type SampleFormat = "junit" | "jest-json" | "go-json" | "terraform-json" | "bun-console";
 
 export interface ExpectedFailure {
   fullName: string;
@@ -207,18 +207,16 @@ function jsExpected(runner: "bun" | "vitest" | "jest", f: JsFiles): ExpectedFail
     { fullName: "計算 > ünïcödé", file, line: at("unicode"), messageIncludes: "5", kind: "failure" },
   ];
   const hookLine = at("hook");
-  const importLine = lineOf(f.files[f.brokenFile]!, "FAIL:import");
-  if (runner === "bun") {
-    // bun reports a failing beforeAll on every test of the describe; an import error as an unnamed file-level error.
+  const brokenLine = lineOf(f.files[f.brokenFile]!, "FAIL:import");
+  const broken: ExpectedFailure = { fullName: f.brokenFile, file: f.brokenFile, line: brokenLine, messageIncludes: "does-not-exist", kind: "error" };
+  if (runner === "jest") {
+    // jest reports a failing beforeAll as a failure of every test in its describe, with the hook's frame.
     list.push({ fullName: "with database > reads rows", file, line: hookLine, messageIncludes: "database fixture failed", kind: "failure" });
-    list.push({ fullName: f.brokenFile, file: f.brokenFile, line: importLine, messageIncludes: "does-not-exist", kind: "error" });
-  } else if (runner === "vitest") {
-    list.push({ fullName: "with database > reads rows", file, line: hookLine, messageIncludes: "database fixture failed", kind: "failure" });
-    list.push({ fullName: f.brokenFile, file: f.brokenFile, line: importLine, messageIncludes: "does-not-exist", kind: "error" });
   } else {
-    list.push({ fullName: "with database > reads rows", file, line: hookLine, messageIncludes: "database fixture failed", kind: "failure" });
-    list.push({ fullName: f.brokenFile, file: f.brokenFile, line: importLine, messageIncludes: "does-not-exist", kind: "error" });
+    // bun ("(unnamed)") and vitest (a case named like the describe) report the describe itself: an error.
+    list.push({ fullName: "with database", file, line: hookLine, messageIncludes: "database fixture failed", kind: "error" });
   }
+  list.push(broken);
   return list;
 }
 
@@ -502,6 +500,8 @@ interface RunSpec {
   reports: { format: SampleFormat; rel: string }[];
   /** When the runner writes the report to stdout. */
   stdoutTo?: string;
+  /** Save the combined console output (stdout + stderr) there. */
+  outputTo?: string;
   nodeModules: boolean;
 }
 
@@ -524,7 +524,9 @@ function specFor(runner: SampleRunner): RunSpec {
         runner, files: f.files, expected: jsExpected("bun", f), passed: 4, skipped: 1, nodeModules: true,
         stack: stack("bun", command),
         argv: [...command, "--reporter=junit", `--reporter-outfile=${RAW}/bun.xml`],
-        reports: [{ format: "junit", rel: `${RAW}/bun.xml` }],
+        // bun's JUnit leaves out files that fail to load; its console output names them.
+        outputTo: `${RAW}/bun.txt`,
+        reports: [{ format: "junit", rel: `${RAW}/bun.xml` }, { format: "bun-console", rel: `${RAW}/bun.txt` }],
       };
     }
     case "vitest": {
@@ -560,7 +562,9 @@ function specFor(runner: SampleRunner): RunSpec {
       return {
         runner, files: p.files, expected: p.expected, passed: 3, skipped: 1, nodeModules: false,
         stack: stack("pytest", command),
-        argv: [...command, `--junitxml=${RAW}/pytest.xml`, "-o", "junit_family=xunit1", "-p", "no:cacheprovider"],
+        argv: [...command, `--junitxml=${RAW}/pytest.xml`, "-o", "junit_family=xunit1", "-p", "no:cacheprovider",
+          // Without it pytest stops at a collection error and runs nothing else.
+          "--continue-on-collection-errors"],
         reports: [{ format: "junit", rel: `${RAW}/pytest.xml` }],
       };
     }
@@ -619,6 +623,7 @@ function runSample(spec: RunSpec, into: string): SampleProject {
     timeout: 180_000,
   });
   if (spec.stdoutTo) writeFileSync(join(repo.dir, spec.stdoutTo), r.stdout);
+  if (spec.outputTo) writeFileSync(join(repo.dir, spec.outputTo), `${r.stdout}${r.stderr}`);
   const output = `${spec.stdoutTo ? "" : r.stdout}${r.stderr}`;
   const tail = output.split("\n").slice(-40).join("\n");
   for (const rep of spec.reports) {
