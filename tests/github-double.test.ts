@@ -85,6 +85,7 @@ describe("state transitions", () => {
     const dup = await octokit.issues.createLabel({ ...repo, name: "auto-healing", color: "000000" }).catch((e) => e);
     expect(dup.status).toBe(422);
     expect(dup.response.data.errors).toEqual([{ resource: "Label", code: "already_exists", field: "name" }]);
+    expect(gh.violations).toEqual([]); // a conflict with existing state is not a malformed request
     const labels = await octokit.issues.listLabelsForRepo({ ...repo });
     expect(labels.data.map((l) => l.name)).toEqual(["Auto-Healing"]);
   });

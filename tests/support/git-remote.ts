@@ -1,6 +1,6 @@
 // A real bare repository as `origin`, a working clone of it, and a second clone that pushes "concurrently",
 // so push, rebase and retry logic is tested against real git rather than a mock.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -20,6 +20,12 @@ export interface BareRemote {
   show(ref: string, path: string): string | null;
   /** The sha a branch points at in the bare repo, or null. */
   head(branch?: string): string | null;
+  /**
+   * A folder holding a `git` wrapper to put first on PATH: before each of the next `times` `git push` calls
+   * (from anyone), another clone pushes a commit to the branch first, so that push loses a real race.
+   * `races()` reads how many were staged.
+   */
+  racingGit(times: number): { binDir: string; races: () => number };
   /** Runs git in the working clone. */
   git(...args: string[]): string;
   cleanup(): void;
@@ -81,6 +87,34 @@ export function createBareRemote(initialFiles: Record<string, string> = { "READM
       } catch {
         return null;
       }
+    },
+    racingGit(times) {
+      const binDir = mkdtempSync(join(root, "racing-git-"));
+      const counter = join(binDir, "races");
+      writeFileSync(counter, "0");
+      const realGit = spawnSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).stdout.trim();
+      const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+      const id = "-c user.name=Other -c user.email=other@example.com";
+      writeFileSync(
+        join(binDir, "git"),
+        `#!/bin/sh
+for a in "$@"; do
+  if [ "$a" = push ]; then
+    n=$(cat ${q(counter)})
+    if [ "$n" -lt ${times} ]; then
+      n=$((n + 1)); echo "$n" > ${q(counter)}
+      ( cd ${q(otherDir)} && ${q(realGit)} pull -q --rebase origin ${q(branch)} && echo "race $n" >> races.txt &&
+        ${q(realGit)} add races.txt && ${q(realGit)} ${id} commit -qm "concurrent push $n" &&
+        ${q(realGit)} push -q origin HEAD:${q(branch)} ) >/dev/null 2>&1 || echo "racing-git: staging race $n failed" >&2
+    fi
+    break
+  fi
+done
+exec ${q(realGit)} "$@"
+`,
+      );
+      chmodSync(join(binDir, "git"), 0o755);
+      return { binDir, races: () => Number(readFileSync(counter, "utf8")) };
     },
     git: (...args) => runGit(cloneDir, args),
     cleanup: () => rmSync(root, { recursive: true, force: true }),

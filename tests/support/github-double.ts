@@ -144,6 +144,8 @@ export interface FaultRule {
   kind: FaultKind;
   /** How many matching requests get the fault (default 1). */
   times?: number;
+  /** Matching requests let through untouched before the fault starts (default 0). */
+  skip?: number;
   /** kind "status": 500, 502 or 503 (default 502). kind "secondaryRateLimit": 403 or 429 (default 403). */
   status?: number;
   /** secondaryRateLimit: seconds in `retry-after` (default 1). */
@@ -203,6 +205,8 @@ export interface GitHubDouble {
   seedLabel(label: { name: string; color?: string; description?: string | null }): LabelState;
   issue(number: number): IssueState | undefined;
   inject(rule: FaultRule): FaultHandle;
+  /** Drops every injected rule that has not fired yet. */
+  clearFaults(): void;
   /** Clears the request log, violations and delivered faults (state stays). */
   resetLog(): void;
   /** Sets the remaining core quota of an identity (primary rate limit tests). */
@@ -287,7 +291,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
   const requests: LoggedRequest[] = [];
   const violations: Violation[] = [];
   const faults: DeliveredFault[] = [];
-  const rules: { rule: FaultRule; hits: number; remaining: number }[] = [];
+  const rules: { rule: FaultRule; hits: number; remaining: number; skip: number }[] = [];
   const hung = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   const quota = new Map<string, { used: number; limit: number; reset: number }>();
@@ -824,7 +828,11 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     requests.push(entry);
     const violate = (reason: string) => violations.push({ method, path, reason });
 
-    const ruleState = rules.find((r) => r.remaining > 0 && matchesRule(r.rule, method, path, op));
+    let ruleState = rules.find((r) => r.remaining > 0 && matchesRule(r.rule, method, path, op));
+    if (ruleState && ruleState.skip > 0) {
+      ruleState.skip--;
+      ruleState = undefined;
+    }
     const rule = ruleState?.rule;
     if (ruleState) {
       ruleState.remaining--;
@@ -955,7 +963,9 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       return handle(op, { path, query, body: body ?? {}, identity });
     } catch (e) {
       if (e instanceof ApiError) {
-        if (e.reply.status === 422) violate(`GitHub rejects this: ${JSON.stringify(e.reply.body)}`);
+        // A state conflict (a label someone else created first) is GitHub's normal answer, not a malformed request.
+        const conflict = JSON.stringify(e.reply.body).includes('"already_exists"');
+        if (e.reply.status === 422 && !conflict) violate(`GitHub rejects this: ${JSON.stringify(e.reply.body)}`);
         return e.reply;
       }
       throw e;
@@ -1023,7 +1033,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     },
     issue: (n) => state.issues.find((i) => i.number === n),
     inject: (rule) => {
-      const entry = { rule, hits: 0, remaining: rule.times ?? 1 };
+      const entry = { rule, hits: 0, remaining: rule.times ?? 1, skip: rule.skip ?? 0 };
       rules.push(entry);
       return {
         rule,
@@ -1034,6 +1044,9 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
           return entry.remaining;
         },
       };
+    },
+    clearFaults: () => {
+      rules.length = 0;
     },
     resetLog: () => {
       requests.length = 0;
