@@ -1,0 +1,371 @@
+// JUnit XML in the dialects real runners write: bun, vitest, jest-junit, pytest (xunit1 and xunit2),
+// mocha-junit-reporter, node --test, go-junit-report/gotestsum, Maven Surefire/Gradle (flaky and rerun
+// attempts), PHPUnit, nested <testsuite>s and a bare <testsuite> root. Streams the file (xml-stream.ts)
+// and emits one TestCase per <testcase>; file/line are reported as the report gives them, the failure
+// text goes to `stack` untouched (lib/location.ts finds the failing line later).
+import { HealError } from "../errors.ts";
+import type { CaseStatus, Framework, TestCase } from "../types.ts";
+import { BoundedText, capText, secondsToMs, streamXml } from "./xml-stream.ts";
+
+/** Which runner wrote the report; decides how names are joined and what `line` means. */
+export type JUnitDialect =
+  | "bun"
+  | "vitest"
+  | "jest"
+  | "pytest"
+  | "mocha"
+  | "node"
+  | "go"
+  | "surefire"
+  | "phpunit"
+  | "junit";
+
+const FRAMEWORK: Record<JUnitDialect, Framework> = {
+  bun: "bun",
+  vitest: "vitest",
+  jest: "jest",
+  pytest: "pytest",
+  mocha: "mocha",
+  node: "junit",
+  go: "go",
+  surefire: "junit",
+  phpunit: "junit",
+  junit: "junit",
+};
+
+/** Default `name` of the root <testsuites> element, per runner. */
+const ROOT_NAMES: Record<string, JUnitDialect> = {
+  "bun test": "bun",
+  "vitest tests": "vitest",
+  "jest tests": "jest",
+  "Mocha Tests": "mocha",
+};
+
+type Attrs = Record<string, string>;
+type Attempt = { status: CaseStatus; message?: string };
+
+interface ReportContext {
+  rootName?: string;
+  pytest: boolean;
+  go: boolean;
+  java: boolean;
+  /** node's reporter writes `disabled` on every <testsuite>. */
+  nodeSuites: boolean;
+}
+
+interface OpenCase {
+  attrs: Attrs;
+  suites: Attrs[];
+  status: CaseStatus;
+  outcome?: { name: string; attrs: Attrs };
+  messageAttr?: string;
+  stack?: BoundedText;
+  attempts: Attempt[];
+  /** Depth below <testcase> of the element being read (1 = direct child). */
+  depth: number;
+  capture?: BoundedText;
+  /** Surefire flaky/rerun element being read, and its <stackTrace> text. */
+  attempt?: { status: CaseStatus; message?: string; trace: BoundedText };
+}
+
+const PATH_LIKE = /\.(?:[cm]?[jt]sx?|py|go|rb|php|java|kt|cs|rs)$/;
+const SKIP_STATUS = new Set(["skipped", "skip", "notrun", "not_run", "disabled", "ignored", "pending"]);
+
+/**
+ * Streams a JUnit XML report and calls `onCase` for each <testcase>, in file order.
+ * Throws HealError("REPORT_UNREADABLE", ..., path) when the file is not a readable JUnit report.
+ */
+export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void): Promise<void> {
+  const ctx: ReportContext = { pytest: false, go: false, java: false, nodeSuites: false };
+  const suites: Attrs[] = [];
+  // Cases share the array until a suite opens or closes (cheaper than a copy per case).
+  let suitePath: Attrs[] = [];
+  const names = new NameCache();
+  let root: string | undefined;
+  let current: OpenCase | undefined;
+  let unnamed = 0;
+
+  await streamXml(path, {
+    onOpen(name, attrs) {
+      if (!root) {
+        root = name;
+        if (name !== "testsuites" && name !== "testsuite")
+          throw new HealError(
+            "REPORT_UNREADABLE",
+            `root element <${name.slice(0, 60)}> is not JUnit XML (expected <testsuites> or <testsuite>)`,
+            path,
+          );
+        if (name === "testsuites") ctx.rootName = attrs.name;
+      }
+      if (current) return openInCase(current, name, attrs);
+      switch (name) {
+        case "testsuite":
+          suites.push(attrs);
+          suitePath = suites.slice();
+          if (attrs.name === "pytest") ctx.pytest = true;
+          if (attrs.disabled !== undefined) ctx.nodeSuites = true;
+          if (/surefire/i.test(attrs["xsi:noNamespaceSchemaLocation"] ?? "")) ctx.java = true;
+          if (root === "testsuite" && suites.length === 1 && ROOT_NAMES[attrs.name ?? ""]) ctx.rootName = attrs.name;
+          break;
+        case "property": {
+          const prop = attrs.name ?? "";
+          if (prop === "go.version") ctx.go = true;
+          else if (/^(java\.|surefire\.|maven\.|gradle)/.test(prop)) ctx.java = true;
+          break;
+        }
+        case "testcase":
+          current = { attrs, suites: suitePath, status: "passed", attempts: [], depth: 0 };
+          break;
+      }
+    },
+    onClose(name) {
+      if (current) {
+        if (current.depth === 0 && name === "testcase") {
+          onCase(finishCase(current, ctx, names, () => ++unnamed));
+          current = undefined;
+        } else closeInCase(current, name);
+        return;
+      }
+      if (name === "testsuite") {
+        suites.pop();
+        suitePath = suites.slice();
+      }
+    },
+    onText(text) {
+      if (!current) return;
+      if (current.capture) current.capture.append(text);
+      else if (current.attempt && current.depth === 2) current.attempt.trace.append(text);
+    },
+  });
+}
+
+function openInCase(c: OpenCase, name: string, attrs: Attrs): void {
+  c.depth++;
+  if (c.depth === 2 && c.attempt && (name === "stackTrace" || name === "stacktrace")) return;
+  if (c.depth !== 1) return;
+  switch (name) {
+    case "failure":
+    case "error":
+    case "skipped": {
+      const status: CaseStatus = name === "failure" ? "failed" : name === "error" ? "error" : "skipped";
+      c.stack ??= new BoundedText();
+      if (!c.outcome || (c.status === "skipped" && status !== "skipped")) {
+        // The first failure or error decides the status; a later one (pytest teardown) adds its text.
+        if (c.outcome && c.stack.length > 0) c.stack.append("\n\n");
+        c.outcome = { name, attrs };
+        c.status = status;
+        c.messageAttr = attrs.message;
+      } else if (c.stack.length > 0) c.stack.append(`\n\n[${name}${attrs.message ? `: ${attrs.message}` : ""}]\n`);
+      c.capture = c.stack;
+      break;
+    }
+    case "flakyFailure":
+    case "flakyError":
+    case "rerunFailure":
+    case "rerunError":
+      c.attempt = {
+        status: name.endsWith("Error") ? "error" : "failed",
+        message: capText(attrs.message),
+        trace: new BoundedText(4096),
+      };
+      break;
+  }
+}
+
+function closeInCase(c: OpenCase, name: string): void {
+  if (c.depth === 1) {
+    c.capture = undefined;
+    if (c.attempt && /^(flaky|rerun)(Failure|Error)$/.test(name)) {
+      const { status, message, trace } = c.attempt;
+      const msg = message ?? firstLine(trace.toString());
+      c.attempts.push(msg ? { status, message: msg } : { status });
+      c.attempt = undefined;
+    }
+  }
+  c.depth--;
+}
+
+function dialectOf(ctx: ReportContext, a: Attrs, suites: Attrs[]): JUnitDialect {
+  const byRoot = ctx.rootName ? ROOT_NAMES[ctx.rootName] : undefined;
+  if (byRoot) return byRoot;
+  if (ctx.pytest) return "pytest";
+  if (ctx.go) return "go";
+  if (ctx.java) return "surefire";
+  if (a.class !== undefined && (a.assertions !== undefined || a.file !== undefined)) return "phpunit";
+  if (a.classname === "test" && (ctx.nodeSuites || suites.length === 0)) return "node";
+  return "junit";
+}
+
+/** pytest classnames repeat for every test of a module: split each one once. */
+class NameCache {
+  private pytest = new Map<string, { prefix: string; file?: string }>();
+  pytestNodeId(classname: string, name: string, fileAttr?: string): { nodeId: string; file?: string } {
+    const key = fileAttr ? `${classname}\0${fileAttr}` : classname;
+    let hit = this.pytest.get(key);
+    if (!hit) {
+      const { nodeId, file } = pytestNodeId(classname, "", fileAttr);
+      hit = { prefix: nodeId, file };
+      if (this.pytest.size > 10_000) this.pytest.clear();
+      this.pytest.set(key, hit);
+    }
+    return { nodeId: hit.prefix ? `${hit.prefix}${name}` : name, file: hit.file };
+  }
+}
+
+function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnamed: () => number): TestCase {
+  const a = c.attrs;
+  const dialect = dialectOf(ctx, a, c.suites);
+  const name = a.name?.trim() || `(unnamed test ${nextUnnamed()})`;
+  const classname = (a.classname ?? "").trim();
+  const suiteFile = findLast(c.suites, (s) => s.file ?? s.filepath);
+  let file = a.file ?? a.filepath ?? suiteFile;
+  let line = toLine(a.line ?? a.lineno);
+  let fullName: string;
+
+  switch (dialect) {
+    case "vitest":
+      fullName = name;
+      file ??= classname || undefined;
+      break;
+    case "jest":
+      fullName = jestName(classname, name);
+      break;
+    case "mocha":
+      fullName = name;
+      break;
+    case "pytest": {
+      const id = names.pytestNodeId(classname, name, a.file);
+      fullName = id.nodeId;
+      file ??= id.file;
+      // xunit1 writes pytest's 0-based `location` line: the line of the def (or decorator).
+      if (line !== undefined) line += 1;
+      break;
+    }
+    case "go":
+      fullName = classname ? `${classname}.${name}` : name;
+      break;
+    case "surefire":
+      fullName = classname && !name.startsWith(`${classname}.`) ? `${classname}.${name}` : name;
+      break;
+    case "phpunit": {
+      const cls = a.class ?? classname.replace(/\./g, "\\");
+      fullName = cls && !name.includes("::") ? `${cls}::${name}` : name;
+      break;
+    }
+    default:
+      fullName = joinedName(c.suites, dialect === "bun" || dialect === "node" ? "" : classname, name, file);
+      if (!file && PATH_LIKE.test(classname)) file = classname;
+  }
+
+  let status = c.status;
+  if (!c.outcome && SKIP_STATUS.has((a.status ?? a.result ?? "").toLowerCase())) status = "skipped";
+  const stack = c.stack && c.stack.length > 0 ? trimBlock(c.stack.toString()) : undefined;
+  let message = c.messageAttr !== undefined ? capText(c.messageAttr.trim()) : undefined;
+  if (dialect === "node" && message === "true") message = undefined; // node writes message="true" on skips
+  if (dialect === "go" && stack) message = goMessage(stack) ?? message;
+  else if (dialect === "go" && status === "skipped" && message) message = goMessage(message) ?? message;
+  if (status === "failed" || status === "error") {
+    if (!message && stack) message = dialect === "phpunit" ? phpunitMessage(stack, fullName) : firstLine(stack);
+  }
+
+  const tc: TestCase = { framework: FRAMEWORK[dialect], fullName, status };
+  if (file) tc.file = file;
+  if (line !== undefined) tc.line = line;
+  if (message) tc.message = message;
+  if (stack && status !== "passed") tc.stack = stack;
+  const durationMs = secondsToMs(a.time);
+  if (durationMs !== undefined) tc.durationMs = durationMs;
+  if (c.attempts.length > 0) tc.attempts = c.attempts;
+  return tc;
+}
+
+/** Nested <testsuite> names, the classname, the name: joined with " > " without repeating a segment. */
+function joinedName(suites: Attrs[], classname: string, name: string, file: string | undefined): string {
+  const segments: string[] = [];
+  for (const s of suites) {
+    const n = s.name?.trim();
+    if (!n || n === classname || n === file || n === s.file || PATH_LIKE.test(n)) continue;
+    if (segments[segments.length - 1] !== n) segments.push(n);
+  }
+  if (classname && !PATH_LIKE.test(classname) && !name.startsWith(classname) && !segments.includes(classname))
+    segments.push(classname);
+  segments.push(name);
+  return segments.join(" > ");
+}
+
+/**
+ * jest-junit: by default classname and name are both "{ancestors} {title}" joined by spaces (nothing to
+ * split); with classNameTemplate "{classname}" and titleTemplate "{title}" they are the describe path and
+ * the test title, joined with the ancestor separator (default " ", often " › ").
+ */
+function jestName(classname: string, name: string): string {
+  if (!classname || name === classname || name.startsWith(`${classname} `)) return name;
+  return `${classname.split(" › ").join(" > ")} > ${name}`;
+}
+
+/**
+ * pytest's classname is its node id mangled: "tests/test_x.py::TestClass::test" -> "tests.test_x.TestClass".
+ * With the xunit1 `file` attribute the split is exact; without it, capitalised trailing parts are classes.
+ */
+export function pytestNodeId(classname: string, name: string, fileAttr?: string): { nodeId: string; file?: string } {
+  if (!classname) return { nodeId: fileAttr ? `${fileAttr}::${name}` : name, file: fileAttr };
+  // Called with name "" by NameCache to get the "file::Class::" prefix.
+  let file: string | undefined;
+  let classes: string[] = [];
+  if (fileAttr) {
+    const dotted = fileAttr.replace(/\.py$/, "").replace(/[\\/]/g, ".");
+    if (classname === dotted || classname.startsWith(`${dotted}.`)) {
+      file = fileAttr;
+      classes = classname.slice(dotted.length + 1).split(".").filter(Boolean);
+    }
+  }
+  if (!file) {
+    const parts = classname.split(".");
+    let i = parts.length;
+    while (i > 1 && /^[A-Z]/.test(parts[i - 1]!)) i--;
+    classes = parts.slice(i);
+    file = `${parts.slice(0, i).join("/")}.py`;
+  }
+  return { nodeId: [file, ...classes, name].join("::"), file };
+}
+
+/** go test output inside the failure text: "    calc_test.go:13: got 14" or "panic: ...". */
+function goMessage(text: string): string | undefined {
+  for (const line of text.split("\n")) {
+    const m = /^\s+[\w./-]+\.go:\d+: (.+)$/.exec(line);
+    if (m) return m[1]!.trim();
+    if (line.startsWith("panic: ")) return line.trim();
+  }
+  return undefined;
+}
+
+/** PHPUnit starts the text with "Class::method" and puts the assertion message next. */
+function phpunitMessage(text: string, fullName: string): string | undefined {
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const first = lines[0]?.startsWith(fullName) ? 1 : 0;
+  return lines[first] ? capText(lines[first]) : undefined;
+}
+
+function firstLine(text: string): string | undefined {
+  const line = text.split("\n").find((l) => l.trim() !== "");
+  return line ? capText(line.trim(), 1000) : undefined;
+}
+
+/** Drops leading blank lines and trailing whitespace (indentation of the closing tag). */
+function trimBlock(text: string): string {
+  return text.replace(/^(?:[ \t]*\r?\n)+/, "").trimEnd();
+}
+
+function toLine(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function findLast(suites: Attrs[], pick: (s: Attrs) => string | undefined): string | undefined {
+  for (let i = suites.length - 1; i >= 0; i--) {
+    const v = pick(suites[i]!);
+    if (v) return v;
+  }
+  return undefined;
+}

@@ -1,0 +1,322 @@
+// Streams an XML report through saxes chunk by chunk with hard limits, so that no report — however large,
+// truncated, hostile or mislabelled — can exhaust memory, hang, or resolve an entity. Every problem becomes
+// one HealError("REPORT_UNREADABLE", "<what is wrong>", path). Used by junit.ts, trx.ts and nunit.ts.
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { SaxesParser } from "saxes";
+import { HealError } from "../errors.ts";
+
+export const XML_LIMITS = {
+  /** Bytes read from disk at a time. */
+  readBytes: 1 << 20,
+  /** Characters handed to saxes per write(); the limits below are checked between writes. */
+  sliceChars: 1 << 18,
+  /** Pending text content beyond this is handed to onText early instead of growing inside saxes. */
+  textFlushChars: 1 << 20,
+  /** Attribute values are cut to this length (failure messages are capped far lower anyway). */
+  attributeValueChars: 1 << 20,
+  /** Element and attribute names, entity references. */
+  nameChars: 4096,
+  attributesPerElement: 1000,
+  depth: 256,
+} as const;
+
+/** Per test case, failure text and messages are kept up to this many characters. */
+export const MAX_CASE_TEXT = 64 * 1024;
+
+export interface XmlHandlers {
+  onOpen(name: string, attributes: Record<string, string>): void;
+  onClose(name: string): void;
+  /** Text and CDATA content, possibly split into several pieces. */
+  onText(text: string): void;
+}
+
+export interface XmlStreamOptions {
+  /** Returning true stops reading (the rest of the file is not checked). */
+  shouldStop?: () => boolean;
+}
+
+// saxes 6.0.0 keeps its buffers on the instance; we read them between writes to bound memory.
+// tests/parsers/xml-bad-input.test.ts pins this contract: a saxes upgrade that changes it fails there.
+interface SaxesInternals {
+  state: number;
+  /** Where an entity reference (&amp;) returns to when it ends. */
+  entityReturnState: number;
+  text: string;
+  name: string;
+  entity: string;
+  attribList: unknown[];
+  tags: unknown[];
+  line: number;
+  column: number;
+}
+const S = {
+  DOCTYPE_FIRST: 2, // S_DOCTYPE .. S_DTD_PI_ENDING
+  DOCTYPE_LAST: 12,
+  TEXT: 13,
+  ENTITY: 14,
+  COMMENT_FIRST: 17, // S_COMMENT .. S_COMMENT_ENDED
+  COMMENT_LAST: 19,
+  CDATA_FIRST: 20, // S_CDATA .. S_CDATA_ENDING_2
+  CDATA_LAST: 22,
+  PI_FIRST: 23, // S_PI_FIRST_CHAR .. S_PI_ENDING
+  PI_LAST: 26,
+  ATTRIB_VALUE_QUOTED: 40,
+  ATTRIB_VALUE_UNQUOTED: 42,
+} as const;
+
+/** Throws unless the installed saxes still exposes the buffers the limits rely on. */
+export function assertSaxesInternals(): void {
+  const p = new SaxesParser({ xmlns: false }) as unknown as SaxesInternals;
+  p.text = "";
+  (p as unknown as SaxesParser).write("<a>x");
+  const ok =
+    p.state === S.TEXT &&
+    p.text === "x" &&
+    typeof p.name === "string" &&
+    typeof p.entity === "string" &&
+    "entityReturnState" in p &&
+    Array.isArray(p.attribList) &&
+    Array.isArray(p.tags) &&
+    p.tags.length === 1;
+  if (!ok) throw new Error("saxes internals changed: review lib/parsers/xml-stream.ts limits before upgrading saxes");
+}
+
+const ENCODING_IN_DECL = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
+
+/** Picks the text decoder from the BOM or the XML declaration; UTF-8 otherwise. Always fatal on bad bytes. */
+function decoderFor(head: Uint8Array): TextDecoder {
+  if (head[0] === 0xff && head[1] === 0xfe) return new TextDecoder("utf-16le", { fatal: true });
+  if (head[0] === 0xfe && head[1] === 0xff) return new TextDecoder("utf-16be", { fatal: true });
+  const ascii = new TextDecoder("latin1").decode(head.subarray(0, 200));
+  const declared = ENCODING_IN_DECL.exec(ascii)?.[1]?.toLowerCase();
+  if (declared && !["utf-8", "utf8"].includes(declared) && !declared.startsWith("utf-16")) {
+    try {
+      return new TextDecoder(declared, { fatal: true });
+    } catch {
+      throw new Error(`unsupported encoding "${declared.slice(0, 40)}" in the XML declaration`);
+    }
+  }
+  return new TextDecoder("utf-8", { fatal: true });
+}
+
+/** One printable line: no control characters, bounded length. */
+export function oneLine(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+function describeStart(text: string): string {
+  const t = text.trimStart();
+  if (t.startsWith("{") || t.startsWith("[")) return "it looks like JSON";
+  if (/^(TAP version|1\.\.\d|ok \d|not ok \d)/.test(t)) return "it looks like TAP";
+  return `it starts with ${JSON.stringify(oneLine(t.slice(0, 20), 20))}`;
+}
+
+/**
+ * Streams `path` through saxes, calling handlers for elements and text. Never loads the whole file,
+ * rejects any DOCTYPE (so no entity is ever declared, expanded or fetched), and turns every way the
+ * file can be wrong into HealError("REPORT_UNREADABLE", ..., path).
+ */
+export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlStreamOptions = {}): Promise<void> {
+  const fail = (detail: string): never => {
+    throw new HealError("REPORT_UNREADABLE", detail, path);
+  };
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) fail("not a regular file");
+    size = st.size;
+  } catch (err) {
+    if (err instanceof HealError) throw err;
+    return fail(`cannot be read: ${(err as NodeJS.ErrnoException).code ?? oneLine(String(err))}`);
+  }
+  if (size === 0) fail("the report is empty (0 bytes)");
+
+  const parser = new SaxesParser({ xmlns: false, position: true });
+  const internals = parser as unknown as SaxesInternals;
+  // An exception thrown by a handler is the caller's (format mismatch, a bug): it passes through unchanged.
+  let handlerError: unknown;
+  let sawRoot = false;
+  let depth = 0;
+  const guard =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        handlerError = err;
+        throw err;
+      }
+    };
+  parser.on(
+    "opentag",
+    guard((tag) => {
+      sawRoot = true;
+      if (++depth > XML_LIMITS.depth) fail(`elements are nested deeper than ${XML_LIMITS.depth} levels at line ${internals.line}`);
+      handlers.onOpen(tag.name, tag.attributes as Record<string, string>);
+    }),
+  );
+  parser.on(
+    "closetag",
+    guard((tag) => {
+      depth--;
+      handlers.onClose(tag.name);
+    }),
+  );
+  parser.on("text", guard(handlers.onText));
+  parser.on("cdata", guard(handlers.onText));
+  parser.on(
+    "doctype",
+    guard(() => fail(doctypeMessage(internals.line))),
+  );
+
+  const checkLimits = () => {
+    const s = internals.state;
+    if (s >= S.DOCTYPE_FIRST && s <= S.DOCTYPE_LAST) fail(doctypeMessage(internals.line));
+    if (internals.text.length > XML_LIMITS.textFlushChars) {
+      // Inside "&amp;" the pending text belongs to where the reference returns.
+      const s = internals.state === S.ENTITY ? internals.entityReturnState : internals.state;
+      if (s === S.TEXT || (s >= S.CDATA_FIRST && s <= S.CDATA_LAST)) {
+        const pending = internals.text;
+        internals.text = "";
+        guard(handlers.onText)(pending);
+      } else if ((s >= S.COMMENT_FIRST && s <= S.COMMENT_LAST) || (s >= S.PI_FIRST && s <= S.PI_LAST)) {
+        internals.text = ""; // comment and processing-instruction bodies are never used
+      } else if (s === S.ATTRIB_VALUE_QUOTED || s === S.ATTRIB_VALUE_UNQUOTED) {
+        internals.text = internals.text.slice(0, XML_LIMITS.attributeValueChars);
+      } else {
+        fail(`a run of more than ${XML_LIMITS.textFlushChars} characters in markup at line ${internals.line}`);
+      }
+    }
+    if (internals.name.length > XML_LIMITS.nameChars)
+      fail(`a name longer than ${XML_LIMITS.nameChars} characters at line ${internals.line}`);
+    if (internals.entity.length > XML_LIMITS.nameChars)
+      fail(`an entity reference longer than ${XML_LIMITS.nameChars} characters at line ${internals.line}`);
+    if (internals.attribList.length > XML_LIMITS.attributesPerElement)
+      fail(`an element with more than ${XML_LIMITS.attributesPerElement} attributes at line ${internals.line}`);
+    if (internals.tags.length > XML_LIMITS.depth)
+      fail(`elements are nested deeper than ${XML_LIMITS.depth} levels at line ${internals.line}`);
+  };
+
+  const write = (text: string) => {
+    try {
+      for (let i = 0; i < text.length; i += XML_LIMITS.sliceChars) {
+        parser.write(text.slice(i, i + XML_LIMITS.sliceChars));
+        checkLimits();
+        if (opts.shouldStop?.()) return;
+      }
+    } catch (err) {
+      throw xmlError(err);
+    }
+  };
+  const xmlError = (err: unknown): unknown => {
+    if (err instanceof HealError || err === handlerError) return err;
+    const raw = err instanceof Error ? err.message : String(err);
+    // saxes messages read "<file>:<line>:<column>: <what>"; keep the position, drop the empty file name.
+    const m = /^(?:[^:]*:)?(\d+):(\d+): ([\s\S]*)$/.exec(raw);
+    const what = oneLine(m ? m[3]! : raw);
+    const where = m ? `line ${m[1]}, column ${m[2]}` : `line ${internals.line}`;
+    if (/disallowed character|text data outside of root node/.test(what) && !sawRoot && bytesRead <= XML_LIMITS.readBytes)
+      return new HealError("REPORT_UNREADABLE", `not an XML report (${what} at ${where})`, path);
+    return new HealError("REPORT_UNREADABLE", `not well-formed XML at ${where}: ${what}`, path);
+  };
+
+  let decoder: TextDecoder | undefined;
+  let bytesRead = 0;
+  let onlyWhitespace = true;
+  const stream = createReadStream(path, { highWaterMark: XML_LIMITS.readBytes });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let text: string;
+      try {
+        if (!decoder) decoder = decoderFor(chunk);
+        text = decoder.decode(chunk, { stream: true });
+      } catch (err) {
+        if (err instanceof TypeError)
+          fail(`not valid ${decoder?.encoding ?? "UTF-8"} text within bytes ${bytesRead}-${bytesRead + chunk.length} (a binary file, or an encoding the XML declaration does not name)`);
+        fail(oneLine((err as Error).message));
+      }
+      if (onlyWhitespace) {
+        const start = text.search(/\S/);
+        if (start !== -1) {
+          onlyWhitespace = false;
+          const rest = text.slice(start);
+          if (!rest.startsWith("<")) fail(`not an XML report: ${describeStart(rest)}`);
+        }
+      }
+      bytesRead += chunk.length;
+      write(text);
+      if (opts.shouldStop?.()) return;
+    }
+    try {
+      write(decoder?.decode() ?? "");
+    } catch (err) {
+      if (err instanceof TypeError) fail("not valid text at the end of the file (truncated in the middle of a character)");
+      throw err;
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (onlyWhitespace) fail("the report is empty (only whitespace)");
+  if (!sawRoot) fail("no root element (the file holds no XML element)");
+  try {
+    parser.close();
+  } catch (err) {
+    const e = xmlError(err);
+    if (e instanceof HealError && e.code === "REPORT_UNREADABLE" && /unclosed tag|unexpected end/i.test(e.message))
+      throw new HealError("REPORT_UNREADABLE", `truncated: ${e.message.replace(/^not well-formed XML at /, "the XML ends early at ")}`, path);
+    throw e;
+  }
+}
+
+function doctypeMessage(line: number): string {
+  return `refused a DOCTYPE declaration at line ${line} (test reports never need one; it could declare entities for expansion or XXE)`;
+}
+
+/**
+ * Collects text up to MAX_CASE_TEXT characters; anything beyond is counted, not kept.
+ */
+export class BoundedText {
+  private parts: string[] = [];
+  private kept = 0;
+  private dropped = 0;
+  constructor(private readonly max = MAX_CASE_TEXT) {}
+  append(text: string): void {
+    if (this.kept < this.max) {
+      const room = this.max - this.kept;
+      const piece = text.length > room ? text.slice(0, room) : text;
+      this.parts.push(piece);
+      this.kept += piece.length;
+      this.dropped += text.length - piece.length;
+    } else this.dropped += text.length;
+  }
+  get length(): number {
+    return this.kept + this.dropped;
+  }
+  toString(): string {
+    const body = this.parts.length === 1 ? this.parts[0]! : this.parts.join("");
+    return this.dropped > 0 ? `${body}\n… [${this.dropped} more characters not kept]` : body;
+  }
+}
+
+/** Caps one attribute-sourced string the same way as element text. */
+export function capText(text: string | undefined, max = MAX_CASE_TEXT): string | undefined {
+  if (text === undefined) return undefined;
+  return text.length > max ? `${text.slice(0, max)}\n… [${text.length - max} more characters not kept]` : text;
+}
+
+/** "1.234", "0,5", "1,234.5" (seconds) -> milliseconds; undefined when not a number. */
+export function secondsToMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const first = value.charCodeAt(0);
+  const fast = first >= 48 && first <= 57 ? +value : NaN; // the common "0.123"
+  if (fast >= 0) return Math.round(fast * 1e6) / 1e3;
+  let v = value.trim();
+  if (v === "") return undefined;
+  if (v.includes(",")) v = v.includes(".") ? v.replace(/,/g, "") : v.replace(",", ".");
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  return Math.round(n * 1e6) / 1e3;
+}
