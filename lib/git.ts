@@ -48,6 +48,12 @@ export function currentBranch(cwd: string, env: Record<string, string | undefine
   return env.GITHUB_HEAD_REF?.trim() || env.GITHUB_REF_NAME?.trim() || null;
 }
 
+/** The checked-out commit's message, or null outside a repository. */
+export function currentHeadMessage(cwd: string): string | null {
+  const r = git(cwd, ["log", "-1", "--format=%B"]);
+  return r.status === 0 ? r.stdout : null;
+}
+
 export interface CommitFileOptions {
   cwd: string;
   /** Repo-relative POSIX path of the file to commit (its current content in the working tree). */

@@ -15,9 +15,10 @@ import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from 
 import { clientFor } from "../lib/github/context.ts";
 import { repoClient } from "../lib/github/client.ts";
 import { createCommentOnce, listComments, type IssueComment } from "../lib/github/comments.ts";
-import { createOnce, getIssue } from "../lib/github/issues.ts";
-import { labelNames } from "../lib/github/labels.ts";
+import { createOnce, getIssue, listToolIssues } from "../lib/github/issues.ts";
+import { attemptsExhausted, countAttempts, dailyCapReached, DAY_MS, isPaused } from "../lib/budget.ts";
 import { sendRepositoryDispatch } from "../lib/github/dispatch.ts";
+import { labelNames } from "../lib/github/labels.ts";
 import { readOutcome, writeOutcome, type HandoffRecord } from "../lib/github/outcome.ts";
 import { openSession, type GitHubSession } from "../lib/github/session.ts";
 
@@ -56,15 +57,21 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
   }
   const issueNumber = outcome.issueNumber;
   const issue = await getIssue(s.r, issueNumber);
-  if (labelNames(issue).includes(labels.paused)) return { via: "skipped", reason: `issue #${issueNumber} has the ${labels.paused} label` };
-  if (labelNames(issue).includes(labels.needsHuman)) return { via: "skipped", reason: `issue #${issueNumber} is labelled ${labels.needsHuman}` };
-
-  const comments = await listComments(s.r, issueNumber);
-  const done = countHandoffs(comments);
-  if (done >= agent.maxAttempts) {
-    return { via: "skipped", reason: `the agent already had ${done} of ${agent.maxAttempts} attempts on #${issueNumber}` };
+  if (isPaused(issue.labels, s.config)) return { via: "skipped", reason: `issue #${issueNumber} has the ${labels.paused} label` };
+  if (labelNames(issue).some((l) => l.toLowerCase() === labels.needsHuman.toLowerCase())) {
+    return { via: "skipped", reason: `issue #${issueNumber} is labelled ${labels.needsHuman}` };
   }
-  const attempt = done + 1;
+
+  const botLogin = await s.botLogin();
+  const comments = await listComments(s.r, issueNumber);
+  const failed = countAttempts(comments, botLogin);
+  if (attemptsExhausted(failed, agent.maxAttempts)) {
+    return { via: "skipped", reason: `the agent already failed ${failed} of ${agent.maxAttempts} attempts on #${issueNumber}` };
+  }
+  const attempt = failed + 1;
+  if (await mentionCapReached(s, issueNumber, comments, botLogin)) {
+    return { via: "skipped", reason: `daily cap reached: ${s.config.budget.dailyMentions} agent hand-offs in 24 hours (budget.daily_mentions)` };
+  }
   const runTag = `${HANDOFF_TAG}issue=${issueNumber} run=${s.ctx.runId ?? "local"}.${s.ctx.runAttempt} -->`;
   if (comments.some((c) => c.body.includes(runTag))) return { via: "skipped", reason: "this run already handed off" };
   const taskPath = outcome.taskPath ?? null;
@@ -102,7 +109,7 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
     });
     // The dispatch leaves no trace on the issue: a short note (no mention) records the attempt for the budget.
     const note = `🤖 Handed to the agent through \`repository_dispatch\` \`${agent.dispatchEventType}\` (attempt ${attempt} of ${agent.maxAttempts}).\n\n${runTag}`;
-    await createCommentOnce(s.r, issueNumber, note, { botLogin: await s.botLogin(), uniqueText: runTag });
+    await createCommentOnce(s.r, issueNumber, note, { botLogin, uniqueText: runTag });
     return { via: "dispatch", eventType: agent.dispatchEventType, attempt };
   }
   return {
@@ -114,9 +121,19 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
   };
 }
 
-/** Hand-offs already made for an issue: each leaves one comment carrying the hand-off tag. */
-export function countHandoffs(comments: IssueComment[]): number {
-  return comments.filter((c) => c.body.includes(HANDOFF_TAG)).length;
+/**
+ * The daily mention cap: hand-offs (each leaves one comment with the hand-off tag) on the tool's issues
+ * active in the last 24 hours. One list of those issues plus one comment list per other active issue.
+ */
+async function mentionCapReached(s: GitHubSession, issueNumber: number, comments: IssueComment[], botLogin: string): Promise<boolean> {
+  const since = new Date(Date.now() - DAY_MS).toISOString();
+  const label = s.config.labels.healing[0] ?? "auto-healing";
+  const active = await listToolIssues(s.r, { label, botLogin, state: "all", since });
+  const events: { createdAt: string }[] = [];
+  const handoffs = (list: IssueComment[]) => list.filter((c) => c.body.includes(HANDOFF_TAG)).map((c) => ({ createdAt: c.createdAt }));
+  events.push(...handoffs(comments));
+  for (const other of active) if (other.number !== issueNumber) events.push(...handoffs(await listComments(s.r, other.number)));
+  return dailyCapReached("mentions", events, Date.now(), s.config.budget.dailyMentions);
 }
 
 runMain(import.meta, main);

@@ -15,7 +15,7 @@ import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from 
 import { HealError } from "../lib/errors.ts";
 import { blobUrl, commitAndPushFile } from "../lib/git.ts";
 import { getIssue, updateIssueBody } from "../lib/github/issues.ts";
-import { labelNames } from "../lib/github/labels.ts";
+import { isPaused } from "../lib/budget.ts";
 import { readOutcome, writeOutcome } from "../lib/github/outcome.ts";
 import { openSession } from "../lib/github/session.ts";
 import { MARKER_PREFIX } from "../lib/marker.ts";
@@ -54,7 +54,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
 
   // Reading the issue first: the kill switch and the current body (for the link) come from one GET.
   const issue = await getIssue(session.r, outcome.issueNumber);
-  if (labelNames(issue).includes(session.config.labels.paused)) {
+  if (isPaused(issue.labels, session.config)) {
     log.skip(`push the task context: issue #${outcome.issueNumber} has the ${session.config.labels.paused} label`);
     return 0;
   }

@@ -12,9 +12,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
+import { dailyCapReached, DAY_MS, isPaused, selfCausedReason } from "../lib/budget.ts";
 import { HealError } from "../lib/errors.ts";
+import { currentHeadMessage } from "../lib/git.ts";
 import { createCommentOnce, latestMarker, listComments } from "../lib/github/comments.ts";
-import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue } from "../lib/github/issues.ts";
+import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, listToolIssues } from "../lib/github/issues.ts";
 import { ensureLabels } from "../lib/github/labels.ts";
 import { writeOutcome, type GitHubOutcome } from "../lib/github/outcome.ts";
 import { isHealedBranch, openSession, type GitHubSession } from "../lib/github/session.ts";
@@ -78,7 +80,7 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
 
   if (issue) {
     const found = { ...base, issueNumber: issue.number, issueUrl: issue.url };
-    if (issue.labels.includes(s.config.labels.paused)) {
+    if (isPaused(issue.labels, s.config)) {
       return { ...found, action: "skipped", reason: `issue #${issue.number} has the ${s.config.labels.paused} label` };
     }
     const comments = await listComments(s.r, issue.number);
@@ -100,6 +102,18 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
   }
 
   if (fingerprints.length === 0) return { ...base, action: "unchanged", reason: "all tests pass and no healing issue is open" };
+
+  const selfCaused = selfCausedReason(
+    { actor: s.ctx.actor, branch, eventName: s.ctx.eventName, headCommitMessage: s.ctx.headCommitMessage ?? currentHeadMessage(s.root) },
+    s.config,
+  );
+  if (selfCaused) return { ...base, action: "skipped", reason: `no new healing issue: ${selfCaused}` };
+  // The daily cap counts the tool's healing issues created in the last 24 hours (one more GET, only when creating).
+  const recent = await listToolIssues(s.r, { label, botLogin, state: "all", since: new Date(Date.now() - DAY_MS).toISOString() });
+  const created24h = recent.filter((i) => i.marker.kind === "healing").map((i) => ({ createdAt: i.createdAt, author: i.author }));
+  if (dailyCapReached("issues", created24h, Date.now(), s.config.budget.dailyIssues, { botLogin })) {
+    return { ...base, action: "skipped", reason: `daily cap reached: ${s.config.budget.dailyIssues} healing issues in 24 hours (budget.daily_issues)` };
+  }
 
   const input = readJson<{ title: string; body: string; labels?: string[] }>(join(s.reportsDir, REPORT_FILES.issue));
   const labels = [...new Set([label, ...(input.labels ?? s.config.labels.healing)])];

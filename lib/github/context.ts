@@ -1,6 +1,7 @@
 // Where a run happens, read from GitHub Actions' standard variables. null = local mode (no token or
 // no repository): every GitHub step then prints `[skip] <action>` lines and exits 0.
 import { existsSync, readFileSync } from "node:fs";
+import { isForkPullRequest } from "../budget.ts";
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from "./client.ts";
 
 export interface GitHubContext {
@@ -20,6 +21,10 @@ export interface GitHubContext {
   runAttempt: string;
   runUrl: string | null;
   eventName: string | null;
+  /** Who caused the run (GITHUB_TRIGGERING_ACTOR, else GITHUB_ACTOR). */
+  actor: string | null;
+  /** The pushed head commit's message from the event (push events), else null. */
+  headCommitMessage: string | null;
   /** The event payload (GITHUB_EVENT_PATH), or null when absent or unreadable. */
   event: Record<string, unknown> | null;
   stepSummaryPath: string | null;
@@ -60,7 +65,7 @@ export function githubContext(env: Env = process.env, opts: ContextOptions = {})
   const headRef = nonEmpty(env.GITHUB_HEAD_REF) ?? null;
   const refName = nonEmpty(env.GITHUB_REF_NAME) ?? null;
   const agentTokenEnv = opts.agentTokenEnv ?? "HEAL_AGENT_TOKEN";
-  const forkPullRequest = isForkPullRequest(eventName, event, repository);
+  const forkPullRequest = !!eventName?.startsWith("pull_request") && isForkPullRequest(event);
   const timeout = Number(env.HEAL_GITHUB_TIMEOUT_MS);
   const retryBase = Number(env.HEAL_GITHUB_RETRY_BASE_MS);
   return {
@@ -78,6 +83,10 @@ export function githubContext(env: Env = process.env, opts: ContextOptions = {})
     runAttempt,
     runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : null,
     eventName,
+    actor: nonEmpty(env.GITHUB_TRIGGERING_ACTOR) ?? nonEmpty(env.GITHUB_ACTOR) ?? null,
+    headCommitMessage: typeof (event?.head_commit as { message?: unknown } | undefined)?.message === "string"
+      ? ((event!.head_commit as { message: string }).message)
+      : null,
     event,
     stepSummaryPath: nonEmpty(env.GITHUB_STEP_SUMMARY) ?? null,
     agentToken: nonEmpty(env[agentTokenEnv]) ?? null,
@@ -95,19 +104,6 @@ export function githubContext(env: Env = process.env, opts: ContextOptions = {})
 /** The client for the run's own token (GITHUB_TOKEN / GH_TOKEN). */
 export function clientFor(ctx: GitHubContext, token: string = ctx.token): GitHubClient {
   return createGitHubClient({ token, baseUrl: ctx.apiUrl, ...ctx.clientTuning });
-}
-
-function isForkPullRequest(eventName: string | null, event: Record<string, unknown> | null, repository: string): boolean {
-  if (!eventName?.startsWith("pull_request") || !event) return false;
-  const pr = event.pull_request as { head?: { repo?: { fork?: boolean; full_name?: string } | null }; base?: { repo?: { full_name?: string } } } | undefined;
-  const head = pr?.head?.repo;
-  // A deleted fork arrives as head.repo = null: still not ours.
-  if (pr && head === null) return true;
-  if (!head) return false;
-  const base = pr?.base?.repo?.full_name ?? repository;
-  // Compare names first: in a repository that is itself a fork, a same-repo PR also has head.repo.fork = true.
-  if (head.full_name !== undefined) return head.full_name.toLowerCase() !== base.toLowerCase();
-  return head.fork === true;
 }
 
 function readEvent(path: string | undefined): Record<string, unknown> | null {

@@ -7,8 +7,11 @@ import { startGitHubDouble, type GitHubDouble } from "../support/github-double.t
 import { actionsEnv, failure, failureReport, fakeFingerprint, requestLog, runStep, workdir, type Workdir } from "../github/fixtures.ts";
 
 const LIST = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open";
+/** The daily-cap look-up: the tool's issues of the last 24 hours (only made before creating one). */
+const LIST_24H = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=all";
 const FIRST_HEAL = [
   LIST,
+  LIST_24H,
   "GET /repos/acme/widgets/labels",
   "POST /repos/acme/widgets/labels",
   "POST /repos/acme/widgets/labels",
@@ -75,7 +78,7 @@ describe("sync-issue", () => {
     gh.seedLabel({ name: "auto-healing" });
     w.writeReports(failureReport([failure(1)]));
     expect((await sync()).code).toBe(0);
-    expect(requestLog(gh)).toEqual([LIST, "GET /repos/acme/widgets/labels", "POST /repos/acme/widgets/labels", "POST /repos/acme/widgets/issues"]);
+    expect(requestLog(gh)).toEqual([LIST, LIST_24H, "GET /repos/acme/widgets/labels", "POST /repos/acme/widgets/labels", "POST /repos/acme/widgets/issues"]);
     expect(gh.writes()[0]!.body).toMatchObject({ name: "tdd" });
     expect(gh.state.labels.find((l) => l.name === "bug")!.color).toBe("000000");
   });
@@ -186,7 +189,7 @@ describe("sync-issue", () => {
       dir.cleanup();
     }
     console.log(`requests per heal run: 1 failure -> create ${counts[0]}, update ${counts[1]}; 500 failures -> create ${counts[2]}, update ${counts[3]}`);
-    expect(counts).toEqual([6, 3, 6, 3]);
+    expect(counts).toEqual([7, 3, 7, 3]);
   });
 
   test("kill switch: the paused label on the issue makes the step a no-op", async () => {
@@ -207,7 +210,7 @@ describe("sync-issue", () => {
     const r = await sync();
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("existing issues could not be listed, so nothing was created");
-    expect(gh.requests.map((q) => q.method)).toEqual(["GET", "GET", "GET", "GET"]);
+    expect(requestLog(gh)).toEqual([LIST, LIST, LIST, LIST]);
     expect(gh.state.issues).toEqual([]);
   });
 
@@ -255,6 +258,26 @@ describe("sync-issue", () => {
     expect(gh.requests).toEqual([]);
     expect(w.githubJson()).toMatchObject({ action: "skipped", reason: "pull request from a fork: read-only token, job summary only" });
     expect(readFileSync(join(w.dir, "summary.md"), "utf8")).toContain("| math &gt; adds case 1 |");
+  });
+
+  test("daily cap: with budget.daily_issues (5) healing issues made in the last 24 hours, no new one", async () => {
+    for (let i = 0; i < 5; i++) {
+      gh.seedIssue({ title: `old ${i}`, body: buildMarker({ kind: "healing", branch: `b${i}`, fingerprints: ["aaaaaaaaaaaa"] }), labels: ["auto-healing"], author: "github-actions[bot]", state: i % 2 ? "closed" : "open" });
+    }
+    w.writeReports(failureReport([failure(1)]));
+    const r = await sync();
+    expect(r.code).toBe(0);
+    expect(requestLog(gh)).toEqual([LIST, LIST_24H]);
+    expect(gh.state.issues).toHaveLength(5);
+    expect(w.githubJson()).toMatchObject({ action: "skipped", reason: "daily cap reached: 5 healing issues in 24 hours (budget.daily_issues)" });
+  });
+
+  test("a run caused by the tool's own push opens no new issue", async () => {
+    w.writeReports(failureReport([failure(1)]));
+    const r = await sync({ GITHUB_ACTOR: "github-actions[bot]" });
+    expect(r.code).toBe(0);
+    expect(requestLog(gh)).toEqual([LIST]);
+    expect(w.githubJson()).toMatchObject({ action: "skipped", reason: "no new healing issue: the push was made by the tool's own identity (github-actions[bot])" });
   });
 
   test("a branch outside the config's branches opens nothing", async () => {
