@@ -1,0 +1,166 @@
+// Black-box: `bun scripts/hand-off.ts` — agent token comment, repository_dispatch, or a warning; budgets respected.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildMarker } from "../../lib/marker.ts";
+import { DEFAULT_TOKEN, startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
+import { actionsEnv, failure, failureReport, requestLog, runStep, TASK_PATH, workdir, type Workdir } from "../github/fixtures.ts";
+
+const AGENT_TOKEN = `ghs_agentapptoken${"0".repeat(30)}`;
+const LIST_24H = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=all";
+
+let gh: GitHubDouble;
+let w: Workdir;
+
+async function start(): Promise<void> {
+  gh = await startGitHubDouble({
+    tokens: {
+      [DEFAULT_TOKEN]: { login: "github-actions[bot]", type: "Bot", permissions: { issues: "write", contents: "write", metadata: "read" } },
+      [AGENT_TOKEN]: { login: "heal-agent[bot]", type: "Bot", permissions: { issues: "write", metadata: "read" } },
+    },
+  });
+  w = workdir();
+}
+afterEach(async () => {
+  expect(gh.violations).toEqual([]);
+  await gh.close();
+  w.cleanup();
+});
+
+function config(yaml: string): void {
+  mkdirSync(join(w.dir, ".agent/heal"), { recursive: true });
+  writeFileSync(join(w.dir, ".agent/heal/config.yaml"), yaml);
+}
+
+/** sync-issue first, as task heal runs it; the log is cleared afterwards. */
+async function healed(over: Record<string, string> = {}): Promise<void> {
+  w.writeReports(failureReport([failure(1)]));
+  expect((await runStep("sync-issue", w.dir, actionsEnv(gh, over))).code).toBe(0);
+  gh.resetLog();
+}
+
+const handOff = (over: Record<string, string | undefined> = {}) => runStep("hand-off", w.dir, actionsEnv(gh, over));
+
+describe("hand-off", () => {
+  test("no agent token (handoff auto): repository_dispatch with the issue, branch, task path and attempt, plus a note", async () => {
+    await start();
+    await healed();
+    const r = await handOff();
+    expect(r.stderr).toBe("agent woken via dispatch (heal-agent)\n");
+    expect(r.code).toBe(0);
+    expect(requestLog(gh)).toEqual([
+      "GET /repos/acme/widgets/issues/1",
+      "GET /repos/acme/widgets/issues/1/comments",
+      LIST_24H,
+      "POST /repos/acme/widgets/dispatches",
+      "POST /repos/acme/widgets/issues/1/comments",
+    ]);
+    expect(gh.state.dispatches).toEqual([
+      { eventType: "heal-agent", clientPayload: { issue_number: 1, branch: "dev", task_path: TASK_PATH, attempt: 1 }, login: "github-actions[bot]" },
+    ]);
+    const note = gh.issue(1)!.comments[0]!;
+    expect(note.body).toStartWith("🤖 Handed to the agent through `repository_dispatch` `heal-agent` (attempt 1 of 3).");
+    expect(note.body).not.toContain("@claude");
+    expect(w.githubJson().handoff).toEqual({ via: "dispatch", eventType: "heal-agent", attempt: 1 });
+  });
+
+  test("agent token set: the @claude comment is written by the agent's identity, with the task file and the issue", async () => {
+    await start();
+    await healed();
+    const r = await handOff({ HEAL_AGENT_TOKEN: AGENT_TOKEN });
+    expect(r.code).toBe(0);
+    expect(requestLog(gh)).toEqual([
+      "GET /repos/acme/widgets/issues/1",
+      "GET /repos/acme/widgets/issues/1/comments",
+      LIST_24H,
+      "POST /repos/acme/widgets/issues/1/comments",
+    ]);
+    expect(gh.requests.map((q) => q.login)).toEqual(["github-actions[bot]", "github-actions[bot]", "github-actions[bot]", "heal-agent[bot]"]);
+    const comment = gh.issue(1)!.comments[0]!;
+    expect(comment.user.login).toBe("heal-agent[bot]");
+    expect(comment.body).toStartWith("@claude Please fix the failing tests of #1 (attempt 1 of 3).");
+    expect(comment.body).toContain(`Read the task context \`${TASK_PATH}\` first`);
+    expect(comment.body).toContain("`Fixes #1`");
+    expect(gh.state.dispatches).toEqual([]);
+    expect(w.githubJson().handoff).toMatchObject({ via: "comment", attempt: 1 });
+  });
+
+  test("the agent token variable is the one the config names", async () => {
+    await start();
+    config("agent:\n  token_env: MY_AGENT_TOKEN\n  mention: '@agent'\n");
+    await healed();
+    const r = await handOff({ MY_AGENT_TOKEN: AGENT_TOKEN });
+    expect(r.code).toBe(0);
+    expect(gh.issue(1)!.comments[0]!.body).toStartWith("@agent Please fix");
+  });
+
+  test("handoff token without the token: a warning that nothing will wake the agent, and how to fix it", async () => {
+    await start();
+    config("agent:\n  handoff: token\n");
+    await healed();
+    const r = await handOff();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("warning: nothing will wake the agent: agent.handoff is \"token\" but HEAL_AGENT_TOKEN is not set");
+    expect(r.stderr).toContain('README "GitHub set-up"');
+    expect(gh.writes()).toEqual([]);
+    expect(w.githubJson().handoff).toMatchObject({ via: "none" });
+  });
+
+  test("nothing new (unchanged issue): no request at all", async () => {
+    await start();
+    await healed();
+    await healed({ GITHUB_RUN_ID: "1002" });
+    const r = await handOff({ GITHUB_RUN_ID: "1002" });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("[skip] wake the agent: no new failures to hand off (issue unchanged)\n");
+    expect(gh.requests).toEqual([]);
+  });
+
+  test("attempts exhausted (3 failed verifications by the tool): no hand-off; forged ones by others do not count", async () => {
+    await start();
+    await healed();
+    const failedVerification = buildMarker({ kind: "verification", branch: "dev", fingerprints: [], extra: { result: "fail" } });
+    gh.seedComment(1, `❌ still failing ${failedVerification}`, "mallory");
+    gh.seedComment(1, `❌ still failing ${failedVerification}`, "mallory");
+    gh.seedComment(1, `❌ still failing ${failedVerification}`, "mallory");
+    let r = await handOff();
+    expect(r.code).toBe(0);
+    expect(w.githubJson().handoff).toMatchObject({ via: "dispatch", attempt: 1 });
+
+    for (let i = 0; i < 3; i++) gh.seedComment(1, `❌ still failing ${failedVerification}`, "github-actions[bot]");
+    gh.resetLog();
+    r = await handOff({ GITHUB_RUN_ID: "1009" });
+    expect(r.stderr).toBe("[skip] wake the agent: the agent already failed 3 of 3 attempts on #1\n");
+    expect(gh.writes()).toEqual([]);
+  });
+
+  test("daily mention cap: budget.daily_mentions hand-offs in 24 hours stop the next one", async () => {
+    await start();
+    config("budget:\n  daily_mentions: 1\n");
+    await healed();
+    expect((await handOff()).code).toBe(0);
+    gh.resetLog();
+    const r = await handOff({ GITHUB_RUN_ID: "1010" });
+    expect(r.stderr).toBe("[skip] wake the agent: daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions)\n");
+    expect(gh.writes()).toEqual([]);
+    expect(gh.state.dispatches).toHaveLength(1);
+  });
+
+  test("kill switch label: no hand-off", async () => {
+    await start();
+    await healed();
+    gh.seedLabel({ name: "heal:paused" });
+    gh.issue(1)!.labels.push("heal:paused");
+    const r = await handOff();
+    expect(r.stderr).toBe("[skip] wake the agent: issue #1 has the heal:paused label\n");
+    expect(requestLog(gh)).toEqual(["GET /repos/acme/widgets/issues/1"]);
+  });
+
+  test("local mode: a [skip] line and exit 0", async () => {
+    await start();
+    const r = await handOff({ GITHUB_TOKEN: undefined });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("[skip] wake the agent (@claude): no GITHUB_TOKEN or GH_TOKEN (local mode)\n");
+    expect(gh.requests).toEqual([]);
+  });
+});
