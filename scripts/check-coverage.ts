@@ -69,7 +69,9 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const result = await readCoverage(repoRoot, inputs);
   result.errors.unshift(...inputErrors);
   if (result.reports.length === 0) {
-    throw new HealError("REPORT_UNREADABLE", `no coverage report could be read: ${result.errors[0] ?? "none was given"}`, result.errors.length ? undefined : ".");
+    for (const e of result.errors) log.warn(e);
+    const n = result.errors.length;
+    throw new HealError("REPORT_UNREADABLE", n === 1 ? "the only coverage report could not be read (see the warning above)" : `none of the ${n} coverage reports could be read (see the warnings above)`);
   }
   const summary: CoverageSummary = summarizeCoverage(result, threshold);
   if (runs) {
@@ -148,7 +150,7 @@ async function syncIssue(
     body: issue.body,
     labels: config.labels.coverage,
     botLogin,
-    pausedLabel: config.labels.paused,
+    config,
     overallPct: opts.overallPct,
   });
   const where = outcome.number ? ` #${outcome.number}` : "";

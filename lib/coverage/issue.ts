@@ -2,9 +2,11 @@
 // open (no request when nothing changed), closed with a comment once every file meets the threshold.
 // Found like every tool issue: label + creator + trusted marker of kind "coverage" (lib/github/issues.ts).
 import { createHash } from "node:crypto";
+import { isPaused } from "../budget.ts";
+import type { HealConfig } from "../config.ts";
 import type { RepoClient } from "../github/client.ts";
 import { createCommentOnce } from "../github/comments.ts";
-import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, type ToolIssue } from "../github/issues.ts";
+import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue } from "../github/issues.ts";
 import { ensureLabels } from "../github/labels.ts";
 import { buildMarker, type MarkerInput } from "../marker.ts";
 import type { CoverageSummary } from "./summary.ts";
@@ -24,8 +26,8 @@ export interface CoverageIssueInput {
   body: string;
   labels: string[];
   botLogin: string;
-  /** The kill-switch label: an open coverage issue carrying it is left alone. */
-  pausedLabel: string;
+  /** `labels.paused` is the kill switch: an open coverage issue carrying it is left alone. */
+  config: Pick<HealConfig, "labels">;
   /** Overall percentage as shown in the title, for the closing comment. */
   overallPct: string;
 }
@@ -52,7 +54,7 @@ export async function syncCoverageIssue(r: RepoClient, input: CoverageIssueInput
   const marker = coverageMarker(input.summary);
   const below = input.summary.belowThreshold.length;
 
-  if (open && hasLabel(open, input.pausedLabel)) return { action: "paused", number: open.number, url: open.url };
+  if (open && isPaused(open.labels, input.config)) return { action: "paused", number: open.number, url: open.url };
 
   if (below === 0) {
     if (!open) return { action: "none", number: null, url: null };
@@ -76,10 +78,6 @@ export async function syncCoverageIssue(r: RepoClient, input: CoverageIssueInput
   await ensureLabels(r, input.labels);
   const created = await createIssueOnce(r, { title: input.title, body, labels: input.labels }, { find });
   return { action: created.adopted ? "unchanged" : "created", number: created.number, url: created.url };
-}
-
-function hasLabel(issue: ToolIssue, name: string): boolean {
-  return issue.labels.some((l) => l.toLowerCase() === name.toLowerCase());
 }
 
 /** GitHub may hand a body back with CRLF line ends: compare text, not bytes. */
