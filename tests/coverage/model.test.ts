@@ -1,6 +1,6 @@
 // Merging, counting and the threshold: the arithmetic every format shares.
 import { describe, expect, test } from "bun:test";
-import { belowThreshold, FileCoverageAccumulator, fileCoverageFromLines, formatRanges, percent } from "../../lib/coverage/model.ts";
+import { belowThreshold, FileCoverageAccumulator, fileCoverageFromLines, formatRanges, percent, type FileCoverage } from "../../lib/coverage/model.ts";
 import { displayPct, summarizeCoverage } from "../../lib/coverage/summary.ts";
 
 const lines = (entries: [number, number][]) => new Map(entries);
@@ -25,7 +25,7 @@ describe("FileCoverage from line hits", () => {
     const b = new FileCoverageAccumulator();
     b.add({ file: "x", lines: lines([[1, 2], [2, 0], [4, 0]]) });
     b.add({ file: "x", lines: lines([[1, 0], [2, 5], [3, 0]]) });
-    const expected = { file: "m", linesTotal: 4, linesCovered: 2, pct: 50, uncovered: [[3, 4]] };
+    const expected: FileCoverage = { file: "m", linesTotal: 4, linesCovered: 2, pct: 50, uncovered: [[3, 4]] };
     expect(a.result("m")).toEqual(expected);
     expect(b.result("m")).toEqual(expected);
   });
