@@ -112,7 +112,7 @@ describe(LOOP, () => {
     expect(doc.jobs.verify.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
     expect(doc.jobs.verify.if).toContain("startsWith(github.ref_name, 'claude/issue-')");
     expect(doc.jobs.coverage.if).toBe("github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'");
-    expect(doc.jobs.verify.steps[0].with["persist-credentials"]).toBe(false);
+    expect(doc.jobs.coverage.steps[0].with["persist-credentials"]).toBe(false);
   });
 
   test("asks for write access only where a step writes", () => {

@@ -1,0 +1,349 @@
+// Verification of an agent's fix (seed step 9): which healing issue a run is about, which tests failed
+// before (from the task file, checked against the issue's trusted marker), the targeted re-run of just
+// those tests, and the verdict over the whole suite. A fix is healed only when every previously failing
+// test still runs and passes and nothing else fails: a deleted, renamed or skipped test is not healed.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, posix } from "node:path";
+import type { HealConfig } from "./config.ts";
+import type { RunnableStack } from "./detect.ts";
+import { git } from "./git.ts";
+import { indexRepo, repoRelative, resolveRepoPath } from "./location.ts";
+import { fingerprintDigest, type Marker } from "./marker.ts";
+import { parseReport } from "./parsers/index.ts";
+import { redact } from "./redact.ts";
+import { parseYamlSafe } from "./safe-yaml.ts";
+import { codeBlock, untrusted } from "./sanitize.ts";
+import type { CaseStatus, Framework, RunsFile } from "./types.ts";
+
+const TASK_FILE_MAX_BYTES = 1024 * 1024;
+const MESSAGE_MAX_CHARS = 1500;
+const LISTED_MAX = 30;
+
+// ---------- which issue ----------
+
+export type IssueSource = "branch" | "pull-request-body" | "flag";
+
+/** PR authors whose `Fixes #N` is believed: people with write access (a fork's author never is). */
+const TRUSTED_ASSOCIATIONS = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
+const CLOSING_KEYWORD = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b/i;
+
+export interface LinkInput {
+  /** The branch under test (PR head, or the pushed branch). */
+  branch: string | null;
+  branchPrefix: string;
+  eventName: string | null;
+  event: Record<string, unknown> | null;
+  forkPullRequest: boolean;
+}
+
+/** The healing issue a run verifies: the agent branch's number, else a trusted PR body's closing keyword. */
+export function linkedIssue(input: LinkInput): { number: number; source: IssueSource } | null {
+  const { branch, branchPrefix } = input;
+  if (branch && branch.startsWith(branchPrefix)) {
+    const m = /^(\d+)(?:-|$)/.exec(branch.slice(branchPrefix.length));
+    if (m) return { number: Number(m[1]), source: "branch" };
+  }
+  const pr = input.event?.pull_request as { body?: string | null; author_association?: string } | undefined;
+  if (input.eventName?.startsWith("pull_request") && pr && !input.forkPullRequest && TRUSTED_ASSOCIATIONS.has(pr.author_association ?? "")) {
+    const m = CLOSING_KEYWORD.exec(pr.body ?? "");
+    if (m) return { number: Number(m[1]), source: "pull-request-body" };
+  }
+  return null;
+}
+
+/** The pull request number of a pull_request event, else null. */
+export function eventPullRequest(eventName: string | null, event: Record<string, unknown> | null): number | null {
+  if (!eventName?.startsWith("pull_request")) return null;
+  const n = (event?.pull_request as { number?: unknown } | undefined)?.number;
+  return typeof n === "number" ? n : null;
+}
+
+// ---------- which tests failed before ----------
+
+export interface PreviousTest {
+  /** The failure's fingerprint when it was filed. */
+  id: string;
+  framework: Framework;
+  fullName: string;
+  file: string | null;
+  line: number | null;
+}
+
+export interface TaskFailures {
+  /** Repo-relative path of the task file. */
+  path: string;
+  branch: string | null;
+  tests: PreviousTest[];
+}
+
+/** The failures listed in a task file's text; null when it is not an auto-generated task file. */
+export function parseTaskFailures(text: string, path: string): TaskFailures | null {
+  let data: unknown;
+  try {
+    data = parseYamlSafe(text, path);
+  } catch {
+    return null;
+  }
+  if (!data || typeof data !== "object" || (data as { auto_generated?: unknown }).auto_generated !== true) return null;
+  const raw = (data as { test_failures?: unknown }).test_failures;
+  if (!Array.isArray(raw)) return null;
+  const tests: PreviousTest[] = [];
+  for (const t of raw) {
+    if (!t || typeof t !== "object") return null;
+    const { id, framework, test, file, line } = t as Record<string, unknown>;
+    if (typeof id !== "string" || typeof framework !== "string" || typeof test !== "string") return null;
+    tests.push({
+      id,
+      framework: framework as Framework,
+      fullName: test,
+      file: typeof file === "string" ? file : null,
+      line: typeof line === "number" ? line : null,
+    });
+  }
+  const branch = (data as { branch?: unknown }).branch;
+  return { path, branch: typeof branch === "string" ? branch : null, tests };
+}
+
+/** Whether a task file lists exactly the failures the issue's trusted marker names. */
+export function matchesMarker(task: TaskFailures, marker: Pick<Marker, "digest" | "count">): boolean {
+  return task.tests.length === marker.count && fingerprintDigest(task.tests.map((t) => t.id)) === marker.digest;
+}
+
+function isTaskName(name: string): boolean {
+  return /^fix-[A-Za-z0-9._-]+\.ya?ml$/.test(name);
+}
+
+/** Auto-generated task files in the working tree. */
+export function taskFilesInTree(repoRoot: string, tasksDir: string): TaskFailures[] {
+  const dir = join(repoRoot, tasksDir);
+  if (!existsSync(dir)) return [];
+  const out: TaskFailures[] = [];
+  for (const name of readdirSync(dir).filter(isTaskName).sort()) {
+    const abs = join(dir, name);
+    if (statSync(abs).size > TASK_FILE_MAX_BYTES) continue;
+    const parsed = parseTaskFailures(readFileSync(abs, "utf8"), posix.join(tasksDir, name));
+    if (parsed) out.push(parsed);
+  }
+  return out;
+}
+
+/** Auto-generated task files at `origin/<branch>`'s tip (fetched), or [] when it cannot be fetched. */
+export function taskFilesOnRemote(repoRoot: string, tasksDir: string, branch: string, remote = "origin"): TaskFailures[] {
+  if (git(repoRoot, ["fetch", "--quiet", "--no-tags", remote, `refs/heads/${branch}`]).status !== 0) return [];
+  const tip = git(repoRoot, ["rev-parse", "FETCH_HEAD^{commit}"]);
+  if (tip.status !== 0) return [];
+  const listing = git(repoRoot, ["ls-tree", "--name-only", `${tip.stdout}:${tasksDir}`]);
+  if (listing.status !== 0) return [];
+  const out: TaskFailures[] = [];
+  for (const name of listing.stdout.split("\n").filter(isTaskName).sort()) {
+    const rel = posix.join(tasksDir, name);
+    const shown = git(repoRoot, ["show", `${tip.stdout}:${rel}`]);
+    if (shown.status !== 0 || shown.stdout.length > TASK_FILE_MAX_BYTES) continue;
+    const parsed = parseTaskFailures(shown.stdout, rel);
+    if (parsed) out.push(parsed);
+  }
+  return out;
+}
+
+/**
+ * The previously failing tests of a healing issue. Read from the issue's own branch on the remote, where
+ * the tool committed the task file, not from the agent's branch, which the agent could have edited; and
+ * only a task file whose failure ids are exactly the set in the issue's trusted marker is believed.
+ */
+export function findPreviousFailures(
+  repoRoot: string,
+  config: Pick<HealConfig, "tasksDir">,
+  marker: Marker,
+): TaskFailures | null {
+  for (const candidate of taskFilesOnRemote(repoRoot, config.tasksDir, marker.branch)) {
+    if (matchesMarker(candidate, marker)) return candidate;
+  }
+  return null;
+}
+
+// ---------- the targeted re-run ----------
+
+function regexEscape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+function relToStack(cwd: string, file: string): string {
+  return cwd === "." ? file : posix.relative(cwd, file);
+}
+
+/** The stack a previous failure belongs to: same framework, the deepest folder holding its file. */
+export function stackFor(test: PreviousTest, stacks: RunnableStack[]): RunnableStack | undefined {
+  const same = stacks.filter((s) => s.framework === test.framework);
+  const holding = same.filter((s) => s.cwd === "." || (test.file ?? "").startsWith(`${s.cwd}/`));
+  return holding.sort((a, b) => b.cwd.length - a.cwd.length)[0] ?? same[0];
+}
+
+/**
+ * One stack narrowed to the previously failing tests: their files plus a `-t` pattern of their exact full
+ * names for bun, vitest and jest; pytest node ids; other runners (terraform, go, crashed runners) whole.
+ */
+export function targetedStack(stack: RunnableStack, tests: PreviousTest[]): RunnableStack {
+  if (stack.report) return stack; // a configured command that writes its own report takes no filters
+  const files = [...new Set(tests.map((t) => t.file).filter((f): f is string => !!f))].map((f) => relToStack(stack.cwd, f));
+  const names = [...new Set(tests.map((t) => t.fullName.split(" > ").join(" ")))];
+  const pattern = `^(?:${names.map(regexEscape).join("|")})$`;
+  let args: string[] = [];
+  switch (stack.framework) {
+    case "bun":
+      args = [...files.map((f) => (f.startsWith("/") || f.startsWith(".") ? f : `./${f}`)), "-t", pattern];
+      break;
+    case "vitest":
+    case "jest":
+      args = [...files, "-t", pattern];
+      break;
+    case "pytest":
+      args = [...new Set(tests.map((t) => (t.fullName.includes("::") ? t.fullName : relToStack(stack.cwd, t.file ?? t.fullName))))];
+      break;
+    default:
+      return stack;
+  }
+  return { ...stack, id: `${stack.id}-targeted`, command: [...stack.command, ...args] };
+}
+
+// ---------- what the runs say ----------
+
+export interface CaseResult {
+  framework: Framework;
+  fullName: string;
+  file: string | null;
+  status: CaseStatus;
+  message: string;
+}
+
+export interface RunResults {
+  cases: CaseResult[];
+  /** Runs that wrote no readable report: each one line. */
+  problems: string[];
+}
+
+/** Every test case of every report of `runs`, its file mapped to the repository (parsers and location). */
+export async function collectCaseResults(repoRoot: string, runs: RunsFile): Promise<RunResults> {
+  const index = indexRepo(repoRoot, { fresh: true });
+  const cases: CaseResult[] = [];
+  const problems: string[] = [];
+  for (const run of runs.runs) {
+    if (run.reports.length === 0) {
+      const how = run.signal ? `stopped by ${run.signal}` : `exit ${run.exitCode}`;
+      problems.push(`${run.stack.id}: \`${run.argv.join(" ")}\` wrote no report (${how})`);
+      continue;
+    }
+    for (const report of run.reports) {
+      try {
+        await parseReport(join(repoRoot, report), (c) => {
+          const file = c.file ? (resolveRepoPath(c.file, index, { cwd: run.stack.cwd }) ?? repoRelative(c.file, repoRoot)) : null;
+          // The stack that ran names the runner (a JUnit report says only "junit"); a suite that failed to
+          // load is named by its file, as collectFailures names it.
+          const fullName = c.file && c.fullName === c.file && file ? file : c.fullName;
+          cases.push({ framework: run.stack.framework, fullName, file, status: c.status, message: c.message ?? "" });
+        });
+      } catch (err) {
+        problems.push(`${report}: ${(err as Error).message.split("\n")[0]}`);
+      }
+    }
+  }
+  return { cases, problems };
+}
+
+// ---------- the verdict ----------
+
+export interface TestOutcome {
+  test: PreviousTest;
+  status: "passed" | "failed" | "skipped" | "missing";
+  message: string;
+}
+
+export interface Verdict {
+  healed: boolean;
+  outcomes: TestOutcome[];
+  /** Failing cases that were not failing before. */
+  newFailures: CaseResult[];
+  problems: string[];
+  summary: { total: number; passed: number; failed: number; skipped: number };
+}
+
+function sameTest(t: PreviousTest, c: CaseResult): boolean {
+  return c.framework === t.framework && c.fullName === t.fullName && (!t.file || !c.file || c.file === t.file);
+}
+
+const failed = (s: CaseStatus) => s === "failed" || s === "error";
+
+/**
+ * Healed only when each previously failing test ran and passed (a failure in any shard or retry counts),
+ * no other test fails, and every run wrote a report.
+ */
+export function judge(previous: PreviousTest[], results: RunResults): Verdict {
+  const outcomes: TestOutcome[] = previous.map((test) => {
+    // A runner that crashed before is healed when every run now writes its report.
+    if (test.framework === "runner") {
+      return results.problems.length === 0 ? { test, status: "passed", message: "" } : { test, status: "failed", message: results.problems.join("\n") };
+    }
+    const seen = results.cases.filter((c) => sameTest(test, c));
+    const bad = seen.find((c) => failed(c.status));
+    if (bad) return { test, status: "failed", message: bad.message };
+    if (seen.some((c) => c.status === "passed")) return { test, status: "passed", message: "" };
+    if (seen.length > 0) return { test, status: "skipped", message: "" };
+    return { test, status: "missing", message: "" };
+  });
+  const keys = new Set<string>();
+  const newFailures = results.cases.filter((c) => {
+    if (!failed(c.status) || previous.some((t) => sameTest(t, c))) return false;
+    const key = `${c.framework}|${c.file ?? ""}|${c.fullName}`;
+    if (keys.has(key)) return false;
+    keys.add(key);
+    return true;
+  });
+  const summary = {
+    total: results.cases.length,
+    passed: results.cases.filter((c) => c.status === "passed").length,
+    failed: results.cases.filter((c) => failed(c.status)).length,
+    skipped: results.cases.filter((c) => c.status === "skipped").length,
+  };
+  const healed =
+    outcomes.every((o) => o.status === "passed") && newFailures.length === 0 && results.problems.length === 0 && previous.length > 0;
+  return { healed, outcomes, newFailures, problems: results.problems, summary };
+}
+
+// ---------- what the comments say ----------
+
+function location(file: string | null, line: number | null): string {
+  return file ? untrusted(`${file}${line ? `:${line}` : ""}`) : "(no file)";
+}
+
+function messageBlock(message: string): string {
+  const text = redact(message).trim();
+  const cut = text.length > MESSAGE_MAX_CHARS ? `${text.slice(0, MESSAGE_MAX_CHARS)}\n… (cut)` : text;
+  return cut ? codeBlock(untrusted(cut)) : "";
+}
+
+function listed<T>(items: T[]): T[] {
+  return items.slice(0, LISTED_MAX);
+}
+
+/** The template variables of a verdict; every untrusted string is sanitized here. */
+export function verdictContext(verdict: Verdict, suiteRan: boolean) {
+  const of = (status: TestOutcome["status"]) => verdict.outcomes.filter((o) => o.status === status);
+  const item = (o: TestOutcome) => ({ name: untrusted(o.test.fullName), location: location(o.test.file, o.test.line), message: messageBlock(o.message) });
+  return {
+    tests: listed(of("passed")).map(item),
+    still_failing: listed(of("failed")).map(item),
+    missing: listed(of("missing")).map(item),
+    skipped: listed(of("skipped")).map(item),
+    new_failures: listed(verdict.newFailures).map((c) => ({ name: untrusted(c.fullName), location: location(c.file, null), message: messageBlock(c.message) })),
+    problems: listed(verdict.problems).map((p) => untrusted(p)),
+    summary: verdict.summary,
+    suite_ran: suiteRan,
+  };
+}
+
+/** One line per previously failing test for the console: `✓ name`, `✗ name (missing)`. */
+export function verdictLines(verdict: Verdict): string[] {
+  const lines = verdict.outcomes.map((o) => `${o.status === "passed" ? "✓" : "✗"} ${o.test.fullName} (${o.status})`);
+  for (const c of verdict.newFailures) lines.push(`✗ ${c.fullName} (new failure)`);
+  for (const p of verdict.problems) lines.push(`✗ ${p}`);
+  return lines;
+}
