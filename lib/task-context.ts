@@ -123,6 +123,21 @@ export function sourceExcerpt(repoRoot: string, file: string | null, line: numbe
   }
 }
 
+/**
+ * Masks what differs between two runs of the same failure (memory addresses, UUIDs, clock times,
+ * temp folders, measured durations) so the task file's bytes change only when the failures do.
+ * Unlike the fingerprint, numbers stay: "Expected: 4, Received: 3" is what the agent needs.
+ */
+export function stableText(text: string): string {
+  return text
+    .replace(/\b0x[0-9a-f]{4,}\b/gi, "0x…")
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>")
+    .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g, "<time>")
+    .replace(/\b\d{2}:\d{2}:\d{2}(?:\.\d+)?\b/g, "<time>")
+    .replace(/(?:\/tmp|\/private\/var\/folders|\/var\/folders|[A-Za-z]:\\[^\s'"`]*?\\Te?mp)[\\/][^\s'"`)\\/]+/gi, "<tmp>")
+    .replace(/\b\d+\.\d+\s?(?:ms|s)\b/g, "<duration>");
+}
+
 function clip(text: string): string {
   return text.length > TEXT_MAX_CHARS ? `${text.slice(0, TEXT_MAX_CHARS)}\n… (cut; the full text is in report.md)` : text;
 }
@@ -196,10 +211,10 @@ export function buildTaskFile(input: TaskContextInput): TaskFile {
     m.set("kind", f.kind);
     m.set("file", f.file);
     m.set("line", f.line);
-    m.set("message", textNode(clip(redact(f.message ?? "").trimEnd())));
+    m.set("message", textNode(clip(stableText(redact(f.message ?? "")).trimEnd())));
     const source = sourceExcerpt(repoRoot, f.file, f.line);
     if (source) m.set("source", textNode(source));
-    if (f.stack?.trim()) m.set("stack", textNode(clip(redact(f.stack.trimEnd()))));
+    if (f.stack?.trim()) m.set("stack", textNode(clip(stableText(redact(f.stack)).trimEnd())));
     m.set("rerun", rerunCommand(f, stack) ? redact(rerunCommand(f, stack)!) : null);
     return m;
   });

@@ -12,6 +12,7 @@ import {
   rerunCommand,
   setTaskIssue,
   sourceExcerpt,
+  stableText,
   taskIdFor,
   writeTaskContext,
 } from "../lib/task-context.ts";
@@ -197,6 +198,17 @@ describe("the task YAML", () => {
     const token = `ghp_${"Zz09".repeat(10)}`;
     const file = buildTaskFile({ report: report([failure({ message: `auth failed with ${token}` })]), config: defaultConfig(), repoRoot: repo(), branch: "dev" });
     expect(file.text).not.toContain(token);
+  });
+});
+
+describe("stableText", () => {
+  test("masks what differs between runs of the same failure, keeps the numbers that matter", () => {
+    expect(stableText("self = <test_cart.TestCart object at 0x7fe0e4e43fd0>")).toBe("self = <test_cart.TestCart object at 0x…>");
+    expect(stableText("at 2026-11-30T14:28:57.261Z took 12.5ms in /tmp/tmp.QddxSzpUyI/tests/a.ts")).toBe(
+      "at <time> took <duration> in <tmp>/tests/a.ts",
+    );
+    expect(stableText("id 123e4567-e89b-12d3-a456-426614174000 at 14:02:03")).toBe("id <uuid> at <time>");
+    expect(stableText("Expected: 4\nReceived: 3 (timeout 5000 ms)")).toBe("Expected: 4\nReceived: 3 (timeout 5000 ms)");
   });
 });
 
