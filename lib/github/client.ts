@@ -79,9 +79,10 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     throttle: {
       ...(pacing as object),
       retryAfterBaseValue: retryBaseMs,
-      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, o: GitHubClient, retryCount: number) => {
         if (retryCount >= secondaryRetries || retryAfter > maxRetryAfter) return false;
-        log.warn(`secondary rate limit on ${options.method} ${options.url}: waiting ${retryAfter} s (retry-after)`);
+        const route = routeOf(resolvedUrl(o, options as Parameters<typeof resolvedUrl>[1]));
+        log.warn(`secondary rate limit on ${options.method} ${route}: waiting ${retryAfter} s (retry-after)`);
         return true;
       },
       // An exhausted primary limit resets up to an hour later: fail now and name the time (see toHealError).
