@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // heal:sync-issue — open, update or close this branch's healing issue.
 //
-// Reads:  <reports>/failures.json, <reports>/issue.json {title, body, labels}, .agent/heal/config.yaml,
+// Reads:  <reports>/failures.json, <reports>/issue.json {title, body, labels, taskPath?}, .agent/heal/config.yaml,
 //         GitHub Actions variables (GITHUB_TOKEN|GH_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_RUN_ID, ...).
 // Writes: the healing issue (create / comment when the failing set changed / comment + close when green),
 //         <reports>/github.json {issueNumber, issueUrl, action}, the job summary (GITHUB_STEP_SUMMARY, appended).
@@ -51,7 +51,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const outcome = await sync(session, report);
   const issuePath = join(session.reportsDir, REPORT_FILES.issue);
   if (outcome.taskPath === undefined && existsSync(issuePath)) {
-    outcome.taskPath = taskPathIn(readJson<{ body?: string }>(issuePath).body ?? "", session.config.tasksDir);
+    const input = readJson<{ body?: string; taskPath?: string | null }>(issuePath);
+    outcome.taskPath = input.taskPath ?? taskPathIn(input.body ?? "", session.config.tasksDir);
   }
   const written = writeOutcome(session.reportsDir, outcome, true);
   appendJobSummary(session.ctx.stepSummaryPath, failureSummaryMarkdown(report, { url: written.issueUrl, number: written.issueNumber, action: written.action, note: written.reason }));
@@ -115,7 +116,7 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
     return { ...base, action: "skipped", reason: `daily cap reached: ${s.config.budget.dailyIssues} healing issues in 24 hours (budget.daily_issues)` };
   }
 
-  const input = readJson<{ title: string; body: string; labels?: string[] }>(join(s.reportsDir, REPORT_FILES.issue));
+  const input = readJson<{ title: string; body: string; labels?: string[]; taskPath?: string | null }>(join(s.reportsDir, REPORT_FILES.issue));
   const labels = [...new Set([label, ...(input.labels ?? s.config.labels.healing)])];
   await ensureLabels(s.r, labels);
   const created = await createIssueOnce(
@@ -129,7 +130,7 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
     issueUrl: created.url,
     action: "created",
     ...(created.adopted ? { reason: "the create's response was lost; the issue it made was found and adopted" } : {}),
-    taskPath: taskPathIn(input.body, s.config.tasksDir),
+    taskPath: input.taskPath ?? taskPathIn(input.body, s.config.tasksDir),
   };
 }
 
