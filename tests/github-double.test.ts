@@ -291,6 +291,15 @@ describe("fault injection", () => {
     expect((await octokit.issues.create({ ...repo, title: "t" })).status).toBe(201); // POST is not matched
     expect((await octokit.issues.listForRepo(repo).catch((x) => x)).status).toBe(500);
     expect((await octokit.issues.listForRepo(repo)).status).toBe(200); // times: 1
+    // skip and armedBy: "every list after the create fails", however many lists came before.
+    gh.inject({ method: "GET", path: "/repos/{owner}/{repo}/issues", kind: "status", status: 502, times: 5, armedBy: { method: "POST", path: "/repos/{owner}/{repo}/issues" } });
+    expect((await octokit.issues.listForRepo(repo)).status).toBe(200);
+    await octokit.issues.create({ ...repo, title: "u" });
+    expect((await octokit.issues.listForRepo(repo).catch((x) => x)).status).toBe(502);
+    gh.clearFaults();
+    gh.inject({ method: "GET", path: "/repos/{owner}/{repo}/issues", kind: "status", status: 502, skip: 1 });
+    expect((await octokit.issues.listForRepo(repo)).status).toBe(200);
+    expect((await octokit.issues.listForRepo(repo).catch((x) => x)).status).toBe(502);
   });
 
   test("lostResponse: the write happens, the client sees a dropped connection", async () => {
@@ -300,6 +309,15 @@ describe("fault injection", () => {
     expect(String(e.message)).toMatch(/socket|closed|reset|ECONNRESET/i);
     expect(gh.state.issues.map((i) => i.title)).toEqual(["lost"]);
     expect(gh.requests[0]).toMatchObject({ status: 201, fault: "lostResponse" });
+  });
+
+  test("hangAfterWrite: the write happens, no answer ever comes, the client's timeout fires", async () => {
+    gh.inject({ method: "POST", path: "/repos/{owner}/{repo}/issues/{issue_number}/comments", kind: "hangAfterWrite" });
+    gh.seedIssue({ title: "x" });
+    const e = await octokit.issues.createComment({ ...repo, issue_number: 1, body: "slow", request: { signal: AbortSignal.timeout(200) } }).catch((x) => x);
+    expect(String(e.name) + String(e.message)).toMatch(/abort|timeout|timed out/i);
+    expect(gh.issue(1)!.comments.map((c) => c.body)).toEqual(["slow"]);
+    expect(gh.requests[0]).toMatchObject({ status: 201, fault: "hangAfterWrite" });
   });
 
   test("reset: the connection is dropped before anything happens", async () => {

@@ -226,15 +226,17 @@ describe("GitHub faults during heal", () => {
       const w = await world();
       await scenario(w, async () => {
         expect(ok(await w.heal())).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
-        expect(w.gh.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
-          "GET /repos/acme/widgets/issues 200",
-          "GET /repos/acme/widgets/labels 200",
+        // The writes are the contract here (the read pattern belongs to the GitHub steps' own tests).
+        expect(w.gh.writes().map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
           "POST /repos/acme/widgets/labels 201",
           "POST /repos/acme/widgets/labels 201",
           "POST /repos/acme/widgets/labels 201",
           "POST /repos/acme/widgets/issues 201",
-          ...w.gh.requests.slice(6).map((r) => `${r.method} ${r.path} ${r.status}`),
+          "PATCH /repos/acme/widgets/issues/1 200",
+          "POST /repos/acme/widgets/dispatches 204",
+          "POST /repos/acme/widgets/issues/1/comments 201",
         ]);
+        expect(w.gh.requests.length).toBeLessThanOrEqual(15);
         expectHealedOnce(w);
         await expectRerunWritesNothing(w);
       });
@@ -275,6 +277,23 @@ describe("GitHub faults during heal", () => {
         expect(ok(await w.heal())).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
         expect(posts(w, "/repos/acme/widgets/issues").map((r) => [r.status, r.fault])).toEqual([[201, "lostResponse"]]);
         expect(w.github()).toMatchObject({ issueNumber: 1, action: "created" });
+        expectHealedOnce(w);
+        await expectRerunWritesNothing(w);
+      });
+    },
+    SLOW,
+  );
+
+  test(
+    "a create that GitHub makes but never answers (timeout): looked up again and adopted, no second issue",
+    async () => {
+      const w = await world();
+      inject(w, { method: "POST", path: "/repos/{owner}/{repo}/issues", kind: "hangAfterWrite" });
+      await scenario(w, async () => {
+        const results = await w.heal();
+        expect(ok(results)).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
+        expect(results[0]!.ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
+        expect(posts(w, "/repos/acme/widgets/issues").map((r) => [r.status, r.fault])).toEqual([[201, "hangAfterWrite"]]);
         expectHealedOnce(w);
         await expectRerunWritesNothing(w);
       });
@@ -436,8 +455,8 @@ describe("GitHub faults during heal", () => {
       inject(
         w,
         { method: "POST", path: "/repos/{owner}/{repo}/issues", kind: "lostResponse" },
-        // The first list (before the create) goes through; every later one fails.
-        { method: "GET", path: "/repos/{owner}/{repo}/issues", kind: "status", status: 502, skip: 1, times: 100 },
+        // The lists before the create go through; every one after it fails.
+        { method: "GET", path: "/repos/{owner}/{repo}/issues", kind: "status", status: 502, times: 100, armedBy: { method: "POST", path: "/repos/{owner}/{repo}/issues" } },
       );
       await scenario(w, async () => {
         const first = await w.step("sync-issue");
@@ -452,6 +471,8 @@ describe("GitHub faults during heal", () => {
         w.runId = "7002";
         expect(ok(await w.heal())).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
         expect(w.github()).toMatchObject({ issueNumber: 1 });
+        // The agent was never woken for this issue: this run must hand it off (dispatch + note), exactly once.
+        expect(w.github().handoff).toMatchObject({ via: "dispatch", attempt: 1 });
         expectHealedOnce(w);
       });
     },

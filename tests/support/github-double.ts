@@ -15,7 +15,8 @@
 // JSON body validated (invalid -> 422/400 like GitHub + violation), and GitHub's own limits applied (body 65,536,
 // title 256, label name 50, description 100, colour hex). Every response the double sends is validated against the
 // schema documented for its status (a mismatch is a violation too: the double must answer like GitHub).
-// Fault kinds: status (5xx burst), lostResponse, hang, reset, secondaryRateLimit, primaryRateLimit, unauthorized,
+// Fault kinds: status (5xx burst), lostResponse (write done, socket destroyed), hangAfterWrite (write done, no answer
+// ever), hang, reset, secondaryRateLimit, primaryRateLimit, unauthorized,
 // forbidden (missing permission), delay. Injected faults are not validated; `faults` lists each one delivered.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -128,6 +129,7 @@ export interface DoubleState {
 export type FaultKind =
   | "status"
   | "lostResponse"
+  | "hangAfterWrite"
   | "hang"
   | "reset"
   | "secondaryRateLimit"
@@ -146,6 +148,8 @@ export interface FaultRule {
   times?: number;
   /** Matching requests let through untouched before the fault starts (default 0). */
   skip?: number;
+  /** The rule fires only on requests that come after one matching this (e.g. "every list after the create"). */
+  armedBy?: { method?: string; path: string | RegExp };
   /** kind "status": 500, 502 or 503 (default 502). kind "secondaryRateLimit": 403 or 429 (default 403). */
   status?: number;
   /** secondaryRateLimit: seconds in `retry-after` (default 1). */
@@ -291,7 +295,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
   const requests: LoggedRequest[] = [];
   const violations: Violation[] = [];
   const faults: DeliveredFault[] = [];
-  const rules: { rule: FaultRule; hits: number; remaining: number; skip: number }[] = [];
+  const rules: { rule: FaultRule; hits: number; remaining: number; skip: number; armed: boolean }[] = [];
   const hung = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   const quota = new Map<string, { used: number; limit: number; reset: number }>();
@@ -828,7 +832,8 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     requests.push(entry);
     const violate = (reason: string) => violations.push({ method, path, reason });
 
-    let ruleState = rules.find((r) => r.remaining > 0 && matchesRule(r.rule, method, path, op));
+    let ruleState = rules.find((r) => r.armed && r.remaining > 0 && matchesRule(r.rule, method, path, op));
+    for (const r of rules) if (!r.armed && matchesRule({ kind: r.rule.kind, ...r.rule.armedBy! }, method, path, op)) r.armed = true;
     if (ruleState && ruleState.skip > 0) {
       ruleState.skip--;
       ruleState = undefined;
@@ -888,7 +893,8 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       if (!(e instanceof ApiError)) throw e;
       result = e.reply;
     }
-    if (op && rule?.kind !== "lostResponse") {
+    const unanswered = rule?.kind === "lostResponse" || rule?.kind === "hangAfterWrite";
+    if (op && !unanswered) {
       const check = validator.checkResponse(op, result.status, result.body);
       if (!check.documented && result.status < 400) violate(`double sent ${result.status}, which the spec does not document for ${op.operationId}`);
       for (const problem of check.problems.slice(0, 5)) violate(`double's ${result.status} response is unlike GitHub's: ${problem}`);
@@ -896,6 +902,12 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     if (rule?.kind === "lostResponse") {
       entry.status = result.status;
       req.socket.destroy();
+      return;
+    }
+    if (rule?.kind === "hangAfterWrite") {
+      entry.status = result.status;
+      hung.add(res);
+      res.on("close", () => hung.delete(res));
       return;
     }
     reply(result);
@@ -1033,7 +1045,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     },
     issue: (n) => state.issues.find((i) => i.number === n),
     inject: (rule) => {
-      const entry = { rule, hits: 0, remaining: rule.times ?? 1, skip: rule.skip ?? 0 };
+      const entry = { rule, hits: 0, remaining: rule.times ?? 1, skip: rule.skip ?? 0, armed: !rule.armedBy };
       rules.push(entry);
       return {
         rule,
