@@ -1,0 +1,143 @@
+// `task -x heal` as it runs in GitHub Actions: a sample repo with failing bun tests whose origin is a real
+// bare repository, the Actions variables pointing at the GitHub double. First run: exactly one issue with
+// the healing labels, the failures and @claude, the task file pushed to the branch, the agent woken by
+// repository_dispatch. Second run with the same failures: no new issue, no comment, no write at all.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
+import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import { parseMarker } from "../../lib/marker.ts";
+import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
+import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
+import { actionsEnv, requestLog } from "../github/fixtures.ts";
+
+const TASK_BIN = Bun.which("task");
+const TASKFILE = join(TOOLKIT_ROOT, "Taskfile.yml");
+
+const MATH_TS = `export function add(a: number, b: number): number {
+  return a - b;
+}
+
+export function half(n: number): number {
+  return n / 3;
+}
+`;
+const MATH_TEST = `import { describe, expect, test } from "bun:test";
+import { add, half } from "../src/math";
+
+describe("math", () => {
+  test("adds two numbers", () => {
+    expect(add(2, 3)).toBe(5);
+  });
+  test("halves a number", () => {
+    expect(half(8)).toBe(4);
+  });
+  test("passes", () => {
+    expect(1).toBe(1);
+  });
+});
+`;
+
+let gh: GitHubDouble;
+let remote: BareRemote;
+let summary: string;
+
+beforeAll(async () => {
+  gh = await startGitHubDouble();
+  remote = createBareRemote({
+    "package.json": '{"name":"widgets","private":true,"scripts":{"test":"bun test"}}\n',
+    "src/math.ts": MATH_TS,
+    "tests/math.test.ts": MATH_TEST,
+    ".gitignore": "node_modules\n.agent/reports/\n",
+  });
+  summary = join(remote.cloneDir, "..", "step-summary.md");
+});
+afterAll(async () => {
+  await gh?.close();
+  remote?.cleanup();
+});
+
+async function heal(runId: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (!TASK_BIN) throw new Error("go-task is not on PATH: go install github.com/go-task/task/v3/cmd/task@v3.54.0");
+  const env = actionsEnv(gh, {
+    GITHUB_RUN_ID: runId,
+    GITHUB_STEP_SUMMARY: summary,
+    PATH: [dirname(process.execPath), dirname(TASK_BIN), process.env.PATH ?? ""].join(":"),
+    TMPDIR: tmpdir(),
+  });
+  const proc = Bun.spawn([TASK_BIN, "-x", "-t", TASKFILE, "heal"], { cwd: remote.cloneDir, env, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+describe("task heal against GitHub (double) and a bare origin", () => {
+  test("first run: one issue, labels, failures, @claude, task file on the remote branch, agent dispatched", async () => {
+    const r = await heal("5001");
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 1 });
+    expect(gh.violations).toEqual([]);
+
+    expect(gh.state.issues).toHaveLength(1);
+    const issue = gh.state.issues[0]!;
+    expect(issue.title).toBe("🔴 Auto-Healing: Test Failures in dev");
+    expect(issue.labels).toEqual(["auto-healing", "bug", "tdd"]);
+    expect(issue.user.login).toBe("github-actions[bot]");
+    expect(issue.body).toContain("adds two numbers");
+    expect(issue.body).toContain("halves a number");
+    expect(issue.body).not.toContain("math > passes");
+    expect(issue.body).toContain("@claude");
+    const marker = parseMarker(issue.body)!;
+    expect(marker).toMatchObject({ kind: "healing", branch: "dev", count: 2, run: { id: "5001", attempt: "1" } });
+
+    const github = JSON.parse(readFileSync(join(remote.cloneDir, ".agent/reports/github.json"), "utf8"));
+    expect(github).toMatchObject({ issueNumber: 1, action: "created", taskCommitted: true, handoff: { via: "dispatch", attempt: 1 } });
+    const taskPath: string = github.taskPath;
+    expect(taskPath).toMatch(/^\.agent\/tasks\/fix-[A-Za-z0-9._-]+\.yaml$/);
+    expect(existsSync(join(remote.cloneDir, taskPath))).toBe(true);
+    expect(remote.show("dev", taskPath)).toBe(readFileSync(join(remote.cloneDir, taskPath), "utf8"));
+    expect(remote.log()[0]).toBe("chore(heal): task context for #1 [skip ci]");
+    expect(issue.body).toContain(`/acme/widgets/blob/${remote.head()}/${taskPath}`);
+
+    expect(gh.state.dispatches).toEqual([
+      { eventType: "heal-agent", clientPayload: { issue_number: 1, branch: "dev", task_path: taskPath, attempt: 1 }, login: "github-actions[bot]" },
+    ]);
+    expect(requestLog(gh)).toEqual([
+      "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open",
+      "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=all",
+      "GET /repos/acme/widgets/labels",
+      "POST /repos/acme/widgets/labels",
+      "POST /repos/acme/widgets/labels",
+      "POST /repos/acme/widgets/labels",
+      "POST /repos/acme/widgets/issues",
+      "GET /repos/acme/widgets/issues/1",
+      "PATCH /repos/acme/widgets/issues/1",
+      "GET /repos/acme/widgets/issues/1",
+      "GET /repos/acme/widgets/issues/1/comments",
+      "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=all",
+      "POST /repos/acme/widgets/dispatches",
+      "POST /repos/acme/widgets/issues/1/comments",
+    ]);
+    const text = readFileSync(summary, "utf8");
+    expect(text).toContain("## 🔴 Self-healing TDD loop: 2 failing tests");
+    expect(text).toContain("Healing issue: [#1](https://github.com/acme/widgets/issues/1) (created).");
+  }, 180_000);
+
+  test("second run, same failures: exit 1 again, no new issue, no comment, no commit, only GETs", async () => {
+    const commentsBefore = gh.state.issues[0]!.comments.length;
+    const tip = remote.head();
+    gh.resetLog();
+    const r = await heal("5002");
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 1 });
+    expect(gh.violations).toEqual([]);
+    expect(gh.state.issues).toHaveLength(1);
+    expect(gh.state.issues[0]!.comments).toHaveLength(commentsBefore);
+    expect(gh.writes()).toEqual([]);
+    expect(requestLog(gh)).toEqual([
+      "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open",
+      "GET /repos/acme/widgets/issues/1/comments",
+      "GET /repos/acme/widgets/issues/1",
+    ]);
+    expect(remote.head()).toBe(tip);
+    expect(gh.state.dispatches).toHaveLength(1);
+  }, 180_000);
+});
