@@ -109,9 +109,14 @@ export class TapParser {
     };
     if (p.status === "failed") {
       const error = diag.error ?? diag.message;
-      tc.message = typeof error === "string" ? error.trim() : error !== undefined ? JSON.stringify(error) : name;
-      const stack = typeof diag.stack === "string" ? diag.stack : "";
-      tc.stack = [tc.message, stack].filter(Boolean).join("\n");
+      const comparison =
+        "expected" in diag || "actual" in diag
+          ? `${typeof diag.operator === "string" ? `${diag.operator}: ` : ""}expected ${JSON.stringify(diag.expected)}, got ${JSON.stringify(diag.actual)}`
+          : undefined;
+      tc.message = typeof error === "string" ? error.trim() : error !== undefined ? JSON.stringify(error) : (comparison ?? name);
+      // node writes `stack`, tape writes the failing frame as `at`.
+      const frames = [diag.stack, diag.at].filter((x): x is string => typeof x === "string");
+      tc.stack = [tc.message, ...frames].filter(Boolean).join("\n");
       // A failing before/after hook stops its suite: an error, like a failing fixture.
       if (failureType === "hookFailed") tc.status = "error";
     }

@@ -83,15 +83,20 @@ export class TerraformTextParser {
   private sawTerraform = false;
   private units = new Set<string>();
 
-  constructor(
-    private readonly onCase: (c: TestCase) => void,
-    private readonly framework: Framework = "terragrunt",
-  ) {}
+  private sawTerragrunt = false;
+
+  constructor(private readonly onCase: (c: TestCase) => void) {}
+
+  /** terragrunt when its prefixes or name appear, else plain terraform output. */
+  private get framework(): Framework {
+    return this.sawTerragrunt || this.units.size > 0 ? "terragrunt" : "terraform";
+  }
 
   line(raw: string): void {
     const { unit, text, boxEnd } = stripPrefix(raw.replace(/\r$/, ""));
     if (unit) this.units.add(unit);
     if (/terraform|terragrunt|Success! The configuration is valid/i.test(raw)) this.sawTerraform = true;
+    if (/terragrunt/i.test(raw)) this.sawTerragrunt = true;
     const err = /^Error: (.+)$/.exec(text.trim());
     if (err) {
       this.flush();

@@ -1,0 +1,156 @@
+// The locator: frames in every syntax, CI/container/Windows/file:// paths mapped to files that exist,
+// the frame in the test's own file chosen over helpers, runners and dependencies.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import {
+  indexRepo,
+  lineOfMissingImport,
+  locate,
+  parseFrames,
+  resolveRepoDir,
+  resolveRepoPath,
+  splitMessage,
+  type RepoIndex,
+} from "../lib/location.ts";
+import { createSampleRepo, type SampleRepo } from "./support/sample-repo.ts";
+
+let repo: SampleRepo;
+let index: RepoIndex;
+
+beforeAll(() => {
+  repo = createSampleRepo(
+    {
+      "tests/calc.test.ts": "import { add } from '../src/calc';\n// 2\n// 3\n// 4\n// 5\n// 6\n",
+      "tests/helpers/db.ts": "export function connect() {\n  throw new Error('x');\n}\n",
+      "src/calc.ts": "export const add = (a: number, b: number) => a + b;\n",
+      "backend/tests/test_login.py": "import missing_thing\n\n\ndef test_login():\n    login()\n    assert False\n",
+      "backend/app/auth.py": "def login():\n    raise ValueError('no')\n",
+      "pkg/a/handler_test.go": "package a\n",
+      "pkg/b/handler_test.go": "package b\n",
+      "web/src/app.spec.ts": "// spec\n",
+      "node_modules/lib/index.js": "",
+    },
+    { nodeModules: false, git: false },
+  );
+  index = indexRepo(repo.dir, { fresh: true });
+});
+
+afterAll(() => repo.cleanup());
+
+describe("parseFrames", () => {
+  test("reads V8, vitest, pytest, go and Python traceback syntaxes", () => {
+    const frames = (text: string) => parseFrames(text).map((f) => `${f.path}:${f.line}`);
+    expect(frames("Error: x\n    at Object.<anonymous> (/home/u/repo/tests/calc.test.ts:8:25)")).toEqual(["/home/u/repo/tests/calc.test.ts:8"]);
+    expect(frames("Error: x\n    at tests/calc.test.ts:18:9")).toEqual(["tests/calc.test.ts:18"]);
+    expect(frames("AssertionError: expected 3 to be 4\n ❯ tests/calc.test.ts:8:25")).toEqual(["tests/calc.test.ts:8"]);
+    expect(frames(" ❯ connect tests/helpers/db.ts:2:9\n ❯ tests/calc.test.ts:40:3")).toEqual(["tests/helpers/db.ts:2", "tests/calc.test.ts:40"]);
+    expect(frames("    calc_test.go:19: Add(1, 2) = 3, want 4")).toEqual(["calc_test.go:19"]);
+    expect(frames("\t/tmp/x/calc/calc_test.go:55 +0x28")).toEqual(["/tmp/x/calc/calc_test.go:55"]);
+    expect(frames("TestContext.<anonymous> (file:///tmp/p/math.test.mjs:7:14)")).toEqual(["file:///tmp/p/math.test.mjs:7"]);
+  });
+
+  test("Python tracebacks and pytest long reprs are innermost-last: the deepest frame comes first", () => {
+    const tb = [
+      "Traceback (most recent call last):",
+      '  File "/repo/backend/tests/test_login.py", line 12, in test_login',
+      "    login()",
+      '  File "/repo/backend/app/auth.py", line 2, in login',
+      "    raise ValueError('no')",
+      "ValueError: no",
+    ].join("\n");
+    expect(parseFrames(tb).map((f) => `${f.path}:${f.line}`)).toEqual(["/repo/backend/app/auth.py:2", "/repo/backend/tests/test_login.py:12"]);
+    const pytest = "tests/test_calc.py:28: \n_ _ _\n/usr/lib/python3.11/asyncio/runners.py:190: in run\n    x\n\ntests/test_calc.py:24: ValueError";
+    expect(parseFrames(pytest).map((f) => `${f.path}:${f.line}`)).toEqual([
+      "tests/test_calc.py:24",
+      "/usr/lib/python3.11/asyncio/runners.py:190",
+      "tests/test_calc.py:28",
+    ]);
+  });
+
+  test("ignores zero lines and text without frames", () => {
+    expect(parseFrames("expected 3 to be 4 at 10:30 today")).toEqual([]);
+    expect(parseFrames("file.ts:0:1")).toEqual([]);
+    expect(parseFrames("")).toEqual([]);
+  });
+});
+
+describe("resolveRepoPath", () => {
+  test("maps CI, container, Windows and file:// paths to the file that exists (longest suffix)", () => {
+    const map = (p: string, cwd?: string) => resolveRepoPath(p, index, { cwd });
+    expect(map("/home/runner/work/app/app/tests/calc.test.ts")).toBe("tests/calc.test.ts");
+    expect(map("D:\\a\\app\\app\\tests\\calc.test.ts")).toBe("tests/calc.test.ts");
+    expect(map("/app/tests/helpers/db.ts")).toBe("tests/helpers/db.ts");
+    expect(map("/workspace/backend/tests/test_login.py")).toBe("backend/tests/test_login.py");
+    expect(map("file:///builds/team/app/src/calc.ts")).toBe("src/calc.ts");
+    expect(map("file:///C:/Users/dev/app/src/calc.ts")).toBe("src/calc.ts");
+    expect(map(`${repo.dir}/src/calc.ts`)).toBe("src/calc.ts");
+  });
+
+  test("resolves paths relative to the stack's cwd before the root", () => {
+    expect(resolveRepoPath("src/app.spec.ts", index, { cwd: "web" })).toBe("web/src/app.spec.ts");
+    expect(resolveRepoPath("tests/test_login.py", index, { cwd: "backend" })).toBe("backend/tests/test_login.py");
+    expect(resolveRepoPath("./tests/calc.test.ts", index, { cwd: "." })).toBe("tests/calc.test.ts");
+  });
+
+  test("a bare file name matches only when unique or when a folder hint picks one", () => {
+    expect(resolveRepoPath("calc.test.ts", index)).toBe("tests/calc.test.ts");
+    expect(resolveRepoPath("handler_test.go", index)).toBeNull();
+    expect(resolveRepoPath("handler_test.go", index, { nearDir: "pkg/b" })).toBe("pkg/b/handler_test.go");
+    expect(resolveRepoDir("example.com/mod/pkg/a", index)).toBe("pkg/a");
+  });
+
+  test("never maps dependencies, runtimes or files that do not exist", () => {
+    expect(resolveRepoPath("/repo/node_modules/lib/index.js", index)).toBeNull();
+    expect(resolveRepoPath("node:internal/process/task_queues:95", index)).toBeNull();
+    expect(resolveRepoPath("/usr/lib/python3/dist-packages/_pytest/python.py", index)).toBeNull();
+    expect(resolveRepoPath("/home/runner/work/app/app/tests/gone.test.ts", index)).toBeNull();
+  });
+});
+
+describe("locate", () => {
+  test("an error inside a helper points at the test line that called it; the helper stays in the stack", () => {
+    const stack = "Error: x\n    at connect (/ci/app/tests/helpers/db.ts:2:9)\n    at Object.<anonymous> (/ci/app/tests/calc.test.ts:5:3)";
+    expect(locate({ file: "tests/calc.test.ts", line: 4, stack }, index)).toEqual({ file: "tests/calc.test.ts", line: 5 });
+  });
+
+  test("pytest: the failing line comes from the traceback, not the 0-based def line of the report", () => {
+    // The JUnit parser turns pytest's 0-based def line 3 into 4 (the def); the statement is line 5 / 6.
+    const stack = "def test_login():\n>       login()\n\nbackend/tests/test_login.py:5: \n_ _\nbackend/app/auth.py:2: ValueError";
+    expect(locate({ file: "backend/tests/test_login.py", line: 4, stack }, index)).toEqual({ file: "backend/tests/test_login.py", line: 5 });
+    const own = "    assert False\nE   AssertionError\n\nbackend/tests/test_login.py:6: AssertionError";
+    expect(locate({ file: "backend/tests/test_login.py", line: 4, stack: own }, index)).toEqual({ file: "backend/tests/test_login.py", line: 6 });
+  });
+
+  test("skips runner and dependency frames; falls back to the test's own line, then to other repo files", () => {
+    const runnerOnly = "Error: x\n    at /repo/node_modules/jest-circus/build/a.js:10:2\n    at node:internal/timers:5:1";
+    expect(locate({ file: "tests/calc.test.ts", line: 3, stack: runnerOnly }, index)).toEqual({ file: "tests/calc.test.ts", line: 3 });
+    const helperOnly = "Error: x\n    at connect (/x/tests/helpers/db.ts:2:9)";
+    expect(locate({ stack: helperOnly }, index)).toEqual({ file: "tests/helpers/db.ts", line: 2 });
+    expect(locate({ stack: "no frames here" }, index)).toEqual({ file: null, line: null });
+    expect(locate({ file: "tests/calc.test.ts" }, index)).toEqual({ file: "tests/calc.test.ts", line: null });
+  });
+
+  test("without the test's file, a test-like file wins over source files", () => {
+    const stack = "    at add (/ci/src/calc.ts:1:20)\n    at /ci/web/src/app.spec.ts:1:5";
+    expect(locate({ stack }, index)).toEqual({ file: "web/src/app.spec.ts", line: 1 });
+  });
+
+  test("go: a package path picks the right one of several same-named test files", () => {
+    expect(locate({ file: "example.com/mod/pkg/b", stack: "    handler_test.go:1: boom" }, index)).toEqual({ file: "pkg/b/handler_test.go", line: 1 });
+  });
+
+  test("a module that fails to load without a line points at the line importing the missing name", () => {
+    expect(lineOfMissingImport("error: Cannot find module '../src/calc' from '/x/tests/calc.test.ts'", index, "tests/calc.test.ts")).toBe(1);
+    expect(lineOfMissingImport("ModuleNotFoundError: No module named 'missing_thing'", index, "backend/tests/test_login.py")).toBe(1);
+    expect(lineOfMissingImport("TypeError: nope", index, "tests/calc.test.ts")).toBeNull();
+  });
+});
+
+describe("splitMessage", () => {
+  test("keeps the lines before the first frame and drops jest's suite heading", () => {
+    expect(splitMessage("Error: expect(received).toBe(expected)\n\nExpected: 4\nReceived: 3\n    at Object.toBe (x.js:7:25)").message).toBe(
+      "Error: expect(received).toBe(expected)\n\nExpected: 4\nReceived: 3",
+    );
+    const suite = "  ● Test suite failed to run\n\n    Cannot find module './x' from 'a.test.js'\n\n    > 1 | require('./x')\n      at Object.require (a.test.js:1:1)";
+    expect(splitMessage(suite)).toEqual({ message: "Cannot find module './x' from 'a.test.js'", stack: suite.trim() });
+  });
+});
