@@ -13,11 +13,12 @@
 // Token:  (a) the agent token needs issues: write; (b) GITHUB_TOKEN needs contents: write; reads need issues: read.
 import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { clientFor } from "../lib/github/context.ts";
-import { repoClient } from "../lib/github/client.ts";
+import { repoClient, retryBaseOf } from "../lib/github/client.ts";
 import { createCommentOnce, listComments, type IssueComment } from "../lib/github/comments.ts";
 import { createOnce, getIssue, listToolIssues } from "../lib/github/issues.ts";
 import { attemptsExhausted, countAttempts, dailyCapReached, DAY_MS, isPaused } from "../lib/budget.ts";
 import { sendRepositoryDispatch } from "../lib/github/dispatch.ts";
+import { planHandoff } from "../lib/github/handoff.ts";
 import { labelNames } from "../lib/github/labels.ts";
 import { readOutcome, writeOutcome, type HandoffRecord } from "../lib/github/outcome.ts";
 import { openSession, type GitHubSession } from "../lib/github/session.ts";
@@ -52,9 +53,8 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
   if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented")) {
     return { via: "skipped", reason: `no new failures to hand off (issue ${outcome.action})` };
   }
-  if (agent.handoff === "none" || agent.mention.trim() === "") {
-    return { via: "skipped", reason: "agent.handoff is none or agent.mention is empty in the config" };
-  }
+  const plan = planHandoff(agent, s.ctx.agentToken !== null);
+  if (plan.via === "none") return { via: agent.handoff === "token" ? "none" : "skipped", reason: plan.explain };
   const issueNumber = outcome.issueNumber;
   const issue = await getIssue(s.r, issueNumber);
   if (isPaused(issue.labels, s.config)) return { via: "skipped", reason: `issue #${issueNumber} has the ${labels.paused} label` };
@@ -77,8 +77,7 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
   const taskPath = outcome.taskPath ?? null;
   const taskRef = taskPath ? (outcome.taskUrl ? `[\`${taskPath}\`](${outcome.taskUrl})` : `\`${taskPath}\``) : "the task context named in the issue";
 
-  const useToken = s.ctx.agentToken && (agent.handoff === "auto" || agent.handoff === "token");
-  if (useToken) {
+  if (plan.via === "comment") {
     const ar = repoClient(clientFor(s.ctx, s.ctx.agentToken!), s.ctx.repository);
     const body = [
       `${agent.mention} Please fix the failing tests of #${issueNumber} (attempt ${attempt} of ${agent.maxAttempts}).`,
@@ -97,28 +96,20 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
         const mine = again.find((c) => c.body.includes(runTag));
         return mine ? { url: mine.url } : null;
       },
+      { backoffMs: retryBaseOf(ar.gh) },
     );
     return { via: "comment", commentUrl: made.url, attempt };
   }
-  if (agent.handoff === "auto" || agent.handoff === "dispatch") {
-    await sendRepositoryDispatch(s.r, agent.dispatchEventType, {
-      issue_number: issueNumber,
-      branch: outcome.branch ?? s.branch ?? null,
-      task_path: taskPath,
-      attempt,
-    });
-    // The dispatch leaves no trace on the issue: a short note (no mention) records the attempt for the budget.
-    const note = `🤖 Handed to the agent through \`repository_dispatch\` \`${agent.dispatchEventType}\` (attempt ${attempt} of ${agent.maxAttempts}).\n\n${runTag}`;
-    await createCommentOnce(s.r, issueNumber, note, { botLogin, uniqueText: runTag });
-    return { via: "dispatch", eventType: agent.dispatchEventType, attempt };
-  }
-  return {
-    via: "none",
-    reason:
-      `nothing will wake the agent: agent.handoff is "token" but ${s.ctx.agentTokenEnv} is not set, and the issue filed with ` +
-      `GITHUB_TOKEN starts no workflow. Set the ${s.ctx.agentTokenEnv} secret (GitHub App installation token or PAT) or ` +
-      `set agent.handoff: dispatch (README "GitHub set-up")`,
-  };
+  await sendRepositoryDispatch(s.r, agent.dispatchEventType, {
+    issue_number: issueNumber,
+    branch: outcome.branch ?? s.branch ?? null,
+    task_path: taskPath,
+    attempt,
+  });
+  // The dispatch leaves no trace on the issue: a short note (no mention) records the attempt for the budget.
+  const note = `🤖 Handed to the agent through \`repository_dispatch\` \`${agent.dispatchEventType}\` (attempt ${attempt} of ${agent.maxAttempts}).\n\n${runTag}`;
+  await createCommentOnce(s.r, issueNumber, note, { botLogin, uniqueText: runTag });
+  return { via: "dispatch", eventType: agent.dispatchEventType, attempt };
 }
 
 /**
