@@ -24,10 +24,13 @@ function asPost(c: CommentLike): AuthoredPost {
   return { body: c.body, user: author ? { login: author } : null };
 }
 
-/** A verification comment whose marker says the fix failed: `kind: "verification"`, `extra.result: "fail"`. */
+/**
+ * A verification comment whose marker says the fix failed: `kind: "verification"` with `extra.result`
+ * "fail" or "needs-human" (the failed attempt that reached the limit), as scripts/verify-fix.ts writes.
+ */
 export function isFailedVerification(post: AuthoredPost, botLogin: string): boolean {
   const m = trustedMarker(post, botLogin);
-  return m !== null && m.kind === "verification" && m.extra?.result === "fail";
+  return m !== null && m.kind === "verification" && (m.extra?.result === "fail" || m.extra?.result === "needs-human");
 }
 
 /**

@@ -56,7 +56,8 @@ const RULES: Rule[] = [
     // The whole block; a block cut before its END line is masked to the end of the text.
     re: /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g,
   },
-  { kind: "github-token", re: /ghs_[A-Za-z0-9._-]{36,}/g },
+  // `\\.`: the same token inside a regex-escaped test name (a re-run command's `-t` pattern).
+  { kind: "github-token", re: /ghs_(?:\\?[A-Za-z0-9._-]){36,}/g },
   { kind: "github-token", re: /gh[pour]_[A-Za-z0-9]{36,}/g },
   { kind: "github-token", re: /github_pat_[A-Za-z0-9_]{22,}/g },
   { kind: "anthropic-key", re: /sk-ant-[A-Za-z0-9_-]{20,}/g },
@@ -66,7 +67,7 @@ const RULES: Rule[] = [
     replace: (m) => (hasDigit(m) ? mask("openai-key") : m),
   },
   { kind: "npm-token", re: /npm_[A-Za-z0-9]{36,}/g },
-  { kind: "slack-webhook", re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_-]{8,}/g },
+  { kind: "slack-webhook", re: /hooks\\?\.slack\\?\.com\\?\/(?:services|workflows|triggers)(?:\\?[A-Za-z0-9+/_-]){8,}/g },
   { kind: "slack-token", re: /xox[abposre]-[A-Za-z0-9-]{10,}/g },
   { kind: "slack-token", re: /\bxapp-\d-[A-Za-z0-9-]{10,}/g },
   { kind: "stripe-key", re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
@@ -75,7 +76,7 @@ const RULES: Rule[] = [
   {
     kind: "jwt",
     // The header is alphanumeric (base64url of `{"alg"...`): keeps candidate scans linear.
-    re: /\bey[A-Za-z0-9]{10,}\.ey[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_\-+/]*={0,2}/g,
+    re: /\bey[A-Za-z0-9]{10,}\\?\.ey[A-Za-z0-9_-]{10,}\\?\.(?:\\?[A-Za-z0-9_\-+/])*={0,2}/g,
   },
   {
     kind: "aws-secret-key",
@@ -223,6 +224,36 @@ function redactLiterals(text: string, literals: string[]): string {
   return out;
 }
 
+const PEM_END = /-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const PEM_BODY_LINE = /^[A-Za-z0-9+/=]{16,}$|^[A-Za-z-]+: .*$/;
+
+/**
+ * A key block whose BEGIN line was cut off (an output tail, a truncated log): the END line and the
+ * base64 lines right above it are masked. Walks back line by line from each END, so it stays linear.
+ */
+function redactHeadlessKeys(text: string): string {
+  if (!text.includes("PRIVATE KEY-----")) return text;
+  let out = "";
+  let last = 0;
+  for (const m of text.matchAll(PEM_END)) {
+    const endAt = m.index! + m[0].length;
+    let start = m.index!;
+    // The END line may follow base64 on the same line (JSON `\n` escapes, joined lines): take that run too.
+    while (start > last && /[A-Za-z0-9+/=\\n]/.test(text[start - 1]!)) start--;
+    for (;;) {
+      const lineEnd = text.lastIndexOf("\n", start - 1);
+      if (lineEnd < last) break;
+      const lineStart = Math.max(last, text.lastIndexOf("\n", lineEnd - 1) + 1);
+      const line = text.slice(lineStart, lineEnd).replace(/\r$/, "");
+      if (!PEM_BODY_LINE.test(line.trim())) break;
+      start = lineStart;
+    }
+    out += text.slice(last, start) + mask("private-key");
+    last = endAt;
+  }
+  return out + text.slice(last);
+}
+
 /** Masks every secret found in `text`. Deterministic, idempotent, linear in the text's length. */
 export function redact(text: string, opts: RedactOptions = {}): string {
   if (typeof text !== "string" || text.length === 0) return text;
@@ -234,7 +265,7 @@ export function redact(text: string, opts: RedactOptions = {}): string {
       ? out.replace(rule.re, rule.replace as (substring: string, ...args: string[]) => string)
       : out.replace(rule.re, mask(rule.kind));
   }
-  return redactAssignments(out);
+  return redactAssignments(redactHeadlessKeys(out));
 }
 
 /** Redacts every string inside a JSON-like value (for artifacts such as failures.json). */

@@ -40,8 +40,9 @@ describe("countAttempts: verification failures written by the tool only", () => 
       { user: { login: BOT }, body: `✅ fixed\n${pass}` },
       { user: { login: BOT }, body: `update\n${healing}` },
       { user: { login: BOT }, body: "no marker" },
+      { user: { login: BOT }, body: buildMarker({ kind: "verification", branch: "dev", fingerprints: [], extra: { result: "needs-human" } }) },
     ];
-    expect(countAttempts(comments, BOT)).toBe(2);
+    expect(countAttempts(comments, BOT)).toBe(3);
   });
 
   test("a forged marker by someone else does not count", () => {

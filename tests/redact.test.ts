@@ -34,6 +34,24 @@ describe("redact: token shapes", () => {
     expect(out).toBe('{"private_key":"[REDACTED:private-key]","other":1}');
   });
 
+  test("a key block whose BEGIN line was cut off (an output tail) is masked up to its END line", () => {
+    const pk = fakeSecrets().find((s) => s.kind === "private-key")!;
+    const tail = pk.secret.split("\n").slice(3).join("\n");
+    expect(redact(`last lines:\n${tail}\nafter`, noEnv)).toBe("last lines:\n[REDACTED:private-key]\nafter");
+    const json = JSON.stringify({ outputTail: `x ${tail} y` });
+    expect(redact(json, noEnv)).toBe('{"outputTail":"x [REDACTED:private-key] y"}');
+  });
+
+  test("tokens inside a regex-escaped test name (a re-run command) are masked whole", () => {
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    for (const s of fakeSecrets().filter((x) => ["jwt", "github-token", "slack-webhook"].includes(x.kind))) {
+      const out = redact(`bun test -t '^name ${escape(s.secret)}$'`, noEnv);
+      const core = s.secret.slice(Math.floor(s.secret.length / 2) - 8, Math.floor(s.secret.length / 2) + 8);
+      expect(out).not.toContain(escape(core));
+      expect(out).not.toContain(core);
+    }
+  });
+
   test("URL credentials and Authorization headers lose only the secret", () => {
     expect(redact("git clone https://bot:hunter2secret@example.com/o/r.git", noEnv)).toBe(
       "git clone https://bot:[REDACTED:url-credentials]@example.com/o/r.git",
@@ -155,6 +173,9 @@ describe("redact: properties", () => {
       "ghp_",
       "ghs_.",
       "-----BEGIN PRIVATE KEY-----",
+      "AAAA-----END PRIVATE KEY-----\n",
+      "QUJD\n",
+      "ghs_\\.",
       "http://a:",
       "sk-a",
       "Bearer aaaaaaaaaaaaaaaaaaaaaaaaa1 ",

@@ -91,3 +91,12 @@ export const HOSTILE = {
   workflowCommand: "::add-mask::x\n::stop-commands::abc\n::error file=a.ts::forged",
   yaml: "key: value # comment &a *a !!python/object --- ... - ? | > 'q' \"dq\" yes no on 0o17 1e3",
 } as const;
+
+/** Every unsafe value, labelled. A label is ASCII and harmless: tests find names by it. */
+export function unsafeValues(): { label: string; value: string }[] {
+  return [
+    ...fakeSecrets().map((s, i) => ({ label: `secret-${i}-${s.kind}`, value: s.text })),
+    ...envSecret().leaks.map((v, i) => ({ label: `env-${i}`, value: v })),
+    ...Object.entries(HOSTILE).map(([k, v]) => ({ label: `hostile-${k}`, value: v })),
+  ];
+}
