@@ -365,6 +365,23 @@ describe("fault injection", () => {
     expect((await octokit.issues.listForRepo(repo).catch((x) => x)).status).toBe(403);
   });
 
+  test("content creation beyond the per-minute limit gets GitHub's secondary limit and a violation", async () => {
+    const limited = await startGitHubDouble({ contentCreationPerMinute: 2, tokens: { [DEFAULT_TOKEN]: { login: "octocat", type: "User", scopes: ["repo", "workflow"], permissions: { issues: "write" } } } });
+    try {
+      const o = new Octokit({ auth: DEFAULT_TOKEN, baseUrl: limited.url, log: silent });
+      const first = await o.issues.create({ ...repo, title: "1" });
+      expect(first.headers["x-oauth-scopes"]).toBe("repo, workflow");
+      await o.issues.createComment({ ...repo, issue_number: 1, body: "2" });
+      const third = await o.issues.createComment({ ...repo, issue_number: 1, body: "3" }).catch((x) => x);
+      expect([third.status, third.response.headers["retry-after"]]).toEqual([403, "60"]);
+      expect(third.response.data.message).toMatch(/secondary rate limit/);
+      expect(limited.violations.map((v) => v.reason)).toEqual(["more than 2 issues/comments created within a minute: GitHub's secondary rate limit (pace the writes)"]);
+      expect(limited.issue(1)!.comments).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
+  });
+
   test("401 bad credentials and 403 missing permission, with GitHub's bodies", async () => {
     gh.inject({ path: "/repos/{owner}/{repo}/issues", kind: "unauthorized" });
     gh.inject({ method: "POST", path: "/repos/{owner}/{repo}/dispatches", kind: "forbidden", permission: "contents=write" });

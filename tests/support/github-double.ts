@@ -32,6 +32,8 @@ export interface Identity {
   permissions?: Record<string, Permission>;
   /** Requests per hour (GITHUB_TOKEN: 1000, users: 5000). */
   rateLimit?: number;
+  /** Classic PAT scopes, sent back in `x-oauth-scopes` like GitHub does (omit for App/Actions tokens). */
+  scopes?: string[];
 }
 
 export interface DoubleOptions {
@@ -41,6 +43,11 @@ export interface DoubleOptions {
   defaultBranch?: string;
   /** Repository role per login for GET /collaborators/{u}/permission. */
   collaborators?: Record<string, "admin" | "maintain" | "write" | "triage" | "read">;
+  /**
+   * GitHub's secondary limit on content creation (issues, comments): about 80 per minute. Going over gets the
+   * secondary-limit 403 and a violation (the tool must pace its writes). Default 80.
+   */
+  contentCreationPerMinute?: number;
 }
 
 export interface LoggedRequest {
@@ -299,6 +306,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
   const hung = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   const quota = new Map<string, { used: number; limit: number; reset: number }>();
+  const created = new Map<string, number[]>();
   let nextId = 1000;
   let clock = Math.floor(Date.now() / 1000);
   let requestSeq = 0;
@@ -499,6 +507,11 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     }
     return q;
   };
+  const secondaryLimitBody = (status: number) => ({
+    message: `${MESSAGES.secondary} D0B1:${requestSeq + 1}.`,
+    documentation_url: "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+    status: String(status),
+  });
   const rateHeaders = (identity: Identity | null): Record<string, string> => {
     if (!identity) return { "x-ratelimit-limit": "60", "x-ratelimit-remaining": "59", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600), "x-ratelimit-used": "1", "x-ratelimit-resource": "core" };
     const q = quotaFor(identity);
@@ -788,6 +801,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       "x-github-media-type": "github.v3; format=json",
       "x-github-request-id": `D0B1:${(++requestSeq).toString(16).toUpperCase()}`,
       ...rateHeaders(identity),
+      ...(identity?.scopes ? { "x-oauth-scopes": identity.scopes.join(", ") } : {}),
       ...reply.headers,
     };
     if (reply.body === undefined) {
@@ -865,11 +879,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
         return reply({ status, body: status === 503 ? { message: "Service Unavailable", documentation_url: "https://docs.github.com/rest", status: "503" } : { message: MESSAGES.serverError, documentation_url: "https://docs.github.com/rest", status: String(status) } });
       }
       case "secondaryRateLimit":
-        return reply({
-          status: rule.status ?? 403,
-          headers: { "retry-after": String(rule.retryAfter ?? 1) },
-          body: { message: `${MESSAGES.secondary} D0B1:${requestSeq + 1}.`, documentation_url: "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits", status: String(rule.status ?? 403) },
-        });
+        return reply({ status: rule.status ?? 403, headers: { "retry-after": String(rule.retryAfter ?? 1) }, body: secondaryLimitBody(rule.status ?? 403) });
       case "primaryRateLimit": {
         const reset = Math.floor(Date.now() / 1000) + (rule.resetInSeconds ?? 3600);
         entry.status = 403;
@@ -954,6 +964,17 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     if (!check.ok) {
       for (const problem of check.problems) violate(`GitHub rejects this: ${problem}`);
       return { status: check.status!, body: { message: check.message, documentation_url: op.docsUrl, status: String(check.status) } };
+    }
+    if (op.operationId === "issues/create" || op.operationId === "issues/create-comment") {
+      const now = Date.now();
+      const recent = (created.get(identity.login) ?? []).filter((t) => t > now - 60_000);
+      const limit = opts.contentCreationPerMinute ?? 80;
+      if (recent.length >= limit) {
+        violate(`more than ${limit} issues/comments created within a minute: GitHub's secondary rate limit (pace the writes)`);
+        return { status: 403, headers: { "retry-after": "60" }, body: secondaryLimitBody(403) };
+      }
+      recent.push(now);
+      created.set(identity.login, recent);
     }
     const need = NEEDS[op.operationId];
     if (need === undefined) {
