@@ -3,8 +3,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Ajv, { type ErrorObject } from "ajv";
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isSeq, type Node } from "yaml";
 import { HealError } from "./errors.ts";
+import { parseYamlSafeDocument, YAML_MAX_ALIASES } from "./safe-yaml.ts";
 import { CONFIG_FILE, DEFAULT_REPORTS_DIR, DEFAULT_TASKS_DIR, TOOLKIT_ROOT } from "./paths.ts";
 import type { Framework } from "./types.ts";
 
@@ -110,17 +111,11 @@ function readConfigText(abs: string): string {
 
 /** Parses config YAML text; `file` names it in errors. Exported for tests and `doctor`. */
 export function parseConfig(text: string, file: string = CONFIG_FILE): HealConfig {
-  const lines = new LineCounter();
-  // No custom tags, few aliases: a config is small and hand-written.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, customTags: [] });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const line = yamlError.linePos?.[0]?.line;
-    throw new HealError("CONFIG_UNREADABLE", `${line ? `line ${line}: ` : ""}${yamlError.message.split("\n")[0]}`, file);
-  }
+  // Limits, core tags only, no duplicate keys, few aliases: lib/safe-yaml.ts.
+  const { doc, lineCounter: lines } = parseYamlSafeDocument(text, file);
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 10 }) ?? {};
+    data = doc.toJS({ maxAliasCount: YAML_MAX_ALIASES }) ?? {};
   } catch (err) {
     throw new HealError("CONFIG_UNREADABLE", (err as Error).message.split("\n")[0]!, file);
   }
@@ -172,7 +167,7 @@ function describe(e: ErrorObject, path: (string | number)[]): string {
     case "enum":
       return `field "${field}" must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
     case "propertyNames":
-      return `field "${field}" is not a template name (report.md, issue.md, issue-title.liquid, task.yaml)`;
+      return `field "${field}" is not a template name (see templates/README.md for the list)`;
     case "not":
       return `field "${field}" must be a path inside the repository`;
     default:

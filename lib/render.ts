@@ -10,7 +10,18 @@ import { REPORT_FILES, TEMPLATE_OVERRIDE_DIR, TOOLKIT_ROOT } from "./paths.ts";
 import { codeBlock, limitBody, limitTitle, untrusted } from "./sanitize.ts";
 import type { FailureRecord, FailureReport, RunsFile } from "./types.ts";
 
-export const TEMPLATE_NAMES = ["report.md", "issue.md", "issue-title.liquid", "task.yaml"] as const;
+/** Every template a repo can override (templates/README.md documents their variables). */
+export const TEMPLATE_NAMES = [
+  "report.md",
+  "issue.md",
+  "issue-title.liquid",
+  "task.yaml",
+  "coverage-issue.md",
+  "coverage-issue-title.liquid",
+  "verify-pass.md",
+  "verify-fail.md",
+  "verify-needs-human.md",
+] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 const TOOLKIT_TEMPLATES = join(TOOLKIT_ROOT, "templates");

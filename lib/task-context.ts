@@ -4,11 +4,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, posix, resolve, sep } from "node:path";
-import { isMap, isScalar, parse, parseDocument, Scalar, visit, YAMLMap, YAMLSeq } from "yaml";
+import { isMap, isScalar, parseDocument, Scalar, visit, YAMLMap, YAMLSeq } from "yaml";
 import type { HealConfig } from "./config.ts";
 import { HealError } from "./errors.ts";
 import { redact } from "./redact.ts";
 import { renderString, resolveTemplate } from "./render.ts";
+import { parseYamlSafeDocument, readYamlFile } from "./safe-yaml.ts";
 import type { FailureRecord, FailureReport, RunsFile, Stack } from "./types.ts";
 
 const TASK_FILE_MAX_BYTES = 1024 * 1024;
@@ -142,12 +143,18 @@ function clip(text: string): string {
   return text.length > TEXT_MAX_CHARS ? `${text.slice(0, TEXT_MAX_CHARS)}\n… (cut; the full text is in report.md)` : text;
 }
 
-/** Multi-line strings as `|` blocks, so messages and source read as they are. */
+/**
+ * A string from test output as a YAML scalar that reads back unchanged under YAML 1.2 and 1.1 readers
+ * (PyYAML reads a plain `yes` as true): one line -> double-quoted; several -> a `|` block, which shows
+ * messages and source as they are; line separators YAML 1.1 treats as breaks -> double-quoted.
+ */
 function textNode(text: string): Scalar {
-  const s = new Scalar(text);
-  if (text.includes("\n")) s.type = Scalar.BLOCK_LITERAL;
+  const s = new Scalar((text as string & { toWellFormed(): string }).toWellFormed());
+  s.type = text.includes("\n") && !/[\u0085\u2028\u2029\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text) ? Scalar.BLOCK_LITERAL : Scalar.QUOTE_DOUBLE;
   return s;
 }
+
+const nullableText = (text: string | null) => (text === null ? null : textNode(text));
 
 /** Failures in a stable order, whatever order the reports listed them in. */
 export function sortFailures(failures: FailureRecord[]): FailureRecord[] {
@@ -206,16 +213,17 @@ export function buildTaskFile(input: TaskContextInput): TaskFile {
     const m = new YAMLMap();
     const stack = stackOf(f, input.runs);
     m.set("id", f.id);
-    m.set("test", redact(f.fullName));
+    m.set("test", textNode(redact(f.fullName)));
     m.set("framework", f.framework);
     m.set("kind", f.kind);
-    m.set("file", f.file);
+    m.set("file", nullableText(f.file));
     m.set("line", f.line);
     m.set("message", textNode(clip(stableText(redact(f.message ?? "")).trimEnd())));
     const source = sourceExcerpt(repoRoot, f.file, f.line);
     if (source) m.set("source", textNode(source));
     if (f.stack?.trim()) m.set("stack", textNode(clip(stableText(redact(f.stack)).trimEnd())));
-    m.set("rerun", rerunCommand(f, stack) ? redact(rerunCommand(f, stack)!) : null);
+    const rerun = rerunCommand(f, stack);
+    m.set("rerun", rerun === null ? null : textNode(redact(rerun)));
     return m;
   });
   const seq = new YAMLSeq();
@@ -223,7 +231,7 @@ export function buildTaskFile(input: TaskContextInput): TaskFile {
   const values: Record<(typeof TOOL_KEYS)[number], unknown> = {
     id: `fix-${taskId}`,
     auto_generated: true,
-    branch: redact(branch),
+    branch: textNode(redact(branch)),
     github_issue: input.githubIssue ?? null,
     test_failures: seq,
   };
@@ -239,8 +247,7 @@ export function buildTaskFile(input: TaskContextInput): TaskFile {
 
 function isOwnTaskFile(abs: string, branch: string): boolean {
   try {
-    if (statSync(abs).size > TASK_FILE_MAX_BYTES) return false;
-    const data = parse(readFileSync(abs, "utf8"), { maxAliasCount: 10, customTags: [] }) as Record<string, unknown> | null;
+    const data = readYamlFile(abs, { maxBytes: TASK_FILE_MAX_BYTES }) as Record<string, unknown> | null;
     return !!data && data.auto_generated === true && data.branch === redact(branch);
   } catch {
     return false;
@@ -294,11 +301,11 @@ export function writeTaskContext(input: TaskContextInput): WriteTaskResult {
 export function setTaskIssue(repoRoot: string, relPath: string, githubIssue: string | null): boolean {
   const abs = join(repoRoot, relPath);
   const text = readFileSync(abs, "utf8");
-  const doc = parseDocument(text, { customTags: [] });
+  const { doc } = parseYamlSafeDocument(text, relPath);
   if (!isMap(doc.contents)) throw new HealError("INPUT_MISSING", "not a task file (no YAML mapping)", relPath);
   const current = doc.get("github_issue");
   if ((isScalar(current) ? current.value : current) === githubIssue) return false;
-  doc.set("github_issue", githubIssue);
+  doc.set("github_issue", githubIssue === null ? null : textNode(githubIssue));
   const next = doc.toString({ lineWidth: 0 });
   if (next === text) return false;
   writeFileSync(abs, next);

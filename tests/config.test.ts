@@ -119,13 +119,15 @@ describe("loadConfig", () => {
     expect(errorOf(() => parseConfig("templates:\n  isue.md: x.md\n")).message).toContain('"templates.isue.md" is not a template name');
   });
 
-  test("invalid YAML and alias bombs are CONFIG_UNREADABLE, not a crash", () => {
+  test("invalid YAML is CONFIG_UNREADABLE; an alias bomb or a custom tag is refused, not expanded", () => {
     const bad = errorOf(() => parseConfig("agent: [unclosed\n"));
     expect(bad.code).toBe("CONFIG_UNREADABLE");
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
     for (let i = 0; i < 12; i++) bomb.push(`${"b".repeat(i + 1)}: &b${i} [${(i === 0 ? "*a" : `*b${i - 1}`) + `, *${i === 0 ? "a" : `b${i - 1}`}`.repeat(9)}]`);
     const e = errorOf(() => parseConfig(bomb.join("\n")));
-    expect(e.code).toBe("CONFIG_UNREADABLE");
+    expect(e.code).toBe("CONFIG_INVALID");
+    expect(e.message).toContain("alias");
+    expect(errorOf(() => parseConfig("agent: !!js/function 'x'\n")).oneLine()).toContain(".agent/heal/config.yaml: ");
   });
 
   test("an agent mention must be one handle (or empty to mention nobody)", () => {

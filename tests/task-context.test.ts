@@ -146,16 +146,27 @@ describe("the task YAML", () => {
       "true",
       "0x1F",
       "@claude > ok",
+      "yes",
+      "on",
+      "1:20",
+      "0o17",
+      "~",
+      "line\u2028separator",
+      "trailing newline\n",
+      "  indented\nblock",
     ];
     const failures = names.map((n, i) => failure({ id: `${i}`.padStart(12, "0"), fullName: n, message: n, line: i + 1 }));
     const dir = repo({ "tests/math.test.ts": SOURCE });
     const file = buildTaskFile({ report: report(failures), config: defaultConfig(), repoRoot: dir, branch: "dev" });
-    const data = parse(file.text, { customTags: [] });
-    const back = new Map<string, { test: string; message: string }>(data.test_failures.map((t: { id: string }) => [t.id, t]));
-    names.forEach((n, i) => {
-      expect(back.get(`${i}`.padStart(12, "0"))!.test).toBe(n);
-      expect(back.get(`${i}`.padStart(12, "0"))!.message).toBe(n.trimEnd());
-    });
+    // Read back as YAML 1.2 and as YAML 1.1 (PyYAML's dialect): the same strings.
+    for (const version of ["1.2", "1.1"] as const) {
+      const data = parse(file.text, { customTags: [], version });
+      const back = new Map<string, { test: string; message: string }>(data.test_failures.map((t: { id: string }) => [t.id, t]));
+      names.forEach((n, i) => {
+        expect(back.get(`${i}`.padStart(12, "0"))!.test).toBe(n);
+        expect(back.get(`${i}`.padStart(12, "0"))!.message).toBe(n.trimEnd());
+      });
+    }
   });
 
   test("no timestamps, stable order: rebuilding with the failures in another order changes no byte", () => {
@@ -295,7 +306,7 @@ describe("writeTaskContext", () => {
     const before = readFileSync(join(dir, file!.path), "utf8");
     expect(setTaskIssue(dir, file!.path, "octo/repo#7")).toBe(true);
     const after = readFileSync(join(dir, file!.path), "utf8");
-    expect(after).toBe(before.replace("github_issue: ~", "github_issue: octo/repo#7"));
+    expect(after).toBe(before.replace("github_issue: ~", 'github_issue: "octo/repo#7"'));
     expect(setTaskIssue(dir, file!.path, "octo/repo#7")).toBe(false);
   });
 });
