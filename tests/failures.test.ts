@@ -1,0 +1,207 @@
+// collectFailures: shards merged, retries collapsed with attempts, flaky tests apart, crashed runners as
+// failures, unreadable reports listed while the others are processed, repo-relative paths, stable order.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { relative } from "node:path";
+import { collectFailures } from "../lib/failures.ts";
+import type { FailureReport, RunRecord, Stack } from "../lib/types.ts";
+import { buildCorpus, type Corpus } from "./support/samples.ts";
+import { createSampleRepo, type SampleRepo } from "./support/sample-repo.ts";
+
+const META = { repository: "acme/app", branch: "dev", commit: "a".repeat(40), runUrl: null };
+const CI = "/home/runner/work/app/app";
+
+let repo: SampleRepo;
+let corpus: Corpus;
+
+interface Result {
+  title: string;
+  ancestors?: string[];
+  status: "passed" | "failed" | "pending";
+  line?: number;
+  failure?: string;
+}
+
+/** A jest --json report (the fields jest 30 writes that the parser reads), with CI-machine paths. */
+function jestReport(files: Record<string, Result[]>): string {
+  return JSON.stringify({
+    numTotalTests: Object.values(files).flat().length,
+    openHandles: [],
+    testResults: Object.entries(files).map(([file, results]) => ({
+      name: `${CI}/${file}`,
+      status: results.some((r) => r.status === "failed") ? "failed" : "passed",
+      message: "",
+      assertionResults: results.map((r) => ({
+        ancestorTitles: r.ancestors ?? [],
+        title: r.title,
+        fullName: [...(r.ancestors ?? []), r.title].join(" "),
+        status: r.status,
+        failureMessages: r.failure ? [r.failure] : [],
+        location: r.line ? { line: r.line, column: 3 } : null,
+        invocations: 1,
+      })),
+    })),
+  });
+}
+
+const fail = (file: string, line: number, msg: string) => `Error: ${msg}\n    at Object.<anonymous> (${CI}/${file}:${line}:11)\n    at ${CI}/node_modules/jest-circus/build/a.js:1:1`;
+
+const stack = (id: string, framework: Stack["framework"] = "jest"): Stack => ({ id, framework, cwd: ".", command: ["jest"] });
+
+function run(id: string, reports: string[], exitCode: number | null, outputTail = "", signal: string | null = null): RunRecord {
+  return { stack: stack(id), argv: ["node_modules/.bin/jest", "--json"], exitCode, signal, durationMs: 10, reports, outputTail };
+}
+
+beforeAll(async () => {
+  corpus = await buildCorpus();
+  repo = createSampleRepo(
+    {
+      "src/auth.test.js": "// 1\n// 2\n// 3\n// 4\n// 5\n// 6\n// 7\n// 8\n// 9\n// 10\n",
+      "src/cart.test.js": "// 1\n// 2\n// 3\n// 4\n// 5\n",
+      "reports/shard-1.json": jestReport({
+        "src/auth.test.js": [
+          { title: "issues a JWT", ancestors: ["User Authentication"], status: "failed", line: 2, failure: fail("src/auth.test.js", 4, "expected token, got undefined (took 31ms)") },
+          { title: "logs out", ancestors: ["User Authentication"], status: "passed", line: 7 },
+        ],
+      }),
+      "reports/shard-2.json": jestReport({
+        "src/cart.test.js": [
+          { title: "adds an item", status: "failed", line: 1, failure: fail("src/cart.test.js", 3, "expected 2 items, got 1") },
+          { title: "later", status: "pending" },
+        ],
+      }),
+      // A retry of shard 1 where the JWT test passed and the cart test (re-run) failed again.
+      "reports/retry-1.json": jestReport({
+        "src/auth.test.js": [{ title: "issues a JWT", ancestors: ["User Authentication"], status: "passed", line: 2 }],
+        "src/cart.test.js": [{ title: "adds an item", status: "failed", line: 1, failure: fail("src/cart.test.js", 3, "expected 2 items, got 0") }],
+      }),
+      "reports/broken.json": '{"numTotalTests": 3, "testResults": [',
+      "reports/secret.json": jestReport({
+        "src/auth.test.js": [{ title: "calls the API", status: "failed", line: 9, failure: fail("src/auth.test.js", 10, "401 with token ghp_abcdefghijklmnopqrstuvwxyz0123456789") }],
+      }),
+    },
+    { nodeModules: false },
+  );
+});
+afterAll(() => repo.cleanup());
+
+const collect = (reportPaths: string[], runs?: RunRecord[]) =>
+  collectFailures({ repoRoot: repo.dir, reportPaths, runs: runs ? { schemaVersion: 1, runs } : null, meta: META });
+
+const brief = (r: FailureReport) => r.failures.map((f) => ({ fullName: f.fullName, file: f.file, line: f.line, kind: f.kind, attempts: f.attempts }));
+
+describe("collectFailures", () => {
+  test("merges shards into one result with repo-relative POSIX paths and failing lines", async () => {
+    const r = await collect(["reports/shard-1.json", "reports/shard-2.json"]);
+    expect(r.summary).toEqual({ total: 4, passed: 1, failed: 2, skipped: 1, errors: 0, flaky: 0 });
+    expect(brief(r)).toEqual([
+      { fullName: "User Authentication > issues a JWT", file: "src/auth.test.js", line: 4, kind: "failure", attempts: undefined },
+      { fullName: "adds an item", file: "src/cart.test.js", line: 3, kind: "failure", attempts: undefined },
+    ]);
+    expect(r.failures[0]!.message).toBe("Error: expected token, got undefined (took 31ms)");
+    expect(r.failures[0]!.stack).toBe(`Error: expected token, got undefined (took 31ms)\n    at Object.<anonymous> (${CI}/src/auth.test.js:4:11)`);
+    expect(r).toMatchObject({ schemaVersion: 1, repository: "acme/app", branch: "dev", commit: "a".repeat(40), runUrl: null });
+    expect(r.reportErrors).toBeUndefined();
+  });
+
+  test("a test that failed then passed on a retry is flaky, not a failure; one failing twice has attempts 2", async () => {
+    const r = await collect(["reports/shard-1.json", "reports/shard-2.json", "reports/retry-1.json"]);
+    expect(r.summary).toEqual({ total: 4, passed: 2, failed: 1, skipped: 1, errors: 0, flaky: 1 });
+    expect(r.flaky).toEqual([{ fullName: "User Authentication > issues a JWT", file: "src/auth.test.js", framework: "jest", attempts: 2 }]);
+    expect(brief(r)).toEqual([{ fullName: "adds an item", file: "src/cart.test.js", line: 3, kind: "failure", attempts: 2 }]);
+  });
+
+  test("the id is the same whatever the numbers in the message, and differs per test", async () => {
+    const a = await collect(["reports/shard-2.json"]);
+    const b = await collect(["reports/retry-1.json"]);
+    const idA = a.failures.find((f) => f.fullName === "adds an item")!.id;
+    const idB = b.failures.find((f) => f.fullName === "adds an item")!.id;
+    expect(idA).toMatch(/^[0-9a-f]{12}$/);
+    expect(idB).toBe(idA);
+    expect((await collect(["reports/shard-1.json"])).failures[0]!.id).not.toBe(idA);
+  });
+
+  test("an unreadable report is one line in reportErrors and the others are still processed", async () => {
+    const r = await collect(["reports/broken.json", "reports/shard-2.json", "reports/missing.json"]);
+    expect(r.reportErrors).toEqual([
+      "reports/broken.json: invalid JSON (JSON Parse error: Unexpected EOF), the file may be truncated",
+      "reports/missing.json: file not found",
+    ]);
+    expect(brief(r).map((f) => f.fullName)).toEqual(["adds an item"]);
+  });
+
+  test("secrets in messages and stacks are redacted", async () => {
+    const r = await collect(["reports/secret.json"]);
+    expect(r.failures[0]!.message).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+    expect(r.failures[0]!.stack).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+    expect(r.failures[0]!.message).toContain("[REDACTED:github-token]");
+  });
+
+  test("the order of failures does not depend on the order of reports", async () => {
+    const one = await collect(["reports/shard-1.json", "reports/shard-2.json"]);
+    const two = await collect(["reports/shard-2.json", "reports/shard-1.json"]);
+    expect(JSON.stringify(two)).toBe(JSON.stringify(one));
+  });
+});
+
+describe("runs.json", () => {
+  test("a runner that crashed without a report is an error record with exit code and output tail", async () => {
+    const tail = "Error: Cannot find module 'ts-node'\n    at Object.<anonymous> (/home/runner/work/app/app/jest.config.js:1:1)";
+    const r = await collect([], [run("jest", [], 2, tail)]);
+    expect(r.summary).toEqual({ total: 1, passed: 0, failed: 0, skipped: 0, errors: 1, flaky: 0 });
+    expect(r.failures).toHaveLength(1);
+    expect(r.failures[0]).toMatchObject({
+      framework: "jest",
+      fullName: "jest (runner exited 2)",
+      message: "node_modules/.bin/jest --json exited 2 and wrote no readable report",
+      stack: tail,
+      kind: "error",
+      file: null,
+      line: null,
+    });
+  });
+
+  test("a report that is missing or empty, or a killed runner, is also a runner failure", async () => {
+    repo.write({ "reports/empty.json": jestReport({}) });
+    const missing = await collect([], [run("unit", ["reports/never-written.json"], 1, "Killed")]);
+    expect(missing.failures.map((f) => [f.fullName, f.message])).toEqual([["unit (runner exited 1)", "node_modules/.bin/jest --json exited 1 and wrote no readable report"]]);
+    expect(missing.reportErrors).toEqual(["reports/never-written.json: file not found"]);
+    const empty = await collect([], [run("unit", ["reports/empty.json"], 1, "")]);
+    expect(empty.failures.map((f) => f.message)).toEqual(["node_modules/.bin/jest --json exited 1 and wrote an empty report"]);
+    const killed = await collect([], [run("unit", ["reports/shard-1.json"], null, "", "SIGKILL")]);
+    expect(killed.failures.map((f) => f.fullName)).toEqual(["User Authentication > issues a JWT"]);
+    const killedEmpty = await collect([], [run("unit", ["reports/empty.json"], null, "", "SIGKILL")]);
+    expect(killedEmpty.failures.map((f) => f.fullName)).toEqual(["unit (runner killed by SIGKILL)"]);
+  });
+
+  test("a run that exits non-zero with no failing test in its report is a failure; exit 0 with an empty report is not", async () => {
+    repo.write({ "reports/green.json": jestReport({ "src/cart.test.js": [{ title: "adds an item", status: "passed" }] }) });
+    const red = await collect([], [run("jest", ["reports/green.json"], 1, "Jest: coverage threshold for lines (80%) not met: 42%")]);
+    expect(red.failures.map((f) => [f.fullName, f.message])).toEqual([["jest (runner exited 1)", "node_modules/.bin/jest --json exited 1 and failed, but its report lists no failing test"]]);
+    const ok = await collect([], [run("jest", ["reports/empty.json"], 0)]);
+    expect(ok.failures).toEqual([]);
+    expect(ok.summary.total).toBe(0);
+  });
+
+  test("two formats written by one run describe one execution: one record, no attempts", async () => {
+    const vitest = corpus.projects.find((p) => p.runner === "vitest")!;
+    const r = await collectFailures({ repoRoot: vitest.dir, runs: { schemaVersion: 1, runs: [vitest.run] }, reportPaths: [], meta: META });
+    expect(vitest.run.reports).toHaveLength(2);
+    expect(r.failures.length).toBe(vitest.expected.length);
+    expect(r.failures.every((f) => f.attempts === undefined)).toBe(true);
+    expect(r.failures.every((f) => f.framework === "vitest")).toBe(true);
+    // Paths in the reports point at the temp folder the runner ran in, not the corpus copy: all mapped.
+    expect(r.failures.every((f) => f.file !== null && !f.file.startsWith("/"))).toBe(true);
+  });
+
+  test("report paths given as arguments that a run already lists are read once", async () => {
+    const vitest = corpus.projects.find((p) => p.runner === "vitest")!;
+    const both = await collectFailures({
+      repoRoot: vitest.dir,
+      runs: { schemaVersion: 1, runs: [vitest.run] },
+      reportPaths: vitest.reports.map((r) => relative(vitest.dir, r.path)),
+      meta: META,
+    });
+    expect(both.failures.length).toBe(vitest.expected.length);
+    expect(both.failures.every((f) => f.attempts === undefined)).toBe(true);
+  });
+});
