@@ -6,7 +6,7 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_TOKEN, startGitHubDouble, type DoubleOptions, type FaultRule, type GitHubDouble } from "../support/github-double.ts";
+import { DEFAULT_TOKEN, startGitHubDouble, type DoubleOptions, type FaultHandle, type FaultRule, type GitHubDouble } from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureRecord, FailureReport } from "../../lib/types.ts";
@@ -38,9 +38,11 @@ interface World {
   dir: string;
   reports: string;
   runId: string;
-  /** Git-level faults staged in this scenario (pushes made to lose a race), for the figure. */
-  gitFaults: number;
-  step(name: string, extraEnv?: Record<string, string>): Promise<StepResult>;
+  /** Every fault rule injected in this scenario (their hit counts survive resetLog). */
+  handles: FaultHandle[];
+  /** Faults staged outside the double's rules (pushes made to lose a race, a token lacking a permission), for the figure. */
+  extraFaults: number;
+  step(name: string, extraEnv?: Record<string, string>, args?: string[]): Promise<StepResult>;
   /** sync-issue, push-task-context, hand-off in order, stopping at the first non-zero exit (like `task heal`). */
   heal(): Promise<StepResult[]>;
   setFailures(failures: FailureRecord[]): Promise<void>;
@@ -86,10 +88,10 @@ async function world(opts: DoubleOptions = {}, env: Record<string, string> = {})
     ...env,
     ...extra,
   });
-  const step = async (name: string, extraEnv?: Record<string, string>): Promise<StepResult> => {
+  const step = async (name: string, extraEnv?: Record<string, string>, args: string[] = []): Promise<StepResult> => {
     const started = performance.now();
     // Async spawn: the double answers from this process's event loop.
-    const child = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts", `${name}.ts`)], { cwd: dir, env: envFor(extraEnv), stdout: "pipe", stderr: "pipe" });
+    const child = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts", `${name}.ts`), ...args], { cwd: dir, env: envFor(extraEnv), stdout: "pipe", stderr: "pipe" });
     const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
     return { step: name, code, stdout, stderr, ms: performance.now() - started };
   };
@@ -114,7 +116,8 @@ async function world(opts: DoubleOptions = {}, env: Record<string, string> = {})
     remote,
     dir,
     reports,
-    gitFaults: 0,
+    handles: [],
+    extraFaults: 0,
     get runId() {
       return runId;
     },
@@ -156,17 +159,18 @@ afterAll(() => {
 /** Counts a scenario for the figure line: its delivered faults are "survived" only when every assertion held. */
 async function scenario(w: World, body: () => Promise<void>): Promise<void> {
   tally.scenarios++;
+  const delivered = () => w.handles.reduce((n, h) => n + h.hits, 0) + w.extraFaults;
   try {
     await body();
   } finally {
-    tally.faultsInjected += w.gh.faults.length + w.gitFaults;
+    tally.faultsInjected += delivered();
   }
   tally.survived++;
-  tally.faultsSurvived += w.gh.faults.length + w.gitFaults;
+  tally.faultsSurvived += delivered();
 }
 
 function inject(w: World, ...rules: FaultRule[]): void {
-  for (const r of rules) w.gh.inject(r);
+  for (const r of rules) w.handles.push(w.gh.inject(r));
 }
 
 const ok = (results: StepResult[]) => results.map((r) => `${r.step} ${r.code}${r.code !== 0 ? ` ${r.stderr.trim()}` : ""}`);
@@ -424,6 +428,7 @@ describe("GitHub faults during heal", () => {
       const w = await world({
         tokens: { [DEFAULT_TOKEN]: { login: BOT, type: "Bot", permissions: { issues: "read", contents: "write", metadata: "read" } } },
       });
+      w.extraFaults = 1; // the token itself is the fault
       await scenario(w, async () => {
         const results = await w.heal();
         expectFailedClosed(w, results, /issues: write/);
@@ -480,6 +485,34 @@ describe("GitHub faults during heal", () => {
   );
 
   test(
+    "coverage issue under a lost create and 5xx bursts: one coverage issue, and a re-run writes nothing",
+    async () => {
+      const w = await world();
+      writeFileSync(join(w.dir, "lcov.info"), "TN:\nSF:src/math.ts\nDA:1,1\nDA:2,0\nDA:3,0\nLF:3\nLH:1\nend_of_record\n");
+      inject(
+        w,
+        { method: "GET", path: "/repos/{owner}/{repo}/issues", kind: "status", status: 502, times: 2 },
+        { method: "POST", path: "/repos/{owner}/{repo}/issues", kind: "lostResponse" },
+      );
+      await scenario(w, async () => {
+        const first = await w.step("check-coverage", {}, ["lcov.info"]);
+        expect([first.code, first.stderr.includes("error:")]).toEqual([0, false]);
+        expect(w.gh.state.issues.map((i) => [i.title, i.user.login, [...i.labels].sort()])).toEqual([
+          ["📈 Improve Test Coverage (Currently 33.3%)", BOT, ["auto-healing", "test-quality"]],
+        ]);
+        expect(posts(w, "/repos/acme/widgets/issues")).toHaveLength(1);
+        expect(w.gh.violations).toEqual([]);
+        w.gh.resetLog();
+        const again = await w.step("check-coverage", {}, ["lcov.info"]);
+        expect(again.code).toBe(0);
+        expect(w.gh.writes()).toEqual([]);
+        expect(w.gh.state.issues).toHaveLength(1);
+      });
+    },
+    SLOW,
+  );
+
+  test(
     "pushes that lose the race three times in a row (a push lands between fetch and push): the fourth wins",
     async () => {
       const w = await world();
@@ -488,7 +521,7 @@ describe("GitHub faults during heal", () => {
         expect((await w.step("sync-issue")).code).toBe(0);
         const push = await w.step("push-task-context", { PATH: `${racing.binDir}:${process.env.PATH}` });
         expect(push.code).toBe(0);
-        w.gitFaults = racing.races();
+        w.extraFaults = racing.races();
         expect(racing.races()).toBe(3);
         const log = w.remote.log();
         expect(log.slice(0, 4).map((l) => l.replace(/ .*\[skip ci\]$/, " [skip ci]"))).toEqual(["chore(heal): [skip ci]", "concurrent push 3", "concurrent push 2", "concurrent push 1"]);
@@ -508,7 +541,7 @@ describe("GitHub faults during heal", () => {
       await scenario(w, async () => {
         expect((await w.step("sync-issue")).code).toBe(0);
         const push = await w.step("push-task-context", { PATH: `${racing.binDir}:${process.env.PATH}` });
-        w.gitFaults = racing.races();
+        w.extraFaults = racing.races();
         expect(push.code).toBe(2);
         expect(push.stderr).toMatch(/rejected \d+ times by concurrent pushes \(never forced\)/);
         expect(racing.races()).toBeLessThanOrEqual(5);
@@ -530,7 +563,7 @@ describe("GitHub faults during heal", () => {
         const sync = await w.step("sync-issue");
         expect(sync.code).toBe(0);
         const theirs = w.remote.pushFromElsewhere({ "src/other.ts": "export const other = 1;\n" }, "feat: someone else's change");
-        w.gitFaults = 1;
+        w.extraFaults = 1;
         const push = await w.step("push-task-context");
         expect(push.code).toBe(0);
         const log = w.remote.log();
