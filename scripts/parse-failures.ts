@@ -18,6 +18,7 @@ import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
 import { collectFailures, readRunsFile } from "../lib/failures.ts";
 import { git } from "../lib/git.ts";
+import { normalizeFormat } from "../lib/parsers/index.ts";
 import { DEFAULT_REPORTS_DIR, REPORT_FILES, TOOLKIT_ROOT, targetRoot } from "../lib/paths.ts";
 import type { FailureReport, RunMeta } from "../lib/types.ts";
 
@@ -95,6 +96,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     return 0;
   }
   const { flags, positionals } = parseArgs(argv, FLAGS);
+  if (typeof flags.format === "string") normalizeFormat(flags.format);
   const repoRoot = targetRoot();
   let reportsDir = DEFAULT_REPORTS_DIR;
   try {

@@ -1,0 +1,171 @@
+// parse-failures as a user runs it: `bun scripts/parse-failures.ts` inside a repository; exit codes,
+// the summary line on stderr, failures.json valid against its schema, meta from GitHub env or git.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Ajv from "ajv";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import type { FailureReport, RunsFile } from "../../lib/types.ts";
+import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+
+const SCRIPT = join(TOOLKIT_ROOT, "scripts", "parse-failures.ts");
+const schema = JSON.parse(readFileSync(join(TOOLKIT_ROOT, "schemas", "failures.schema.json"), "utf8"));
+const validate = new Ajv({ allErrors: true }).compile(schema);
+
+const report = (name: string, title: string, status: string, line: number) =>
+  JSON.stringify({
+    numTotalTests: 1,
+    openHandles: [],
+    testResults: [
+      {
+        name: `/home/runner/work/app/app/${name}`,
+        status,
+        message: "",
+        assertionResults: [
+          {
+            ancestorTitles: ["Cart"],
+            title,
+            status,
+            failureMessages: status === "failed" ? [`Error: expected 2 items, got 1\n    at Object.<anonymous> (/home/runner/work/app/app/${name}:${line}:9)`] : [],
+            location: { line: 1, column: 1 },
+          },
+        ],
+      },
+    ],
+  });
+
+let repo: SampleRepo;
+
+beforeAll(() => {
+  const runs: RunsFile = {
+    schemaVersion: 1,
+    runs: [
+      {
+        stack: { id: "jest", framework: "jest", cwd: ".", command: ["jest"] },
+        argv: ["jest", "--json"],
+        exitCode: 1,
+        signal: null,
+        durationMs: 100,
+        reports: [".agent/reports/raw/jest.json"],
+        outputTail: "Tests: 1 failed",
+      },
+      {
+        stack: { id: "pytest", framework: "pytest", cwd: "backend", command: ["pytest"] },
+        argv: ["python3", "-m", "pytest"],
+        exitCode: 3,
+        signal: null,
+        durationMs: 100,
+        reports: [],
+        outputTail: "INTERNALERROR> ImportError: cannot import name 'x'",
+      },
+    ],
+  };
+  repo = createSampleRepo({ "src/cart.test.js": "// 1\n// 2\n// 3\n", "backend/tests/test_a.py": "" }, { nodeModules: false });
+  repo.write({
+    ".agent/reports/runs.json": JSON.stringify(runs),
+    ".agent/reports/raw/jest.json": report("src/cart.test.js", "adds an item", "failed", 3),
+    "shards/a.json": report("src/cart.test.js", "adds an item", "failed", 2),
+    "shards/b.json": report("src/cart.test.js", "removes an item", "passed", 1),
+    "shards/c.json": "<testsuites><testsuite",
+  });
+});
+afterAll(() => repo.cleanup());
+
+function runScript(args: string[], env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GITHUB_") && k !== "HEAL_REPO"));
+  const r = spawnSync(process.execPath, [SCRIPT, ...args], { cwd: repo.dir, encoding: "utf8", env: { ...clean, NO_COLOR: "1", ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const readReport = (path: string) => JSON.parse(readFileSync(path, "utf8")) as FailureReport;
+
+describe("parse-failures", () => {
+  test("with no arguments reads runs.json, writes a valid failures.json, exits 0 and prints one summary line", () => {
+    const r = runScript([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("parse-failures: 2 tests, 0 passed, 1 failed, 1 errors, 0 skipped -> .agent/reports/failures.json\n");
+    const out = readReport(join(repo.dir, ".agent/reports/failures.json"));
+    expect(validate(out)).toBe(true);
+    expect(out.failures.map((f) => [f.fullName, f.file, f.line, f.kind])).toEqual([
+      ["Cart > adds an item", "src/cart.test.js", 3, "failure"],
+      ["pytest (runner exited 3)", null, null, "error"],
+    ]);
+    expect(out.branch).toBe("dev");
+    expect(out.commit).toBe(repo.git("rev-parse", "HEAD"));
+    expect(out.repository).toBeNull();
+    expect(out.runUrl).toBeNull();
+  });
+
+  test("GitHub Actions variables give repository, branch, commit and the run link", () => {
+    const r = runScript(["--out", "gh.json"], {
+      GITHUB_REPOSITORY: "acme/shop",
+      GITHUB_REF_NAME: "prod",
+      GITHUB_SHA: "b".repeat(40),
+      GITHUB_SERVER_URL: "https://github.com",
+      GITHUB_RUN_ID: "42",
+      GITHUB_RUN_ATTEMPT: "2",
+    });
+    expect(r.code).toBe(0);
+    const out = readReport(join(repo.dir, "gh.json"));
+    expect(out).toMatchObject({ repository: "acme/shop", branch: "prod", commit: "b".repeat(40), runUrl: "https://github.com/acme/shop/actions/runs/42/attempts/2" });
+  });
+
+  test("globs merge shards; an unreadable report is a warning line and the rest is still written", () => {
+    const r = runScript(["shards/*.json", "shards/*.xml", "--out", "merged.json"]);
+    expect(r.code).toBe(0);
+    const out = readReport(join(repo.dir, "merged.json"));
+    expect(validate(out)).toBe(true);
+    expect(out.summary).toEqual({ total: 2, passed: 1, failed: 1, skipped: 0, errors: 0, flaky: 0 });
+    expect(out.failures.map((f) => [f.fullName, f.line])).toEqual([["Cart > adds an item", 2]]);
+    // shards/c.json is a cut XML file that the glob also matches.
+    expect(out.reportErrors).toEqual(["shards/*.xml: no file matches this pattern", expect.stringMatching(/^shards\/c\.json: .+/)]);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toEqual([
+      "warning: shards/*.xml: no file matches this pattern",
+      `warning: ${out.reportErrors![1]}`,
+      "parse-failures: 2 tests, 1 passed, 1 failed, 0 errors, 0 skipped, 2 unreadable reports -> merged.json",
+    ]);
+  });
+
+  test("a truncated report among the arguments is named in reportErrors", () => {
+    const r = runScript(["shards/a.json", "shards/c.json", "--out", "trunc.json"]);
+    expect(r.code).toBe(0);
+    const out = readReport(join(repo.dir, "trunc.json"));
+    expect(out.reportErrors).toHaveLength(1);
+    expect(out.reportErrors![0]).toStartWith("shards/c.json: ");
+    expect(out.failures).toHaveLength(1);
+  });
+
+  test("exit 2 with one line when there is nothing to read, a bad flag, or failures.json cannot be written", () => {
+    const empty = createSampleRepo({}, { nodeModules: false, git: false });
+    try {
+      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GITHUB_")));
+      const none = spawnSync(process.execPath, [SCRIPT], { cwd: empty.dir, encoding: "utf8", env: { ...clean, NO_COLOR: "1" } });
+      expect(none.status).toBe(2);
+      expect(none.stderr).toStartWith("error: ");
+      expect(none.stderr).toContain("no report given and no runs.json found");
+      expect(none.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(existsSync(join(empty.dir, ".agent/reports/failures.json"))).toBe(false);
+    } finally {
+      empty.cleanup();
+    }
+    const badFormat = runScript(["shards/a.json", "--format", "csv", "--out", "x.json"]);
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.stderr).toContain('unknown report format "csv"');
+    const unknownFlag = runScript(["--bogus"]);
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toContain("unknown option --bogus");
+    const unwritable = runScript(["shards/a.json", "--out", "src/cart.test.js/failures.json"]);
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toContain("cannot write failures.json");
+  });
+
+  test("--help prints usage and exits 0", () => {
+    const r = runScript(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Usage: bun scripts/parse-failures.ts");
+    expect(r.stdout).toContain("--runs <value>");
+  });
+});
