@@ -29,7 +29,7 @@ describe("vitest + @vitest/coverage-v8", () => {
     repo = vitestProject();
     repos.push(repo);
     runVitest(repo.dir, "cov");
-  });
+  }, 120_000);
 
   for (const [name, format] of [
     ["coverage-final.json", "istanbul"],
@@ -98,7 +98,7 @@ describe("jest (babel-plugin-istanbul)", () => {
   beforeAll(() => {
     repo = jestProject();
     repos.push(repo);
-  });
+  }, 120_000);
 
   for (const [name, format] of [
     ["coverage-final.json", "istanbul"],
@@ -141,7 +141,7 @@ describe("coverage.py", () => {
   beforeAll(() => {
     repo = pythonProject();
     repos.push(repo);
-  });
+  }, 120_000);
 
   test("coverage json: executed/missing lines; pytest's own files (dist-packages) are left out, counted", async () => {
     expect(await detectCoverageFormat(join(repo.dir, "cov/coverage.json"))).toBe("coveragepy");

@@ -29,7 +29,7 @@ beforeAll(() => {
     bytes: Buffer.from("mode: set\nexample.com/sample/calc/calc.go:3.24,5.2 1 1\nexample.com/sample/calc/calc.go:7.22,8.11 1 1\nexample.com/sample/calc/calc.go:17.24,20.2 2 0\n"),
     dir: bun.dir,
   });
-});
+}, 120_000);
 afterAll(() => repos.forEach((r) => r.cleanup()));
 
 /** mulberry32: small, seeded, good enough to pick mutations. */

@@ -36,7 +36,7 @@ beforeAll(async () => {
     },
     { nodeModules: false },
   );
-});
+}, 120_000);
 afterAll(async () => {
   repo?.cleanup();
   await gh?.close();
