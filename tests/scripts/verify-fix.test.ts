@@ -1,0 +1,199 @@
+// Black-box: `bun scripts/verify-fix.ts` on an agent branch of a real bun sample with a bare origin and the
+// GitHub double. The healing issue and the task file are seeded as heal leaves them, so each case isolates
+// one rule: how the issue is found and trusted, where the failing tests come from, the kill switch,
+// idempotency, the dispatch retry, close_on: merge, and local mode.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildMarker, parseMarker } from "../../lib/marker.ts";
+import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
+import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
+import { actionsEnv, runStep } from "../github/fixtures.ts";
+
+const TASK = ".agent/tasks/fix-test-failures-dev-0a1b2c3d.yaml";
+const ID = "0a1b2c3d4e5f";
+const taskYaml = (test: string, id = ID) =>
+  `id: fix-test-failures-dev-0a1b2c3d\nauto_generated: true\nbranch: dev\ntest_failures:\n  - id: ${id}\n    test: ${test}\n    framework: bun\n    kind: failure\n    file: tests/calc.test.ts\n    line: 6\n`;
+const CALC = (op: string) => `export function add(a: number, b: number): number {\n  return a ${op} b;\n}\n`;
+const TESTS = `import { describe, expect, test } from "bun:test";
+import { add } from "../src/calc";
+
+describe("calc", () => {
+  test("adds two numbers", () => {
+    expect(add(2, 3)).toBe(5);
+  });
+  test("adds zero", () => {
+    expect(add(2, 0)).toBe(2);
+  });
+});
+`;
+
+let gh: GitHubDouble;
+let remote: BareRemote;
+
+beforeEach(async () => {
+  gh = await startGitHubDouble();
+  remote = createBareRemote({
+    "package.json": `${JSON.stringify({ name: "calc", private: true, scripts: { test: "bun test" } })}\n`,
+    "src/calc.ts": CALC("-"),
+    "tests/calc.test.ts": TESTS,
+    ".gitignore": "node_modules\n.agent/reports/\n",
+  });
+});
+afterEach(async () => {
+  expect(gh.violations).toEqual([]);
+  await gh.close();
+  remote.cleanup();
+});
+
+/** What heal leaves: the task file committed on dev, the healing issue with its trusted marker. */
+function seedHealing(opts: { author?: string; labels?: string[]; taskOnDev?: string } = {}) {
+  remote.pushFromElsewhere({ [TASK]: opts.taskOnDev ?? taskYaml("calc > adds two numbers") }, "chore(heal): task context for #1 [skip ci]");
+  return gh.seedIssue({
+    title: "🔴 Auto-Healing: Test Failures in dev",
+    body: `failures\n\n${buildMarker({ kind: "healing", branch: "dev", fingerprints: [ID] })}`,
+    labels: opts.labels ?? ["auto-healing", "bug", "tdd"],
+    author: opts.author ?? "github-actions[bot]",
+  });
+}
+
+/** The agent's branch in the working clone, with `files` committed (not pushed: verify runs on the checkout). */
+function agentBranch(files: Record<string, string>, branch = "claude/issue-1-x"): string {
+  remote.git("fetch", "-q", "origin");
+  remote.git("checkout", "-q", "-b", branch, "origin/dev");
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(join(remote.cloneDir, rel, ".."), { recursive: true });
+    writeFileSync(join(remote.cloneDir, rel), text);
+  }
+  remote.git("add", "-A");
+  remote.git("commit", "-qm", "agent work");
+  return remote.git("rev-parse", "HEAD");
+}
+
+const env = (over: Record<string, string | undefined> = {}) => actionsEnv(gh, { GITHUB_REF_NAME: "claude/issue-1-x", GITHUB_RUN_ID: "4001", ...over });
+const verify = (e: Record<string, string>, args: string[] = []) => runStep("verify-fix", remote.cloneDir, e, args);
+const log = () => gh.requests.map((r) => `${r.method} ${r.path.replace("/repos/acme/widgets", "")}`);
+const ran = () => existsSync(join(remote.cloneDir, ".agent/reports/verify.json"));
+
+describe("verify-fix: which issue, and whether to trust it", () => {
+  test("the kill switch label: nothing runs, nothing is written", async () => {
+    seedHealing({ labels: ["auto-healing", "bug", "tdd", "heal:paused"] });
+    agentBranch({ "src/calc.ts": CALC("+") });
+    const r = await verify(env());
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("[skip] verify #1: it has the heal:paused label (kill switch)\n");
+    expect(log()).toEqual(["GET /issues/1"]);
+    expect(ran()).toBe(false);
+  });
+
+  test("an issue someone else opened with a copied marker is not the tool's", async () => {
+    seedHealing({ author: "mallory" });
+    agentBranch({ "src/calc.ts": CALC("+") });
+    const r = await verify(env());
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("[skip] verify #1: not a healing issue opened by github-actions[bot]\n");
+    expect(log()).toEqual(["GET /issues/1"]);
+  });
+
+  test("a branch that names no issue: no request at all", async () => {
+    seedHealing();
+    agentBranch({ "src/calc.ts": CALC("+") }, "feature/add");
+    const r = await verify(env({ GITHUB_REF_NAME: "feature/add" }));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("[skip] verify: feature/add names no healing issue (branch claude/issue-<N>-... or `Fixes #N`)\n");
+    expect(gh.requests).toEqual([]);
+  });
+
+  test("`Fixes #1` counts only in a pull request by someone with write access", async () => {
+    seedHealing();
+    const pr = gh.seedIssue({ title: "Fix add", body: "Fixes #1", author: "octocat", pull: { head: "fix-add", base: "dev" } });
+    const sha = agentBranch({ "src/calc.ts": CALC("+") }, "fix-add");
+    const event = (association: string) => {
+      const path = join(remote.cloneDir, "..", `event-${association}.json`);
+      writeFileSync(path, JSON.stringify({ pull_request: { number: pr.number, body: "Fixes #1", author_association: association, head: { ref: "fix-add", repo: { full_name: "acme/widgets" } }, base: { ref: "dev", repo: { full_name: "acme/widgets" } } } }));
+      return env({ GITHUB_EVENT_NAME: "pull_request", GITHUB_EVENT_PATH: path, GITHUB_HEAD_REF: "fix-add", GITHUB_REF_NAME: `${pr.number}/merge`, GITHUB_SHA: sha });
+    };
+    const outsider = await verify(event("NONE"));
+    expect(outsider.code).toBe(0);
+    expect(outsider.stderr).toContain("[skip] verify: fix-add names no healing issue");
+    expect(gh.requests).toEqual([]);
+
+    const member = await verify(event("MEMBER"));
+    expect(member.code).toBe(0);
+    expect(member.stderr).toContain("verifying #1 (pull-request-body): 1 previously failing test(s) from .agent/tasks/fix-test-failures-dev-0a1b2c3d.yaml");
+    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "POST /issues/1/comments", `POST /issues/${pr.number}/comments`, "PATCH /issues/1"]);
+    expect(gh.issue(pr.number)!.comments[0]!.body).toStartWith("## ✅ Healing Verification Passed");
+  });
+});
+
+describe("verify-fix: the previously failing tests", () => {
+  test("come from the task file on origin/dev: editing it on the agent branch changes nothing", async () => {
+    seedHealing();
+    // The agent "fixes" its task file to name a test that passes anyway, and leaves the bug.
+    agentBranch({ [TASK]: taskYaml("calc > adds zero") });
+    const r = await verify(env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("✗ calc > adds two numbers (failed)");
+    const fail = gh.issue(1)!.comments.at(-1)!.body;
+    expect(fail).toContain("### Still failing (1)\n\n**Test**: calc &gt; adds two numbers");
+  });
+
+  test("a task file whose failures are not the marker's is not believed: exit 2, nothing posted", async () => {
+    seedHealing({ taskOnDev: taskYaml("calc > adds two numbers", "ffffffffffff") });
+    agentBranch({ "src/calc.ts": CALC("+") });
+    const r = await verify(env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no task file on origin/dev lists the 1 failure(s) of #1: run heal on dev first");
+    expect(gh.writes()).toEqual([]);
+  });
+});
+
+describe("verify-fix: after the verdict", () => {
+  test("without an agent token the retry is a repository_dispatch carrying the agent branch and its base", async () => {
+    seedHealing();
+    const sha = agentBranch({ "src/calc.ts": CALC("*") });
+    const r = await verify(env({ GITHUB_SHA: sha }));
+    expect(r.code).toBe(1);
+    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /pulls", "POST /issues/1/comments", "POST /dispatches"]);
+    expect(gh.state.dispatches).toEqual([
+      { eventType: "heal-agent", clientPayload: { issue_number: 1, branch: "claude/issue-1-x", base: "dev", task_path: TASK, attempt: 2 }, login: "github-actions[bot]" },
+    ]);
+    const body = gh.issue(1)!.comments[0]!.body;
+    expect(body).toContain("The agent is asked for another attempt through `repository_dispatch` `heal-agent`.");
+    expect(body).toContain("Received: 6");
+    expect(parseMarker(body)).toMatchObject({ kind: "verification", run: { id: "4001", attempt: "1" }, extra: { issue: 1, result: "fail", outcome: "fail", attempt: 1, sha } });
+
+    // A re-run of the same run and attempt: already verified, no second comment or dispatch.
+    gh.resetLog();
+    const again = await verify(env({ GITHUB_SHA: sha }));
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe("[skip] verify #1: run 4001 attempt 1 already verified it\n");
+    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments"]);
+  });
+
+  test("verify.close_on: merge leaves the issue open for `Fixes #N`", async () => {
+    seedHealing();
+    agentBranch({ "src/calc.ts": CALC("+"), ".agent/heal/config.yaml": "verify:\n  close_on: merge\n" });
+    const r = await verify(env());
+    expect(r.code).toBe(0);
+    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /pulls", "POST /issues/1/comments"]);
+    expect(gh.issue(1)!.state).toBe("open");
+    expect(gh.issue(1)!.comments[0]!.body).toContain("#1 closes when the pull request that says `Fixes #1` is merged.");
+  });
+
+  test("local mode (no token): verifies the task file in the tree, prints [skip] for GitHub, exit 1 then 0", async () => {
+    remote.pushFromElsewhere({ [TASK]: taskYaml("calc > adds two numbers") }, "task");
+    remote.git("pull", "-q");
+    const local = { PATH: process.env.PATH!, HOME: process.env.HOME!, NO_COLOR: "1" };
+    const broken = await runStep("verify-fix", remote.cloneDir, local);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain("✗ calc > adds two numbers (failed)");
+    expect(broken.stderr).toContain("[skip] comment on the healing issue and ask the agent again: no GITHUB_TOKEN or GH_TOKEN (local mode)");
+    writeFileSync(join(remote.cloneDir, "src/calc.ts"), CALC("+"));
+    const fixed = await runStep("verify-fix", remote.cloneDir, local, ["--task", TASK]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stderr).toContain("✓ calc > adds two numbers (passed)");
+    expect(JSON.parse(fixed.stdout)).toEqual({ issue: null, attempt: null, result: "pass", healed: true });
+    expect(gh.requests).toEqual([]);
+  });
+});
