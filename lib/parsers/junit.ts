@@ -45,6 +45,8 @@ type Attrs = Record<string, string>;
 type Attempt = { status: CaseStatus; message?: string };
 
 interface ReportContext {
+  /** Decided by the root/suite/property evidence seen so far; undefined: decide per test case. */
+  dialect?: JUnitDialect;
   rootName?: string;
   pytest: boolean;
   go: boolean;
@@ -98,6 +100,10 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
         if (name === "testsuites") ctx.rootName = attrs.name;
       }
       if (current) return openInCase(current, name, attrs);
+      if (name === "testcase") {
+        current = { attrs, suites: suitePath, status: "passed", attempts: [], depth: 0 };
+        return;
+      }
       switch (name) {
         case "testsuite":
           suites.push(attrs);
@@ -106,15 +112,17 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
           if (attrs.disabled !== undefined) ctx.nodeSuites = true;
           if (/surefire/i.test(attrs["xsi:noNamespaceSchemaLocation"] ?? "")) ctx.java = true;
           if (root === "testsuite" && suites.length === 1 && ROOT_NAMES[attrs.name ?? ""]) ctx.rootName = attrs.name;
+          ctx.dialect = reportDialect(ctx);
           break;
         case "property": {
           const prop = attrs.name ?? "";
           if (prop === "go.version") ctx.go = true;
           else if (/^(java\.|surefire\.|maven\.|gradle)/.test(prop)) ctx.java = true;
+          ctx.dialect = reportDialect(ctx);
           break;
         }
-        case "testcase":
-          current = { attrs, suites: suitePath, status: "passed", attempts: [], depth: 0 };
+        case "testsuites":
+          ctx.dialect = reportDialect(ctx);
           break;
       }
     },
@@ -185,12 +193,19 @@ function closeInCase(c: OpenCase, name: string): void {
   c.depth--;
 }
 
-function dialectOf(ctx: ReportContext, a: Attrs, suites: Attrs[]): JUnitDialect {
+/** The dialect the report as a whole shows (root name, suite name, properties), if any. */
+function reportDialect(ctx: ReportContext): JUnitDialect | undefined {
   const byRoot = ctx.rootName ? ROOT_NAMES[ctx.rootName] : undefined;
   if (byRoot) return byRoot;
   if (ctx.pytest) return "pytest";
   if (ctx.go) return "go";
   if (ctx.java) return "surefire";
+  return undefined;
+}
+
+/** Per test case when the report says nothing: PHPUnit's `class`, node's classname "test". */
+function dialectOf(ctx: ReportContext, a: Attrs, suites: Attrs[]): JUnitDialect {
+  if (ctx.dialect) return ctx.dialect;
   if (a.class !== undefined && (a.assertions !== undefined || a.file !== undefined)) return "phpunit";
   if (a.classname === "test" && (ctx.nodeSuites || suites.length === 0)) return "node";
   return "junit";
@@ -217,9 +232,9 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
   const dialect = dialectOf(ctx, a, c.suites);
   const name = a.name?.trim() || `(unnamed test ${nextUnnamed()})`;
   const classname = (a.classname ?? "").trim();
-  const suiteFile = findLast(c.suites, (s) => s.file ?? s.filepath);
-  let file = a.file ?? a.filepath ?? suiteFile;
-  let line = toLine(a.line ?? a.lineno);
+  let file = a.file ?? a.filepath ?? suiteFileOf(c.suites);
+  const lineAttr = a.line ?? a.lineno;
+  let line = lineAttr === undefined ? undefined : toLine(lineAttr);
   let fullName: string;
 
   switch (dialect) {
@@ -258,7 +273,10 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
   }
 
   let status = c.status;
-  if (!c.outcome && SKIP_STATUS.has((a.status ?? a.result ?? "").toLowerCase())) status = "skipped";
+  if (!c.outcome) {
+    const declared = a.status ?? a.result;
+    if (declared !== undefined && SKIP_STATUS.has(declared.toLowerCase())) status = "skipped";
+  }
   const stack = c.stack && c.stack.length > 0 ? trimBlock(c.stack.toString()) : undefined;
   let message = c.messageAttr !== undefined ? capText(c.messageAttr.trim()) : undefined;
   if (dialect === "node" && message === "true") message = undefined; // node writes message="true" on skips
@@ -356,15 +374,17 @@ function trimBlock(text: string): string {
   return text.replace(/^(?:[ \t]*\r?\n)+/, "").trimEnd();
 }
 
-function toLine(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
+function toLine(value: string): number | undefined {
+  if (!/^\s*\d+\s*$/.test(value)) return undefined;
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-function findLast(suites: Attrs[], pick: (s: Attrs) => string | undefined): string | undefined {
+/** The innermost enclosing suite's file (mocha, bun, PHPUnit write it there). */
+function suiteFileOf(suites: Attrs[]): string | undefined {
   for (let i = suites.length - 1; i >= 0; i--) {
-    const v = pick(suites[i]!);
+    const s = suites[i]!;
+    const v = s.file ?? s.filepath;
     if (v) return v;
   }
   return undefined;

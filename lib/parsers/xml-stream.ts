@@ -140,37 +140,38 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
   let handlerError: unknown;
   let sawRoot = false;
   let depth = 0;
-  const guard =
-    <A extends unknown[]>(fn: (...args: A) => void) =>
-    (...args: A) => {
-      try {
-        fn(...args);
-      } catch (err) {
-        handlerError = err;
-        throw err;
-      }
-    };
-  parser.on(
-    "opentag",
-    guard((tag) => {
-      sawRoot = true;
+  // Explicit wrappers (no rest arguments): these run for every element of a multi-GB file.
+  const { onOpen, onClose, onText } = handlers;
+  parser.on("opentag", (tag) => {
+    sawRoot = true;
+    try {
       if (++depth > XML_LIMITS.depth) fail(`elements are nested deeper than ${XML_LIMITS.depth} levels at line ${internals.line}`);
-      handlers.onOpen(tag.name, tag.attributes as Record<string, string>);
-    }),
-  );
-  parser.on(
-    "closetag",
-    guard((tag) => {
-      depth--;
-      handlers.onClose(tag.name);
-    }),
-  );
-  parser.on("text", guard(handlers.onText));
-  parser.on("cdata", guard(handlers.onText));
-  parser.on(
-    "doctype",
-    guard(() => fail(doctypeMessage(internals.line))),
-  );
+      onOpen(tag.name, tag.attributes as Record<string, string>);
+    } catch (err) {
+      handlerError = err;
+      throw err;
+    }
+  });
+  parser.on("closetag", (tag) => {
+    depth--;
+    try {
+      onClose(tag.name);
+    } catch (err) {
+      handlerError = err;
+      throw err;
+    }
+  });
+  const text = (t: string) => {
+    try {
+      onText(t);
+    } catch (err) {
+      handlerError = err;
+      throw err;
+    }
+  };
+  parser.on("text", text);
+  parser.on("cdata", text);
+  parser.on("doctype", () => fail(doctypeMessage(internals.line)));
 
   const checkLimits = () => {
     const s = internals.state;
@@ -181,7 +182,7 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
       if (s === S.TEXT || (s >= S.CDATA_FIRST && s <= S.CDATA_LAST)) {
         const pending = internals.text;
         internals.text = "";
-        guard(handlers.onText)(pending);
+        text(pending);
       } else if ((s >= S.COMMENT_FIRST && s <= S.COMMENT_LAST) || (s >= S.PI_FIRST && s <= S.PI_LAST)) {
         internals.text = ""; // comment and processing-instruction bodies are never used
       } else if (s === S.ATTRIB_VALUE_QUOTED || s === S.ATTRIB_VALUE_UNQUOTED) {
