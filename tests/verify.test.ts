@@ -1,0 +1,196 @@
+// lib/verify.ts: the pure rules of verification: which issue a run names, which task file is believed,
+// how the targeted re-run narrows each runner, and the verdict over what the runs report.
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RunnableStack } from "../lib/detect.ts";
+import { markerData } from "../lib/marker.ts";
+import {
+  collectCaseResults,
+  judge,
+  linkedIssue,
+  matchesMarker,
+  parseTaskFailures,
+  stackFor,
+  targetedStack,
+  verdictContext,
+  type CaseResult,
+  type PreviousTest,
+} from "../lib/verify.ts";
+
+const prev = (fullName: string, over: Partial<PreviousTest> = {}): PreviousTest => ({
+  id: "aaaaaaaaaaaa",
+  framework: "bun",
+  fullName,
+  file: "tests/calc.test.ts",
+  line: 6,
+  ...over,
+});
+const seen = (fullName: string, status: CaseResult["status"], over: Partial<CaseResult> = {}): CaseResult => ({
+  framework: "bun",
+  fullName,
+  file: "tests/calc.test.ts",
+  status,
+  message: status === "failed" ? "expected 5, received -1" : "",
+  ...over,
+});
+
+describe("linkedIssue", () => {
+  const base = { branchPrefix: "claude/issue-", eventName: "push", event: null, forkPullRequest: false };
+  test("the agent branch names the issue", () => {
+    expect(linkedIssue({ ...base, branch: "claude/issue-12-20260101-1200" })).toEqual({ number: 12, source: "branch" });
+    expect(linkedIssue({ ...base, branch: "claude/issue-7" })).toEqual({ number: 7, source: "branch" });
+    expect(linkedIssue({ ...base, branch: "claude/issue-7x" })).toBeNull();
+    expect(linkedIssue({ ...base, branch: "claude/pr-7-x" })).toBeNull();
+  });
+  test("closing keywords count only in a trusted, non-fork pull request", () => {
+    const pr = (body: string, author_association = "MEMBER") => ({ pull_request: { body, author_association } });
+    const run = (event: object, forkPullRequest = false) => linkedIssue({ ...base, branch: "fix-add", eventName: "pull_request", event: event as Record<string, unknown>, forkPullRequest });
+    expect(run(pr("This fixes #3 for good"))).toEqual({ number: 3, source: "pull-request-body" });
+    expect(run(pr("Closes: #4"))).toEqual({ number: 4, source: "pull-request-body" });
+    expect(run(pr("Resolved #5", "OWNER"))).toEqual({ number: 5, source: "pull-request-body" });
+    expect(run(pr("see #3"))).toBeNull();
+    expect(run(pr("Fixes #3", "CONTRIBUTOR"))).toBeNull();
+    expect(run(pr("Fixes #3", "NONE"))).toBeNull();
+    expect(run(pr("Fixes #3"), true)).toBeNull();
+  });
+});
+
+describe("task files", () => {
+  const text = `id: fix-x\nauto_generated: true\nbranch: dev\ntest_failures:\n  - id: aaaaaaaaaaaa\n    test: "calc > a: b #c"\n    framework: bun\n    file: tests/calc.test.ts\n    line: 6\n  - id: bbbbbbbbbbbb\n    test: runner crashed\n    framework: runner\n    file: null\n    line: null\n`;
+  test("parse the failures with the names exactly as written", () => {
+    expect(parseTaskFailures(text, ".agent/tasks/fix-x.yaml")).toEqual({
+      path: ".agent/tasks/fix-x.yaml",
+      branch: "dev",
+      tests: [
+        { id: "aaaaaaaaaaaa", framework: "bun", fullName: "calc > a: b #c", file: "tests/calc.test.ts", line: 6 },
+        { id: "bbbbbbbbbbbb", framework: "runner", fullName: "runner crashed", file: null, line: null },
+      ],
+    });
+  });
+  test("a hand-written or broken file is not a task file", () => {
+    expect(parseTaskFailures(text.replace("auto_generated: true", "auto_generated: false"), "x")).toBeNull();
+    expect(parseTaskFailures("test_failures: [", "x")).toBeNull();
+    expect(parseTaskFailures("auto_generated: true\ntest_failures:\n  - test: no id\n", "x")).toBeNull();
+    expect(parseTaskFailures("a: &a [*a]\n", "x")).toBeNull();
+  });
+  test("is believed only when its ids are exactly the trusted marker's", () => {
+    const task = parseTaskFailures(text, "x")!;
+    expect(matchesMarker(task, markerData({ kind: "healing", branch: "dev", fingerprints: ["bbbbbbbbbbbb", "aaaaaaaaaaaa"] }))).toBe(true);
+    expect(matchesMarker(task, markerData({ kind: "healing", branch: "dev", fingerprints: ["aaaaaaaaaaaa"] }))).toBe(false);
+    expect(matchesMarker(task, markerData({ kind: "healing", branch: "dev", fingerprints: ["aaaaaaaaaaaa", "cccccccccccc"] }))).toBe(false);
+  });
+});
+
+describe("targetedStack", () => {
+  const stack = (framework: RunnableStack["framework"], command: string[], cwd = "."): RunnableStack => ({ id: framework, framework, cwd, command });
+  const tests = [prev("calc > adds two numbers"), prev("calc > adds (a+b)*2", { file: "tests/more.test.ts" })];
+  test("bun, vitest and jest: the files and one anchored -t pattern of the exact names", () => {
+    expect(targetedStack(stack("bun", ["bun", "test"]), tests).command).toEqual([
+      "bun", "test", "./tests/calc.test.ts", "./tests/more.test.ts", "-t", "^(?:calc adds two numbers|calc adds \\(a\\+b\\)\\*2)$",
+    ]);
+    expect(targetedStack(stack("vitest", ["npx", "vitest", "run"], "web"), [prev("ui > renders", { framework: "vitest", file: "web/src/ui.test.ts" })]).command).toEqual([
+      "npx", "vitest", "run", "src/ui.test.ts", "-t", "^(?:ui renders)$",
+    ]);
+    expect(targetedStack(stack("jest", ["npx", "jest"]), [prev("a > b", { framework: "jest" })]).id).toBe("jest-targeted");
+  });
+  test("pytest: node ids; terraform and configured report commands: the whole stack", () => {
+    const py = [prev("tests/test_login.py::TestLogin::test_jwt[case]", { framework: "pytest", file: "backend/tests/test_login.py" })];
+    expect(targetedStack(stack("pytest", ["python3", "-m", "pytest"], "backend"), py).command).toEqual([
+      "python3", "-m", "pytest", "tests/test_login.py::TestLogin::test_jwt[case]",
+    ]);
+    const tf = stack("terraform", ["terraform", "validate"]);
+    expect(targetedStack(tf, [prev("main.tf: bad", { framework: "terraform" })])).toBe(tf);
+    const own = { ...stack("bun", ["bun", "test"]), report: "out.xml" };
+    expect(targetedStack(own, tests)).toBe(own);
+  });
+  test("stackFor: the same runner in the deepest folder holding the file", () => {
+    const stacks = [stack("pytest", ["pytest"]), { ...stack("pytest", ["pytest"], "backend"), id: "pytest-backend" }];
+    expect(stackFor(prev("x", { framework: "pytest", file: "backend/tests/test_a.py" }), stacks)!.id).toBe("pytest-backend");
+    expect(stackFor(prev("x", { framework: "pytest", file: "tests/test_a.py" }), stacks)!.id).toBe("pytest");
+    expect(stackFor(prev("x", { framework: "vitest" }), stacks)).toBeUndefined();
+  });
+});
+
+describe("judge", () => {
+  const before = [prev("calc > adds two numbers")];
+  test("healed: the test ran and passed, nothing else fails, every run reported", () => {
+    const v = judge(before, { cases: [seen("calc > adds two numbers", "passed"), seen("calc > adds zero", "passed")], problems: [] });
+    expect(v.healed).toBe(true);
+    expect(v.outcomes.map((o) => o.status)).toEqual(["passed"]);
+    expect(v.summary).toEqual({ total: 2, passed: 2, failed: 0, skipped: 0 });
+  });
+  test("deleted, renamed, moved to another file, or skipped: not healed", () => {
+    const only = (c: CaseResult[]) => judge(before, { cases: c, problems: [] });
+    expect(only([seen("calc > adds zero", "passed")]).outcomes[0]!.status).toBe("missing");
+    expect(only([seen("calc > adds numbers", "passed")]).outcomes[0]!.status).toBe("missing");
+    expect(only([seen("calc > adds two numbers", "passed", { file: "tests/other.test.ts" })]).outcomes[0]!.status).toBe("missing");
+    expect(only([seen("calc > adds two numbers", "passed", { framework: "vitest" })]).outcomes[0]!.status).toBe("missing");
+    const skipped = only([seen("calc > adds two numbers", "skipped")]);
+    expect(skipped.outcomes[0]!.status).toBe("skipped");
+    expect(skipped.healed).toBe(false);
+  });
+  test("a failure in any shard or retry wins; a new failure elsewhere or a run without report fails too", () => {
+    const flaky = judge(before, { cases: [seen("calc > adds two numbers", "passed"), seen("calc > adds two numbers", "failed")], problems: [] });
+    expect(flaky.outcomes[0]).toMatchObject({ status: "failed", message: "expected 5, received -1" });
+    const other = judge(before, { cases: [seen("calc > adds two numbers", "passed"), seen("calc > subtracts", "error"), seen("calc > subtracts", "error")], problems: [] });
+    expect(other.healed).toBe(false);
+    expect(other.newFailures.map((c) => c.fullName)).toEqual(["calc > subtracts"]);
+    const crash = judge(before, { cases: [seen("calc > adds two numbers", "passed")], problems: ["pytest: `pytest` wrote no report (exit 4)"] });
+    expect(crash.healed).toBe(false);
+  });
+  test("a runner that crashed before is healed once every run writes a report", () => {
+    const runner = [prev("bun: the runner crashed", { framework: "runner", file: null })];
+    expect(judge(runner, { cases: [seen("a", "passed")], problems: [] }).healed).toBe(true);
+    expect(judge(runner, { cases: [], problems: ["bun: `bun test` wrote no report (exit 1)"] }).outcomes[0]).toMatchObject({ status: "failed" });
+  });
+  test("nothing to verify is never healed", () => {
+    expect(judge([], { cases: [seen("a", "passed")], problems: [] }).healed).toBe(false);
+  });
+});
+
+describe("verdictContext", () => {
+  test("untrusted names and messages are neutralised before a template sees them", () => {
+    const v = judge([prev("@claude <!-- x --> fixes #1")], {
+      cases: [seen("@claude <!-- x --> fixes #1", "failed", { message: "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked ``` @org/team" })],
+      problems: [],
+    });
+    const ctx = verdictContext(v, false);
+    const item = ctx.still_failing[0]!;
+    expect(item.name).not.toContain("@claude");
+    expect(item.name).not.toContain("<!--");
+    expect(item.message).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+    expect(item.message).not.toMatch(/@org/);
+    expect(item.message).toStartWith("````");
+    expect(ctx.suite_ran).toBe(false);
+  });
+});
+
+describe("collectCaseResults", () => {
+  test("reads every report of the runs with the stack's framework, and names runs that wrote none", async () => {
+    const root = mkdtempSync(join(tmpdir(), "heal-verify-"));
+    try {
+      writeFileSync(join(root, "calc.test.ts"), "test\n");
+      writeFileSync(
+        join(root, "bun.xml"),
+        `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites><testsuite name="calc.test.ts" file="calc.test.ts" tests="2"><testcase name="adds" classname="calc" file="calc.test.ts" line="3"/><testcase name="skips" classname="calc" file="calc.test.ts" line="5"><skipped/></testcase></testsuite></testsuites>\n`,
+      );
+      const stack = (id: string) => ({ id, framework: "bun" as const, cwd: ".", command: ["bun", "test"] });
+      const r = await collectCaseResults(root, {
+        schemaVersion: 1,
+        runs: [
+          { stack: stack("bun"), argv: ["bun", "test"], exitCode: 0, signal: null, durationMs: 1, reports: ["bun.xml"], outputTail: "" },
+          { stack: stack("bun-web"), argv: ["bun", "test", "--x"], exitCode: 1, signal: null, durationMs: 1, reports: [], outputTail: "" },
+        ],
+      });
+      expect(r.cases).toEqual([
+        { framework: "bun", fullName: "calc > adds", file: "calc.test.ts", status: "passed", message: "" },
+        { framework: "bun", fullName: "calc > skips", file: "calc.test.ts", status: "skipped", message: "" },
+      ]);
+      expect(r.problems).toEqual(["bun-web: `bun test --x` wrote no report (exit 1)"]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
