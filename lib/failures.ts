@@ -62,7 +62,11 @@ function stemOf(abs: string): string {
 
 /** Drops frames of dependencies and runners from a stack, keeps message lines and repo frames, caps its size. */
 export function trimStack(stack: string): string {
-  const lines = stack.replace(/\r\n?/g, "\n").split("\n");
+  const lines = stack
+    .slice(0, 1024 * 1024)
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .map((l) => (l.length > 2_000 ? `${l.slice(0, 2_000)}…` : l));
   const kept = lines.filter((line) => {
     const frame = /^\s*(?:at\s+(?:.*?\()?|❯\s+(?:\S+\s+)?|File ")?((?:file:\/\/)?[^\s()"]+?):\d+/.exec(line);
     const isFrameLine = /^\s*(at\s|❯\s|File "|\/)|^\t/.test(line);

@@ -20,7 +20,7 @@ const RULES: [RegExp, string][] = [
 
 /** The normalized first line of a message: what "the same kind of error" means. */
 export function errorKind(message: string | undefined | null): string {
-  const first = (message ?? "").split("\n").find((l) => l.trim() !== "") ?? "";
+  const first = ((message ?? "").slice(0, 64 * 1024).split("\n").find((l) => l.trim() !== "") ?? "").slice(0, 2_000);
   // "AssertionError: x" and "x" are the same error as two reports of one run write it.
   let kind = first.trim().replace(/^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error|panic):\s+/, "");
   for (const [re, to] of RULES) kind = kind.replace(re, to);

@@ -75,23 +75,28 @@ export function indexRepo(root: string, opts: { fresh?: boolean } = {}): RepoInd
 // ---------- frame search ----------
 
 // A path token: optional file:// scheme, optional drive letter, then no whitespace/quotes/parens/colons.
-const PATH_TOKEN = String.raw`(?:file:\/\/\/?)?(?:[A-Za-z]:[\\/])?[^\s:()'"<>\[\]{}|,;]*[^\s:()'"<>\[\]{}|,;.]`;
+// Bounded repetition keeps every pattern linear on huge single-line messages (a 100 MB text node).
+const PATH_TOKEN = String.raw`(?:file:\/\/\/?)?(?:[A-Za-z]:[\\/])?[^\s:()'"<>\[\]{}|,;]{0,400}[^\s:()'"<>\[\]{}|,;.]`;
 
 const PATTERNS: { re: RegExp; innermostLast: boolean }[] = [
   // Python traceback: File "path", line N, in fn
-  { re: /File "([^"\n]+)", line (\d+)/g, innermostLast: true },
+  { re: /File "([^"\n]{1,1000})", line (\d+)/g, innermostLast: true },
   // pytest long repr: `path:line: in fn` and the raising line `path:line: ErrorName`
   // (the test's own first frame has nothing after the colon).
   { re: new RegExp(String.raw`^\s*(${PATH_TOKEN}\.py):(\d+):(?:[ \t].*)?$`, "gm"), innermostLast: true },
   // V8 / bun with a function name: at fn (path:line:col)
-  { re: /\(((?:file:\/\/)?[^()\n]+?):(\d+):(\d+)\)/g, innermostLast: false },
+  { re: /\(((?:file:\/\/)?[^()\n]{1,1000}?):(\d+):(\d+)\)/g, innermostLast: false },
   // anything else: at path:line:col, ❯ path:line:col, go's file_test.go:19:, go panics' /path/x.go:55 +0x28
   { re: new RegExp(String.raw`(?:^|[\s(❯›>])(${PATH_TOKEN}\.[A-Za-z][\w]*):(\d+)(?::(\d+))?`, "gm"), innermostLast: false },
 ];
 
 /** Every `path:line` reference in the text, innermost first (Python-style tracebacks are reversed). */
-export function parseFrames(text: string): Frame[] {
-  if (!text) return [];
+/** Frames beyond this much text are not searched (stacks that matter are at the start). */
+const MAX_FRAME_TEXT = 256 * 1024;
+
+export function parseFrames(input: string): Frame[] {
+  if (!input) return [];
+  const text = input.length > MAX_FRAME_TEXT ? input.slice(0, MAX_FRAME_TEXT) : input;
   const found: { path: string; line: number; column?: number; pos: number; innermostLast: boolean }[] = [];
   const seenPos = new Set<number>();
   for (const { re, innermostLast } of PATTERNS) {
@@ -289,7 +294,7 @@ export function splitMessage(text: string): { message: string; stack: string } {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   const head: string[] = [];
   for (const line of lines) {
-    if (FRAME_LINE.test(line)) break;
+    if (FRAME_LINE.test(line.slice(0, 1000))) break;
     head.push(line);
   }
   const kept = head.filter((l) => !/^\s*● /.test(l));

@@ -66,6 +66,20 @@ describe("parseFrames", () => {
     ]);
   });
 
+  test("Windows frames keep their drive letter", () => {
+    expect(parseFrames("Error: x\n    at D:\\a\\app\\app\\tests\\x.test.ts:8:25").map((f) => `${f.path}:${f.line}`)).toEqual(["D:\\a\\app\\app\\tests\\x.test.ts:8"]);
+  });
+
+  test("stays fast on adversarial megabyte-long lines (no catastrophic backtracking)", () => {
+    const inputs = ["x".repeat(2_000_000), ` ${"a.".repeat(1_000_000)}`, "(".repeat(1_000_000), `    at ${"(".repeat(200_000)}${"a".repeat(200_000)}`, `File "${"a".repeat(1_000_000)}`];
+    const started = performance.now();
+    for (const text of inputs) {
+      expect(parseFrames(text)).toEqual([]);
+      splitMessage(text);
+    }
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   test("ignores zero lines and text without frames", () => {
     expect(parseFrames("expected 3 to be 4 at 10:30 today")).toEqual([]);
     expect(parseFrames("file.ts:0:1")).toEqual([]);

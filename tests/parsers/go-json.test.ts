@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseReport } from "../../lib/parsers/index.ts";
-import type { TestCase } from "../../lib/types.ts";
+import type { CaseStatus, TestCase } from "../../lib/types.ts";
 import { buildCorpus } from "../support/samples.ts";
 
 // Captured from `go test -json ./...` (go1.26.8 linux/amd64) on the go sample project; passing subtests
@@ -110,7 +110,7 @@ function failing(cases: TestCase[]) {
     .map((c) => ({ fullName: c.fullName, file: c.file, status: c.status, message: c.message }));
 }
 
-const EXPECTED_FAILING = [
+const EXPECTED_FAILING: { fullName: string; file: string | undefined; status: CaseStatus; message: string | undefined }[] = [
   { fullName: "example.com/sample/broken [build failed]", file: "example.com/sample/broken", status: "error", message: "undefined: missingFunction" },
   { fullName: "TestAdd/addition/adds_two_numbers", file: "example.com/sample/calc", status: "failed", message: "Add(1, 2) = 3, want 4" },
   { fullName: "TestDouble/doubles_2", file: "example.com/sample/calc", status: "failed", message: "Double(2) = 4, want 5" },

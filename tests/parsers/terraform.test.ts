@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseReport } from "../../lib/parsers/index.ts";
-import type { TestCase } from "../../lib/types.ts";
+import type { CaseStatus, TestCase } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 
 const MAIN_TF = `variable "name" {
@@ -92,7 +92,7 @@ async function casesOf(name: string, text: string, format?: string): Promise<{ f
   return { format: r.format, cases };
 }
 
-const EXPECTED = [
+const EXPECTED: { fullName: string; file: string | undefined; line: number | undefined; status: CaseStatus; message: string | undefined }[] = [
   {
     fullName: 'output "greeting" > Reference to undeclared local value',
     file: "main.tf",
