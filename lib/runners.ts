@@ -1,7 +1,7 @@
 // Runs one test stack with the reporter flags its parser needs, streaming the runner's own console
 // output to stderr, and records what happened (exit code, signal, duration, reports, redacted tail).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { delimiter, join, posix } from "node:path";
 import type { RunnableStack } from "./detect.ts";
 import { redact } from "./redact.ts";
@@ -28,6 +28,11 @@ export interface RunPlan {
   report: string | null;
   /** The report is the runner's stdout (terraform/terragrunt -json, go test -json, plain output). */
   reportIsStdout: boolean;
+  /**
+   * Repo-relative file that keeps the whole console output, when it is a report too: bun prints a test
+   * file that fails to load only there (its JUnit report leaves it out, or is not written at all).
+   */
+  consoleLog?: string;
 }
 
 /** The flags each runner needs for a machine-readable report that keeps file and line. */
@@ -38,7 +43,12 @@ export function planRun(stack: RunnableStack, repoRoot: string, rawDir: string):
   if (stack.report) return { argv: cmd, report: posix.join(stack.cwd, stack.report), reportIsStdout: false };
   switch (stack.framework) {
     case "bun":
-      return { argv: [...cmd, "--reporter=junit", `--reporter-outfile=${abs("xml")}`], report: rel("xml"), reportIsStdout: false };
+      return {
+        argv: [...cmd, "--reporter=junit", `--reporter-outfile=${abs("xml")}`],
+        report: rel("xml"),
+        reportIsStdout: false,
+        consoleLog: rel("console.txt"),
+      };
     case "vitest":
       // JUnit rather than JSON: names are joined with " > " and failures carry `❯ path:line:col` (repo-relative).
       return {
@@ -97,7 +107,15 @@ function resolveBinary(name: string, env: NodeJS.ProcessEnv): string {
 function exec(
   argv: string[],
   cwd: string,
-  opts: { env: NodeJS.ProcessEnv; timeoutMs: number; echo: (s: string) => void; tail: OutputTail; captureStdout: boolean },
+  opts: {
+    env: NodeJS.ProcessEnv;
+    timeoutMs: number;
+    echo: (s: string) => void;
+    tail: OutputTail;
+    captureStdout: boolean;
+    /** Also receives all output (the console log file). */
+    sink?: (s: string) => void;
+  },
 ): Promise<ExecResult> {
   return new Promise((resolve) => {
     let stdout = "";
@@ -127,10 +145,12 @@ function exec(
       if (opts.captureStdout) stdout += s;
       else opts.echo(s);
       opts.tail.push(s);
+      opts.sink?.(s);
     });
     child.stderr.setEncoding("utf8").on("data", (s: string) => {
       opts.echo(s);
       opts.tail.push(s);
+      opts.sink?.(s);
     });
     const finish = (r: ExecResult) => {
       if (settled) return;
@@ -178,9 +198,12 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
   const reportAbs = plan.report ? join(opts.repoRoot, plan.report) : null;
   mkdirSync(join(opts.repoRoot, opts.rawDir), { recursive: true });
   if (reportAbs && !stack.report) rmSync(reportAbs, { force: true });
+  const consoleAbs = plan.consoleLog ? join(opts.repoRoot, plan.consoleLog) : null;
+  const consoleFd = consoleAbs ? openSync(consoleAbs, "w") : null;
+  const sink = consoleFd === null ? undefined : (s: string) => void writeSync(consoleFd, s);
 
   const started = performance.now();
-  const ex = (argv: string[], captureStdout: boolean) => exec(argv, cwd, { env, timeoutMs, echo, tail, captureStdout });
+  const ex = (argv: string[], captureStdout: boolean) => exec(argv, cwd, { env, timeoutMs, echo, tail, captureStdout, sink });
   let result: ExecResult;
   if (!existsSync(cwd)) {
     const msg = `${stack.cwd}: folder not found`;
@@ -204,6 +227,7 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
     result = await ex(plan.argv, plan.reportIsStdout);
   }
   const durationMs = Math.round(performance.now() - started);
+  if (consoleFd !== null) closeSync(consoleFd);
 
   if (plan.reportIsStdout && reportAbs && result.stdout.trim() !== "") writeFileSync(reportAbs, result.stdout);
   const wrote = reportAbs !== null && existsSync(reportAbs) && statSync(reportAbs).isFile();
@@ -213,7 +237,10 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
     exitCode: result.exitCode,
     signal: result.signal,
     durationMs,
-    reports: wrote && plan.report ? [plan.report] : [],
+    reports: [
+      ...(wrote && plan.report ? [plan.report] : []),
+      ...(plan.consoleLog && statSync(join(opts.repoRoot, plan.consoleLog)).size > 0 ? [plan.consoleLog] : []),
+    ],
     outputTail: tail.text(),
   };
 }

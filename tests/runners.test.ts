@@ -31,6 +31,8 @@ describe("planRun", () => {
       argv: ["bun", "test", "--reporter=junit", "--reporter-outfile=/r/.agent/reports/raw/bun.xml"],
       report: ".agent/reports/raw/bun.xml",
       reportIsStdout: false,
+      // bun prints a test file that fails to load only on the console.
+      consoleLog: ".agent/reports/raw/bun.console.txt",
     });
     expect(planRun(stack({ id: "vitest", framework: "vitest", command: ["node_modules/.bin/vitest", "run"] }), R, RAW).argv).toEqual([
       "node_modules/.bin/vitest",
@@ -69,7 +71,7 @@ describe("runStack", () => {
   test("a runner that crashes without a report still gets its record: exit code and output tail", async () => {
     const dir = repo();
     const out = quiet();
-    const run = await runStack(stack({ command: ["sh", "-c", 'echo "Segmentation fault while loading"; exit 3', "sh"] }), {
+    const run = await runStack(stack({ framework: "pytest", command: ["sh", "-c", 'echo "Segmentation fault while loading"; exit 3', "sh"] }), {
       repoRoot: dir,
       rawDir: RAW,
       echo: out.echo,
@@ -123,7 +125,8 @@ describe("runStack", () => {
     const out = quiet();
     const run = await runStack(stack({ id: "bun", command: ["bun", "test"] }), { repoRoot: dir, rawDir: RAW, echo: out.echo });
     expect(run.exitCode).toBe(1);
-    expect(run.reports).toEqual([".agent/reports/raw/bun.xml"]);
+    expect(run.reports).toEqual([".agent/reports/raw/bun.xml", ".agent/reports/raw/bun.console.txt"]);
+    expect(readFileSync(join(dir, ".agent/reports/raw/bun.console.txt"), "utf8")).toContain("(fail) adds");
     const xml = readFileSync(join(dir, ".agent/reports/raw/bun.xml"), "utf8");
     expect(xml).toContain('<testcase name="adds"');
     expect(out.text()).toContain("(fail) adds");
@@ -133,7 +136,7 @@ describe("runStack", () => {
   test("an earlier run's report is removed first, so a crash never reuses it", async () => {
     const dir = repo({ [`${RAW}/bun.xml`]: "<testsuites/>" });
     const run = await runStack(stack({ id: "bun", command: ["sh", "-c", "exit 2", "sh"] }), { repoRoot: dir, rawDir: RAW, echo: quiet().echo });
-    expect(run.reports).toEqual([]);
+    expect(run.reports).toEqual([]); // no XML, and an empty console log is not a report
     expect(existsSync(join(dir, RAW, "bun.xml"))).toBe(false);
   });
 

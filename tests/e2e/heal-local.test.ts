@@ -331,6 +331,31 @@ if (Bun.which("terraform")) {
   });
 }
 
+// ---------- A test file that fails to load ----------
+
+describe("task heal: a bun test file that cannot load", () => {
+  test("is a failure record with its file and the failing import's line (bun prints it only on the console)", () => {
+    const broken = 'import { test } from "bun:test";\nimport { connect } from "./missing-db";\n\ntest("connects", () => {\n  connect();\n});\n';
+    const repo = createSampleRepo(
+      {
+        "package.json": '{"name":"shop","scripts":{"test":"bun test"}}',
+        "tests/db.test.ts": broken,
+        "tests/ok.test.ts": 'import { test, expect } from "bun:test";\ntest("fine", () => { expect(1).toBe(1); });\n',
+      },
+      { branch: "dev" },
+    );
+    repos.push(repo);
+    const run = heal(repo.dir);
+    expect(run.code).toBe(1);
+    expect(run.failures.failures.map((f) => ({ file: f.file, line: f.line, kind: f.kind }))).toEqual([
+      { file: "tests/db.test.ts", line: 2, kind: "error" },
+    ]);
+    expect(run.failures.failures[0]!.message).toContain("Cannot find module './missing-db'");
+    expect(run.failures.summary.passed).toBe(1);
+    expect(run.taskFiles.length).toBe(1);
+  });
+});
+
 // ---------- Green ----------
 
 describe("task heal: a repository whose tests pass", () => {

@@ -52,7 +52,7 @@ describe("scripts/run-tests.ts", () => {
     const [one] = runs.runs;
     expect(one!.stack).toEqual({ id: "bun", framework: "bun", cwd: ".", command: ["bun", "test"] });
     expect(one!.exitCode).toBe(1);
-    expect(one!.reports).toEqual([".agent/reports/raw/bun.xml"]);
+    expect(one!.reports).toEqual([".agent/reports/raw/bun.xml", ".agent/reports/raw/bun.console.txt"]);
     expect(one!.outputTail).toContain("1 fail");
     expect(existsSync(join(repo.dir, ".agent/reports/raw/bun.xml"))).toBe(true);
   });
