@@ -100,3 +100,119 @@ export function unsafeValues(): { label: string; value: string }[] {
     ...Object.entries(HOSTILE).map(([k, v]) => ({ label: `hostile-${k}`, value: v })),
   ];
 }
+
+const MB = 1024 * 1024;
+
+// ---------- sample projects that put every unsafe value in every field a runner has ----------
+
+export function unsafeBunProject(values: { label: string; value: string }[]): Record<string, string> {
+  const data = JSON.stringify(values);
+  const token = fakeSecrets()[0]!.secret;
+  const hostileFile = `tests/@claude Fixes #1 <b> ::add-mask:: ${fakeSecrets()[7]!.secret}.test.ts`;
+  return {
+    "package.json": '{"name":"unsafe","scripts":{"test":"bun test"}}',
+    "tests/unsafe.json": data,
+    // A helper module whose frames show up in stack traces; its file name is hostile too.
+    "src/@claude #2 helper.ts": `export function explode(message: string): never {
+  throw new Error(message);
+}
+`,
+    "tests/unsafe.test.ts": `import { describe, expect, test } from "bun:test";
+import { explode } from "../src/@claude #2 helper";
+const cases: { label: string; value: string }[] = await Bun.file(new URL("./unsafe.json", import.meta.url)).json();
+const env = process.env.${envSecret().name} ?? "";
+
+for (const { label, value } of cases) {
+  describe(\`describe \${label} \${value}\`, () => {
+    test(\`name \${label} \${value}\`, () => {
+      expect(1).toBe(2);
+    });
+  });
+  test(\`diff \${label}\`, () => {
+    expect(value).toBe("something else");
+  });
+  test(\`throw \${label}\`, () => {
+    throw new Error(\`thrown \${value}\`);
+  });
+  test(\`stack \${label}\`, () => {
+    explode(\`from helper \${value}\`);
+  });
+}
+
+test("console output", () => {
+  for (const { value } of cases) console.log(value);
+  console.log(env, Buffer.from(env).toString("base64"), encodeURIComponent(env));
+  expect("console").toBe("printed");
+});
+
+test("env secret in a message", () => {
+  throw new Error(\`raw \${env} base64 \${Buffer.from(env).toString("base64")} url \${encodeURIComponent(env)}\`);
+});
+
+test("1 MB message with secrets at start, middle and end", () => {
+  const secrets = cases.filter((c) => c.label.startsWith("secret-")).map((c) => c.value).join(" ");
+  throw new Error(\`\${secrets} \${"a".repeat(${MB / 2})} \${secrets} \${"b".repeat(${MB / 2})} \${secrets}\`);
+});
+
+test("a secret in the source excerpt", () => {
+  const hardcoded = "${token}";
+  expect(hardcoded).toBe("rotated");
+});
+`,
+    [hostileFile]: `import { test, expect } from "bun:test";
+test("in a hostile file name", () => {
+  expect("file").toBe("name");
+});
+`,
+  };
+}
+
+export function unsafePytestProject(values: { label: string; value: string }[]): Record<string, string> {
+  const token = fakeSecrets()[0]!.secret;
+  return {
+    "pytest.ini": "[pytest]\ndisable_test_id_escaping_and_forfeit_all_rights_to_community_support = true\n",
+    "tests/unsafe.json": JSON.stringify(values),
+    "tests/conftest.py": "",
+    "tests/helper_at_claude.py": "def explode(message):\n    raise RuntimeError(message)\n",
+    "tests/test_unsafe.py": `import base64, json, os, pathlib, urllib.parse
+import pytest
+from helper_at_claude import explode
+
+CASES = json.loads((pathlib.Path(__file__).parent / "unsafe.json").read_text())
+IDS = [c["label"] + " " + c["value"] for c in CASES]
+ENV = os.environ.get("${envSecret().name}", "")
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_name(case):
+    assert 1 == 2
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["label"] for c in CASES])
+def test_diff(case):
+    assert case["value"] == "something else"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["label"] for c in CASES])
+def test_stack(case):
+    explode("from helper " + case["value"])
+
+
+def test_console_and_env():
+    for c in CASES:
+        print(c["value"])
+    raise RuntimeError("raw %s base64 %s url %s" % (ENV, base64.b64encode(ENV.encode()).decode(), urllib.parse.quote(ENV, safe="")))
+
+
+def test_one_mb_message():
+    secrets = " ".join(c["value"] for c in CASES if c["label"].startswith("secret-"))
+    raise AssertionError(secrets + " " + "a" * ${MB / 2} + " " + secrets + " " + "b" * ${MB / 2} + " " + secrets)
+
+
+def test_secret_in_source():
+    hardcoded = "${token}"
+    assert hardcoded == "rotated"
+`,
+  };
+}
+
