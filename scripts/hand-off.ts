@@ -6,7 +6,7 @@
 //   (b) config agent.handoff dispatch|auto: POST /repos/{o}/{r}/dispatches, event_type agent.dispatch_event_type
 //       (default heal-agent), client_payload {issue_number, branch, task_path, attempt};
 //   (c) neither: a warning saying nothing will wake the agent and how to fix it (README "GitHub set-up").
-// Only when sync-issue created the issue or reported changed failures; never past agent.max_attempts,
+// Only when sync-issue created the issue or reported changed failures (or found an issue never handed off); never past agent.max_attempts,
 // the daily mention budget, or the kill-switch label.
 // Reads:  <reports>/github.json, config, GitHub Actions variables.  Writes: github.json `handoff`.
 // Exit:   0 handed off or nothing to do (local mode included), 2 GitHub refused.
@@ -18,13 +18,12 @@ import { createCommentOnce, listComments, type IssueComment } from "../lib/githu
 import { createOnce, getIssue, listToolIssues } from "../lib/github/issues.ts";
 import { attemptsExhausted, countAttempts, dailyCapReached, DAY_MS, isPaused } from "../lib/budget.ts";
 import { sendRepositoryDispatch } from "../lib/github/dispatch.ts";
-import { planHandoff } from "../lib/github/handoff.ts";
+import { countHandoffs, handoffTag, planHandoff } from "../lib/github/handoff.ts";
 import { labelNames } from "../lib/github/labels.ts";
 import { readOutcome, writeOutcome, type HandoffRecord } from "../lib/github/outcome.ts";
 import { openSession, type GitHubSession } from "../lib/github/session.ts";
 
 const FLAGS: FlagSpec = {};
-const HANDOFF_TAG = "<!-- heal:handoff ";
 const HELP = `bun scripts/hand-off.ts — wake the agent through the agent token or repository_dispatch (task heal:hand-off)`;
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
@@ -50,7 +49,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
 async function handOff(s: GitHubSession): Promise<HandoffRecord> {
   const outcome = readOutcome(s.reportsDir);
   const { agent, labels } = s.config;
-  if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented")) {
+  const pending = outcome.action === "unchanged" && outcome.handedOff === false;
+  if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented" && !pending)) {
     return { via: "skipped", reason: `no new failures to hand off (issue ${outcome.action})` };
   }
   const plan = planHandoff(agent, s.ctx.agentToken !== null);
@@ -72,7 +72,7 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
   if (await mentionCapReached(s, issueNumber, comments, botLogin)) {
     return { via: "skipped", reason: `daily cap reached: ${s.config.budget.dailyMentions} agent hand-offs in 24 hours (budget.daily_mentions)` };
   }
-  const runTag = `${HANDOFF_TAG}issue=${issueNumber} run=${s.ctx.runId ?? "local"}.${s.ctx.runAttempt} -->`;
+  const runTag = handoffTag(issueNumber, s.ctx.runId, s.ctx.runAttempt);
   if (comments.some((c) => c.body.includes(runTag))) return { via: "skipped", reason: "this run already handed off" };
   const taskPath = outcome.taskPath ?? null;
   const taskRef = taskPath ? (outcome.taskUrl ? `[\`${taskPath}\`](${outcome.taskUrl})` : `\`${taskPath}\``) : "the task context named in the issue";
@@ -121,7 +121,7 @@ async function mentionCapReached(s: GitHubSession, issueNumber: number, comments
   const label = s.config.labels.healing[0] ?? "auto-healing";
   const active = await listToolIssues(s.r, { label, botLogin, state: "all", since });
   const events: { createdAt: string }[] = [];
-  const handoffs = (list: IssueComment[]) => list.filter((c) => c.body.includes(HANDOFF_TAG)).map((c) => ({ createdAt: c.createdAt }));
+  const handoffs = (list: IssueComment[]) => list.filter((c) => countHandoffs([c]) > 0).map((c) => ({ createdAt: c.createdAt }));
   events.push(...handoffs(comments));
   for (const other of active) if (other.number !== issueNumber) events.push(...handoffs(await listComments(s.r, other.number)));
   return dailyCapReached("mentions", events, Date.now(), s.config.budget.dailyMentions);

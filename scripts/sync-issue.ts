@@ -17,6 +17,7 @@ import { HealError } from "../lib/errors.ts";
 import { currentHeadMessage } from "../lib/git.ts";
 import { createCommentOnce, latestMarker, listComments } from "../lib/github/comments.ts";
 import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, listToolIssues } from "../lib/github/issues.ts";
+import { countHandoffs } from "../lib/github/handoff.ts";
 import { ensureLabels } from "../lib/github/labels.ts";
 import { writeOutcome, type GitHubOutcome } from "../lib/github/outcome.ts";
 import { isHealedBranch, openSession, type GitHubSession } from "../lib/github/session.ts";
@@ -80,12 +81,14 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
   const marker = markerData({ kind: "healing", branch, fingerprints, run });
 
   if (issue) {
-    const found = { ...base, issueNumber: issue.number, issueUrl: issue.url };
+    const found: Omit<GitHubOutcome, "action"> = { ...base, issueNumber: issue.number, issueUrl: issue.url };
     if (isPaused(issue.labels, s.config)) {
       return { ...found, action: "skipped", reason: `issue #${issue.number} has the ${s.config.labels.paused} label` };
     }
     const comments = await listComments(s.r, issue.number);
     const previous = latestMarker(issue, comments, botLogin, "healing");
+    // An issue whose earlier run died before its hand-off still needs one (hand-off reads this).
+    found.handedOff = countHandoffs(comments) > 0;
     if (fingerprints.length === 0) {
       const body = bodyWithMarker(greenText(s, branch), marker, CUT_NOTICE);
       await createCommentOnce(s.r, issue.number, body, { botLogin, uniqueText: buildMarker(marker) });
@@ -131,6 +134,7 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
     action: "created",
     ...(created.adopted ? { reason: "the create's response was lost; the issue it made was found and adopted" } : {}),
     taskPath: input.taskPath ?? taskPathIn(input.body, s.config.tasksDir),
+    handedOff: false,
   };
 }
 

@@ -29,3 +29,15 @@ export function planHandoff(agent: HealConfig["agent"], agentTokenSet: boolean):
       `set agent.handoff: dispatch (README "GitHub set-up")`,
   };
 }
+
+/** Every hand-off leaves one comment carrying this hidden tag (agent-token comment or dispatch note). */
+export const HANDOFF_TAG = "<!-- heal:handoff ";
+
+export function handoffTag(issueNumber: number, runId: string | null, runAttempt: string): string {
+  return `${HANDOFF_TAG}issue=${issueNumber} run=${runId ?? "local"}.${runAttempt} -->`;
+}
+
+/** Hand-offs recorded on an issue's comments. */
+export function countHandoffs(comments: { body: string }[]): number {
+  return comments.filter((c) => c.body.includes(HANDOFF_TAG)).length;
+}

@@ -32,6 +32,8 @@ export interface GitHubOutcome {
   /** Whether push-task-context made a new commit. */
   taskCommitted?: boolean;
   handoff?: HandoffRecord;
+  /** Whether the issue already carries a hand-off (set by sync-issue for an existing issue). */
+  handedOff?: boolean;
 }
 
 export function outcomePath(reportsDir: string): string {

@@ -106,12 +106,27 @@ describe("hand-off", () => {
     expect(w.githubJson().handoff).toMatchObject({ via: "none" });
   });
 
-  test("nothing new (unchanged issue): no request at all", async () => {
+  test("nothing new (unchanged issue, already handed off): no request at all", async () => {
     await start();
     await healed();
+    await handOff();
     await healed({ GITHUB_RUN_ID: "1002" });
     const r = await handOff({ GITHUB_RUN_ID: "1002" });
     expect(r.code).toBe(0);
+    expect(r.stderr).toBe("[skip] wake the agent: no new failures to hand off (issue unchanged)\n");
+    expect(gh.requests).toEqual([]);
+  });
+
+  test("an issue whose earlier run died before the hand-off is handed off by the next (unchanged) run, once", async () => {
+    await start();
+    await healed();
+    await healed({ GITHUB_RUN_ID: "1002" });
+    expect(w.githubJson()).toMatchObject({ action: "unchanged", handedOff: false });
+    expect((await handOff({ GITHUB_RUN_ID: "1002" })).code).toBe(0);
+    expect(gh.state.dispatches).toHaveLength(1);
+    await healed({ GITHUB_RUN_ID: "1003" });
+    expect(w.githubJson()).toMatchObject({ action: "unchanged", handedOff: true });
+    const r = await handOff({ GITHUB_RUN_ID: "1003" });
     expect(r.stderr).toBe("[skip] wake the agent: no new failures to hand off (issue unchanged)\n");
     expect(gh.requests).toEqual([]);
   });

@@ -66,6 +66,7 @@ describe("sync-issue", () => {
       branch: "dev",
       failures: 2,
       taskPath: ".agent/tasks/fix-test-failures-dev.yaml",
+      handedOff: false,
     });
     const summary = readFileSync(join(w.dir, "summary.md"), "utf8");
     expect(summary).toContain("## 🔴 Self-healing TDD loop: 2 failing tests");
