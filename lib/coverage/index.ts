@@ -10,7 +10,15 @@ import { parseCoveragePy } from "./coveragepy.ts";
 import { parseGoCoverprofile } from "./go.ts";
 import { parseIstanbulFinal, parseIstanbulSummary } from "./istanbul.ts";
 import { parseLcov } from "./lcov.ts";
-import { FileCoverageAccumulator, type CoverageFormat, type FileCoverage, type OnFileCoverage, type RawFileCoverage } from "./model.ts";
+import {
+  compactRaw,
+  FileCoverageAccumulator,
+  type CompactFileCoverage,
+  type CoverageFormat,
+  type FileCoverage,
+  type OnFileCoverage,
+  type RawFileCoverage,
+} from "./model.ts";
 
 export * from "./model.ts";
 
@@ -107,17 +115,19 @@ export async function readCoverage(repoRoot: string, inputs: CoverageInput[], op
     const shown = repoRelative(input.path, repoRoot);
     try {
       const format = input.format ?? (await detectCoverageFormat(input.path));
-      const pending: { file: string; raw: RawFileCoverage }[] = [];
+      const pending: { file: string; data: CompactFileCoverage }[] = [];
+      let skipped = 0;
       await PARSERS[format](input.path, (raw) => {
         const file = mapCoveredFile(raw, index, input.cwd ?? ".");
-        if (file === null) skippedFiles++;
-        else pending.push({ file, raw });
+        if (file === null) skipped++;
+        else pending.push({ file, data: compactRaw(raw) });
       });
+      skippedFiles += skipped;
       // Only a report read to the end counts: a half-read file must not add half its lines.
-      for (const { file, raw } of pending) {
+      for (const { file, data } of pending) {
         let acc = byFile.get(file);
         if (!acc) byFile.set(file, (acc = new FileCoverageAccumulator()));
-        acc.add(raw);
+        acc.add(data);
       }
       reports.push({ path: shown, format });
     } catch (err) {

@@ -40,39 +40,87 @@ export interface FileCoverage {
   uncovered: [number, number][] | null;
 }
 
-/** Accumulates raw records of one mapped file from any number of reports. */
+/** Line hits of one file, sorted by line: 12 bytes a line, where a Map costs several times that. */
+export interface CompactLines {
+  lines: Uint32Array;
+  hits: Float64Array;
+}
+
+export function compactLines(map: Map<number, number>): CompactLines {
+  const lines = Uint32Array.from(map.keys()).sort();
+  const hits = new Float64Array(lines.length);
+  for (let i = 0; i < lines.length; i++) hits[i] = map.get(lines[i]!)!;
+  return { lines, hits };
+}
+
+/** Union of two files' lines; a line present in both keeps the higher hit count. */
+export function mergeCompact(a: CompactLines, b: CompactLines): CompactLines {
+  const lines = new Uint32Array(a.lines.length + b.lines.length);
+  const hits = new Float64Array(lines.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.lines.length || j < b.lines.length) {
+    const la = i < a.lines.length ? a.lines[i]! : Infinity;
+    const lb = j < b.lines.length ? b.lines[j]! : Infinity;
+    if (la === lb) {
+      lines[n] = la;
+      hits[n++] = Math.max(a.hits[i++]!, b.hits[j++]!);
+    } else if (la < lb) {
+      lines[n] = la;
+      hits[n++] = a.hits[i++]!;
+    } else {
+      lines[n] = lb;
+      hits[n++] = b.hits[j++]!;
+    }
+  }
+  return { lines: lines.slice(0, n), hits: hits.slice(0, n) };
+}
+
+/** One file's data from one report, compacted as soon as the parser hands it over. */
+export interface CompactFileCoverage {
+  lines?: CompactLines;
+  summary?: { total: number; covered: number };
+}
+
+export function compactRaw(raw: RawFileCoverage): CompactFileCoverage {
+  return raw.lines ? { lines: compactLines(raw.lines) } : raw.summary ? { summary: { ...raw.summary } } : {};
+}
+
+/** Accumulates the records of one mapped file from any number of reports. */
 export class FileCoverageAccumulator {
-  private lines: Map<number, number> | null = null;
+  private lines: CompactLines | null = null;
   private summary: { total: number; covered: number } | null = null;
 
-  add(raw: RawFileCoverage): void {
-    if (raw.lines) {
-      this.lines ??= new Map();
-      for (const [line, hits] of raw.lines) {
-        const prev = this.lines.get(line);
-        if (prev === undefined || hits > prev) this.lines.set(line, hits);
-      }
-    } else if (raw.summary) {
+  add(raw: RawFileCoverage | CompactFileCoverage): void {
+    const data = raw.lines instanceof Map ? compactRaw(raw as RawFileCoverage) : (raw as CompactFileCoverage);
+    if (data.lines) {
+      this.lines = this.lines ? mergeCompact(this.lines, data.lines) : data.lines;
+    } else if (data.summary) {
       // Totals cannot be merged line by line: keep the report that saw the most covered lines.
-      if (!this.summary || raw.summary.covered > this.summary.covered) this.summary = { ...raw.summary };
+      if (!this.summary || data.summary.covered > this.summary.covered) this.summary = { ...data.summary };
     }
   }
 
   /** Per-line data wins over totals: a summary adds nothing a line report of the same file lacks. */
   result(file: string): FileCoverage {
-    if (this.lines) return fileCoverageFromLines(file, this.lines);
+    if (this.lines) return fileCoverageFromCompact(file, this.lines);
     const s = this.summary ?? { total: 0, covered: 0 };
     return { file, linesTotal: s.total, linesCovered: s.covered, pct: percent(s.covered, s.total), uncovered: null };
   }
 }
 
 export function fileCoverageFromLines(file: string, lines: Map<number, number>): FileCoverage {
-  const sorted = [...lines.keys()].sort((a, b) => a - b);
+  return fileCoverageFromCompact(file, compactLines(lines));
+}
+
+export function fileCoverageFromCompact(file: string, c: CompactLines): FileCoverage {
   const uncovered: [number, number][] = [];
   let covered = 0;
   let open: [number, number] | null = null;
-  for (const line of sorted) {
-    if (lines.get(line)! > 0) {
+  for (let i = 0; i < c.lines.length; i++) {
+    const line = c.lines[i]!;
+    if (c.hits[i]! > 0) {
       covered++;
       open = null;
     } else if (open && line === open[1] + 1) {
@@ -82,7 +130,7 @@ export function fileCoverageFromLines(file: string, lines: Map<number, number>):
       uncovered.push(open);
     }
   }
-  return { file, linesTotal: sorted.length, linesCovered: covered, pct: percent(covered, sorted.length), uncovered };
+  return { file, linesTotal: c.lines.length, linesCovered: covered, pct: percent(covered, c.lines.length), uncovered };
 }
 
 export function percent(covered: number, total: number): number {

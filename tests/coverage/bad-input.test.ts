@@ -126,4 +126,26 @@ describe("size", () => {
     // The file is ~11 MB; the per-file line maps are what stays in memory, not the text.
     expect(process.memoryUsage().rss - before).toBeLessThan(300 * 1024 * 1024);
   });
+
+  test("2,000,000 lcov lines (20,000 files): peak memory of the whole read stays under 256 MB", async () => {
+    const parts: string[] = [];
+    for (let f = 0; f < 20_000; f++) {
+      parts.push(`TN:\nSF:src/gen/f${f}.ts\n`);
+      for (let l = 1; l <= 100; l++) parts.push(`DA:${l},${l % 5 === 0 ? 0 : 2}\n`);
+      parts.push("end_of_record\n");
+    }
+    file("big.info", parts.join(""));
+    // A separate process, so its peak resident memory (maxRSS) is the read's alone.
+    const script = `import { readCoverage } from ${JSON.stringify(join(import.meta.dir, "../../lib/coverage/index.ts"))};
+const r = await readCoverage(${JSON.stringify(repo.dir)}, [{ path: ${JSON.stringify(join(repo.dir, "big.info"))} }]);
+console.log(JSON.stringify({ files: r.files.length, first: r.files[0], errors: r.errors, maxRssKb: process.resourceUsage().maxRSS }));`;
+    const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    expect({ code, err }).toEqual({ code: 0, err: "" });
+    const r = JSON.parse(out);
+    expect(r.files).toBe(20_000);
+    expect(r.errors).toEqual([]);
+    expect(r.first).toMatchObject({ file: "src/gen/f0.ts", linesTotal: 100, linesCovered: 80, pct: 80 });
+    expect(r.maxRssKb * 1024).toBeLessThan(256 * 1024 * 1024);
+  });
 });
