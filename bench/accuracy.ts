@@ -27,13 +27,15 @@ export interface AccuracyRow {
   extra: string[];
   /** Expected failures whose file or line is wrong, with what was reported. */
   wrong: string[];
+  /** Expected failures found with the wrong kind or a message missing the expected text. */
+  details: string[];
 }
 
 const NO_META = { repository: null, branch: null, commit: null, runUrl: null };
 
 function score(runner: string, source: string, expected: ExpectedFailure[], failures: FailureRecord[], onlyFound: boolean): AccuracyRow {
   const byName = new Map(failures.map((f) => [f.fullName, f]));
-  const row: AccuracyRow = { runner, source, expected: 0, found: 0, exactFile: 0, exactLine: 0, exact: 0, extra: [], wrong: [] };
+  const row: AccuracyRow = { runner, source, expected: 0, found: 0, exactFile: 0, exactLine: 0, exact: 0, extra: [], wrong: [], details: [] };
   for (const e of expected) {
     const f = byName.get(e.fullName);
     byName.delete(e.fullName);
@@ -50,6 +52,8 @@ function score(runner: string, source: string, expected: ExpectedFailure[], fail
     if (fileOk && lineOk) row.exactLine++;
     if (fileOk && lineOk) row.exact++;
     else row.wrong.push(`${e.fullName}: got ${f.file}:${f.line}, want ${e.file}:${e.line}`);
+    if (f.kind !== e.kind) row.details.push(`${e.fullName}: kind ${f.kind}, want ${e.kind}`);
+    if (!f.message.includes(e.messageIncludes)) row.details.push(`${e.fullName}: message ${JSON.stringify(f.message.slice(0, 120))} lacks ${JSON.stringify(e.messageIncludes)}`);
   }
   row.extra = [...byName.values()].map((f) => `${f.fullName} (${f.file}:${f.line})`);
   return row;
@@ -58,7 +62,10 @@ function score(runner: string, source: string, expected: ExpectedFailure[], fail
 export async function measureProject(p: SampleProject): Promise<AccuracyRow[]> {
   const rows: AccuracyRow[] = [];
   const merged = await collectFailures({ repoRoot: p.dir, runs: { schemaVersion: 1, runs: [p.run] }, reportPaths: [], meta: NO_META });
-  rows.push(score(p.runner, "merged", p.expected, merged.failures, false));
+  const row = score(p.runner, "merged", p.expected, merged.failures, false);
+  const { passed, skipped } = merged.summary;
+  if (passed !== p.passed || skipped !== p.skipped) row.details.push(`summary: ${passed} passed, ${skipped} skipped; want ${p.passed}, ${p.skipped}`);
+  rows.push(row);
   if (p.reports.length > 1) {
     for (const r of p.reports) {
       const rel = relative(p.dir, r.path).split("\\").join("/");
@@ -102,6 +109,7 @@ export function formatTable(rows: AccuracyRow[]): string {
   for (const r of rows) {
     for (const w of r.wrong) out.push(`  ${r.runner}/${r.source}: ${w}`);
     for (const x of r.extra) out.push(`  ${r.runner}/${r.source}: extra ${x}`);
+    for (const d of r.details) out.push(`  ${r.runner}/${r.source}: ${d}`);
   }
   return out.join("\n");
 }

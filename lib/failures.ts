@@ -255,17 +255,23 @@ export function compareFailures(a: FailureRecord, b: FailureRecord): number {
 /** The record of a failing test from its best occurrence: a located line in its own file beats anything else. */
 function buildRecord(group: Occurrence[], index: RepoIndex, namesByScope: Map<string, string[]>): FailureRecord {
   const failing = group.filter((o) => isFailing(o.tc.status));
-  let best: { o: Occurrence; file: string | null; line: number | null; score: number } | null = null;
+  let best: { o: Occurrence; file: string | null; line: number | null; outsideTest: boolean; score: number } | null = null;
   for (const o of failing) {
     const loc = locate({ file: o.tc.file, line: o.tc.line, message: o.tc.message, stack: o.tc.stack }, index, { cwd: o.cwd });
     const score = (loc.line !== null ? 4 : 0) + (loc.file !== null && loc.file === o.scope ? 2 : 0) + (o.tc.stack ? 1 : 0);
-    if (!best || score > best.score) best = { o, file: loc.file, line: loc.line, score };
+    if (!best || score > best.score) best = { o, file: loc.file, line: loc.line, outsideTest: !!loc.outsideTest, score };
   }
-  const { o, file, line } = best!;
+  const { o, file, line, outsideTest } = best!;
   const worst = failing.reduce((s, x) => (statusRank(x.tc.status) > statusRank(s) ? x.tc.status : s), "failed" as CaseStatus);
   const siblings = namesByScope.get(o.scope) ?? [];
+  // Setup failed rather than the test: a record named by its file (the file did not load), a
+  // describe-level "test" (vitest), bun's "(unnamed)" hook record, or
+  // an error raised only above the test's own line (jest reports a failing beforeAll on each test).
   const isSuiteLevel =
-    /(^| > )\(unnamed\)$/.test(o.tc.fullName) || siblings.some((n) => n !== o.fullName && n.startsWith(`${o.fullName} > `));
+    outsideTest ||
+    (o.scope !== "" && o.fullName === o.scope) ||
+    /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
+    siblings.some((n) => n !== o.fullName && n.startsWith(`${o.fullName} > `));
   const rawMessage = o.tc.message?.trim() || (o.tc.stack ? splitMessage(o.tc.stack).message : "") || "(no message)";
   const message = redact(rawMessage.length > MAX_MESSAGE_CHARS ? `${rawMessage.slice(0, MAX_MESSAGE_CHARS)}…` : rawMessage);
   // bun names a failing describe-level hook "(unnamed)": the describe is what failed.

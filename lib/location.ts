@@ -219,6 +219,11 @@ export interface LocateInput {
 export interface Location {
   file: string | null;
   line: number | null;
+  /**
+   * The error came from code of the test's file that is not the test's body: every frame in that file is
+   * above the test's own line (a beforeAll/beforeEach hook, setup at describe level).
+   */
+  outsideTest?: boolean;
 }
 
 const TEST_FILE = /(^|\/)(tests?|__tests__|spec)\/|[._-](test|spec)\.[cm]?[jt]sx?$|_test\.(go|py)$|(^|\/)test_[^/]*\.py$|\.tftest\.hcl$/;
@@ -245,7 +250,10 @@ export function locate(input: LocateInput, index: RepoIndex, opts: { cwd?: strin
   }
   if (own) {
     const inOwn = frames.find((f) => f.file === own);
-    if (inOwn) return { file: own, line: inOwn.line };
+    if (inOwn) {
+      const outsideTest = !!input.line && frames.every((f) => f.file !== own || f.line < input.line!);
+      return outsideTest ? { file: own, line: inOwn.line, outsideTest } : { file: own, line: inOwn.line };
+    }
     if (input.line && input.line > 0) return { file: own, line: input.line };
     const importLine = lineOfMissingImport(text, index, own);
     if (importLine) return { file: own, line: importLine };

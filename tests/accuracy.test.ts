@@ -23,6 +23,11 @@ describe("accuracy harness", () => {
   });
 
   for (const runner of availableRunners()) {
+    test(`${runner}: kinds, messages and passed/skipped counts match the ground truth`, () => {
+      const merged = rows.find((r) => r.runner === runner && r.source === "merged")!;
+      expect(merged.details).toEqual([]);
+    });
+
     test(`${runner}: every failure has the exact name, file and line, and nothing else is reported`, () => {
       const merged = rows.find((r) => r.runner === runner && r.source === "merged")!;
       expect({ wrong: merged.wrong, extra: merged.extra }).toEqual({ wrong: [], extra: [] });

@@ -126,6 +126,13 @@ describe("locate", () => {
     expect(locate({ file: "tests/calc.test.ts", line: 4, stack }, index)).toEqual({ file: "tests/calc.test.ts", line: 5 });
   });
 
+  test("an error raised only above the test's own line (a beforeAll hook) is marked outside the test", () => {
+    const hook = "Error: db\n    at Object.<anonymous> (/ci/app/tests/calc.test.ts:2:11)";
+    expect(locate({ file: "tests/calc.test.ts", line: 5, stack: hook }, index)).toEqual({ file: "tests/calc.test.ts", line: 2, outsideTest: true });
+    const sameFileHelper = "Error: x\n    at helper (/ci/app/tests/calc.test.ts:2:11)\n    at Object.<anonymous> (/ci/app/tests/calc.test.ts:6:3)";
+    expect(locate({ file: "tests/calc.test.ts", line: 5, stack: sameFileHelper }, index)).toEqual({ file: "tests/calc.test.ts", line: 2 });
+  });
+
   test("pytest: the failing line comes from the traceback, not the 0-based def line of the report", () => {
     // The JUnit parser turns pytest's 0-based def line 3 into 4 (the def); the statement is line 5 / 6.
     const stack = "def test_login():\n>       login()\n\nbackend/tests/test_login.py:5: \n_ _\nbackend/app/auth.py:2: ValueError";
