@@ -123,6 +123,64 @@ export function forLog(text: string): string {
     .replace(/(^|[\r\n\u0085\u2028\u2029])((?:[ \t\f\v]|\x1b\[[0-?]*[ -/]*[@-~])*)::/g, "$1$2\uFF1A:");
 }
 
+export interface LogStream {
+  /** Takes output as it comes, in chunks of any size. */
+  write(chunk: string): void;
+  /** Flushes what is left (a last line without a newline). */
+  end(): void;
+}
+
+/** Past this many characters without a newline, a line is flushed anyway (redacted) so memory stays bounded. */
+const LOG_LINE_MAX = 64 * 1024;
+const KEY_BEGIN = /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
+const KEY_END = /-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
+
+/**
+ * forLog() for a stream (a runner's console output echoed live to the Actions log): whole lines only,
+ * so a token split across two chunks is still masked whole, and every line of a private-key block is
+ * masked, not just its BEGIN line.
+ */
+export function forLogStream(sink: (text: string) => void): LogStream {
+  let pending = "";
+  let inKey = false;
+  const emit = (line: string) => {
+    if (inKey) {
+      if (KEY_END.test(line)) {
+        inKey = false;
+        sink(`[REDACTED:private-key]${forLog(line.slice(line.search(KEY_END)).replace(KEY_END, ""))}`);
+      } else sink(line.endsWith("\n") ? "[REDACTED:private-key]\n" : "[REDACTED:private-key]");
+      return;
+    }
+    const begin = line.search(KEY_BEGIN);
+    if (begin !== -1 && !KEY_END.test(line.slice(begin))) {
+      inKey = true;
+      sink(`${forLog(line.slice(0, begin))}[REDACTED:private-key]${line.endsWith("\n") ? "\n" : ""}`);
+      return;
+    }
+    sink(forLog(line));
+  };
+  return {
+    write(chunk: string) {
+      pending += chunk;
+      let nl = pending.indexOf("\n");
+      while (nl !== -1) {
+        emit(pending.slice(0, nl + 1));
+        pending = pending.slice(nl + 1);
+        nl = pending.indexOf("\n");
+      }
+      if (pending.length > LOG_LINE_MAX) {
+        emit(pending);
+        pending = "";
+      }
+    },
+    end() {
+      if (pending) emit(pending);
+      pending = "";
+      inKey = false;
+    },
+  };
+}
+
 const utf8 = new TextEncoder();
 const MASK_START = "[REDACTED";
 
@@ -200,7 +258,11 @@ export function limitBody(body: string, notice: string, maxBytes = MAX_BODY_BYTE
   }
 }
 
-function limitChars(text: string, max: number): string {
+/**
+ * Redacts, makes one line, and cuts to at most `max` UTF-16 units ending in `…`, never inside an emoji,
+ * a surrogate pair or a mask. For short fields (a message's first line in a comment): use this, not slice().
+ */
+export function limitChars(text: string, max: number): string {
   const one = redact(text).replace(/[\r\n\u2028\u2029\u0085]+/g, " ");
   // Count UTF-16 units (stricter than code points): safe under either reading of "characters".
   if (one.length <= max) return one;

@@ -7,7 +7,9 @@ import {
   codeBlock,
   cutToBytes,
   forLog,
+  forLogStream,
   inlineCode,
+  limitChars,
   limitBody,
   limitLabel,
   limitTitle,
@@ -150,6 +152,41 @@ describe("forLog: workflow commands cannot reach the runner", () => {
   });
 });
 
+describe("forLogStream: live runner output", () => {
+  const run = (chunks: string[]) => {
+    let out = "";
+    const stream = forLogStream((t) => (out += t));
+    for (const c of chunks) stream.write(c);
+    stream.end();
+    return out;
+  };
+
+  test("a token split across chunks is masked whole; commands broken; text otherwise unchanged", () => {
+    const gh = fakeSecrets()[0]!.secret;
+    const text = `ok line\ntoken ${gh} end\n::add-mask::x\nlast`;
+    for (const size of [1, 7, 13, 1000]) {
+      const chunks = text.match(new RegExp(`[\\s\\S]{1,${size}}`, "g"))!;
+      expect(run(chunks)).toBe("ok line\ntoken [REDACTED:github-token] end\n：:add-mask::x\nlast");
+    }
+  });
+
+  test("every line of a private-key block is masked, one mask line per line", () => {
+    const pk = fakeSecrets().find((s) => s.kind === "private-key")!;
+    const lines = pk.secret.split("\n").length;
+    const out = run([`before\n${pk.secret}\nafter\n`]);
+    expect(out).toBe(`before\n${"[REDACTED:private-key]\n".repeat(lines)}after\n`);
+    for (const line of pk.secret.split("\n")) expect(out).not.toContain(line);
+  });
+
+  test("a line longer than 64 KB is flushed without waiting for its newline", () => {
+    let out = "";
+    const stream = forLogStream((t) => (out += t));
+    stream.write("x".repeat(70_000));
+    expect(out.length).toBe(70_000);
+    stream.end();
+  });
+});
+
 describe("limits", () => {
   const notice = "Truncated: the full report is in the run's artifact https://example.com/run/1";
 
@@ -206,6 +243,13 @@ describe("limits", () => {
     expect(limitTitle("short 🔴")).toBe("short 🔴");
     const gh = fakeSecrets()[0]!.secret;
     expect(limitTitle(`${"t".repeat(240)} ${gh}`)).toBe(`${"t".repeat(240)} …`);
+  });
+
+  test("limitChars: short fields cut without splitting emoji or masks", () => {
+    expect(limitChars("🔥".repeat(10), 7)).toBe("🔥🔥🔥…");
+    const gh = fakeSecrets()[0]!.secret;
+    expect(limitChars(`ab ${gh}`, 12)).toBe("ab …");
+    expect(limitChars("line\nnext", 50)).toBe("line next");
   });
 
   test("labels: <= 50", () => {
