@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { actionsEnv, failure, failureReport, runStep, TASK_PATH, workdir, type Workdir } from "../github/fixtures.ts";
+import { withLink } from "../../scripts/push-task-context.ts";
 
 let gh: GitHubDouble;
 let remote: BareRemote;
@@ -109,5 +110,15 @@ describe("push-task-context", () => {
     const r = await runStep("push-task-context", w.dir, env());
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${TASK_PATH}: task file not found (heal:write-report writes it)`);
+  });
+
+  test("withLink: placed above the marker, replaced in place, never duplicated; a full body is left alone", () => {
+    const body = "text\n\n<!-- self-healing-tdd:{} -->";
+    const once = withLink(body, "a.yaml", "https://x/blob/1/a.yaml");
+    expect(once).toBe("text\n\n**Task context file:** [`a.yaml`](https://x/blob/1/a.yaml) <!-- heal:task-link -->\n\n<!-- self-healing-tdd:{} -->");
+    const twice = withLink(once, "a.yaml", "https://x/blob/2/a.yaml");
+    expect(twice).toBe(once.replace("blob/1", "blob/2"));
+    const full = "x".repeat(65_530);
+    expect(withLink(full, "a.yaml", "https://x/blob/1/a.yaml")).toBe(full);
   });
 });
