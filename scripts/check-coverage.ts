@@ -15,7 +15,6 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import fg from "fast-glob";
 import { type ExitCode, helpText, log, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
-import { loadConfig, type HealConfig } from "../lib/config.ts";
 import { COVERAGE_FORMATS, readCoverage, type CoverageInput, type CoverageFormat } from "../lib/coverage/index.ts";
 import { syncCoverageIssue, type CoverageIssueOutcome } from "../lib/coverage/issue.ts";
 import { formatRanges } from "../lib/coverage/model.ts";
@@ -23,10 +22,9 @@ import { coverageTemplateContext, displayPct, renderCoverageIssue, summarizeCove
 import { runCoverage, type CoverageRun } from "../lib/coverage-run.ts";
 import { detectStacks } from "../lib/detect.ts";
 import { HealError } from "../lib/errors.ts";
-import { clientFor, githubContext, localModeReason } from "../lib/github/context.ts";
-import { repoClient, resolveBotLogin } from "../lib/github/client.ts";
+import { openSession, type GitHubSession, type LocalSession } from "../lib/github/session.ts";
 import { appendJobSummary } from "../lib/github/summary.ts";
-import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
+import { REPORT_FILES } from "../lib/paths.ts";
 
 const FLAGS: FlagSpec = {
   threshold: { type: "string", describe: "line coverage (percent) a file needs; default coverage.threshold (80)" },
@@ -44,8 +42,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
     return 0;
   }
   const { flags, positionals } = parseArgs(argv, FLAGS);
-  const repoRoot = targetRoot();
-  const config = await loadConfig(repoRoot);
+  const session = await openSession(process.env);
+  const { root: repoRoot, config } = session;
   const threshold = flags.threshold === undefined ? config.coverage.threshold : parseThreshold(String(flags.threshold));
   const format = flags.format === undefined ? undefined : parseFormat(String(flags.format));
 
@@ -86,13 +84,12 @@ export async function main(argv: string[]): Promise<ExitCode> {
     }));
   }
 
-  const ctx = githubContext(process.env, { agentTokenEnv: config.agent.tokenEnv });
+  const ctx = session.kind === "github" ? session.ctx : null;
   const local = renderCoverageIssue(coverageTemplateContext(summary, { config, runUrl: ctx?.runUrl }), repoRoot, config);
-  const reportsDir = join(repoRoot, config.reportsDir);
-  mkdirSync(reportsDir, { recursive: true });
-  const jsonPath = join(reportsDir, REPORT_FILES.coverage);
+  mkdirSync(session.reportsDir, { recursive: true });
+  const jsonPath = join(session.reportsDir, REPORT_FILES.coverage);
   writeFileSync(jsonPath, `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileSync(join(reportsDir, "coverage.md"), local.body);
+  writeFileSync(join(session.reportsDir, "coverage.md"), local.body);
   process.stdout.write(local.body);
   for (const e of result.errors) log.warn(e);
 
@@ -103,11 +100,11 @@ export async function main(argv: string[]): Promise<ExitCode> {
       `${below} under ${threshold}%${below ? ` (worst: ${worst(summary)})` : ""} -> ${config.reportsDir}/${REPORT_FILES.coverage}`,
   );
 
-  const outcome = await syncIssue(summary, { config, repoRoot, overallPct, complete: result.errors.length === 0 });
+  const outcome = await syncIssue(session, summary, { overallPct, complete: result.errors.length === 0 });
   if (outcome) {
     writeFileSync(jsonPath, `${JSON.stringify({ ...summary, issue: outcome }, null, 2)}\n`);
     const link = outcome.url ? ` [#${outcome.number}](${outcome.url})` : "";
-    appendJobSummary(ctx?.stepSummaryPath, `${local.body}\nCoverage issue:${link} (${outcome.action}).\n`);
+    appendJobSummary(ctx?.stepSummaryPath ?? null, `${local.body}\nCoverage issue:${link} (${outcome.action}).\n`);
   } else {
     appendJobSummary(ctx?.stepSummaryPath ?? null, local.body);
   }
@@ -115,18 +112,18 @@ export async function main(argv: string[]): Promise<ExitCode> {
 }
 
 async function syncIssue(
+  session: LocalSession | GitHubSession,
   summary: CoverageSummary,
-  opts: { config: HealConfig; repoRoot: string; overallPct: string; complete: boolean },
+  opts: { overallPct: string; complete: boolean },
 ): Promise<CoverageIssueOutcome | null> {
-  const { config } = opts;
-  const ctx = githubContext(process.env, { agentTokenEnv: config.agent.tokenEnv });
+  const { config } = session;
   const below = summary.belowThreshold.length;
   const what = below > 0 ? "create or update the coverage issue" : "close the coverage issue if one is open";
-  if (!ctx) {
-    log.skip(`${what}: ${localModeReason(process.env)}`);
+  if (session.kind === "local") {
+    log.skip(`${what}: ${session.reason}`);
     return null;
   }
-  if (ctx.mode === "summary-only") {
+  if (session.ctx.mode === "summary-only") {
     log.skip(`${what}: pull request from a fork (read-only token): job summary only`);
     return null;
   }
@@ -139,17 +136,14 @@ async function syncIssue(
     log.skip(`${what}: some reports could not be read, so the issue stays as it is`);
     return null;
   }
-  const gh = clientFor(ctx);
-  const r = repoClient(gh, ctx.repository);
-  const botLogin = await resolveBotLogin(gh, ctx.token, config.botLogin);
   // The issue shows only what the coverage says (no run link): an unchanged coverage makes no write.
-  const issue = renderCoverageIssue(coverageTemplateContext(summary, { config, runUrl: null }), opts.repoRoot, config);
-  const outcome = await syncCoverageIssue(r, {
+  const issue = renderCoverageIssue(coverageTemplateContext(summary, { config, runUrl: null }), session.root, config);
+  const outcome = await syncCoverageIssue(session.r, {
     summary,
     title: issue.title,
     body: issue.body,
     labels: config.labels.coverage,
-    botLogin,
+    botLogin: await session.botLogin(),
     config,
     overallPct: opts.overallPct,
   });
