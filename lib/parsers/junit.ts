@@ -305,7 +305,8 @@ function joinedName(suites: Attrs[], classname: string, name: string, file: stri
     if (!n || n === classname || n === file || n === s.file || PATH_LIKE.test(n)) continue;
     if (segments[segments.length - 1] !== n) segments.push(n);
   }
-  if (classname && !PATH_LIKE.test(classname) && !name.startsWith(classname) && !segments.includes(classname))
+  const named = name === classname || name.startsWith(`${classname} `) || name.startsWith(`${classname}.`);
+  if (classname && !PATH_LIKE.test(classname) && !named && !segments.includes(classname))
     segments.push(classname);
   segments.push(name);
   return segments.join(" > ");

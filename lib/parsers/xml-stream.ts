@@ -67,9 +67,10 @@ const S = {
 
 /** Throws unless the installed saxes still exposes the buffers the limits rely on. */
 export function assertSaxesInternals(): void {
-  const p = new SaxesParser({ xmlns: false }) as unknown as SaxesInternals;
-  p.text = "";
-  (p as unknown as SaxesParser).write("<a>x");
+  const parser = new SaxesParser({ xmlns: false });
+  parser.on("text", () => {}); // saxes only buffers text when a text handler is set
+  const p = parser as unknown as SaxesInternals;
+  parser.write("<a>x");
   const ok =
     p.state === S.TEXT &&
     p.text === "x" &&
@@ -235,6 +236,8 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
         if (!decoder) decoder = decoderFor(chunk);
         text = decoder.decode(chunk, { stream: true });
       } catch (err) {
+        if (err instanceof TypeError && bytesRead === 0 && looksBinary(chunk))
+          fail(`not an XML report: binary data (it starts with bytes ${hexStart(chunk)})`);
         if (err instanceof TypeError)
           fail(`not valid ${decoder?.encoding ?? "UTF-8"} text within bytes ${bytesRead}-${bytesRead + chunk.length} (a binary file, or an encoding the XML declaration does not name)`);
         fail(oneLine((err as Error).message));
@@ -270,6 +273,19 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
       throw new HealError("REPORT_UNREADABLE", `truncated: ${e.message.replace(/^not well-formed XML at /, "the XML ends early at ")}`, path);
     throw e;
   }
+}
+
+/** A NUL byte, or a first non-blank byte that cannot start XML text, in the first kilobyte. */
+function looksBinary(head: Uint8Array): boolean {
+  const n = Math.min(head.length, 1024);
+  for (let i = 0; i < n; i++) if (head[i] === 0) return true;
+  let i = 0;
+  while (i < n && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
+  return i < n && head[i] !== 0x3c && head[i] !== 0xef; // "<" or a UTF-8 BOM
+}
+
+function hexStart(head: Uint8Array): string {
+  return Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
 }
 
 function doctypeMessage(line: number): string {

@@ -1,0 +1,249 @@
+// Measures JUnit report parsing at scale: generates a 1 GB report and 10k/100k-testcase reports into a temp
+// folder (streamed to disk), then parses each in a child process with parseJUnitFile and with a bare saxes
+// parse of the same file, and prints throughput, peak RSS, the ratio of the two parse times and how time
+// grows with the number of cases.
+//
+// Usage: bun bench/parse-reports.ts [--quick] [--keep] [--dir <folder>] [--strict]   (task bench -- --quick)
+// Reads: nothing. Writes: report files into a temp folder (removed at the end unless --keep).
+// stdout: the figures. Exit codes: 0 done (targets missed are printed as MISS), 1 a target was missed and
+// --strict was given, 2 the bench could not run. Token scopes: none.
+import { spawnSync } from "node:child_process";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SaxesParser } from "saxes";
+import { type ExitCode, helpText, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
+import { HealError } from "../lib/errors.ts";
+import { parseJUnitFile } from "../lib/parsers/junit.ts";
+
+const FLAGS: FlagSpec = {
+  quick: { type: "boolean", describe: "small sizes (20 MB, 1k/10k cases) for a smoke test" },
+  keep: { type: "boolean", describe: "keep the generated reports" },
+  dir: { type: "string", describe: "folder for the generated reports (default: a new temp folder)" },
+  strict: { type: "boolean", describe: "exit 1 when a target is missed" },
+  child: { type: "string", describe: "internal: parse one file in this process (junit|bare)" },
+  warm: { type: "boolean", describe: "internal: parse once untimed first (JIT warm-up) in --child mode" },
+};
+
+const TARGET_RATIO = 1.5;
+const TARGET_RSS_MB = 256;
+const MB = 1024 * 1024;
+
+interface ChildResult {
+  mode: "junit" | "bare";
+  ms: number;
+  cases: number;
+  failed: number;
+  maxRssMb: number;
+}
+
+export async function main(argv: string[]): Promise<ExitCode> {
+  if (argv.includes("--help")) {
+    process.stdout.write(helpText("bun bench/parse-reports.ts [--quick] [--keep] [--dir <folder>]", FLAGS));
+    return 0;
+  }
+  const { flags, positionals } = parseArgs(argv, FLAGS);
+  if (flags.child) return runChild(flags.child as string, positionals[0]!, flags.warm === true);
+
+  const quick = flags.quick === true;
+  const dir = (flags.dir as string | undefined) ?? mkdtempSync(join(tmpdir(), "heal-bench-"));
+  const big = { bytes: quick ? 20 * MB : 1024 * MB };
+  const [small, large] = quick ? [1_000, 10_000] : [10_000, 100_000];
+  let missed = false;
+  try {
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    out(`# report parsing bench (${quick ? "quick" : "full"}), reports in ${dir}`);
+
+    const bigPath = join(dir, "big.xml");
+    let t = performance.now();
+    const bigGen = await generateReport(bigPath, { bytes: big.bytes });
+    out(`generated ${fmtMb(bigGen.bytes)} with ${bigGen.cases} testcases in ${sec(performance.now() - t)}`);
+    const bigRuns = measure(bigPath, 2, false);
+    checkCount(bigRuns.junit, bigGen);
+    const mbps = bigGen.bytes / MB / (bigRuns.junit.ms / 1000);
+    const ratio = bigRuns.junit.ms / bigRuns.bare.ms;
+    out(`${fmtMb(bigGen.bytes)} report: parseJUnitFile ${sec(bigRuns.junit.ms)} (${mbps.toFixed(1)} MB/s), bare saxes ${sec(bigRuns.bare.ms)} (${(bigGen.bytes / MB / (bigRuns.bare.ms / 1000)).toFixed(1)} MB/s)`);
+    const ratioOk = ratio <= TARGET_RATIO;
+    const rssOk = bigRuns.junit.maxRssMb < TARGET_RSS_MB;
+    out(`ratio parseJUnitFile/bare saxes: ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x) ${ratioOk ? "PASS" : "MISS"}`);
+    out(`peak RSS parseJUnitFile: ${bigRuns.junit.maxRssMb.toFixed(0)} MB, bare saxes: ${bigRuns.bare.maxRssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${rssOk ? "PASS" : "MISS"}`);
+
+    const scale: Record<number, { gen: { bytes: number; cases: number }; runs: ReturnType<typeof measure> }> = {};
+    for (const cases of [small, large]) {
+      const p = join(dir, `cases-${cases}.xml`);
+      t = performance.now();
+      const gen = await generateReport(p, { cases });
+      const runs = measure(p, 3, true);
+      checkCount(runs.junit, gen);
+      scale[cases] = { gen, runs };
+      out(`${cases} testcases (${fmtMb(gen.bytes)}, warm): parseJUnitFile ${ms(runs.junit.ms)}, bare saxes ${ms(runs.bare.ms)}, ratio ${(runs.junit.ms / runs.bare.ms).toFixed(2)}x, peak RSS ${runs.junit.maxRssMb.toFixed(0)} MB`);
+    }
+    const sizeX = scale[large]!.gen.bytes / scale[small]!.gen.bytes;
+    const timeX = scale[large]!.runs.junit.ms / scale[small]!.runs.junit.ms;
+    const perSize = timeX / sizeX;
+    // Linear within noise: per-byte cost of the larger file is not more than 1.5x the smaller one's.
+    const linear = perSize <= 1.5;
+    out(`scale ${large / 1000}k vs ${small / 1000}k testcases: size x${sizeX.toFixed(2)}, time x${timeX.toFixed(2)}, time/size ratio ${perSize.toFixed(2)} (target <= 1.5, proportional) ${linear ? "PASS" : "MISS"}`);
+    missed = !ratioOk || !rssOk || !linear;
+  } finally {
+    if (!flags.keep && !flags.dir) rmSync(dir, { recursive: true, force: true });
+  }
+  return missed && flags.strict ? 1 : 0;
+}
+
+/** Alternates bare and junit child runs `repeat` times; keeps the fastest of each and the highest RSS. */
+function measure(path: string, repeat: number, warm: boolean): { junit: ChildResult; bare: ChildResult } {
+  let junit: ChildResult | undefined;
+  let bare: ChildResult | undefined;
+  for (let i = 0; i < repeat; i++) {
+    for (const mode of ["bare", "junit"] as const) {
+      const r = runInChild(mode, path, warm);
+      const best = mode === "junit" ? junit : bare;
+      const merged = !best || r.ms < best.ms ? { ...r, maxRssMb: Math.max(r.maxRssMb, best?.maxRssMb ?? 0) } : { ...best, maxRssMb: Math.max(r.maxRssMb, best.maxRssMb) };
+      if (mode === "junit") junit = merged;
+      else bare = merged;
+    }
+  }
+  return { junit: junit!, bare: bare! };
+}
+
+function runInChild(mode: "junit" | "bare", path: string, warm: boolean): ChildResult {
+  const script = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [script, "--child", mode, ...(warm ? ["--warm"] : []), path], { encoding: "utf8", maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new HealError("USAGE", `bench child (${mode}) failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as ChildResult;
+}
+
+async function runChild(mode: string, path: string, warm: boolean): Promise<ExitCode> {
+  let cases = 0;
+  let failed = 0;
+  const parse = async () => {
+    cases = 0;
+    failed = 0;
+    if (mode === "junit") {
+      await parseJUnitFile(path, (c) => {
+        cases++;
+        if (c.status === "failed" || c.status === "error") failed++;
+      });
+    } else if (mode === "bare") {
+      cases = await bareSaxesParse(path);
+    } else throw new HealError("USAGE", `--child must be junit or bare, not ${mode}`);
+  };
+  if (warm) await parse();
+  const t = performance.now();
+  await parse();
+  const result: ChildResult = {
+    mode: mode as ChildResult["mode"],
+    ms: performance.now() - t,
+    cases,
+    failed,
+    maxRssMb: peakRssMb(),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return 0;
+}
+
+/** This process's peak RSS: Linux VmHWM (ru_maxrss survives exec and would count the parent's memory). */
+function peakRssMb(): number {
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    if (hwm) return Number(hwm[1]) / 1024;
+  } catch {
+    // not Linux: fall back to getrusage
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** The baseline: the same read + decode, saxes with only an opentag counter. */
+async function bareSaxesParse(path: string): Promise<number> {
+  const parser = new SaxesParser({ xmlns: false });
+  let cases = 0;
+  parser.on("opentag", (tag) => {
+    if (tag.name === "testcase") cases++;
+  });
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
+    parser.write(decoder.decode(chunk, { stream: true }));
+  parser.close();
+  return cases;
+}
+
+function checkCount(r: ChildResult, gen: { cases: number; failed?: number }): void {
+  if (r.cases !== gen.cases) throw new HealError("USAGE", `parseJUnitFile saw ${r.cases} testcases, the generator wrote ${gen.cases}`);
+}
+
+/** Deterministic xorshift PRNG so every run writes the same report. */
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+}
+
+/**
+ * Streams a pytest-flavoured JUnit report to disk until `bytes` or `cases` is reached: suites of 50
+ * testcases, 5% failures with a traceback, 2% errors, 3% skipped, system-out on 10%.
+ */
+export async function generateReport(path: string, until: { bytes?: number; cases?: number }): Promise<{ bytes: number; cases: number }> {
+  const rand = prng(42);
+  const out = createWriteStream(path);
+  let bytes = 0;
+  let cases = 0;
+  let buf: string[] = [];
+  let bufLen = 0;
+  const flush = async () => {
+    const text = buf.join("");
+    buf = [];
+    bufLen = 0;
+    if (!out.write(text)) await new Promise((r) => out.once("drain", r));
+  };
+  const emit = async (s: string) => {
+    buf.push(s);
+    bufLen += s.length;
+    bytes += Buffer.byteLength(s);
+    if (bufLen > 1 << 20) await flush();
+  };
+  const done = () => (until.cases !== undefined ? cases >= until.cases : bytes >= (until.bytes ?? 0));
+  await emit(`<?xml version="1.0" encoding="utf-8"?>\n<testsuites name="bench" tests="0">\n`);
+  for (let suite = 0; !done(); suite++) {
+    await emit(`  <testsuite name="pytest" errors="0" failures="0" skipped="0" tests="50" time="1.5" hostname="bench">\n`);
+    for (let i = 0; i < 50 && !done(); i++, cases++) {
+      const r = rand();
+      const mod = `tests.unit.test_module_${suite % 97}`;
+      const cls = i % 3 === 0 ? `${mod}.TestGroup${i % 5}` : mod;
+      const open = `    <testcase classname="${cls}" name="test_case_${cases}[param-${i % 7}-&lt;edge&gt;]" time="0.${(i * 37) % 1000}"`;
+      if (r < 0.05) {
+        await emit(`${open}>\n      <failure message="assert 13 == 14&#10; +  where 13 = add(6, 7) &amp; more">${traceback(cases)}</failure>\n    </testcase>\n`);
+      } else if (r < 0.07) {
+        await emit(`${open}>\n      <error message="failed on setup with &quot;RuntimeError: fixture broke&quot;">${traceback(cases)}</error>\n    </testcase>\n`);
+      } else if (r < 0.1) {
+        await emit(`${open}>\n      <skipped type="pytest.skip" message="not on this platform">/src/tests/unit/test_module.py:${i}: not on this platform</skipped>\n    </testcase>\n`);
+      } else if (r < 0.2) {
+        await emit(`${open}>\n      <system-out><![CDATA[${"captured log line: value=42 status=ok <tag> & friends\n".repeat(10)}]]></system-out>\n    </testcase>\n`);
+      } else await emit(`${open} />\n`);
+    }
+    await emit(`  </testsuite>\n`);
+  }
+  await emit(`</testsuites>\n`);
+  await flush();
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return { bytes: statSync(path).size, cases };
+}
+
+function traceback(n: number): string {
+  const frames = Array.from(
+    { length: 12 },
+    (_, k) => `\n/src/lib/module_${k}.py:${100 + k}: in helper_${k}\n    return helper_${k + 1}(value &amp; mask)`,
+  ).join("");
+  return `def test_case_${n}():\n&gt;       assert add(6, 7) == 14\nE       assert 13 == 14${frames}\n\ntests/unit/test_module.py:${n % 400}: AssertionError`;
+}
+
+const fmtMb = (bytes: number) => `${(bytes / MB).toFixed(bytes >= 100 * MB ? 0 : 1)} MB`;
+const sec = (m: number) => `${(m / 1000).toFixed(2)} s`;
+const ms = (m: number) => `${m.toFixed(0)} ms`;
+
+runMain(import.meta, main);
