@@ -91,7 +91,8 @@ const isFailing = (s: CaseStatus) => s === "failed" || s === "error";
 export async function collectFailures(opts: CollectOptions): Promise<FailureReport> {
   const root = resolve(opts.repoRoot);
   let index: RepoIndex | null = null;
-  const repo = () => (index ??= indexRepo(root));
+  // A fresh listing per call: the repository changes between runs of a long-lived process (tests, verify).
+  const repo = () => (index ??= indexRepo(root, { fresh: true }));
   const occurrences: Occurrence[] = [];
   const reportErrors: string[] = [];
   const runCaseCounts = new Map<string, { cases: number; failing: number; readable: number }>();
@@ -128,7 +129,9 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
           const scope = ownResolved ?? (tc.file ? repoRelative(tc.file, root) : "");
           // A suite that failed to load is named by its file: use the repo-relative form of that name.
           const fullName = tc.file && tc.fullName === tc.file ? (ownResolved ?? scope) : tc.fullName;
-          found.push({ tc, framework, scope, fullName, cwd: src.cwd, source: src.source, report: src.path, order: order++ });
+          // Passing and skipped cases only count: drop their text so 100k-case reports stay small in memory.
+          const kept: TestCase = isFailing(tc.status) || tc.attempts?.length ? tc : { framework: tc.framework, fullName: tc.fullName, status: tc.status };
+          found.push({ tc: kept, framework, scope, fullName, cwd: src.cwd, source: src.source, report: src.path, order: order++ });
         },
         { format: src.format },
       );

@@ -1,8 +1,10 @@
 // collectFailures: shards merged, retries collapsed with attempts, flaky tests apart, crashed runners as
 // failures, unreadable reports listed while the others are processed, repo-relative paths, stable order.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { collectFailures } from "../lib/failures.ts";
+import { TOOLKIT_ROOT } from "../lib/paths.ts";
 import type { FailureReport, RunRecord, Stack } from "../lib/types.ts";
 import { buildCorpus, type Corpus } from "./support/samples.ts";
 import { createSampleRepo, type SampleRepo } from "./support/sample-repo.ts";
@@ -134,6 +136,21 @@ describe("collectFailures", () => {
     expect(r.failures[0]!.message).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
     expect(r.failures[0]!.stack).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
     expect(r.failures[0]!.message).toContain("[REDACTED:github-token]");
+  });
+
+  test("Surefire reruns: flaky attempts then pass is flaky, a rerun failing again has its attempts", async () => {
+    // tests/fixtures/reports/surefire-rerun.xml (origin stated in tests/fixtures/reports/ORIGINS.md).
+    repo.write({
+      "reports/TEST-CalculatorTest.xml": readFileSync(join(TOOLKIT_ROOT, "tests/fixtures/reports/surefire-rerun.xml"), "utf8"),
+      "src/test/java/com/example/calc/CalculatorTest.java": Array.from({ length: 40 }, (_, i) => `// ${i + 1}`).join("\n"),
+    });
+    const r = await collect(["reports/TEST-CalculatorTest.xml"]);
+    expect(r.summary).toEqual({ total: 5, passed: 2, failed: 1, skipped: 1, errors: 1, flaky: 1 });
+    expect(r.flaky).toEqual([{ fullName: "com.example.calc.CalculatorTest.sometimesSlow", file: null, framework: "junit", attempts: 3 }]);
+    expect(brief(r)).toEqual([
+      { fullName: "com.example.calc.CalculatorTest.addsBig", file: "src/test/java/com/example/calc/CalculatorTest.java", line: 17, kind: "failure", attempts: 2 },
+      { fullName: "com.example.calc.CalculatorTest.divides", file: "src/test/java/com/example/calc/CalculatorTest.java", line: 23, kind: "error", attempts: undefined },
+    ]);
   });
 
   test("the order of failures does not depend on the order of reports", async () => {
