@@ -125,13 +125,15 @@ export function shannonEntropy(s: string): number {
  *   when it is at least 8 characters long and its Shannon entropy is >= ENTROPY_THRESHOLD bits per
  *   character, so `key: user.name` or `token = expected` in a test message stay readable.
  * Neither masks placeholders and references (`${X}`, `<token>`, `process.env.X`, `***`, type words).
+ * With words between the name and the separator (`password for admin: …`, as gitleaks also reads it)
+ * only a value of >= 8 characters with a digit and >= 3.0 bits per character is masked.
  */
 export const ENTROPY_THRESHOLD = 3.0;
 const PASSWORD_MIN = 6;
 const KEY_MIN = 8;
 
 const ASSIGNMENT =
-  /(passw(?:or)?d|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key|credential|creds|key)([A-Za-z0-9_.-]{0,30})(["']?\s{0,5}(?:=|:=|:|=>|==)\s{0,5})(?:"([^"\r\n]{1,1024})"|'([^'\r\n]{1,1024})'|`([^`\r\n]{1,1024})`|([^\s"'`,;()[\]{}<>|]{1,256}))/gi;
+  /(passw(?:or)?d|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key|credential|creds|key)([A-Za-z0-9_.-]{0,30}|[A-Za-z0-9_.-]{0,10}[ \t][ \tA-Za-z0-9_.-]{0,20})(["']?\s{0,5}(?:=|:=|:|=>|==)\s{0,5})(?:"([^"\r\n]{1,1024})"|'([^'\r\n]{1,1024})'|`([^`\r\n]{1,1024})`|([^\s"'`,;()[\]{}<>|]{1,256}))/gi;
 
 const NOT_A_VALUE =
   /^(?:string|number|boolean|bool|str|int|bytes|object|any|unknown|none|null|nil|undefined|true|false|optional|required|redacted|masked|hidden|secret|password|token|empty|example|changeme|x+|\*+|\.+|-+)$/i;
@@ -155,6 +157,10 @@ function redactAssignments(text: string): string {
       // `KeyError: 'name'`, `TokenError: ...`: an error class, not an assignment.
       if (/error|exception|warning/i.test(rest) || isPlaceholder(value)) return m;
       const passwordLike = /^(?:passw|passphrase|secret)/i.test(keyword);
+      // Words between the name and the separator (`auth token for ci: …`) are prose: only a
+      // high-entropy value is masked then, whatever the name.
+      const prose = /[ \t]/.test(rest);
+      if (prose && !(value.length >= KEY_MIN && shannonEntropy(value) >= ENTROPY_THRESHOLD && /\d/.test(value))) return m;
       const secret = passwordLike
         ? value.length >= PASSWORD_MIN
         : value.length >= KEY_MIN && shannonEntropy(value) >= ENTROPY_THRESHOLD;

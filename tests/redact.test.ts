@@ -90,6 +90,13 @@ describe("redact: generic assignments (entropy rule)", () => {
     expect(shannonEntropy("aaaaaaaaaaaa")).toBe(0);
   });
 
+  test("words between name and separator: only high-entropy values with a digit are masked", () => {
+    expect(redact("password for admin: Zx8fK2mQ9pLr", noEnv)).toBe("password for admin: [REDACTED:secret]");
+    expect(redact("auth token for ci = 'q1w2e3r4t5y6u7'", noEnv)).toBe("auth token for ci = '[REDACTED:secret]'");
+    expect(redact("secret rotation failed: timeout", noEnv)).toBe("secret rotation failed: timeout");
+    expect(redact("token expired at: 2026-11-30", noEnv)).toBe("token expired at: 2026-11-30");
+  });
+
   test("password-like names: masked whatever the entropy (>= 6 chars); placeholders kept", () => {
     expect(redact("password = hunter", noEnv)).toBe("password = [REDACTED:secret]");
     expect(redact("DB_PASSWORD=aaaaaaaa", noEnv)).toBe("DB_PASSWORD=[REDACTED:secret]");
