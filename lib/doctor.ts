@@ -8,6 +8,7 @@ import type { HealConfig } from "./config.ts";
 import { git } from "./git.ts";
 import { statusOf, type GitHubClient, type RepoClient } from "./github/client.ts";
 import { clientFor, type GitHubContext } from "./github/context.ts";
+import { planHandoff } from "./github/handoff.ts";
 
 export const LOOP_WORKFLOW = ".github/workflows/self-healing-tdd-loop.yml";
 export const AGENT_WORKFLOW = ".github/workflows/claude-agent.yml";
@@ -183,12 +184,18 @@ async function handoffCheck(input: DoctorInput, me: Identity, canDispatch: boole
   const { config, ctx } = input;
   const { agent } = config;
   const name = "hand-off";
-  if (agent.handoff === "none" || agent.mention.trim() === "") {
-    return { name, ok: true, detail: "off (agent.handoff: none or an empty agent.mention): issues are filed, nobody is woken" };
-  }
+  // The same decision heal:hand-off makes.
+  const plan = planHandoff(agent, ctx.agentToken !== null);
   const tokenEnv = agent.tokenEnv;
-  const agentToken = ctx.agentToken;
-  if (agentToken && (agent.handoff === "auto" || agent.handoff === "token")) {
+  const tokenMissing = agent.handoff === "token" && agent.mention.trim() !== "";
+  if (plan.via === "none" && !tokenMissing) {
+    return { name, ok: true, detail: `off: ${plan.explain}` };
+  }
+  if (plan.via === "none") {
+    return { name, ok: false, detail: `agent.handoff is token but ${tokenEnv} is not set, and issues filed with GITHUB_TOKEN wake nothing`, fix: `add the secret ${tokenEnv} (GitHub App installation token or PAT), or set agent.handoff: dispatch` };
+  }
+  if (plan.via === "comment") {
+    const agentToken = ctx.agentToken!;
     if (agentToken === ctx.token) {
       return { name, ok: false, detail: `${tokenEnv} is the default token: its comments start no workflow`, fix: `set ${tokenEnv} to a GitHub App installation token or a PAT of another account` };
     }
@@ -208,9 +215,6 @@ async function handoffCheck(input: DoctorInput, me: Identity, canDispatch: boole
       ok: true,
       detail: `comments by ${who.kind === "user" ? who.login : "the GitHub App"} (${tokenEnv}) start the agent workflow; it accepts them when the repository variable HEAL_AGENT_LOGIN is ${login} (gh variable set HEAL_AGENT_LOGIN --body '${login}')`,
     };
-  }
-  if (agent.handoff === "token") {
-    return { name, ok: false, detail: `agent.handoff is token but ${tokenEnv} is not set, and issues filed with GITHUB_TOKEN wake nothing`, fix: `add the secret ${tokenEnv} (GitHub App installation token or PAT), or set agent.handoff: dispatch` };
   }
   // dispatch (or auto without an agent token)
   const types = dispatchTypes(agentWf);

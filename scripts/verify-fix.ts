@@ -27,6 +27,7 @@ import { repoClient } from "../lib/github/client.ts";
 import { createCommentOnce, latestMarker, listComments, type IssueComment } from "../lib/github/comments.ts";
 import { clientFor } from "../lib/github/context.ts";
 import { sendRepositoryDispatch } from "../lib/github/dispatch.ts";
+import { handoffTag, planHandoff } from "../lib/github/handoff.ts";
 import { bodyWithMarker, closeIssue, createOnce, getIssue } from "../lib/github/issues.ts";
 import { addLabels, ensureLabels, labelNames } from "../lib/github/labels.ts";
 import { openSession, type GitHubSession } from "../lib/github/session.ts";
@@ -61,8 +62,6 @@ const FLAGS: FlagSpec = {
 const HELP = `task verify [-- --issue N] [--task .agent/tasks/fix-<id>.yaml]
 Re-runs the previously failing tests of a healing issue, then the whole suite, and reports on GitHub.`;
 const CUT_NOTICE = "_Cut here: the full result is verify.json in the run's artifacts._";
-/** Shared with heal:hand-off, which counts these tags to bound the agent's attempts. */
-const HANDOFF_TAG = "<!-- heal:handoff ";
 const VERIFY_FILE = "verify.json";
 
 type Env = Record<string, string | undefined>;
@@ -152,7 +151,7 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     extra: { issue: n, result: result === "pass" ? "pass" : "fail", outcome: result, attempt, sha: ctx.sha },
   });
   const pr = eventPullRequest(ctx.eventName, ctx.event) ?? (await openPullRequestFor(s, branch));
-  const handoff = result === "fail" ? retryPlan(s) : null;
+  const handoff = result === "fail" ? retryPlan(s, run, n) : null;
   const context = {
     ...verdictContext(verdict, suiteRan),
     issue_number: n,
@@ -176,7 +175,7 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     await ensureLabels(r, [config.labels.needsHuman]);
     await addLabels(r, n, [config.labels.needsHuman]);
   }
-  if (result === "fail" && handoff) await handoff.send({ issue: n, branch, base: current.branch, taskPath: task.path, attempt: attempt + 1, commentUrl: posted.url, run });
+  if (result === "fail" && handoff) await handoff.send({ issue: n, branch, base: current.branch, taskPath: task.path, attempt: attempt + 1, commentUrl: posted.url });
 
   report(s.reportsDir, verdict, { issue: n, attempt, result });
   appendJobSummary(ctx.stepSummaryPath, `${render(template, context, s)}\n`);
@@ -229,17 +228,17 @@ interface RetryInput {
   taskPath: string;
   attempt: number;
   commentUrl: string;
-  run: { id: string; attempt: string };
 }
 
-/** How the agent is asked again: the agent token's comment, a repository_dispatch, or not at all. */
-function retryPlan(s: GitHubSession): { text: string; send: (i: RetryInput) => Promise<void> } {
+/**
+ * How the agent is asked again: the route planHandoff picks for heal:hand-off too. Each retry leaves the
+ * hand-off tag (in the agent's comment, or in the ❌ comment for a dispatch) so hand-off's budget counts it.
+ */
+function retryPlan(s: GitHubSession, run: { id: string; attempt: string }, issue: number): { text: string; send: (i: RetryInput) => Promise<void> } {
   const { agent } = s.config;
-  if (agent.handoff === "none" || agent.mention.trim() === "") {
-    return { text: "The agent is not asked again: `agent.handoff` is none or `agent.mention` is empty in the config.", send: async () => {} };
-  }
-  const tag = (i: RetryInput) => `${HANDOFF_TAG}issue=${i.issue} run=${i.run.id}.${i.run.attempt} -->`;
-  if (s.ctx.agentToken && (agent.handoff === "auto" || agent.handoff === "token")) {
+  const plan = planHandoff(agent, s.ctx.agentToken !== null);
+  const tag = handoffTag(issue, run.id, run.attempt);
+  if (plan.via === "comment") {
     return {
       text: "The agent is asked for another attempt below.",
       send: async (i) => {
@@ -249,7 +248,7 @@ function retryPlan(s: GitHubSession): { text: string; send: (i: RetryInput) => P
           "",
           `Please try again (attempt ${i.attempt} of ${agent.maxAttempts}): read what still fails, fix the code rather than the tests, and push to the same branch. The task context is \`${i.taskPath}\`.`,
           "",
-          tag(i),
+          tag,
         ].join("\n");
         // Written by the agent's identity, found again by its tag if the response is lost.
         await createOnce(
@@ -258,16 +257,16 @@ function retryPlan(s: GitHubSession): { text: string; send: (i: RetryInput) => P
             return { url: data.html_url };
           },
           async () => {
-            const mine = (await listComments(s.r, i.issue)).find((c) => c.body.includes(tag(i)));
+            const mine = (await listComments(s.r, i.issue)).find((c) => c.body.includes(tag));
             return mine ? { url: mine.url } : null;
           },
         );
       },
     };
   }
-  if (agent.handoff === "auto" || agent.handoff === "dispatch") {
+  if (plan.via === "dispatch") {
     return {
-      text: `The agent is asked for another attempt through \`repository_dispatch\` \`${agent.dispatchEventType}\`.`,
+      text: `The agent is asked for another attempt through \`repository_dispatch\` \`${agent.dispatchEventType}\`.\n\n${tag}`,
       send: async (i) => {
         await sendRepositoryDispatch(s.r, agent.dispatchEventType, {
           issue_number: i.issue,
@@ -279,10 +278,7 @@ function retryPlan(s: GitHubSession): { text: string; send: (i: RetryInput) => P
       },
     };
   }
-  return {
-    text: `Nothing can wake the agent: \`agent.handoff\` is token but ${s.ctx.agentTokenEnv} is not set.`,
-    send: async () => {},
-  };
+  return { text: `The agent is not asked again: ${plan.explain}.`, send: async () => {} };
 }
 
 function render(name: TemplateName, context: object, s: { root: string; config: HealConfig }): string {

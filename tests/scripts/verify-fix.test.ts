@@ -159,7 +159,7 @@ describe("verify-fix: after the verdict", () => {
       { eventType: "heal-agent", clientPayload: { issue_number: 1, branch: "claude/issue-1-x", base: "dev", task_path: TASK, attempt: 2 }, login: "github-actions[bot]" },
     ]);
     const body = gh.issue(1)!.comments[0]!.body;
-    expect(body).toContain("The agent is asked for another attempt through `repository_dispatch` `heal-agent`.");
+    expect(body).toContain("The agent is asked for another attempt through `repository_dispatch` `heal-agent`.\n\n<!-- heal:handoff issue=1 run=4001.1 -->");
     expect(body).toContain("Received: 6");
     expect(parseMarker(body)).toMatchObject({ kind: "verification", run: { id: "4001", attempt: "1" }, extra: { issue: 1, result: "fail", outcome: "fail", attempt: 1, sha } });
 
