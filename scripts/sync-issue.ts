@@ -30,6 +30,8 @@ import type { FailureRecord, FailureReport } from "../lib/types.ts";
 const FLAGS: FlagSpec = {};
 const HELP = `bun scripts/sync-issue.ts — open, update or close the branch's healing issue (task heal:sync-issue)`;
 const MAX_LISTED = 50;
+/** Room left in a new issue's body for the task link push-task-context adds (a ~250-byte line). */
+const TASK_LINK_RESERVE = 1024;
 const CUT_NOTICE = "_The list is cut here: the full list is failures.json in the run's artifacts._";
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
@@ -124,7 +126,7 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
   await ensureLabels(s.r, labels);
   const created = await createIssueOnce(
     s.r,
-    { title: limitTitle(input.title), body: bodyWithMarker(input.body, marker, CUT_NOTICE), labels },
+    { title: limitTitle(input.title), body: bodyWithMarker(input.body, marker, CUT_NOTICE, TASK_LINK_RESERVE), labels },
     { find: () => findToolIssue(s.r, { kind: "healing", branch, botLogin, label }) },
   );
   return {

@@ -72,10 +72,13 @@ export async function getIssue(r: RepoClient, issueNumber: number) {
   return data;
 }
 
-/** Body text followed by the marker, cut so the whole stays within GitHub's 65,536-byte limit. */
-export function bodyWithMarker(body: string, marker: MarkerInput | Marker, cutNotice: string): string {
+/**
+ * Body text followed by the marker, cut so the whole stays within GitHub's 65,536-byte limit, leaving
+ * `reserveBytes` free for a line added later (push-task-context's task link).
+ */
+export function bodyWithMarker(body: string, marker: MarkerInput | Marker, cutNotice: string, reserveBytes = 0): string {
   const tag = buildMarker(marker);
-  const budget = MAX_BODY_BYTES - new TextEncoder().encode(tag).length - 2;
+  const budget = MAX_BODY_BYTES - new TextEncoder().encode(tag).length - 2 - reserveBytes;
   return `${limitBody(body.trimEnd(), cutNotice, budget)}\n\n${tag}`;
 }
 

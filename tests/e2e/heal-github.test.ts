@@ -3,7 +3,7 @@
 // the healing labels, the failures and @claude, the task file pushed to the branch, the agent woken by
 // repository_dispatch. Second run with the same failures: no new issue, no comment, no write at all.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
@@ -141,3 +141,42 @@ describe("task heal against GitHub (double) and a bare origin", () => {
     expect(gh.state.dispatches).toHaveLength(1);
   }, 180_000);
 });
+
+describe("API requests of a whole heal run do not grow with the number of failures", () => {
+  test("1 vs 500 failing tests: the same request log, first run and changed-failures run", async () => {
+    const logs: Record<number, string[][]> = {};
+    for (const n of [1, 500]) {
+      const double = await startGitHubDouble();
+      const origin = createBareRemote({
+        "package.json": '{"name":"widgets","private":true,"scripts":{"test":"bun test"}}\n',
+        "tests/many.test.ts": `import { expect, test } from "bun:test";\nfor (let i = 0; i < ${n}; i++) test(\`case \${i}\`, () => expect(i).toBe(-1));\n`,
+        ".gitignore": "node_modules\n.agent/reports/\n",
+      });
+      const run = async (runId: string) => {
+        const env = actionsEnv(double, { GITHUB_RUN_ID: runId, PATH: [dirname(process.execPath), dirname(TASK_BIN!), process.env.PATH ?? ""].join(":") });
+        const proc = Bun.spawn([TASK_BIN!, "-x", "-t", TASKFILE, "heal"], { cwd: origin.cloneDir, env, stdout: "pipe", stderr: "pipe" });
+        const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+        expect({ code, stderr }).toMatchObject({ code: 1 });
+      };
+      await run("6001");
+      const first = requestLog(double);
+      double.resetLog();
+      // One more failing test: the failing set changes, so the issue gets one comment and a new hand-off.
+      origin.git("pull", "-q", "--rebase");
+      writeFileSync(join(origin.cloneDir, "tests/extra.test.ts"), 'import { expect, test } from "bun:test";\ntest("extra", () => expect(1).toBe(2));\n');
+      await run("6002");
+      logs[n] = [first, requestLog(double)];
+      expect(double.violations).toEqual([]);
+      expect(double.state.issues).toHaveLength(1);
+      expect(parseMarker(double.state.issues[0]!.comments.find((c) => c.body.includes("changed"))!.body)!.count).toBe(n + 1);
+      await double.close();
+      origin.cleanup();
+    }
+    console.log(
+      `FIGURE requests per heal run: 1 failure -> first ${logs[1]![0]!.length}, changed ${logs[1]![1]!.length}; ` +
+        `500 failures -> first ${logs[500]![0]!.length}, changed ${logs[500]![1]!.length}`,
+    );
+    expect(logs[500]).toEqual(logs[1]!);
+  }, 300_000);
+});
+
