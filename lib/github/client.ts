@@ -79,9 +79,9 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     throttle: {
       ...(pacing as object),
       retryAfterBaseValue: retryBaseMs,
-      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, o: GitHubClient, retryCount: number) => {
+      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
         if (retryCount >= secondaryRetries || retryAfter > maxRetryAfter) return false;
-        const route = routeOf(resolvedUrl(o, options as Parameters<typeof resolvedUrl>[1]));
+        const route = routeOf(resolvedUrl(octokit, options as Parameters<typeof resolvedUrl>[1]));
         log.warn(`secondary rate limit on ${options.method} ${route}: waiting ${retryAfter} s (retry-after)`);
         return true;
       },
