@@ -165,7 +165,8 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     label: config.labels.needsHuman,
   };
   const template: TemplateName = (result === "pass" ? "verify-pass.md" : result === "fail" ? "verify-fail.md" : "verify-needs-human.md") as TemplateName;
-  const body = bodyWithMarker(render(template, context, s), marker, CUT_NOTICE);
+  const text = render(template, context, s);
+  const body = bodyWithMarker(text, marker, CUT_NOTICE);
   const uniqueText = buildMarker(marker);
   const posted = await createCommentOnce(r, n, body, { botLogin, uniqueText });
   if (pr) await createCommentOnce(r, pr, body, { botLogin, uniqueText });
@@ -178,7 +179,7 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
   if (result === "fail" && handoff) await handoff.send({ issue: n, branch, base: current.branch, taskPath: task.path, attempt: attempt + 1, commentUrl: posted.url });
 
   report(s.reportsDir, verdict, { issue: n, attempt, result });
-  appendJobSummary(ctx.stepSummaryPath, `${render(template, context, s)}\n`);
+  appendJobSummary(ctx.stepSummaryPath, `${text}\n`);
   log.info(`#${n}: ${result === "pass" ? "healed" : result === "fail" ? `not healed, attempt ${attempt} of ${config.agent.maxAttempts}` : `not healed, labelled ${config.labels.needsHuman}`} (${posted.url})`);
   return verdict.healed ? 0 : 1;
 }
