@@ -97,6 +97,18 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
   const reportErrors: string[] = [];
   const runCaseCounts = new Map<string, { cases: number; failing: number; readable: number }>();
 
+  // Reports repeat the same file for every case: map each (file, cwd) once.
+  const ownCache = new Map<string, string | null>();
+  const resolveOwn = (file: string, cwd: string): string | null => {
+    const key = `${cwd}\u0000${file}`;
+    let hit = ownCache.get(key);
+    if (hit === undefined) {
+      hit = resolveRepoPath(file, repo(), { cwd });
+      ownCache.set(key, hit);
+    }
+    return hit;
+  };
+
   const sources: Source[] = [];
   const seen = new Set<string>();
   (opts.runs?.runs ?? []).forEach((run, i) => {
@@ -125,7 +137,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
         src.path,
         (tc) => {
           const framework = src.framework && GENERIC.includes(tc.framework) ? src.framework : tc.framework;
-          const ownResolved = tc.file ? resolveRepoPath(tc.file, repo(), { cwd: src.cwd }) : null;
+          const ownResolved = tc.file ? resolveOwn(tc.file, src.cwd) : null;
           const scope = ownResolved ?? (tc.file ? repoRelative(tc.file, root) : "");
           // A suite that failed to load is named by its file: use the repo-relative form of that name.
           const fullName = tc.file && tc.fullName === tc.file ? (ownResolved ?? scope) : tc.fullName;
@@ -147,11 +159,11 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
 
   // A suite whose hooks failed is reported by some runners as a "test" named like the describe block
   // (vitest) or "(unnamed)" (bun): a failure of setup, i.e. an error.
-  const namesByScope = new Map<string, string[]>();
+  // Every "a > b" prefix of every name, per file: a failing case whose name is one is a describe block.
+  const ancestors = new Set<string>();
   for (const o of occurrences) {
-    const list = namesByScope.get(o.scope) ?? [];
-    list.push(o.fullName);
-    namesByScope.set(o.scope, list);
+    const parts = o.fullName.split(" > ");
+    for (let i = 1; i < parts.length; i++) ancestors.add(`${o.scope}\u0000${parts.slice(0, i).join(" > ")}`);
   }
 
   // Group by test identity.
@@ -203,7 +215,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
       flaky.push({ fullName: first.fullName, file: first.scope || null, framework: first.framework, attempts: ran.length });
       continue;
     }
-    const record = buildRecord(group, repo(), namesByScope);
+    const record = buildRecord(group, repo(), ancestors);
     if (ran.length > 1) record.attempts = ran.length;
     if (record.kind === "error") summary.errors++;
     else summary.failed++;
@@ -256,7 +268,7 @@ export function compareFailures(a: FailureRecord, b: FailureRecord): number {
 }
 
 /** The record of a failing test from its best occurrence: a located line in its own file beats anything else. */
-function buildRecord(group: Occurrence[], index: RepoIndex, namesByScope: Map<string, string[]>): FailureRecord {
+function buildRecord(group: Occurrence[], index: RepoIndex, ancestors: Set<string>): FailureRecord {
   const failing = group.filter((o) => isFailing(o.tc.status));
   let best: { o: Occurrence; file: string | null; line: number | null; outsideTest: boolean; score: number } | null = null;
   for (const o of failing) {
@@ -266,7 +278,6 @@ function buildRecord(group: Occurrence[], index: RepoIndex, namesByScope: Map<st
   }
   const { o, file, line, outsideTest } = best!;
   const worst = failing.reduce((s, x) => (statusRank(x.tc.status) > statusRank(s) ? x.tc.status : s), "failed" as CaseStatus);
-  const siblings = namesByScope.get(o.scope) ?? [];
   // Setup failed rather than the test: a record named by its file (the file did not load), a
   // describe-level "test" (vitest), bun's "(unnamed)" hook record, or
   // an error raised only above the test's own line (jest reports a failing beforeAll on each test).
@@ -274,7 +285,7 @@ function buildRecord(group: Occurrence[], index: RepoIndex, namesByScope: Map<st
     outsideTest ||
     (o.scope !== "" && o.fullName === o.scope) ||
     /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
-    siblings.some((n) => n !== o.fullName && n.startsWith(`${o.fullName} > `));
+    ancestors.has(`${o.scope}\u0000${o.fullName}`);
   const rawMessage = o.tc.message?.trim() || (o.tc.stack ? splitMessage(o.tc.stack).message : "") || "(no message)";
   const message = redact(rawMessage.length > MAX_MESSAGE_CHARS ? `${rawMessage.slice(0, MAX_MESSAGE_CHARS)}…` : rawMessage);
   // bun names a failing describe-level hook "(unnamed)": the describe is what failed.

@@ -132,10 +132,11 @@ export function sniff(text: string): ReportFormat | null {
     if (/"tests"\s*:\s*\[/.test(t)) return "jest-json";
     return null;
   }
-  if (/^TAP version \d+/m.test(t) || /^\s*(not )?ok \d+\b/m.test(t) && /^\s*\d+\.\.\d+/m.test(t)) return "tap";
+  // [ \t] rather than \s: a line-start pattern that can run across newlines is quadratic on blank lines.
+  if (/^TAP version \d+/m.test(t) || (/^[ \t]*(not )?ok \d+\b/m.test(t) && /^[ \t]*\d+\.\.\d+/m.test(t))) return "tap";
   if (/^bun test v\d/m.test(t) || /^# Unhandled error between tests/m.test(t)) return "bun-console";
   if (/terragrunt|\[[^\]]+\]\s+(terraform|tofu):/i.test(t) && /Error: |Success!/.test(t)) return "terraform-text";
-  if (/^[\s│]*Error: .+\n[\s│]*\n?[\s│]*on \S+ line \d+/m.test(t)) return "terraform-text";
+  if (/^[ \t│]*Error: .+\n(?:[ \t│]*\n)?[ \t│]*on \S+ line \d+/m.test(t)) return "terraform-text";
   return null;
 }
 

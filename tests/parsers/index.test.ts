@@ -61,6 +61,12 @@ describe("detectFormat", () => {
     expect(sniff("ok 1 - a\nnot ok 2 - b\n1..2\n")).toBe("tap");
     expect(sniff("bun test v1.4.4 (38afee6c8)\n\ntests/a.test.ts:\n")).toBe("bun-console");
     expect(sniff('{"name":"x"}')).toBeNull();
+  });
+
+  test("sniffing 64 KB of adversarial text stays fast (no pattern runs across lines)", () => {
+    const started = performance.now();
+    for (const text of ["│ \n".repeat(21_000), " \n".repeat(32_000) + "x", "ok \n".repeat(16_000), `{${'"a":'.repeat(16_000)}`]) sniff(text);
+    expect(performance.now() - started).toBeLessThan(500);
     expect(sniff("hello world")).toBeNull();
   });
 });
