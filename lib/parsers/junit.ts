@@ -232,7 +232,7 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
   const dialect = dialectOf(ctx, a, c.suites);
   const name = a.name?.trim() || `(unnamed test ${nextUnnamed()})`;
   const classname = (a.classname ?? "").trim();
-  let file = a.file ?? a.filepath ?? suiteFileOf(c.suites);
+  let file: string | undefined = a.file ?? a.filepath ?? suiteFileOf(c.suites);
   const lineAttr = a.line ?? a.lineno;
   let line = lineAttr === undefined ? undefined : toLine(lineAttr);
   let fullName: string;

@@ -43,7 +43,7 @@ export async function parseTrxFile(path: string, onCase: (c: TestCase) => void):
       const top = open[open.length - 1];
       if (name === "UnitTestResult" || name === "TestResultAggregation") {
         if (top) top.hasInner = true;
-        open.push({ attrs, depth: 0 });
+        open.push({ attrs, depth: 0, hasInner: false });
         return;
       }
       if (!top) return;

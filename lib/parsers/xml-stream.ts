@@ -121,7 +121,7 @@ function describeStart(text: string): string {
  * file can be wrong into HealError("REPORT_UNREADABLE", ..., path).
  */
 export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlStreamOptions = {}): Promise<void> {
-  const fail = (detail: string): never => {
+  const fail: (detail: string) => never = (detail) => {
     throw new HealError("REPORT_UNREADABLE", detail, path);
   };
   let size: number;

@@ -275,7 +275,7 @@ async function fuzzWorker(): Promise<void> {
   while (summary.mutations < max && performance.now() - started < budgetMs) {
     const n = summary.mutations++;
     const si = n % seeds.length;
-    let buf = originals[si]!;
+    let buf: Buffer = originals[si]!;
     const steps: string[] = [];
     const count = 1 + Math.floor(rand() * 3);
     for (let k = 0; k < count; k++) {

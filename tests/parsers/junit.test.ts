@@ -492,3 +492,13 @@ test("pytestNodeId: exact split with xunit1's file, capitalised parts as classes
   expect(pytestNodeId("tests.unit.test_x.TestA", "test_y")).toEqual({ nodeId: "tests/unit/test_x.py::TestA::test_y", file: "tests/unit/test_x.py" });
   expect(pytestNodeId("test_x", "test_y")).toEqual({ nodeId: "test_x.py::test_y", file: "test_x.py" });
 });
+
+test("bench/parse-reports.ts --quick runs and prints the ratio, memory and scale lines", () => {
+  // A smoke test only: the figures depend on the machine, so no timing is asserted here.
+  const r = spawnSync(process.execPath, [join(import.meta.dir, "../../bench/parse-reports.ts"), "--quick"], { encoding: "utf8", timeout: 120_000 });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^ratio parseJUnitFile\/bare saxes: \d+\.\d\dx \(target <= 1\.5x\) (PASS|MISS)$/m);
+  expect(r.stdout).toMatch(/^peak RSS parseJUnitFile: \d+ MB, bare saxes: \d+ MB \(target < 256 MB\) (PASS|MISS)$/m);
+  expect(r.stdout).toMatch(/^scale 10k vs 1k testcases: size x\d+\.\d\d, time x\d+\.\d\d, time\/size ratio \d+\.\d\d/m);
+}, 150_000);
