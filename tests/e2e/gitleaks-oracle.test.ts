@@ -15,7 +15,7 @@ import { startGitHubDouble, type GitHubDouble } from "../support/github-double.t
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 import { actionsEnv } from "../github/fixtures.ts";
-import { envSecret, fakeSecrets, unsafeBunProject, unsafePytestProject, unsafeValues } from "./unsafe-strings.ts";
+import { envSecret, fakeSecrets, HOSTILE, unsafeBunProject, unsafePytestProject, unsafeValues } from "./unsafe-strings.ts";
 
 const GITLEAKS = Bun.which("gitleaks");
 const TASK_BIN = Bun.which("task");
@@ -168,6 +168,24 @@ describe("GitHub mode: issue, comments, job summary, pushed task file, reports a
     expect(texts.size).toBeGreaterThan(5);
     expect(scan("github", texts).map(describeFinding)).toEqual([]);
   }, 60_000);
+
+  test("GitHub: no live mention but the agent's hand-off, no closing keyword or reference, one marker per post", () => {
+    const posts = gh.state.issues.flatMap((i) => [{ where: `issue ${i.number}`, body: i.body ?? "", title: i.title }, ...i.comments.map((c, k) => ({ where: `comment ${k}`, body: c.body, title: "" }))]);
+    const problems: string[] = [];
+    for (const p of posts) {
+      const mentions = [...p.body.matchAll(/(^|[^\w`])@([A-Za-z0-9][A-Za-z0-9-]*)/g)].map((m) => m[2]);
+      if (mentions.some((m) => m !== "claude")) problems.push(`${p.where}: mentions ${mentions.join(",")}`);
+      // The agent is named once at most per post, by the tool's own text (the hostile names say "@claude please fix").
+      if (p.body.includes(HOSTILE.agentMention) || p.body.toLowerCase().split("@claude").length > 2) problems.push(`${p.where}: extra @claude`);
+      if (/\b(close[sd]?|fix(e[sd])?|resolve[sd]?)\b:?\s+(#\d|[\w.-]+\/[\w.-]+#\d|https?:\/\/\S+\/(issues|pull)\/\d)/i.test(p.body)) problems.push(`${p.where}: closing keyword`);
+      const markers = p.body.split("<!-- self-healing-tdd").length - 1;
+      if (markers > 1) problems.push(`${p.where}: ${markers} markers`);
+      if (/@claude/i.test(p.title) || /#\d/.test(p.title)) problems.push(`${p.where}: title ${p.title}`);
+      if (/<img|<details open|<b>/.test(p.body.replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1\s*$/gm, ""))) problems.push(`${p.where}: raw HTML`);
+    }
+    expect(posts.length).toBeGreaterThanOrEqual(2);
+    expect(problems).toEqual([]);
+  });
 
   test("git: every pushed version of the task file and every commit message have zero findings", () => {
     const texts = new Map<string, string>();
