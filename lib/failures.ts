@@ -33,6 +33,8 @@ interface Occurrence {
   framework: Framework;
   /** The test's identity scope: its own file (repo-relative when it resolves) or "". */
   scope: string;
+  /** The test's own file when it exists in the repo. */
+  ownFile: string | null;
   fullName: string;
   cwd: string;
   /** Which run produced it; reports of one run describe the same execution. */
@@ -143,7 +145,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
           const fullName = tc.file && tc.fullName === tc.file ? (ownResolved ?? scope) : tc.fullName;
           // Passing and skipped cases only count: drop their text so 100k-case reports stay small in memory.
           const kept: TestCase = isFailing(tc.status) || tc.attempts?.length ? tc : { framework: tc.framework, fullName: tc.fullName, status: tc.status };
-          found.push({ tc: kept, framework, scope, fullName, cwd: src.cwd, source: src.source, report: src.path, order: order++ });
+          found.push({ tc: kept, framework, scope, ownFile: ownResolved, fullName, cwd: src.cwd, source: src.source, report: src.path, order: order++ });
         },
         { format: src.format },
       );
@@ -212,7 +214,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     if (anyPass) {
       summary.passed++;
       summary.flaky++;
-      flaky.push({ fullName: first.fullName, file: first.scope || null, framework: first.framework, attempts: ran.length });
+      flaky.push({ fullName: first.fullName, file: first.ownFile, framework: first.framework, attempts: ran.length });
       continue;
     }
     const record = buildRecord(group, repo(), ancestors);

@@ -299,17 +299,19 @@ def test_never_runs():
 `;
 
 function pytestProject(): { files: Record<string, string>; expected: ExpectedFailure[] } {
-  const file = "tests/test_calc.py";
+  // The Python package lives in backend/ (pytest runs there, as in a TypeScript + Python repository):
+  // node ids are relative to pytest's rootdir, files in failures.json to the repository.
+  const file = "backend/tests/test_calc.py";
   const at = (key: string) => lineOf(PY_TEST, `FAIL:${key}`);
-  const id = (name: string) => `${file}::${name}`;
+  const id = (name: string) => `tests/test_calc.py::${name}`;
   return {
     files: {
-      "pytest.ini": "[pytest]\npythonpath = .\n",
-      "app/__init__.py": "",
-      "app/calc.py": PY_CALC,
-      "tests/helpers.py": PY_HELPERS,
+      "backend/pytest.ini": "[pytest]\npythonpath = .\n",
+      "backend/app/__init__.py": "",
+      "backend/app/calc.py": PY_CALC,
+      "backend/tests/helpers.py": PY_HELPERS,
       [file]: PY_TEST,
-      "tests/test_broken.py": PY_BROKEN,
+      "backend/tests/test_broken.py": PY_BROKEN,
     },
     expected: [
       { fullName: id("TestCalculator::TestAddition::test_adds_two_numbers"), file, line: at("nested"), messageIncludes: "assert 3 == 4", kind: "failure" },
@@ -320,8 +322,9 @@ function pytestProject(): { files: Record<string, string>; expected: ExpectedFai
       { fullName: id("test_uses_helper"), file, line: at("helper"), messageIncludes: "cannot connect to db://test", kind: "failure" },
       { fullName: id("test_計算_ünïcödé"), file, line: at("unicode"), messageIncludes: "assert 4 == 5", kind: "failure" },
       {
-        fullName: "tests/test_broken.py",
-        file: "tests/test_broken.py",
+        // A module that fails to import is named by its repo-relative file, like a JS suite that fails to load.
+        fullName: "backend/tests/test_broken.py",
+        file: "backend/tests/test_broken.py",
         line: lineOf(PY_BROKEN, "FAIL:import"),
         messageIncludes: "missing_module",
         kind: "error",
@@ -506,6 +509,8 @@ interface RunSpec {
 }
 
 const RAW = ".agent/reports/raw";
+/** Replaced by the absolute raw folder when the run starts (for runners whose cwd is a subfolder). */
+const ABS_RAW = "@RAW@";
 
 export function availableRunners(): SampleRunner[] {
   const list: SampleRunner[] = ["bun", "vitest", "jest", "pytest"];
@@ -561,8 +566,8 @@ function specFor(runner: SampleRunner): RunSpec {
       const command = ["/usr/bin/python3", "-m", "pytest"];
       return {
         runner, files: p.files, expected: p.expected, passed: 3, skipped: 1, nodeModules: false,
-        stack: stack("pytest", command),
-        argv: [...command, `--junitxml=${RAW}/pytest.xml`, "-o", "junit_family=xunit1", "-p", "no:cacheprovider",
+        stack: stack("pytest", command, "backend"),
+        argv: [...command, `--junitxml=${ABS_RAW}/pytest.xml`, "-o", "junit_family=xunit1", "-p", "no:cacheprovider",
           // Without it pytest stops at a collection error and runs nothing else.
           "--continue-on-collection-errors"],
         reports: [{ format: "junit", rel: `${RAW}/pytest.xml` }],
@@ -614,7 +619,8 @@ function runSample(spec: RunSpec, into: string): SampleProject {
   mkdirSync(join(repo.dir, RAW), { recursive: true });
   const cwd = join(repo.dir, spec.stack.cwd);
   const started = Date.now();
-  const [cmd, ...args] = spec.argv;
+  const argv = spec.argv.map((a) => a.replace(ABS_RAW, join(repo.dir, RAW)));
+  const [cmd, ...args] = argv;
   const r = spawnSync(cmd!, args, {
     cwd,
     encoding: "utf8",
@@ -633,7 +639,7 @@ function runSample(spec: RunSpec, into: string): SampleProject {
   }
   const run: RunRecord = {
     stack: spec.stack,
-    argv: spec.argv,
+    argv,
     exitCode: r.status,
     signal: r.signal,
     durationMs: Date.now() - started,
