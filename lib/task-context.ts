@@ -62,10 +62,25 @@ function relTo(cwd: string, file: string): string {
 }
 
 /**
+ * How the stack ran pytest (its interpreter or wrapper, up to `pytest`), so the re-run uses an interpreter
+ * that has pytest; an interpreter inside the repository (a virtualenv) is written relative to the stack folder.
+ */
+function pytestCommand(stack: Stack | undefined, repoRoot: string | undefined): string {
+  const at = stack?.command.findIndex((w) => /(^|\/)pytest$/.test(w)) ?? -1;
+  if (!stack || at < 0) return "python3 -m pytest";
+  const words = stack.command.slice(0, at + 1).map((w) => {
+    if (!repoRoot || !w.startsWith("/")) return w;
+    if (posix.relative(repoRoot, w).startsWith("..")) return w;
+    return posix.relative(posix.join(repoRoot, stack.cwd), w); // has a "/", so the shell takes it as a path
+  });
+  return words.map(shellQuote).join(" ");
+}
+
+/**
  * A shell command, run from the repo root, that re-runs just this failure. The name filters match the
  * runners' own full names (describe blocks joined by spaces), anchored so similar names do not run too.
  */
-export function rerunCommand(f: FailureRecord, stack?: Stack): string | null {
+export function rerunCommand(f: FailureRecord, stack?: Stack, repoRoot?: string): string | null {
   const cwd = stack?.cwd ?? ".";
   const prefix = cwd === "." ? "" : `cd ${shellQuote(cwd)} && `;
   const pattern = `^${escapeRegex(f.fullName.split(" > ").join(" "))}$`;
@@ -78,9 +93,12 @@ export function rerunCommand(f: FailureRecord, stack?: Stack): string | null {
     case "jest":
       return `${prefix}npx jest ${file ? `${shellQuote(file)} ` : ""}-t ${shellQuote(pattern)}`;
     case "pytest": {
-      // A node id is relative to the pytest rootdir (the stack folder); collection errors name only the file.
-      const nodeId = f.fullName.includes("::") ? f.fullName : (file ?? f.fullName);
-      return `${prefix}python3 -m pytest ${shellQuote(nodeId)}`;
+      // A node id is relative to the pytest rootdir (the stack folder). A collection error is named after
+      // the module (`tests/test_x.py::tests.test_x`), which pytest cannot select: re-run the file.
+      const [path, ...rest] = f.fullName.split("::");
+      const last = (rest.at(-1) ?? "").split("[")[0]!;
+      const nodeId = rest.length > 0 && !last.includes(".") ? f.fullName : (file ?? path!);
+      return `${prefix}${pytestCommand(stack, repoRoot)} ${shellQuote(nodeId)}`;
     }
     case "terraform": {
       const dir = f.file ? posix.dirname(f.file) : cwd;
@@ -222,7 +240,7 @@ export function buildTaskFile(input: TaskContextInput): TaskFile {
     const source = sourceExcerpt(repoRoot, f.file, f.line);
     if (source) m.set("source", textNode(source));
     if (f.stack?.trim()) m.set("stack", textNode(clip(stableText(redact(f.stack)).trimEnd())));
-    const rerun = rerunCommand(f, stack);
+    const rerun = rerunCommand(f, stack, repoRoot);
     m.set("rerun", rerun === null ? null : textNode(redact(rerun)));
     return m;
   });

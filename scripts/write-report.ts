@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     runs,
     taskPath: task.file?.path ?? null,
     taskId: task.file ? `fix-${task.file.taskId}` : null,
-    rerun: (f) => rerunCommand(f, stackOf(f, runs)),
+    rerun: (f) => rerunCommand(f, stackOf(f, runs), repoRoot),
   });
   const issue = renderIssue(context, repoRoot, config);
   writeFileSync(join(repoRoot, dir, REPORT_FILES.report), renderReport(context, repoRoot, config));

@@ -1,10 +1,13 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { defaultConfig, parseConfig } from "../lib/config.ts";
 import { detectStacks, pythonFor } from "../lib/detect.ts";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
+
+// These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const dirs: string[] = [];
 function repo(files: Record<string, string>, opts: { nodeModules?: boolean } = {}): string {

@@ -1,9 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { RunnableStack } from "../lib/detect.ts";
 import { planRun, runStack, runStacks, TAIL_LINES } from "../lib/runners.ts";
+
+// These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const dirs: string[] = [];
 function repo(files: Record<string, string> = {}): string {

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,6 +17,9 @@ import {
   writeTaskContext,
 } from "../lib/task-context.ts";
 import type { FailureRecord, FailureReport, Stack } from "../lib/types.ts";
+
+// These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const dirs: string[] = [];
 function repo(files: Record<string, string> = {}): string {
@@ -247,6 +250,21 @@ describe("re-run commands", () => {
     expect(
       rerunCommand(failure({ framework: "pytest", fullName: "tests/test_x.py::TestA::test_b[1-2]", file: "api/tests/test_x.py" }), stack("pytest", "api")),
     ).toBe("cd api && python3 -m pytest 'tests/test_x.py::TestA::test_b[1-2]'");
+    // The interpreter the stack ran with; a virtualenv in the repo relative to the stack folder.
+    const f = failure({ framework: "pytest", fullName: "tests/test_x.py::test_b", file: "api/tests/test_x.py" });
+    expect(rerunCommand(f, stack("pytest", "api", ["/usr/bin/python3", "-m", "pytest"]), "/repo")).toBe(
+      "cd api && /usr/bin/python3 -m pytest tests/test_x.py::test_b",
+    );
+    expect(rerunCommand(f, stack("pytest", "api", ["/repo/api/.venv/bin/python", "-m", "pytest", "-q"]), "/repo")).toBe(
+      "cd api && .venv/bin/python -m pytest tests/test_x.py::test_b",
+    );
+    expect(rerunCommand(f, stack("pytest", "api", ["/repo/.venv/bin/python", "-m", "pytest"]), "/repo")).toBe(
+      "cd api && ../.venv/bin/python -m pytest tests/test_x.py::test_b",
+    );
+    expect(rerunCommand(f, stack("pytest", "api", ["poetry", "run", "pytest", "-x"]), "/repo")).toBe("cd api && poetry run pytest tests/test_x.py::test_b");
+    // A collection error is named after the module: re-run its file.
+    const collection = failure({ framework: "pytest", fullName: "tests/test_a.py::tests.test_a", file: "tests/test_a.py", kind: "error" });
+    expect(rerunCommand(collection, stack("pytest"))).toBe("python3 -m pytest tests/test_a.py");
     expect(rerunCommand(failure({ framework: "terraform", fullName: "Invalid expression", file: "infra/db/main.tf" }))).toBe(
       "terraform -chdir=infra/db validate",
     );

@@ -2,7 +2,7 @@
 // GitHub token (local mode). Each sample has exactly 3 failing tests of different shapes (assertion in
 // nested describes, thrown error, async rejection, parametrized case, terraform diagnostics); each is
 // healed twice and the task YAML must not change by a byte.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -11,6 +11,9 @@ import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureReport } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 import { lineOf } from "../support/samples.ts";
+
+// These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const TASKFILE = join(TOOLKIT_ROOT, "Taskfile.yml");
 const TASK_BIN = Bun.which("task");
@@ -63,7 +66,20 @@ const repos: SampleRepo[] = [];
 afterAll(() => repos.forEach((r) => r.cleanup()));
 
 /** Runs heal twice on one sample and checks what every runner must give. */
-function healSample(name: string, files: () => Record<string, string>, expected: () => Expected[], counts: { passed: number; skipped: number }) {
+interface RerunProof {
+  /** Which expected failure's rerun command to run. */
+  index: number;
+  /** What the runner prints when it ran just that one failing test. */
+  output: RegExp;
+}
+
+function healSample(
+  name: string,
+  files: () => Record<string, string>,
+  expected: () => Expected[],
+  counts: { passed: number; skipped: number },
+  proof: RerunProof,
+) {
   describe(`task heal: ${name}`, () => {
     let first: HealRun;
     let second: HealRun;
@@ -121,6 +137,15 @@ function healSample(name: string, files: () => Record<string, string>, expected:
       expect(report).toContain("🔴 3 failing tests.");
     });
 
+    test("the task file's re-run command runs just that failing test, and it still fails", () => {
+      const task = parse(first.taskText);
+      const want = expected()[proof.index]!;
+      const entry = task.test_failures.find((t: { test: string }) => t.test === want.fullName) as { rerun: string };
+      const r = spawnSync("sh", ["-c", entry.rerun], { cwd: repo.dir, encoding: "utf8", env: localEnv(), timeout: 120_000 });
+      const out = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
+      expect({ rerun: entry.rerun, failed: r.status !== 0, ran: proof.output.test(out) }).toEqual({ rerun: entry.rerun, failed: true, ran: true });
+    }, 120_000);
+
     test("a second run leaves the task YAML byte-identical", () => {
       expect(second.code).toBe(1);
       expect(second.taskFiles).toEqual(first.taskFiles);
@@ -176,6 +201,7 @@ healSample(
   () => ({ "package.json": '{"name":"shop","scripts":{"test":"bun test"}}', "src/cart.ts": CART, "tests/cart.test.ts": BUN_TEST }),
   () => cartExpected("tests/cart.test.ts", BUN_TEST, "Expected: 4"),
   { passed: 1, skipped: 1 },
+  { index: 0, output: /\(fail\) Cart > totals > sums prices[\s\S]*Ran 1 test across 1 file/ },
 );
 
 const VITEST_TEST = cartTest('import { describe, test, expect } from "vitest";');
@@ -188,6 +214,7 @@ healSample(
   }),
   () => cartExpected("tests/cart.test.ts", VITEST_TEST, "expected 3 to be 4"),
   { passed: 1, skipped: 1 },
+  { index: 0, output: /Tests\s+1 failed \| 4 skipped/ },
 );
 
 const JEST_TEST = cartTest("").replace('import { total } from "../src/cart";', 'const { total } = require("../src/cart");');
@@ -200,6 +227,7 @@ healSample(
   }),
   () => cartExpected("tests/cart.test.js", JEST_TEST, "Expected: 4"),
   { passed: 1, skipped: 1 },
+  { index: 1, output: /Tests:\s+1 failed, 4 skipped, 5 total/ },
 );
 
 // ---------- Python ----------
@@ -239,6 +267,7 @@ healSample(
     { fullName: "tests/test_cart.py::test_double[2]", file: "tests/test_cart.py", line: lineOf(PY_TEST, "FAIL:param"), message: "assert (2 * 2) == 2" },
   ],
   { passed: 2, skipped: 1 },
+  { index: 2, output: /\b1 failed in / },
 );
 
 // ---------- A TypeScript root and a Python package in a subfolder ----------
@@ -293,6 +322,7 @@ healSample(
     { fullName: "tests/test_prices.py::test_unknown_item", file: "backend/tests/test_prices.py", line: lineOf(API_TEST, "FAIL:helper"), message: "no price for pear" },
   ],
   { passed: 2, skipped: 0 },
+  { index: 2, output: /\b1 failed in / },
 );
 
 // ---------- Terraform ----------
@@ -323,6 +353,7 @@ if (Bun.which("terraform")) {
       { fullName: 'output "c" > Too many function arguments', file: "infra/main.tf", line: lineOf(MAIN_TF, "FAIL:args"), message: "expects only 1 argument" },
     ],
     { passed: 0, skipped: 0 },
+    { index: 0, output: /Error: Reference to undeclared input variable/ },
   );
 } else {
   test("task heal: terraform needs terraform on PATH", () => {
@@ -353,7 +384,7 @@ describe("task heal: a bun test file that cannot load", () => {
     expect(run.failures.failures[0]!.message).toContain("Cannot find module './missing-db'");
     expect(run.failures.summary.passed).toBe(1);
     expect(run.taskFiles.length).toBe(1);
-  });
+  }, 120_000);
 });
 
 // ---------- Green ----------
@@ -375,5 +406,5 @@ describe("task heal: a repository whose tests pass", () => {
     expect(run.failures.failures).toEqual([]);
     expect(run.taskFiles).toEqual([]);
     expect(readFileSync(join(repo.dir, ".agent/reports/report.md"), "utf8")).toContain("✅ All tests passed.");
-  });
+  }, 120_000);
 });

@@ -1,11 +1,14 @@
 // Black-box: `bun scripts/run-tests.ts` run inside sample repositories, as `task heal:run-tests` runs it.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { RunsFile } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+
+// These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const SCRIPT = join(TOOLKIT_ROOT, "scripts/run-tests.ts");
 const repos: SampleRepo[] = [];

@@ -1,5 +1,5 @@
 // Black-box: `bun scripts/write-report.ts` on a failures.json, as `task heal:write-report` runs it.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -7,6 +7,9 @@ import { parse } from "yaml";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureRecord, FailureReport } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+
+// These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const SCRIPT = join(TOOLKIT_ROOT, "scripts/write-report.ts");
 const FINISH = join(TOOLKIT_ROOT, "scripts/finish-heal.ts");
