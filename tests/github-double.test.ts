@@ -492,7 +492,7 @@ describe("git remote", () => {
   });
 });
 
-test("a fresh process parses the spec and starts the double in under 2 s", () => {
+test("a fresh process parses the spec and starts the double in seconds, not minutes", () => {
   // In a child process: this file's other tests have already parsed the spec in this one.
   const script = `const t = performance.now(); const { startGitHubDouble } = await import(${JSON.stringify(join(TOOLKIT_ROOT, "tests/support/github-double.ts"))});
     const d = await startGitHubDouble(); await fetch(d.url + "/rate_limit", { headers: { authorization: "token ${DEFAULT_TOKEN}" } });
@@ -502,5 +502,6 @@ test("a fresh process parses the spec and starts the double in under 2 s", () =>
   const ms = Number(r.stdout.toString().trim());
   console.log(`double start-up incl. spec parse: ${ms} ms`);
   expect(ms).toBeGreaterThan(0);
-  expect(ms).toBeLessThan(2000);
+  // ~0.3-0.5 s on an idle machine; the bound leaves room for CI machines shared with other jobs.
+  expect(ms).toBeLessThan(5000);
 });

@@ -485,6 +485,26 @@ describe("GitHub faults during heal", () => {
   );
 
   test(
+    "the hand-off fails (dispatch keeps answering 502): the next run hands the issue to the agent, once",
+    async () => {
+      const w = await world();
+      inject(w, { method: "POST", path: "/repos/{owner}/{repo}/dispatches", kind: "status", status: 502, times: 100 });
+      await scenario(w, async () => {
+        const first = await w.heal();
+        expect(first.map((r) => [r.step, r.code])).toEqual([["sync-issue", 0], ["push-task-context", 0], ["hand-off", 2]]);
+        expect(first[2]!.stderr).toMatch(/GitHub did not answer/);
+        expect(w.gh.state.dispatches).toEqual([]);
+        w.gh.clearFaults();
+        w.runId = "7002";
+        expect(ok(await w.heal())).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
+        expect(w.github().handoff).toMatchObject({ via: "dispatch", attempt: 1 });
+        expectHealedOnce(w);
+      });
+    },
+    SLOW,
+  );
+
+  test(
     "coverage issue under a lost create and 5xx bursts: one coverage issue, and a re-run writes nothing",
     async () => {
       const w = await world();
