@@ -163,7 +163,8 @@ export function stringifyYamlSafe(value: unknown): string {
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value !== "string") return;
-      const s = node.value.toWellFormed();
+      // Lone surrogates cannot be encoded as UTF-8: U+FFFD, as String.prototype.toWellFormed does.
+      const s = node.value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
       node.value = s;
       if (/[\u0085\u2028\u2029\ufeff]/.test(s) || /^(?:---|\.\.\.)/.test(s) || (!s.includes("\n") && s.includes("\t"))) {
         // NEL/LS/PS/BOM are line breaks or invisible to YAML 1.1; PyYAML refuses a tab in a plain scalar.
