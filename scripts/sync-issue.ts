@@ -18,7 +18,7 @@ import { currentHeadMessage } from "../lib/git.ts";
 import { createCommentOnce, latestMarker, listComments } from "../lib/github/comments.ts";
 import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, listToolIssues } from "../lib/github/issues.ts";
 import { countHandoffs } from "../lib/github/handoff.ts";
-import { ensureLabels } from "../lib/github/labels.ts";
+import { ensureLabels, labelSpec } from "../lib/github/labels.ts";
 import { writeOutcome, type GitHubOutcome } from "../lib/github/outcome.ts";
 import { isHealedBranch, openSession, type GitHubSession } from "../lib/github/session.ts";
 import { appendJobSummary, failureSummaryMarkdown } from "../lib/github/summary.ts";
@@ -122,7 +122,7 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
   }
 
   const input = readJson<{ title: string; body: string; labels?: string[]; taskPath?: string | null }>(join(s.reportsDir, REPORT_FILES.issue));
-  const labels = [...new Set([label, ...(input.labels ?? s.config.labels.healing)])];
+  const labels = [...new Set([label, ...(input.labels ?? s.config.labels.healing)].map((n) => labelSpec(n).name))];
   await ensureLabels(s.r, labels);
   const created = await createIssueOnce(
     s.r,
