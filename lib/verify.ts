@@ -171,6 +171,17 @@ function relToStack(cwd: string, file: string): string {
   return cwd === "." ? file : posix.relative(cwd, file);
 }
 
+/**
+ * What pytest can select: the node id, relative to the stack folder (pytest's rootdir); a module that failed
+ * to collect is named `tests/test_x.py::tests.test_x`, which pytest cannot select, so its file instead.
+ */
+function pytestSelector(t: PreviousTest, cwd: string): string {
+  const [path, ...rest] = t.fullName.split("::");
+  const last = (rest.at(-1) ?? "").split("[")[0]!;
+  if (rest.length > 0 && !last.includes(".")) return t.fullName;
+  return t.file ? relToStack(cwd, t.file) : path!;
+}
+
 /** The stack a previous failure belongs to: same framework, the deepest folder holding its file. */
 export function stackFor(test: PreviousTest, stacks: RunnableStack[]): RunnableStack | undefined {
   const same = stacks.filter((s) => s.framework === test.framework);
@@ -197,7 +208,7 @@ export function targetedStack(stack: RunnableStack, tests: PreviousTest[]): Runn
       args = [...files, "-t", pattern];
       break;
     case "pytest":
-      args = [...new Set(tests.map((t) => (t.fullName.includes("::") ? t.fullName : relToStack(stack.cwd, t.file ?? t.fullName))))];
+      args = [...new Set(tests.map((t) => pytestSelector(t, stack.cwd)))];
       break;
     default:
       return stack;

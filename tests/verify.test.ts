@@ -100,6 +100,8 @@ describe("targetedStack", () => {
     expect(targetedStack(stack("pytest", ["python3", "-m", "pytest"], "backend"), py).command).toEqual([
       "python3", "-m", "pytest", "tests/test_login.py::TestLogin::test_jwt[case]",
     ]);
+    const collection = [prev("tests/test_x.py::tests.test_x", { framework: "pytest", file: "backend/tests/test_x.py" })];
+    expect(targetedStack(stack("pytest", ["python3", "-m", "pytest"], "backend"), collection).command).toEqual(["python3", "-m", "pytest", "tests/test_x.py"]);
     const tf = stack("terraform", ["terraform", "validate"]);
     expect(targetedStack(tf, [prev("main.tf: bad", { framework: "terraform" })])).toBe(tf);
     const own = { ...stack("bun", ["bun", "test"]), report: "out.xml" };

@@ -85,7 +85,7 @@ describe("task doctor", () => {
       "GET /labels 200 github-actions[bot]",
     ]);
     expect(gh.writes()).toEqual([]);
-  });
+  }, 60_000);
 
   test("a maintainer's token and an agent token: roles from the collaborator endpoint, the agent's login to allow", async () => {
     await setUpAndPush();
@@ -105,7 +105,7 @@ describe("task doctor", () => {
       "GET /labels 200 maintainer",
       "GET /user 200 heal-agent",
     ]);
-  });
+  }, 60_000);
 
   test("every broken piece is one ✗ line with its exact fix, and exit 1", async () => {
     // Not set up, nothing pushed; the config wants a dispatch type nobody listens for.
@@ -136,7 +136,7 @@ describe("task doctor", () => {
     expect(r3.stdout).toContain('✗ labels: 6 of 6 missing (auto-healing, bug, tdd, test-quality, needs-human, heal:paused) and the token cannot create them — fix: gh label create "auto-healing" && gh label create "bug"');
     expect(r3.stdout).toContain("✗ hand-off: repository_dispatch needs contents: write, which the token lacks — fix: grant `contents: write` to the heal and verify jobs\n");
     expect(gh.writes()).toEqual([]);
-  });
+  }, 60_000);
 
   test("a refused token is ✗ and exit 1; no token at all is exit 2", async () => {
     const bad = await task("doctor", ghEnv({ GITHUB_TOKEN: "ghp_notatokennotatokennotatokennotatoken00" }));
@@ -146,5 +146,5 @@ describe("task doctor", () => {
     expect(none.code).toBe(2);
     expect(none.stdout).toBe("✗ token: no GITHUB_TOKEN or GH_TOKEN — fix: `export GH_TOKEN=$(gh auth token)` locally; in Actions pass `token: ${{ github.token }}`\n");
     gh.violations.length = 0; // the refused token is the point of this test
-  });
+  }, 60_000);
 });

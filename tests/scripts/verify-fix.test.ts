@@ -24,7 +24,7 @@ describe("calc", () => {
   });
   test("adds zero", () => {
     expect(add(2, 0)).toBe(2);
-  });
+  }, 60_000);
 });
 `;
 
@@ -38,7 +38,7 @@ beforeEach(async () => {
     "src/calc.ts": CALC("-"),
     "tests/calc.test.ts": TESTS,
     ".gitignore": "node_modules\n.agent/reports/\n",
-  });
+  }, 60_000);
 });
 afterEach(async () => {
   expect(gh.violations).toEqual([]);
@@ -84,7 +84,7 @@ describe("verify-fix: which issue, and whether to trust it", () => {
     expect(r.stderr).toBe("[skip] verify #1: it has the heal:paused label (kill switch)\n");
     expect(log()).toEqual(["GET /issues/1"]);
     expect(ran()).toBe(false);
-  });
+  }, 60_000);
 
   test("an issue someone else opened with a copied marker is not the tool's", async () => {
     seedHealing({ author: "mallory" });
@@ -93,7 +93,7 @@ describe("verify-fix: which issue, and whether to trust it", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("[skip] verify #1: not a healing issue opened by github-actions[bot]\n");
     expect(log()).toEqual(["GET /issues/1"]);
-  });
+  }, 60_000);
 
   test("a branch that names no issue: no request at all", async () => {
     seedHealing();
@@ -102,7 +102,7 @@ describe("verify-fix: which issue, and whether to trust it", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("[skip] verify: feature/add names no healing issue (branch claude/issue-<N>-... or `Fixes #N`)\n");
     expect(gh.requests).toEqual([]);
-  });
+  }, 60_000);
 
   test("`Fixes #1` counts only in a pull request by someone with write access", async () => {
     seedHealing();
@@ -123,7 +123,7 @@ describe("verify-fix: which issue, and whether to trust it", () => {
     expect(member.stderr).toContain("verifying #1 (pull-request-body): 1 previously failing test(s) from .agent/tasks/fix-test-failures-dev-0a1b2c3d.yaml");
     expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "POST /issues/1/comments", `POST /issues/${pr.number}/comments`, "PATCH /issues/1"]);
     expect(gh.issue(pr.number)!.comments[0]!.body).toStartWith("## ✅ Healing Verification Passed");
-  });
+  }, 60_000);
 });
 
 describe("verify-fix: the previously failing tests", () => {
@@ -136,7 +136,7 @@ describe("verify-fix: the previously failing tests", () => {
     expect(r.stderr).toContain("✗ calc > adds two numbers (failed)");
     const fail = gh.issue(1)!.comments.at(-1)!.body;
     expect(fail).toContain("### Still failing (1)\n\n**Test**: calc &gt; adds two numbers");
-  });
+  }, 60_000);
 
   test("a task file whose failures are not the marker's is not believed: exit 2, nothing posted", async () => {
     seedHealing({ taskOnDev: taskYaml("calc > adds two numbers", "ffffffffffff") });
@@ -145,7 +145,7 @@ describe("verify-fix: the previously failing tests", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no task file on origin/dev lists the 1 failure(s) of #1: run heal on dev first");
     expect(gh.writes()).toEqual([]);
-  });
+  }, 60_000);
 });
 
 describe("verify-fix: after the verdict", () => {
@@ -169,7 +169,7 @@ describe("verify-fix: after the verdict", () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toBe("[skip] verify #1: run 4001 attempt 1 already verified it\n");
     expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments"]);
-  });
+  }, 60_000);
 
   test("verify.close_on: merge leaves the issue open for `Fixes #N`", async () => {
     seedHealing();
@@ -179,7 +179,7 @@ describe("verify-fix: after the verdict", () => {
     expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /pulls", "POST /issues/1/comments"]);
     expect(gh.issue(1)!.state).toBe("open");
     expect(gh.issue(1)!.comments[0]!.body).toContain("#1 closes when the pull request that says `Fixes #1` is merged.");
-  });
+  }, 60_000);
 
   test("local mode (no token): verifies the task file in the tree, prints [skip] for GitHub, exit 1 then 0", async () => {
     remote.pushFromElsewhere({ [TASK]: taskYaml("calc > adds two numbers") }, "task");
@@ -195,5 +195,39 @@ describe("verify-fix: after the verdict", () => {
     expect(fixed.stderr).toContain("✓ calc > adds two numbers (passed)");
     expect(JSON.parse(fixed.stdout)).toEqual({ issue: null, attempt: null, result: "pass", healed: true });
     expect(gh.requests).toEqual([]);
-  });
+  }, 60_000);
+
+  test("local mode with real pytest: node ids re-run first; a deleted test is not healed", async () => {
+    const py = { PATH: process.env.PATH!, HOME: process.env.HOME!, NO_COLOR: "1" };
+    const tests = (body: string) => `from calc import add\n\n${body}\ndef test_zero():\n    assert add(2, 0) == 2\n`;
+    const failing = "def test_adds_two_numbers():\n    assert add(2, 3) == 5\n\n";
+    remote.pushFromElsewhere(
+      {
+        "pytest.ini": "[pytest]\npythonpath = .\n",
+        "calc.py": "def add(a, b):\n    return a - b\n",
+        "tests/test_calc.py": tests(failing),
+        "package.json": "",
+        "tests/calc.test.ts": "",
+        [TASK]: `id: fix-py\nauto_generated: true\nbranch: dev\ntest_failures:\n  - id: ${ID}\n    test: tests/test_calc.py::test_adds_two_numbers\n    framework: pytest\n    file: tests/test_calc.py\n    line: 4\n`,
+      },
+      "python sample",
+    );
+    remote.git("pull", "-q");
+    remote.git("rm", "-q", "package.json", "tests/calc.test.ts", "src/calc.ts");
+    remote.git("commit", "-qm", "python only");
+    const broken = await runStep("verify-fix", remote.cloneDir, py);
+    expect(broken.stderr).toContain("── pytest-targeted: ");
+    expect(broken.stderr).toContain("tests/test_calc.py::test_adds_two_numbers (in .)");
+    expect(broken.stderr).toContain("✗ tests/test_calc.py::test_adds_two_numbers (failed)");
+    expect(broken.code).toBe(1);
+    writeFileSync(join(remote.cloneDir, "calc.py"), "def add(a, b):\n    return a + b\n");
+    const fixed = await runStep("verify-fix", remote.cloneDir, py);
+    expect(fixed.stderr).toContain("✓ tests/test_calc.py::test_adds_two_numbers (passed)");
+    expect(fixed.code).toBe(0);
+    writeFileSync(join(remote.cloneDir, "calc.py"), "def add(a, b):\n    return a - b\n");
+    writeFileSync(join(remote.cloneDir, "tests/test_calc.py"), tests(""));
+    const deleted = await runStep("verify-fix", remote.cloneDir, py);
+    expect(deleted.stderr).toContain("✗ tests/test_calc.py::test_adds_two_numbers (missing)");
+    expect(deleted.code).toBe(1);
+  }, 60_000);
 });
