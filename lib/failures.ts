@@ -69,11 +69,25 @@ export function trimStack(stack: string): string {
     .replace(/\r\n?/g, "\n")
     .split("\n")
     .map((l) => (l.length > 2_000 ? `${l.slice(0, 2_000)}…` : l));
-  const kept = lines.filter((line) => {
-    const frame = /^\s*(?:at\s+(?:.*?\()?|❯\s+(?:\S+\s+)?|File ")?((?:file:\/\/)?[^\s()"]+?):\d+/.exec(line);
-    const isFrameLine = /^\s*(at\s|❯\s|File "|\/)|^\t/.test(line);
-    return !(isFrameLine && frame && isForeignFrame(frame[1]!)) && !(isFrameLine && /\((node:|<anonymous>)|^\s*at (new Promise|async Promise|process\.processTicksAndRejections)/.test(line));
-  });
+  const kept: string[] = [];
+  let dropSource = false;
+  for (const line of lines) {
+    // The source line Python prints under a dropped `File "..."` frame goes with it.
+    if (dropSource && /^\s{4,}\S/.test(line)) {
+      dropSource = false;
+      continue;
+    }
+    dropSource = false;
+    const py = /^\s*File "([^"]{1,1000})", line \d+/.exec(line);
+    const js = /^\s*(?:at\s+(?:[^()]{0,500}\()?|❯\s+(?:\S+\s+)?|\t)((?:file:\/\/)?[^\s()"]{1,1000}?):\d+/.exec(line);
+    const path = py?.[1] ?? js?.[1];
+    if (path && isForeignFrame(path)) {
+      dropSource = !!py;
+      continue;
+    }
+    if (/^\s*at\s/.test(line) && /\((node:|<anonymous>)|^\s*at (new Promise|async Promise|process\.processTicksAndRejections)/.test(line)) continue;
+    kept.push(line);
+  }
   let out = kept.slice(0, MAX_STACK_LINES).join("\n").trim();
   if (kept.length > MAX_STACK_LINES) out += `\n… ${kept.length - MAX_STACK_LINES} more lines`;
   if (out.length > MAX_STACK_CHARS) out = `${out.slice(0, MAX_STACK_CHARS)}\n… (cut)`;
@@ -288,7 +302,7 @@ function buildRecord(group: Occurrence[], index: RepoIndex, ancestors: Set<strin
     (o.scope !== "" && o.fullName === o.scope) ||
     /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
     ancestors.has(`${o.scope}\u0000${o.fullName}`);
-  const rawMessage = o.tc.message?.trim() || (o.tc.stack ? splitMessage(o.tc.stack).message : "") || "(no message)";
+  const rawMessage = fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)";
   const message = redact(rawMessage.length > MAX_MESSAGE_CHARS ? `${rawMessage.slice(0, MAX_MESSAGE_CHARS)}…` : rawMessage);
   // bun names a failing describe-level hook "(unnamed)": the describe is what failed.
   const fullName = o.fullName.replace(/ > \(unnamed\)$/, "");
@@ -302,6 +316,20 @@ function buildRecord(group: Occurrence[], index: RepoIndex, ancestors: Set<strin
     stack: redact(trimStack(o.tc.stack ?? rawMessage)),
     kind: worst === "error" || isSuiteLevel ? "error" : "failure",
   };
+}
+
+const TYPE_PREFIX = /^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error)(?: \[\w+\])?:\s+/;
+
+/**
+ * The report's message, or the stack's message part when that says the same first line and more
+ * (the assertion diff that JUnit `message` attributes cut off).
+ */
+export function fullerMessage(message: string, stack: string | undefined): string {
+  if (!stack) return message;
+  const fromStack = splitMessage(stack).message.trim();
+  if (!message) return fromStack;
+  const head = (t: string) => (t.split("\n")[0] ?? "").trim().replace(TYPE_PREFIX, "");
+  return fromStack.length > message.length && head(fromStack) === head(message) ? fromStack : message;
 }
 
 function runnerRecord(run: RunRecord, counts: { cases: number; readable: number } | undefined, index: RepoIndex): FailureRecord {

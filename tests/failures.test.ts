@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { collectFailures } from "../lib/failures.ts";
+import { collectFailures, fullerMessage, trimStack } from "../lib/failures.ts";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
 import type { FailureReport, RunRecord, Stack } from "../lib/types.ts";
 import { buildCorpus, type Corpus } from "./support/samples.ts";
@@ -220,5 +220,30 @@ describe("runs.json", () => {
     });
     expect(both.failures.length).toBe(vitest.expected.length);
     expect(both.failures.every((f) => f.attempts === undefined)).toBe(true);
+  });
+});
+
+describe("message and stack", () => {
+  test("a JUnit message attribute cut to one line is completed from the failure text (the assertion diff)", () => {
+    const stack = "AssertionError: expected 3 to be 4 // Object.is equality\n\n- Expected\n+ Received\n\n- 4\n+ 3\n\n ❯ tests/calc.test.ts:8:25";
+    expect(fullerMessage("expected 3 to be 4 // Object.is equality", stack)).toBe(
+      "AssertionError: expected 3 to be 4 // Object.is equality\n\n- Expected\n+ Received\n\n- 4\n+ 3",
+    );
+    // A different first line means the stack says something else: keep the report's message.
+    expect(fullerMessage("collection failure", "n = 2\n\n    def test():\n>       assert 1 == 2")).toBe("collection failure");
+    expect(fullerMessage("", "Error: boom\n    at x (a.ts:1:1)")).toBe("Error: boom");
+  });
+
+  test("trimStack drops runner, dependency and runtime frames and keeps repo frames", () => {
+    const stack = [
+      "Error: boom",
+      "    at Object.<anonymous> (/ci/app/tests/a.test.ts:4:11)",
+      "    at Promise.finally.completed (/ci/app/node_modules/jest-circus/build/jestAdapterInit.js:1834:28)",
+      "    at new Promise (<anonymous>)",
+      "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+      " ❯ file:///ci/app/node_modules/@vitest/runner/dist/index.js:1:1",
+      '  File "/usr/lib/python3/dist-packages/_pytest/python.py", line 195, in pytest_pyfunc_call',
+    ].join("\n");
+    expect(trimStack(stack)).toBe("Error: boom\n    at Object.<anonymous> (/ci/app/tests/a.test.ts:4:11)");
   });
 });
