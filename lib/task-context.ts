@@ -52,6 +52,9 @@ function escapeRegex(text: string): string {
 
 /** The stack a failure came from: same framework, the deepest folder that holds its file. */
 export function stackOf(f: FailureRecord, runs: RunsFile | null | undefined): Stack | undefined {
+  // A runner record is named after its stack: "<stack id> (runner exited 1)".
+  const named = (runs?.runs ?? []).map((r) => r.stack).find((s) => f.file === null && f.fullName.startsWith(`${s.id} (`));
+  if (named) return named;
   const candidates = (runs?.runs ?? []).map((r) => r.stack).filter((s) => s.framework === f.framework);
   const holding = candidates.filter((s) => s.cwd === "." || (f.file ?? "").startsWith(`${s.cwd}/`));
   return holding.sort((a, b) => b.cwd.length - a.cwd.length)[0] ?? candidates[0];
@@ -61,19 +64,21 @@ function relTo(cwd: string, file: string): string {
   return cwd === "." ? file : posix.relative(cwd, file);
 }
 
-/**
- * How the stack ran pytest (its interpreter or wrapper, up to `pytest`), so the re-run uses an interpreter
- * that has pytest; an interpreter inside the repository (a virtualenv) is written relative to the stack folder.
- */
+/** A stack's command words as a shell string; an absolute path inside the repo becomes relative to the stack folder. */
+function commandText(stack: Stack, words: string[], repoRoot: string | undefined): string {
+  return words
+    .map((w) => {
+      if (!repoRoot || !w.startsWith("/") || posix.relative(repoRoot, w).startsWith("..")) return w;
+      return posix.relative(posix.join(repoRoot, stack.cwd), w); // has a "/", so the shell takes it as a path
+    })
+    .map(shellQuote)
+    .join(" ");
+}
+
+/** How the stack ran pytest (its interpreter or wrapper, up to `pytest`), so the re-run has pytest too. */
 function pytestCommand(stack: Stack | undefined, repoRoot: string | undefined): string {
   const at = stack?.command.findIndex((w) => /(^|\/)pytest$/.test(w)) ?? -1;
-  if (!stack || at < 0) return "python3 -m pytest";
-  const words = stack.command.slice(0, at + 1).map((w) => {
-    if (!repoRoot || !w.startsWith("/")) return w;
-    if (posix.relative(repoRoot, w).startsWith("..")) return w;
-    return posix.relative(posix.join(repoRoot, stack.cwd), w); // has a "/", so the shell takes it as a path
-  });
-  return words.map(shellQuote).join(" ");
+  return stack && at >= 0 ? commandText(stack, stack.command.slice(0, at + 1), repoRoot) : "python3 -m pytest";
 }
 
 /**
@@ -85,6 +90,10 @@ export function rerunCommand(f: FailureRecord, stack?: Stack, repoRoot?: string)
   const prefix = cwd === "." ? "" : `cd ${shellQuote(cwd)} && `;
   const pattern = `^${escapeRegex(f.fullName.split(" > ").join(" "))}$`;
   const file = f.file ? relTo(cwd, f.file) : null;
+  // A runner that crashed, or a failure no file could be found for: no filter can select it, run the stack.
+  if (f.framework === "runner" || (f.file === null && f.framework !== "terraform" && f.framework !== "terragrunt")) {
+    return stack ? `${prefix}${commandText(stack, stack.command, repoRoot)}` : null;
+  }
   switch (f.framework) {
     case "bun":
       return `${prefix}bun test ${file ? `${shellQuote(file)} ` : ""}-t ${shellQuote(pattern)}`;
@@ -110,8 +119,6 @@ export function rerunCommand(f: FailureRecord, stack?: Stack, repoRoot?: string)
     }
     case "go":
       return f.file ? `go test ./${shellQuote(posix.dirname(f.file))} -run ${shellQuote(`^${escapeRegex(f.fullName.split(" > ").pop()!)}$`)}` : null;
-    case "runner":
-      return stack ? `${prefix}${stack.command.map(shellQuote).join(" ")}` : null;
     default:
       return null;
   }
@@ -147,14 +154,16 @@ export function sourceExcerpt(repoRoot: string, file: string | null, line: numbe
  * temp folders, measured durations) so the task file's bytes change only when the failures do.
  * Unlike the fingerprint, numbers stay: "Expected: 4, Received: 3" is what the agent needs.
  */
-export function stableText(text: string): string {
-  return text
+export function stableText(text: string, opts: { allDurations?: boolean } = {}): string {
+  const masked = text
     .replace(/\b0x[0-9a-f]{4,}\b/gi, "0x…")
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>")
     .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g, "<time>")
     .replace(/\b\d{2}:\d{2}:\d{2}(?:\.\d+)?\b/g, "<time>")
     .replace(/(?:\/tmp|\/private\/var\/folders|\/var\/folders|[A-Za-z]:\\[^\s'"`]*?\\Te?mp)[\\/][^\s'"`)\\/]+/gi, "<tmp>")
     .replace(/\b\d+\.\d+\s?(?:ms|s)\b/g, "<duration>");
+  // A stack may be a runner's console tail ("Duration 211ms"); in a message "timeout of 5000 ms" matters.
+  return opts.allDurations ? masked.replace(/\b\d+\s?(?:ms|s)\b/g, "<duration>") : masked;
 }
 
 function clip(text: string): string {
@@ -239,7 +248,7 @@ export function buildTaskFile(input: TaskContextInput): TaskFile {
     m.set("message", textNode(clip(stableText(redact(f.message ?? "")).trimEnd())));
     const source = sourceExcerpt(repoRoot, f.file, f.line);
     if (source) m.set("source", textNode(source));
-    if (f.stack?.trim()) m.set("stack", textNode(clip(stableText(redact(f.stack)).trimEnd())));
+    if (f.stack?.trim()) m.set("stack", textNode(clip(stableText(redact(f.stack), { allDurations: true }).trimEnd())));
     const rerun = rerunCommand(f, stack, repoRoot);
     m.set("rerun", rerun === null ? null : textNode(redact(rerun)));
     return m;

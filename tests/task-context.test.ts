@@ -13,6 +13,7 @@ import {
   setTaskIssue,
   sourceExcerpt,
   stableText,
+  stackOf,
   taskIdFor,
   writeTaskContext,
 } from "../lib/task-context.ts";
@@ -223,6 +224,10 @@ describe("stableText", () => {
     );
     expect(stableText("id 123e4567-e89b-12d3-a456-426614174000 at 14:02:03")).toBe("id <uuid> at <time>");
     expect(stableText("Expected: 4\nReceived: 3 (timeout 5000 ms)")).toBe("Expected: 4\nReceived: 3 (timeout 5000 ms)");
+    // A runner's console tail (a crash record's stack): every duration varies.
+    expect(stableText(" Start at  14:32:24\n Duration  211ms (transform 20ms)", { allDurations: true })).toBe(
+      " Start at  <time>\n Duration  <duration> (transform <duration>)",
+    );
   });
 });
 
@@ -272,6 +277,12 @@ describe("re-run commands", () => {
       "bun test",
     );
     expect(rerunCommand(failure({ framework: "junit" }))).toBeNull();
+    // A crashed runner's record names no file: the stack's whole command, as it ran.
+    const crash = failure({ framework: "vitest", fullName: "web (runner exited 1)", file: null, line: null, kind: "error" });
+    expect(rerunCommand(crash, stack("vitest", "web", ["/repo/node_modules/.bin/vitest", "run", "--config", "a b.ts"]), "/repo")).toBe(
+      "cd web && ../node_modules/.bin/vitest run --config 'a b.ts'",
+    );
+    expect(rerunCommand(crash)).toBeNull();
   });
 
   test("the bun command really runs just that test, names with regex specials included", () => {
@@ -291,6 +302,19 @@ describe("re-run commands", () => {
     expect(out).toContain("(fail) calc (v2) > adds [1+1]");
     expect(out).not.toContain("(pass)");
     expect(out).toMatch(/Ran 1 test across 1 file/);
+  });
+});
+
+describe("stackOf", () => {
+  test("the deepest stack folder holding the file, same framework; a runner record by its stack id", () => {
+    const run = (s: Stack) => ({ stack: s, argv: s.command, exitCode: 1, signal: null, durationMs: 1, reports: [], outputTail: "" });
+    const root: Stack = { id: "pytest", framework: "pytest", cwd: ".", command: ["python3", "-m", "pytest"] };
+    const api: Stack = { id: "pytest-api", framework: "pytest", cwd: "api", command: ["python3", "-m", "pytest"] };
+    const web: Stack = { id: "jest-web", framework: "jest", cwd: "web", command: ["npx", "jest"] };
+    const runs = { schemaVersion: 1 as const, runs: [root, api, web].map(run) };
+    expect(stackOf(failure({ framework: "pytest", file: "api/tests/test_x.py" }), runs)).toBe(api);
+    expect(stackOf(failure({ framework: "pytest", file: "tests/test_y.py" }), runs)).toBe(root);
+    expect(stackOf(failure({ framework: "runner", fullName: "jest-web (runner exited 1)", file: null }), runs)).toBe(web);
   });
 });
 
