@@ -259,7 +259,7 @@ export function buildTaskFile(input: TaskContextInput): TaskFile {
     id: `fix-${taskId}`,
     auto_generated: true,
     branch: textNode(redact(branch)),
-    github_issue: input.githubIssue ?? null,
+    github_issue: input.githubIssue == null ? null : textNode(input.githubIssue),
     test_failures: seq,
   };
   const map = doc.contents as YAMLMap;
@@ -296,6 +296,16 @@ export function staleTaskFiles(repoRoot: string, config: HealConfig, branch: str
     .sort();
 }
 
+function linkedIssue(abs: string): string | null {
+  if (!existsSync(abs)) return null;
+  try {
+    const data = readYamlFile(abs, { maxBytes: TASK_FILE_MAX_BYTES }) as Record<string, unknown> | null;
+    return data && typeof data.github_issue === "string" && /^[\w.-]+\/[\w.-]+#\d+$/.test(data.github_issue) ? data.github_issue : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface WriteTaskResult {
   file: TaskFile | null;
   /** Whether the file's bytes changed (false on a re-run with the same failures). */
@@ -308,7 +318,12 @@ export interface WriteTaskResult {
  * An unchanged file is not rewritten, so its mtime and bytes stay.
  */
 export function writeTaskContext(input: TaskContextInput): WriteTaskResult {
-  const file = input.report.failures.length > 0 ? buildTaskFile(input) : null;
+  let file = input.report.failures.length > 0 ? buildTaskFile(input) : null;
+  if (file && input.githubIssue == null) {
+    // Same failures, same file: keep the issue the GitHub step linked it to, so a re-run changes no byte.
+    const linked = linkedIssue(join(input.repoRoot, file.path));
+    if (linked) file = buildTaskFile({ ...input, githubIssue: linked });
+  }
   let changed = false;
   if (file) {
     const abs = join(input.repoRoot, file.path);

@@ -350,5 +350,9 @@ describe("writeTaskContext", () => {
     const after = readFileSync(join(dir, file!.path), "utf8");
     expect(after).toBe(before.replace("github_issue: ~", 'github_issue: "octo/repo#7"'));
     expect(setTaskIssue(dir, file!.path, "octo/repo#7")).toBe(false);
+    // heal runs again on the same failures: the link stays, no byte changes.
+    const again = writeTaskContext({ report: report([failure()]), config: defaultConfig(), repoRoot: dir, branch: "dev" });
+    expect(again.changed).toBe(false);
+    expect(readFileSync(join(dir, file!.path), "utf8")).toBe(after);
   });
 });
