@@ -71,6 +71,7 @@ interface OpenCase {
 }
 
 const PATH_LIKE = /\.(?:[cm]?[jt]sx?|py|go|rb|php|java|kt|cs|rs)$/;
+const JAVA_CLASS = /^(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*$/;
 const SKIP_STATUS = new Set(["skipped", "skip", "notrun", "not_run", "disabled", "ignored", "pending"]);
 
 /**
@@ -208,6 +209,9 @@ function dialectOf(ctx: ReportContext, a: Attrs, suites: Attrs[]): JUnitDialect 
   if (ctx.dialect) return ctx.dialect;
   if (a.class !== undefined && (a.assertions !== undefined || a.file !== undefined)) return "phpunit";
   if (a.classname === "test" && (ctx.nodeSuites || suites.length === 0)) return "node";
+  // Gradle writes Surefire's layout without the java.* properties: one suite per class, named by the class.
+  const cls = a.classname;
+  if (cls && suites.length === 1 && suites[0]!.name === cls && JAVA_CLASS.test(cls)) return "surefire";
   return "junit";
 }
 
@@ -215,6 +219,7 @@ function dialectOf(ctx: ReportContext, a: Attrs, suites: Attrs[]): JUnitDialect 
 class NameCache {
   private pytest = new Map<string, { prefix: string; file?: string }>();
   pytestNodeId(classname: string, name: string, fileAttr?: string): { nodeId: string; file?: string } {
+    if (!classname) return pytestNodeId(classname, name, fileAttr);
     const key = fileAttr ? `${classname}\0${fileAttr}` : classname;
     let hit = this.pytest.get(key);
     if (!hit) {
@@ -243,7 +248,11 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
       file ??= classname || undefined;
       break;
     case "jest":
-      fullName = jestName(classname, name);
+      if (classname === JEST_SUITE_ERROR) {
+        // jest-junit's record of a test file that could not run (import error, syntax error): named by the file.
+        fullName = name;
+        file ??= name;
+      } else fullName = jestName(classname, name);
       break;
     case "mocha":
       fullName = name;
@@ -273,6 +282,7 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
   }
 
   let status = c.status;
+  if (status === "failed" && dialect === "jest" && classname === JEST_SUITE_ERROR) status = "error";
   if (!c.outcome) {
     const declared = a.status ?? a.result;
     if (declared !== undefined && SKIP_STATUS.has(declared.toLowerCase())) status = "skipped";
@@ -280,6 +290,8 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
   const stack = c.stack && c.stack.length > 0 ? trimBlock(c.stack.toString()) : undefined;
   let message = c.messageAttr !== undefined ? capText(c.messageAttr.trim()) : undefined;
   if (dialect === "node" && message === "true") message = undefined; // node writes message="true" on skips
+  // pytest says only "collection failure" for a module that cannot be imported: the E line says why.
+  if (dialect === "pytest" && message === "collection failure" && stack) message = pytestErrorLine(stack) ?? message;
   if (dialect === "go" && stack) message = goMessage(stack) ?? message;
   else if (dialect === "go" && status === "skipped" && message) message = goMessage(message) ?? message;
   if (status === "failed" || status === "error") {
@@ -312,6 +324,9 @@ function joinedName(suites: Attrs[], classname: string, name: string, file: stri
   return segments.join(" > ");
 }
 
+/** jest-junit's classname for a test file that failed to load. */
+const JEST_SUITE_ERROR = "Test suite failed to run";
+
 /**
  * jest-junit: by default classname and name are both "{ancestors} {title}" joined by spaces (nothing to
  * split); with classNameTemplate "{classname}" and titleTemplate "{title}" they are the describe path and
@@ -327,7 +342,12 @@ function jestName(classname: string, name: string): string {
  * With the xunit1 `file` attribute the split is exact; without it, capitalised trailing parts are classes.
  */
 export function pytestNodeId(classname: string, name: string, fileAttr?: string): { nodeId: string; file?: string } {
-  if (!classname) return { nodeId: fileAttr ? `${fileAttr}::${name}` : name, file: fileAttr };
+  if (!classname) {
+    // A collection error (import error in a test module) is reported with classname "" and the module as name.
+    const moduleFile = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(name) ? `${name.replace(/\./g, "/")}.py` : undefined;
+    if (moduleFile && (!fileAttr || fileAttr === moduleFile)) return { nodeId: moduleFile, file: moduleFile };
+    return { nodeId: fileAttr ? `${fileAttr}::${name}` : name, file: fileAttr };
+  }
   // Called with name "" by NameCache to get the "file::Class::" prefix.
   let file: string | undefined;
   let classes: string[] = [];
@@ -346,6 +366,12 @@ export function pytestNodeId(classname: string, name: string, fileAttr?: string)
     file = `${parts.slice(0, i).join("/")}.py`;
   }
   return { nodeId: [file, ...classes, name].join("::"), file };
+}
+
+/** The last "E   ..." line of a pytest traceback: the exception pytest reports. */
+function pytestErrorLine(text: string): string | undefined {
+  const lines = text.split("\n").filter((l) => l.startsWith("E   "));
+  return lines.length ? lines[lines.length - 1]!.slice(4).trim() : undefined;
 }
 
 /** go test output inside the failure text: "    calc_test.go:13: got 14" or "panic: ...". */

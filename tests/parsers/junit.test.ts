@@ -120,6 +120,7 @@ describe("jest + jest-junit", () => {
         "package.json": '{"name":"sample"}',
         "src/math.js": JS_SRC.replace(/export function/g, "function") + "module.exports = { add, boom };\n",
         "tests/math.test.js": JS_TEST(`// jest: globals; this line keeps line numbers equal to the ESM samples\nconst { add, boom } = require("../src/math.js");`),
+        "tests/broken.test.js": `const { missing } = require("./does-not-exist");\ntest("never runs", () => expect(missing).toBe(1));\n`,
       },
       { git: false },
     );
@@ -128,7 +129,9 @@ describe("jest + jest-junit", () => {
 
   test("default templates: classname and name are the space-joined title; the text carries the stack", async () => {
     run(repo.dir, ["node", "node_modules/jest/bin/jest.js", "--ci", "--reporters=jest-junit"], { JEST_JUNIT_OUTPUT_FILE: "default.xml" });
-    const cases = await parse(join(repo.dir, "default.xml"));
+    const all = await parse(join(repo.dir, "default.xml"));
+    // jest runs the two files in either order: the broken file's records are checked separately.
+    const cases = all.filter((c) => c.fullName !== "tests/broken.test.js");
     expect(cases.map((c) => [c.fullName, c.status])).toEqual([
       ["math add adds small", "passed"],
       ["math add adds big", "failed"],
@@ -141,6 +144,8 @@ describe("jest + jest-junit", () => {
     expect(big.file).toBeUndefined();
     expect(big.message).toBe("Error: expect(received).toBe(expected) // Object.is equality");
     expect(big.stack).toContain(`${repo.dir}/tests/math.test.js:6:`);
+    // By default jest-junit writes nothing at all for a test file that cannot load (see the next test).
+    expect(all.length).toBe(cases.length);
   });
 
   test("classname/title templates with ' › ' and the file attribute give 'describe > test' and the file", async () => {
@@ -150,8 +155,15 @@ describe("jest + jest-junit", () => {
       JEST_JUNIT_TITLE: "{title}",
       JEST_JUNIT_ANCESTOR_SEPARATOR: " › ",
       JEST_JUNIT_ADD_FILE_ATTRIBUTE: "true",
+      JEST_JUNIT_REPORT_TEST_SUITE_ERRORS: "true",
     });
-    const cases = await parse(join(repo.dir, "configured.xml"));
+    const all = await parse(join(repo.dir, "configured.xml"));
+    // A file that cannot load: jest-junit's "Test suite failed to run" records, named by the file, errors.
+    const broken = all.filter((c) => c.file === "tests/broken.test.js");
+    expect(broken.length).toBeGreaterThanOrEqual(1);
+    for (const b of broken) expect([b.fullName, b.status]).toEqual(["tests/broken.test.js", "error"]);
+    expect(broken[0]!.stack).toContain("Cannot find module './does-not-exist' from 'tests/broken.test.js'");
+    const cases = all.filter((c) => c.file !== "tests/broken.test.js");
     expect(cases.map((c) => [c.fullName, c.file])).toEqual([
       ["math > add > adds small", "tests/math.test.js"],
       ["math > add > adds big", "tests/math.test.js"],
@@ -205,6 +217,7 @@ describe("pytest --junitxml", () => {
           "    pass", //                                        32
           "",
         ].join("\n"),
+        "tests/test_broken.py": "import missing_module\n\n\ndef test_never():\n    pass\n",
       },
       { git: false, nodeModules: false },
     );
@@ -212,6 +225,8 @@ describe("pytest --junitxml", () => {
   afterAll(() => repo.cleanup());
 
   const EXPECTED = [
+    // A module that cannot be imported: pytest's node id for it is the file, an error.
+    ["tests/test_broken.py", "error"],
     ["tests/test_calc.py::test_small", "passed"],
     ["tests/test_calc.py::test_big", "failed"],
     ["tests/test_calc.py::TestGroup::test_helper", "failed"],
@@ -222,14 +237,16 @@ describe("pytest --junitxml", () => {
   ];
 
   test("xunit2 (default): node ids rebuilt from classname + name, file from the classname, setup errors as error", async () => {
-    run(repo.dir, ["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=x2.xml", "-q"]);
+    run(repo.dir, ["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "--continue-on-collection-errors", "--junitxml=x2.xml", "-q"]);
     const cases = await parse(join(repo.dir, "x2.xml"));
     expect(cases.map((c) => [c.fullName, c.status])).toEqual(EXPECTED);
     for (const c of cases) {
       expect(c.framework).toBe("pytest");
-      expect(c.file).toBe("tests/test_calc.py");
+      expect(c.file).toBe(c.fullName === "tests/test_broken.py" ? "tests/test_broken.py" : "tests/test_calc.py");
       expect(c.line).toBeUndefined();
     }
+    // pytest's message is only "collection failure"; the parser takes the exception from the E line.
+    expect(byName(cases, "tests/test_broken.py").message).toBe("ModuleNotFoundError: No module named 'missing_module'");
     const big = byName(cases, "tests/test_calc.py::test_big");
     expect(big.message).toBe("assert 14 == 13\n +  where 14 = add(11, 2)");
     expect(big.stack).toContain("tests/test_calc.py:10: AssertionError");
@@ -239,10 +256,10 @@ describe("pytest --junitxml", () => {
   });
 
   test("xunit1: the 0-based line attribute becomes the 1-based line of the def (or its decorator)", async () => {
-    run(repo.dir, ["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=x1.xml", "-o", "junit_family=xunit1", "-q"]);
+    run(repo.dir, ["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "--continue-on-collection-errors", "--junitxml=x1.xml", "-o", "junit_family=xunit1", "-q"]);
     const cases = await parse(join(repo.dir, "x1.xml"));
     expect(cases.map((c) => [c.fullName, c.status])).toEqual(EXPECTED);
-    expect(cases.map((c) => c.line)).toEqual([5, 9, 14, 17, 17, 21, 31]);
+    expect(cases.map((c) => c.line)).toEqual([undefined, 5, 9, 14, 17, 17, 21, 31]);
   });
 });
 
@@ -468,6 +485,31 @@ describe("structure variants", () => {
         message: "expected 400",
         durationMs: 1234500,
       },
+    ]);
+  });
+
+  // Gradle's TEST-*.xml is Surefire's layout without java.* properties (hand-written here; no Gradle on this machine).
+  test("Gradle: one suite per class named by the class gives Surefire-style class.method names", async () => {
+    const cases = await parse(
+      write(
+        "TEST-com.example.CalcTest.xml",
+        `<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="com.example.CalcTest" tests="2" skipped="0" failures="1" errors="0" timestamp="2026-11-30T14:00:00" hostname="runner" time="0.02">
+  <properties/>
+  <testcase name="addsBig()" classname="com.example.CalcTest" time="0.01">
+    <failure message="org.opentest4j.AssertionFailedError: expected: &lt;13&gt; but was: &lt;14&gt;" type="org.opentest4j.AssertionFailedError">org.opentest4j.AssertionFailedError: expected: &lt;13&gt; but was: &lt;14&gt;
+	at app//com.example.CalcTest.addsBig(CalcTest.java:17)
+</failure>
+  </testcase>
+  <testcase name="addsSmall()" classname="com.example.CalcTest" time="0.001"/>
+  <system-out><![CDATA[]]></system-out>
+  <system-err><![CDATA[]]></system-err>
+</testsuite>`,
+      ),
+    );
+    expect(cases.map((c) => [c.fullName, c.status])).toEqual([
+      ["com.example.CalcTest.addsBig()", "failed"],
+      ["com.example.CalcTest.addsSmall()", "passed"],
     ]);
   });
 
