@@ -13,9 +13,9 @@
 // Token:  (a) the agent token needs issues: write; (b) GITHUB_TOKEN needs contents: write; reads need issues: read.
 import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { clientFor } from "../lib/github/context.ts";
-import { repoClient, retryBaseOf } from "../lib/github/client.ts";
+import { repoClient } from "../lib/github/client.ts";
 import { createCommentOnce, listComments, type IssueComment } from "../lib/github/comments.ts";
-import { createOnce, getIssue, listToolIssues } from "../lib/github/issues.ts";
+import { getIssue, listToolIssues } from "../lib/github/issues.ts";
 import { attemptsExhausted, countAttempts, dailyCapReached, DAY_MS, isPaused } from "../lib/budget.ts";
 import { sendRepositoryDispatch } from "../lib/github/dispatch.ts";
 import { countHandoffs, handoffTag, planHandoff } from "../lib/github/handoff.ts";
@@ -86,18 +86,8 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
       "",
       runTag,
     ].join("\n");
-    const made = await createOnce(
-      async () => {
-        const { data } = await ar.gh.rest.issues.createComment({ owner: ar.owner, repo: ar.repo, issue_number: issueNumber, body, request: { retries: 0 } });
-        return { url: data.html_url };
-      },
-      async () => {
-        const again = await listComments(s.r, issueNumber);
-        const mine = again.find((c) => c.body.includes(runTag));
-        return mine ? { url: mine.url } : null;
-      },
-      { backoffMs: retryBaseOf(ar.gh) },
-    );
+    // The agent identity's login may be unknown (App token): any author carrying this run's tag counts.
+    const made = await createCommentOnce(ar, issueNumber, body, { botLogin: null, uniqueText: runTag });
     return { via: "comment", commentUrl: made.url, attempt };
   }
   await sendRepositoryDispatch(s.r, agent.dispatchEventType, {

@@ -50,12 +50,13 @@ export function latestMarker(
 /**
  * Posts a comment at most once: when the POST fails without an answer, the comments are listed and one
  * by `botLogin` carrying `uniqueText` (normally the marker) is adopted instead of posting again.
+ * `botLogin: null` accepts any author: for a second identity (agent token) whose login is not known.
  */
 export async function createCommentOnce(
   r: RepoClient,
   issueNumber: number,
   body: string,
-  opts: { botLogin: string; uniqueText: string; attempts?: number; backoffMs?: number },
+  opts: { botLogin: string | null; uniqueText: string; attempts?: number; backoffMs?: number },
 ): Promise<{ id: number; url: string; adopted: boolean }> {
   return createOnce(
     async () => {
@@ -70,7 +71,8 @@ export async function createCommentOnce(
     },
     async () => {
       const all = await listComments(r, issueNumber);
-      const mine = all.filter((c) => c.author.toLowerCase() === opts.botLogin.toLowerCase() && c.body.includes(opts.uniqueText));
+      const by = opts.botLogin?.toLowerCase();
+      const mine = all.filter((c) => (by === undefined || c.author.toLowerCase() === by) && c.body.includes(opts.uniqueText));
       const last = mine.at(-1);
       return last ? { id: last.id, url: last.url } : null;
     },

@@ -85,6 +85,17 @@ describe("hand-off", () => {
     expect(w.githubJson().handoff).toMatchObject({ via: "comment", attempt: 1 });
   });
 
+  test("the agent comment's response is lost: found by its run tag, not posted twice", async () => {
+    await start();
+    await healed();
+    gh.inject({ method: "POST", path: "/repos/{owner}/{repo}/issues/{issue_number}/comments", kind: "lostResponse" });
+    const r = await handOff({ HEAL_AGENT_TOKEN: AGENT_TOKEN });
+    expect(r.code).toBe(0);
+    expect(gh.issue(1)!.comments).toHaveLength(1);
+    expect(requestLog(gh).slice(-2)).toEqual(["POST /repos/acme/widgets/issues/1/comments", "GET /repos/acme/widgets/issues/1/comments"]);
+    expect(w.githubJson().handoff).toMatchObject({ via: "comment", attempt: 1 });
+  });
+
   test("the agent token variable is the one the config names", async () => {
     await start();
     config("agent:\n  token_env: MY_AGENT_TOKEN\n  mention: '@agent'\n");
