@@ -2,7 +2,7 @@
 // Exit codes: 0 ok (tests passed), 1 tests failed (the script returns 1), 2 the tool could not do its job.
 import pc from "picocolors";
 import { HealError } from "./errors.ts";
-import { redact } from "./redact.ts";
+import { forLog } from "./sanitize.ts";
 
 export type ExitCode = 0 | 1 | 2;
 
@@ -54,9 +54,9 @@ export function helpText(header: string, spec: FlagSpec): string {
 }
 
 export const log = {
-  info: (msg: string) => process.stderr.write(`${redact(msg)}\n`),
-  warn: (msg: string) => process.stderr.write(`${pc.yellow("warning:")} ${redact(msg)}\n`),
-  skip: (msg: string) => process.stderr.write(`${pc.dim("[skip]")} ${redact(msg)}\n`),
+  info: (msg: string) => process.stderr.write(`${forLog(msg)}\n`),
+  warn: (msg: string) => process.stderr.write(`${pc.yellow("warning:")} ${forLog(msg)}\n`),
+  skip: (msg: string) => process.stderr.write(`${pc.dim("[skip]")} ${forLog(msg)}\n`),
 };
 
 /**
@@ -68,8 +68,8 @@ export function runMain(meta: ImportMeta, main: (argv: string[]) => Promise<Exit
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`${pc.red("error:")} ${redact(describeError(err))}\n`);
-      if (process.env.HEAL_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${redact(err.stack)}\n`);
+      process.stderr.write(`${pc.red("error:")} ${forLog(describeError(err))}\n`);
+      if (process.env.HEAL_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${forLog(err.stack)}\n`);
       process.exit(2);
     },
   );
