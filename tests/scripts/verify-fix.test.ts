@@ -24,7 +24,7 @@ describe("calc", () => {
   });
   test("adds zero", () => {
     expect(add(2, 0)).toBe(2);
-  }, 60_000);
+  });
 });
 `;
 
@@ -38,7 +38,7 @@ beforeEach(async () => {
     "src/calc.ts": CALC("-"),
     "tests/calc.test.ts": TESTS,
     ".gitignore": "node_modules\n.agent/reports/\n",
-  }, 60_000);
+  });
 });
 afterEach(async () => {
   expect(gh.violations).toEqual([]);
