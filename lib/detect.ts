@@ -29,8 +29,8 @@ interface DirInfo {
 function walk(repoRoot: string): DirInfo[] {
   const out: DirInfo[] = [];
   const queue: { rel: string; depth: number }[] = [{ rel: ".", depth: 0 }];
-  while (queue.length > 0 && out.length < MAX_DIRS) {
-    const { rel, depth } = queue.shift()!;
+  for (let next = 0; next < queue.length && out.length < MAX_DIRS; next++) {
+    const { rel, depth } = queue[next]!;
     let entries;
     try {
       entries = readdirSync(join(repoRoot, rel), { withFileTypes: true });

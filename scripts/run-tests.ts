@@ -6,7 +6,7 @@
 // Exit:   0 every stack ran (failing tests are not this step's error: parse-failures records them),
 //         2 the tool could not run (no stack found, bad config, unknown --only id).
 // Token:  none.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ExitCode, helpText, log, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
@@ -44,9 +44,11 @@ export async function main(argv: string[]): Promise<ExitCode> {
   }
 
   const rawDir = `${config.reportsDir}/${REPORT_FILES.raw}`;
-  // Reports of an earlier run must never be read as this run's.
-  rmSync(join(repoRoot, rawDir), { recursive: true, force: true });
+  // Reports of an earlier run must never be read as this run's; only report files go, never folders.
   mkdirSync(join(repoRoot, rawDir), { recursive: true });
+  for (const e of readdirSync(join(repoRoot, rawDir), { withFileTypes: true })) {
+    if (e.isFile() && /\.(?:xml|json|txt)$/.test(e.name)) rmSync(join(repoRoot, rawDir, e.name), { force: true });
+  }
   const runs = await runStacks(stacks, { repoRoot, rawDir, timeoutMs: config.runner.timeoutMinutes * 60_000 });
   const runsPath = `${config.reportsDir}/${REPORT_FILES.runs}`;
   writeFileSync(join(repoRoot, runsPath), `${JSON.stringify(runs, null, 2)}\n`);
