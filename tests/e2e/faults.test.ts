@@ -53,10 +53,14 @@ interface World {
 const tally = { scenarios: 0, survived: 0, faultsInjected: 0, faultsSurvived: 0 };
 const worlds: World[] = [];
 
-async function world(opts: DoubleOptions = {}, env: Record<string, string> = {}): Promise<World> {
+/**
+ * `realFailures`: run the real run-tests and parse-failures on the sample (bun test, one failing test) instead
+ * of writing failures.json by hand; needed when verify re-runs "the previously failing tests".
+ */
+async function world(opts: DoubleOptions = {}, env: Record<string, string> = {}, realFailures = false): Promise<World> {
   const gh = await startGitHubDouble(opts);
   const remote = createBareRemote({
-    "package.json": '{ "name": "widgets", "type": "module" }\n',
+    "package.json": '{ "name": "widgets", "type": "module", "private": true, "scripts": { "test": "bun test" } }\n',
     "src/math.ts": "export const add = (a: number, b: number) => a - b;\n",
     "tests/math.test.ts": 'import { expect, test } from "bun:test";\nimport { add } from "../src/math.ts";\n\ntest("adds", () => {\n  expect(add(1, 2)).toBe(3);\n});\n',
     ".gitignore": ".agent/reports/\n",
@@ -110,7 +114,16 @@ async function world(opts: DoubleOptions = {}, env: Record<string, string> = {})
     const written = await step("write-report");
     if (written.code !== 0) throw new Error(`write-report failed: ${written.stderr}`);
   };
-  await setFailures(FAILURES);
+  if (realFailures) {
+    for (const name of ["run-tests", "parse-failures"]) {
+      const r = await step(name);
+      if (r.code > 1) throw new Error(`${name} failed: ${r.stderr}`);
+    }
+    const written = await step("write-report");
+    if (written.code !== 0) throw new Error(`write-report failed: ${written.stderr}`);
+  } else {
+    await setFailures(FAILURES);
+  }
   const w: World = {
     gh,
     remote,
@@ -502,6 +515,41 @@ describe("GitHub faults during heal", () => {
       });
     },
     SLOW,
+  );
+
+  test(
+    "verify under faults: a lost ✅ comment and 5xx on close: one ✅, the issue closed, a re-run writes nothing",
+    async () => {
+      const w = await world({}, {}, true);
+      await scenario(w, async () => {
+        expect(ok(await w.heal())).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
+        // The agent's fix on claude/issue-1-x, pushed to origin.
+        w.remote.git("fetch", "-q", "origin");
+        w.remote.git("checkout", "-q", "-b", "claude/issue-1-x", "origin/dev");
+        writeFileSync(join(w.dir, "src/math.ts"), "export const add = (a: number, b: number) => a + b;\n");
+        w.remote.git("-c", "user.name=Agent", "-c", "user.email=agent@example.com", "commit", "-qam", "fix: add adds");
+        w.remote.git("push", "-q", "origin", "claude/issue-1-x");
+        const sha = w.remote.git("rev-parse", "HEAD");
+        inject(
+          w,
+          { method: "POST", path: "/repos/{owner}/{repo}/issues/{issue_number}/comments", kind: "lostResponse" },
+          { method: "PATCH", path: "/repos/{owner}/{repo}/issues/{issue_number}", kind: "status", status: 502, times: 2 },
+        );
+        const env = { GITHUB_REF_NAME: "claude/issue-1-x", GITHUB_SHA: sha, GITHUB_RUN_ID: "9001" };
+        const verified = await w.step("verify-fix", env);
+        expect([verified.code, verified.stderr.match(/^error:.*$/m)?.[0] ?? null]).toEqual([0, null]);
+        const issue = w.gh.issue(1)!;
+        expect(issue.state).toBe("closed");
+        expect(issue.comments.filter((c) => c.body.includes("Healing Verification Passed")).map((c) => c.user.login)).toEqual([BOT]);
+        expect(w.handles.map((h) => h.hits)).toEqual([1, 2]);
+        expect(w.gh.violations).toEqual([]);
+        w.gh.resetLog();
+        const again = await w.step("verify-fix", env);
+        expect(again.code).toBe(0);
+        expect(w.gh.writes()).toEqual([]);
+      });
+    },
+    60_000,
   );
 
   test(
