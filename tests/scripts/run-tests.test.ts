@@ -44,7 +44,10 @@ describe("scripts/run-tests.ts", () => {
       "package.json": '{"name":"s","scripts":{"test":"bun test"}}',
       "tests/a.test.ts": 'import { test, expect } from "bun:test";\ntest("fails", () => { expect(1).toBe(2); });\n',
     });
+    repo.write({ ".agent/reports/raw/old-stack.xml": "<testsuites/>", ".agent/reports/raw/notes/keep.txt": "mine" });
     const r = run(repo.dir);
+    expect(existsSync(join(repo.dir, ".agent/reports/raw/old-stack.xml"))).toBe(false); // an earlier run's report
+    expect(existsSync(join(repo.dir, ".agent/reports/raw/notes/keep.txt"))).toBe(true); // folders are never removed
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("(fail) fails"); // the runner's own output streams through
