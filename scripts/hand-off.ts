@@ -8,7 +8,8 @@
 //   (c) neither: a warning saying nothing will wake the agent and how to fix it (README "GitHub set-up").
 // Only when sync-issue created the issue or reported changed failures (or found an issue never handed off); never past agent.max_attempts,
 // the daily mention budget, or the kill-switch label.
-// Reads:  <reports>/github.json, config, GitHub Actions variables.  Writes: github.json `handoff`.
+// Reads:  <reports>/github.json, config, GitHub Actions variables.
+// Writes: github.json `handoff`, one line in the job summary.
 // Exit:   0 handed off or nothing to do (local mode included), 2 GitHub refused.
 // Token:  (a) the agent token needs issues: write; (b) GITHUB_TOKEN needs contents: write; reads need issues: read.
 import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
@@ -22,6 +23,7 @@ import { countHandoffs, handoffTag, planHandoff } from "../lib/github/handoff.ts
 import { labelNames } from "../lib/github/labels.ts";
 import { readOutcome, writeOutcome, type HandoffRecord } from "../lib/github/outcome.ts";
 import { openSession, type GitHubSession } from "../lib/github/session.ts";
+import { appendJobSummary } from "../lib/github/summary.ts";
 
 const FLAGS: FlagSpec = {};
 const HELP = `bun scripts/hand-off.ts — wake the agent through the agent token or repository_dispatch (task heal:hand-off)`;
@@ -39,6 +41,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   const record = await handOff(session);
   writeOutcome(session.reportsDir, { handoff: record });
+  const summary =
+    record.via === "comment" ? `Agent woken by a ${session.config.agent.mention} comment from ${session.ctx.agentTokenEnv}'s identity (attempt ${record.attempt}).`
+    : record.via === "dispatch" ? `Agent woken by \`repository_dispatch\` \`${record.eventType}\` (attempt ${record.attempt}).`
+    : record.via === "none" ? `⚠️ ${record.reason}`
+    : null;
+  if (summary) appendJobSummary(session.ctx.stepSummaryPath, `${summary}\n`);
   if (record.via === "none") log.warn(record.reason ?? "nothing will wake the agent");
   else if (record.via === "skipped") log.skip(`wake the agent: ${record.reason}`);
   else log.info(`agent woken via ${record.via}${record.commentUrl ? ` ${record.commentUrl}` : record.eventType ? ` (${record.eventType})` : ""}`);

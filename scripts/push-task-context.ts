@@ -6,7 +6,7 @@
 // Writes: one commit `chore(heal): task context for #N [skip ci]` on origin/<branch> (none when the file is
 //         unchanged there); a rejected non-fast-forward push is rebuilt on the new tip and retried (3 times),
 //         never forced. Then the issue body's task link (`<server>/<owner>/<repo>/blob/<sha>/<path>`), only
-//         when it changed. Adds taskCommit, taskUrl, taskCommitted to github.json.
+//         when it changed. Adds taskCommit, taskUrl, taskCommitted to github.json; a job summary line.
 // Exit:   0 done or nothing to do (local mode, no issue this run, paused), 2 push or GitHub failure.
 // Token:  contents: write (push through the checkout's credentials), issues: write (body link).
 import { existsSync } from "node:fs";
@@ -18,6 +18,7 @@ import { getIssue, updateIssueBody } from "../lib/github/issues.ts";
 import { isPaused } from "../lib/budget.ts";
 import { readOutcome, writeOutcome } from "../lib/github/outcome.ts";
 import { openSession } from "../lib/github/session.ts";
+import { appendJobSummary } from "../lib/github/summary.ts";
 import { MARKER_PREFIX } from "../lib/marker.ts";
 import { MAX_BODY_BYTES } from "../lib/sanitize.ts";
 
@@ -75,6 +76,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   if (nextBody !== body) await updateIssueBody(session.r, outcome.issueNumber, nextBody);
 
   writeOutcome(session.reportsDir, { taskPath, taskCommit: commit, taskUrl: url, taskCommitted: pushed.commit !== null });
+  appendJobSummary(session.ctx.stepSummaryPath, `Task context: [\`${taskPath}\`](${url})${pushed.commit ? " (committed with [skip ci])" : " (unchanged)"}.\n`);
   log.info(
     pushed.commit
       ? `task context pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`

@@ -120,6 +120,8 @@ describe("task heal against GitHub (double) and a bare origin", () => {
     const text = readFileSync(summary, "utf8");
     expect(text).toContain("## 🔴 Self-healing TDD loop: 2 failing tests");
     expect(text).toContain("Healing issue: [#1](https://github.com/acme/widgets/issues/1) (created).");
+    expect(text).toContain(`Task context: [\`${taskPath}\`](https://github.com/acme/widgets/blob/${remote.head()}/${taskPath}) (committed with [skip ci]).`);
+    expect(text).toContain("Agent woken by `repository_dispatch` `heal-agent` (attempt 1).");
   }, 180_000);
 
   test("second run, same failures: exit 1 again, no new issue, no comment, no commit, only GETs", async () => {
