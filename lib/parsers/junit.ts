@@ -218,16 +218,21 @@ function dialectOf(ctx: ReportContext, a: Attrs, suites: Attrs[]): JUnitDialect 
 /** pytest classnames repeat for every test of a module: split each one once. */
 class NameCache {
   private pytest = new Map<string, { prefix: string; file?: string }>();
+  private lastKey = "";
+  private lastHit: { prefix: string; file?: string } | undefined;
   pytestNodeId(classname: string, name: string, fileAttr?: string): { nodeId: string; file?: string } {
     if (!classname) return pytestNodeId(classname, name, fileAttr);
     const key = fileAttr ? `${classname}\0${fileAttr}` : classname;
-    let hit = this.pytest.get(key);
+    // Consecutive cases usually share the classname: compare before hashing.
+    let hit = key === this.lastKey ? this.lastHit : this.pytest.get(key);
     if (!hit) {
       const { nodeId, file } = pytestNodeId(classname, "", fileAttr);
       hit = { prefix: nodeId, file };
       if (this.pytest.size > 10_000) this.pytest.clear();
       this.pytest.set(key, hit);
     }
+    this.lastKey = key;
+    this.lastHit = hit;
     return { nodeId: hit.prefix ? `${hit.prefix}${name}` : name, file: hit.file };
   }
 }
