@@ -145,6 +145,9 @@ describe("report.md", () => {
     expect(md).toContain("- **File**: backend/apps/auth/tests/test_login.py:45");
     expect(md).toContain("```sh\npython3 -m pytest 'tests/test_login.py::test_jwt'\n```");
     expect(md).toContain("```\nAssertionError: Expected token to be present, got None\n```");
+    const greenIssue = renderIssue(buildTemplateContext({ report: reportOf([]), config, branch: "dev" }), repo(), config).body;
+    expect(greenIssue).toStartWith("## ✅ Tests Pass\n");
+    expect(greenIssue).not.toContain("@claude");
     const green = renderReport(buildTemplateContext({ report: reportOf([]), config, branch: "dev" }), repo(), config);
     expect(green).toContain("✅ All tests passed.");
     expect(green).not.toContain("## Failures");
