@@ -232,6 +232,8 @@ describe("violations: what real GitHub would reject is rejected the same way and
     const badToken = await new Octokit({ auth: "ghp_nope", baseUrl: gh.url, log: silent }).issues.listForRepo(repo).catch((x) => x);
     expect(badToken.status).toBe(401);
     expect(badToken.response.data.message).toBe("Bad credentials");
+    const malformed = await fetch(`${gh.url}/repos/acme/widgets/labels/%E0%A4%A`, { headers: { authorization: `token ${DEFAULT_TOKEN}` } });
+    expect(malformed.status).toBe(404);
     expect(gh.violations.map((v) => v.reason)).toEqual([
       "no such endpoint in GitHub's REST API",
       "repository acme/gadgets is not the double's acme/widgets",

@@ -820,7 +820,14 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      void onRequest(req, res, Buffer.concat(chunks).toString("utf8"));
+      // A bug in the double must fail the test loudly, never leave the client hanging.
+      onRequest(req, res, Buffer.concat(chunks).toString("utf8")).catch((err: unknown) => {
+        violations.push({ method: req.method ?? "?", path: req.url ?? "?", reason: `the double crashed: ${err instanceof Error ? err.stack : String(err)}` });
+        if (!res.headersSent) {
+          res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+          res.end(JSON.stringify({ message: "double crashed", documentation_url: "https://docs.github.com/rest", status: "500" }));
+        }
+      });
     });
   });
   server.on("connection", (s: Socket) => {
@@ -831,7 +838,12 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
   const onRequest = async (req: IncomingMessage, res: ServerResponse, rawBody: string) => {
     const method = (req.method ?? "GET").toUpperCase();
     const parsed = new URL(req.url ?? "/", "http://double.invalid");
-    const path = decodeURIComponent(parsed.pathname).replace(/\/+$/, "") || "/";
+    let path: string;
+    try {
+      path = decodeURIComponent(parsed.pathname).replace(/\/+$/, "") || "/";
+    } catch {
+      path = parsed.pathname;
+    }
     const rawPath = parsed.pathname.replace(/\/+$/, "") || "/";
     const query = Object.fromEntries(parsed.searchParams);
     let body: unknown;

@@ -136,7 +136,14 @@ export class OpenApiValidator {
     }
     if (!best) return undefined;
     const op = this.operation(best.template, best.method);
-    const pathParams = Object.fromEntries(best.names.map((n, i) => [n, decodeURIComponent(bestParams[i]!)]));
+    const decode = (v: string) => {
+      try {
+        return decodeURIComponent(v);
+      } catch {
+        return v; // malformed %-escape: keep it raw, the lookup then finds nothing (404)
+      }
+    };
+    const pathParams = Object.fromEntries(best.names.map((n, i) => [n, decode(bestParams[i]!)]));
     return {
       operationId: op.operationId,
       method: best.method,
