@@ -1,11 +1,14 @@
 // Every coverage format on REAL output: reports written by bun, vitest (v8 provider, all istanbul reporters),
 // jest, coverage.py and go for sample projects whose unrun lines are known (tests/coverage/projects.ts).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { detectCoverageFormat, readCoverage, type FileCoverage } from "../../lib/coverage/index.ts";
 import type { SampleRepo } from "../support/sample-repo.ts";
 import { bunProject, goProject, hasGo, jestProject, pythonProject, runVitest, vitestProject } from "./projects.ts";
+
+// Real runners and child processes on a shared 2-core machine: bunfig's timeout is not applied by bun 1.4.4.
+setDefaultTimeout(120_000);
 
 const repos: SampleRepo[] = [];
 afterAll(() => {

@@ -1,12 +1,15 @@
 // Fuzz: real coverage reports (jest, coverage.py, bun, go) mutated thousands of times. Every outcome is either
 // a result or one error line naming the file: no exception escapes, nothing hangs. Seeded, so a failure repeats.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readCoverage } from "../../lib/coverage/index.ts";
 import { indexRepo } from "../../lib/location.ts";
 import type { SampleRepo } from "../support/sample-repo.ts";
 import { bunProject, jestProject, pythonProject } from "./projects.ts";
+
+// Real runners and child processes on a shared 2-core machine: bunfig's timeout is not applied by bun 1.4.4.
+setDefaultTimeout(120_000);
 
 const MUTATIONS_PER_REPORT = 400;
 const repos: SampleRepo[] = [];

@@ -1,5 +1,5 @@
 // The coverage form of each stack's command (lib/coverage-run.ts), and one real run per runner kind.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { planCoverage, pytestPython, runCoverage } from "../../lib/coverage-run.ts";
@@ -7,6 +7,9 @@ import type { RunnableStack } from "../../lib/detect.ts";
 import { readCoverage } from "../../lib/coverage/index.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 import { CALC_PY, MATH_JS, PYTHON } from "./projects.ts";
+
+// Real runners and child processes on a shared 2-core machine: bunfig's timeout is not applied by bun 1.4.4.
+setDefaultTimeout(120_000);
 
 const ROOT = "/repo";
 const stack = (framework: RunnableStack["framework"], command: string[], cwd = "."): RunnableStack => ({ id: `${framework}-x`, framework, cwd, command });

@@ -1,7 +1,7 @@
 // `task coverage` as a user runs it: a sample repository with bun and pytest stacks, the real runners with
 // coverage on, and the GitHub API double. The exact request log of each run: the first creates the issue,
 // an identical second run only reads, better coverage is one PATCH, full coverage comments and closes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseMarker } from "../../lib/marker.ts";
@@ -9,6 +9,9 @@ import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { CALC_PY, MATH_JS, PYTHON } from "../coverage/projects.ts";
 import { DEFAULT_TOKEN, startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+
+// Real runners and child processes on a shared 2-core machine: bunfig's timeout is not applied by bun 1.4.4.
+setDefaultTimeout(120_000);
 
 const TASKFILE = join(TOOLKIT_ROOT, "Taskfile.yml");
 const TASK_BIN = Bun.which("task");

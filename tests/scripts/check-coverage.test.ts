@@ -1,13 +1,16 @@
 // scripts/check-coverage.ts as a black box: exit codes, stdout/stderr, files written, and the exact GitHub
 // requests against the API double. Reports here are small lcov files written by hand (the formats themselves
 // are tested on real runner output in tests/coverage/); the runners are exercised in tests/e2e/coverage.test.ts.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseMarker } from "../../lib/marker.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { DEFAULT_TOKEN, startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+
+// Real runners and child processes on a shared 2-core machine: bunfig's timeout is not applied by bun 1.4.4.
+setDefaultTimeout(120_000);
 
 const SCRIPT = join(TOOLKIT_ROOT, "scripts/check-coverage.ts");
 const SRC = { "src/a.ts": "x\n".repeat(20), "src/b.ts": "x\n".repeat(20), "src/c.ts": "x\n".repeat(20) };
