@@ -4,20 +4,28 @@
 //   const gh = await startGitHubDouble();               // acme/widgets, token DEFAULT_TOKEN = github-actions[bot]
 //   env: { GITHUB_API_URL: gh.url, GITHUB_TOKEN: DEFAULT_TOKEN, GITHUB_REPOSITORY: gh.repository }
 //   gh.seedLabel({ name: "bug" }); gh.seedIssue({ title, body, labels: ["bug"], author: "github-actions[bot]" });
-//   ... run the script ...
+//   gh.seedIssue({ title: "Fix", body: "Fixes #1", author: "claude[bot]", pull: { head: "claude/issue-1-x" } });
+//   ... run the script (async spawn or in-process: the double answers from this process's event loop) ...
 //   expect(gh.violations).toEqual([]);                  // every request was one real GitHub accepts
-//   expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual([...]);  // exact request log
-//   expect(gh.state.issues).toHaveLength(1);            // issues with comments, labels, authors
+//   expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual([...]);  // exact request log (+ query, body, login)
+//   expect(gh.writes()).toEqual([]);                    // an unchanged re-run writes nothing
+//   expect(gh.state.issues).toHaveLength(1);            // issues with comments, labels, authors; state.dispatches
 //   gh.inject({ method: "POST", path: "/repos/{owner}/{repo}/issues", kind: "lostResponse" });  // fault injection
 //   await gh.close();
+// Options: owner, repo, defaultBranch, tokens {token -> {login, type, permissions, rateLimit, scopes}},
+// collaborators {login -> role}, contentCreationPerMinute (80).
 //
 // Every request is matched to a documented operation (unknown -> 404 + violation), its path/query parameters and
-// JSON body validated (invalid -> 422/400 like GitHub + violation), and GitHub's own limits applied (body 65,536,
-// title 256, label name 50, description 100, colour hex). Every response the double sends is validated against the
-// schema documented for its status (a mismatch is a violation too: the double must answer like GitHub).
-// Fault kinds: status (5xx burst), lostResponse (write done, socket destroyed), hangAfterWrite (write done, no answer
-// ever), hang, reset, secondaryRateLimit, primaryRateLimit, unauthorized,
-// forbidden (missing permission), delay. Injected faults are not validated; `faults` lists each one delivered.
+// JSON body validated (invalid -> 422/400 like GitHub + violation; unknown fields GitHub would silently ignore are
+// a violation too), and GitHub's own limits applied (body 65,536 UTF-8 bytes, title 256, label name 50,
+// description 100, colour hex, ~80 issues/comments a minute). Missing permissions get GitHub's 403 with
+// `x-accepted-github-permissions`; each identity has a real core quota with x-ratelimit-* headers. Every response
+// the double sends is validated against the schema documented for its status (a mismatch is a violation: the
+// double must answer like GitHub).
+// Fault rules: {method?, path: exact | "{template}" | RegExp, kind, times=1, skip=0, armedBy?}. Kinds: status
+// (500/502/503), lostResponse (write done, socket destroyed), hangAfterWrite (write done, no answer ever), hang,
+// reset, secondaryRateLimit (403/429 + retry-after), primaryRateLimit (403, remaining 0, reset ahead),
+// unauthorized (401), forbidden (403 + permission), delay. `faults` lists each one delivered; handles count hits.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { sharedValidator, type OpenApiValidator, type Operation } from "./openapi-validator.ts";
