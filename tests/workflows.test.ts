@@ -2,7 +2,8 @@
 // trigger rules the product promises hold (permissions {}, no event data in `run:`, pinned tools,
 // no pull_request_target, allowed_bots never '*').
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
@@ -149,6 +150,22 @@ describe(ACTION, () => {
     for (const r of runs) expect(r).not.toContain("${{");
   });
 
+  test("puts a config from another path in place for the run, and never over an existing one", () => {
+    const check = steps(doc)[0];
+    const dir = mkdtempSync(join(tmpdir(), "heal-action-"));
+    try {
+      writeFileSync(join(dir, "heal.yaml"), "branches: [main]\n");
+      const run = () => spawnSync("bash", ["-c", check.run], { cwd: dir, env: { ...process.env, HEAL_TASK: "heal", HEAL_CONFIG: "heal.yaml" }, encoding: "utf8" });
+      expect(run().status).toBe(0);
+      expect(readFileSync(join(dir, ".agent/heal/config.yaml"), "utf8")).toBe("branches: [main]\n");
+      const again = run();
+      expect(again.status).toBe(2);
+      expect(again.stderr).toBe("input 'config' names another file but .agent/heal/config.yaml exists: keep one of them\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("rejects an unknown task before installing anything", () => {
     const check = steps(doc)[0];
     const r = spawnSync("bash", ["-c", check.run], {
@@ -186,6 +203,8 @@ describe(AGENT, () => {
     expect(prompt).toContain("${{ github.event.client_payload.task_path }}");
     expect(prompt).toContain(".agent/sops/SOP_TDD_WORKFLOW.md");
     expect(prompt).toContain("claude/issue-${{ github.event.client_payload.issue_number }}-fix");
+    // A retry carries the agent's branch and the base its pull request goes into.
+    expect(prompt).toContain("${{ github.event.client_payload.base || github.event.client_payload.branch }}");
     const args = doc.jobs.mentioned.steps.at(-1).with.claude_args as string;
     expect(args).toContain(".agent/sops/SOP_TDD_WORKFLOW.md");
     expect(args).toContain(".agent/tasks/");
