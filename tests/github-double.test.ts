@@ -425,6 +425,22 @@ describe("real GitHub recordings from @octokit/fixtures pass the validator and m
     expect(checked).toBeGreaterThan(0);
   });
 
+  test("negative control: responses unlike GitHub's are flagged (missing fields, wrong types, nullable honoured)", () => {
+    const v = sharedValidator();
+    const op = v.match("GET", "/repos/octokit-fixture-org/add-labels-to-issue/issues/1")!;
+    expect(op.operationId).toBe("issues/get");
+    const recorded = load("add-labels-to-issue")[0]!.response as Record<string, unknown>;
+    expect(v.checkResponse(op, 200, recorded).problems).toEqual([]);
+    const { number: _n, ...withoutNumber } = recorded;
+    expect(v.checkResponse(op, 200, withoutNumber).problems).toEqual(["response must have required property 'number'"]);
+    expect(v.checkResponse(op, 200, { ...recorded, closed_at: null }).problems).toEqual([]);
+    expect(v.checkResponse(op, 200, { ...recorded, closed_at: 5 }).problems.join()).toContain("/closed_at");
+    expect(v.checkResponse(op, 200, { ...recorded, state_reason: "fixed" }).problems.join()).toContain("/state_reason");
+    expect(v.checkResponse(op, 200, { ...recorded, html_url: "not a url" }).problems.join()).toContain("/html_url");
+    // A status the operation does not document.
+    expect(v.checkResponse(op, 201, recorded).documented).toBe(false);
+  });
+
   test("the double answers the recorded label requests with GitHub's status codes and fields", async () => {
     for (const name of ["labels", "errors", "add-labels-to-issue"]) {
       const double = await startGitHubDouble({ owner: "octokit-fixture-org", repo: name });
