@@ -13,6 +13,13 @@ import { planHandoff } from "./github/handoff.ts";
 export const LOOP_WORKFLOW = ".github/workflows/self-healing-tdd-loop.yml";
 export const AGENT_WORKFLOW = ".github/workflows/claude-agent.yml";
 
+/** owner/name of a checkout's origin remote when it is on GitHub, else null. */
+export function originRepository(root: string): string | null {
+  const url = git(root, ["remote", "get-url", "origin"]).stdout;
+  const m = /github\.com[/:]([^/\s]+)\/([^/\s]+?)(?:\.git)?$/.exec(url);
+  return m ? `${m[1]}/${m[2]}` : null;
+}
+
 export interface Check {
   name: string;
   ok: boolean;

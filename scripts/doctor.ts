@@ -13,8 +13,7 @@
 import pc from "picocolors";
 import { helpText, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
-import { runChecks, type Check } from "../lib/doctor.ts";
-import { git } from "../lib/git.ts";
+import { originRepository, runChecks, type Check } from "../lib/doctor.ts";
 import { repoClient } from "../lib/github/client.ts";
 import { clientFor, githubContext } from "../lib/github/context.ts";
 import { targetRoot } from "../lib/paths.ts";
@@ -26,13 +25,6 @@ type Env = Record<string, string | undefined>;
 
 export function formatCheck(c: Check): string {
   return c.ok ? `${pc.green("✓")} ${c.name}: ${c.detail}` : `${pc.red("✗")} ${c.name}: ${c.detail} — fix: ${c.fix}`;
-}
-
-/** owner/name of the origin remote when it is on GitHub (local runs have no GITHUB_REPOSITORY). */
-function repositoryFromOrigin(root: string): string | null {
-  const url = git(root, ["remote", "get-url", "origin"]).stdout;
-  const m = /github\.com[/:]([^/\s]+)\/([^/\s]+?)(?:\.git)?$/.exec(url);
-  return m ? `${m[1]}/${m[2]}` : null;
 }
 
 export async function main(argv: string[], env: Env = process.env): Promise<ExitCode> {
@@ -50,7 +42,7 @@ export async function main(argv: string[], env: Env = process.env): Promise<Exit
     print({ name: "token", ok: false, detail: "no GITHUB_TOKEN or GH_TOKEN", fix: "`export GH_TOKEN=$(gh auth token)` locally; in Actions pass `token: ${{ github.token }}`" });
     return 2;
   }
-  const repository = env.GITHUB_REPOSITORY?.trim() || repositoryFromOrigin(root);
+  const repository = env.GITHUB_REPOSITORY?.trim() || originRepository(root);
   if (!repository) {
     print({ name: "repository", ok: false, detail: "GITHUB_REPOSITORY is not set and origin is not a GitHub remote", fix: "`export GITHUB_REPOSITORY=<owner>/<name>`" });
     return 2;

@@ -12,15 +12,14 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { spawnSync } from "node:child_process";
 import { type ExitCode, helpText, log, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
+import { AGENT_WORKFLOW, LOOP_WORKFLOW, originRepository } from "../lib/doctor.ts";
+import { git } from "../lib/git.ts";
 import { HealError } from "../lib/errors.ts";
 import { CONFIG_DIR, CONFIG_FILE, TOOLKIT_ROOT } from "../lib/paths.ts";
 
 export const MANIFEST_FILE = `${CONFIG_DIR}/installed.json`;
-export const LOOP_WORKFLOW = ".github/workflows/self-healing-tdd-loop.yml";
-export const AGENT_WORKFLOW = ".github/workflows/claude-agent.yml";
 const DEFAULT_EVENT_TYPE = "heal-agent";
 
 const FLAGS: FlagSpec = {
@@ -50,10 +49,9 @@ export const sha256 = (text: string) => createHash("sha256").update(text).digest
 
 /** owner/repo@sha of this toolkit checkout when its origin is on GitHub, else null. */
 export function toolkitActionRef(root: string = TOOLKIT_ROOT): string | null {
-  const url = spawnSync("git", ["remote", "get-url", "origin"], { cwd: root, encoding: "utf8" }).stdout?.trim() ?? "";
-  const m = /github\.com[/:]([^/\s]+)\/([^/\s]+?)(?:\.git)?$/.exec(url);
-  const sha = spawnSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" }).stdout?.trim() ?? "";
-  return m && /^[0-9a-f]{40}$/.test(sha) ? `${m[1]}/${m[2]}@${sha}` : null;
+  const repository = originRepository(root);
+  const sha = git(root, ["rev-parse", "HEAD"]).stdout;
+  return repository && /^[0-9a-f]{40}$/.test(sha) ? `${repository}@${sha}` : null;
 }
 
 /** The files setup installs, as they will be written into the target. */
