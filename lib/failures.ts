@@ -69,6 +69,7 @@ export function trimStack(stack: string): string {
     .replace(/\r\n?/g, "\n")
     .split("\n")
     .map((l) => (l.length > 2_000 ? `${l.slice(0, 2_000)}…` : l));
+  if (stack.length > 1024 * 1024) lines.pop(); // the last line was cut mid-way
   const kept: string[] = [];
   let dropSource = false;
   for (const line of lines) {
@@ -169,7 +170,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
       occurrences.push(...found);
     } catch (err) {
       const line = err instanceof HealError ? err.message.split("\n")[0] : `internal error: ${(err as Error)?.message ?? String(err)}`;
-      reportErrors.push(`${displayPath(src.path, root)}: ${line}`);
+      reportErrors.push(redact(`${displayPath(src.path, root)}: ${line}`));
     }
   }
 
@@ -228,7 +229,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     if (anyPass) {
       summary.passed++;
       summary.flaky++;
-      flaky.push({ fullName: first.fullName, file: first.ownFile, framework: first.framework, attempts: ran.length });
+      flaky.push({ fullName: redact(first.fullName), file: first.ownFile === null ? null : redact(first.ownFile), framework: first.framework, attempts: ran.length });
       continue;
     }
     const record = buildRecord(group, repo(), ancestors);
@@ -303,17 +304,21 @@ function buildRecord(group: Occurrence[], index: RepoIndex, ancestors: Set<strin
     /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
     ancestors.has(`${o.scope}\u0000${o.fullName}`);
   const rawMessage = fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)";
-  const message = redact(rawMessage.length > MAX_MESSAGE_CHARS ? `${rawMessage.slice(0, MAX_MESSAGE_CHARS)}…` : rawMessage);
+  // Redact before cutting, so a cut never leaves the visible half of a secret.
+  const redacted = redact(rawMessage);
+  const message = redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}…` : redacted;
   // bun names a failing describe-level hook "(unnamed)": the describe is what failed.
-  const fullName = o.fullName.replace(/ > \(unnamed\)$/, "");
+  // Test names are untrusted text too: failures.json is uploaded as an artifact.
+  const fullName = redact(o.fullName.replace(/ > \(unnamed\)$/, ""));
   return {
     id: fingerprint({ framework: o.framework, file, fullName, message }),
     framework: o.framework,
     fullName,
-    file,
+    // A file name can hold a secret too (it is untrusted like any report text).
+    file: file === null ? null : redact(file),
     line,
     message,
-    stack: redact(trimStack(o.tc.stack ?? rawMessage)),
+    stack: trimStack(redact(o.tc.stack ?? rawMessage)),
     kind: worst === "error" || isSuiteLevel ? "error" : "failure",
   };
 }
@@ -340,7 +345,7 @@ function runnerRecord(run: RunRecord, counts: { cases: number; readable: number 
       : counts.cases === 0
         ? "wrote an empty report"
         : "failed, but its report lists no failing test";
-  const fullName = `${run.stack.id} (runner ${how})`;
+  const fullName = redact(`${run.stack.id} (runner ${how})`);
   const message = redact(`${run.argv.join(" ")} ${how} and ${what}`);
   const loc = locate({ stack: run.outputTail }, index, { cwd: run.stack.cwd });
   const framework: Framework = run.stack.framework ?? "runner";
@@ -348,10 +353,10 @@ function runnerRecord(run: RunRecord, counts: { cases: number; readable: number 
     id: fingerprint({ framework, file: null, fullName, message: `runner ${what}` }),
     framework,
     fullName,
-    file: loc.file,
+    file: loc.file === null ? null : redact(loc.file),
     line: loc.line,
     message,
-    stack: redact(trimStack(run.outputTail || "(no output)")),
+    stack: trimStack(redact(run.outputTail || "(no output)")),
     kind: "error",
   };
 }
