@@ -78,7 +78,7 @@ beforeAll(async () => {
       }),
       "reports/broken.json": '{"numTotalTests": 3, "testResults": [',
       "reports/secret.json": jestReport({
-        "src/auth.test.js": [{ title: "calls the API", status: "failed", line: 9, failure: fail("src/auth.test.js", 10, "401 with token ghp_abcdefghijklmnopqrstuvwxyz0123456789") }],
+        "src/auth.test.js": [{ title: "calls the API as ghp_zyxwvutsrqponmlkjihgfedcba9876543210", status: "failed", line: 9, failure: fail("src/auth.test.js", 10, "401 with token ghp_abcdefghijklmnopqrstuvwxyz0123456789") }],
       }),
     },
     { nodeModules: false },
@@ -131,8 +131,9 @@ describe("collectFailures", () => {
     expect(brief(r).map((f) => f.fullName)).toEqual(["adds an item"]);
   });
 
-  test("secrets in messages and stacks are redacted", async () => {
+  test("secrets in names, messages and stacks are redacted", async () => {
     const r = await collect(["reports/secret.json"]);
+    expect(r.failures[0]!.fullName).toBe("calls the API as [REDACTED:github-token]");
     expect(r.failures[0]!.message).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
     expect(r.failures[0]!.stack).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
     expect(r.failures[0]!.message).toContain("[REDACTED:github-token]");
