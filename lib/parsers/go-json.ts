@@ -135,14 +135,15 @@ export class GoJsonParser {
   }
 
   private packageFailed(pkg: string, ev: GoEvent): void {
-    const build = this.buildOutput.get(pkg);
+    // A dependency that failed to build or download names itself in FailedBuild, with its own output.
+    const build = this.buildOutput.get(pkg) ?? (ev.FailedBuild ? this.buildOutput.get(pkgOf(ev.FailedBuild)) : undefined);
     const output = (this.pkgOutput.get(pkg) ?? []).filter((l) => !NOISE.test(l));
     if (ev.FailedBuild || build || output.some((l) => /\[build failed\]|\[setup failed\]/.test(l))) {
       const lines = build ?? output.filter((l) => !/^FAIL\s/.test(l));
       const text = lines.join("\n").trim();
       this.onCase({
         framework: "go",
-        fullName: `${pkg} [build failed]`,
+        fullName: `${pkg} [${output.some((l) => l.includes("[setup failed]")) ? "setup" : "build"} failed]`,
         file: pkg,
         status: "error",
         message: messageOf(lines) || `${pkg} failed to build`,
@@ -175,8 +176,34 @@ export class GoJsonParser {
   }
 }
 
-/** First meaningful output line without go's `file_test.go:12: ` prefix. */
+/**
+ * testify prints `file_test.go:12: ` and then labelled blocks (`\tError Trace:\t...`, `\tError:\t...`,
+ * `\tMessages:\t...`): the message is the Error block (with expected/actual) and the Messages line.
+ */
+function testifyMessage(lines: string[]): string | null {
+  const label = /^\s+\t([A-Z][\w ]*?):\s*\t(.*)$/;
+  const start = lines.findIndex((l) => label.exec(l)?.[1] === "Error");
+  if (start === -1) return null;
+  const out: string[] = [];
+  let keep = false;
+  for (const line of lines.slice(start)) {
+    const m = label.exec(line);
+    if (m) {
+      keep = m[1] === "Error" || m[1] === "Messages";
+      if (keep) out.push(m[2]!.trimEnd());
+      continue;
+    }
+    const cont = /^\s+\t\s+\t(.*)$/.exec(line);
+    if (!cont) break;
+    if (keep) out.push(cont[1]!.trimEnd());
+  }
+  return out.filter((l) => l.trim()).join("\n") || null;
+}
+
+/** First meaningful output line without go's `file_test.go:12: ` prefix (or testify's Error block). */
 function messageOf(lines: string[]): string {
+  const testify = testifyMessage(lines);
+  if (testify) return testify;
   const first = lines.map((l) => l.trim()).find((l) => l && !NOISE.test(l) && !/^(FAIL|ok)\s/.test(l)) ?? "";
   const i = lines.findIndex((l) => l.trim() === first);
   const rest = lines.slice(i + 1).filter((l) => /^\s{8,}\S/.test(l)).map((l) => l.trim());

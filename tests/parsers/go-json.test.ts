@@ -161,6 +161,54 @@ describe("go test -json", () => {
     expect(cases.find((c) => c.fullName === "TestOpen")).toMatchObject({ status: "passed", durationMs: 10 });
   });
 
+  test("testify: the message is the Error block with expected/actual and the Messages line", async () => {
+    // Captured from go1.26.8 running a test file using testify v1.11.1 assert.Equal and require.Contains.
+    const text = String.raw`
+{"Time":"2026-11-30T14:50:22.435996427Z","Action":"output","Package":"example.com/tf","Test":"TestEqual","Output":"=== RUN   TestEqual\n"}
+{"Time":"2026-11-30T14:50:22.436023176Z","Action":"output","Package":"example.com/tf","Test":"TestEqual","Output":"    calc_test.go:11: \n"}
+{"Time":"2026-11-30T14:50:22.436026051Z","Action":"output","Package":"example.com/tf","Test":"TestEqual","Output":"        \tError Trace:\t/tmp/probe/testify/calc_test.go:11\n"}
+{"Time":"2026-11-30T14:50:22.436030617Z","Action":"output","Package":"example.com/tf","Test":"TestEqual","Output":"        \tError:      \tNot equal: \n"}
+{"Time":"2026-11-30T14:50:22.436036606Z","Action":"output","Package":"example.com/tf","Test":"TestEqual","Output":"        \t            \texpected: 4\n"}
+{"Time":"2026-11-30T14:50:22.43603899Z","Action":"output","Package":"example.com/tf","Test":"TestEqual","Output":"        \t            \tactual  : 3\n"}
+{"Time":"2026-11-30T14:50:22.436042625Z","Action":"output","Package":"example.com/tf","Test":"TestEqual","Output":"        \tTest:       \tTestEqual\n"}
+{"Time":"2026-11-30T14:50:22.436047312Z","Action":"output","Package":"example.com/tf","Test":"TestEqual","Output":"        \tMessages:   \tadding\n"}
+{"Time":"2026-11-30T14:50:22.436053622Z","Action":"output","Package":"example.com/tf","Test":"TestEqual","Output":"--- FAIL: TestEqual (0.00s)\n"}
+{"Time":"2026-11-30T14:50:22.436056235Z","Action":"fail","Package":"example.com/tf","Test":"TestEqual","Elapsed":0}
+{"Time":"2026-11-30T14:50:22.436062955Z","Action":"output","Package":"example.com/tf","Test":"TestRequire","Output":"=== RUN   TestRequire\n"}
+{"Time":"2026-11-30T14:50:22.436065389Z","Action":"output","Package":"example.com/tf","Test":"TestRequire","Output":"    calc_test.go:16: \n"}
+{"Time":"2026-11-30T14:50:22.436067813Z","Action":"output","Package":"example.com/tf","Test":"TestRequire","Output":"        \tError Trace:\t/tmp/probe/testify/calc_test.go:16\n"}
+{"Time":"2026-11-30T14:50:22.436070276Z","Action":"output","Package":"example.com/tf","Test":"TestRequire","Output":"        \tError:      \t\"hello\" does not contain \"bye\"\n"}
+{"Time":"2026-11-30T14:50:22.43607267Z","Action":"output","Package":"example.com/tf","Test":"TestRequire","Output":"        \tTest:       \tTestRequire\n"}
+{"Time":"2026-11-30T14:50:22.436075925Z","Action":"output","Package":"example.com/tf","Test":"TestRequire","Output":"--- FAIL: TestRequire (0.00s)\n"}
+{"Time":"2026-11-30T14:50:22.436078308Z","Action":"fail","Package":"example.com/tf","Test":"TestRequire","Elapsed":0}
+{"Time":"2026-11-30T14:50:22.436080601Z","Action":"output","Package":"example.com/tf","Output":"FAIL\n"}
+{"Time":"2026-11-30T14:50:22.436642904Z","Action":"output","Package":"example.com/tf","Output":"FAIL\texample.com/tf\t0.006s\n"}
+{"Time":"2026-11-30T14:50:22.436684045Z","Action":"fail","Package":"example.com/tf","Elapsed":0.006}
+`.trim();
+    const { cases } = await parseText("testify.json", text);
+    expect(failing(cases)).toEqual([
+      { fullName: "TestEqual", file: "example.com/tf", status: "failed", message: "Not equal:\nexpected: 4\nactual  : 3\nadding" },
+      { fullName: "TestRequire", file: "example.com/tf", status: "failed", message: '"hello" does not contain "bye"' },
+    ]);
+    expect(cases[0]!.stack).toContain("Error Trace:\t/tmp/probe/testify/calc_test.go:11");
+  });
+
+  test("a dependency that cannot be fetched fails the package's setup, with the dependency's output", async () => {
+    // Captured from go1.26.8 with GOPROXY=off and a dependency missing from the module cache.
+    const text = String.raw`
+{"ImportPath":"github.com/pmezard/go-difflib/difflib","Action":"build-output","Output":"# example.com/tf\n"}
+{"ImportPath":"github.com/pmezard/go-difflib/difflib","Action":"build-output","Output":"/root/go/pkg/mod/github.com/stretchr/testify@v1.11.1/assert/assertions.go:21:2: module lookup disabled by GOPROXY=off\n"}
+{"ImportPath":"github.com/pmezard/go-difflib/difflib","Action":"build-fail"}
+{"Time":"2026-11-30T14:50:13.307468167Z","Action":"start","Package":"example.com/tf"}
+{"Time":"2026-11-30T14:50:13.307494285Z","Action":"output","Package":"example.com/tf","Output":"FAIL\texample.com/tf [setup failed]\n"}
+{"Time":"2026-11-30T14:50:13.307499423Z","Action":"fail","Package":"example.com/tf","Elapsed":0,"FailedBuild":"github.com/pmezard/go-difflib/difflib"}
+`.trim();
+    const { cases } = await parseText("setup.json", text);
+    expect(failing(cases)).toEqual([
+      { fullName: "example.com/tf [setup failed]", file: "example.com/tf", status: "error", message: "module lookup disabled by GOPROXY=off" },
+    ]);
+  });
+
   test("a stream cut while a test runs reports that test as an error", async () => {
     const text = [
       String.raw`{"Action":"run","Package":"p","Test":"TestSlow"}`,
