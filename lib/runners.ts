@@ -1,10 +1,11 @@
 // Runs one test stack with the reporter flags its parser needs, streaming the runner's own console
 // output to stderr, and records what happened (exit code, signal, duration, reports, redacted tail).
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { delimiter, join, posix } from "node:path";
 import type { RunnableStack } from "./detect.ts";
 import { redact } from "./redact.ts";
+import { forLogStream } from "./sanitize.ts";
 import type { RunRecord, RunsFile } from "./types.ts";
 
 export const TAIL_LINES = 60;
@@ -187,10 +188,55 @@ function needsInit(v: TerraformValidate | null): boolean {
   return !!v?.diagnostics?.some((d) => /Missing required provider|Module not installed|Module source has changed|Provider requirements cannot be satisfied/i.test(d.summary ?? ""));
 }
 
+const REDACT_CHUNK = 8 * 1024 * 1024;
+/** A line longer than this (a 100 MB text node) is redacted in pieces rather than held whole. */
+const REDACT_LINE_MAX = 64 * 1024 * 1024;
+
+/** Redacts a report file in place, in chunks cut at line ends, so a large report needs bounded memory. */
+export function redactFile(abs: string, chunkBytes = REDACT_CHUNK): void {
+  const fd = openSync(abs, "r");
+  const tmp = `${abs}.redacting`;
+  const out = openSync(tmp, "w");
+  let changed = false;
+  try {
+    const buf = Buffer.alloc(chunkBytes);
+    const decoder = new TextDecoder("utf-8");
+    let carry = "";
+    for (;;) {
+      const n = readSync(fd, buf, 0, chunkBytes, null);
+      const text = carry + decoder.decode(buf.subarray(0, n), { stream: n > 0 });
+      const cut = n === 0 ? text.length : text.lastIndexOf("\n") + 1;
+      const piece = cut > 0 ? text.slice(0, cut) : n === 0 ? text : "";
+      carry = text.slice(piece.length);
+      if (piece) {
+        const red = redact(piece);
+        if (red !== piece) changed = true;
+        writeSync(out, red);
+      }
+      if (n === 0) break;
+      if (carry.length > REDACT_LINE_MAX) {
+        // One enormous line: redact it as it is rather than hold it all.
+        const red = redact(carry);
+        if (red !== carry) changed = true;
+        writeSync(out, red);
+        carry = "";
+      }
+    }
+  } finally {
+    closeSync(fd);
+    closeSync(out);
+  }
+  if (changed) renameSync(tmp, abs);
+  else rmSync(tmp, { force: true });
+}
+
 /** Runs one stack; never throws for a runner problem: a crash is a RunRecord with its exit code and tail. */
 export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<RunRecord> {
   const env = opts.env ?? process.env;
-  const echo = opts.echo ?? ((s: string) => void process.stderr.write(s));
+  // Test output is untrusted: secrets are masked and workflow commands broken before it reaches the log,
+  // whole lines at a time so a token split across chunks is still masked.
+  const logStream = forLogStream(opts.echo ?? ((s: string) => void process.stderr.write(s)));
+  const echo = (s: string) => logStream.write(s);
   const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
   const tail = new OutputTail();
   const plan = planRun(stack, opts.repoRoot, opts.rawDir);
@@ -200,7 +246,8 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
   if (reportAbs && !stack.report) rmSync(reportAbs, { force: true });
   const consoleAbs = plan.consoleLog ? join(opts.repoRoot, plan.consoleLog) : null;
   const consoleFd = consoleAbs ? openSync(consoleAbs, "w") : null;
-  const sink = consoleFd === null ? undefined : (s: string) => void writeSync(consoleFd, s);
+  const consoleStream = consoleFd === null ? null : forLogStream((s) => void writeSync(consoleFd, s));
+  const sink = consoleStream ? (s: string) => consoleStream.write(s) : undefined;
 
   const started = performance.now();
   const ex = (argv: string[], captureStdout: boolean) => exec(argv, cwd, { env, timeoutMs, echo, tail, captureStdout, sink });
@@ -227,10 +274,14 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
     result = await ex(plan.argv, plan.reportIsStdout);
   }
   const durationMs = Math.round(performance.now() - started);
+  logStream.end();
+  consoleStream?.end();
   if (consoleFd !== null) closeSync(consoleFd);
 
-  if (plan.reportIsStdout && reportAbs && result.stdout.trim() !== "") writeFileSync(reportAbs, result.stdout);
+  // Raw reports are uploaded as an artifact: they are redacted like everything else that leaves the run.
+  if (plan.reportIsStdout && reportAbs && result.stdout.trim() !== "") writeFileSync(reportAbs, redact(result.stdout));
   const wrote = reportAbs !== null && existsSync(reportAbs) && statSync(reportAbs).isFile();
+  if (wrote && !plan.reportIsStdout) redactFile(reportAbs!);
   return {
     stack,
     argv: plan.argv,

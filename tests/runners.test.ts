@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { RunnableStack } from "../lib/detect.ts";
-import { planRun, runStack, runStacks, TAIL_LINES } from "../lib/runners.ts";
+import { planRun, redactFile, runStack, runStacks, TAIL_LINES } from "../lib/runners.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
 setDefaultTimeout(60_000);
@@ -164,6 +164,45 @@ describe("runStack", () => {
       expect(run.exitCode).toBe(127);
       expect(run.reports).toEqual([]);
     }
+  });
+
+  test("test output is untrusted: the live log and the raw reports carry no secret and no workflow command", async () => {
+    const token = `ghp_${"Qw3".repeat(13)}`;
+    const dir = repo({
+      "leak.test.ts": [
+        'import { test, expect } from "bun:test";',
+        `test("uses ${token}", () => {`,
+        '  console.log("::add-mask::x");',
+        '  console.log("::error file=a.ts::forged annotation");',
+        `  expect("${token}").toBe("other");`,
+        "});",
+      ].join("\n"),
+    });
+    const out = quiet();
+    const run = await runStack(stack({ id: "bun" }), { repoRoot: dir, rawDir: RAW, echo: out.echo });
+    expect(run.exitCode).toBe(1);
+    expect(out.text()).toContain("(fail) uses [REDACTED");
+    expect(out.text()).not.toContain(token);
+    expect(out.text().split("\n").filter((l) => /^\s*::/.test(l))).toEqual([]);
+    for (const rel of run.reports) {
+      const text = readFileSync(join(dir, rel), "utf8");
+      expect(text).toContain("REDACTED");
+      expect(text).not.toContain(token);
+    }
+  });
+
+  test("redactFile masks tokens across chunk boundaries of a large report", () => {
+    const token = `ghp_${"Zx9".repeat(13)}`;
+    const dir = repo();
+    const abs = join(dir, "big.xml");
+    const lines = Array.from({ length: 200 }, (_, i) => `<testcase name="t${i}"><failure message="auth ${token} failed"/></testcase>`);
+    writeFileSync(abs, `<testsuite>\n${lines.join("\n")}\n</testsuite>\n`);
+    redactFile(abs, 37); // chunks far smaller than a line: every token straddles a boundary somewhere
+    const text = readFileSync(abs, "utf8");
+    expect(text).not.toContain(token);
+    expect(text.split("\n").length).toBe(203);
+    expect(text).toContain('<testcase name="t199"><failure message="auth [REDACTED');
+    expect(existsSync(`${abs}.redacting`)).toBe(false);
   });
 
   test("a stack folder that does not exist is recorded, not thrown", async () => {
