@@ -162,6 +162,16 @@ describe("parse-failures", () => {
     expect(unwritable.stderr).toContain("cannot write failures.json");
   });
 
+  test("--runs: a missing or broken runs file is exit 2 naming it", () => {
+    const missing = runScript(["--runs", "nope/runs.json"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toStartWith("error: nope/runs.json: runs file not found");
+    repo.write({ "bad-runs.json": "{ not json" });
+    const broken = runScript(["--runs", "bad-runs.json"]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain("bad-runs.json: runs file is not valid JSON");
+  });
+
   test("--help prints usage and exits 0", () => {
     const r = runScript(["--help"]);
     expect(r.code).toBe(0);
