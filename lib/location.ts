@@ -235,8 +235,9 @@ export function looksLikeTestFile(path: string): boolean {
 
 /**
  * The failing place: the innermost frame in the test's own file (so an error raised inside a helper module
- * points at the test line that called the helper); else the test's own line; else the innermost frame in
- * another repo file (test-like files first); else the test's file without a line.
+ * points at the test line that called the helper); else the test's own line; else, for a file that failed
+ * to load, the line importing the missing module; else the innermost frame in another repo file (test-like
+ * files first); else the test's file without a line.
  */
 export function locate(input: LocateInput, index: RepoIndex, opts: { cwd?: string; nearDir?: string } = {}): Location {
   const own = input.file ? resolveRepoPath(input.file, index, opts) : null;
