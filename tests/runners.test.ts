@@ -2,8 +2,10 @@ import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { SaxesParser } from "saxes";
 import type { RunnableStack } from "../lib/detect.ts";
-import { planRun, redactFile, runStack, runStacks, TAIL_LINES } from "../lib/runners.ts";
+import { fakeSecrets, unsafePytestProject, unsafeValues } from "./e2e/unsafe-strings.ts";
+import { planRun, redactFile, redactReportText, runStack, runStacks, TAIL_LINES } from "../lib/runners.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
 setDefaultTimeout(60_000);
@@ -189,6 +191,43 @@ describe("runStack", () => {
       expect(text).toContain("REDACTED");
       expect(text).not.toContain(token);
     }
+  });
+
+  test("secrets written escaped in XML or JSON reports are masked too, and the report stays well-formed", () => {
+    const key = "5PFVeedz0VNfb5sMsRgPxAHJk2bdfkMC";
+    const xml = `<testcase name="API_KEY = &quot;${key}&quot; ok"><failure message="API_KEY = &quot;${key}&quot;">API_KEY = "${key}"</failure></testcase>`;
+    const red = redactReportText(xml);
+    expect(red).not.toContain(key);
+    expect(red).toMatch(/^<testcase name="API_KEY = &quot;\[REDACTED:[a-z-]+\]&quot; ok"><failure message="API_KEY = &quot;\[REDACTED:[a-z-]+\]&quot;">/);
+    const json = JSON.stringify({ failureMessages: [`API_KEY = "${key}"`], name: "ok" });
+    const redJson = redactReportText(json);
+    expect(redJson).not.toContain(key);
+    expect(JSON.parse(redJson).name).toBe("ok");
+    // Nothing secret: not a byte changes.
+    const clean = '<testcase name="adds &quot;1&quot; &amp; 2"><failure message="expected 3"/></testcase>';
+    expect(redactReportText(clean)).toBe(clean);
+  });
+
+  test("pytest on hostile values: every secret masked inside its own node, the XML stays well-formed", async () => {
+    // The bad-input suite's pytest project: a private key whose diff pytest cuts (BEGIN, no END) precedes
+    // a full key in a later test case; a mask spanning the two would swallow markup in between.
+    const dir = repo(unsafePytestProject(unsafeValues()));
+    const run = await runStack(stack({ id: "pytest", framework: "pytest", command: ["/usr/bin/python3", "-m", "pytest"] }), {
+      repoRoot: dir,
+      rawDir: RAW,
+      echo: quiet().echo,
+    });
+    const xml = readFileSync(join(dir, run.reports[0]!), "utf8");
+    for (const secret of fakeSecrets()) expect({ kind: secret.kind, leaked: xml.includes(secret.secret) }).toEqual({ kind: secret.kind, leaked: false });
+    const errors: string[] = [];
+    let cases = 0;
+    const sax = new SaxesParser();
+    sax.on("error", (e) => errors.push(e.message));
+    sax.on("opentag", (t) => void (t.name === "testcase" && cases++));
+    sax.write(xml).close();
+    expect(errors).toEqual([]);
+    const total = /<testsuite [^>]*tests="(\d+)"/.exec(xml)![1];
+    expect(cases).toBe(Number(total));
   });
 
   test("redactFile masks tokens across chunk boundaries of a large report", () => {
