@@ -2,7 +2,7 @@
 // heal:write-report: render what people and the agent read from failures.json.
 // Reads:  <reports_dir>/failures.json (required), <reports_dir>/runs.json (optional, for re-run commands),
 //         .agent/heal/config.yaml, templates (repo overrides in .agent/heal/templates/ first).
-// Writes: <reports_dir>/report.md, <reports_dir>/issue.json {title, body, labels, taskPath, taskId},
+// Writes: <reports_dir>/report.md, <reports_dir>/issue.json {title, body, labels, taskPath, taskId, removedTasks},
 //         <reports_dir>/issue.md (the body exactly as it would be filed), and when tests failed
 //         <tasks_dir>/fix-<task-id>.yaml (one per branch; older auto-generated ones of the branch are removed).
 //         Prints the task file path on stdout when one was written.
@@ -65,7 +65,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const issue = renderIssue(context, repoRoot, config);
   writeFileSync(join(repoRoot, dir, REPORT_FILES.report), renderReport(context, repoRoot, config));
   writeFileSync(join(repoRoot, dir, REPORT_FILES.issueBody), issue.body);
-  const issueJson = { ...issue, taskPath: task.file?.path ?? null, taskId: task.file?.taskId ?? null };
+  // removedTasks: this branch's older auto-generated task files, deleted here; the GitHub step may delete them upstream too.
+  const issueJson = { ...issue, taskPath: task.file?.path ?? null, taskId: task.file?.taskId ?? null, removedTasks: task.removed };
   writeFileSync(join(repoRoot, dir, REPORT_FILES.issue), `${JSON.stringify(issueJson, null, 2)}\n`);
 
   for (const rel of task.removed) log.info(`removed the outdated task context ${rel}`);

@@ -124,7 +124,9 @@ describe("scripts/write-report.ts", () => {
     expect(r.stderr).toContain(`removed the outdated task context ${taskPath}`);
     expect(existsSync(join(repo.dir, taskPath))).toBe(false);
     expect(readFileSync(join(repo.dir, ".agent/reports/report.md"), "utf8")).toContain("✅ All tests passed.");
-    expect(JSON.parse(readFileSync(join(repo.dir, ".agent/reports/issue.json"), "utf8")).taskPath).toBeNull();
+    const issue = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/issue.json"), "utf8"));
+    expect(issue.taskPath).toBeNull();
+    expect(issue.removedTasks).toEqual([taskPath]);
     const finish = run(FINISH, repo.dir);
     expect(finish.code).toBe(0);
     expect(finish.stdout).toStartWith("heal: ✅ all tests passed (4 passed, 0 failed, 0 errors, 0 skipped); local mode:");
