@@ -72,7 +72,7 @@ export function planRun(stack: RunnableStack, repoRoot: string, rawDir: string):
   }
 }
 
-/** Keeps the last TAIL_BYTES of output; `lines()` gives the last TAIL_LINES, colour codes stripped, redacted. */
+/** Keeps the last TAIL_BYTES of output; `text()` gives the last TAIL_LINES, colour codes stripped, redacted. */
 class OutputTail {
   private buf = "";
   private cut = false;
@@ -322,7 +322,8 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
   const cwd = join(opts.repoRoot, stack.cwd);
   const reportAbs = plan.report ? join(opts.repoRoot, plan.report) : null;
   mkdirSync(join(opts.repoRoot, opts.rawDir), { recursive: true });
-  if (reportAbs && !stack.report) rmSync(reportAbs, { force: true });
+  // An earlier run's report must never pass for this run's (a configured report is inside the repo: schema).
+  if (reportAbs) rmSync(reportAbs, { force: true });
   const consoleAbs = plan.consoleLog ? join(opts.repoRoot, plan.consoleLog) : null;
   const consoleFd = consoleAbs ? openSync(consoleAbs, "w") : null;
   const consoleStream = consoleFd === null ? null : forLogStream((s) => void writeSync(consoleFd, s));

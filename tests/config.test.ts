@@ -116,6 +116,9 @@ describe("loadConfig", () => {
     expect(errorOf(() => parseConfig("stacks:\n  - framework: bun\n    command: bun test\n    cwd: ../outside\n")).message).toBe(
       'line 4: field "stacks[0].cwd" must be a path inside the repository',
     );
+    expect(errorOf(() => parseConfig("stacks:\n  - framework: junit\n    command: make test\n    report: /etc/passwd\n")).message).toBe(
+      'line 4: field "stacks[0].report" must be a path inside the repository',
+    );
     expect(errorOf(() => parseConfig("templates:\n  isue.md: x.md\n")).message).toContain('"templates.isue.md" is not a template name');
   });
 

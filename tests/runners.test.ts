@@ -244,6 +244,18 @@ describe("runStack", () => {
     expect(existsSync(`${abs}.redacting`)).toBe(false);
   });
 
+  test("a configured stack that writes its own report: no flags added, the report is listed (a stale one never is)", async () => {
+    const dir = repo({ "app/out/junit.xml": "<stale/>" });
+    const write = stack({ id: "make", framework: "junit", cwd: "app", command: ["sh", "-c", 'mkdir -p out && echo "<testsuite tests=\\"1\\"/>" > out/junit.xml'], report: "out/junit.xml" });
+    const run = await runStack(write, { repoRoot: dir, rawDir: RAW, echo: quiet().echo });
+    expect(run.argv).toEqual(write.command);
+    expect(run.reports).toEqual(["app/out/junit.xml"]);
+    expect(readFileSync(join(dir, "app/out/junit.xml"), "utf8").trim()).toBe('<testsuite tests="1"/>');
+    const silent = stack({ id: "make", framework: "junit", cwd: "app", command: ["sh", "-c", "exit 2"], report: "out/junit.xml" });
+    const crashed = await runStack(silent, { repoRoot: dir, rawDir: RAW, echo: quiet().echo });
+    expect(crashed.reports).toEqual([]);
+  });
+
   test("a stack folder that does not exist is recorded, not thrown", async () => {
     const run = await runStack(stack({ cwd: "gone" }), { repoRoot: repo(), rawDir: RAW, echo: quiet().echo });
     expect(run.exitCode).toBe(127);
