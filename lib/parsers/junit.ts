@@ -145,6 +145,7 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
       if (current.capture) current.capture.append(text);
       else if (current.attempt && current.depth === 2) current.attempt.trace.append(text);
     },
+    wantsText: () => current !== undefined && (current.capture !== undefined || (current.attempt !== undefined && current.depth === 2)),
   });
 }
 

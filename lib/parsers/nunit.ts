@@ -58,6 +58,7 @@ export async function parseNUnitFile(path: string, onCase: (c: TestCase) => void
     onText(text) {
       current?.capture?.append(text);
     },
+    wantsText: () => current?.capture !== undefined,
   });
 }
 

@@ -66,6 +66,7 @@ export async function parseTrxFile(path: string, onCase: (c: TestCase) => void):
     onText(text) {
       open[open.length - 1]?.capture?.append(text);
     },
+    wantsText: () => open[open.length - 1]?.capture !== undefined,
   });
 }
 
@@ -92,6 +93,7 @@ async function readDefinitions(path: string): Promise<Map<string, string>> {
         else if (name === "TestDefinitions") done = true;
       },
       onText() {},
+      wantsText: () => false,
     },
     { shouldStop: () => done },
   );

@@ -29,6 +29,11 @@ export interface XmlHandlers {
   onClose(name: string): void;
   /** Text and CDATA content, possibly split into several pieces. */
   onText(text: string): void;
+  /**
+   * When given, text content is delivered only while this returns true (asked after every tag):
+   * saxes then skips buffering the rest (indentation, system-out), which is most of a report's text.
+   */
+  wantsText?(): boolean;
 }
 
 export interface XmlStreamOptions {
@@ -142,12 +147,30 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
   let sawRoot = false;
   let depth = 0;
   // Explicit wrappers (no rest arguments): these run for every element of a multi-GB file.
-  const { onOpen, onClose, onText } = handlers;
+  const { onOpen, onClose, onText, wantsText } = handlers;
+  const text = (t: string) => {
+    try {
+      onText(t);
+    } catch (err) {
+      handlerError = err;
+      throw err;
+    }
+  };
+  // saxes reads its text handler when a text run starts, i.e. after a tag: toggling it here is exact.
+  let textOn = false;
+  const toggleText = () => {
+    const want = wantsText!();
+    if (want === textOn) return;
+    textOn = want;
+    if (want) parser.on("text", text);
+    else parser.off("text");
+  };
   parser.on("opentag", (tag) => {
     sawRoot = true;
     try {
       if (++depth > XML_LIMITS.depth) fail(`elements are nested deeper than ${XML_LIMITS.depth} levels at line ${internals.line}`);
       onOpen(tag.name, tag.attributes as Record<string, string>);
+      if (wantsText) toggleText();
     } catch (err) {
       handlerError = err;
       throw err;
@@ -157,20 +180,16 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
     depth--;
     try {
       onClose(tag.name);
+      if (wantsText) toggleText();
     } catch (err) {
       handlerError = err;
       throw err;
     }
   });
-  const text = (t: string) => {
-    try {
-      onText(t);
-    } catch (err) {
-      handlerError = err;
-      throw err;
-    }
-  };
-  parser.on("text", text);
+  if (!wantsText) {
+    textOn = true;
+    parser.on("text", text);
+  }
   parser.on("cdata", text);
   parser.on("doctype", () => fail(doctypeMessage(internals.line)));
 
