@@ -53,6 +53,8 @@ interface ReportContext {
   java: boolean;
   /** node's reporter writes `disabled` on every <testsuite>. */
   nodeSuites: boolean;
+  /** go: parents of failed subtests ("pkg\0TestName"); gotestsum lists subtests before their parent. */
+  goFailedParents?: Set<string>;
 }
 
 interface OpenCase {
@@ -130,7 +132,8 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
     onClose(name) {
       if (current) {
         if (current.depth === 0 && name === "testcase") {
-          onCase(finishCase(current, ctx, names, () => ++unnamed));
+          const tc = finishCase(current, ctx, names, () => ++unnamed);
+          if (tc) onCase(tc);
           current = undefined;
         } else closeInCase(current, name);
         return;
@@ -238,7 +241,7 @@ class NameCache {
   }
 }
 
-function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnamed: () => number): TestCase {
+function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnamed: () => number): TestCase | undefined {
   const a = c.attrs;
   const dialect = dialectOf(ctx, a, c.suites);
   const name = a.name?.trim() || `(unnamed test ${nextUnnamed()})`;
@@ -272,7 +275,9 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
       break;
     }
     case "go":
-      fullName = classname ? `${classname}.${name}` : name;
+      // As lib/parsers/go-json.ts names them: the test as `go test -run` knows it, the package as the file.
+      fullName = name;
+      file ??= classname || undefined;
       break;
     case "surefire":
       fullName = classname && !name.startsWith(`${classname}.`) ? `${classname}.${name}` : name;
@@ -302,6 +307,15 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
   else if (dialect === "go" && status === "skipped" && message) message = goMessage(message) ?? message;
   if (status === "failed" || status === "error") {
     if (!message && stack) message = dialect === "phpunit" ? phpunitMessage(stack, fullName) : firstLine(stack);
+  }
+
+  if (dialect === "go" && (status === "failed" || status === "error")) {
+    if (stack && /^panic: /m.test(stack)) status = "error";
+    const key = `${classname}\0${name}`;
+    // A parent that fails only because a subtest failed (no output of its own) is not a failure itself.
+    if (ctx.goFailedParents?.has(key) && !goOwnOutput(stack ?? "")) return undefined;
+    const slash = name.lastIndexOf("/");
+    if (slash > 0) (ctx.goFailedParents ??= new Set()).add(`${classname}\0${name.slice(0, slash)}`);
   }
 
   const tc: TestCase = { framework: FRAMEWORK[dialect], fullName, status };
@@ -388,6 +402,11 @@ function goMessage(text: string): string | undefined {
     if (line.startsWith("panic: ")) return line.trim();
   }
   return undefined;
+}
+
+/** Whether go test output has lines of the test's own, beyond the runner's RUN/PAUSE/CONT/FAIL framing. */
+function goOwnOutput(text: string): boolean {
+  return text.split("\n").some((l) => l.trim() !== "" && !/^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SKIP):)/.test(l));
 }
 
 /** PHPUnit starts the text with "Class::method" and puts the assertion message next. */
