@@ -132,6 +132,7 @@ export function toHealError(err: unknown, method: string, url: string): unknown 
   const headers = e.response?.headers ?? {};
   // Octokit appends " - <documentation_url>"; the route already says where.
   const message = redact(String(e.message ?? err)).split("\n")[0]!.replace(/ - https?:\/\/\S+$/, "");
+  const answered = e.response !== undefined;
   if (status === 401) return withStatus(new HealError("GITHUB_AUTH", `${route} answered 401 (${message})`), status);
   if ((status === 403 || status === 429) && (headers["x-ratelimit-remaining"] === "0" || /secondary rate/i.test(message))) {
     const reset = Number(headers["x-ratelimit-reset"]);
@@ -149,12 +150,20 @@ export function toHealError(err: unknown, method: string, url: string): unknown 
     );
   }
   if (status === undefined || status >= 500 || status === 429)
-    return withStatus(new HealError("GITHUB_UNAVAILABLE", `${route}: ${message}`), status);
+    return Object.assign(withStatus(new HealError("GITHUB_UNAVAILABLE", `${route}: ${message}`), status), { answered });
   return err;
 }
 
 function withStatus(err: HealError, status: number | undefined): HealError {
   return Object.assign(err, { status });
+}
+
+/**
+ * Whether GitHub sent an HTTP answer. A 5xx answer means the request was not carried out; no answer (a reset,
+ * a lost response, a timeout: @octokit/request reports them as status 500 without a response) leaves it unknown.
+ */
+export function wasAnswered(err: unknown): boolean {
+  return (err as { answered?: unknown } | null)?.answered !== false;
 }
 
 /** The HTTP status behind a HealError or RequestError, when there was one. */
@@ -195,6 +204,11 @@ export function repoClient(gh: GitHubClient, repository: string): RepoClient {
   return { gh, owner, repo };
 }
 
+/** A token that acts as a user (classic or fine-grained PAT, OAuth, user-to-server): GET /user names it. */
+export function isPersonalToken(token: string): boolean {
+  return /^(ghp_|github_pat_|gho_|ghu_)/.test(token);
+}
+
 /**
  * The login the tool's own issues and comments are written by. A configured `bot_login` other than the
  * default wins; a personal token (ghp_, github_pat_, gho_, ghu_) asks GET /user; otherwise Actions' bot.
@@ -202,7 +216,7 @@ export function repoClient(gh: GitHubClient, repository: string): RepoClient {
 export async function resolveBotLogin(gh: GitHubClient, token: string, configured?: string | null): Promise<string> {
   const fallback = "github-actions[bot]";
   if (configured && configured !== fallback) return configured;
-  if (/^(ghp_|github_pat_|gho_|ghu_)/.test(token)) {
+  if (isPersonalToken(token)) {
     const { data } = await gh.rest.users.getAuthenticated();
     return data.login;
   }
