@@ -7,19 +7,19 @@
 //       (default heal-agent), client_payload {issue_number, branch, task_path, attempt};
 //   (c) neither: a warning saying nothing will wake the agent and how to fix it (README "GitHub set-up").
 // Only when sync-issue created the issue or reported changed failures (or found an issue never handed off); never past agent.max_attempts,
-// the daily mention budget, or the kill-switch label.
-// Reads:  <reports>/github.json, config, GitHub Actions variables.
+// the daily mention budget, or the kill-switch label. Hand-offs are counted only when written by the tool or the
+// agent identity (HEAL_AGENT_LOGIN, else GET /user of a personal agent token, else any GitHub App bot).
+// A dispatch whose answer is lost is not sent again (it may have started the agent): its note on the issue says
+// so, github.json records `unconfirmed: true`, a warning is printed, and the next run does not repeat it.
+// Reads:  <reports>/github.json, config, GitHub Actions variables (HEAL_AGENT_LOGIN optional).
 // Writes: github.json `handoff`, one line in the job summary.
 // Exit:   0 handed off or nothing to do (local mode included), 2 GitHub refused.
 // Token:  (a) the agent token needs issues: write; (b) GITHUB_TOKEN needs contents: write; reads need issues: read.
 import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
-import { clientFor } from "../lib/github/context.ts";
-import { repoClient } from "../lib/github/client.ts";
-import { createCommentOnce, listComments, type IssueComment } from "../lib/github/comments.ts";
-import { getIssue, listToolIssues } from "../lib/github/issues.ts";
-import { attemptsExhausted, countAttempts, dailyCapReached, DAY_MS, isPaused } from "../lib/budget.ts";
-import { sendRepositoryDispatch } from "../lib/github/dispatch.ts";
-import { countHandoffs, handoffTag, planHandoff } from "../lib/github/handoff.ts";
+import { listComments } from "../lib/github/comments.ts";
+import { getIssue } from "../lib/github/issues.ts";
+import { attemptsExhausted, countAttempts, isPaused } from "../lib/budget.ts";
+import { countHandoffs, planHandoff, wakeAgent } from "../lib/github/handoff.ts";
 import { labelNames } from "../lib/github/labels.ts";
 import { readOutcome, writeOutcome, type HandoffRecord } from "../lib/github/outcome.ts";
 import { openSession, type GitHubSession } from "../lib/github/session.ts";
@@ -43,11 +43,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
   writeOutcome(session.reportsDir, { handoff: record });
   const summary =
     record.via === "comment" ? `Agent woken by a ${session.config.agent.mention} comment from ${session.ctx.agentTokenEnv}'s identity (attempt ${record.attempt}).`
+    : record.via === "dispatch" && record.unconfirmed ? `⚠️ ${record.reason}: if no agent run started, ask again on the issue.`
     : record.via === "dispatch" ? `Agent woken by \`repository_dispatch\` \`${record.eventType}\` (attempt ${record.attempt}).`
     : record.via === "none" ? `⚠️ ${record.reason}`
     : null;
   if (summary) appendJobSummary(session.ctx.stepSummaryPath, `${summary}\n`);
   if (record.via === "none") log.warn(record.reason ?? "nothing will wake the agent");
+  else if (record.unconfirmed) log.warn(`${record.reason}; if no agent run started, ask again on issue #${readOutcome(session.reportsDir).issueNumber}`);
   else if (record.via === "skipped") log.skip(`wake the agent: ${record.reason}`);
   else log.info(`agent woken via ${record.via}${record.commentUrl ? ` ${record.commentUrl}` : record.eventType ? ` (${record.eventType})` : ""}`);
   process.stdout.write(`${JSON.stringify(record)}\n`);
@@ -61,7 +63,7 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
   if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented" && !pending)) {
     return { via: "skipped", reason: `no new failures to hand off (issue ${outcome.action})` };
   }
-  const plan = planHandoff(agent, s.ctx.agentToken !== null);
+  const plan = planHandoff(agent, s.agentClient !== null);
   if (plan.via === "none") return { via: agent.handoff === "token" ? "none" : "skipped", reason: plan.explain };
   const issueNumber = outcome.issueNumber;
   const issue = await getIssue(s.r, issueNumber);
@@ -70,59 +72,36 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
     return { via: "skipped", reason: `issue #${issueNumber} is labelled ${labels.needsHuman}` };
   }
 
-  const botLogin = await s.botLogin();
+  const who = await s.handoffAuthors();
   const comments = await listComments(s.r, issueNumber);
-  const failed = countAttempts(comments, botLogin);
+  // sync-issue may not have known the agent's login: an issue it thought pending is checked again here.
+  if (pending && countHandoffs(comments, who) > 0) return { via: "skipped", reason: `issue #${issueNumber} was already handed off` };
+  const failed = countAttempts(comments, who.botLogin);
   if (attemptsExhausted(failed, agent.maxAttempts)) {
     return { via: "skipped", reason: `the agent already failed ${failed} of ${agent.maxAttempts} attempts on #${issueNumber}` };
   }
   const attempt = failed + 1;
-  if (await mentionCapReached(s, issueNumber, comments, botLogin)) {
-    return { via: "skipped", reason: `daily cap reached: ${s.config.budget.dailyMentions} agent hand-offs in 24 hours (budget.daily_mentions)` };
-  }
-  const runTag = handoffTag(issueNumber, s.ctx.runId, s.ctx.runAttempt);
-  if (comments.some((c) => c.body.includes(runTag))) return { via: "skipped", reason: "this run already handed off" };
   const taskPath = outcome.taskPath ?? null;
   const taskRef = taskPath ? (outcome.taskUrl ? `[\`${taskPath}\`](${outcome.taskUrl})` : `\`${taskPath}\``) : "the task context named in the issue";
-
-  if (plan.via === "comment") {
-    const ar = repoClient(clientFor(s.ctx, s.ctx.agentToken!), s.ctx.repository);
-    const body = [
-      `${agent.mention} Please fix the failing tests of #${issueNumber} (attempt ${attempt} of ${agent.maxAttempts}).`,
+  return wakeAgent({
+    r: s.r,
+    agentClient: s.agentClient,
+    agent,
+    issueNumber,
+    who,
+    comments,
+    cap: { dailyMentions: s.config.budget.dailyMentions, labels: [labels.healing[0] ?? "auto-healing", labels.coverage[0] ?? "auto-healing"] },
+    run: { id: s.ctx.runId, attempt: s.ctx.runAttempt },
+    ask: [
+      `Please fix the failing tests of #${issueNumber} (attempt ${attempt} of ${agent.maxAttempts}).`,
       "",
       `Read the task context ${taskRef} first, then the failures in the issue; follow the SOPs it names, keep every previously failing test, and open a pull request that says \`Fixes #${issueNumber}\`.`,
-      "",
-      runTag,
-    ].join("\n");
-    // The agent identity's login may be unknown (App token): any author carrying this run's tag counts.
-    const made = await createCommentOnce(ar, issueNumber, body, { botLogin: null, uniqueText: runTag });
-    return { via: "comment", commentUrl: made.url, attempt };
-  }
-  await sendRepositoryDispatch(s.r, agent.dispatchEventType, {
-    issue_number: issueNumber,
-    branch: outcome.branch ?? s.branch ?? null,
-    task_path: taskPath,
+    ].join("\n"),
+    // The dispatch leaves no trace on the issue: a short note (no mention) records the attempt for the budget.
+    note: `🤖 Handed to the agent through \`repository_dispatch\` \`${agent.dispatchEventType}\` (attempt ${attempt} of ${agent.maxAttempts}).`,
+    payload: { issue_number: issueNumber, branch: outcome.branch ?? s.branch ?? null, task_path: taskPath, attempt },
     attempt,
   });
-  // The dispatch leaves no trace on the issue: a short note (no mention) records the attempt for the budget.
-  const note = `🤖 Handed to the agent through \`repository_dispatch\` \`${agent.dispatchEventType}\` (attempt ${attempt} of ${agent.maxAttempts}).\n\n${runTag}`;
-  await createCommentOnce(s.r, issueNumber, note, { botLogin, uniqueText: runTag });
-  return { via: "dispatch", eventType: agent.dispatchEventType, attempt };
-}
-
-/**
- * The daily mention cap: hand-offs (each leaves one comment with the hand-off tag) on the tool's issues
- * active in the last 24 hours. One list of those issues plus one comment list per other active issue.
- */
-async function mentionCapReached(s: GitHubSession, issueNumber: number, comments: IssueComment[], botLogin: string): Promise<boolean> {
-  const since = new Date(Date.now() - DAY_MS).toISOString();
-  const label = s.config.labels.healing[0] ?? "auto-healing";
-  const active = await listToolIssues(s.r, { label, botLogin, state: "all", since });
-  const events: { createdAt: string }[] = [];
-  const handoffs = (list: IssueComment[]) => list.filter((c) => countHandoffs([c]) > 0).map((c) => ({ createdAt: c.createdAt }));
-  events.push(...handoffs(comments));
-  for (const other of active) if (other.number !== issueNumber) events.push(...handoffs(await listComments(s.r, other.number)));
-  return dailyCapReached("mentions", events, Date.now(), s.config.budget.dailyMentions);
 }
 
 runMain(import.meta, main);

@@ -24,7 +24,7 @@ import { isHealedBranch, openSession, type GitHubSession } from "../lib/github/s
 import { appendJobSummary, failureSummaryMarkdown } from "../lib/github/summary.ts";
 import { buildMarker, diffFingerprints, markerData, type Marker } from "../lib/marker.ts";
 import { REPORT_FILES } from "../lib/paths.ts";
-import { inlineCode, limitTitle, untrusted } from "../lib/sanitize.ts";
+import { inlineCode, limitChars, limitTitle, untrusted } from "../lib/sanitize.ts";
 import type { FailureRecord, FailureReport } from "../lib/types.ts";
 
 const FLAGS: FlagSpec = {};
@@ -90,7 +90,8 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
     const comments = await listComments(s.r, issue.number);
     const previous = latestMarker(issue, comments, botLogin, "healing");
     // An issue whose earlier run died before its hand-off still needs one (hand-off reads this).
-    found.handedOff = countHandoffs(comments) > 0;
+    // Only hand-offs by the tool or the agent identity count: a tag pasted by anyone else hides nothing.
+    found.handedOff = countHandoffs(comments, await s.handoffAuthors()) > 0;
     if (fingerprints.length === 0) {
       const body = bodyWithMarker(greenText(s, branch), marker, CUT_NOTICE);
       await createCommentOnce(s.r, issue.number, body, { botLogin, uniqueText: buildMarker(marker) });
@@ -174,7 +175,8 @@ function changedText(
 
 function failureLine(f: FailureRecord): string {
   const where = f.file ? ` — ${inlineCode(untrusted(`${f.file}${f.line ? `:${f.line}` : ""}`))}` : "";
-  const msg = untrusted(f.message.split("\n")[0] ?? "").replace(/`/g, "'").slice(0, 300);
+  // Cut before neutralizing: limitChars redacts first and never splits a surrogate pair, an emoji or a mask.
+  const msg = untrusted(limitChars(f.message.split("\n")[0] ?? "", 300)).replace(/`/g, "'");
   return `**${untrusted(f.fullName).replace(/\*/g, "\\*")}**${where}${msg ? `: ${msg}` : ""} (\`${f.id}\`)`;
 }
 

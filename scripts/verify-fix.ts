@@ -7,7 +7,8 @@
 // whole suite (run-tests). Pass: ✅ on the issue and the pull request, the issue closed (verify.close_on:
 // pass) or left to `Fixes #N` (merge). Fail: ❌ with what still fails, and the agent is asked again
 // (agent token comment, or repository_dispatch); the failure that reaches agent.max_attempts labels the
-// issue needs-human and mentions nobody. A test that was deleted, renamed or skipped is not healed.
+// issue needs-human and mentions nobody; past the daily mention cap (budget.daily_mentions, counted like
+// heal:hand-off) nobody is asked either. A test that was deleted, renamed or skipped is not healed.
 // Kill switch: an issue labelled heal:paused (labels.paused) is left alone. A re-run of the same run and
 // attempt does nothing (its marker is already on the issue).
 // Reads:  GitHub Actions variables and event, .agent/heal/config.yaml, the task file on origin/<branch>,
@@ -23,12 +24,10 @@ import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from 
 import type { HealConfig } from "../lib/config.ts";
 import { detectStacks } from "../lib/detect.ts";
 import { HealError } from "../lib/errors.ts";
-import { repoClient } from "../lib/github/client.ts";
 import { createCommentOnce, latestMarker, listComments, type IssueComment } from "../lib/github/comments.ts";
-import { clientFor } from "../lib/github/context.ts";
 import { sendRepositoryDispatch } from "../lib/github/dispatch.ts";
-import { handoffTag, planHandoff } from "../lib/github/handoff.ts";
-import { bodyWithMarker, closeIssue, createOnce, getIssue } from "../lib/github/issues.ts";
+import { handoffTag, isHandoffAuthor, mentionCapReached, planHandoff } from "../lib/github/handoff.ts";
+import { bodyWithMarker, closeIssue, getIssue } from "../lib/github/issues.ts";
 import { addLabels, ensureLabels, labelNames } from "../lib/github/labels.ts";
 import { openSession, type GitHubSession } from "../lib/github/session.ts";
 import { appendJobSummary } from "../lib/github/summary.ts";
@@ -151,7 +150,7 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     extra: { issue: n, result: result === "pass" ? "pass" : "fail", outcome: result, attempt, sha: ctx.sha },
   });
   const pr = eventPullRequest(ctx.eventName, ctx.event) ?? (await openPullRequestFor(s, branch));
-  const handoff = result === "fail" ? retryPlan(s, run, n) : null;
+  const handoff = result === "fail" ? await retryPlan(s, run, n, comments) : null;
   const context = {
     ...verdictContext(verdict, suiteRan),
     issue_number: n,
@@ -232,18 +231,31 @@ interface RetryInput {
 }
 
 /**
- * How the agent is asked again: the route planHandoff picks for heal:hand-off too. Each retry leaves the
- * hand-off tag (in the agent's comment, or in the ❌ comment for a dispatch) so hand-off's budget counts it.
+ * How the agent is asked again: the route planHandoff picks for heal:hand-off too, within the same daily mention
+ * cap. Each retry leaves the hand-off tag (in the agent's comment, or in the ❌ comment for a dispatch) so the
+ * budget counts it.
  */
-function retryPlan(s: GitHubSession, run: { id: string; attempt: string }, issue: number): { text: string; send: (i: RetryInput) => Promise<void> } {
-  const { agent } = s.config;
-  const plan = planHandoff(agent, s.ctx.agentToken !== null);
+async function retryPlan(
+  s: GitHubSession,
+  run: { id: string; attempt: string },
+  issue: number,
+  comments: IssueComment[],
+): Promise<{ text: string; send: (i: RetryInput) => Promise<void> }> {
+  const { agent, budget, labels } = s.config;
+  const plan = planHandoff(agent, s.agentClient !== null);
+  if (plan.via === "none") return { text: `The agent is not asked again: ${plan.explain}.`, send: async () => {} };
+  const who = await s.handoffAuthors();
+  const capLabels = [labels.healing[0] ?? "auto-healing", labels.coverage[0] ?? "auto-healing"];
+  if (await mentionCapReached(s.r, { issueNumber: issue, comments, who, labels: capLabels, cap: budget.dailyMentions })) {
+    const why = `daily cap reached: ${budget.dailyMentions} agent hand-offs in 24 hours (budget.daily_mentions)`;
+    log.warn(`#${issue}: the agent is not asked again (${why})`);
+    return { text: `The agent is not asked again today: ${why}. Ask it again in a comment, or wait for the next verification.`, send: async () => {} };
+  }
   const tag = handoffTag(issue, run.id, run.attempt);
   if (plan.via === "comment") {
     return {
       text: "The agent is asked for another attempt below.",
       send: async (i) => {
-        const ar = repoClient(clientFor(s.ctx, s.ctx.agentToken!), s.ctx.repository);
         const body = [
           `${agent.mention} The fix on \`${untrusted(i.branch)}\` did not pass verification: ${i.commentUrl}`,
           "",
@@ -251,35 +263,25 @@ function retryPlan(s: GitHubSession, run: { id: string; attempt: string }, issue
           "",
           tag,
         ].join("\n");
-        // Written by the agent's identity, found again by its tag if the response is lost.
-        await createOnce(
-          async () => {
-            const { data } = await ar.gh.rest.issues.createComment({ owner: ar.owner, repo: ar.repo, issue_number: i.issue, body, request: { retries: 0 } });
-            return { url: data.html_url };
-          },
-          async () => {
-            const mine = (await listComments(s.r, i.issue)).find((c) => c.body.includes(tag));
-            return mine ? { url: mine.url } : null;
-          },
-        );
+        // Written by the agent's identity; found again by its tag (from a trusted author) if the response is lost.
+        await createCommentOnce(s.agentClient!, i.issue, body, { botLogin: (login) => isHandoffAuthor(login, who), uniqueText: tag });
       },
     };
   }
-  if (plan.via === "dispatch") {
-    return {
-      text: `The agent is asked for another attempt through \`repository_dispatch\` \`${agent.dispatchEventType}\`.\n\n${tag}`,
-      send: async (i) => {
-        await sendRepositoryDispatch(s.r, agent.dispatchEventType, {
-          issue_number: i.issue,
-          branch: i.branch,
-          base: i.base,
-          task_path: i.taskPath,
-          attempt: i.attempt,
-        });
-      },
-    };
-  }
-  return { text: `The agent is not asked again: ${plan.explain}.`, send: async () => {} };
+  return {
+    text: `The agent is asked for another attempt through \`repository_dispatch\` \`${agent.dispatchEventType}\`.\n\n${tag}`,
+    send: async (i) => {
+      const sent = await sendRepositoryDispatch(s.r, agent.dispatchEventType, {
+        issue_number: i.issue,
+        branch: i.branch,
+        base: i.base,
+        task_path: i.taskPath,
+        attempt: i.attempt,
+      });
+      // Not sent again: a second dispatch could start a second agent run. The ❌ comment already carries the tag.
+      if (!sent.confirmed) log.warn(`repository_dispatch "${agent.dispatchEventType}" for #${i.issue} is unconfirmed (${sent.detail}): not sent again; if no agent run started, ask again on the issue`);
+    },
+  };
 }
 
 function render(name: TemplateName, context: object, s: { root: string; config: HealConfig }): string {

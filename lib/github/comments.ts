@@ -50,13 +50,13 @@ export function latestMarker(
 /**
  * Posts a comment at most once: when the POST fails without an answer, the comments are listed and one
  * by `botLogin` carrying `uniqueText` (normally the marker) is adopted instead of posting again.
- * `botLogin: null` accepts any author: for a second identity (agent token) whose login is not known.
+ * `botLogin` may be a test of the author instead (a second identity whose login may not be known).
  */
 export async function createCommentOnce(
   r: RepoClient,
   issueNumber: number,
   body: string,
-  opts: { botLogin: string | null; uniqueText: string; attempts?: number; backoffMs?: number },
+  opts: { botLogin: string | ((login: string) => boolean); uniqueText: string; attempts?: number; backoffMs?: number },
 ): Promise<{ id: number; url: string; adopted: boolean }> {
   return createOnce(
     async () => {
@@ -71,8 +71,9 @@ export async function createCommentOnce(
     },
     async () => {
       const all = await listComments(r, issueNumber);
-      const by = opts.botLogin?.toLowerCase();
-      const mine = all.filter((c) => (by === undefined || c.author.toLowerCase() === by) && c.body.includes(opts.uniqueText));
+      const by = opts.botLogin;
+      const trusted = typeof by === "function" ? by : (login: string) => login.toLowerCase() === by.toLowerCase();
+      const mine = all.filter((c) => trusted(c.author) && c.body.includes(opts.uniqueText));
       const last = mine.at(-1);
       return last ? { id: last.id, url: last.url } : null;
     },

@@ -1,6 +1,14 @@
-// Which route wakes the agent, decided once for hand-off and doctor: the default GITHUB_TOKEN's issues and
-// comments start no workflow, so only a second identity's comment or a repository_dispatch can.
+// Waking the agent, shared by heal:hand-off, verify's retries and the coverage issue. The route is decided once
+// (planHandoff, also used by doctor): the default GITHUB_TOKEN's issues and comments start no workflow, so only
+// a second identity's comment or a repository_dispatch can. Every hand-off leaves one comment carrying the
+// hand-off tag, written by the tool or by the agent identity; only those count (a tag anyone else pastes is text).
 import type { HealConfig } from "../config.ts";
+import { dailyCapReached, DAY_MS } from "../budget.ts";
+import type { RepoClient } from "./client.ts";
+import { createCommentOnce, listComments, type IssueComment } from "./comments.ts";
+import { sendRepositoryDispatch } from "./dispatch.ts";
+import { listToolIssues } from "./issues.ts";
+import type { HandoffRecord } from "./outcome.ts";
 
 export interface HandoffPlan {
   via: "comment" | "dispatch" | "none";
@@ -37,7 +45,124 @@ export function handoffTag(issueNumber: number, runId: string | null, runAttempt
   return `${HANDOFF_TAG}issue=${issueNumber} run=${runId ?? "local"}.${runAttempt} -->`;
 }
 
+/** Who may write a hand-off: the tool's own login, and the agent identity's when it is known. */
+export interface HandoffAuthors {
+  botLogin: string;
+  /** HEAL_AGENT_LOGIN, or GET /user of a personal agent token; null when unknown (App installation token). */
+  agentLogin: string | null;
+}
+
+/**
+ * Whether a comment by `login` can be a hand-off. With the agent's login unknown, any GitHub App bot counts
+ * (`…[bot]`: user logins cannot contain brackets) except github-actions[bot] when it is not the tool itself,
+ * since every workflow of the repository writes as it and the agent identity is never the default token.
+ */
+export function isHandoffAuthor(login: string, who: HandoffAuthors): boolean {
+  const l = login.toLowerCase();
+  if (l === who.botLogin.toLowerCase()) return true;
+  if (who.agentLogin) return l === who.agentLogin.toLowerCase();
+  return l.endsWith("[bot]") && l !== "github-actions[bot]";
+}
+
+/** The comments that are hand-offs: the tag, written by a trusted author. */
+export function handoffComments<T extends { body: string; author: string }>(comments: T[], who: HandoffAuthors): T[] {
+  return comments.filter((c) => c.body.includes(HANDOFF_TAG) && isHandoffAuthor(c.author, who));
+}
+
 /** Hand-offs recorded on an issue's comments. */
-export function countHandoffs(comments: { body: string }[]): number {
-  return comments.filter((c) => c.body.includes(HANDOFF_TAG)).length;
+export function countHandoffs(comments: { body: string; author: string }[], who: HandoffAuthors): number {
+  return handoffComments(comments, who).length;
+}
+
+export interface MentionCapInput {
+  /** The issue about to be handed off, and its comments (already listed). */
+  issueNumber: number;
+  comments: IssueComment[];
+  who: HandoffAuthors;
+  /** Labels the tool's issues carry (the first of labels.healing and of labels.coverage): each is listed once. */
+  labels: string[];
+  /** budget.daily_mentions: 0 stops every hand-off, a negative cap means none. */
+  cap: number;
+  now?: number;
+}
+
+/**
+ * The daily mention cap: hand-offs on the tool's issues (healing and coverage) active in the last 24 hours.
+ * One list of those issues per distinct label, plus one comment list per other active issue.
+ */
+export async function mentionCapReached(r: RepoClient, input: MentionCapInput): Promise<boolean> {
+  const now = input.now ?? Date.now();
+  if (!Number.isFinite(input.cap) || input.cap < 0) return false;
+  if (input.cap === 0) return true;
+  const since = new Date(now - DAY_MS).toISOString();
+  const seen = new Set<number>([input.issueNumber]);
+  const events = handoffComments(input.comments, input.who).map((c) => ({ createdAt: c.createdAt }));
+  const labels = [...new Set(input.labels.filter(Boolean).map((l) => l.toLowerCase()))];
+  for (const label of labels) {
+    for (const other of await listToolIssues(r, { label, botLogin: input.who.botLogin, state: "all", since })) {
+      if (seen.has(other.number)) continue;
+      seen.add(other.number);
+      events.push(...handoffComments(await listComments(r, other.number), input.who).map((c) => ({ createdAt: c.createdAt })));
+    }
+  }
+  return dailyCapReached("mentions", events, now, input.cap);
+}
+
+export interface WakeInput {
+  /** The run's own client (GITHUB_TOKEN): dispatch and the dispatch note. */
+  r: RepoClient;
+  /** The agent token's client when the token is set: its comment starts workflows. */
+  agentClient: RepoClient | null;
+  agent: HealConfig["agent"];
+  issueNumber: number;
+  who: HandoffAuthors;
+  /** The issue's comments as listed before (run-tag check and the cap). */
+  comments: IssueComment[];
+  /** budget.daily_mentions and the labels the cap lists (see MentionCapInput). */
+  cap: { dailyMentions: number; labels: string[] };
+  run: { id: string | null; attempt: string };
+  /** The agent-token comment's text after the mention (no tag). */
+  ask: string;
+  /** The dispatch note's text (no mention, no tag): the trace a dispatch leaves on the issue. */
+  note: string;
+  payload: Record<string, string | number | boolean | null>;
+  attempt?: number;
+}
+
+/**
+ * Wakes the agent once for this run: by the agent token's comment, or by repository_dispatch plus a note.
+ * Skipped past the daily mention cap or when this run's tag is already on the issue. A dispatch whose answer
+ * was lost is recorded as `unconfirmed` (its note still carries the tag, so no later run repeats it).
+ */
+export async function wakeAgent(w: WakeInput): Promise<HandoffRecord> {
+  const { agent } = w;
+  const plan = planHandoff(agent, w.agentClient !== null);
+  if (plan.via === "none") return { via: agent.handoff === "token" ? "none" : "skipped", reason: plan.explain };
+  if (await mentionCapReached(w.r, { issueNumber: w.issueNumber, comments: w.comments, who: w.who, labels: w.cap.labels, cap: w.cap.dailyMentions })) {
+    return { via: "skipped", reason: `daily cap reached: ${w.cap.dailyMentions} agent hand-offs in 24 hours (budget.daily_mentions)` };
+  }
+  const tag = handoffTag(w.issueNumber, w.run.id, w.run.attempt);
+  if (handoffComments(w.comments, w.who).some((c) => c.body.includes(tag))) return { via: "skipped", reason: "this run already handed off" };
+  const attempt = w.attempt !== undefined ? { attempt: w.attempt } : {};
+
+  if (plan.via === "comment") {
+    const body = `${agent.mention} ${w.ask}\n\n${tag}`;
+    // Found again by its tag if the response is lost, but only from an author a hand-off may come from.
+    const made = await createCommentOnce(w.agentClient!, w.issueNumber, body, { botLogin: (login) => isHandoffAuthor(login, w.who), uniqueText: tag });
+    return { via: "comment", commentUrl: made.url, ...attempt };
+  }
+  const sent = await sendRepositoryDispatch(w.r, agent.dispatchEventType, w.payload);
+  const unconfirmed = sent.confirmed
+    ? ""
+    : `\n\n⚠️ GitHub's answer to the dispatch was lost, so it was not sent again (a second one could start a second agent run). ` +
+      `If no agent run started for this issue, ask again in a comment.`;
+  await createCommentOnce(w.r, w.issueNumber, `${w.note}${unconfirmed}\n\n${tag}`, { botLogin: w.who.botLogin, uniqueText: tag });
+  if (sent.confirmed) return { via: "dispatch", eventType: agent.dispatchEventType, ...attempt };
+  return {
+    via: "dispatch",
+    eventType: agent.dispatchEventType,
+    ...attempt,
+    unconfirmed: true,
+    reason: `repository_dispatch "${agent.dispatchEventType}" is unconfirmed (${sent.detail}): not sent again, to wake the agent at most once`,
+  };
 }

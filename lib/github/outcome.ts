@@ -14,6 +14,8 @@ export interface HandoffRecord {
   commentUrl?: string;
   eventType?: string;
   attempt?: number;
+  /** A dispatch sent whose answer was lost: it may or may not have started the agent, and is not sent again. */
+  unconfirmed?: boolean;
 }
 
 export interface GitHubOutcome {

@@ -3,7 +3,8 @@ import { join, resolve } from "node:path";
 import { loadConfig, type HealConfig } from "../config.ts";
 import { currentBranch } from "../git.ts";
 import { clientFor, githubContext, localModeReason, type GitHubContext } from "./context.ts";
-import { repoClient, resolveBotLogin, type GitHubClient, type RepoClient } from "./client.ts";
+import { isPersonalToken, repoClient, resolveBotLogin, type GitHubClient, type RepoClient } from "./client.ts";
+import type { HandoffAuthors } from "./handoff.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -29,6 +30,15 @@ export interface GitHubSession {
   branch: string | null;
   /** The tool's own login (resolved lazily: a PAT costs one GET /user). */
   botLogin(): Promise<string>;
+  /** The agent token's client (config agent.token_env), null when the token is not set. */
+  agentClient: RepoClient | null;
+  /**
+   * The agent identity's login: HEAL_AGENT_LOGIN, else GET /user when the agent token is a personal token
+   * (one request, once); null when unknown (a GitHub App installation token cannot ask).
+   */
+  agentLogin(): Promise<string | null>;
+  /** Who may write a hand-off on the tool's issues (lib/github/handoff.ts). */
+  handoffAuthors(): Promise<HandoffAuthors>;
 }
 
 export async function openSession(env: Env = process.env): Promise<LocalSession | GitHubSession> {
@@ -41,6 +51,10 @@ export async function openSession(env: Env = process.env): Promise<LocalSession 
   }
   const gh = clientFor(ctx);
   let login: Promise<string> | null = null;
+  const agentClient = ctx.agentToken ? repoClient(clientFor(ctx, ctx.agentToken), ctx.repository) : null;
+  let agent: Promise<string | null> | null = null;
+  const agentLogin = () => (agent ??= resolveAgentLogin(env, ctx.agentToken, agentClient));
+  const botLogin = () => (login ??= resolveBotLogin(gh, ctx.token, config.botLogin));
   return {
     kind: "github",
     root,
@@ -50,8 +64,19 @@ export async function openSession(env: Env = process.env): Promise<LocalSession 
     gh,
     r: repoClient(gh, ctx.repository),
     branch: ctx.branch ?? currentBranch(root, env),
-    botLogin: () => (login ??= resolveBotLogin(gh, ctx.token, config.botLogin)),
+    botLogin,
+    agentClient,
+    agentLogin,
+    handoffAuthors: async () => ({ botLogin: await botLogin(), agentLogin: await agentLogin() }),
   };
+}
+
+async function resolveAgentLogin(env: Env, token: string | null, client: RepoClient | null): Promise<string | null> {
+  const named = env.HEAL_AGENT_LOGIN?.trim();
+  if (named) return named;
+  if (!token || !client || !isPersonalToken(token)) return null;
+  const { data } = await client.gh.rest.users.getAuthenticated();
+  return data.login;
 }
 
 /** Whether failures on `branch` open healing issues (config `branches`, `*` matches any run of characters). */

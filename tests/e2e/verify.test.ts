@@ -140,6 +140,9 @@ describe("task verify, end to end", () => {
     expect(log()).toEqual([
       "GET /issues/1 github-actions[bot]",
       "GET /issues/1/comments github-actions[bot]",
+      // Before a retry: the agent's login (its token is a PAT: one GET /user), then the daily mention cap.
+      "GET /user heal-agent",
+      "GET /issues github-actions[bot]",
       "POST /issues/1/comments github-actions[bot]",
       `POST /issues/${pr.number}/comments github-actions[bot]`,
       "POST /issues/1/comments heal-agent",
@@ -176,6 +179,7 @@ describe("task verify, end to end", () => {
         "GET /issues/1 github-actions[bot]",
         "GET /issues/1/comments github-actions[bot]",
         "GET /pulls github-actions[bot]",
+        ...(last ? [] : ["GET /user heal-agent", "GET /issues github-actions[bot]"]),
         "POST /issues/1/comments github-actions[bot]",
         ...(last
           ? ["GET /labels github-actions[bot]", "POST /labels github-actions[bot]", "POST /issues/1/labels github-actions[bot]"]

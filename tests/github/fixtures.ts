@@ -118,3 +118,8 @@ export function requestLog(gh: GitHubDouble, keys: string[] = ["labels", "creato
     return `${r.method} ${r.path}${q.length ? `?${q.join("&")}` : ""}`;
   });
 }
+
+/** No lone surrogate: a cut never split a character (String.prototype.isWellFormed, before tsconfig's lib has it). */
+export function wellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}

@@ -7,6 +7,7 @@ import { DEFAULT_TOKEN, startGitHubDouble, type GitHubDouble } from "../support/
 import { actionsEnv, failure, failureReport, requestLog, runStep, TASK_PATH, workdir, type Workdir } from "../github/fixtures.ts";
 
 const AGENT_TOKEN = `ghs_agentapptoken${"0".repeat(30)}`;
+const AGENT_PAT = `ghp_${"A1".repeat(18)}`;
 const LIST_24H = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=all";
 
 let gh: GitHubDouble;
@@ -17,6 +18,7 @@ async function start(): Promise<void> {
     tokens: {
       [DEFAULT_TOKEN]: { login: "github-actions[bot]", type: "Bot", permissions: { issues: "write", contents: "write", metadata: "read" } },
       [AGENT_TOKEN]: { login: "heal-agent[bot]", type: "Bot", permissions: { issues: "write", metadata: "read" } },
+      [AGENT_PAT]: { login: "heal-robot", type: "User", permissions: { issues: "write", metadata: "read" } },
     },
   });
   w = workdir();
@@ -188,5 +190,91 @@ describe("hand-off", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("[skip] wake the agent (@claude): no GITHUB_TOKEN or GH_TOKEN (local mode)\n");
     expect(gh.requests).toEqual([]);
+  });
+
+  test("a hand-off tag forged by a user neither uses up the daily budget nor stands for this run's hand-off", async () => {
+    await start();
+    config("budget:\n  daily_mentions: 1\n");
+    await healed();
+    gh.seedComment(1, "<!-- heal:handoff issue=1 run=999.1 -->", "mallory");
+    gh.seedComment(1, "looks done <!-- heal:handoff issue=1 run=1001.1 -->", "mallory");
+    gh.resetLog();
+    const r = await handOff();
+    expect(r.stderr).toBe("agent woken via dispatch (heal-agent)\n");
+    expect(requestLog(gh)).toEqual([
+      "GET /repos/acme/widgets/issues/1",
+      "GET /repos/acme/widgets/issues/1/comments",
+      LIST_24H,
+      "POST /repos/acme/widgets/dispatches",
+      "POST /repos/acme/widgets/issues/1/comments",
+    ]);
+    expect(gh.state.dispatches).toHaveLength(1);
+  });
+
+  test("a forged tag does not make sync-issue think an issue was handed off: the next run still hands it off", async () => {
+    await start();
+    await healed();
+    gh.seedComment(1, "<!-- heal:handoff issue=1 run=1001.1 -->", "mallory");
+    await healed({ GITHUB_RUN_ID: "1002" });
+    expect(w.githubJson()).toMatchObject({ action: "unchanged", handedOff: false });
+    const r = await handOff({ GITHUB_RUN_ID: "1002" });
+    expect(r.stderr).toBe("agent woken via dispatch (heal-agent)\n");
+    expect(gh.state.dispatches).toHaveLength(1);
+  });
+
+  test("HEAL_AGENT_LOGIN names the agent: another App bot's tag then does not count for the cap", async () => {
+    await start();
+    config("budget:\n  daily_mentions: 1\n");
+    await healed();
+    // Without HEAL_AGENT_LOGIN any App bot could be the agent, and this tag would use up the one hand-off.
+    gh.seedComment(1, "<!-- heal:handoff issue=1 run=999.1 -->", "dependabot[bot]");
+    const r = await handOff({ HEAL_AGENT_LOGIN: "heal-agent[bot]" });
+    expect(r.stderr).toBe("agent woken via dispatch (heal-agent)\n");
+    expect(gh.state.dispatches).toHaveLength(1);
+  });
+
+  test("a personal agent token: its login comes from one GET /user, and its earlier hand-offs count for the cap", async () => {
+    await start();
+    config("budget:\n  daily_mentions: 1\n");
+    await healed();
+    gh.seedComment(1, "@claude please <!-- heal:handoff issue=1 run=999.1 -->", "heal-robot");
+    gh.resetLog();
+    const r = await handOff({ HEAL_AGENT_TOKEN: AGENT_PAT });
+    expect(r.stderr).toBe("[skip] wake the agent: daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions)\n");
+    expect(gh.requests.map((q) => `${q.method} ${q.path} ${q.login}`)).toEqual([
+      "GET /repos/acme/widgets/issues/1 github-actions[bot]",
+      "GET /user heal-robot",
+      "GET /repos/acme/widgets/issues/1/comments github-actions[bot]",
+      "GET /repos/acme/widgets/issues github-actions[bot]",
+    ]);
+  });
+
+  test("the dispatch's answer is lost: exactly one dispatch, a warning, `unconfirmed` recorded, and the next run does not repeat it", async () => {
+    await start();
+    await healed();
+    gh.inject({ method: "POST", path: "/repos/{owner}/{repo}/dispatches", kind: "lostResponse" });
+    const r = await handOff();
+    expect(r.code).toBe(0);
+    expect(requestLog(gh)).toEqual([
+      "GET /repos/acme/widgets/issues/1",
+      "GET /repos/acme/widgets/issues/1/comments",
+      LIST_24H,
+      "POST /repos/acme/widgets/dispatches",
+      "POST /repos/acme/widgets/issues/1/comments",
+    ]);
+    expect(gh.state.dispatches).toHaveLength(1);
+    expect(r.stderr).toStartWith('warning: repository_dispatch "heal-agent" is unconfirmed (POST /repos/acme/widgets/dispatches: ');
+    expect(r.stderr).toEndWith("): not sent again, to wake the agent at most once; if no agent run started, ask again on issue #1\n");
+    expect(w.githubJson().handoff).toMatchObject({ via: "dispatch", eventType: "heal-agent", attempt: 1, unconfirmed: true });
+    const note = gh.issue(1)!.comments[0]!;
+    expect(note.body).toContain("⚠️ GitHub's answer to the dispatch was lost, so it was not sent again");
+    expect(note.body).toEndWith("<!-- heal:handoff issue=1 run=1001.1 -->");
+
+    await healed({ GITHUB_RUN_ID: "1002" });
+    expect(w.githubJson()).toMatchObject({ action: "unchanged", handedOff: true });
+    const again = await handOff({ GITHUB_RUN_ID: "1002" });
+    expect(again.stderr).toBe("[skip] wake the agent: no new failures to hand off (issue unchanged)\n");
+    expect(gh.requests).toEqual([]);
+    expect(gh.state.dispatches).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildMarker, parseMarker } from "../../lib/marker.ts";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
-import { actionsEnv, failure, failureReport, fakeFingerprint, requestLog, runStep, workdir, type Workdir } from "../github/fixtures.ts";
+import { actionsEnv, failure, failureReport, fakeFingerprint, requestLog, runStep, wellFormed, workdir, type Workdir } from "../github/fixtures.ts";
 
 const LIST = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open";
 /** The daily-cap look-up: the tool's issues of the last 24 hours (only made before creating one). */
@@ -124,6 +124,24 @@ describe("sync-issue", () => {
     gh.resetLog();
     expect((await sync({ GITHUB_RUN_ID: "1004" })).code).toBe(0);
     expect(gh.writes()).toEqual([]);
+  });
+
+  test("a new failure's message is cut to 300 characters on a character boundary: no half emoji, no half-masked token", async () => {
+    w.writeReports(failureReport([failure(1)]));
+    await sync();
+    const token = `ghp_${"a1B2".repeat(9)}`;
+    const masked = failure(2, { message: `${"x".repeat(290)}${token} and more\nsecond line` });
+    const emoji = failure(3, { message: `${"y".repeat(299)}😀 tail` });
+    w.writeReports(failureReport([failure(1), masked, emoji]));
+    gh.resetLog();
+    expect((await sync({ GITHUB_RUN_ID: "1003" })).code).toBe(0);
+    expect(requestLog(gh)).toEqual([LIST, "GET /repos/acme/widgets/issues/1/comments", "POST /repos/acme/widgets/issues/1/comments"]);
+    const body = gh.state.issues[0]!.comments[0]!.body;
+    expect(wellFormed(body)).toBe(true);
+    expect(body).toContain(`: ${"x".repeat(290)}… (\`${masked.id}\`)`);
+    expect(body).toContain(`: ${"y".repeat(299)}… (\`${emoji.id}\`)`);
+    expect(body).not.toContain("[REDACTED");
+    expect(body).not.toContain("ghp_");
   });
 
   test("green again: one comment, then the issue is closed as completed", async () => {

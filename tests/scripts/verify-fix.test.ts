@@ -154,7 +154,8 @@ describe("verify-fix: after the verdict", () => {
     const sha = agentBranch({ "src/calc.ts": CALC("*") });
     const r = await verify(env({ GITHUB_SHA: sha }));
     expect(r.code).toBe(1);
-    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /pulls", "POST /issues/1/comments", "POST /dispatches"]);
+    // The daily mention cap is looked up (one list of today's tool issues) before the retry is promised.
+    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /pulls", "GET /issues", "POST /issues/1/comments", "POST /dispatches"]);
     expect(gh.state.dispatches).toEqual([
       { eventType: "heal-agent", clientPayload: { issue_number: 1, branch: "claude/issue-1-x", base: "dev", task_path: TASK, attempt: 2 }, login: "github-actions[bot]" },
     ]);
@@ -169,6 +170,23 @@ describe("verify-fix: after the verdict", () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toBe("[skip] verify #1: run 4001 attempt 1 already verified it\n");
     expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments"]);
+  }, 60_000);
+
+  test("past the daily mention cap the agent is not asked again: the ❌ comment says so, no dispatch, no hand-off tag", async () => {
+    seedHealing();
+    // Today's hand-off on another tool issue uses up budget.daily_mentions: 1; a user's forged tag counts for nothing.
+    const other = gh.seedIssue({ title: "coverage", body: buildMarker({ kind: "coverage", branch: "", fingerprints: [] }), labels: ["auto-healing", "test-quality"], author: "github-actions[bot]" });
+    gh.seedComment(other.number, "🤖 Handed to the agent <!-- heal:handoff issue=2 run=3000.1 -->", "github-actions[bot]");
+    gh.seedComment(1, "done! <!-- heal:handoff issue=1 run=2999.1 -->", "mallory");
+    const sha = agentBranch({ "src/calc.ts": CALC("*"), ".agent/heal/config.yaml": "budget:\n  daily_mentions: 1\n" });
+    const r = await verify(env({ GITHUB_SHA: sha }));
+    expect(r.code).toBe(1);
+    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /pulls", "GET /issues", `GET /issues/${other.number}/comments`, "POST /issues/1/comments"]);
+    expect(gh.state.dispatches).toEqual([]);
+    const body = gh.issue(1)!.comments.at(-1)!.body;
+    expect(body).toContain("The agent is not asked again today: daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions).");
+    expect(body).not.toContain("<!-- heal:handoff");
+    expect(r.stderr).toContain("warning: #1: the agent is not asked again (daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions))");
   }, 60_000);
 
   test("verify.close_on: merge leaves the issue open for `Fixes #N`", async () => {
