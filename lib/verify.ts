@@ -12,11 +12,12 @@ import { fingerprintDigest, type Marker } from "./marker.ts";
 import { parseReport } from "./parsers/index.ts";
 import { redact } from "./redact.ts";
 import { parseYamlSafe } from "./safe-yaml.ts";
-import { codeBlock, untrusted } from "./sanitize.ts";
+import { codeBlock, limitBody, untrusted } from "./sanitize.ts";
 import type { CaseStatus, Framework, RunsFile } from "./types.ts";
 
 const TASK_FILE_MAX_BYTES = 1024 * 1024;
-const MESSAGE_MAX_CHARS = 1500;
+/** A failure message in a comment: UTF-8 bytes (about as many characters for ASCII output). */
+const MESSAGE_MAX_BYTES = 1500;
 const LISTED_MAX = 30;
 
 // ---------- which issue ----------
@@ -326,8 +327,8 @@ function location(file: string | null, line: number | null): string {
 }
 
 function messageBlock(message: string): string {
-  const text = redact(message).trim();
-  const cut = text.length > MESSAGE_MAX_CHARS ? `${text.slice(0, MESSAGE_MAX_CHARS)}\n… (cut)` : text;
+  // limitBody redacts, then cuts on a code point, grapheme and mask boundary (never half a token).
+  const cut = limitBody(redact(message).trim(), "… (cut)", MESSAGE_MAX_BYTES).trim();
   return cut ? codeBlock(untrusted(cut)) : "";
 }
 

@@ -18,6 +18,7 @@ import {
   type CaseResult,
   type PreviousTest,
 } from "../lib/verify.ts";
+import { wellFormed } from "./github/fixtures.ts";
 
 const prev = (fullName: string, over: Partial<PreviousTest> = {}): PreviousTest => ({
   id: "aaaaaaaaaaaa",
@@ -166,6 +167,26 @@ describe("verdictContext", () => {
     expect(item.message).not.toMatch(/@org/);
     expect(item.message).toStartWith("````");
     expect(ctx.suite_ran).toBe(false);
+  });
+});
+
+describe("verdictContext: long messages", () => {
+  test("cut to 1,500 bytes on a character boundary: no half emoji, no half-masked token, a `(cut)` note", () => {
+    const token = `ghp_${"a1B2".repeat(9)}`;
+    const cases = [
+      seen("emoji", "failed", { message: `${"e".repeat(1499)}😀😀😀 and more` }),
+      seen("token", "failed", { message: `${"t".repeat(1490)}${token} tail` }),
+    ];
+    const ctx = verdictContext(judge([prev("emoji"), prev("token")], { cases, problems: [] }), false);
+    const [emoji, masked] = ctx.still_failing.map((i) => i.message);
+    for (const m of [emoji!, masked!]) {
+      expect(wellFormed(m)).toBe(true);
+      expect(Buffer.byteLength(m)).toBeLessThan(1600);
+      expect(m).toEndWith("… (cut)\n```");
+      expect(m).not.toContain("[REDACTED");
+    }
+    expect(emoji).toStartWith(`\`\`\`\n${"e".repeat(1400)}`);
+    expect(masked).not.toContain("ghp_");
   });
 });
 

@@ -1,7 +1,7 @@
 // The job summary (GITHUB_STEP_SUMMARY): what a person sees on the run page without opening GitHub issues.
 import { appendFileSync } from "node:fs";
 import type { FailureReport } from "../types.ts";
-import { inlineCode, untrusted } from "../sanitize.ts";
+import { byteLength, inlineCode, limitBody, limitChars, untrusted } from "../sanitize.ts";
 
 /** GitHub shows at most 1 MiB of summary per step; stay well under it. */
 export const MAX_SUMMARY_BYTES = 512 * 1024;
@@ -10,15 +10,15 @@ const MAX_ROWS = 50;
 /** Appends Markdown to the step summary file; no file (local mode) -> nothing. Returns whether it wrote. */
 export function appendJobSummary(path: string | null | undefined, markdown: string): boolean {
   if (!path) return false;
-  const enc = new TextEncoder();
   let text = markdown.endsWith("\n") ? markdown : `${markdown}\n`;
-  if (enc.encode(text).length > MAX_SUMMARY_BYTES) text = `${text.slice(0, MAX_SUMMARY_BYTES / 4)}\n\n_(summary cut)_\n`;
+  // limitBody cuts on a code point, grapheme and mask boundary, and closes a fence the cut leaves open.
+  if (byteLength(text) > MAX_SUMMARY_BYTES) text = limitBody(text, "_(summary cut)_", MAX_SUMMARY_BYTES);
   appendFileSync(path, text);
   return true;
 }
 
 function cell(text: string): string {
-  return untrusted(text).replace(/\r?\n/g, " ").replace(/\|/g, "\\|").slice(0, 200);
+  return untrusted(limitChars(text, 200)).replace(/\|/g, "\\|");
 }
 
 /** The failures as a table plus the issue link (or why there is none). */
