@@ -7,10 +7,13 @@
 // Writes: <reports_dir>/coverage.json (CoverageSummary, lib/coverage/summary.ts), <reports_dir>/coverage.md;
 //         stdout: coverage.md; with a token: the issue `📈 Improve Test Coverage (Currently X%)` created,
 //         updated (title and body, only when they change) or closed with a comment once every file meets
-//         the threshold; the job summary. Without a token: `[skip]` lines (local mode).
+//         the threshold; the job summary. Without a token: `[skip]` lines (local mode). When the issue is created
+//         or its body changes, the agent is woken like heal:hand-off does (agent token comment, or
+//         repository_dispatch with client_payload {kind: "coverage", issue_number, branch}), within budget.daily_mentions.
 // Exit:   0 coverage measured (files under the threshold are not a failure), 2 the tool could not measure
 //         (no stack, no readable report, bad config or arguments, GitHub refused).
-// Token:  GITHUB_TOKEN / GH_TOKEN with `issues: write` (labels are created when missing).
+// Token:  GITHUB_TOKEN / GH_TOKEN with `issues: write` (labels are created when missing), `contents: write` for
+//         the repository_dispatch; the agent token (agent.token_env) needs `issues: write`.
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import fg from "fast-glob";
@@ -138,14 +141,23 @@ async function syncIssue(
   }
   // The issue shows only what the coverage says (no run link): an unchanged coverage makes no write.
   const issue = renderCoverageIssue(coverageTemplateContext(summary, { config, runUrl: null }), session.root, config);
+  const who = await session.handoffAuthors();
   const outcome = await syncCoverageIssue(session.r, {
     summary,
     title: issue.title,
     body: issue.body,
     labels: config.labels.coverage,
-    botLogin: await session.botLogin(),
+    botLogin: who.botLogin,
     config,
     overallPct: opts.overallPct,
+    handoff: {
+      agent: config.agent,
+      agentClient: session.agentClient,
+      who,
+      cap: { dailyMentions: config.budget.dailyMentions, labels: [config.labels.healing[0] ?? "auto-healing", config.labels.coverage[0] ?? "auto-healing"] },
+      run: { id: session.ctx.runId, attempt: session.ctx.runAttempt },
+      branch: session.branch,
+    },
   });
   const where = outcome.number ? ` #${outcome.number}` : "";
   const said: Record<CoverageIssueOutcome["action"], string> = {
@@ -157,6 +169,10 @@ async function syncIssue(
     paused: `coverage issue${where} carries ${config.labels.paused}: left alone`,
   };
   log.info(said[outcome.action]);
+  const h = outcome.handoff;
+  if (h?.via === "none" || h?.unconfirmed) log.warn(h.reason ?? "nothing will wake the agent");
+  else if (h?.via === "skipped") log.skip(`wake the agent for the coverage issue: ${h.reason}`);
+  else if (h) log.info(`agent woken for the coverage issue via ${h.via}${h.commentUrl ? ` ${h.commentUrl}` : h.eventType ? ` (${h.eventType})` : ""}`);
   return outcome;
 }
 

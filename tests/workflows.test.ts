@@ -189,7 +189,7 @@ describe(AGENT, () => {
   });
 
   test("allows exactly the actor that triggers each job, never '*'", () => {
-    expect(claudeSteps).toHaveLength(2);
+    expect(claudeSteps).toHaveLength(3);
     for (const s of claudeSteps) {
       expect(s.with.allowed_bots).toBeString();
       expect(s.with.allowed_bots).not.toContain("*");
@@ -208,6 +208,28 @@ describe(AGENT, () => {
     const args = doc.jobs.mentioned.steps.at(-1).with.claude_args as string;
     expect(args).toContain(".agent/sops/SOP_TDD_WORKFLOW.md");
     expect(args).toContain(".agent/tasks/");
+  });
+
+  test("a dispatch of kind coverage gets the write-tests prompt, any other the fix-the-code prompt", () => {
+    const [coverage, healing] = doc.jobs.dispatched.steps.slice(-2);
+    expect(coverage.if).toBe("github.event.client_payload.kind == 'coverage'");
+    expect(healing.if).toBe("github.event.client_payload.kind != 'coverage'");
+    const tests = coverage.with.prompt as string;
+    expect(tests).toContain("Coverage issue #${{ github.event.client_payload.issue_number }}");
+    expect(tests).toContain("Write tests for the files listed; don't change production code");
+    expect(tests).toContain(".agent/sops/SOP_WRITING_TESTS.md");
+    expect(tests).toContain("claude/issue-${{ github.event.client_payload.issue_number }}-tests");
+    expect(tests).toContain("`Part of #${{ github.event.client_payload.issue_number }}`");
+    expect(tests).not.toContain("Fixes #");
+    expect(tests).not.toContain("task_path");
+    expect(coverage.with.claude_args).toContain("Bash(gh issue view:*)");
+    const fix = healing.with.prompt as string;
+    expect(fix).toContain("Healing issue #${{ github.event.client_payload.issue_number }}");
+    expect(fix).toContain("`Fixes #${{ github.event.client_payload.issue_number }}`");
+    // A comment hand-off carries no kind: the appended prompt tells the two kinds of issue apart.
+    const args = doc.jobs.mentioned.steps.at(-1).with.claude_args as string;
+    expect(args).toContain("A coverage issue (titled Improve Test Coverage, listing Files Needing Tests): write tests for the files it lists, do not change production code");
+    expect(args).toContain("fix the code, not the tests");
   });
 
   test("never pushes with the default token (its pushes would start no verification)", () => {

@@ -1,13 +1,18 @@
 // The one coverage issue: created when files are under the threshold, its title and body replaced while it is
 // open (no request when nothing changed), closed with a comment once every file meets the threshold.
 // Found like every tool issue: label + creator + trusted marker of kind "coverage" (lib/github/issues.ts).
+// Its own @claude mention wakes nothing (filed with GITHUB_TOKEN): when it is created or its body changes, the
+// agent is woken like for a healing issue (lib/github/handoff.ts: agent token comment, or repository_dispatch
+// with client_payload.kind "coverage"), within the daily mention cap.
 import { createHash } from "node:crypto";
 import { isPaused } from "../budget.ts";
 import type { HealConfig } from "../config.ts";
 import type { RepoClient } from "../github/client.ts";
-import { createCommentOnce } from "../github/comments.ts";
-import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue } from "../github/issues.ts";
+import { createCommentOnce, listComments, type IssueComment } from "../github/comments.ts";
+import { wakeAgent, type HandoffAuthors } from "../github/handoff.ts";
+import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, updateIssue } from "../github/issues.ts";
 import { ensureLabels } from "../github/labels.ts";
+import type { HandoffRecord } from "../github/outcome.ts";
 import { buildMarker, type MarkerInput } from "../marker.ts";
 import type { CoverageSummary } from "./summary.ts";
 
@@ -17,6 +22,21 @@ export interface CoverageIssueOutcome {
   action: CoverageIssueAction;
   number: number | null;
   url: string | null;
+  /** How the agent was (or was not) woken, when the issue was created or its body changed. */
+  handoff?: HandoffRecord;
+}
+
+/** What waking the agent for the coverage issue needs (absent: nobody is woken). */
+export interface CoverageHandoffInput {
+  agent: HealConfig["agent"];
+  /** The agent token's client, null when the token is not set. */
+  agentClient: RepoClient | null;
+  who: HandoffAuthors;
+  /** budget.daily_mentions, and the labels the cap lists (first of labels.healing and labels.coverage). */
+  cap: { dailyMentions: number; labels: string[] };
+  run: { id: string | null; attempt: string };
+  /** The branch the coverage was measured on: the agent starts from it. */
+  branch: string | null;
 }
 
 export interface CoverageIssueInput {
@@ -30,6 +50,7 @@ export interface CoverageIssueInput {
   config: Pick<HealConfig, "labels">;
   /** Overall percentage as shown in the title, for the closing comment. */
   overallPct: string;
+  handoff?: CoverageHandoffInput;
 }
 
 /**
@@ -71,13 +92,47 @@ export async function syncCoverageIssue(r: RepoClient, input: CoverageIssueInput
       return { action: "unchanged", number: open.number, url: open.url };
     }
     // Title and body in one PATCH; labels stay untouched (a PATCH with labels would drop people's labels).
-    await r.gh.rest.issues.update({ owner: r.owner, repo: r.repo, issue_number: open.number, title: input.title, body });
-    return { action: "updated", number: open.number, url: open.url };
+    await updateIssue(r, open.number, { title: input.title, body });
+    const done: CoverageIssueOutcome = { action: "updated", number: open.number, url: open.url };
+    if (normalize(open.body) === normalize(body)) return done; // a new title only: the files to test are the same
+    return withHandoff(r, done, input, await listComments(r, open.number));
   }
 
   await ensureLabels(r, input.labels);
   const created = await createIssueOnce(r, { title: input.title, body, labels: input.labels }, { find });
-  return { action: created.adopted ? "unchanged" : "created", number: created.number, url: created.url };
+  const done: CoverageIssueOutcome = { action: created.adopted ? "unchanged" : "created", number: created.number, url: created.url };
+  // A new issue has no comments yet; one adopted after a lost response may already carry this run's hand-off.
+  return withHandoff(r, done, input, created.adopted ? await listComments(r, created.number) : []);
+}
+
+async function withHandoff(
+  r: RepoClient,
+  done: CoverageIssueOutcome,
+  input: CoverageIssueInput,
+  comments: IssueComment[],
+): Promise<CoverageIssueOutcome> {
+  const h = input.handoff;
+  if (!h || done.number === null) return done;
+  const n = done.number;
+  const where = h.branch ? ` into \`${h.branch}\`` : "";
+  const handoff = await wakeAgent({
+    r,
+    agentClient: h.agentClient,
+    agent: h.agent,
+    issueNumber: n,
+    who: h.who,
+    comments,
+    cap: h.cap,
+    run: h.run,
+    ask: [
+      `Please write tests for the files coverage issue #${n} lists, worst first, until each reaches the ${input.summary.threshold}% line-coverage threshold.`,
+      "",
+      `Follow \`.agent/sops/SOP_WRITING_TESTS.md\`. Do not change production code (except to make it testable) and do not lower the threshold. Open a pull request${where} that says \`Part of #${n}\`.`,
+    ].join("\n"),
+    note: `🤖 Handed to the agent through \`repository_dispatch\` \`${h.agent.dispatchEventType}\` (kind \`coverage\`): tests for the files listed above.`,
+    payload: { kind: "coverage", issue_number: n, branch: h.branch },
+  });
+  return { ...done, handoff };
 }
 
 /** GitHub may hand a body back with CRLF line ends: compare text, not bytes. */

@@ -158,7 +158,20 @@ export async function createOnce<T>(
 
 /** Replaces the body only (title, labels, state untouched). */
 export async function updateIssueBody(r: RepoClient, issueNumber: number, body: string): Promise<void> {
-  await r.gh.rest.issues.update({ owner: r.owner, repo: r.repo, issue_number: issueNumber, body });
+  await updateIssue(r, issueNumber, { body });
+}
+
+/**
+ * Replaces the title and/or the body in one PATCH; labels, state and assignees stay untouched (a PATCH with
+ * `labels` would replace people's labels). Nothing given -> no request.
+ */
+export async function updateIssue(r: RepoClient, issueNumber: number, change: { title?: string; body?: string }): Promise<void> {
+  const fields = {
+    ...(change.title !== undefined ? { title: change.title } : {}),
+    ...(change.body !== undefined ? { body: change.body } : {}),
+  };
+  if (Object.keys(fields).length === 0) return;
+  await r.gh.rest.issues.update({ owner: r.owner, repo: r.repo, issue_number: issueNumber, ...fields });
 }
 
 export async function closeIssue(

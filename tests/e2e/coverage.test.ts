@@ -82,11 +82,17 @@ describe("task coverage against the GitHub double", () => {
       "POST /repos/acme/widgets/labels",
       "POST /repos/acme/widgets/labels",
       "POST /repos/acme/widgets/issues",
+      // Its @claude was filed with GITHUB_TOKEN and wakes nothing: the mention cap, a dispatch, its note.
+      LIST,
+      "POST /repos/acme/widgets/dispatches",
+      "POST /repos/acme/widgets/issues/1/comments",
     ]);
     expect(gh.requests[0]!.query).toMatchObject({ labels: "auto-healing", creator: "github-actions[bot]", state: "open" });
+    expect(gh.requests[5]!.query).toMatchObject({ labels: "auto-healing", creator: "github-actions[bot]", state: "all" });
     expect(gh.state.issues).toHaveLength(1);
     const issue = gh.state.issues[0]!;
     number = issue.number;
+    expect(gh.state.dispatches).toEqual([{ eventType: "heal-agent", clientPayload: { kind: "coverage", issue_number: number, branch: "dev" }, login: "github-actions[bot]" }]);
     // bun: src/math.js 5/11; coverage.py: calc.py 6/11, test_calc.py 5/5, __init__.py 0/0 -> 16 of 27 lines.
     expect(issue.title).toBe("📈 Improve Test Coverage (Currently 59.2%)");
     expect(issue.labels).toEqual(["auto-healing", "test-quality"]);
@@ -120,8 +126,17 @@ describe("task coverage against the GitHub double", () => {
     const r = await coverage();
     expect(r.code).toBe(0);
     expect(gh.violations).toEqual([]);
-    expect(log()).toEqual([LIST, `PATCH /repos/acme/widgets/issues/${number}`]);
+    expect(log()).toEqual([
+      LIST,
+      `PATCH /repos/acme/widgets/issues/${number}`,
+      // The files to test changed: the agent is woken again (within the daily cap).
+      `GET /repos/acme/widgets/issues/${number}/comments`,
+      LIST,
+      "POST /repos/acme/widgets/dispatches",
+      `POST /repos/acme/widgets/issues/${number}/comments`,
+    ]);
     expect(Object.keys(gh.requests[1]!.body as object).sort()).toEqual(["body", "title"]);
+    expect(gh.state.dispatches).toHaveLength(2);
     expect(gh.state.issues).toHaveLength(1);
     const issue = gh.issue(number)!;
     // calc.py 9/11, test_calc.py 8/8, math.js 5/11 -> 22 of 30.
@@ -144,8 +159,9 @@ describe("task coverage against the GitHub double", () => {
     expect(gh.requests[2]!.body).toEqual({ state: "closed", state_reason: "completed" });
     const issue = gh.issue(number)!;
     expect(issue.state).toBe("closed");
-    expect(issue.comments).toHaveLength(1);
-    expect(issue.comments[0]!.body).toStartWith("✅ Every file now meets the 80% line-coverage threshold (overall 100%). Closing.");
+    // Two hand-off notes (created, then changed), then the closing comment.
+    expect(issue.comments).toHaveLength(3);
+    expect(issue.comments[2]!.body).toStartWith("✅ Every file now meets the 80% line-coverage threshold (overall 100%). Closing.");
     expect(r.stderr).toContain(`coverage issue #${number} closed: every file meets 80%`);
   });
 

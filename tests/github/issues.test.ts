@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { bodyWithMarker, createOnce, issueUrl } from "../../lib/github/issues.ts";
+import { createGitHubClient, repoClient } from "../../lib/github/client.ts";
+import { bodyWithMarker, createOnce, issueUrl, updateIssue } from "../../lib/github/issues.ts";
+import { DEFAULT_TOKEN, startGitHubDouble } from "../support/github-double.ts";
 import { HealError } from "../../lib/errors.ts";
 import { parseMarker } from "../../lib/marker.ts";
 import { MAX_BODY_BYTES } from "../../lib/sanitize.ts";
@@ -74,5 +76,27 @@ describe("createOnce", () => {
 
   test("issueUrl", () => {
     expect(issueUrl("https://ghe.corp/", "a/b", 4)).toBe("https://ghe.corp/a/b/issues/4");
+  });
+});
+
+describe("updateIssue", () => {
+  test("title and/or body in one PATCH, nothing else sent (labels survive); nothing to change -> no request", async () => {
+    const gh = await startGitHubDouble();
+    try {
+      const r = repoClient(createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: gh.url, pacing: false }), gh.repository);
+      gh.seedLabel({ name: "good first issue" });
+      gh.seedIssue({ title: "old", body: "old body", labels: ["good first issue"], author: "github-actions[bot]" });
+      await updateIssue(r, 1, { title: "new", body: "new body" });
+      await updateIssue(r, 1, { body: "newer body" });
+      await updateIssue(r, 1, {});
+      expect(gh.requests.map((q) => [q.method, q.path, q.body])).toEqual([
+        ["PATCH", "/repos/acme/widgets/issues/1", { title: "new", body: "new body" }],
+        ["PATCH", "/repos/acme/widgets/issues/1", { body: "newer body" }],
+      ]);
+      expect(gh.issue(1)).toMatchObject({ title: "new", body: "newer body", labels: ["good first issue"], state: "open" });
+      expect(gh.violations).toEqual([]);
+    } finally {
+      await gh.close();
+    }
   });
 });

@@ -1,10 +1,10 @@
 // scripts/check-coverage.ts as a black box: exit codes, stdout/stderr, files written, and the exact GitHub
 // requests against the API double. Reports here are small lcov files written by hand (the formats themselves
 // are tested on real runner output in tests/coverage/); the runners are exercised in tests/e2e/coverage.test.ts.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseMarker } from "../../lib/marker.ts";
+import { buildMarker, parseMarker } from "../../lib/marker.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { DEFAULT_TOKEN, startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
@@ -159,6 +159,7 @@ describe("the coverage issue against the GitHub API double", () => {
   });
   const log = () => gh.requests.map((r) => `${r.method} ${r.path}${r.method === "GET" && r.query.labels ? `?labels=${r.query.labels}&creator=${r.query.creator}&state=${r.query.state}` : ""}`);
   const LIST = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open";
+  const LIST_24H = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=all";
 
   test("another tool's or a person's coverage marker is not adopted; a paused issue is left alone; people's labels survive an update", async () => {
     repo = createSampleRepo(SRC, { nodeModules: false, git: false });
@@ -180,6 +181,10 @@ describe("the coverage issue against the GitHub API double", () => {
       // auto-healing exists already (the forged issue carries it): only test-quality is created.
       "POST /repos/acme/widgets/labels",
       "POST /repos/acme/widgets/issues",
+      // The issue's @claude wakes nothing (GITHUB_TOKEN): the daily mention cap, then the dispatch and its note.
+      LIST_24H,
+      "POST /repos/acme/widgets/dispatches",
+      `POST /repos/acme/widgets/issues/${forged.number + 1}/comments`,
     ]);
     expect(gh.requests[2]!.body).toEqual({ name: "test-quality", color: "fbca04", description: "Files under the coverage threshold: tests to write" });
     const mine = gh.state.issues.at(-1)!;
@@ -189,7 +194,17 @@ describe("the coverage issue against the GitHub API double", () => {
     expect(parseMarker(mine.body)).toMatchObject({ kind: "coverage", branch: "", count: 1, extra: { pct: 25, threshold: 80 } });
     expect(r.stderr).toContain(`coverage issue #${mine.number} created: https://github.com/acme/widgets/issues/${mine.number}`);
     const result = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/coverage.json"), "utf8"));
-    expect(result.issue).toEqual({ action: "created", number: mine.number, url: `https://github.com/acme/widgets/issues/${mine.number}` });
+    expect(result.issue).toEqual({
+      action: "created",
+      number: mine.number,
+      url: `https://github.com/acme/widgets/issues/${mine.number}`,
+      handoff: { via: "dispatch", eventType: "heal-agent" },
+    });
+    expect(gh.state.dispatches).toEqual([{ eventType: "heal-agent", clientPayload: { kind: "coverage", issue_number: mine.number, branch: null }, login: "github-actions[bot]" }]);
+    expect(mine.comments.map((c) => [c.user.login, c.body.split("\n")[0]])).toEqual([
+      ["github-actions[bot]", "🤖 Handed to the agent through `repository_dispatch` `heal-agent` (kind `coverage`): tests for the files listed above."],
+    ]);
+    expect(r.stderr).toContain("agent woken for the coverage issue via dispatch (heal-agent)");
 
     // Someone adds a label; coverage changes: one PATCH with title and body only, the label stays.
     gh.seedLabel({ name: "good first issue" });
@@ -198,8 +213,17 @@ describe("the coverage issue against the GitHub API double", () => {
     gh.resetLog();
     r = await run(repo, ["cov.info"], env());
     expect(r.code).toBe(0);
-    expect(log()).toEqual([LIST, `PATCH /repos/acme/widgets/issues/${mine.number}`]);
+    // The body changed: the agent is woken again (within the cap), once more through a dispatch and its note.
+    expect(log()).toEqual([
+      LIST,
+      `PATCH /repos/acme/widgets/issues/${mine.number}`,
+      `GET /repos/acme/widgets/issues/${mine.number}/comments`,
+      LIST_24H,
+      "POST /repos/acme/widgets/dispatches",
+      `POST /repos/acme/widgets/issues/${mine.number}/comments`,
+    ]);
     expect(Object.keys(gh.requests[1]!.body as object).sort()).toEqual(["body", "title"]);
+    expect(gh.state.dispatches).toHaveLength(2);
     expect(mine.title).toBe("📈 Improve Test Coverage (Currently 50%)");
     expect(mine.labels).toEqual(["auto-healing", "test-quality", "good first issue"]);
 
@@ -227,5 +251,77 @@ describe("the coverage issue against the GitHub API double", () => {
     expect(gh.requests).toEqual([]);
     expect(r.stderr).toContain("[skip] close the coverage issue if one is open: some reports could not be read, so the issue stays as it is");
     expect(open.state).toBe("open");
+  });
+});
+
+describe("waking the agent for the coverage issue", () => {
+  const AGENT_TOKEN = `ghs_agentapptoken${"0".repeat(30)}`;
+  let gh: GitHubDouble;
+  beforeEach(async () => {
+    gh = await startGitHubDouble({
+      tokens: {
+        [DEFAULT_TOKEN]: { login: "github-actions[bot]", type: "Bot", permissions: { issues: "write", contents: "write", metadata: "read" } },
+        [AGENT_TOKEN]: { login: "heal-agent[bot]", type: "Bot", permissions: { issues: "write", metadata: "read" } },
+      },
+    });
+  });
+  afterEach(async () => {
+    expect(gh.violations).toEqual([]);
+    await gh.close();
+  });
+  const env = (over: Record<string, string> = {}) => ({
+    GITHUB_TOKEN: DEFAULT_TOKEN,
+    GITHUB_REPOSITORY: gh.repository,
+    GITHUB_API_URL: gh.url,
+    GITHUB_REF_NAME: "dev",
+    GITHUB_RUN_ID: "5001",
+    HEAL_GITHUB_PACING: "0",
+    HEAL_GITHUB_RETRY_BASE_MS: "0",
+    ...over,
+  });
+
+  test("with the agent token: the agent identity's @claude comment asks for tests, not for code changes; no dispatch", async () => {
+    repo = createSampleRepo(SRC, { nodeModules: false, git: false });
+    repo.write({ "cov.info": lcov({ "src/a.ts": { covered: [1], uncovered: [2, 3, 4] } }) });
+    const r = await run(repo, ["cov.info"], env({ HEAL_AGENT_TOKEN: AGENT_TOKEN }));
+    expect(r.code).toBe(0);
+    expect(gh.requests.map((q) => `${q.method} ${q.path} ${q.login}`).slice(-2)).toEqual([
+      "GET /repos/acme/widgets/issues github-actions[bot]",
+      "POST /repos/acme/widgets/issues/1/comments heal-agent[bot]",
+    ]);
+    expect(gh.state.dispatches).toEqual([]);
+    const ask = gh.issue(1)!.comments[0]!.body;
+    expect(ask).toBe(
+      "@claude Please write tests for the files coverage issue #1 lists, worst first, until each reaches the 80% line-coverage threshold.\n\n" +
+        "Follow `.agent/sops/SOP_WRITING_TESTS.md`. Do not change production code (except to make it testable) and do not lower the threshold. " +
+        "Open a pull request into `dev` that says `Part of #1`.\n\n<!-- heal:handoff issue=1 run=5001.1 -->",
+    );
+    expect(r.stderr).toContain("agent woken for the coverage issue via comment https://github.com/acme/widgets/issues/1#issuecomment-");
+  });
+
+  test("the daily mention cap counts healing hand-offs too: past it the coverage issue is filed and nobody is woken", async () => {
+    repo = createSampleRepo(SRC, { nodeModules: false, git: false });
+    repo.write({
+      ".agent/heal/config.yaml": "budget:\n  daily_mentions: 1\n",
+      "cov.info": lcov({ "src/a.ts": { covered: [1], uncovered: [2, 3, 4] } }),
+    });
+    gh.seedLabel({ name: "auto-healing" });
+    const healing = gh.seedIssue({
+      title: "🔴 Auto-Healing: Test Failures in dev",
+      body: buildMarker({ kind: "healing", branch: "dev", fingerprints: ["0a1b2c3d4e5f"] }),
+      labels: ["auto-healing"],
+      author: "github-actions[bot]",
+    });
+    gh.seedComment(healing.number, "🤖 Handed to the agent <!-- heal:handoff issue=1 run=4000.1 -->", "github-actions[bot]");
+    const r = await run(repo, ["cov.info"], env());
+    expect(r.code).toBe(0);
+    expect(gh.requests.map((q) => `${q.method} ${q.path}`).slice(-3)).toEqual([
+      "POST /repos/acme/widgets/issues",
+      "GET /repos/acme/widgets/issues",
+      `GET /repos/acme/widgets/issues/${healing.number}/comments`,
+    ]);
+    expect(gh.state.dispatches).toEqual([]);
+    expect(gh.issue(healing.number + 1)!.comments).toEqual([]);
+    expect(r.stderr).toContain("[skip] wake the agent for the coverage issue: daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions)");
   });
 });
