@@ -64,7 +64,8 @@ interface OpenCase {
   outcome?: { name: string; attrs: Attrs };
   messageAttr?: string;
   stack?: BoundedText;
-  attempts: Attempt[];
+  /** Created on the first flaky/rerun element (most cases have none). */
+  attempts?: Attempt[];
   /** Depth below <testcase> of the element being read (1 = direct child). */
   depth: number;
   capture?: BoundedText;
@@ -104,7 +105,7 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
       }
       if (current) return openInCase(current, name, attrs);
       if (name === "testcase") {
-        current = { attrs, suites: suitePath, status: "passed", attempts: [], depth: 0 };
+        current = { attrs, suites: suitePath, status: "passed", depth: 0 };
         return;
       }
       switch (name) {
@@ -191,7 +192,7 @@ function closeInCase(c: OpenCase, name: string): void {
     if (c.attempt && /^(flaky|rerun)(Failure|Error)$/.test(name)) {
       const { status, message, trace } = c.attempt;
       const msg = message ?? firstLine(trace.toString());
-      c.attempts.push(msg ? { status, message: msg } : { status });
+      (c.attempts ??= []).push(msg ? { status, message: msg } : { status });
       c.attempt = undefined;
     }
   }
@@ -221,11 +222,11 @@ function dialectOf(ctx: ReportContext, a: Attrs, suites: Attrs[]): JUnitDialect 
 
 /** pytest classnames repeat for every test of a module: split each one once. */
 class NameCache {
-  private pytest = new Map<string, { prefix: string; file?: string }>();
+  private pytest = new Map<string, PytestPrefix>();
   private lastKey = "";
-  private lastHit: { prefix: string; file?: string } | undefined;
-  pytestNodeId(classname: string, name: string, fileAttr?: string): { nodeId: string; file?: string } {
-    if (!classname) return pytestNodeId(classname, name, fileAttr);
+  private lastHit: PytestPrefix | undefined;
+  /** "file::Class::" for a classname (plus xunit1's file attribute), cached. */
+  pytestPrefix(classname: string, fileAttr?: string): PytestPrefix {
     const key = fileAttr ? `${classname}\0${fileAttr}` : classname;
     // Consecutive cases usually share the classname: compare before hashing.
     let hit = key === this.lastKey ? this.lastHit : this.pytest.get(key);
@@ -237,9 +238,10 @@ class NameCache {
     }
     this.lastKey = key;
     this.lastHit = hit;
-    return { nodeId: hit.prefix ? `${hit.prefix}${name}` : name, file: hit.file };
+    return hit;
   }
 }
+type PytestPrefix = { prefix: string; file?: string };
 
 function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnamed: () => number): TestCase | undefined {
   const a = c.attrs;
@@ -267,9 +269,15 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
       fullName = name;
       break;
     case "pytest": {
-      const id = names.pytestNodeId(classname, name, a.file);
-      fullName = id.nodeId;
-      file ??= id.file;
+      if (classname) {
+        const p = names.pytestPrefix(classname, a.file);
+        fullName = p.prefix + name;
+        file ??= p.file;
+      } else {
+        const id = pytestNodeId(classname, name, a.file);
+        fullName = id.nodeId;
+        file ??= id.file;
+      }
       // xunit1 writes pytest's 0-based `location` line: the line of the def (or decorator).
       if (line !== undefined) line += 1;
       break;
@@ -325,7 +333,7 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, nextUnnam
   if (stack && status !== "passed") tc.stack = stack;
   const durationMs = secondsToMs(a.time);
   if (durationMs !== undefined) tc.durationMs = durationMs;
-  if (c.attempts.length > 0) tc.attempts = c.attempts;
+  if (c.attempts) tc.attempts = c.attempts;
   return tc;
 }
 
