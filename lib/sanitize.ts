@@ -143,21 +143,22 @@ const KEY_END = /-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
 export function forLogStream(sink: (text: string) => void): LogStream {
   let pending = "";
   let inKey = false;
+  // Scans one line for key markers: a line can end one key and begin the next ("-----END ...----------BEGIN ...").
   const emit = (line: string) => {
-    if (inKey) {
-      if (KEY_END.test(line)) {
-        inKey = false;
-        sink(`[REDACTED:private-key]${forLog(line.slice(line.search(KEY_END)).replace(KEY_END, ""))}`);
-      } else sink(line.endsWith("\n") ? "[REDACTED:private-key]\n" : "[REDACTED:private-key]");
-      return;
+    let rest = line;
+    let out = "";
+    for (;;) {
+      const marker = inKey ? KEY_END : KEY_BEGIN;
+      const m = marker.exec(rest);
+      if (!m) {
+        out += inKey ? `[REDACTED:private-key]${rest.endsWith("\n") ? "\n" : ""}` : forLog(rest);
+        break;
+      }
+      out += inKey ? "[REDACTED:private-key]" : forLog(rest.slice(0, m.index));
+      rest = rest.slice(m.index + m[0].length);
+      inKey = !inKey;
     }
-    const begin = line.search(KEY_BEGIN);
-    if (begin !== -1 && !KEY_END.test(line.slice(begin))) {
-      inKey = true;
-      sink(`${forLog(line.slice(0, begin))}[REDACTED:private-key]${line.endsWith("\n") ? "\n" : ""}`);
-      return;
-    }
-    sink(forLog(line));
+    sink(out);
   };
   return {
     write(chunk: string) {

@@ -178,6 +178,20 @@ describe("forLogStream: live runner output", () => {
     for (const line of pk.secret.split("\n")) expect(out).not.toContain(line);
   });
 
+  test("a line that ends one key and begins the next keeps masking the second key's body", () => {
+    const pk = fakeSecrets().find((s) => s.kind === "private-key")!;
+    const [begin, ...rest] = pk.secret.split("\n");
+    const end = rest.pop()!;
+    const body = rest.join("\n");
+    const joined = `${begin}\n${body}\n${end}${begin}\n${body}\n${end}\nafter\n`;
+    for (const size of [5, 64, 100_000]) {
+      const out = run(joined.match(new RegExp(`[\\s\\S]{1,${size}}`, "g"))!);
+      for (const line of rest) expect(out).not.toContain(line);
+      expect(out.endsWith("after\n")).toBe(true);
+      expect(out.split("\n").length).toBe(joined.split("\n").length);
+    }
+  });
+
   test("a line longer than 64 KB is flushed without waiting for its newline", () => {
     let out = "";
     const stream = forLogStream((t) => (out += t));
