@@ -141,19 +141,18 @@ async function syncIssue(
   }
   // The issue shows only what the coverage says (no run link): an unchanged coverage makes no write.
   const issue = renderCoverageIssue(coverageTemplateContext(summary, { config, runUrl: null }), session.root, config);
-  const who = await session.handoffAuthors();
   const outcome = await syncCoverageIssue(session.r, {
     summary,
     title: issue.title,
     body: issue.body,
     labels: config.labels.coverage,
-    botLogin: who.botLogin,
+    botLogin: await session.botLogin(),
     config,
     overallPct: opts.overallPct,
     handoff: {
       agent: config.agent,
       agentClient: session.agentClient,
-      who,
+      who: () => session.handoffAuthors(),
       cap: { dailyMentions: config.budget.dailyMentions, labels: [config.labels.healing[0] ?? "auto-healing", config.labels.coverage[0] ?? "auto-healing"] },
       run: { id: session.ctx.runId, attempt: session.ctx.runAttempt },
       branch: session.branch,

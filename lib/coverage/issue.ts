@@ -31,7 +31,8 @@ export interface CoverageHandoffInput {
   agent: HealConfig["agent"];
   /** The agent token's client, null when the token is not set. */
   agentClient: RepoClient | null;
-  who: HandoffAuthors;
+  /** Resolved only when a hand-off is due (a personal agent token costs one GET /user). */
+  who: () => Promise<HandoffAuthors>;
   /** budget.daily_mentions, and the labels the cap lists (first of labels.healing and labels.coverage). */
   cap: { dailyMentions: number; labels: string[] };
   run: { id: string | null; attempt: string };
@@ -120,7 +121,7 @@ async function withHandoff(
     agentClient: h.agentClient,
     agent: h.agent,
     issueNumber: n,
-    who: h.who,
+    who: await h.who(),
     comments,
     cap: h.cap,
     run: h.run,
