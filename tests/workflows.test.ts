@@ -128,9 +128,9 @@ describe(ACTION, () => {
   const doc = load(ACTION);
   const runs = steps(doc).map((s: Yaml) => String(s.run ?? ""));
 
-  test("is a composite action with the four inputs", () => {
+  test("is a composite action with its five inputs", () => {
     expect(doc.runs.using).toBe("composite");
-    expect(Object.keys(doc.inputs)).toEqual(["task", "token", "agent-token", "config"]);
+    expect(Object.keys(doc.inputs)).toEqual(["task", "token", "agent-token", "agent-login", "config"]);
     expect(doc.inputs.task.required).toBe(true);
     expect(doc.inputs.token.default).toBe("${{ github.token }}");
   });
@@ -146,6 +146,7 @@ describe(ACTION, () => {
       HEAL_TASK: "${{ inputs.task }}",
       GITHUB_TOKEN: "${{ inputs.token }}",
       HEAL_AGENT_TOKEN: "${{ inputs.agent-token }}",
+      HEAL_AGENT_LOGIN: "${{ inputs.agent-login }}",
     });
     for (const r of runs) expect(r).not.toContain("${{");
   });
