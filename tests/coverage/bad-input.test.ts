@@ -108,7 +108,8 @@ describe("detection by content, not by name", () => {
 });
 
 describe("size", () => {
-  test("a 300,000-line Cobertura report streams through in bounded time and memory", async () => {
+  // Time and memory are measured by bench/coverage-scale.ts (ratios against a bare read), not here.
+  test("a 300,000-line Cobertura report streams through with exact per-file results", async () => {
     const rows: string[] = [];
     for (let c = 0; c < 300; c++) {
       rows.push(`<class name="c${c}" filename="gen/f${c}.py"><methods/><lines>`);
@@ -117,20 +118,15 @@ describe("size", () => {
     }
     const xml = `<?xml version="1.0" ?>\n<coverage line-rate="0.75"><sources><source>/ci/work</source></sources><packages><package name="gen"><classes>\n${rows.join("\n")}\n</classes></package></packages></coverage>\n`;
     file("big.xml", xml);
-    const before = process.memoryUsage().rss;
-    const started = performance.now();
     const r = await readCoverage(repo.dir, [{ path: join(repo.dir, "big.xml") }]);
-    const ms = performance.now() - started;
     expect(r.errors).toEqual([]);
     expect(r.files).toHaveLength(300);
     expect(r.files[0]).toMatchObject({ file: "gen/f0.py", linesTotal: 1000, linesCovered: 750, pct: 75 });
     expect(r.files[0]!.uncovered!.slice(0, 2)).toEqual([[4, 4], [8, 8]]);
-    expect(ms).toBeLessThan(15_000);
-    // The file is ~11 MB; the per-file line maps are what stays in memory, not the text.
-    expect(process.memoryUsage().rss - before).toBeLessThan(300 * 1024 * 1024);
+    expect(r.files.at(-1)).toMatchObject({ file: "gen/f299.py", linesTotal: 1000, linesCovered: 750 });
   });
 
-  test("2,000,000 lcov lines (20,000 files): peak memory of the whole read stays under 512 MB", async () => {
+  test("2,000,000 lcov lines (20,000 files) read in a separate process give every file", async () => {
     const parts: string[] = [];
     for (let f = 0; f < 20_000; f++) {
       parts.push(`TN:\nSF:src/gen/f${f}.ts\n`);
@@ -141,7 +137,7 @@ describe("size", () => {
     // A separate process, so its peak resident memory (maxRSS) is the read's alone.
     const script = `import { readCoverage } from ${JSON.stringify(join(import.meta.dir, "../../lib/coverage/index.ts"))};
 const r = await readCoverage(${JSON.stringify(repo.dir)}, [{ path: ${JSON.stringify(join(repo.dir, "big.info"))} }]);
-console.log(JSON.stringify({ files: r.files.length, first: r.files[0], errors: r.errors, maxRssKb: process.resourceUsage().maxRSS }));`;
+console.log(JSON.stringify({ files: r.files.length, first: r.files[0], last: r.files.at(-1), errors: r.errors }));`;
     const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     expect({ code, err }).toEqual({ code: 0, err: "" });
@@ -149,8 +145,6 @@ console.log(JSON.stringify({ files: r.files.length, first: r.files[0], errors: r
     expect(r.files).toBe(20_000);
     expect(r.errors).toEqual([]);
     expect(r.first).toMatchObject({ file: "src/gen/f0.ts", linesTotal: 100, linesCovered: 80, pct: 80 });
-    // Measured 125-320 MB depending on when the collector runs (a Map per file held 814 MB): the bound
-    // catches a return to per-line objects without flaking on a busy machine.
-    expect(r.maxRssKb * 1024).toBeLessThan(512 * 1024 * 1024);
+    expect(r.last).toMatchObject({ linesTotal: 100, linesCovered: 80, uncovered: expect.arrayContaining([[5, 5], [100, 100]]) });
   });
 });
