@@ -123,7 +123,7 @@ describe("size", () => {
     expect(r.files).toHaveLength(300);
     expect(r.files[0]).toMatchObject({ file: "gen/f0.py", linesTotal: 1000, linesCovered: 750, pct: 75 });
     expect(r.files[0]!.uncovered!.slice(0, 2)).toEqual([[4, 4], [8, 8]]);
-    expect(r.files.at(-1)).toMatchObject({ file: "gen/f299.py", linesTotal: 1000, linesCovered: 750 });
+    expect(r.files.find((f) => f.file === "gen/f299.py")).toMatchObject({ linesTotal: 1000, linesCovered: 750 });
   });
 
   test("2,000,000 lcov lines (20,000 files) read in a separate process give every file", async () => {
