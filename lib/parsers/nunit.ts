@@ -3,7 +3,7 @@
 // that NUnit records on a <test-suite> (OneTimeSetUp) already appear on each of its test cases.
 import { HealError } from "../errors.ts";
 import type { CaseStatus, TestCase } from "../types.ts";
-import { BoundedText, capText, secondsToMs, streamXml } from "./xml-stream.ts";
+import { BoundedText, capText, ownCase, secondsToMs, streamXml } from "./xml-stream.ts";
 
 interface OpenCase {
   attrs: Record<string, string>;
@@ -47,7 +47,8 @@ export async function parseNUnitFile(path: string, onCase: (c: TestCase) => void
       const c = current;
       if (!c) return;
       if (c.depth === 0 && name === "test-case") {
-        onCase(toCase(c, root === "test-results"));
+        const tc = toCase(c, root === "test-results");
+        onCase(tc.status === "passed" ? tc : ownCase(tc)); // see own() in xml-stream.ts
         current = undefined;
         return;
       }

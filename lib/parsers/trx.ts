@@ -4,7 +4,7 @@
 // Memory stays proportional to the number of distinct tests, never to the size of their output.
 import { HealError } from "../errors.ts";
 import type { CaseStatus, TestCase } from "../types.ts";
-import { BoundedText, capText, streamXml } from "./xml-stream.ts";
+import { BoundedText, capText, ownCase, streamXml } from "./xml-stream.ts";
 
 /** TRX `outcome` values (vstst.xsd TestOutcome) -> our status. */
 const OUTCOMES: Record<string, CaseStatus> = {
@@ -57,7 +57,10 @@ export async function parseTrxFile(path: string, onCase: (c: TestCase) => void):
       if (top.depth === 0 && (name === "UnitTestResult" || name === "TestResultAggregation")) {
         open.pop();
         // A data-driven parent only summarises its rows; the rows are the test cases.
-        if (!top.hasInner) onCase(toCase(top, classOf));
+        if (!top.hasInner) {
+          const tc = toCase(top, classOf);
+          onCase(tc.status === "passed" ? tc : ownCase(tc)); // see own() in xml-stream.ts
+        }
         return;
       }
       if (top.depth === 3) top.capture = undefined;
