@@ -33,13 +33,13 @@ const FRAMEWORK: Record<JUnitDialect, Framework> = {
   junit: "junit",
 };
 
-/** Default `name` of the root <testsuites> element, per runner. */
-const ROOT_NAMES: Record<string, JUnitDialect> = {
-  "bun test": "bun",
-  "vitest tests": "vitest",
-  "jest tests": "jest",
-  "Mocha Tests": "mocha",
-};
+/** Default `name` of the root <testsuites> element, per runner (a Map: report text is never an object key). */
+const ROOT_NAMES = new Map<string, JUnitDialect>([
+  ["bun test", "bun"],
+  ["vitest tests", "vitest"],
+  ["jest tests", "jest"],
+  ["Mocha Tests", "mocha"],
+]);
 
 type Attrs = Record<string, string>;
 type Attempt = { status: CaseStatus; message?: string };
@@ -115,7 +115,7 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
           if (attrs.name === "pytest") ctx.pytest = true;
           if (attrs.disabled !== undefined) ctx.nodeSuites = true;
           if (/surefire/i.test(attrs["xsi:noNamespaceSchemaLocation"] ?? "")) ctx.java = true;
-          if (root === "testsuite" && suites.length === 1 && ROOT_NAMES[attrs.name ?? ""]) ctx.rootName = attrs.name;
+          if (root === "testsuite" && suites.length === 1 && ROOT_NAMES.has(attrs.name ?? "")) ctx.rootName = attrs.name;
           ctx.dialect = reportDialect(ctx);
           break;
         case "property": {
@@ -201,7 +201,7 @@ function closeInCase(c: OpenCase, name: string): void {
 
 /** The dialect the report as a whole shows (root name, suite name, properties), if any. */
 function reportDialect(ctx: ReportContext): JUnitDialect | undefined {
-  const byRoot = ctx.rootName ? ROOT_NAMES[ctx.rootName] : undefined;
+  const byRoot = ctx.rootName ? ROOT_NAMES.get(ctx.rootName) : undefined;
   if (byRoot) return byRoot;
   if (ctx.pytest) return "pytest";
   if (ctx.go) return "go";

@@ -6,23 +6,23 @@ import { HealError } from "../errors.ts";
 import type { CaseStatus, TestCase } from "../types.ts";
 import { BoundedText, capText, ownCase, streamXml } from "./xml-stream.ts";
 
-/** TRX `outcome` values (vstst.xsd TestOutcome) -> our status. */
-const OUTCOMES: Record<string, CaseStatus> = {
-  passed: "passed",
-  completed: "passed",
-  passedbutrunaborted: "passed",
-  warning: "passed",
-  failed: "failed",
-  error: "error",
-  timeout: "error",
-  aborted: "error",
-  disconnected: "error",
-  notexecuted: "skipped",
-  inconclusive: "skipped",
-  pending: "skipped",
-  notrunnable: "skipped",
-  inprogress: "skipped",
-};
+/** TRX `outcome` values (vstst.xsd TestOutcome) -> our status (a Map: report text is never an object key). */
+const OUTCOMES = new Map<string, CaseStatus>([
+  ["passed", "passed"],
+  ["completed", "passed"],
+  ["passedbutrunaborted", "passed"],
+  ["warning", "passed"],
+  ["failed", "failed"],
+  ["error", "error"],
+  ["timeout", "error"],
+  ["aborted", "error"],
+  ["disconnected", "error"],
+  ["notexecuted", "skipped"],
+  ["inconclusive", "skipped"],
+  ["pending", "skipped"],
+  ["notrunnable", "skipped"],
+  ["inprogress", "skipped"],
+]);
 
 interface OpenResult {
   attrs: Record<string, string>;
@@ -108,7 +108,7 @@ function toCase(r: OpenResult, classOf: Map<string, string>): TestCase {
   const testName = a.testName?.trim() || "(unnamed test)";
   const className = a.testId ? classOf.get(a.testId) : undefined;
   const fullName = className && !testName.startsWith(`${className}.`) ? `${className}.${testName}` : testName;
-  const status = OUTCOMES[(a.outcome ?? "").toLowerCase()] ?? (r.message ? "failed" : "passed");
+  const status = OUTCOMES.get((a.outcome ?? "").toLowerCase()) ?? (r.message ? "failed" : "passed");
   const tc: TestCase = { framework: "trx", fullName, status };
   const message = r.message ? r.message.toString().replace(/\r\n/g, "\n").trim() : undefined;
   const stack = r.stack ? r.stack.toString().replace(/\r\n/g, "\n").trimEnd() : undefined;

@@ -191,6 +191,17 @@ test("a 100 MB text node (failure text and system-out) parses with the text capp
   expect(out.maxRssMb).toBeLessThan(200);
 }, 120_000);
 
+test("names and outcomes like __proto__ or constructor are plain text, never object keys", async () => {
+  const junit = file("proto.xml", `<testsuites name="__proto__"><testsuite name="constructor"><testcase classname="toString" name="__proto__"/></testsuite></testsuites>`);
+  const seen: TestCase[] = [];
+  await parseJUnitFile(junit, (c) => seen.push(c));
+  expect(seen).toEqual([{ framework: "junit", fullName: "constructor > toString > __proto__", status: "passed" }]);
+  const trx = file("proto.trx", `<TestRun><Results><UnitTestResult testId="__proto__" testName="N.t" outcome="constructor"/></Results></TestRun>`);
+  const trxSeen: TestCase[] = [];
+  await parseTrxFile(trx, (c) => trxSeen.push(c));
+  expect(trxSeen).toEqual([{ framework: "trx", fullName: "N.t", status: "passed" }]);
+});
+
 test("the saxes internals the limits rely on are still there (pinned saxes 6.0.0)", () => {
   expect(() => assertSaxesInternals()).not.toThrow();
 });
