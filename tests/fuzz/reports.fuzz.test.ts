@@ -162,6 +162,11 @@ const ENTITY_SNIPPETS = [
   "]}",
   "\\u0000",
   "not ok 1 - x\n",
+  // Report text that must never be used as an object key.
+  ' name="__proto__"',
+  ' outcome="constructor"',
+  '"__proto__"',
+  "constructor",
 ];
 const UNICODE = ["\u{1F600}", "\uFFFE", "\uFEFF", "\u202E", "\u2028", "é", "\u0301", "\uD800", "\u0085", "\u200B", "𝒳", "\r\n", "\t"];
 
