@@ -1,10 +1,11 @@
-// Commits one file onto a branch of `origin` and pushes it, racing pushes included, never forcing.
+// Commits one file (and the deletion of others) onto a branch of `origin` and pushes it, racing pushes
+// included, never forcing.
 // The commit is built on the remote branch's tip with a private index (plumbing), so it works from a
 // detached HEAD (pull_request checkouts), a shallow clone, or a working tree with other changes; when
 // a concurrent push wins, the commit is rebuilt on the new tip (what a rebase of one file does) and
 // pushed again, a bounded number of times.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HealError } from "./errors.ts";
@@ -63,6 +64,11 @@ export interface CommitFileOptions {
   remote?: string;
   /** Push attempts after the first rejected one. Default 3. */
   retries?: number;
+  /**
+   * Repo-relative POSIX paths to delete in the same commit (e.g. outdated task files). Paths absent from
+   * the remote branch are ignored; a path equal to `path` is refused.
+   */
+  remove?: string[];
 }
 
 export interface CommitFileResult {
@@ -72,23 +78,38 @@ export interface CommitFileResult {
   tip: string;
   /** Pushes tried (0 when unchanged). */
   pushAttempts: number;
+  /** The `remove` paths this commit deleted on the remote branch (empty when no commit). */
+  removed: string[];
 }
 
-/** Commits `path` onto `remote/branch` and pushes; unchanged content -> no commit. Never forces. */
+/**
+ * Commits `path` (and deletes `remove`) onto `remote/branch` and pushes; when the branch already has
+ * this content and none of the paths to remove, no commit. Never forces.
+ */
 export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
   const remote = opts.remote ?? "origin";
   const retries = opts.retries ?? 3;
   const message = redact(opts.message);
+  const remove = [...new Set(opts.remove ?? [])];
+  for (const rel of remove) {
+    if (!isPlainRelPath(rel) || rel === opts.path) {
+      throw new HealError("GIT_PUSH_FAILED", "refusing to delete this path: not a plain repo-relative file other than the one committed", rel);
+    }
+  }
   const blob = gitOk(opts.cwd, ["hash-object", "-w", "--", opts.path]);
   const env = identityEnv(opts.cwd);
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const parent = fetchTip(opts.cwd, remote, opts.branch);
-    if (parent && blobAt(opts.cwd, parent, opts.path) === blob) return { commit: null, tip: parent, pushAttempts: attempt - 1 };
-    const commit = buildCommit(opts.cwd, parent, opts.path, blob, message, env);
+    // Computed on each attempt: a concurrent push may have added or deleted one of them meanwhile.
+    const removed = parent ? remove.filter((rel) => blobAt(opts.cwd, parent, rel) !== null) : [];
+    if (parent && blobAt(opts.cwd, parent, opts.path) === blob && removed.length === 0) {
+      return { commit: null, tip: parent, pushAttempts: attempt - 1, removed: [] };
+    }
+    const commit = buildCommit(opts.cwd, parent, opts.path, blob, removed, message, env);
     const push = git(opts.cwd, ["push", "--porcelain", remote, `${commit}:refs/heads/${opts.branch}`]);
     if (push.status === 0) {
-      fastForwardLocal(opts.cwd, opts.branch, parent, commit, opts.path, blob);
-      return { commit, tip: commit, pushAttempts: attempt };
+      fastForwardLocal(opts.cwd, opts.branch, parent, commit, opts.path, blob, removed);
+      return { commit, tip: commit, pushAttempts: attempt, removed };
     }
     if (!isRaceRejection(push.stdout + "\n" + push.stderr)) {
       throw new HealError("GIT_PUSH_FAILED", `git push to ${remote} ${opts.branch} failed: ${redact(firstError(push))}`);
@@ -118,11 +139,17 @@ function blobAt(cwd: string, commit: string, path: string): string | null {
   return r.status === 0 ? r.stdout : null;
 }
 
+/** `a/b.yaml`: no leading slash, no `.`/`..`/empty segment, no backslash or NUL. */
+function isPlainRelPath(rel: string): boolean {
+  return rel.length > 0 && !/[\\\0]/.test(rel) && rel.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+}
+
 function buildCommit(
   cwd: string,
   parent: string | null,
   path: string,
   blob: string,
+  remove: string[],
   message: string,
   env: Record<string, string>,
 ): string {
@@ -131,6 +158,7 @@ function buildCommit(
     const indexEnv = { ...env, GIT_INDEX_FILE: join(dir, "index") };
     if (parent) gitOk(cwd, ["read-tree", parent], indexEnv);
     gitOk(cwd, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], indexEnv);
+    if (remove.length > 0) gitOk(cwd, ["update-index", "--force-remove", "--", ...remove], indexEnv);
     const tree = gitOk(cwd, ["write-tree"], indexEnv);
     return gitOk(cwd, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message], indexEnv);
   } finally {
@@ -140,15 +168,26 @@ function buildCommit(
 
 /**
  * Keeps a checkout that sits on the branch in step with what was pushed: the branch moves to the new
- * commit (compare-and-swap on the old tip) and the file's index entry follows; other staged or
- * unstaged work is left exactly as it was. Any other state (detached, behind, ahead) is not touched.
+ * commit (compare-and-swap on the old tip) and the file's index entry follows, as do the entries of
+ * deleted paths that are gone from the working tree; other staged or unstaged work is left exactly as
+ * it was. Any other state (detached, behind, ahead) is not touched.
  */
-function fastForwardLocal(cwd: string, branch: string, parent: string | null, commit: string, path: string, blob: string): void {
+function fastForwardLocal(
+  cwd: string,
+  branch: string,
+  parent: string | null,
+  commit: string,
+  path: string,
+  blob: string,
+  removed: string[],
+): void {
   const head = git(cwd, ["symbolic-ref", "--short", "-q", "HEAD"]);
   const headSha = git(cwd, ["rev-parse", "-q", "--verify", "HEAD"]);
   if (head.stdout !== branch || !parent || headSha.stdout !== parent) return;
   if (git(cwd, ["update-ref", "-m", "heal: task context pushed", `refs/heads/${branch}`, commit, parent]).status !== 0) return;
   git(cwd, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`]);
+  const gone = removed.filter((rel) => !existsSync(join(cwd, rel)));
+  if (gone.length > 0) git(cwd, ["update-index", "--force-remove", "--", ...gone]);
 }
 
 function identityEnv(cwd: string): Record<string, string> {

@@ -1,6 +1,6 @@
 // lib/git.ts against a real bare remote: commit one file, no commit when unchanged, push races, never force.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HealError } from "../lib/errors.ts";
 import { blobUrl, commitAndPushFile, currentBranch } from "../lib/git.ts";
@@ -64,7 +64,7 @@ describe("commitAndPushFile", () => {
     writeTask("task: one\n");
     const first = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "m1 [skip ci]" });
     const again = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "m2 [skip ci]" });
-    expect(again).toEqual({ commit: null, tip: first.commit!, pushAttempts: 0 });
+    expect(again).toEqual({ commit: null, tip: first.commit!, pushAttempts: 0, removed: [] });
     expect(remote.log()).toEqual(["m1 [skip ci]", "initial commit"]);
   });
 
@@ -93,6 +93,59 @@ describe("commitAndPushFile", () => {
     // Every competing commit survived: nothing was overwritten.
     expect(remote.log()).toEqual(["concurrent push 2", "concurrent push 1", "concurrent push 0", "initial commit"]);
     expect(remote.show("dev", TASK)).toBeNull();
+  });
+
+  test("remove: deletes outdated files in the same commit, also when a concurrent push wins first; absent ones are ignored", () => {
+    const OLD = ".agent/tasks/fix-test-failures-dev-0000aaaa.yaml";
+    mkdirSync(join(remote.cloneDir, ".agent/tasks"), { recursive: true });
+    writeFileSync(join(remote.cloneDir, OLD), "old: 1\n");
+    commitAndPushFile({ cwd: remote.cloneDir, path: OLD, branch: "dev", message: "old [skip ci]" });
+    rmSync(join(remote.cloneDir, OLD));
+    writeTask("task: new\n");
+    raceBeforePush(1);
+    const r = commitAndPushFile({
+      cwd: remote.cloneDir,
+      path: TASK,
+      branch: "dev",
+      message: "new [skip ci]",
+      remove: [OLD, ".agent/tasks/fix-never-there.yaml"],
+    });
+    expect(r.pushAttempts).toBe(2);
+    expect(r.removed).toEqual([OLD]);
+    expect(remote.log()).toEqual(["new [skip ci]", "concurrent push 0", "old [skip ci]", "initial commit"]);
+    expect(remote.git("fetch", "-q", "origin")).toBe("");
+    expect(remote.git("diff-tree", "--no-commit-id", "--name-status", "-r", "origin/dev^", "origin/dev")).toBe(`D\t${OLD}\nA\t${TASK}`);
+    expect(remote.show("dev", "race.txt")).toBe("race 0\n");
+    // Same content and nothing left to delete: no commit.
+    const again = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "x [skip ci]", remove: [OLD] });
+    expect(again).toEqual({ commit: null, tip: r.commit!, pushAttempts: 0, removed: [] });
+  });
+
+  test("remove alone is a change: an unchanged file with an outdated one still upstream makes a commit; the checkout follows", () => {
+    const OLD = ".agent/tasks/fix-old.yaml";
+    writeTask("task: same\n");
+    writeFileSync(join(remote.cloneDir, OLD), "old\n");
+    remote.git("add", TASK, OLD);
+    remote.git("commit", "-qm", "both");
+    remote.git("push", "-q", "origin", "dev");
+    rmSync(join(remote.cloneDir, OLD));
+    const r = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "drop [skip ci]", remove: [OLD] });
+    expect(r.removed).toEqual([OLD]);
+    expect(remote.log()).toEqual(["drop [skip ci]", "both", "initial commit"]);
+    expect(remote.show("dev", OLD)).toBeNull();
+    expect(remote.show("dev", TASK)).toBe("task: same\n");
+    expect(remote.git("rev-parse", "HEAD")).toBe(r.commit!);
+    expect(remote.git("status", "--porcelain")).toBe("");
+  });
+
+  test("remove refuses paths that escape the repo, are empty, or are the committed file itself", () => {
+    writeTask("task: x\n");
+    for (const bad of ["../etc/passwd", "/abs.yaml", "a//b", "./x", "", TASK]) {
+      expect(() => commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "m", remove: [bad] })).toThrow(
+        "refusing to delete this path",
+      );
+    }
+    expect(remote.log()).toEqual(["initial commit"]);
   });
 
   test("detached HEAD (pull_request checkout): the branch comes from GITHUB_HEAD_REF, the commit lands on it", () => {
