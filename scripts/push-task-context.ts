@@ -1,16 +1,18 @@
 #!/usr/bin/env bun
 // heal:push-task-context — commit the agent's task file to the branch and link it from the issue.
 //
-// Reads:  <reports>/github.json (issueNumber, taskPath), the task file (.agent/tasks/fix-<id>.yaml, or --task),
-//         config, GitHub Actions variables.
-// Writes: one commit `chore(heal): task context for #N [skip ci]` on origin/<branch> (none when the file is
-//         unchanged there); a rejected non-fast-forward push is rebuilt on the new tip and retried (3 times),
+// Reads:  <reports>/github.json (issueNumber, taskPath), <reports>/issue.json (removedTasks), the task file
+//         (.agent/tasks/fix-<id>.yaml, or --task), config, GitHub Actions variables.
+// Writes: the task file's `github_issue: <owner>/<repo>#N` (locally, before committing; only when it differs);
+//         one commit `chore(heal): task context for #N [skip ci]` on origin/<branch> that holds the task file
+//         and deletes the branch's outdated task files write-report removed locally (none when the branch
+//         already matches); a rejected non-fast-forward push is rebuilt on the new tip and retried (3 times),
 //         never forced. Then the issue body's task link (`<server>/<owner>/<repo>/blob/<sha>/<path>`), only
 //         when it changed. Adds taskCommit, taskUrl, taskCommitted to github.json; a job summary line.
 // Exit:   0 done or nothing to do (local mode, no issue this run, paused), 2 push or GitHub failure.
 // Token:  contents: write (push through the checkout's credentials), issues: write (body link).
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, posix } from "node:path";
 import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { HealError } from "../lib/errors.ts";
 import { blobUrl, commitAndPushFile } from "../lib/git.ts";
@@ -20,7 +22,9 @@ import { readOutcome, writeOutcome } from "../lib/github/outcome.ts";
 import { openSession } from "../lib/github/session.ts";
 import { appendJobSummary } from "../lib/github/summary.ts";
 import { MARKER_PREFIX } from "../lib/marker.ts";
+import { REPORT_FILES } from "../lib/paths.ts";
 import { MAX_BODY_BYTES } from "../lib/sanitize.ts";
+import { setTaskIssue } from "../lib/task-context.ts";
 
 const FLAGS: FlagSpec = {
   task: { type: "string", describe: "the task file to push (default: the one the healing issue names)" },
@@ -60,12 +64,18 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return 0;
   }
 
+  // The pushed file names its issue; write-report keeps the link on later runs, so a re-run changes no byte.
+  if (setTaskIssue(session.root, taskPath, `${session.ctx.repository}#${outcome.issueNumber}`)) {
+    log.info(`${taskPath}: github_issue set to ${session.ctx.repository}#${outcome.issueNumber}`);
+  }
+  const remove = outdatedTasks(session.root, session.reportsDir, session.config.tasksDir, taskPath);
   const pushed = commitAndPushFile({
     cwd: session.root,
     path: taskPath,
     branch,
     remote: flags.remote as string,
     message: `chore(heal): task context for #${outcome.issueNumber} [skip ci]`,
+    remove,
   });
   const body = issue.body ?? "";
   const current = currentLink(body);
@@ -77,13 +87,40 @@ export async function main(argv: string[], env: Record<string, string | undefine
 
   writeOutcome(session.reportsDir, { taskPath, taskCommit: commit, taskUrl: url, taskCommitted: pushed.commit !== null });
   appendJobSummary(session.ctx.stepSummaryPath, `Task context: [\`${taskPath}\`](${url})${pushed.commit ? " (committed with [skip ci])" : " (unchanged)"}.\n`);
+  if (pushed.removed.length > 0) log.info(`deleted the outdated task context on ${branch}: ${pushed.removed.join(", ")}`);
   log.info(
     pushed.commit
       ? `task context pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`
       : `task context unchanged on ${branch}: no commit`,
   );
-  process.stdout.write(`${JSON.stringify({ taskPath, taskCommit: commit, taskUrl: url, committed: pushed.commit !== null })}\n`);
+  process.stdout.write(`${JSON.stringify({ taskPath, taskCommit: commit, taskUrl: url, committed: pushed.commit !== null, removed: pushed.removed })}\n`);
   return 0;
+}
+
+/**
+ * issue.json's `removedTasks` (older task files of this branch that write-report deleted locally), kept only
+ * when they are auto-generated task files in the tasks folder, not the file being pushed, and still gone
+ * from the working tree: only those are deleted upstream.
+ */
+function outdatedTasks(root: string, reportsDir: string, tasksDir: string, taskPath: string): string[] {
+  const path = join(reportsDir, REPORT_FILES.issue);
+  if (!existsSync(path)) return [];
+  let listed: unknown;
+  try {
+    listed = (JSON.parse(readFileSync(path, "utf8")) as { removedTasks?: unknown }).removedTasks;
+  } catch {
+    return []; // sync-issue already read this file; a broken one fails there with the reason.
+  }
+  if (!Array.isArray(listed)) return [];
+  const dir = posix.normalize(tasksDir).replace(/\/+$/, "");
+  const keep: string[] = [];
+  for (const rel of listed) {
+    if (typeof rel !== "string") continue;
+    const inTasks = posix.dirname(rel) === dir && posix.normalize(rel) === rel && /^fix-[^/]+\.yaml$/.test(posix.basename(rel));
+    if (!inTasks || rel === taskPath) log.warn(`not deleting ${rel} upstream: not an outdated task file in ${dir}/`);
+    else if (!existsSync(join(root, rel))) keep.push(rel);
+  }
+  return keep;
 }
 
 function currentLink(body: string): { sha: string; path: string } | null {

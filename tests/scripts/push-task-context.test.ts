@@ -1,10 +1,12 @@
 // Black-box: `bun scripts/push-task-context.ts` with a real bare origin and the GitHub double.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
-import { actionsEnv, failure, failureReport, runStep, TASK_PATH, workdir, type Workdir } from "../github/fixtures.ts";
+import { actionsEnv, failure, failureReport, requestLog, runStep, TASK_PATH, workdir, type Workdir } from "../github/fixtures.ts";
+import type { FailureRecord } from "../../lib/types.ts";
+import { parse } from "yaml";
 import { withLink } from "../../scripts/push-task-context.ts";
 
 let gh: GitHubDouble;
@@ -27,6 +29,7 @@ function writeTask(text: string): void {
   writeFileSync(join(remote.cloneDir, TASK_PATH), text);
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const env = (over: Record<string, string | undefined> = {}) => actionsEnv(gh, over);
 
 async function healIssue(): Promise<void> {
@@ -35,15 +38,40 @@ async function healIssue(): Promise<void> {
   gh.resetLog();
 }
 
+/**
+ * The pipeline's last three steps as `task heal` runs them: write-report (task file, issue.json with
+ * removedTasks), sync-issue, push-task-context. Returns the push step's result and the task file written.
+ */
+async function heal(failures: FailureRecord[], runId: string) {
+  writeFileSync(join(w.reports, "failures.json"), JSON.stringify(failureReport(failures)));
+  const report = await runStep("write-report", w.dir, env({ GITHUB_RUN_ID: runId }));
+  expect(report.code).toBe(0);
+  const taskPath = report.stdout.trim();
+  expect(taskPath).toMatch(/^\.agent\/tasks\/fix-test-failures-dev-[0-9a-f]{8}\.yaml$/);
+  expect((await runStep("sync-issue", w.dir, env({ GITHUB_RUN_ID: runId }))).code).toBe(0);
+  gh.resetLog();
+  const push = await runStep("push-task-context", w.dir, env({ GITHUB_RUN_ID: runId }));
+  expect(push.code).toBe(0);
+  return { push, taskPath };
+}
+
+/** The task files on the remote branch's tip. */
+function tasksOnRemoteAfterFetch(): string[] {
+  remote.git("fetch", "-q", "origin");
+  return remote.git("ls-tree", "--name-only", "origin/dev", ".agent/tasks/").split("\n").filter(Boolean);
+}
+
 describe("push-task-context", () => {
   test("commits the task file with [skip ci], pushes it, and links it at that commit from the issue", async () => {
     await healIssue();
     writeTask("failures:\n  - id: abc\n");
     const r = await runStep("push-task-context", w.dir, env());
-    expect(r.stderr).toMatch(/^task context pushed to dev as [0-9a-f]{12} \(1 push\)\n$/);
+    expect(r.stderr).toMatch(new RegExp(`^${escape(TASK_PATH)}: github_issue set to acme/widgets#1\ntask context pushed to dev as [0-9a-f]{12} \\(1 push\\)\n$`));
     expect(r.code).toBe(0);
     expect(remote.log()).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
-    expect(remote.show("dev", TASK_PATH)).toBe("failures:\n  - id: abc\n");
+    // The pushed file names its issue (set locally first, so the checkout and the remote agree).
+    expect(remote.show("dev", TASK_PATH)).toBe("failures:\n  - id: abc\ngithub_issue: \"acme/widgets#1\"\n");
+    expect(readFileSync(join(remote.cloneDir, TASK_PATH), "utf8")).toBe("failures:\n  - id: abc\ngithub_issue: \"acme/widgets#1\"\n");
     const sha = remote.head()!;
     const url = `https://github.com/acme/widgets/blob/${sha}/${TASK_PATH}`;
     expect(gh.requests.map((q) => `${q.method} ${q.path}`)).toEqual(["GET /repos/acme/widgets/issues/1", "PATCH /repos/acme/widgets/issues/1"]);
@@ -84,6 +112,77 @@ describe("push-task-context", () => {
     const body = gh.issue(1)!.body!;
     expect(body.match(/heal:task-link/g)).toHaveLength(1);
     expect(body).toContain(`/blob/${remote.head()}/${TASK_PATH}`);
+  });
+
+  test("full heal: the remote task file names its issue; a second identical heal run makes no commit", async () => {
+    const first = await heal([failure(1)], "1001");
+    expect((parse(remote.show("dev", first.taskPath)!) as { github_issue: unknown }).github_issue).toBe("acme/widgets#1");
+    expect(remote.show("dev", first.taskPath)).toContain("\ngithub_issue: \"acme/widgets#1\"\n");
+    expect(remote.show("dev", first.taskPath)).not.toContain("github_issue: null");
+    expect(remote.log()).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
+    const tip = remote.head();
+    const bytes = readFileSync(join(remote.cloneDir, first.taskPath), "utf8");
+
+    const again = await heal([failure(1)], "1002");
+    expect(again.taskPath).toBe(first.taskPath);
+    expect(again.push.stderr).toBe("task context unchanged on dev: no commit\n");
+    expect(remote.head()).toBe(tip);
+    expect(remote.log()).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
+    // write-report kept the link, so the re-run left the file byte-identical; the push step only read the issue.
+    expect(readFileSync(join(remote.cloneDir, first.taskPath), "utf8")).toBe(bytes);
+    expect(requestLog(gh)).toEqual(["GET /repos/acme/widgets/issues/1"]);
+    expect(remote.git("status", "--porcelain")).toBe("");
+  });
+
+  test("failures change: the new task file is pushed and the old one deleted on the remote in the same [skip ci] commit", async () => {
+    const a = await heal([failure(1)], "1001");
+    expect(tasksOnRemoteAfterFetch()).toEqual([a.taskPath]);
+    const firstTip = remote.head()!;
+
+    const b = await heal([failure(2)], "1002");
+    expect(b.taskPath).not.toBe(a.taskPath);
+    expect(b.push.stderr.split("\n")).toEqual([
+      `${b.taskPath}: github_issue set to acme/widgets#1`,
+      `deleted the outdated task context on dev: ${a.taskPath}`,
+      expect.stringMatching(/^task context pushed to dev as [0-9a-f]{12} \(1 push\)$/),
+      "",
+    ]);
+    // One new commit, on top of the first, holding both changes.
+    expect(remote.log()).toEqual(["chore(heal): task context for #1 [skip ci]", "chore(heal): task context for #1 [skip ci]", "initial commit"]);
+    const tip = remote.head()!;
+    expect(remote.git("rev-parse", `${tip}^`)).toBe(firstTip);
+    expect(remote.git("diff-tree", "--no-commit-id", "--name-status", "-r", firstTip, tip).split("\n").sort()).toEqual(
+      [`A\t${b.taskPath}`, `D\t${a.taskPath}`].sort(),
+    );
+    expect(remote.show("dev", a.taskPath)).toBeNull();
+    expect(remote.show("dev", b.taskPath)).toContain("\ngithub_issue: \"acme/widgets#1\"\n");
+    expect(tasksOnRemoteAfterFetch()).toEqual([b.taskPath]);
+    // The checkout follows: on the new tip, nothing staged or left over, only the new task file locally.
+    expect(remote.git("rev-parse", "HEAD")).toBe(tip);
+    expect(remote.git("status", "--porcelain")).toBe("");
+    expect(readdirSync(join(remote.cloneDir, ".agent/tasks"))).toEqual([b.taskPath.split("/").pop()!]);
+    // The issue's link moved to the new file at the new commit; the push step wrote nothing else.
+    expect(requestLog(gh)).toEqual(["GET /repos/acme/widgets/issues/1", "PATCH /repos/acme/widgets/issues/1"]);
+    expect(gh.issue(1)!.body).toContain(`(https://github.com/acme/widgets/blob/${tip}/${b.taskPath}) <!-- heal:task-link -->`);
+    expect(JSON.parse(b.push.stdout)).toMatchObject({ taskPath: b.taskPath, taskCommit: tip, committed: true, removed: [a.taskPath] });
+  });
+
+  test("removedTasks outside the tasks folder, or still present locally, are never deleted upstream", async () => {
+    await healIssue();
+    writeTask("v: 1\n");
+    remote.pushFromElsewhere({ "README.md": "# widgets\nkeep\n", ".agent/tasks/fix-test-failures-dev-0badc0de.yaml": "old: 1\n" }, "other work");
+    remote.git("pull", "-q", "--rebase", "origin", "dev");
+    const issue = JSON.parse(readFileSync(join(w.reports, "issue.json"), "utf8"));
+    // The old task file is still in the working tree: write-report did not remove it, so it stays.
+    writeFileSync(join(w.reports, "issue.json"), JSON.stringify({ ...issue, removedTasks: ["README.md", "../x.yaml", ".agent/tasks/fix-test-failures-dev-0badc0de.yaml"] }));
+    const r = await runStep("push-task-context", w.dir, env());
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("warning: not deleting README.md upstream: not an outdated task file in .agent/tasks/\n");
+    expect(r.stderr).toContain("warning: not deleting ../x.yaml upstream: not an outdated task file in .agent/tasks/\n");
+    expect(remote.show("dev", "README.md")).toBe("# widgets\nkeep\n");
+    expect(remote.show("dev", ".agent/tasks/fix-test-failures-dev-0badc0de.yaml")).toBe("old: 1\n");
+    expect(remote.show("dev", TASK_PATH)).toBe("v: 1\ngithub_issue: \"acme/widgets#1\"\n");
+    expect(existsSync(join(remote.cloneDir, ".agent/tasks/fix-test-failures-dev-0badc0de.yaml"))).toBe(true);
   });
 
   test("nothing to push when sync-issue made no issue (green run)", async () => {
