@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readCoverage } from "../../lib/coverage/index.ts";
 import { indexRepo } from "../../lib/location.ts";
+import { mulberry32 } from "../support/prng.ts";
 import type { SampleRepo } from "../support/sample-repo.ts";
 import { bunProject, jestProject, pythonProject } from "./projects.ts";
 
@@ -34,18 +35,6 @@ beforeAll(() => {
   });
 }, 120_000);
 afterAll(() => repos.forEach((r) => r.cleanup()));
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = ["<", ">", "</", "/>", '"', "{", "}", "[", "]", ",", ":", "\n", "\u0000", "\uFFFD", "&", "&amp;", "DA:", "SF:", "end_of_record", "-1", "NaN", "1e309", "<!DOCTYPE x [<!ENTITY a 'b'>]>", "\"statementMap\"", "mode: set\n", "\xff\xfe"];
 
@@ -83,7 +72,7 @@ function mutate(input: Buffer, next: () => number): Buffer {
 }
 
 test(`each real report mutated ${MUTATIONS_PER_REPORT} times: results or one-line errors, never a crash or a hang`, async () => {
-  const next = rng(20261130);
+  const next = mulberry32(20261130);
   let parsed = 0;
   let refused = 0;
   for (const seed of seeds) {

@@ -2,17 +2,7 @@
 // and text that must be neutralised. Secrets are generated from a fixed seed at run time, so no
 // token-shaped literal is committed (push protection and scanners stay quiet) and runs are repeatable.
 // Not a test file: imported by tests/redact.test.ts, tests/e2e/bad-input.test.ts, tests/e2e/gitleaks-oracle.test.ts.
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../support/prng.ts";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -33,7 +23,7 @@ export interface FakeSecret {
 
 /** One fake secret of every kind, the same on every run for the same seed. */
 export function fakeSecrets(seed = 20261130): FakeSecret[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = (chars: string, n: number) => Array.from({ length: n }, () => chars[Math.floor(rnd() * chars.length)]).join("");
   const b64url = (s: string) => Buffer.from(s).toString("base64url");
   const jwt = () =>
@@ -70,7 +60,7 @@ export function fakeSecrets(seed = 20261130): FakeSecret[] {
 
 /** A secret that only the environment knows (no recognisable shape), and how it leaks. */
 export function envSecret(seed = 7): { name: string; value: string; leaks: string[] } {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const value = `${Array.from({ length: 20 }, () => ALNUM[Math.floor(rnd() * ALNUM.length)]).join("")}/+=& ok`;
   return {
     name: "DEPLOY_SERVICE_TOKEN",
