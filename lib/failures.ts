@@ -4,6 +4,7 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { HealError } from "./errors.ts";
 import { fingerprint, testKey } from "./fingerprint.ts";
+import { readJsonFile } from "./json-file.ts";
 import { indexRepo, isForeignFrame, locate, repoRelative, resolveRepoPath, splitMessage, type RepoIndex } from "./location.ts";
 import { parseReport } from "./parsers/index.ts";
 import { redact } from "./redact.ts";
@@ -363,14 +364,8 @@ function runnerRecord(run: RunRecord, counts: { cases: number; readable: number 
 
 /** Reads runs.json; a missing file is null, a broken one a HealError naming it. */
 export async function readRunsFile(path: string): Promise<RunsFile | null> {
-  const file = Bun.file(path);
-  if (!(await file.exists())) return null;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await file.text());
-  } catch (err) {
-    throw new HealError("INPUT_MISSING", `runs file is not valid JSON (${(err as Error).message})`, path);
-  }
+  const doc = readJsonFile<unknown>(path, path, "runs file");
+  if (doc === null) return null;
   const runs = (doc as RunsFile | null)?.runs;
   if (!Array.isArray(runs)) throw new HealError("INPUT_MISSING", "runs file has no `runs` list", path);
   return doc as RunsFile;

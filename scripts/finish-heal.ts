@@ -5,26 +5,18 @@
 // Writes: stdout: the summary line, then one `output:` line per file written; nothing else.
 // Exit:   0 tests passed, 1 tests failed (every output is written by then), 2 failures.json missing or unreadable.
 // Token:  none.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type ExitCode, type FlagSpec, helpText, parseArgs, runMain } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
 import { localModeReason } from "../lib/github/context.ts";
+import { readJsonFile } from "../lib/json-file.ts";
 import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
 import { forLog } from "../lib/sanitize.ts";
 import type { FailureReport } from "../lib/types.ts";
 
 const FLAGS: FlagSpec = {};
-
-function readJson<T>(abs: string, rel: string): T | null {
-  if (!existsSync(abs)) return null;
-  try {
-    return JSON.parse(readFileSync(abs, "utf8")) as T;
-  } catch (err) {
-    throw new HealError("INPUT_MISSING", `not valid JSON: ${(err as Error).message.split("\n")[0]}`, rel);
-  }
-}
 
 export async function main(argv: string[]): Promise<ExitCode> {
   if (argv.includes("--help")) {
@@ -36,12 +28,12 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const config = await loadConfig(repoRoot);
   const dir = config.reportsDir;
   const failuresRel = `${dir}/${REPORT_FILES.failures}`;
-  const report = readJson<FailureReport>(join(repoRoot, failuresRel), failuresRel);
+  const report = readJsonFile<FailureReport>(join(repoRoot, failuresRel), failuresRel);
   if (!report || !Array.isArray(report.failures)) {
     throw new HealError("INPUT_MISSING", "not found or has no failures list (run task heal)", failuresRel);
   }
-  const issue = readJson<{ taskPath?: string | null }>(join(repoRoot, dir, REPORT_FILES.issue), `${dir}/${REPORT_FILES.issue}`);
-  const github = readJson<{ issueUrl?: string | null; action?: string }>(join(repoRoot, dir, REPORT_FILES.github), `${dir}/${REPORT_FILES.github}`);
+  const issue = readJsonFile<{ taskPath?: string | null }>(join(repoRoot, dir, REPORT_FILES.issue), `${dir}/${REPORT_FILES.issue}`);
+  const github = readJsonFile<{ issueUrl?: string | null; action?: string }>(join(repoRoot, dir, REPORT_FILES.github), `${dir}/${REPORT_FILES.github}`);
 
   const s = report.summary;
   const failing = report.failures.length;

@@ -11,12 +11,13 @@
 //         when it changed. Adds taskCommit, taskUrl, taskCommitted to github.json; a job summary line.
 // Exit:   0 done or nothing to do (local mode, no issue this run, paused), 2 push or GitHub failure.
 // Token:  contents: write (push through the checkout's credentials), issues: write (body link).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
 import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { HealError } from "../lib/errors.ts";
 import { blobUrl, commitAndPushFile } from "../lib/git.ts";
 import { getIssue, updateIssueBody } from "../lib/github/issues.ts";
+import { readJsonFile } from "../lib/json-file.ts";
 import { isPaused } from "../lib/budget.ts";
 import { readOutcome, writeOutcome } from "../lib/github/outcome.ts";
 import { openSession } from "../lib/github/session.ts";
@@ -103,11 +104,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
  * from the working tree: only those are deleted upstream.
  */
 function outdatedTasks(root: string, reportsDir: string, tasksDir: string, taskPath: string): string[] {
-  const path = join(reportsDir, REPORT_FILES.issue);
-  if (!existsSync(path)) return [];
   let listed: unknown;
   try {
-    listed = (JSON.parse(readFileSync(path, "utf8")) as { removedTasks?: unknown }).removedTasks;
+    listed = readJsonFile<{ removedTasks?: unknown }>(join(reportsDir, REPORT_FILES.issue))?.removedTasks;
   } catch {
     return []; // sync-issue already read this file; a broken one fails there with the reason.
   }

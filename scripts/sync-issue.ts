@@ -9,12 +9,12 @@
 // Exit:   0 done (also: local mode, fork pull request, paused issue), 2 the tool could not do its job
 //         (listing failed -> nothing is created: fail closed).
 // Token:  issues: write (labels are created with it too).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { dailyCapReached, DAY_MS, isPaused, selfCausedReason } from "../lib/budget.ts";
-import { HealError } from "../lib/errors.ts";
 import { currentHeadMessage } from "../lib/git.ts";
+import { requireJsonFile } from "../lib/json-file.ts";
 import { createCommentOnce, latestMarker, listComments } from "../lib/github/comments.ts";
 import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, listToolIssues } from "../lib/github/issues.ts";
 import { countHandoffs } from "../lib/github/handoff.ts";
@@ -41,7 +41,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   parseArgs(argv, FLAGS);
   const session = await openSession(env);
-  const report = readJson<FailureReport>(join(session.reportsDir, REPORT_FILES.failures));
+  const report = requireJsonFile<FailureReport>(join(session.reportsDir, REPORT_FILES.failures));
   const failing = report.failures.length;
 
   if (session.kind === "local") {
@@ -54,7 +54,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const outcome = await sync(session, report);
   const issuePath = join(session.reportsDir, REPORT_FILES.issue);
   if (outcome.taskPath === undefined && existsSync(issuePath)) {
-    const input = readJson<{ body?: string; taskPath?: string | null }>(issuePath);
+    const input = requireJsonFile<{ body?: string; taskPath?: string | null }>(issuePath);
     outcome.taskPath = input.taskPath ?? taskPathIn(input.body ?? "", session.config.tasksDir);
   }
   const written = writeOutcome(session.reportsDir, outcome, true);
@@ -122,7 +122,7 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
     return { ...base, action: "skipped", reason: `daily cap reached: ${s.config.budget.dailyIssues} healing issues in 24 hours (budget.daily_issues)` };
   }
 
-  const input = readJson<{ title: string; body: string; labels?: string[]; taskPath?: string | null }>(join(s.reportsDir, REPORT_FILES.issue));
+  const input = requireJsonFile<{ title: string; body: string; labels?: string[]; taskPath?: string | null }>(join(s.reportsDir, REPORT_FILES.issue));
   const labels = [...new Set([label, ...(input.labels ?? s.config.labels.healing)].map((n) => labelSpec(n).name))];
   await ensureLabels(s.r, labels);
   const created = await createIssueOnce(
@@ -185,15 +185,6 @@ export function taskPathIn(body: string, tasksDir: string): string | null {
   const dir = tasksDir.replace(/\/+$/, "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const m = new RegExp(`${dir}/fix-[A-Za-z0-9._-]+?\\.ya?ml`).exec(body);
   return m ? m[0] : null;
-}
-
-function readJson<T>(path: string): T {
-  if (!existsSync(path)) throw new HealError("INPUT_MISSING", "not found", path);
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
-  } catch (err) {
-    throw new HealError("INPUT_MISSING", `not valid JSON: ${(err as Error).message.split("\n")[0]}`, path);
-  }
 }
 
 runMain(import.meta, main);

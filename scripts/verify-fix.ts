@@ -18,7 +18,7 @@
 //         1 not healed, 2 the tool could not do its job (no matching task file, GitHub refused).
 // Token:  issues: write, pull-requests: write (comments); contents: read (fetch the task file);
 //         contents: write for a repository_dispatch retry; the agent token needs issues: write.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import type { HealConfig } from "../lib/config.ts";
@@ -28,6 +28,7 @@ import { createCommentOnce, latestMarker, listComments, type IssueComment } from
 import { sendRepositoryDispatch } from "../lib/github/dispatch.ts";
 import { handoffTag, isHandoffAuthor, mentionCapReached, planHandoff } from "../lib/github/handoff.ts";
 import { bodyWithMarker, closeIssue, getIssue } from "../lib/github/issues.ts";
+import { requireJsonFile } from "../lib/json-file.ts";
 import { addLabels, ensureLabels, labelNames } from "../lib/github/labels.ts";
 import { openSession, type GitHubSession } from "../lib/github/session.ts";
 import { appendJobSummary } from "../lib/github/summary.ts";
@@ -205,7 +206,7 @@ async function verifyTests(root: string, config: HealConfig, tests: PreviousTest
   log.info("running the whole suite");
   const code = await runTests([]);
   if (code !== 0) throw new HealError("NO_STACKS", "the whole suite could not be run");
-  const runs = JSON.parse(readFileSync(join(root, config.reportsDir, REPORT_FILES.runs), "utf8")) as RunsFile;
+  const runs = requireJsonFile<RunsFile>(join(root, config.reportsDir, REPORT_FILES.runs), `${config.reportsDir}/${REPORT_FILES.runs}`);
   return { verdict: judge(tests, await collectCaseResults(root, runs)), suiteRan: true };
 }
 

@@ -8,12 +8,13 @@
 //         Prints the task file path on stdout when one was written.
 // Exit:   0 written (whether tests passed or not), 2 input missing / config or template invalid.
 // Token:  none.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ExitCode, type FlagSpec, helpText, log, parseArgs, runMain } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
 import { currentBranch } from "../lib/git.ts";
+import { readJsonFile, requireJsonFile } from "../lib/json-file.ts";
 import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
 import { buildTemplateContext, renderIssue, renderReport } from "../lib/render.ts";
 import { rerunCommand, stackOf, writeTaskContext } from "../lib/task-context.ts";
@@ -22,19 +23,6 @@ import type { FailureReport, RunsFile } from "../lib/types.ts";
 const FLAGS: FlagSpec = {
   branch: { type: "string", describe: "branch name for the title and task id (default: failures.json, then git)" },
 };
-
-function readJson<T>(repoRoot: string, rel: string, required: boolean): T | null {
-  const abs = join(repoRoot, rel);
-  if (!existsSync(abs)) {
-    if (required) throw new HealError("INPUT_MISSING", "not found (run heal:parse-failures first)", rel);
-    return null;
-  }
-  try {
-    return JSON.parse(readFileSync(abs, "utf8")) as T;
-  } catch (err) {
-    throw new HealError("INPUT_MISSING", `not valid JSON: ${(err as Error).message.split("\n")[0]}`, rel);
-  }
-}
 
 export async function main(argv: string[]): Promise<ExitCode> {
   if (argv.includes("--help")) {
@@ -45,11 +33,12 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const repoRoot = targetRoot();
   const config = await loadConfig(repoRoot);
   const dir = config.reportsDir;
-  const report = readJson<FailureReport>(repoRoot, `${dir}/${REPORT_FILES.failures}`, true)!;
+  const failuresRel = `${dir}/${REPORT_FILES.failures}`;
+  const report = requireJsonFile<FailureReport>(join(repoRoot, failuresRel), failuresRel, "run heal:parse-failures first");
   if (!Array.isArray(report.failures) || typeof report.summary !== "object") {
-    throw new HealError("INPUT_MISSING", "has no failures/summary: was it written by heal:parse-failures?", `${dir}/${REPORT_FILES.failures}`);
+    throw new HealError("INPUT_MISSING", "has no failures/summary: was it written by heal:parse-failures?", failuresRel);
   }
-  const runs = readJson<RunsFile>(repoRoot, `${dir}/${REPORT_FILES.runs}`, false);
+  const runs = readJsonFile<RunsFile>(join(repoRoot, dir, REPORT_FILES.runs), `${dir}/${REPORT_FILES.runs}`);
   const branch = (flags.branch as string | undefined) ?? report.branch ?? currentBranch(repoRoot) ?? "local";
 
   const task = writeTaskContext({ report, config, repoRoot, branch, runs, githubIssue: null });

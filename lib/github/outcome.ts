@@ -1,8 +1,8 @@
 // `github.json` in the reports folder: what the GitHub steps did, read by the next step and by finish.
 // Each step adds its own fields; none drops another's.
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { HealError } from "../errors.ts";
+import { readJsonFile, requireJsonFile } from "../json-file.ts";
 import { REPORT_FILES } from "../paths.ts";
 
 export type SyncAction = "created" | "commented" | "unchanged" | "closed" | "skipped";
@@ -44,18 +44,13 @@ export function outcomePath(reportsDir: string): string {
 
 export function readOutcome(reportsDir: string): GitHubOutcome {
   const path = outcomePath(reportsDir);
-  if (!existsSync(path)) throw new HealError("INPUT_MISSING", `${REPORT_FILES.github} is missing (run heal:sync-issue first)`, path);
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as GitHubOutcome;
-  } catch (err) {
-    throw new HealError("INPUT_MISSING", `${REPORT_FILES.github} is not JSON: ${(err as Error).message}`, path);
-  }
+  return requireJsonFile<GitHubOutcome>(path, path, "run heal:sync-issue first");
 }
 
 /** Merges `patch` into github.json (creating it) and returns the result. */
 export function writeOutcome(reportsDir: string, patch: Partial<GitHubOutcome>, replace = false): GitHubOutcome {
   const path = outcomePath(reportsDir);
-  const before = !replace && existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as GitHubOutcome) : null;
+  const before = replace ? null : readJsonFile<GitHubOutcome>(path);
   const next = { ...(before ?? { issueNumber: null, issueUrl: null, action: "skipped" }), ...patch } as GitHubOutcome;
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`);
