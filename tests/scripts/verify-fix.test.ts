@@ -216,7 +216,8 @@ describe("verify-fix: after the verdict", () => {
   }, 60_000);
 
   test("local mode with real pytest: node ids re-run first; a deleted test is not healed", async () => {
-    const py = { PATH: process.env.PATH!, HOME: process.env.HOME!, NO_COLOR: "1" };
+    // calc.py is rewritten with the same size within a second: a cached .pyc would hide the edit.
+    const py = { PATH: process.env.PATH!, HOME: process.env.HOME!, NO_COLOR: "1", PYTHONDONTWRITEBYTECODE: "1" };
     const tests = (body: string) => `from calc import add\n\n${body}\ndef test_zero():\n    assert add(2, 0) == 2\n`;
     const failing = "def test_adds_two_numbers():\n    assert add(2, 3) == 5\n\n";
     remote.pushFromElsewhere(
