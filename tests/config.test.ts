@@ -1,31 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { defaultConfig, loadConfig, parseConfig, splitCommand } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
+import { tempFolders } from "./support/temp-folders.ts";
+import { healErrorOf } from "./support/heal-error.ts";
 
-const dirs: string[] = [];
-function repoWithConfig(text?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "heal-config-"));
-  dirs.push(dir);
-  if (text !== undefined) {
-    mkdirSync(join(dir, ".agent/heal"), { recursive: true });
-    writeFileSync(join(dir, ".agent/heal/config.yaml"), text);
-  }
-  return dir;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function errorOf(fn: () => unknown): HealError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HealError) return err;
-    throw err;
-  }
-  throw new Error("expected a HealError");
-}
+const folder = tempFolders();
+const repoWithConfig = (text?: string): string => folder(text === undefined ? {} : { ".agent/heal/config.yaml": text });
 
 describe("loadConfig", () => {
   test("a repo without a config gets the documented defaults", async () => {
@@ -107,35 +88,35 @@ describe("loadConfig", () => {
   });
 
   test("a nested unknown field and a wrong enum value name the full field path", () => {
-    expect(errorOf(() => parseConfig("agent:\n  mentoin: '@x'\n")).message).toBe(
+    expect(healErrorOf(() => parseConfig("agent:\n  mentoin: '@x'\n")).message).toBe(
       'line 2: unknown field "agent.mentoin" (did you mean "mention"?)',
     );
-    expect(errorOf(() => parseConfig("agent:\n  handoff: email\n")).message).toBe(
+    expect(healErrorOf(() => parseConfig("agent:\n  handoff: email\n")).message).toBe(
       'line 2: field "agent.handoff" must be one of "auto", "token", "dispatch", "none"',
     );
-    expect(errorOf(() => parseConfig("stacks:\n  - framework: bun\n    command: bun test\n    cwd: ../outside\n")).message).toBe(
+    expect(healErrorOf(() => parseConfig("stacks:\n  - framework: bun\n    command: bun test\n    cwd: ../outside\n")).message).toBe(
       'line 4: field "stacks[0].cwd" must be a path inside the repository',
     );
-    expect(errorOf(() => parseConfig("stacks:\n  - framework: junit\n    command: make test\n    report: /etc/passwd\n")).message).toBe(
+    expect(healErrorOf(() => parseConfig("stacks:\n  - framework: junit\n    command: make test\n    report: /etc/passwd\n")).message).toBe(
       'line 4: field "stacks[0].report" must be a path inside the repository',
     );
-    expect(errorOf(() => parseConfig("templates:\n  isue.md: x.md\n")).message).toContain('"templates.isue.md" is not a template name');
+    expect(healErrorOf(() => parseConfig("templates:\n  isue.md: x.md\n")).message).toContain('"templates.isue.md" is not a template name');
   });
 
   test("invalid YAML is CONFIG_UNREADABLE; an alias bomb or a custom tag is refused, not expanded", () => {
-    const bad = errorOf(() => parseConfig("agent: [unclosed\n"));
+    const bad = healErrorOf(() => parseConfig("agent: [unclosed\n"));
     expect(bad.code).toBe("CONFIG_UNREADABLE");
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
     for (let i = 0; i < 12; i++) bomb.push(`${"b".repeat(i + 1)}: &b${i} [${(i === 0 ? "*a" : `*b${i - 1}`) + `, *${i === 0 ? "a" : `b${i - 1}`}`.repeat(9)}]`);
-    const e = errorOf(() => parseConfig(bomb.join("\n")));
+    const e = healErrorOf(() => parseConfig(bomb.join("\n")));
     expect(e.code).toBe("CONFIG_INVALID");
     expect(e.message).toContain("alias");
-    expect(errorOf(() => parseConfig("agent: !!js/function 'x'\n")).oneLine()).toContain(".agent/heal/config.yaml: ");
+    expect(healErrorOf(() => parseConfig("agent: !!js/function 'x'\n")).oneLine()).toContain(".agent/heal/config.yaml: ");
   });
 
   test("an agent mention must be one handle (or empty to mention nobody)", () => {
     expect(parseConfig("agent:\n  mention: ''\n").agent.mention).toBe("");
-    expect(errorOf(() => parseConfig("agent:\n  mention: '@claude please fix'\n")).code).toBe("CONFIG_INVALID");
+    expect(healErrorOf(() => parseConfig("agent:\n  mention: '@claude please fix'\n")).code).toBe("CONFIG_INVALID");
   });
 
   test("the defaults object is fresh each time (callers may mutate it)", () => {

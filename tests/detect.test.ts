@@ -1,35 +1,19 @@
-import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { defaultConfig, parseConfig } from "../lib/config.ts";
 import { detectStacks, pythonFor } from "../lib/detect.ts";
-import { TOOLKIT_ROOT } from "../lib/paths.ts";
+import { tempFolders } from "./support/temp-folders.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
 setDefaultTimeout(60_000);
 
-const dirs: string[] = [];
-function repo(files: Record<string, string>, opts: { nodeModules?: boolean } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "heal-detect-"));
-  dirs.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  if (opts.nodeModules) symlinkSync(join(TOOLKIT_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-  return dir;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const repo = tempFolders();
 
 /** A PATH holding only fake executables (and /usr/bin for the shell they need). */
 function fakeBin(scripts: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "heal-bin-"));
-  dirs.push(dir);
-  for (const [name, body] of Object.entries(scripts)) {
-    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
-    chmodSync(join(dir, name), 0o755);
-  }
+  const dir = repo(Object.fromEntries(Object.entries(scripts).map(([name, body]) => [name, `#!/bin/sh\n${body}\n`])));
+  for (const name of Object.keys(scripts)) chmodSync(join(dir, name), 0o755);
   return dir;
 }
 

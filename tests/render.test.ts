@@ -1,24 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import { defaultConfig, type HealConfig } from "../lib/config.ts";
-import { HealError } from "../lib/errors.ts";
 import { buildTemplateContext, renderIssue, renderReport, renderTemplate, resolveTemplate } from "../lib/render.ts";
 import { MAX_BODY_BYTES } from "../lib/sanitize.ts";
 import type { FailureRecord, FailureReport } from "../lib/types.ts";
+import { tempFolders } from "./support/temp-folders.ts";
+import { healErrorOf } from "./support/heal-error.ts";
 
-const dirs: string[] = [];
-function repo(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "heal-render-"));
-  dirs.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  return dir;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const repo = tempFolders();
 
 function failure(over: Partial<FailureRecord> = {}): FailureRecord {
   return {
@@ -47,15 +35,6 @@ function reportOf(failures: FailureRecord[], over: Partial<FailureReport> = {}):
   };
 }
 
-function errorOf(fn: () => unknown): HealError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HealError) return err;
-    throw err;
-  }
-  throw new Error("expected a HealError");
-}
 
 const TASK = ".agent/tasks/fix-test-failures-dev-1a2b3c4d.yaml";
 
@@ -164,7 +143,7 @@ describe("templates", () => {
     config.templates["issue-title.liquid"] = "ci/title.liquid";
     expect(renderTemplate("issue-title.liquid", ctx, dir, config)).toBe("CI: prod");
     config.templates["issue-title.liquid"] = "ci/missing.liquid";
-    const e = errorOf(() => resolveTemplate("issue-title.liquid", dir, config));
+    const e = healErrorOf(() => resolveTemplate("issue-title.liquid", dir, config));
     expect(e.oneLine()).toStartWith("ci/missing.liquid: the file does not exist");
   });
 
@@ -172,22 +151,22 @@ describe("templates", () => {
     const config = defaultConfig();
     const ctx = buildTemplateContext({ report: reportOf([failure()]), config, branch: "dev" });
     const typo = repo({ ".agent/heal/templates/issue.md": "Hello {{ brnach }}\n" });
-    const e = errorOf(() => renderTemplate("issue.md", ctx, typo, config));
+    const e = healErrorOf(() => renderTemplate("issue.md", ctx, typo, config));
     expect(e.code).toBe("TEMPLATE_INVALID");
     expect(e.file).toBe(".agent/heal/templates/issue.md");
     expect(e.message).toContain("brnach");
     const filter = repo({ ".agent/heal/templates/issue.md": "{{ branch | shout }}\n" });
-    expect(errorOf(() => renderTemplate("issue.md", ctx, filter, config)).message).toContain("shout");
+    expect(healErrorOf(() => renderTemplate("issue.md", ctx, filter, config)).message).toContain("shout");
     const syntax = repo({ ".agent/heal/templates/issue.md": "{% for f in failures %}\n" });
-    expect(errorOf(() => renderTemplate("issue.md", ctx, syntax, config)).file).toBe(".agent/heal/templates/issue.md");
+    expect(healErrorOf(() => renderTemplate("issue.md", ctx, syntax, config)).file).toBe(".agent/heal/templates/issue.md");
   });
 
   test("templates reach only the context's own data: no prototype, no code", () => {
     const config = defaultConfig();
     const ctx = buildTemplateContext({ report: reportOf([failure()]), config, branch: "dev" });
     const proto = repo({ ".agent/heal/templates/issue.md": "{{ summary.constructor }}" });
-    expect(errorOf(() => renderTemplate("issue.md", ctx, proto, config)).code).toBe("TEMPLATE_INVALID");
+    expect(healErrorOf(() => renderTemplate("issue.md", ctx, proto, config)).code).toBe("TEMPLATE_INVALID");
     const code = repo({ ".agent/heal/templates/issue.md": "{{ process.env.HOME }}{% javascript %}1{% endjavascript %}" });
-    expect(errorOf(() => renderTemplate("issue.md", ctx, code, config)).code).toBe("TEMPLATE_INVALID");
+    expect(healErrorOf(() => renderTemplate("issue.md", ctx, code, config)).code).toBe("TEMPLATE_INVALID");
   });
 });

@@ -1,26 +1,16 @@
-import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { SaxesParser } from "saxes";
 import type { RunnableStack } from "../lib/detect.ts";
 import { fakeSecrets, unsafePytestProject, unsafeValues } from "./e2e/unsafe-strings.ts";
 import { planRun, redactFile, redactReportText, runStack, runStacks, TAIL_LINES } from "../lib/runners.ts";
+import { tempFolders } from "./support/temp-folders.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
 setDefaultTimeout(60_000);
 
-const dirs: string[] = [];
-function repo(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "heal-run-"));
-  dirs.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  return dir;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const repo = tempFolders();
 
 const RAW = ".agent/reports/raw";
 const stack = (over: Partial<RunnableStack>): RunnableStack => ({ id: "s", framework: "bun", cwd: ".", command: ["bun", "test"], ...over });

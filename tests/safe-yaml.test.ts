@@ -3,18 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { HealError } from "../lib/errors.ts";
 import { parseYamlSafe, readYamlFile, stringifyYamlSafe, YAML_MAX_ALIASES } from "../lib/safe-yaml.ts";
-
-function healError(fn: () => unknown): HealError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HealError) return err;
-    throw new Error(`expected a HealError, got ${String(err)}`);
-  }
-  throw new Error("expected a HealError, nothing was thrown");
-}
+import { healErrorOf } from "./support/heal-error.ts";
 
 describe("parseYamlSafe: refuses what a config or task file must not hold", () => {
   test("custom and unknown tags", () => {
@@ -25,7 +15,7 @@ describe("parseYamlSafe: refuses what a config or task file must not hold", () =
       ["x: !!binary aGk=", "binary"],
       ["x: !!set {a}", "set"],
     ] as const) {
-      const err = healError(() => parseYamlSafe(text, "cfg.yaml"));
+      const err = healErrorOf(() => parseYamlSafe(text, "cfg.yaml"));
       expect(err.code).toBe("CONFIG_INVALID");
       expect(err.file).toBe("cfg.yaml");
       expect(err.message).toContain(tag);
@@ -38,7 +28,7 @@ describe("parseYamlSafe: refuses what a config or task file must not hold", () =
   });
 
   test("duplicate keys", () => {
-    const err = healError(() => parseYamlSafe("agent:\n  mention: '@a'\n  mention: '@b'\n", "c.yaml"));
+    const err = healErrorOf(() => parseYamlSafe("agent:\n  mention: '@a'\n  mention: '@b'\n", "c.yaml"));
     expect(err.code).toBe("CONFIG_INVALID");
     expect(err.oneLine()).toStartWith("c.yaml: duplicate key at line 3, column 3");
   });
@@ -51,7 +41,7 @@ describe("parseYamlSafe: refuses what a config or task file must not hold", () =
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
     }
     const t = performance.now();
-    const err = healError(() => parseYamlSafe(levels.join("\n"), "bomb.yaml"));
+    const err = healErrorOf(() => parseYamlSafe(levels.join("\n"), "bomb.yaml"));
     // A hang guard: an expanded alias bomb would take minutes and gigabytes; this is no speed target.
     expect(performance.now() - t).toBeLessThan(10_000);
     expect(err.code).toBe("CONFIG_INVALID");
@@ -64,14 +54,14 @@ describe("parseYamlSafe: refuses what a config or task file must not hold", () =
   });
 
   test("syntax errors and several documents are CONFIG_UNREADABLE with the position", () => {
-    const err = healError(() => parseYamlSafe("a: [1, 2", "s.yaml"));
+    const err = healErrorOf(() => parseYamlSafe("a: [1, 2", "s.yaml"));
     expect(err.code).toBe("CONFIG_UNREADABLE");
     expect(err.oneLine()).toMatch(/^s\.yaml: not valid YAML at line \d+, column \d+: /);
-    expect(healError(() => parseYamlSafe("a: 1\n---\nb: 2\n", "d.yaml")).message).toContain("multiple documents");
+    expect(healErrorOf(() => parseYamlSafe("a: 1\n---\nb: 2\n", "d.yaml")).message).toContain("multiple documents");
   });
 
   test("the size cap applies to text", () => {
-    const err = healError(() => parseYamlSafe(`a: "${"x".repeat(2000)}"`, "big.yaml", { maxBytes: 1000 }));
+    const err = healErrorOf(() => parseYamlSafe(`a: "${"x".repeat(2000)}"`, "big.yaml", { maxBytes: 1000 }));
     expect(err.code).toBe("CONFIG_UNREADABLE");
     expect(err.message).toContain("larger than 1000 bytes");
   });
@@ -87,16 +77,16 @@ describe("readYamlFile", () => {
   });
 
   test("missing file, directory, too large (checked before reading), not UTF-8", () => {
-    expect(healError(() => readYamlFile(join(dir, "nope.yaml"))).oneLine()).toStartWith(`${join(dir, "nope.yaml")}: file not found`);
-    expect(healError(() => readYamlFile(dir)).message).toBe("not a regular file");
+    expect(healErrorOf(() => readYamlFile(join(dir, "nope.yaml"))).oneLine()).toStartWith(`${join(dir, "nope.yaml")}: file not found`);
+    expect(healErrorOf(() => readYamlFile(dir)).message).toBe("not a regular file");
     const big = join(dir, "big.yaml");
     writeFileSync(big, `a: "${"x".repeat(2 * 1024 * 1024)}"\n`);
-    const err = healError(() => readYamlFile(big));
+    const err = healErrorOf(() => readYamlFile(big));
     expect(err.code).toBe("CONFIG_UNREADABLE");
     expect(err.message).toMatch(/larger than the 1048576-byte limit/);
     const latin1 = join(dir, "latin1.yaml");
     writeFileSync(latin1, Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
-    expect(healError(() => readYamlFile(latin1)).message).toBe("not UTF-8 text");
+    expect(healErrorOf(() => readYamlFile(latin1)).message).toBe("not UTF-8 text");
   });
 });
 

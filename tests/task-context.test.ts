@@ -1,6 +1,5 @@
-import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
@@ -18,21 +17,12 @@ import {
   writeTaskContext,
 } from "../lib/task-context.ts";
 import type { FailureRecord, FailureReport, Stack } from "../lib/types.ts";
+import { tempFolders } from "./support/temp-folders.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
 setDefaultTimeout(60_000);
 
-const dirs: string[] = [];
-function repo(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "heal-task-"));
-  dirs.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  return dir;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const repo = tempFolders();
 
 const SOURCE = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join("\n");
 
