@@ -53,6 +53,13 @@ export function helpText(header: string, spec: FlagSpec): string {
   return `${header.trim()}\n\nOptions:\n${rows.join("\n")}\n  --help  show this help\n`;
 }
 
+/** When argv asks for --help, prints the help on stdout and returns true: the script then returns 0. */
+export function printHelpIfAsked(argv: string[], header: string, spec: FlagSpec): boolean {
+  if (!argv.includes("--help")) return false;
+  process.stdout.write(helpText(header, spec));
+  return true;
+}
+
 export const log = {
   info: (msg: string) => process.stderr.write(`${forLog(msg)}\n`),
   warn: (msg: string) => process.stderr.write(`${pc.yellow("warning:")} ${forLog(msg)}\n`),

@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import fg from "fast-glob";
-import { type ExitCode, helpText, log, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
+import { type ExitCode, log, parseArgs, printHelpIfAsked, runMain, type FlagSpec } from "../lib/cli.ts";
 import { COVERAGE_FORMATS, readCoverage, type CoverageInput, type CoverageFormat } from "../lib/coverage/index.ts";
 import { syncCoverageIssue, type CoverageIssueOutcome } from "../lib/coverage/issue.ts";
 import { formatRanges } from "../lib/coverage/model.ts";
@@ -40,10 +40,7 @@ lines, and creates, updates or closes the coverage issue. Without report argumen
 test stack with coverage on.`;
 
 export async function main(argv: string[]): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText(USAGE, FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, USAGE, FLAGS)) return 0;
   const { flags, positionals } = parseArgs(argv, FLAGS);
   const session = await openSession(process.env);
   const { root: repoRoot, config } = session;

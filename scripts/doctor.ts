@@ -11,7 +11,7 @@
 //         no repository, GitHub unreachable).
 // Token:  read access; the checks make only GET requests.
 import pc from "picocolors";
-import { helpText, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
+import { parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { originRepository, runChecks, type Check } from "../lib/doctor.ts";
 import { repoClient } from "../lib/github/client.ts";
@@ -28,10 +28,7 @@ export function formatCheck(c: Check): string {
 }
 
 export async function main(argv: string[], env: Env = process.env): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText(HELP, FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, HELP, FLAGS)) return 0;
   parseArgs(argv, FLAGS);
   const root = targetRoot();
   const config = await loadConfig(root);

@@ -7,7 +7,7 @@
 // Token:  none.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type ExitCode, type FlagSpec, helpText, parseArgs, runMain } from "../lib/cli.ts";
+import { type ExitCode, type FlagSpec, parseArgs, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
 import { localModeReason } from "../lib/github/context.ts";
@@ -19,10 +19,7 @@ import type { FailureReport } from "../lib/types.ts";
 const FLAGS: FlagSpec = {};
 
 export async function main(argv: string[]): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText("bun scripts/finish-heal.ts\nPrints the heal summary; exit 1 when tests failed.", FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, "bun scripts/finish-heal.ts\nPrints the heal summary; exit 1 when tests failed.", FLAGS)) return 0;
   parseArgs(argv, FLAGS);
   const repoRoot = targetRoot();
   const config = await loadConfig(repoRoot);

@@ -15,7 +15,7 @@
 // Writes: github.json `handoff`, one line in the job summary.
 // Exit:   0 handed off or nothing to do (local mode included), 2 GitHub refused.
 // Token:  (a) the agent token needs issues: write; (b) GITHUB_TOKEN needs contents: write; reads need issues: read.
-import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
+import { log, parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { listComments } from "../lib/github/comments.ts";
 import { getIssue } from "../lib/github/issues.ts";
 import { attemptsExhausted, countAttempts, isPaused } from "../lib/budget.ts";
@@ -29,10 +29,7 @@ const FLAGS: FlagSpec = {};
 const HELP = `bun scripts/hand-off.ts — wake the agent through the agent token or repository_dispatch (task heal:hand-off)`;
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText(HELP, FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, HELP, FLAGS)) return 0;
   parseArgs(argv, FLAGS);
   const session = await openSession(env);
   if (session.kind === "local") {

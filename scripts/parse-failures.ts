@@ -13,7 +13,7 @@ import fg from "fast-glob";
 import Ajv from "ajv";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
+import { log, parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
 import { collectFailures, readRunsFile } from "../lib/failures.ts";
@@ -91,10 +91,7 @@ async function expandInputs(args: string[], cwd: string): Promise<{ files: strin
 }
 
 export async function main(argv: string[]): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText(HELP, FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, HELP, FLAGS)) return 0;
   const { flags, positionals } = parseArgs(argv, FLAGS);
   if (typeof flags.format === "string") normalizeFormat(flags.format);
   const repoRoot = targetRoot();

@@ -13,7 +13,7 @@
 // Token:  contents: write (push through the checkout's credentials), issues: write (body link).
 import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
-import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
+import { log, parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { HealError } from "../lib/errors.ts";
 import { blobUrl, commitAndPushFile } from "../lib/git.ts";
 import { getIssue, updateIssueBody } from "../lib/github/issues.ts";
@@ -37,10 +37,7 @@ const HELP = `bun scripts/push-task-context.ts — commit and push the task cont
 const LINK_TAG = "<!-- heal:task-link -->";
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText(HELP, FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, HELP, FLAGS)) return 0;
   const { flags } = parseArgs(argv, FLAGS);
   const session = await openSession(env);
   if (session.kind === "local") {

@@ -8,7 +8,7 @@
 // Token:  none.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ExitCode, helpText, log, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
+import { type ExitCode, log, parseArgs, printHelpIfAsked, runMain, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { detectStacks } from "../lib/detect.ts";
 import { HealError } from "../lib/errors.ts";
@@ -21,10 +21,7 @@ const FLAGS: FlagSpec = {
 };
 
 export async function main(argv: string[]): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText("bun scripts/run-tests.ts [--only <stack-id>]... [--list]\nRuns every detected test stack with reporters.", FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, "bun scripts/run-tests.ts [--only <stack-id>]... [--list]\nRuns every detected test stack with reporters.", FLAGS)) return 0;
   const { flags } = parseArgs(argv, FLAGS);
   const repoRoot = targetRoot();
   const config = await loadConfig(repoRoot);

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { type ExitCode, helpText, log, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
+import { type ExitCode, log, parseArgs, printHelpIfAsked, runMain, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { AGENT_WORKFLOW, LOOP_WORKFLOW, originRepository } from "../lib/doctor.ts";
 import { git } from "../lib/git.ts";
@@ -141,17 +141,11 @@ const LINE: Record<Outcome, (p: string) => string> = {
   kept: (p) => `[skip] ${p} (changed by you: kept; compare with the toolkit's version and merge by hand)`,
 };
 
+const HELP = `task setup -- <path to repository> [--action owner/repo@ref] [--dry-run]
+Installs the workflows, the agent's SOPs and a default config without overwriting your changes.`;
+
 export async function main(argv: string[]): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(
-      helpText(
-        "task setup -- <path to repository> [--action owner/repo@ref] [--dry-run]\n" +
-          "Installs the workflows, the agent's SOPs and a default config without overwriting your changes.",
-        FLAGS,
-      ),
-    );
-    return 0;
-  }
+  if (printHelpIfAsked(argv, HELP, FLAGS)) return 0;
   const { flags, positionals } = parseArgs(argv, FLAGS);
   if (positionals.length > 1) throw new HealError("USAGE", `one repository path expected, got ${positionals.length}`);
   // `task setup -- <path>` runs in the folder task was started from: a relative path means from there.

@@ -11,7 +11,7 @@
 // Token:  issues: write (labels are created with it too).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
+import { log, parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { dailyCapReached, DAY_MS, isPaused, selfCausedReason } from "../lib/budget.ts";
 import { currentHeadMessage } from "../lib/git.ts";
 import { requireJsonFile } from "../lib/json-file.ts";
@@ -35,10 +35,7 @@ const TASK_LINK_RESERVE = 1024;
 const CUT_NOTICE = "_The list is cut here: the full list is failures.json in the run's artifacts._";
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText(HELP, FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, HELP, FLAGS)) return 0;
   parseArgs(argv, FLAGS);
   const session = await openSession(env);
   const report = requireJsonFile<FailureReport>(join(session.reportsDir, REPORT_FILES.failures));

@@ -20,7 +20,7 @@
 //         contents: write for a repository_dispatch retry; the agent token needs issues: write.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { helpText, log, parseArgs, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
+import { log, parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import type { HealConfig } from "../lib/config.ts";
 import { detectStacks } from "../lib/detect.ts";
 import { HealError } from "../lib/errors.ts";
@@ -68,10 +68,7 @@ type Env = Record<string, string | undefined>;
 type Result = "pass" | "fail" | "needs-human";
 
 export async function main(argv: string[], env: Env = process.env): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText(HELP, FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, HELP, FLAGS)) return 0;
   const { flags } = parseArgs(argv, FLAGS);
   const session = await openSession(env);
   if (session.kind === "local") {

@@ -10,7 +10,7 @@
 // Token:  none.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ExitCode, type FlagSpec, helpText, log, parseArgs, runMain } from "../lib/cli.ts";
+import { type ExitCode, type FlagSpec, log, parseArgs, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
 import { currentBranch } from "../lib/git.ts";
@@ -25,10 +25,7 @@ const FLAGS: FlagSpec = {
 };
 
 export async function main(argv: string[]): Promise<ExitCode> {
-  if (argv.includes("--help")) {
-    process.stdout.write(helpText("bun scripts/write-report.ts [--branch <name>]\nWrites report.md, the issue and the task context.", FLAGS));
-    return 0;
-  }
+  if (printHelpIfAsked(argv, "bun scripts/write-report.ts [--branch <name>]\nWrites report.md, the issue and the task context.", FLAGS)) return 0;
   const { flags } = parseArgs(argv, FLAGS);
   const repoRoot = targetRoot();
   const config = await loadConfig(repoRoot);
