@@ -57,8 +57,11 @@ export function currentHeadMessage(cwd: string): string | null {
 
 export interface CommitFileOptions {
   cwd: string;
-  /** Repo-relative POSIX path of the file to commit (its current content in the working tree). */
-  path: string;
+  /**
+   * Repo-relative POSIX path of the file to commit (its current content in the working tree). Omitted:
+   * a removal-only commit of `remove` (e.g. a green run deleting the branch's task files).
+   */
+  path?: string;
   branch: string;
   message: string;
   remote?: string;
@@ -72,10 +75,13 @@ export interface CommitFileOptions {
 }
 
 export interface CommitFileResult {
-  /** The new commit, or null when the branch already had this exact file content. */
+  /** The new commit, or null when the branch already had this exact file content (and none of `remove`). */
   commit: string | null;
-  /** The remote branch tip after the step (the new commit, or the unchanged tip). */
-  tip: string;
+  /**
+   * The remote branch tip after the step (the new commit, or the unchanged tip); null only for a
+   * removal-only call on a branch with no commit at all (nothing to remove).
+   */
+  tip: string | null;
   /** Pushes tried (0 when unchanged). */
   pushAttempts: number;
   /** The `remove` paths this commit deleted on the remote branch (empty when no commit). */
@@ -84,7 +90,8 @@ export interface CommitFileResult {
 
 /**
  * Commits `path` (and deletes `remove`) onto `remote/branch` and pushes; when the branch already has
- * this content and none of the paths to remove, no commit. Never forces.
+ * this content and none of the paths to remove, no commit. Without `path`, the commit only deletes.
+ * Never forces.
  */
 export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
   const remote = opts.remote ?? "origin";
@@ -96,19 +103,21 @@ export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
       throw new HealError("GIT_PUSH_FAILED", "refusing to delete this path: not a plain repo-relative file other than the one committed", rel);
     }
   }
-  const blob = gitOk(opts.cwd, ["hash-object", "-w", "--", opts.path]);
+  if (opts.path === undefined && remove.length === 0) throw new HealError("GIT_PUSH_FAILED", "nothing to commit: no file and no path to remove");
+  const file = opts.path === undefined ? null : { path: opts.path, blob: gitOk(opts.cwd, ["hash-object", "-w", "--", opts.path]) };
   const env = identityEnv(opts.cwd);
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const parent = fetchTip(opts.cwd, remote, opts.branch);
     // Computed on each attempt: a concurrent push may have added or deleted one of them meanwhile.
     const removed = parent ? remove.filter((rel) => blobAt(opts.cwd, parent, rel) !== null) : [];
-    if (parent && blobAt(opts.cwd, parent, opts.path) === blob && removed.length === 0) {
+    const fileUnchanged = !file || (parent !== null && blobAt(opts.cwd, parent, file.path) === file.blob);
+    if (fileUnchanged && removed.length === 0) {
       return { commit: null, tip: parent, pushAttempts: attempt - 1, removed: [] };
     }
-    const commit = buildCommit(opts.cwd, parent, opts.path, blob, removed, message, env);
+    const commit = buildCommit(opts.cwd, parent, file, removed, message, env);
     const push = git(opts.cwd, ["push", "--porcelain", remote, `${commit}:refs/heads/${opts.branch}`]);
     if (push.status === 0) {
-      fastForwardLocal(opts.cwd, opts.branch, parent, commit, opts.path, blob, removed);
+      fastForwardLocal(opts.cwd, opts.branch, parent, commit, file, removed);
       return { commit, tip: commit, pushAttempts: attempt, removed };
     }
     if (!isRaceRejection(push.stdout + "\n" + push.stderr)) {
@@ -147,8 +156,7 @@ function isPlainRelPath(rel: string): boolean {
 function buildCommit(
   cwd: string,
   parent: string | null,
-  path: string,
-  blob: string,
+  file: { path: string; blob: string } | null,
   remove: string[],
   message: string,
   env: Record<string, string>,
@@ -157,7 +165,7 @@ function buildCommit(
   try {
     const indexEnv = { ...env, GIT_INDEX_FILE: join(dir, "index") };
     if (parent) gitOk(cwd, ["read-tree", parent], indexEnv);
-    gitOk(cwd, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], indexEnv);
+    if (file) gitOk(cwd, ["update-index", "--add", "--cacheinfo", `100644,${file.blob},${file.path}`], indexEnv);
     if (remove.length > 0) gitOk(cwd, ["update-index", "--force-remove", "--", ...remove], indexEnv);
     const tree = gitOk(cwd, ["write-tree"], indexEnv);
     return gitOk(cwd, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message], indexEnv);
@@ -177,15 +185,14 @@ function fastForwardLocal(
   branch: string,
   parent: string | null,
   commit: string,
-  path: string,
-  blob: string,
+  file: { path: string; blob: string } | null,
   removed: string[],
 ): void {
   const head = git(cwd, ["symbolic-ref", "--short", "-q", "HEAD"]);
   const headSha = git(cwd, ["rev-parse", "-q", "--verify", "HEAD"]);
   if (head.stdout !== branch || !parent || headSha.stdout !== parent) return;
   if (git(cwd, ["update-ref", "-m", "heal: task context pushed", `refs/heads/${branch}`, commit, parent]).status !== 0) return;
-  git(cwd, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`]);
+  if (file) git(cwd, ["update-index", "--add", "--cacheinfo", `100644,${file.blob},${file.path}`]);
   const gone = removed.filter((rel) => !existsSync(join(cwd, rel)));
   if (gone.length > 0) git(cwd, ["update-index", "--force-remove", "--", ...gone]);
 }

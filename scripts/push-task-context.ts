@@ -9,6 +9,9 @@
 //         already matches); a rejected non-fast-forward push is rebuilt on the new tip and retried (3 times),
 //         never forced. Then the issue body's task link (`<server>/<owner>/<repo>/blob/<sha>/<path>`), only
 //         when it changed. Adds taskCommit, taskUrl, taskCommitted to github.json; a job summary line.
+//         Green run (no failures; the issue closed or none open): one commit `chore(heal): tests pass, task
+//         context removed (#N closed) [skip ci]` deleting the task files write-report removed locally, same
+//         retries, no GitHub request; adds taskCommit, taskCommitted, removedTasks to github.json.
 // Exit:   0 done or nothing to do (local mode, no issue this run, paused), 2 push or GitHub failure.
 // Token:  contents: write (push through the checkout's credentials), issues: write (body link).
 import { existsSync } from "node:fs";
@@ -19,8 +22,8 @@ import { blobUrl, commitAndPushFile } from "../lib/git.ts";
 import { getIssue, updateIssueBody } from "../lib/github/issues.ts";
 import { readJsonFile } from "../lib/json-file.ts";
 import { isPaused } from "../lib/budget.ts";
-import { readOutcome, writeOutcome } from "../lib/github/outcome.ts";
-import { openSession } from "../lib/github/session.ts";
+import { readOutcome, writeOutcome, type GitHubOutcome } from "../lib/github/outcome.ts";
+import { openSession, type GitHubSession } from "../lib/github/session.ts";
 import { appendJobSummary } from "../lib/github/summary.ts";
 import { MARKER_PREFIX } from "../lib/marker.ts";
 import { REPORT_FILES } from "../lib/paths.ts";
@@ -45,6 +48,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return 0;
   }
   const outcome = readOutcome(session.reportsDir);
+  if (isGreenRun(outcome)) {
+    const stale = outdatedTasks(session.root, session.reportsDir, session.config.tasksDir, null);
+    if (stale.length > 0) return removeTaskFiles(session, outcome, stale, flags.remote as string);
+  }
   if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented" && outcome.action !== "unchanged")) {
     log.skip(`push the task context: no open healing issue in this run (${outcome.action}${outcome.reason ? `: ${outcome.reason}` : ""})`);
     return 0;
@@ -77,8 +84,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
   });
   const body = issue.body ?? "";
   const current = currentLink(body);
-  // Unchanged file: an existing link still shows the same content, so keep it (no write).
-  const commit = pushed.commit ?? (current?.path === taskPath ? current.sha : pushed.tip);
+  // Unchanged file: an existing link still shows the same content, so keep it (no write). With a file
+  // to commit the tip is never null (a branch without commits gets the commit).
+  const commit = pushed.commit ?? (current?.path === taskPath ? current.sha : pushed.tip!);
   const url = blobUrl(session.ctx.serverUrl, session.ctx.repository, commit, taskPath);
   const nextBody = withLink(body, taskPath, url);
   if (nextBody !== body) await updateIssueBody(session.r, outcome.issueNumber, nextBody);
@@ -96,11 +104,47 @@ export async function main(argv: string[], env: Record<string, string | undefine
 }
 
 /**
+ * All tests pass and sync-issue closed the healing issue or found none open: nothing to hand over. A
+ * skipped sync (paused issue, fork, branch not healed) is not green here: nothing is pushed then.
+ */
+function isGreenRun(outcome: GitHubOutcome): boolean {
+  return outcome.failures === 0 && (outcome.action === "closed" || outcome.action === "unchanged");
+}
+
+/**
+ * Green run: write-report deleted the branch's task files locally; delete them on the remote branch too,
+ * in one `[skip ci]` commit (rebuilt on the new tip when a push races, never forced), so the agent
+ * and the next run do not find a task for tests that pass.
+ */
+function removeTaskFiles(session: GitHubSession, outcome: GitHubOutcome, remove: string[], remote: string): ExitCode {
+  const branch = session.branch;
+  if (!branch) throw new HealError("GIT_PUSH_FAILED", "no branch to push to: check out a branch or set GITHUB_REF_NAME");
+  const closed = outcome.action === "closed" && outcome.issueNumber ? ` (#${outcome.issueNumber} closed)` : "";
+  const pushed = commitAndPushFile({
+    cwd: session.root,
+    branch,
+    remote,
+    message: `chore(heal): tests pass, task context removed${closed} [skip ci]`,
+    remove,
+  });
+  writeOutcome(session.reportsDir, { taskCommit: pushed.commit, taskCommitted: pushed.commit !== null, removedTasks: pushed.removed });
+  if (pushed.commit) {
+    appendJobSummary(session.ctx.stepSummaryPath, `Task context: tests pass, ${pushed.removed.map((p) => `\`${p}\``).join(", ")} deleted on ${branch} (committed with [skip ci]).\n`);
+    log.info(`deleted the outdated task context on ${branch}: ${pushed.removed.join(", ")}`);
+    log.info(`pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`);
+  } else {
+    log.info(`no task file of ${branch} left on ${remote}: no commit`);
+  }
+  process.stdout.write(`${JSON.stringify({ taskCommit: pushed.commit, committed: pushed.commit !== null, removed: pushed.removed })}\n`);
+  return 0;
+}
+
+/**
  * issue.json's `removedTasks` (older task files of this branch that write-report deleted locally), kept only
  * when they are auto-generated task files in the tasks folder, not the file being pushed, and still gone
  * from the working tree: only those are deleted upstream.
  */
-function outdatedTasks(root: string, reportsDir: string, tasksDir: string, taskPath: string): string[] {
+function outdatedTasks(root: string, reportsDir: string, tasksDir: string, taskPath: string | null): string[] {
   let listed: unknown;
   try {
     listed = readJsonFile<{ removedTasks?: unknown }>(join(reportsDir, REPORT_FILES.issue))?.removedTasks;

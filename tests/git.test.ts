@@ -138,6 +138,41 @@ describe("commitAndPushFile", () => {
     expect(remote.git("status", "--porcelain")).toBe("");
   });
 
+  test("removal only (no file): one commit deleting the paths, rebuilt on a concurrent push, never forced; then no commit", () => {
+    const OLD = ".agent/tasks/fix-test-failures-dev-0000aaaa.yaml";
+    writeTask("task: old\n");
+    writeFileSync(join(remote.cloneDir, OLD), "old: 1\n");
+    remote.git("add", TASK, OLD);
+    remote.git("commit", "-qm", "tasks");
+    remote.git("push", "-q", "origin", "dev");
+    rmSync(join(remote.cloneDir, TASK));
+    rmSync(join(remote.cloneDir, OLD));
+    raceBeforePush(1);
+    const r = commitAndPushFile({ cwd: remote.cloneDir, branch: "dev", message: "green [skip ci]", remove: [TASK, OLD, ".agent/tasks/fix-never-there.yaml"] });
+    expect(r.pushAttempts).toBe(2);
+    expect(r.removed).toEqual([TASK, OLD]);
+    expect(remote.log()).toEqual(["green [skip ci]", "concurrent push 0", "tasks", "initial commit"]);
+    expect(remote.git("fetch", "-q", "origin")).toBe("");
+    expect(remote.git("diff-tree", "--no-commit-id", "--name-status", "-r", "origin/dev^", "origin/dev")).toBe(`D\t${OLD}\nD\t${TASK}`);
+    expect(remote.show("dev", "race.txt")).toBe("race 0\n");
+    // Nothing left upstream: no commit, no push.
+    const again = commitAndPushFile({ cwd: remote.cloneDir, branch: "dev", message: "x [skip ci]", remove: [TASK, OLD] });
+    expect(again).toEqual({ commit: null, tip: r.commit!, pushAttempts: 0, removed: [] });
+    expect(() => commitAndPushFile({ cwd: remote.cloneDir, branch: "dev", message: "m" })).toThrow("nothing to commit");
+  });
+
+  test("removal only, checkout on the branch: HEAD follows and the deleted files leave the index", () => {
+    writeTask("task: old\n");
+    remote.git("add", TASK);
+    remote.git("commit", "-qm", "task");
+    remote.git("push", "-q", "origin", "dev");
+    rmSync(join(remote.cloneDir, TASK));
+    const r = commitAndPushFile({ cwd: remote.cloneDir, branch: "dev", message: "green [skip ci]", remove: [TASK] });
+    expect(remote.log()).toEqual(["green [skip ci]", "task", "initial commit"]);
+    expect(remote.git("rev-parse", "HEAD")).toBe(r.commit!);
+    expect(remote.git("status", "--porcelain")).toBe("");
+  });
+
   test("remove refuses paths that escape the repo, are empty, or are the committed file itself", () => {
     writeTask("task: x\n");
     for (const bad of ["../etc/passwd", "/abs.yaml", "a//b", "./x", "", TASK]) {

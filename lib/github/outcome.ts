@@ -33,6 +33,8 @@ export interface GitHubOutcome {
   taskUrl?: string | null;
   /** Whether push-task-context made a new commit. */
   taskCommitted?: boolean;
+  /** Task files push-task-context deleted on the remote branch in a green run. */
+  removedTasks?: string[];
   handoff?: HandoffRecord;
   /** Whether the issue already carries a hand-off (set by sync-issue for an existing issue). */
   handedOff?: boolean;

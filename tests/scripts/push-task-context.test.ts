@@ -185,6 +185,75 @@ describe("push-task-context", () => {
     expect(existsSync(join(remote.cloneDir, ".agent/tasks/fix-test-failures-dev-0badc0de.yaml"))).toBe(true);
   });
 
+  test("green again: the issue is closed and the branch's task file deleted upstream in one [skip ci] commit, never forced", async () => {
+    const red = await heal([failure(1)], "1001");
+    expect(tasksOnRemoteAfterFetch()).toEqual([red.taskPath]);
+    remote.pushFromElsewhere({ "src/app.ts": "export {};\n" }, "someone else's work");
+    const otherTip = remote.head()!;
+
+    writeFileSync(join(w.reports, "failures.json"), JSON.stringify(failureReport([])));
+    expect((await runStep("write-report", w.dir, env({ GITHUB_RUN_ID: "1002" }))).code).toBe(0);
+    expect(existsSync(join(remote.cloneDir, red.taskPath))).toBe(false);
+    gh.resetLog();
+    expect((await runStep("sync-issue", w.dir, env({ GITHUB_RUN_ID: "1002" }))).code).toBe(0);
+    const r = await runStep("push-task-context", w.dir, env({ GITHUB_RUN_ID: "1002" }));
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n")).toEqual([
+      `deleted the outdated task context on dev: ${red.taskPath}`,
+      expect.stringMatching(/^pushed to dev as [0-9a-f]{12} \(1 push\)$/),
+      "",
+    ]);
+    // sync-issue's comment and close are the run's only GitHub requests: the deletion is git only.
+    expect(requestLog(gh)).toEqual([
+      "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open",
+      "GET /repos/acme/widgets/issues/1/comments",
+      "POST /repos/acme/widgets/issues/1/comments",
+      "PATCH /repos/acme/widgets/issues/1",
+    ]);
+    expect(gh.issue(1)!.state).toBe("closed");
+    // One commit on top of the work pushed meanwhile, deleting only the task file.
+    expect(remote.log()).toEqual([
+      "chore(heal): tests pass, task context removed (#1 closed) [skip ci]",
+      "someone else's work",
+      "chore(heal): task context for #1 [skip ci]",
+      "initial commit",
+    ]);
+    const tip = remote.head()!;
+    expect(remote.git("rev-parse", `${tip}^`)).toBe(otherTip);
+    expect(remote.git("diff-tree", "--no-commit-id", "--name-status", "-r", otherTip, tip)).toBe(`D\t${red.taskPath}`);
+    expect(tasksOnRemoteAfterFetch()).toEqual([]);
+    expect(remote.show("dev", "src/app.ts")).toBe("export {};\n");
+    expect(w.githubJson()).toMatchObject({ action: "closed", issueNumber: 1, taskCommit: tip, taskCommitted: true, removedTasks: [red.taskPath] });
+    expect(JSON.parse(r.stdout)).toEqual({ taskCommit: tip, committed: true, removed: [red.taskPath] });
+
+    // The next green run has nothing to delete and no issue: a [skip] line, no commit, no request.
+    expect((await runStep("write-report", w.dir, env({ GITHUB_RUN_ID: "1003" }))).code).toBe(0);
+    expect((await runStep("sync-issue", w.dir, env({ GITHUB_RUN_ID: "1003" }))).code).toBe(0);
+    gh.resetLog();
+    const again = await runStep("push-task-context", w.dir, env({ GITHUB_RUN_ID: "1003" }));
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe("[skip] push the task context: no open healing issue in this run (unchanged: all tests pass and no healing issue is open)\n");
+    expect(remote.head()).toBe(tip);
+    expect(gh.requests).toEqual([]);
+  });
+
+  test("green while the issue has the paused label: the task file stays upstream, no commit", async () => {
+    const red = await heal([failure(1)], "1001");
+    gh.seedLabel({ name: "heal:paused" });
+    gh.issue(1)!.labels.push("heal:paused");
+    writeFileSync(join(w.reports, "failures.json"), JSON.stringify(failureReport([])));
+    expect((await runStep("write-report", w.dir, env({ GITHUB_RUN_ID: "1002" }))).code).toBe(0);
+    expect((await runStep("sync-issue", w.dir, env({ GITHUB_RUN_ID: "1002" }))).code).toBe(0);
+    const tip = remote.head();
+    gh.resetLog();
+    const r = await runStep("push-task-context", w.dir, env({ GITHUB_RUN_ID: "1002" }));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("[skip] push the task context: no open healing issue in this run (skipped: issue #1 has the heal:paused label)\n");
+    expect(remote.head()).toBe(tip);
+    expect(tasksOnRemoteAfterFetch()).toEqual([red.taskPath]);
+    expect(gh.requests).toEqual([]);
+  });
+
   test("nothing to push when sync-issue made no issue (green run)", async () => {
     w.writeReports(failureReport([]));
     await runStep("sync-issue", w.dir, env());
