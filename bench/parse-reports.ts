@@ -1,7 +1,9 @@
 // Measures JUnit report parsing at scale: generates a 1 GB report and 10k/100k-testcase reports into a temp
 // folder (streamed to disk), then parses each in a child process with parseJUnitFile and with a bare saxes
 // parse of the same file, and prints throughput, peak RSS, the ratio of the two parse times and how time
-// grows with the number of cases.
+// grows with the number of cases. Then runs parse-failures end to end (scripts/parse-failures.ts's main, in a
+// child process of its own: collectFailures, schema check, failures.json written) on the 1 GB report and on a
+// 1 GB report with few failures (0.1%), and prints its time, peak RSS and ratio to the bare saxes parse.
 //
 // Usage: bun bench/parse-reports.ts [--quick] [--keep] [--dir <folder>] [--strict]   (task bench -- --quick)
 // Reads: nothing. Writes: report files into a temp folder (removed at the end unless --keep).
@@ -10,19 +12,20 @@
 import { spawnSync } from "node:child_process";
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SaxesParser } from "saxes";
 import { type ExitCode, helpText, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
 import { HealError } from "../lib/errors.ts";
 import { parseJUnitFile } from "../lib/parsers/junit.ts";
+import { main as parseFailuresMain } from "../scripts/parse-failures.ts";
 
 const FLAGS: FlagSpec = {
   quick: { type: "boolean", describe: "small sizes (20 MB, 1k/10k cases) for a smoke test" },
   keep: { type: "boolean", describe: "keep the generated reports" },
   dir: { type: "string", describe: "folder for the generated reports (default: a new temp folder)" },
   strict: { type: "boolean", describe: "exit 1 when a target is missed" },
-  child: { type: "string", describe: "internal: parse one file in this process (junit|bare)" },
+  child: { type: "string", describe: "internal: parse one file in this process (junit|bare|e2e)" },
   warm: { type: "boolean", describe: "internal: parse once untimed first (JIT warm-up) in --child mode" },
 };
 
@@ -31,7 +34,7 @@ const TARGET_RSS_MB = 256;
 const MB = 1024 * 1024;
 
 interface ChildResult {
-  mode: "junit" | "bare";
+  mode: "junit" | "bare" | "e2e";
   /** Wall time of the parse. */
   ms: number;
   /** CPU time (user + system) of the parse: what the ratios use, as it barely moves with other load. */
@@ -39,6 +42,8 @@ interface ChildResult {
   cases: number;
   failed: number;
   maxRssMb: number;
+  /** e2e: size of failures.json. */
+  outBytes?: number;
 }
 
 export async function main(argv: string[]): Promise<ExitCode> {
@@ -88,7 +93,25 @@ export async function main(argv: string[]): Promise<ExitCode> {
     // Linear within noise: per-byte cost of the larger file is not more than 1.5x the smaller one's.
     const linear = perSize <= 1.5;
     out(`scale ${large / 1000}k vs ${small / 1000}k testcases: size x${sizeX.toFixed(2)}, CPU time x${timeX.toFixed(2)}, time/size ratio ${perSize.toFixed(2)} (target <= 1.5, proportional) ${linear ? "PASS" : "MISS"}`);
-    missed = !ratioOk || !rssOk || !linear;
+
+    // parse-failures end to end: everything a user runs, on the same report and on one with few failures.
+    const fewPath = join(dir, "big-few-failures.xml");
+    t = performance.now();
+    const fewGen = await generateReport(fewPath, { bytes: big.bytes, failing: 0.001 });
+    out(`generated ${fmtMb(fewGen.bytes)} with ${fewGen.cases} testcases (${fewGen.failing} failing) in ${sec(performance.now() - t)}`);
+    let e2eOk = true;
+    for (const [label, path, gen] of [
+      ["few failures", fewPath, fewGen],
+      ["the report above", bigPath, bigGen],
+    ] as const) {
+      const e2e = runInChild("e2e", path, false);
+      checkCount(e2e, gen);
+      const bare = path === bigPath ? bigRuns.bare : measure(path, 1, false).bare;
+      const ok = e2e.maxRssMb < TARGET_RSS_MB;
+      if (path === fewPath) e2eOk = ok;
+      out(`parse-failures end to end, ${fmtMb(gen.bytes)} (${label}: ${e2e.failed} failure records, failures.json ${fmtMb(e2e.outBytes ?? 0)}): ${sec(e2e.ms)} (${(gen.bytes / MB / (e2e.ms / 1000)).toFixed(1)} MB/s), ratio to bare saxes ${(e2e.cpuMs / bare.cpuMs).toFixed(2)}x CPU, peak RSS ${e2e.maxRssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${ok ? "PASS" : "MISS"}`);
+    }
+    missed = !ratioOk || !rssOk || !linear || !e2eOk;
   } finally {
     if (!flags.keep && !flags.dir) rmSync(dir, { recursive: true, force: true });
   }
@@ -111,7 +134,7 @@ function measure(path: string, repeat: number, warm: boolean): { junit: ChildRes
   return { junit: junit!, bare: bare! };
 }
 
-function runInChild(mode: "junit" | "bare", path: string, warm: boolean): ChildResult {
+function runInChild(mode: ChildResult["mode"], path: string, warm: boolean): ChildResult {
   const script = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, [script, "--child", mode, ...(warm ? ["--warm"] : []), path], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new HealError("USAGE", `bench child (${mode}) failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
@@ -121,6 +144,8 @@ function runInChild(mode: "junit" | "bare", path: string, warm: boolean): ChildR
 async function runChild(mode: string, path: string, warm: boolean): Promise<ExitCode> {
   let cases = 0;
   let failed = 0;
+  let outBytes: number | undefined;
+  const out = join(dirname(path), "failures-e2e.json");
   const parse = async () => {
     cases = 0;
     failed = 0;
@@ -131,7 +156,12 @@ async function runChild(mode: string, path: string, warm: boolean): Promise<Exit
       });
     } else if (mode === "bare") {
       cases = await bareSaxesParse(path);
-    } else throw new HealError("USAGE", `--child must be junit or bare, not ${mode}`);
+    } else if (mode === "e2e") {
+      // The script's main as `bun scripts/parse-failures.ts <report> --out <file>` runs it, the report's folder as the repo.
+      process.env.HEAL_REPO = dirname(path);
+      const code = await parseFailuresMain([path, "--out", out]);
+      if (code !== 0) throw new HealError("USAGE", `parse-failures exited ${code}`);
+    } else throw new HealError("USAGE", `--child must be junit, bare or e2e, not ${mode}`);
   };
   if (warm) await parse();
   const t = performance.now();
@@ -146,6 +176,14 @@ async function runChild(mode: string, path: string, warm: boolean): Promise<Exit
     failed,
     maxRssMb: peakRssMb(),
   };
+  if (mode === "e2e") {
+    // Read after measuring: the counts come from the failures.json written.
+    const report = JSON.parse(readFileSync(out, "utf8")) as { summary: { total: number }; failures: unknown[] };
+    result.cases = report.summary.total;
+    result.failed = report.failures.length;
+    result.outBytes = statSync(out).size;
+    rmSync(out, { force: true });
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
   return 0;
 }
@@ -192,9 +230,15 @@ function prng(seed: number): () => number {
 
 /**
  * Streams a pytest-flavoured JUnit report to disk until `bytes` or `cases` is reached: suites of 50
- * testcases, 5% failures with a traceback, 2% errors, 3% skipped, system-out on 10%.
+ * testcases, `failing` of them (default 7%) failing with a traceback (5/7 failures, 2/7 errors), 3% skipped,
+ * system-out on 10%.
  */
-export async function generateReport(path: string, until: { bytes?: number; cases?: number }): Promise<{ bytes: number; cases: number }> {
+export async function generateReport(
+  path: string,
+  until: { bytes?: number; cases?: number; failing?: number },
+): Promise<{ bytes: number; cases: number; failing: number }> {
+  const failing = until.failing ?? 0.07;
+  let failingCases = 0;
   const rand = prng(42);
   const out = createWriteStream(path);
   let bytes = 0;
@@ -222,13 +266,14 @@ export async function generateReport(path: string, until: { bytes?: number; case
       const mod = `tests.unit.test_module_${suite % 97}`;
       const cls = i % 3 === 0 ? `${mod}.TestGroup${i % 5}` : mod;
       const open = `    <testcase classname="${cls}" name="test_case_${cases}[param-${i % 7}-&lt;edge&gt;]" time="0.${(i * 37) % 1000}"`;
-      if (r < 0.05) {
+      if (r < failing) failingCases++;
+      if (r < (failing * 5) / 7) {
         await emit(`${open}>\n      <failure message="assert 13 == 14&#10; +  where 13 = add(6, 7) &amp; more">${traceback(cases)}</failure>\n    </testcase>\n`);
-      } else if (r < 0.07) {
+      } else if (r < failing) {
         await emit(`${open}>\n      <error message="failed on setup with &quot;RuntimeError: fixture broke&quot;">${traceback(cases)}</error>\n    </testcase>\n`);
-      } else if (r < 0.1) {
+      } else if (r < failing + 0.03) {
         await emit(`${open}>\n      <skipped type="pytest.skip" message="not on this platform">/src/tests/unit/test_module.py:${i}: not on this platform</skipped>\n    </testcase>\n`);
-      } else if (r < 0.2) {
+      } else if (r < failing + 0.13) {
         await emit(`${open}>\n      <system-out><![CDATA[${"captured log line: value=42 status=ok <tag> & friends\n".repeat(10)}]]></system-out>\n    </testcase>\n`);
       } else await emit(`${open} />\n`);
     }
@@ -237,7 +282,7 @@ export async function generateReport(path: string, until: { bytes?: number; case
   await emit(`</testsuites>\n`);
   await flush();
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  return { bytes: statSync(path).size, cases };
+  return { bytes: statSync(path).size, cases, failing: failingCases };
 }
 
 function traceback(n: number): string {

@@ -37,10 +37,13 @@ interface Occurrence {
   /** The test's own file when it exists in the repo. */
   ownFile: string | null;
   fullName: string;
+  /** testKey(framework, scope, fullName): the test's identity. */
+  key: string;
   cwd: string;
   /** Which run produced it; reports of one run describe the same execution. */
   source: string;
   report: string;
+  /** Position in the reports as given (source index * 2^32 + case index). */
   order: number;
 }
 
@@ -103,31 +106,173 @@ function statusRank(s: CaseStatus): number {
 const isFailing = (s: CaseStatus) => s === "failed" || s === "error";
 
 /**
+ * Test identities and their status counts in bounded memory: the 64-bit wyhash of each testKey in an
+ * open-addressing table of typed arrays (3 u32 per slot: hash high, hash low, packed counts), so a passing or
+ * skipped case costs 12-16 bytes and none of its strings is kept (they would pin the parser's read chunks).
+ * Two different keys share a hash with probability about n²/2^65 (4 million tests: 4e-7); they would then
+ * count as one test. Counts up to 1023 per status are packed in the slot, larger ones live in a side Map.
+ */
+class IdentityTable {
+  size = 0;
+  private cap: number;
+  private slots: Uint32Array;
+  private big = new Map<string, [number, number, number]>();
+
+  constructor(cap = 1024) {
+    this.cap = cap;
+    this.slots = new Uint32Array(cap * 3);
+  }
+
+  /** Index of the slot holding (hi, lo), or of the empty slot where it goes. */
+  private find(hi: number, lo: number): number {
+    const s = this.slots;
+    const cap = this.cap;
+    let i = ((hi ^ lo) >>> 0) % cap;
+    for (;;) {
+      const j = i * 3;
+      const h = s[j]!;
+      const l = s[j + 1]!;
+      if ((h === hi && l === lo) || (h === 0 && l === 0)) return j;
+      if (++i === cap) i = 0;
+    }
+  }
+
+  private slotFor(hi: number, lo: number): number {
+    if ((this.size + 1) * 4 > this.cap * 3) this.grow();
+    const j = this.find(hi, lo);
+    if (this.slots[j] === 0 && this.slots[j + 1] === 0) {
+      this.slots[j] = hi;
+      this.slots[j + 1] = lo;
+      this.size++;
+    }
+    return j;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.cap = Math.ceil(this.cap * 1.5);
+    this.slots = new Uint32Array(this.cap * 3);
+    for (let j = 0; j < old.length; j += 3) {
+      if (old[j] === 0 && old[j + 1] === 0) continue;
+      const k = this.find(old[j]!, old[j + 1]!);
+      this.slots[k] = old[j]!;
+      this.slots[k + 1] = old[j + 1]!;
+      this.slots[k + 2] = old[j + 2]!;
+    }
+  }
+
+  private read(j: number): [number, number, number] {
+    const v = this.slots[j + 2]!;
+    if (v & BIG) return this.big.get(`${this.slots[j]}:${this.slots[j + 1]}`)!;
+    return [v & 1023, (v >>> 10) & 1023, (v >>> 20) & 1023];
+  }
+
+  private write(j: number, p: number, f: number, s: number): void {
+    const name = `${this.slots[j]}:${this.slots[j + 1]}`;
+    if (p < 1024 && f < 1024 && s < 1024) {
+      if (this.slots[j + 2]! & BIG) this.big.delete(name);
+      this.slots[j + 2] = p | (f << 10) | (s << 20);
+    } else {
+      this.slots[j + 2] = BIG;
+      this.big.set(name, [p, f, s]);
+    }
+  }
+
+  /** Adds counts to the identity (inserting it when new). */
+  add(hi: number, lo: number, p: number, f: number, s: number): void {
+    const j = this.slotFor(hi, lo);
+    const v = this.slots[j + 2]!;
+    if (!(v & BIG)) {
+      const np = (v & 1023) + p;
+      const nf = ((v >>> 10) & 1023) + f;
+      const ns = ((v >>> 20) & 1023) + s;
+      if (np < 1024 && nf < 1024 && ns < 1024) {
+        this.slots[j + 2] = np | (nf << 10) | (ns << 20);
+        return;
+      }
+    }
+    const [op, of, os] = this.read(j);
+    this.write(j, op + p, of + f, os + s);
+  }
+
+  /** Sets the counts unless the identity already has as many statuses (the first of equals is kept). */
+  keepLonger(hi: number, lo: number, p: number, f: number, s: number): void {
+    const j = this.slotFor(hi, lo);
+    const [op, of, os] = this.read(j);
+    if (op + of + os === 0 || p + f + s > op + of + os) this.write(j, p, f, s);
+  }
+
+  has(hi: number, lo: number): boolean {
+    const j = this.find(hi, lo);
+    return this.slots[j] !== 0 || this.slots[j + 1] !== 0;
+  }
+
+  get(hi: number, lo: number): [number, number, number] | undefined {
+    const j = this.find(hi, lo);
+    return this.slots[j] === 0 && this.slots[j + 1] === 0 ? undefined : this.read(j);
+  }
+
+  forEach(fn: (hi: number, lo: number, p: number, f: number, s: number) => void): void {
+    const sl = this.slots;
+    for (let j = 0; j < sl.length; j += 3) {
+      if (sl[j] === 0 && sl[j + 1] === 0) continue;
+      const [p, f, s] = this.read(j);
+      fn(sl[j]!, sl[j + 1]!, p, f, s);
+    }
+  }
+}
+const BIG = 1 << 30;
+
+/** The 64-bit wyhash of a key as two u32 (never both 0: that marks an empty slot). */
+let hashHi = 0;
+let hashLo = 0;
+function hash64(key: string): void {
+  const h = Bun.hash.wyhash(key);
+  hashHi = Number(h >> 32n);
+  hashLo = Number(h & 0xffffffffn);
+  if (hashHi === 0 && hashLo === 0) hashLo = 1;
+}
+
+/**
  * Reads every report, merges and collapses test cases, and builds the FailureReport. A report that cannot
  * be read adds one line to `reportErrors`; the others are still processed. Never throws for a bad report.
+ *
+ * Aggregates while streaming: only failing cases (and cases with retry attempts) are kept whole; every other
+ * case adds its statuses to a hashed identity table (IdentityTable), so memory grows with the number of
+ * distinct tests at ~16 bytes each, not with their names or the report's size. Per test: per source (run),
+ * the report that saw most statuses counts; sources add up. A report that fails half-way adds nothing.
  */
 export async function collectFailures(opts: CollectOptions): Promise<FailureReport> {
   const root = resolve(opts.repoRoot);
   let index: RepoIndex | null = null;
   // A fresh listing per call: the repository changes between runs of a long-lived process (tests, verify).
   const repo = () => (index ??= indexRepo(root, { fresh: true }));
-  const occurrences: Occurrence[] = [];
+  const kept: Occurrence[] = [];
   const reportErrors: string[] = [];
   const runCaseCounts = new Map<string, { cases: number; failing: number; readable: number }>();
 
   // Reports repeat the same file for every case: map each (file, cwd) once.
-  const ownCache = new Map<string, string | null>();
-  const resolveOwn = (file: string, cwd: string): string | null => {
+  type Place = { own: string | null; scope: string };
+  const placeCache = new Map<string, Place>();
+  let lastFile: string | undefined;
+  let lastCwd: string | undefined;
+  let lastPlace: Place | undefined;
+  const placeOf = (file: string, cwd: string): Place => {
+    if (file === lastFile && cwd === lastCwd) return lastPlace!;
     const key = `${cwd}\u0000${file}`;
-    let hit = ownCache.get(key);
+    let hit = placeCache.get(key);
     if (hit === undefined) {
-      hit = resolveRepoPath(file, repo(), { cwd });
-      ownCache.set(key, hit);
+      const own = resolveRepoPath(file, repo(), { cwd });
+      hit = { own, scope: own ?? repoRelative(file, root) };
+      placeCache.set(key, hit);
     }
+    lastFile = file;
+    lastCwd = cwd;
+    lastPlace = hit;
     return hit;
   };
 
-  const sources: Source[] = [];
+  const sources: (Source & { index: number })[] = [];
   const seen = new Set<string>();
   (opts.runs?.runs ?? []).forEach((run, i) => {
     const source = `run:${i}:${run.stack.id}`;
@@ -135,106 +280,140 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
       const abs = resolve(root, rel);
       if (seen.has(abs)) continue;
       seen.add(abs);
-      sources.push({ path: abs, source, cwd: run.stack.cwd || ".", framework: run.stack.framework });
+      sources.push({ path: abs, source, cwd: run.stack.cwd || ".", framework: run.stack.framework, index: sources.length });
     }
   });
   for (const p of opts.reportPaths) {
     const abs = resolve(root, p);
     if (seen.has(abs)) continue;
     seen.add(abs);
-    sources.push({ path: abs, source: `file:${stemOf(abs)}`, cwd: ".", format: opts.format });
+    sources.push({ path: abs, source: `file:${stemOf(abs)}`, cwd: ".", format: opts.format, index: sources.length });
   }
+  // Reports of one source are read one after the other (the same stem given apart: `a.xml b.xml a.json`), so
+  // each source's best report per test is settled before the next source; `order` keeps the given order.
+  const firstOfSource = new Map<string, number>();
+  for (const s of sources) if (!firstOfSource.has(s.source)) firstOfSource.set(s.source, s.index);
+  sources.sort((a, b) => firstOfSource.get(a.source)! - firstOfSource.get(b.source)! || a.index - b.index);
 
-  let order = 0;
+  // Test identity -> statuses summed over sources; the current source's best report per test; ancestors.
+  let totals = new IdentityTable();
+  let best: IdentityTable | null = null;
+  let bestSource: string | undefined;
+  const foldSource = () => {
+    if (!best) return;
+    if (totals.size === 0) totals = best;
+    else best.forEach((hi, lo, p, f, s) => totals.add(hi, lo, p, f, s));
+    best = null;
+  };
+  // Every "a > b" prefix of every name, per file: a failing case whose name is one is a describe block.
+  const ancestors = new IdentityTable();
+
   for (const src of sources) {
     const counts = runCaseCounts.get(src.source) ?? { cases: 0, failing: 0, readable: 0 };
     runCaseCounts.set(src.source, counts);
     const found: Occurrence[] = [];
+    const staged = new IdentityTable();
+    let stagedAncestors: IdentityTable | undefined;
+    let nCases = 0;
+    let nFailing = 0;
     try {
       await parseReport(
         src.path,
         (tc) => {
           const framework = src.framework && GENERIC.includes(tc.framework) ? src.framework : tc.framework;
-          const ownResolved = tc.file ? resolveOwn(tc.file, src.cwd) : null;
-          const scope = ownResolved ?? (tc.file ? repoRelative(tc.file, root) : "");
+          const place = tc.file ? placeOf(tc.file, src.cwd) : undefined;
+          const scope = place ? place.scope : "";
           // A suite that failed to load is named by its file: use the repo-relative form of that name.
-          const fullName = tc.file && tc.fullName === tc.file ? (ownResolved ?? scope) : tc.fullName;
-          // Passing and skipped cases only count: drop their text so 100k-case reports stay small in memory.
-          const kept: TestCase = isFailing(tc.status) || tc.attempts?.length ? tc : { framework: tc.framework, fullName: tc.fullName, status: tc.status };
-          found.push({ tc: kept, framework, scope, ownFile: ownResolved, fullName, cwd: src.cwd, source: src.source, report: src.path, order: order++ });
+          const fullName = tc.file && tc.fullName === tc.file ? (place!.own ?? scope) : tc.fullName;
+          const failing = isFailing(tc.status);
+          let p = tc.status === "passed" ? 1 : 0;
+          let f = failing ? 1 : 0;
+          let s = tc.status === "skipped" ? 1 : 0;
+          if (tc.attempts) {
+            for (const a of tc.attempts) {
+              if (a.status === "passed") p++;
+              else if (isFailing(a.status)) f++;
+              else s++;
+            }
+          }
+          const key = testKey(framework, scope, fullName);
+          hash64(key);
+          staged.add(hashHi, hashLo, p, f, s);
+          if (fullName.includes(" > ")) {
+            stagedAncestors ??= new IdentityTable();
+            for (let at = fullName.indexOf(" > "); at !== -1; at = fullName.indexOf(" > ", at + 3)) {
+              hash64(`${scope}\u0000${fullName.slice(0, at)}`);
+              stagedAncestors.add(hashHi, hashLo, 0, 0, 0);
+            }
+          }
+          if (failing) nFailing++;
+          // Only failing cases and retried ones are kept whole (the parsers copied their strings).
+          if (failing || tc.attempts?.length)
+            found.push({ tc, framework, scope, ownFile: place ? place.own : null, fullName, key, cwd: src.cwd, source: src.source, report: src.path, order: src.index * 2 ** 32 + nCases });
+          nCases++;
         },
         { format: src.format },
       );
-      counts.readable++;
-      counts.cases += found.length;
-      counts.failing += found.filter((o) => isFailing(o.tc.status)).length;
-      occurrences.push(...found);
     } catch (err) {
       const line = err instanceof HealError ? err.message.split("\n")[0] : `internal error: ${(err as Error)?.message ?? String(err)}`;
       reportErrors.push(redact(`${displayPath(src.path, root)}: ${line}`));
+      continue;
+    }
+    counts.readable++;
+    counts.cases += nCases;
+    counts.failing += nFailing;
+    for (const o of found) kept.push(o);
+    stagedAncestors?.forEach((hi, lo) => ancestors.add(hi, lo, 0, 0, 0));
+    if (src.source !== bestSource) {
+      foldSource();
+      bestSource = src.source;
+    }
+    if (!best || (best as IdentityTable).size === 0) best = staged;
+    else {
+      const into: IdentityTable = best;
+      staged.forEach((hi, lo, p, f, s) => into.keepLonger(hi, lo, p, f, s));
     }
   }
-
-  // A suite whose hooks failed is reported by some runners as a "test" named like the describe block
-  // (vitest) or "(unnamed)" (bun): a failure of setup, i.e. an error.
-  // Every "a > b" prefix of every name, per file: a failing case whose name is one is a describe block.
-  const ancestors = new Set<string>();
-  for (const o of occurrences) {
-    const parts = o.fullName.split(" > ");
-    for (let i = 1; i < parts.length; i++) ancestors.add(`${o.scope}\u0000${parts.slice(0, i).join(" > ")}`);
-  }
-
-  // Group by test identity.
-  const groups = new Map<string, Occurrence[]>();
-  for (const o of occurrences) {
-    const key = testKey(o.framework, o.scope, o.fullName);
-    const g = groups.get(key);
-    if (g) g.push(o);
-    else groups.set(key, [o]);
-  }
+  foldSource();
 
   const failures: FailureRecord[] = [];
   const flaky: NonNullable<FailureReport["flaky"]> = [];
   const summary = { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0, flaky: 0 };
 
-  for (const group of groups.values()) {
-    // Attempts: per source (run), the report that saw most attempts; sources add up.
-    const bySource = new Map<string, Map<string, CaseStatus[]>>();
-    for (const o of group) {
-      const perReport = bySource.get(o.source) ?? new Map<string, CaseStatus[]>();
-      bySource.set(o.source, perReport);
-      const list = perReport.get(o.report) ?? [];
-      for (const a of o.tc.attempts ?? []) list.push(a.status);
-      list.push(o.tc.status);
-      perReport.set(o.report, list);
-    }
-    const statuses: CaseStatus[] = [];
-    for (const perReport of bySource.values()) {
-      let best: CaseStatus[] = [];
-      for (const list of perReport.values()) if (list.length > best.length) best = list;
-      statuses.push(...best);
-    }
-    const ran = statuses.filter((s) => s !== "skipped");
-    const first = group[0]!;
+  // Tests without a failing status: counted only.
+  totals.forEach((_hi, _lo, p, f) => {
     summary.total++;
-    if (ran.length === 0) {
-      summary.skipped++;
-      continue;
-    }
-    const anyFail = ran.some(isFailing);
-    const anyPass = ran.some((s) => s === "passed");
-    if (!anyFail) {
-      summary.passed++;
-      continue;
-    }
-    if (anyPass) {
+    if (p + f === 0) summary.skipped++;
+    else if (f === 0) summary.passed++;
+  });
+
+  // Tests with one: their kept occurrences, grouped by identity, in the order the reports were given.
+  kept.sort((a, b) => a.order - b.order);
+  const groups = new Map<string, Occurrence[]>();
+  for (const o of kept) {
+    const g = groups.get(o.key);
+    if (g) g.push(o);
+    else groups.set(o.key, [o]);
+  }
+  kept.length = 0;
+  const isAncestor = (scope: string, fullName: string) => {
+    hash64(`${scope}\u0000${fullName}`);
+    return ancestors.has(hashHi, hashLo);
+  };
+  for (const [key, group] of groups) {
+    groups.delete(key); // the raw text of a test is garbage once its record is built
+    hash64(key);
+    const [p, f] = totals.get(hashHi, hashLo)!;
+    if (f === 0) continue; // retried, but no attempt failed: counted above
+    const first = group[0]!;
+    if (p > 0) {
       summary.passed++;
       summary.flaky++;
-      flaky.push({ fullName: redact(first.fullName), file: first.ownFile === null ? null : redact(first.ownFile), framework: first.framework, attempts: ran.length });
+      flaky.push({ fullName: redact(first.fullName), file: first.ownFile === null ? null : redact(first.ownFile), framework: first.framework, attempts: p + f });
       continue;
     }
-    const record = buildRecord(group, repo(), ancestors);
-    if (ran.length > 1) record.attempts = ran.length;
+    const record = buildRecord(group, repo(), isAncestor);
+    if (p + f > 1) record.attempts = p + f;
     if (record.kind === "error") summary.errors++;
     else summary.failed++;
     failures.push(record);
@@ -286,7 +465,7 @@ export function compareFailures(a: FailureRecord, b: FailureRecord): number {
 }
 
 /** The record of a failing test from its best occurrence: a located line in its own file beats anything else. */
-function buildRecord(group: Occurrence[], index: RepoIndex, ancestors: Set<string>): FailureRecord {
+function buildRecord(group: Occurrence[], index: RepoIndex, isAncestor: (scope: string, fullName: string) => boolean): FailureRecord {
   const failing = group.filter((o) => isFailing(o.tc.status));
   let best: { o: Occurrence; file: string | null; line: number | null; outsideTest: boolean; score: number } | null = null;
   for (const o of failing) {
@@ -303,7 +482,7 @@ function buildRecord(group: Occurrence[], index: RepoIndex, ancestors: Set<strin
     outsideTest ||
     (o.scope !== "" && o.fullName === o.scope) ||
     /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
-    ancestors.has(`${o.scope}\u0000${o.fullName}`);
+    isAncestor(o.scope, o.fullName);
   const rawMessage = fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)";
   // Redact before cutting, so a cut never leaves the visible half of a secret.
   const redacted = redact(rawMessage);

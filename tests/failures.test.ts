@@ -161,6 +161,62 @@ describe("collectFailures", () => {
   });
 });
 
+describe("streaming aggregation", () => {
+  const junit = (cases: string[]) => `<?xml version="1.0"?>\n<testsuites><testsuite name="S">${cases.join("")}</testsuite></testsuites>\n`;
+  const pass = (name: string) => `<testcase classname="C" name="${name}" time="0.001"/>`;
+  const failCase = (name: string) => `<testcase classname="C" name="${name}"><failure message="boom">Error: boom</failure></testcase>`;
+  const skip = (name: string) => `<testcase classname="C" name="${name}"><skipped/></testcase>`;
+
+  test("50,000 passing, skipped and failing tests: exact summary counts, only the failing ones are records", async () => {
+    const cases = Array.from({ length: 50_000 }, (_, i) => (i % 1000 === 7 ? failCase(`t${i}`) : i % 10 === 3 ? skip(`t${i}`) : pass(`t${i}`)));
+    repo.write({ "reports/many.xml": junit(cases) });
+    const r = await collect(["reports/many.xml"]);
+    expect(r.summary).toEqual({ total: 50_000, passed: 44_950, failed: 50, skipped: 5_000, errors: 0, flaky: 0 });
+    expect(r.failures.map((f) => f.fullName).slice(0, 3)).toEqual(["S > C > t1007", "S > C > t10007", "S > C > t11007"].sort());
+  });
+
+  test("a report that breaks half-way adds none of its cases, not even the passing ones before the break", async () => {
+    repo.write({
+      "reports/whole.xml": junit([pass("a"), failCase("b")]),
+      "reports/cut.xml": junit([pass("b"), pass("c"), failCase("d")]).slice(0, -40),
+    });
+    const r = await collect(["reports/whole.xml", "reports/cut.xml"]);
+    expect(r.reportErrors).toHaveLength(1);
+    expect(r.reportErrors![0]).toStartWith("reports/cut.xml: truncated");
+    expect(r.summary).toEqual({ total: 2, passed: 1, failed: 1, skipped: 0, errors: 0, flaky: 0 });
+  });
+
+  test("reports of one source given apart count once (the best one), other sources add up", async () => {
+    // s.xml and s.txt share a stem: two formats of one run. other.xml is another run.
+    repo.write({
+      "reports/src/s.xml": junit([failCase("t")]),
+      "reports/src/other.xml": junit([pass("t")]),
+      "reports/src/s.txt": junit([failCase("t")]),
+    });
+    const r = await collect(["reports/src/s.xml", "reports/src/other.xml", "reports/src/s.txt"]);
+    expect(r.flaky).toEqual([{ fullName: "S > C > t", file: null, framework: "junit", attempts: 2 }]);
+    const fails = await collect(["reports/src/s.xml", "reports/src/s.txt"]);
+    expect(brief(fails)).toEqual([{ fullName: "S > C > t", file: null, line: null, kind: "failure", attempts: undefined }]);
+  });
+
+  test("a test seen more than a thousand times keeps exact attempts", async () => {
+    repo.write({
+      "reports/rerun-a.xml": junit(Array.from({ length: 1100 }, () => failCase("t"))),
+      "reports/rerun-b.xml": junit([...Array.from({ length: 1500 }, () => pass("u")), failCase("u"), skip("u")]),
+    });
+    const r = await collect(["reports/rerun-a.xml", "reports/rerun-b.xml"]);
+    expect(brief(r)).toEqual([{ fullName: "S > C > t", file: null, line: null, kind: "failure", attempts: 1100 }]);
+    expect(r.flaky).toEqual([{ fullName: "S > C > u", file: null, framework: "junit", attempts: 1501 }]);
+    expect(r.summary).toEqual({ total: 2, passed: 1, failed: 1, skipped: 0, errors: 0, flaky: 1 });
+  });
+
+  test("a failing describe-level case is an error when a passing test is named below it", async () => {
+    repo.write({ "reports/describe.xml": `<testsuites name="vitest tests"><testsuite name="src/cart.test.js"><testcase classname="src/cart.test.js" name="Cart &gt; adds"/><testcase classname="src/cart.test.js" name="Cart"><failure message="hook failed">Error: hook failed</failure></testcase></testsuite></testsuites>` });
+    const r = await collect(["reports/describe.xml"]);
+    expect(brief(r)).toEqual([{ fullName: "Cart", file: "src/cart.test.js", line: null, kind: "error", attempts: undefined }]);
+  });
+});
+
 describe("runs.json", () => {
   test("a runner that crashed without a report is an error record with exit code and output tail", async () => {
     const tail = "Error: Cannot find module 'ts-node'\n    at Object.<anonymous> (/home/runner/work/app/app/jest.config.js:1:1)";
