@@ -78,7 +78,18 @@ export function indexRepo(root: string, opts: { fresh?: boolean } = {}): RepoInd
 // Bounded repetition keeps every pattern linear on huge single-line messages (a 100 MB text node).
 const PATH_TOKEN = String.raw`(?:file:\/\/\/?)?(?:[A-Za-z]:[\\/])?[^\s:()'"<>\[\]{}|,;]{0,400}[^\s:()'"<>\[\]{}|,;.]`;
 
-const PATTERNS: { re: RegExp; innermostLast: boolean }[] = [
+/**
+ * A frame pattern: group 1 the path and group 2 the line (group 3 the column), unless `path` builds the path
+ * from the match (then `at` is the offset of the path's file name in the match, for de-duplication).
+ */
+interface FramePattern {
+  re: RegExp;
+  innermostLast: boolean;
+  path?: (m: RegExpMatchArray) => string;
+  at?: (m: RegExpMatchArray) => number;
+}
+
+const PATTERNS: FramePattern[] = [
   // Python traceback: File "path", line N, in fn
   { re: /File "([^"\n]{1,1000})", line (\d+)/g, innermostLast: true },
   // pytest long repr: `path:line: in fn` and the raising line `path:line: ErrorName`
@@ -86,6 +97,16 @@ const PATTERNS: { re: RegExp; innermostLast: boolean }[] = [
   { re: new RegExp(String.raw`^\s*(${PATH_TOKEN}\.py):(\d+):(?:[ \t].*)?$`, "gm"), innermostLast: true },
   // V8 / bun with a function name: at fn (path:line:col)
   { re: /\(((?:file:\/\/)?[^()\n]{1,1000}?):(\d+):(\d+)\)/g, innermostLast: false },
+  // .NET (TRX, NUnit, xUnit): at Ns.Class.Method() in /path/X.cs:line 17
+  { re: new RegExp(String.raw`\sin (${PATH_TOKEN}\.[A-Za-z]\w*):line (\d+)`, "g"), innermostLast: false },
+  // JVM (Surefire, Gradle): at com.acme.XTest.method(XTest.java:17): the file sits in its package's folder
+  // (com/acme/XTest.java), which tells apart same-named classes of different packages or modules.
+  {
+    re: /\bat\s+(?:[\w.$-]{1,200}\/{1,2})?((?:[a-z_][\w$]{0,100}\.){0,30})(?:[\w$]{1,200}\.)?[\w$<>-]{1,200}\(([\w$-]{1,200}\.(?:java|kt|scala|groovy)):(\d+)\)/g,
+    innermostLast: false,
+    path: (m) => `${m[1]!.split(".").filter(Boolean).join("/")}${m[1] ? "/" : ""}${m[2]}`,
+    at: (m) => m[0].lastIndexOf("(") + 1,
+  },
   // anything else: at path:line:col, ❯ path:line:col, go's file_test.go:19:, go panics' /path/x.go:55 +0x28
   { re: new RegExp(String.raw`(?:^|[\s(❯›>])(${PATH_TOKEN}\.[A-Za-z][\w]*):(\d+)(?::(\d+))?`, "gm"), innermostLast: false },
 ];
@@ -99,17 +120,17 @@ export function parseFrames(input: string): Frame[] {
   const text = input.length > MAX_FRAME_TEXT ? input.slice(0, MAX_FRAME_TEXT) : input;
   const found: { path: string; line: number; column?: number; pos: number; innermostLast: boolean }[] = [];
   const seenPos = new Set<number>();
-  for (const { re, innermostLast } of PATTERNS) {
+  for (const { re, innermostLast, path: pathOf, at } of PATTERNS) {
     re.lastIndex = 0;
     for (const m of text.matchAll(re)) {
-      const path = m[1]!;
-      const line = Number(m[2]);
+      const path = pathOf ? pathOf(m) : m[1]!;
+      const line = Number(pathOf ? m[3] : m[2]);
       if (!Number.isFinite(line) || line < 1) continue;
       // The same text position can match two patterns (e.g. pytest line and the generic one): keep the first.
-      const pos = (m.index ?? 0) + m[0].indexOf(path);
+      const pos = (m.index ?? 0) + (at ? at(m) : m[0].indexOf(path));
       if (seenPos.has(pos)) continue;
       seenPos.add(pos);
-      found.push({ path, line, column: m[3] ? Number(m[3]) : undefined, pos, innermostLast });
+      found.push({ path, line, column: !pathOf && m[3] ? Number(m[3]) : undefined, pos, innermostLast });
     }
   }
   found.sort((a, b) => a.pos - b.pos);
@@ -177,6 +198,14 @@ export function resolveRepoPath(raw: string, index: RepoIndex, opts: { cwd?: str
   const base = parts[parts.length - 1];
   if (!base) return null;
   const candidates = index.byBase.get(base) ?? [];
+  // A repo file that ends like the path's last folders (a Java package path, `a/handler_test.go`): the
+  // longest such tail that only one file has.
+  for (let i = 0; i < parts.length - 1 && candidates.length > 1; i++) {
+    const tail = `/${parts.slice(i).join("/")}`;
+    const ending = candidates.filter((c) => c.endsWith(tail));
+    if (ending.length === 1) return ending[0]!;
+    if (ending.length > 1) break;
+  }
   // Several folders hold a file of that name: pick the one whose path ends like the text, or the one near a hint.
   const near = [opts.nearDir, cwd].filter((d): d is string => !!d);
   for (const dir of near) {
@@ -226,7 +255,8 @@ export interface Location {
   outsideTest?: boolean;
 }
 
-const TEST_FILE = /(^|\/)(tests?|__tests__|spec)\/|[._-](test|spec)\.[cm]?[jt]sx?$|_test\.(go|py)$|(^|\/)test_[^/]*\.py$|\.tftest\.hcl$/;
+const TEST_FILE =
+  /(^|\/)(tests?|__tests__|spec)\/|[._-](test|spec)\.[cm]?[jt]sx?$|_test\.(go|py)$|(^|\/)test_[^/]*\.py$|\.tftest\.hcl$|(^|\/)[\w.-]*[.-](Unit|Integration|Ms|N[Uu]nit|X[Uu]nit)?Tests?\/|[a-z0-9](Tests?|Spec|IT)\.(cs|fs|vb|java|kt|scala|groovy|php)$/;
 
 /** Whether a repo path looks like a test file (used when the report does not name the test's file). */
 export function looksLikeTestFile(path: string): boolean {

@@ -1,6 +1,9 @@
 // The locator: frames in every syntax, CI/container/Windows/file:// paths mapped to files that exist,
 // the frame in the test's own file chosen over helpers, runners and dependencies.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { collectFailures } from "../lib/failures.ts";
 import {
   indexRepo,
   lineOfMissingImport,
@@ -11,6 +14,7 @@ import {
   splitMessage,
   type RepoIndex,
 } from "../lib/location.ts";
+import { TOOLKIT_ROOT } from "../lib/paths.ts";
 import { createSampleRepo, type SampleRepo } from "./support/sample-repo.ts";
 
 let repo: SampleRepo;
@@ -174,5 +178,105 @@ describe("splitMessage", () => {
     );
     const suite = "  ● Test suite failed to run\n\n    Cannot find module './x' from 'a.test.js'\n\n    > 1 | require('./x')\n      at Object.require (a.test.js:1:1)";
     expect(splitMessage(suite)).toEqual({ message: "Cannot find module './x' from 'a.test.js'", stack: suite.trim() });
+  });
+});
+
+describe("parseFrames: other dialects", () => {
+  test(".NET `in path:line N`, JVM `at pkg.Class.method(File.java:N)` as a package path, PHPUnit and go panic lines", () => {
+    const text = [
+      "   at Calc.Calculator.Divide(Int32 a, Int32 b) in D:\\a\\calc\\calc\\Calc\\Calculator.cs:line 9",
+      "\tat com.example.calc.CalculatorTest.addsBig(CalculatorTest.java:17)",
+      "\tat app//com.acme.Outer$Inner.run(Outer.kt:5)",
+      "\tat java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(DirectMethodHandleAccessor.java:103)",
+      "/app/tests/CalculatorTest.php:19",
+      "\t/tmp/xo/gofix/calc/calc_test.go:31 +0x28",
+    ].join("\n");
+    expect(parseFrames(text).map((f) => [f.path, f.line])).toEqual([
+      ["D:\\a\\calc\\calc\\Calc\\Calculator.cs", 9],
+      ["com/example/calc/CalculatorTest.java", 17],
+      ["com/acme/Outer.kt", 5],
+      ["jdk/internal/reflect/DirectMethodHandleAccessor.java", 103],
+      ["/app/tests/CalculatorTest.php", 19],
+      ["/tmp/xo/gofix/calc/calc_test.go", 31],
+    ]);
+  });
+});
+
+describe("frames of other dialects, on the committed reports (tests/fixtures/reports, origins in ORIGINS.md)", () => {
+  let dialects: SampleRepo;
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => `// ${i + 1}`).join("\n");
+  const META = { repository: null, branch: null, commit: null, runUrl: null };
+  beforeAll(() => {
+    dialects = createSampleRepo(
+      {
+        // Maven: the test and the class it calls, plus a same-named test in another module and package.
+        "src/test/java/com/example/calc/CalculatorTest.java": lines(40),
+        "src/main/java/com/example/calc/Calculator.java": lines(20),
+        "legacy/src/test/java/org/old/calc/CalculatorTest.java": lines(40),
+        // PHPUnit (the report's paths are the container's /app).
+        "tests/CalculatorTest.php": lines(40),
+        "src/Calculator.php": lines(20),
+        // .NET solution: xUnit, MSTest and NUnit test projects and the library.
+        "Calc/Calculator.cs": lines(20),
+        "Calc.Tests/CalculatorTests.cs": lines(40),
+        "Calc.MsTests/DivisionTests.cs": lines(40),
+        "Calc.NUnitTests/CalculatorTests.cs": lines(40),
+        // go: the package gotestsum ran (the report's paths are the temp folder it ran in).
+        "calc/calc.go": "package calc\n",
+        "calc/calc_test.go": lines(40),
+      },
+      { nodeModules: false, git: false },
+    );
+    for (const f of ["surefire-rerun.xml", "phpunit.xml", "dotnet.trx", "nunit3.xml", "gotestsum.xml"])
+      dialects.write({ [`reports/${f}`]: readFileSync(join(TOOLKIT_ROOT, "tests/fixtures/reports", f), "utf8") });
+  });
+  afterAll(() => dialects.cleanup());
+
+  const places = async (report: string) => {
+    const r = await collectFailures({ repoRoot: dialects.dir, reportPaths: [`reports/${report}`], meta: META });
+    expect(r.reportErrors).toBeUndefined();
+    return r.failures.map((f) => [f.fullName, f.file, f.line]);
+  };
+
+  test("Surefire: `at com.example.calc.CalculatorTest.addsBig(CalculatorTest.java:17)` by its package path", async () => {
+    expect(await places("surefire-rerun.xml")).toEqual([
+      ["com.example.calc.CalculatorTest.addsBig", "src/test/java/com/example/calc/CalculatorTest.java", 17],
+      ["com.example.calc.CalculatorTest.divides", "src/test/java/com/example/calc/CalculatorTest.java", 23],
+    ]);
+  });
+
+  test("PHPUnit: bare `/app/tests/CalculatorTest.php:19` lines", async () => {
+    expect(await places("phpunit.xml")).toEqual([
+      ["Tests\\CalculatorTest::testAddsBig", "tests/CalculatorTest.php", 19],
+      ["Tests\\CalculatorTest::testDivides", "tests/CalculatorTest.php", 25],
+      ["Tests\\CalculatorTest::testIsEven with data set #1", "tests/CalculatorTest.php", 33],
+    ]);
+  });
+
+  test(".NET TRX: `in /home/runner/work/calc/calc/Calc.Tests/CalculatorTests.cs:line 17`, the test project's frame", async () => {
+    expect(await places("dotnet.trx")).toEqual([
+      // Divides: the library frame (Calc/Calculator.cs:9) comes first; the test project's frame is the place.
+      ["Calc.MsTests.DivisionTests.Divides", "Calc.MsTests/DivisionTests.cs", 14],
+      ["Calc.MsTests.DivisionTests.IsEven (3)", "Calc.MsTests/DivisionTests.cs", 22],
+      ["Calc.Tests.CalculatorTests.AddsBig", "Calc.Tests/CalculatorTests.cs", 17],
+    ]);
+  });
+
+  test("NUnit 3: the same `in …cs:line N` frames", async () => {
+    expect(await places("nunit3.xml")).toEqual([
+      ["Calc.NUnitTests.CalculatorTests.AddsBig", "Calc.NUnitTests/CalculatorTests.cs", 17],
+      ["Calc.NUnitTests.CalculatorTests.Divides", "Calc.NUnitTests/CalculatorTests.cs", 23],
+      ["Calc.NUnitTests.CalculatorTests.IsEven(3)", "Calc.NUnitTests/CalculatorTests.cs", 31],
+      // A timeout: an empty <failure/>, no frame, no file in the report.
+      ["Calc.NUnitTests.CalculatorTests.Slow", null, null],
+    ]);
+  });
+
+  test("gotestsum: `calc_test.go:13:` lines and a panic's `\\t/tmp/xo/gofix/calc/calc_test.go:31 +0x28` frame", async () => {
+    expect(await places("gotestsum.xml")).toEqual([
+      ["TestAddBig", "calc/calc_test.go", 13],
+      ["TestTable/two", "calc/calc_test.go", 21],
+      ["TestPanic", "calc/calc_test.go", 31],
+    ]);
   });
 });
