@@ -34,6 +34,13 @@ export interface XmlHandlers {
    * saxes then skips buffering the rest (indentation, system-out), which is most of a report's text.
    */
   wantsText?(): boolean;
+  /**
+   * With wantsText: read the wanted text from the source between tags and decode it here (entities, CDATA,
+   * line ends) instead of letting saxes build it piece by piece, which costs more than the rest of a
+   * failing test case. The text handed to onText is the same; a run that reaches the end of a written slice
+   * unfinished (inside an entity, CDATA or tag) is completed by saxes as before.
+   */
+  rawText?: boolean;
 }
 
 export interface XmlStreamOptions {
@@ -45,6 +52,10 @@ export interface XmlStreamOptions {
 // tests/parsers/xml-bad-input.test.ts pins this contract: a saxes upgrade that changes it fails there.
 interface SaxesInternals {
   state: number;
+  /** The text being parsed (the written slice, plus a character carried from the previous one) and the position in it. */
+  chunk: string;
+  i: number;
+  xmlDecl: { version?: string };
   /** Where an entity reference (&amp;) returns to when it ends. */
   entityReturnState: number;
   text: string;
@@ -84,7 +95,10 @@ export function assertSaxesInternals(): void {
     "entityReturnState" in p &&
     Array.isArray(p.attribList) &&
     Array.isArray(p.tags) &&
-    p.tags.length === 1;
+    p.tags.length === 1 &&
+    p.chunk === "<a>x" &&
+    typeof p.i === "number" &&
+    typeof p.xmlDecl === "object";
   if (!ok) throw new Error("saxes internals changed: review lib/parsers/xml-stream.ts limits before upgrading saxes");
 }
 
@@ -158,16 +172,46 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
   };
   // saxes reads its text handler when a text run starts, i.e. after a tag: toggling it here is exact.
   let textOn = false;
-  const toggleText = () => {
-    const want = wantsText!();
+  const setText = (want: boolean) => {
     if (want === textOn) return;
     textOn = want;
     if (want) parser.on("text", text);
     else parser.off("text");
   };
+  // Raw mode: where the wanted text run started in internals.chunk (-1: none, or saxes is building it).
+  const raw = handlers.rawText === true && wantsText !== undefined;
+  let rawFrom = -1;
+  const toggleText = () => {
+    const want = wantsText!();
+    if (!raw) return setText(want);
+    // After a tag saxes holds no pending text: the next run can always be read raw.
+    rawFrom = want && internals.xmlDecl.version !== "1.1" ? internals.i : -1;
+    setText(want && rawFrom === -1);
+  };
+  /** The raw run up to the tag just read (its "<" is the last one before the position). */
+  const rawUpToTag = () => {
+    const chunk = internals.chunk;
+    const lt = chunk.lastIndexOf("<", internals.i - 1);
+    if (lt > rawFrom) {
+      const { text: decoded } = decodeContent(chunk.slice(rawFrom, lt));
+      if (decoded) text(decoded);
+    }
+    rawFrom = -1;
+  };
+  /** At the end of a written slice: hand over what is complete; an unfinished construct is left to saxes. */
+  const rawAtSliceEnd = () => {
+    const piece = internals.chunk.slice(rawFrom);
+    const { text: decoded, end } = decodeContent(piece);
+    if (decoded) text(decoded);
+    if (end < piece.length) {
+      rawFrom = -1;
+      setText(true);
+    } else rawFrom = 0;
+  };
   parser.on("opentag", (tag) => {
     sawRoot = true;
     try {
+      if (rawFrom !== -1) rawUpToTag();
       if (++depth > XML_LIMITS.depth) fail(`elements are nested deeper than ${XML_LIMITS.depth} levels at line ${internals.line}`);
       onOpen(tag.name, tag.attributes as Record<string, string>);
       if (wantsText) toggleText();
@@ -179,6 +223,7 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
   parser.on("closetag", (tag) => {
     depth--;
     try {
+      if (rawFrom !== -1) rawUpToTag();
       onClose(tag.name);
       if (wantsText) toggleText();
     } catch (err) {
@@ -190,7 +235,8 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
     textOn = true;
     parser.on("text", text);
   }
-  parser.on("cdata", text);
+  // A CDATA section inside a raw run is part of the raw text.
+  parser.on("cdata", raw ? (t) => rawFrom === -1 && text(t) : text);
   parser.on("doctype", () => fail(doctypeMessage(internals.line)));
 
   const checkLimits = () => {
@@ -225,6 +271,7 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
     try {
       for (let i = 0; i < text.length; i += XML_LIMITS.sliceChars) {
         parser.write(text.slice(i, i + XML_LIMITS.sliceChars));
+        if (rawFrom !== -1) rawAtSliceEnd();
         checkLimits();
         if (opts.shouldStop?.()) return;
       }
@@ -294,6 +341,78 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
   }
 }
 
+const CONTENT_TOKEN =
+  /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<[^!?>"'](?:[^>"']|"[^"]*"|'[^']*')*>|&(#x[0-9A-Fa-f]{1,8}|#[0-9]{1,10}|lt|gt|amp|quot|apos);|\r\n?|[<&]/g;
+const NAMED_ENTITIES = new Map([
+  ["lt", "<"],
+  ["gt", ">"],
+  ["amp", "&"],
+  ["quot", '"'],
+  ["apos", "'"],
+]);
+
+/**
+ * Element content as saxes hands it to a text handler, from the source text that saxes has checked: entities
+ * and character references decoded, CDATA unwrapped, comments, processing instructions and tags dropped,
+ * CR LF and CR read as LF. `end` is where an unfinished construct starts (the text is cut at a slice end).
+ */
+export function decodeContent(raw: string): { text: string; end: number } {
+  if (raw.indexOf("<") === -1 && raw.indexOf("\r") === -1) return decodeEntities(raw);
+  return decodeMarkup(raw);
+}
+
+function decodeMarkup(raw: string): { text: string; end: number } {
+  let out = "";
+  let last = 0;
+  CONTENT_TOKEN.lastIndex = 0;
+  for (let m = CONTENT_TOKEN.exec(raw); m !== null; m = CONTENT_TOKEN.exec(raw)) {
+    const tok = m[0];
+    if (tok === "<" || tok === "&") return { text: out + raw.slice(last, m.index), end: m.index };
+    out += raw.slice(last, m.index);
+    last = m.index + tok.length;
+    if (m[1] !== undefined) out += m[1].indexOf("\r") === -1 ? m[1] : m[1].replace(/\r\n?/g, "\n");
+    else if (m[2] !== undefined) {
+      const e = m[2];
+      out += e.charCodeAt(0) === 35 ? String.fromCodePoint(e.charCodeAt(1) === 120 ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)) : NAMED_ENTITIES.get(e)!;
+    } else if (tok.charCodeAt(0) === 13) out += "\n";
+  }
+  return { text: out + raw.slice(last), end: raw.length };
+}
+
+/** decodeContent for text without markup or CR (most failure text): entities found with indexOf. */
+function decodeEntities(raw: string): { text: string; end: number } {
+  let amp = raw.indexOf("&");
+  if (amp === -1) return { text: raw, end: raw.length };
+  const parts: string[] = [];
+  let last = 0;
+  while (amp !== -1) {
+    const semi = raw.indexOf(";", amp + 1);
+    if (semi === -1) {
+      parts.push(raw.slice(last, amp));
+      return { text: parts.join(""), end: amp };
+    }
+    const n = semi - amp - 1;
+    const c1 = raw.charCodeAt(amp + 1);
+    let ch: string | undefined;
+    if (n === 2 && raw.charCodeAt(amp + 2) === 116 /* t */) ch = c1 === 108 /* l */ ? "<" : c1 === 103 /* g */ ? ">" : undefined;
+    else if (n === 3 && c1 === 97 && raw.charCodeAt(amp + 2) === 109 && raw.charCodeAt(amp + 3) === 112) ch = "&";
+    else if (n === 4 && raw.startsWith("quot", amp + 1)) ch = '"';
+    else if (n === 4 && raw.startsWith("apos", amp + 1)) ch = "'";
+    else if (c1 === 35 /* # */ && n >= 2 && n <= 10) {
+      const hex = raw.charCodeAt(amp + 2) === 120; /* x */
+      const code = hex ? parseInt(raw.slice(amp + 3, semi), 16) : parseInt(raw.slice(amp + 2, semi), 10);
+      if (Number.isInteger(code) && code >= 0 && code <= 0x10ffff) ch = String.fromCodePoint(code);
+    }
+    // saxes has checked every reference; anything else is left to the general decoder.
+    if (ch === undefined) return decodeMarkup(raw);
+    parts.push(raw.slice(last, amp), ch);
+    last = semi + 1;
+    amp = raw.indexOf("&", last);
+  }
+  parts.push(raw.slice(last));
+  return { text: parts.join(""), end: raw.length };
+}
+
 /** A NUL byte, or a first non-blank byte that cannot start XML text, in the first kilobyte. */
 function looksBinary(head: Uint8Array): boolean {
   const n = Math.min(head.length, 1024);
@@ -331,8 +450,9 @@ export class BoundedText {
   get length(): number {
     return this.kept + this.dropped;
   }
+  /** The text kept, as a copy that shares no memory with the read buffer (see `own`). */
   toString(): string {
-    const body = this.parts.length === 1 ? this.parts[0]! : this.parts.join("");
+    const body = this.parts.length === 1 ? own(this.parts[0]!) : this.parts.join("");
     return this.dropped > 0 ? `${body}\n… [${this.dropped} more characters not kept]` : body;
   }
 }
@@ -367,9 +487,28 @@ export function capText(text: string | undefined, max = MAX_CASE_TEXT): string |
 /** "1.234", "0,5", "1,234.5" (seconds) -> milliseconds; undefined when not a number. */
 export function secondsToMs(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const first = value.charCodeAt(0);
-  const fast = first >= 48 && first <= 57 ? +value : NaN; // the common "0.123"
-  if (fast >= 0) return Math.round(fast * 1e6) / 1e3;
+  // The common "0.123": digits, a dot, up to 6 digits, read without a string-to-number conversion.
+  const len = value.length;
+  let int = 0;
+  let i = 0;
+  let c = 0;
+  for (; i < len && i < 10; i++) {
+    c = value.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    int = int * 10 + (c - 48);
+  }
+  if (i > 0 && i <= 9 && i === len) return int * 1000; // exact below 2^53 like the slow path
+  if (i > 0 && i <= 6 && c === 46 && len - i - 1 <= 6 && len - i - 1 > 0) {
+    // Exact integer arithmetic (below 2^53): microseconds, then milliseconds as the slow path rounds them.
+    let micros = int * 1e6;
+    let unit = 1e5;
+    for (i++; i < len; i++, unit /= 10) {
+      c = value.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      micros += (c - 48) * unit;
+    }
+    if (i === len) return micros / 1e3;
+  }
   let v = value.trim();
   if (v === "") return undefined;
   if (v.includes(",")) v = v.includes(".") ? v.replace(/,/g, "") : v.replace(",", ".");

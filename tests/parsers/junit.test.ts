@@ -3,10 +3,12 @@
 // no runner on this machine writes (Surefire, PHPUnit, mocha-junit-reporter: tests/fixtures/reports/ORIGINS.md).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HealError } from "../../lib/errors.ts";
 import { parseJUnitFile, pytestNodeId } from "../../lib/parsers/junit.ts";
+import { decodeContent, XML_LIMITS } from "../../lib/parsers/xml-stream.ts";
 import type { TestCase } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 
@@ -530,6 +532,48 @@ describe("structure variants", () => {
   });
 });
 
+test("failure text read raw is the same across slice and read-chunk boundaries (entities, CDATA, CR LF, nested tags)", async () => {
+  // saxes gets the text in slices of XML_LIMITS.sliceChars of each 1 MB read: each case's failure text puts one
+  // construct across one of those boundaries (ASCII, so characters are bytes); saxes completes what a slice cuts.
+  const slice = XML_LIMITS.sliceChars;
+  let xml = `<testsuites><testsuite name="S">`;
+  const expected: [string, string][] = [];
+  const across = (boundary: number, name: string, before: string, straddle: string, after: string, decoded: string) => {
+    const open = `<testcase classname="C" name="${name}"><failure message="m">`;
+    const start = boundary - Math.floor(straddle.length / 2) - before.length - open.length;
+    xml += `<!--${"p".repeat(start - xml.length - 7)}-->${open}${before}`;
+    expect(xml.length + Math.floor(straddle.length / 2)).toBe(boundary);
+    xml += `${straddle}${after}</failure></testcase>`;
+    expected.push([`S > C > ${name}`, decoded]);
+  };
+  across(slice, "entity", "head ", "&amp;", " tail &lt;x&gt;", "head & tail <x>");
+  across(2 * slice, "cdata", "a ", "<![CDATA[x<y>&amp;]]>", " b", "a x<y>&amp; b");
+  across(3 * slice, "crlf", "l1", "\r\n", "l2\r\nl3", "l1\nl2\nl3");
+  across(4 * slice, "nested", "x ", "<b>bo&lt;ld</b>", " y", "x bo<ld y");
+  across(5 * slice, "opener", "c ", "<![CDATA[z]]>", " &#65;", "c z A");
+  xml += `<testcase classname="C" name="after"><failure message="m">plain &amp; simple</failure></testcase></testsuite></testsuites>`;
+  expected.push(["S > C > after", "plain & simple"]);
+  const path = join(tmpdir(), `heal-junit-raw-${process.pid}.xml`);
+  writeFileSync(path, xml);
+  try {
+    const cases = await parse(path);
+    expect(cases.map((c) => [c.fullName, c.stack])).toEqual(expected);
+    expect(cases.every((c) => c.message === "m" && c.status === "failed")).toBe(true);
+  } finally {
+    rmSync(path, { force: true });
+  }
+});
+
+test("decodeContent reads element content as saxes delivers it, and says where an unfinished construct starts", () => {
+  const entities = `a &amp; b &lt;c&gt; &quot;q&quot; &apos;x&apos; &#65;&#x42;&#x1F600;`;
+  expect(decodeContent(entities)).toEqual({ text: `a & b <c> "q" 'x' AB😀`, end: entities.length });
+  const markup = "x<![CDATA[a&amp;<b>\r\nc]]>y&#10;z\r\nw\rv<!-- c --><?pi x?>";
+  expect(decodeContent(markup)).toEqual({ text: "xa&amp;<b>\ncy\nz\nw\nv", end: markup.length });
+  expect(decodeContent("tail &am")).toEqual({ text: "tail ", end: 5 });
+  expect(decodeContent("t<![CDATA[unfinished")).toEqual({ text: "t", end: 1 });
+  expect(decodeContent("u <b attr='>'")).toEqual({ text: "u ", end: 2 });
+});
+
 test("pytestNodeId: exact split with xunit1's file, capitalised parts as classes without it", () => {
   expect(pytestNodeId("tests.unit.test_x.TestA.TestB", "test_y[1.5]", "tests/unit/test_x.py")).toEqual({
     nodeId: "tests/unit/test_x.py::TestA::TestB::test_y[1.5]",
@@ -547,6 +591,7 @@ test("bench/parse-reports.ts --quick runs and prints the ratio, memory and scale
   expect(r.stdout).toMatch(/^ratio parseJUnitFile\/bare saxes: \d+\.\d\dx CPU time .*\(target <= 1\.5x\) (PASS|MISS)$/m);
   expect(r.stdout).toMatch(/^peak RSS parseJUnitFile: \d+ MB, bare saxes: \d+ MB \(target < 256 MB\) (PASS|MISS)$/m);
   expect(r.stdout).toMatch(/^scale 10k vs 1k testcases: size x\d+\.\d\d, CPU time x\d+\.\d\d, time\/size ratio \d+\.\d\d/m);
+  expect(r.stdout).toMatch(/^parse-failures end to end, 20\.0 MB \(few failures: \d+ failure records, failures\.json [\d.]+ MB\): .* peak RSS \d+ MB \(target < 256 MB\) (PASS|MISS)$/m);
 }, 150_000);
 
 test("kept failing cases do not keep the file in memory (their strings are copied out of the read chunks)", () => {
