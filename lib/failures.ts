@@ -106,122 +106,152 @@ function statusRank(s: CaseStatus): number {
 const isFailing = (s: CaseStatus) => s === "failed" || s === "error";
 
 /**
- * Test identities and their status counts in bounded memory: the 64-bit wyhash of each testKey in an
- * open-addressing table of typed arrays (3 u32 per slot: hash high, hash low, packed counts), so a passing or
- * skipped case costs 12-16 bytes and none of its strings is kept (they would pin the parser's read chunks).
- * Two different keys share a hash with probability about n²/2^65 (4 million tests: 4e-7); they would then
- * count as one test. Counts up to 1023 per status are packed in the slot, larger ones live in a side Map.
+ * Test identities and their status counts in bounded memory: the 64-bit wyhash of each testKey in open-addressing
+ * tables of typed arrays (8 bytes of hash and 1 byte of counts a slot), so a passing or skipped case costs about
+ * 14 bytes and none of its strings is kept (they would pin the parser's read chunks). The hash's top byte picks
+ * one of 256 shards, each growing on its own, so growing never holds two copies of the whole table. Two
+ * different keys share a hash with probability about n²/2^65 (4 million tests: 4e-7); they would then count as
+ * one test. Counts of 0-6 passes, 0-6 failures and 0-4 skips are packed in the byte; larger ones live in a Map.
  */
 class IdentityTable {
   size = 0;
-  private cap: number;
-  private slots: Uint32Array;
+  private shards: (Shard | undefined)[] = new Array(256);
   private big = new Map<string, [number, number, number]>();
 
-  constructor(cap = 1024) {
-    this.cap = cap;
-    this.slots = new Uint32Array(cap * 3);
+  private shardFor(hi: number): Shard {
+    const k = hi >>> 24;
+    return (this.shards[k] ??= newShard(16));
   }
 
-  /** Index of the slot holding (hi, lo), or of the empty slot where it goes. */
-  private find(hi: number, lo: number): number {
-    const s = this.slots;
-    const cap = this.cap;
-    let i = ((hi ^ lo) >>> 0) % cap;
-    for (;;) {
-      const j = i * 3;
-      const h = s[j]!;
-      const l = s[j + 1]!;
-      if ((h === hi && l === lo) || (h === 0 && l === 0)) return j;
-      if (++i === cap) i = 0;
-    }
-  }
-
-  private slotFor(hi: number, lo: number): number {
-    if ((this.size + 1) * 4 > this.cap * 3) this.grow();
-    const j = this.find(hi, lo);
-    if (this.slots[j] === 0 && this.slots[j + 1] === 0) {
-      this.slots[j] = hi;
-      this.slots[j + 1] = lo;
+  /** Slot of (hi, lo) in its shard, inserting it with zero counts when new. */
+  private slotFor(sh: Shard, hi: number, lo: number): number {
+    if ((sh.size + 1) * 5 > sh.cap * 4) growShard(sh);
+    const j = findSlot(sh, hi, lo);
+    if (sh.keys[2 * j] === 0 && sh.keys[2 * j + 1] === 0) {
+      sh.keys[2 * j] = hi;
+      sh.keys[2 * j + 1] = lo;
+      sh.size++;
       this.size++;
     }
     return j;
   }
 
-  private grow(): void {
-    const old = this.slots;
-    this.cap = Math.ceil(this.cap * 1.5);
-    this.slots = new Uint32Array(this.cap * 3);
-    for (let j = 0; j < old.length; j += 3) {
-      if (old[j] === 0 && old[j + 1] === 0) continue;
-      const k = this.find(old[j]!, old[j + 1]!);
-      this.slots[k] = old[j]!;
-      this.slots[k + 1] = old[j + 1]!;
-      this.slots[k + 2] = old[j + 2]!;
+  // The counts read last (no array per read: forEach runs once per test of a multi-million-case report).
+  private p = 0;
+  private f = 0;
+  private s = 0;
+  private read(sh: Shard, j: number): void {
+    const v = sh.counts[j]!;
+    if (v === BIG) [this.p, this.f, this.s] = this.big.get(`${sh.keys[2 * j]}:${sh.keys[2 * j + 1]}`)!;
+    else {
+      this.p = v % 7;
+      this.f = Math.floor(v / 7) % 7;
+      this.s = Math.floor(v / 49);
     }
   }
 
-  private read(j: number): [number, number, number] {
-    const v = this.slots[j + 2]!;
-    if (v & BIG) return this.big.get(`${this.slots[j]}:${this.slots[j + 1]}`)!;
-    return [v & 1023, (v >>> 10) & 1023, (v >>> 20) & 1023];
-  }
-
-  private write(j: number, p: number, f: number, s: number): void {
-    const name = `${this.slots[j]}:${this.slots[j + 1]}`;
-    if (p < 1024 && f < 1024 && s < 1024) {
-      if (this.slots[j + 2]! & BIG) this.big.delete(name);
-      this.slots[j + 2] = p | (f << 10) | (s << 20);
+  private write(sh: Shard, j: number, p: number, f: number, s: number): void {
+    const name = `${sh.keys[2 * j]}:${sh.keys[2 * j + 1]}`;
+    if (p <= 6 && f <= 6 && s <= 4) {
+      if (sh.counts[j] === BIG) this.big.delete(name);
+      sh.counts[j] = p + 7 * f + 49 * s;
     } else {
-      this.slots[j + 2] = BIG;
+      sh.counts[j] = BIG;
       this.big.set(name, [p, f, s]);
     }
   }
 
   /** Adds counts to the identity (inserting it when new). */
   add(hi: number, lo: number, p: number, f: number, s: number): void {
-    const j = this.slotFor(hi, lo);
-    const v = this.slots[j + 2]!;
-    if (!(v & BIG)) {
-      const np = (v & 1023) + p;
-      const nf = ((v >>> 10) & 1023) + f;
-      const ns = ((v >>> 20) & 1023) + s;
-      if (np < 1024 && nf < 1024 && ns < 1024) {
-        this.slots[j + 2] = np | (nf << 10) | (ns << 20);
-        return;
-      }
+    const sh = this.shardFor(hi);
+    const j = this.slotFor(sh, hi, lo);
+    const v = sh.counts[j]!;
+    if (v === 0 && p <= 6 && f <= 6 && s <= 4) {
+      sh.counts[j] = p + 7 * f + 49 * s;
+      return;
     }
-    const [op, of, os] = this.read(j);
-    this.write(j, op + p, of + f, os + s);
+    this.read(sh, j);
+    this.write(sh, j, this.p + p, this.f + f, this.s + s);
   }
 
   /** Sets the counts unless the identity already has as many statuses (the first of equals is kept). */
   keepLonger(hi: number, lo: number, p: number, f: number, s: number): void {
-    const j = this.slotFor(hi, lo);
-    const [op, of, os] = this.read(j);
-    if (op + of + os === 0 || p + f + s > op + of + os) this.write(j, p, f, s);
+    const sh = this.shardFor(hi);
+    const j = this.slotFor(sh, hi, lo);
+    this.read(sh, j);
+    const had = this.p + this.f + this.s;
+    if (had === 0 || p + f + s > had) this.write(sh, j, p, f, s);
   }
 
   has(hi: number, lo: number): boolean {
-    const j = this.find(hi, lo);
-    return this.slots[j] !== 0 || this.slots[j + 1] !== 0;
+    return this.get(hi, lo) !== undefined;
   }
 
   get(hi: number, lo: number): [number, number, number] | undefined {
-    const j = this.find(hi, lo);
-    return this.slots[j] === 0 && this.slots[j + 1] === 0 ? undefined : this.read(j);
+    const sh = this.shards[hi >>> 24];
+    if (!sh) return undefined;
+    const j = findSlot(sh, hi, lo);
+    if (sh.keys[2 * j] === 0 && sh.keys[2 * j + 1] === 0) return undefined;
+    this.read(sh, j);
+    return [this.p, this.f, this.s];
   }
 
   forEach(fn: (hi: number, lo: number, p: number, f: number, s: number) => void): void {
-    const sl = this.slots;
-    for (let j = 0; j < sl.length; j += 3) {
-      if (sl[j] === 0 && sl[j + 1] === 0) continue;
-      const [p, f, s] = this.read(j);
-      fn(sl[j]!, sl[j + 1]!, p, f, s);
+    for (const sh of this.shards) {
+      if (!sh) continue;
+      for (let j = 0; j < sh.cap; j++) {
+        const hi = sh.keys[2 * j]!;
+        const lo = sh.keys[2 * j + 1]!;
+        if (hi === 0 && lo === 0) continue;
+        this.read(sh, j);
+        fn(hi, lo, this.p, this.f, this.s);
+      }
     }
   }
 }
-const BIG = 1 << 30;
+const BIG = 255;
+
+interface Shard {
+  cap: number;
+  size: number;
+  /** hi, lo of each slot; (0, 0) is empty. */
+  keys: Uint32Array;
+  counts: Uint8Array;
+}
+
+function newShard(cap: number): Shard {
+  return { cap, size: 0, keys: new Uint32Array(cap * 2), counts: new Uint8Array(cap) };
+}
+
+/** The slot holding (hi, lo), or the empty slot where it goes (linear probing). */
+function findSlot(sh: Shard, hi: number, lo: number): number {
+  const keys = sh.keys;
+  const cap = sh.cap;
+  let j = lo % cap;
+  for (;;) {
+    const h = keys[2 * j]!;
+    const l = keys[2 * j + 1]!;
+    if ((h === hi && l === lo) || (h === 0 && l === 0)) return j;
+    if (++j === cap) j = 0;
+  }
+}
+
+function growShard(sh: Shard): void {
+  const { keys, counts, cap } = sh;
+  const next = newShard(Math.ceil(cap * 1.5));
+  for (let j = 0; j < cap; j++) {
+    const hi = keys[2 * j]!;
+    const lo = keys[2 * j + 1]!;
+    if (hi === 0 && lo === 0) continue;
+    const k = findSlot(next, hi, lo);
+    next.keys[2 * k] = hi;
+    next.keys[2 * k + 1] = lo;
+    next.counts[k] = counts[j]!;
+  }
+  sh.cap = next.cap;
+  sh.keys = next.keys;
+  sh.counts = next.counts;
+}
 
 /** The 64-bit wyhash of a key as two u32 (never both 0: that marks an empty slot). */
 let hashHi = 0;
@@ -308,6 +338,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
   // Every "a > b" prefix of every name, per file: a failing case whose name is one is a describe block.
   const ancestors = new IdentityTable();
 
+  let sinceGc = 0;
   for (const src of sources) {
     const counts = runCaseCounts.get(src.source) ?? { cases: 0, failing: 0, readable: 0 };
     runCaseCounts.set(src.source, counts);
@@ -351,6 +382,12 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
           if (failing || tc.attempts?.length)
             found.push({ tc, framework, scope, ownFile: place ? place.own : null, fullName, key, cwd: src.cwd, source: src.source, report: src.path, order: src.index * 2 ** 32 + nCases });
           nCases++;
+          // The key strings of passing cases are garbage at once, but JSC counts their bytes late: a full
+          // collection every 100,000 cases keeps them from piling up on multi-million-case reports.
+          if (++sinceGc >= 100_000) {
+            sinceGc = 0;
+            Bun.gc(true);
+          }
         },
         { format: src.format },
       );
