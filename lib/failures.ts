@@ -106,7 +106,7 @@ function statusRank(s: CaseStatus): number {
 const isFailing = (s: CaseStatus) => s === "failed" || s === "error";
 
 /**
- * Test identities and their status counts in bounded memory: the 64-bit wyhash of each testKey in open-addressing
+ * Test identities and their status counts in bounded memory: a 64-bit hash of each test's identity in open-addressing
  * tables of typed arrays (8 bytes of hash and 1 byte of counts a slot), so a passing or skipped case costs about
  * 14 bytes and none of its strings is kept (they would pin the parser's read chunks). The hash's top byte picks
  * one of 256 shards, each growing on its own, so growing never holds two copies of the whole table. Two
@@ -275,14 +275,34 @@ class GarbageGuard {
   }
 }
 
-/** The 64-bit wyhash of a key as two u32 (never both 0: that marks an empty slot). */
+/**
+ * A 64-bit hash of a text as two u32 (never both 0: that marks an empty slot): xxHash32 and murmur3, two
+ * unrelated functions, under seeds of their own. Numbers only: no BigInt (wyhash's) and no string per case.
+ */
 let hashHi = 0;
 let hashLo = 0;
-function hash64(key: string): void {
-  const h = Bun.hash.wyhash(key);
-  hashHi = Number(h >> 32n);
-  hashLo = Number(h & 0xffffffffn);
+const SEED_HI = 0x9e3779b9;
+const SEED_LO = 0x85ebca6b;
+function hash64(text: string, seedHi = SEED_HI, seedLo = SEED_LO): void {
+  hashHi = Bun.hash.xxHash32(text, seedHi);
+  hashLo = Bun.hash.murmur32v3(text, seedLo);
   if (hashHi === 0 && hashLo === 0) hashLo = 1;
+}
+
+/** hash64 of a test's identity (framework, scope, fullName): the name hashed under seeds of the other two. */
+let keyFramework: string | undefined;
+let keyScope: string | undefined;
+let keySeedHi = 0;
+let keySeedLo = 0;
+function hashTest(framework: Framework, scope: string, fullName: string): void {
+  if (framework !== keyFramework || scope !== keyScope) {
+    const head = `${framework}|${scope}|`;
+    keySeedHi = Bun.hash.xxHash32(head, SEED_HI);
+    keySeedLo = Bun.hash.murmur32v3(head, SEED_LO);
+    keyFramework = framework;
+    keyScope = scope;
+  }
+  hash64(fullName, keySeedHi, keySeedLo);
 }
 
 /**
@@ -389,8 +409,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
               else s++;
             }
           }
-          const key = testKey(framework, scope, fullName);
-          hash64(key);
+          hashTest(framework, scope, fullName);
           staged.add(hashHi, hashLo, p, f, s);
           if (fullName.includes(" > ")) {
             stagedAncestors ??= new IdentityTable();
@@ -402,7 +421,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
           if (failing) nFailing++;
           // Only failing cases and retried ones are kept whole (the parsers copied their strings).
           if (failing || tc.attempts?.length)
-            found.push({ tc, framework, scope, ownFile: place ? place.own : null, fullName, key, cwd: src.cwd, source: src.source, report: src.path, order: src.index * 2 ** 32 + nCases });
+            found.push({ tc, framework, scope, ownFile: place ? place.own : null, fullName, key: testKey(framework, scope, fullName), cwd: src.cwd, source: src.source, report: src.path, order: src.index * 2 ** 32 + nCases });
           nCases++;
           // The key strings of passing cases are garbage at once, but JSC collects them late.
           guard.tick();
@@ -457,10 +476,10 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
   };
   for (const [key, group] of groups) {
     groups.delete(key); // the raw text of a test is garbage once its record is built
-    hash64(key);
+    const first = group[0]!;
+    hashTest(first.framework, first.scope, first.fullName);
     const [p, f] = totals.get(hashHi, hashLo)!;
     if (f === 0) continue; // retried, but no attempt failed: counted above
-    const first = group[0]!;
     if (p > 0) {
       summary.passed++;
       summary.flaky++;
