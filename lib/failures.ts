@@ -183,6 +183,13 @@ class IdentityTable {
     if (had === 0 || p + f + s > had) this.write(sh, j, p, f, s);
   }
 
+  /** Forgets every identity and lets go of the storage (whoever still holds the table). */
+  clear(): void {
+    this.shards = new Array(256);
+    this.big = new Map();
+    this.size = 0;
+  }
+
   has(hi: number, lo: number): boolean {
     return this.get(hi, lo) !== undefined;
   }
@@ -474,12 +481,23 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     hash64(`${scope}\u0000${fullName}`);
     return ancestors.has(hashHi, hashLo);
   };
-  for (const [key, group] of groups) {
-    groups.delete(key); // the raw text of a test is garbage once its record is built
+  // Their counts are read first and the identity table (~16 bytes a test) is dropped before the records are
+  // built: building them makes garbage of a few times each failure's text, and it then starts from less.
+  const pending: ({ group: Occurrence[]; p: number; f: number } | undefined)[] = [];
+  for (const group of groups.values()) {
     const first = group[0]!;
     hashTest(first.framework, first.scope, first.fullName);
     const [p, f] = totals.get(hashHi, hashLo)!;
-    if (f === 0) continue; // retried, but no attempt failed: counted above
+    if (f > 0) pending.push({ group, p, f }); // else retried, but no attempt failed: counted above
+  }
+  groups.clear();
+  const bigTable = totals.size > 100_000;
+  totals.clear();
+  if (bigTable) Bun.gc(true);
+  for (let i = 0; i < pending.length; i++) {
+    const { group, p, f } = pending[i]!;
+    pending[i] = undefined; // the raw text of a test is garbage once its record is built
+    const first = group[0]!;
     if (p > 0) {
       summary.passed++;
       summary.flaky++;
