@@ -269,7 +269,7 @@ function growShard(sh: Shard): void {
  * proportion to what is live, so with hundreds of thousands of failure records kept it runs less often
  * (that report: 445 -> 234 MB peak; 1 GB with 7% failing: CPU 102 s with a fixed 16 MB, 72 s so).
  */
-class GarbageGuard {
+export class GarbageGuard {
   private static readonly SLACK = 16 * 1024 * 1024;
   private n = 0;
   private floor = process.memoryUsage.rss();

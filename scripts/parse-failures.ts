@@ -4,19 +4,20 @@
 //         (`--runs`, default `<reports_dir>/runs.json` when no report is given), .agent/heal/config.yaml
 //         (reports_dir), GITHUB_REPOSITORY/GITHUB_SHA/GITHUB_REF_NAME/GITHUB_HEAD_REF/GITHUB_SERVER_URL/
 //         GITHUB_RUN_ID/GITHUB_RUN_ATTEMPT when set, else git for branch and commit.
-// Writes: `<reports_dir>/failures.json` (or `--out`), validated against the schema before it is written;
+// Writes: `<reports_dir>/failures.json` (or `--out`), validated against the schema before it is written
+//         (through a temp file beside it, one record at a time);
 //         one summary line on stderr (plus one line per unreadable report). stdout stays empty.
 // Exit:   0 failures.json written (whether or not tests failed: `heal:finish` decides the final code),
 //         2 it could not be written (bad arguments, no input at all, unwritable folder).
 // Tokens: none.
 import fg from "fast-glob";
 import Ajv from "ajv";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { log, parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
-import { collectFailures, readRunsFile } from "../lib/failures.ts";
+import { collectFailures, GarbageGuard, readRunsFile } from "../lib/failures.ts";
 import { git } from "../lib/git.ts";
 import { normalizeFormat } from "../lib/parsers/index.ts";
 import { DEFAULT_REPORTS_DIR, REPORT_FILES, TOOLKIT_ROOT, targetRoot } from "../lib/paths.ts";
@@ -76,6 +77,48 @@ export function validateFailureReport(report: FailureReport): void {
   }
 }
 
+/**
+ * Writes `${JSON.stringify(report, null, 2)}\n` to `path` (the same bytes) one list item at a time: a 1 GB
+ * report with 280,000 failures makes a 360 MB failures.json, and that text as one string plus its UTF-8 copy
+ * would add 0.7-1.1 GB to the peak.
+ */
+export function writeReportJson(path: string, report: FailureReport): void {
+  const fd = openSync(path, "w");
+  try {
+    // Text is encoded into one reused buffer: a Buffer per write would be garbage JSC counts late. Each
+    // record's text is garbage once written: collected as collectFailures' is (checked every ~1 MB).
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const guard = new GarbageGuard(1 << 20);
+    let used = 0;
+    const flush = () => {
+      for (let at = 0; at < used; ) at += writeSync(fd, buf, at, used - at);
+      used = 0;
+    };
+    const put = (text: string) => {
+      if (text.length * 3 > buf.length - used) flush();
+      if (text.length * 3 > buf.length) writeSync(fd, text);
+      else used += buf.write(text, used);
+      guard.tick(text.length);
+    };
+    // JSON text never holds a raw newline inside a string: indenting is a replace of "\n".
+    const nested = (value: unknown, indent: string) => JSON.stringify(value, null, 2).replaceAll("\n", `\n${indent}`);
+    const entries = Object.entries(report).filter(([, v]) => v !== undefined && typeof v !== "function");
+    put("{");
+    entries.forEach(([key, value], i) => {
+      put(`${i ? "," : ""}\n  ${JSON.stringify(key)}: `);
+      if (Array.isArray(value) && value.length > 0) {
+        put("[");
+        value.forEach((item, j) => put(`${j ? "," : ""}\n    ${item === undefined ? "null" : nested(item, "    ")}`));
+        put("\n  ]");
+      } else put(nested(value, "  "));
+    });
+    put(entries.length ? "\n}\n" : "}\n");
+    flush();
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Expands arguments: globs through fast-glob, plain paths as given (a missing one is reported by the parser). */
 async function expandInputs(args: string[], cwd: string): Promise<{ files: string[]; unmatched: string[] }> {
   const files: string[] = [];
@@ -122,12 +165,17 @@ export async function main(argv: string[]): Promise<ExitCode> {
     report.reportErrors = [...(report.reportErrors ?? []), ...unmatched.map((p) => `${p}: no file matches this pattern`)].sort();
   }
   validateFailureReport(report);
+  const tmp = `${out}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(out), { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(report, null, 2)}\n`);
+    writeReportJson(tmp, report);
     renameSync(tmp, out);
   } catch (err) {
+    try {
+      rmSync(tmp, { force: true }); // a half-written temp file
+    } catch {
+      // its folder could not be made: there is none
+    }
     throw new HealError("USAGE", `cannot write failures.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass another --out or fix the folder`, out);
   }
   for (const line of report.reportErrors ?? []) log.warn(line);

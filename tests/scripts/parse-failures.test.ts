@@ -3,10 +3,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureReport, RunsFile } from "../../lib/types.ts";
+import { writeReportJson } from "../../scripts/parse-failures.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 
 const SCRIPT = join(TOOLKIT_ROOT, "scripts", "parse-failures.ts");
@@ -177,5 +179,45 @@ describe("parse-failures", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: bun scripts/parse-failures.ts");
     expect(r.stdout).toContain("--runs <value>");
+  });
+});
+
+describe("writeReportJson", () => {
+  test("writes exactly the bytes of JSON.stringify(report, null, 2) plus a newline, one record at a time", () => {
+    const dir = mkdtempSync(join(tmpdir(), "heal-write-json-"));
+    try {
+      const record = (n: number): FailureReport["failures"][number] => ({
+        id: `abc${n}`,
+        framework: "pytest",
+        fullName: `tests/a.py::test_${n}[\"quoted\" \\ tab\t]`,
+        file: n % 2 ? null : "tests/a.py",
+        line: n % 2 ? null : n,
+        message: `assert ${n} == 0\n  + where … ünïcode ☃ \u2028`,
+        stack: "line 1\n    line 2\r\nline 3",
+        kind: n % 3 ? "failure" : "error",
+        ...(n === 2 ? { attempts: 3 } : {}),
+      });
+      const meta = { schemaVersion: 1, repository: "o/r", branch: null, commit: "abc", runUrl: null } as const;
+      const summary = { total: 5, passed: 1, failed: 2, skipped: 0, errors: 1, flaky: 1 };
+      const cases: FailureReport[] = [
+        { ...meta, summary, failures: [] },
+        { ...meta, summary, failures: [record(1)] },
+        {
+          ...meta,
+          summary,
+          failures: [record(1), record(2), record(3)],
+          flaky: [{ fullName: "t > x", file: null, framework: "jest", attempts: 2 }],
+          reportErrors: ["a.xml: not XML", "b.json: \"broken\""],
+        },
+        { ...meta, summary, failures: [record(4)], flaky: undefined, reportErrors: [] } as FailureReport,
+      ];
+      for (const [i, report] of cases.entries()) {
+        const path = join(dir, `r${i}.json`);
+        writeReportJson(path, report);
+        expect(readFileSync(path, "utf8")).toBe(`${JSON.stringify(report, null, 2)}\n`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
