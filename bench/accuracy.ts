@@ -35,7 +35,18 @@ const NO_META = { repository: null, branch: null, commit: null, runUrl: null };
 
 function score(runner: string, source: string, expected: ExpectedFailure[], failures: FailureRecord[], onlyFound: boolean): AccuracyRow {
   const byName = new Map(failures.map((f) => [f.fullName, f]));
-  const row: AccuracyRow = { runner, source, expected: 0, found: 0, exactFile: 0, exactLine: 0, exact: 0, extra: [], wrong: [], details: [] };
+  const row: AccuracyRow = {
+    runner,
+    source,
+    expected: 0,
+    found: 0,
+    exactFile: 0,
+    exactLine: 0,
+    exact: 0,
+    extra: [],
+    wrong: [],
+    details: [],
+  };
   for (const e of expected) {
     const f = byName.get(e.fullName);
     byName.delete(e.fullName);
@@ -53,7 +64,8 @@ function score(runner: string, source: string, expected: ExpectedFailure[], fail
     if (fileOk && lineOk) row.exact++;
     else row.wrong.push(`${e.fullName}: got ${f.file}:${f.line}, want ${e.file}:${e.line}`);
     if (f.kind !== e.kind) row.details.push(`${e.fullName}: kind ${f.kind}, want ${e.kind}`);
-    if (!f.message.includes(e.messageIncludes)) row.details.push(`${e.fullName}: message ${JSON.stringify(f.message.slice(0, 120))} lacks ${JSON.stringify(e.messageIncludes)}`);
+    if (!f.message.includes(e.messageIncludes))
+      row.details.push(`${e.fullName}: message ${JSON.stringify(f.message.slice(0, 120))} lacks ${JSON.stringify(e.messageIncludes)}`);
   }
   row.extra = [...byName.values()].map((f) => `${f.fullName} (${f.file}:${f.line})`);
   return row;
@@ -64,7 +76,8 @@ export async function measureProject(p: SampleProject): Promise<AccuracyRow[]> {
   const merged = await collectFailures({ repoRoot: p.dir, runs: { schemaVersion: 1, runs: [p.run] }, reportPaths: [], meta: NO_META });
   const row = score(p.runner, "merged", p.expected, merged.failures, false);
   const { passed, skipped } = merged.summary;
-  if (passed !== p.passed || skipped !== p.skipped) row.details.push(`summary: ${passed} passed, ${skipped} skipped; want ${p.passed}, ${p.skipped}`);
+  if (passed !== p.passed || skipped !== p.skipped)
+    row.details.push(`summary: ${passed} passed, ${skipped} skipped; want ${p.passed}, ${p.skipped}`);
   rows.push(row);
   if (p.reports.length > 1) {
     for (const r of p.reports) {
@@ -104,7 +117,11 @@ export function formatTable(rows: AccuracyRow[]): string {
     String(r.extra.length),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   const out = [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
   for (const r of rows) {
     for (const w of r.wrong) out.push(`  ${r.runner}/${r.source}: ${w}`);

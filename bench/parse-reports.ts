@@ -71,11 +71,17 @@ export async function main(argv: string[]): Promise<ExitCode> {
     checkCount(bigRuns.junit, bigGen);
     const mbps = bigGen.bytes / MB / (bigRuns.junit.ms / 1000);
     const ratio = bigRuns.junit.cpuMs / bigRuns.bare.cpuMs;
-    out(`${fmtMb(bigGen.bytes)} report: parseJUnitFile ${sec(bigRuns.junit.ms)} (${mbps.toFixed(1)} MB/s), bare saxes ${sec(bigRuns.bare.ms)} (${(bigGen.bytes / MB / (bigRuns.bare.ms / 1000)).toFixed(1)} MB/s)`);
+    out(
+      `${fmtMb(bigGen.bytes)} report: parseJUnitFile ${sec(bigRuns.junit.ms)} (${mbps.toFixed(1)} MB/s), bare saxes ${sec(bigRuns.bare.ms)} (${(bigGen.bytes / MB / (bigRuns.bare.ms / 1000)).toFixed(1)} MB/s)`,
+    );
     const ratioOk = ratio <= TARGET_RATIO;
     const rssOk = bigRuns.junit.maxRssMb < TARGET_RSS_MB;
-    out(`ratio parseJUnitFile/bare saxes: ${ratio.toFixed(2)}x CPU time (${sec(bigRuns.junit.cpuMs)} / ${sec(bigRuns.bare.cpuMs)}; wall ${(bigRuns.junit.ms / bigRuns.bare.ms).toFixed(2)}x) (target <= ${TARGET_RATIO}x) ${ratioOk ? "PASS" : "MISS"}`);
-    out(`peak RSS parseJUnitFile: ${bigRuns.junit.maxRssMb.toFixed(0)} MB, bare saxes: ${bigRuns.bare.maxRssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${rssOk ? "PASS" : "MISS"}`);
+    out(
+      `ratio parseJUnitFile/bare saxes: ${ratio.toFixed(2)}x CPU time (${sec(bigRuns.junit.cpuMs)} / ${sec(bigRuns.bare.cpuMs)}; wall ${(bigRuns.junit.ms / bigRuns.bare.ms).toFixed(2)}x) (target <= ${TARGET_RATIO}x) ${ratioOk ? "PASS" : "MISS"}`,
+    );
+    out(
+      `peak RSS parseJUnitFile: ${bigRuns.junit.maxRssMb.toFixed(0)} MB, bare saxes: ${bigRuns.bare.maxRssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${rssOk ? "PASS" : "MISS"}`,
+    );
 
     const scale: Record<number, { gen: { bytes: number; cases: number }; runs: ReturnType<typeof measure> }> = {};
     for (const cases of [small, large]) {
@@ -98,7 +104,9 @@ export async function main(argv: string[]): Promise<ExitCode> {
     const perSize = timeX / sizeX;
     // Linear within noise: per-byte cost of the larger file is not more than 1.5x the smaller one's.
     const linear = perSize <= 1.5;
-    out(`scale ${large / 1000}k vs ${small / 1000}k testcases: size x${sizeX.toFixed(2)}, CPU time x${timeX.toFixed(2)}, time/size ratio ${perSize.toFixed(2)} (target <= 1.5, proportional) ${linear ? "PASS" : "MISS"}`);
+    out(
+      `scale ${large / 1000}k vs ${small / 1000}k testcases: size x${sizeX.toFixed(2)}, CPU time x${timeX.toFixed(2)}, time/size ratio ${perSize.toFixed(2)} (target <= 1.5, proportional) ${linear ? "PASS" : "MISS"}`,
+    );
 
     // parse-failures end to end: everything a user runs, on the same report and on one with few failures.
     const fewPath = join(dir, "big-few-failures.xml");
@@ -115,7 +123,9 @@ export async function main(argv: string[]): Promise<ExitCode> {
       const bare = path === bigPath ? bigRuns.bare : measure(path, 1, 0).bare;
       const ok = e2e.maxRssMb < TARGET_RSS_MB;
       if (path === fewPath) e2eOk = ok;
-      out(`parse-failures end to end, ${fmtMb(gen.bytes)} (${label}: ${e2e.failed} failure records, failures.json ${fmtMb(e2e.outBytes ?? 0)}): ${sec(e2e.ms)} (${(gen.bytes / MB / (e2e.ms / 1000)).toFixed(1)} MB/s), ratio to bare saxes ${(e2e.cpuMs / bare.cpuMs).toFixed(2)}x CPU, peak RSS ${e2e.maxRssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${ok ? "PASS" : "MISS"}`);
+      out(
+        `parse-failures end to end, ${fmtMb(gen.bytes)} (${label}: ${e2e.failed} failure records, failures.json ${fmtMb(e2e.outBytes ?? 0)}): ${sec(e2e.ms)} (${(gen.bytes / MB / (e2e.ms / 1000)).toFixed(1)} MB/s), ratio to bare saxes ${(e2e.cpuMs / bare.cpuMs).toFixed(2)}x CPU, peak RSS ${e2e.maxRssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${ok ? "PASS" : "MISS"}`,
+      );
     }
     missed = !ratioOk || !rssOk || !linear || !e2eOk;
   } finally {
@@ -132,7 +142,10 @@ function measure(path: string, repeat: number, warm: number): { junit: ChildResu
     for (const mode of ["bare", "junit"] as const) {
       const r = runInChild(mode, path, warm);
       const best = mode === "junit" ? junit : bare;
-      const merged = !best || r.cpuMs < best.cpuMs ? { ...r, maxRssMb: Math.max(r.maxRssMb, best?.maxRssMb ?? 0) } : { ...best, maxRssMb: Math.max(r.maxRssMb, best.maxRssMb) };
+      const merged =
+        !best || r.cpuMs < best.cpuMs
+          ? { ...r, maxRssMb: Math.max(r.maxRssMb, best?.maxRssMb ?? 0) }
+          : { ...best, maxRssMb: Math.max(r.maxRssMb, best.maxRssMb) };
       if (mode === "junit") junit = merged;
       else bare = merged;
     }
@@ -142,7 +155,10 @@ function measure(path: string, repeat: number, warm: number): { junit: ChildResu
 
 function runInChild(mode: ChildResult["mode"], path: string, warm: number): ChildResult {
   const script = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [script, "--child", mode, ...(warm ? ["--warm", String(warm)] : []), path], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [script, "--child", mode, ...(warm ? ["--warm", String(warm)] : []), path], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) throw new HealError("USAGE", `bench child (${mode}) failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as ChildResult;
 }
@@ -274,13 +290,21 @@ export async function generateReport(
       const open = `    <testcase classname="${cls}" name="test_case_${cases}[param-${i % 7}-&lt;edge&gt;]" time="0.${(i * 37) % 1000}"`;
       if (r < failing) failingCases++;
       if (r < (failing * 5) / 7) {
-        await emit(`${open}>\n      <failure message="assert 13 == 14&#10; +  where 13 = add(6, 7) &amp; more">${traceback(cases)}</failure>\n    </testcase>\n`);
+        await emit(
+          `${open}>\n      <failure message="assert 13 == 14&#10; +  where 13 = add(6, 7) &amp; more">${traceback(cases)}</failure>\n    </testcase>\n`,
+        );
       } else if (r < failing) {
-        await emit(`${open}>\n      <error message="failed on setup with &quot;RuntimeError: fixture broke&quot;">${traceback(cases)}</error>\n    </testcase>\n`);
+        await emit(
+          `${open}>\n      <error message="failed on setup with &quot;RuntimeError: fixture broke&quot;">${traceback(cases)}</error>\n    </testcase>\n`,
+        );
       } else if (r < failing + 0.03) {
-        await emit(`${open}>\n      <skipped type="pytest.skip" message="not on this platform">/src/tests/unit/test_module.py:${i}: not on this platform</skipped>\n    </testcase>\n`);
+        await emit(
+          `${open}>\n      <skipped type="pytest.skip" message="not on this platform">/src/tests/unit/test_module.py:${i}: not on this platform</skipped>\n    </testcase>\n`,
+        );
       } else if (r < failing + 0.13) {
-        await emit(`${open}>\n      <system-out><![CDATA[${"captured log line: value=42 status=ok <tag> & friends\n".repeat(10)}]]></system-out>\n    </testcase>\n`);
+        await emit(
+          `${open}>\n      <system-out><![CDATA[${"captured log line: value=42 status=ok <tag> & friends\n".repeat(10)}]]></system-out>\n    </testcase>\n`,
+        );
       } else await emit(`${open} />\n`);
     }
     await emit(`  </testsuite>\n`);

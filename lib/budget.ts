@@ -107,7 +107,8 @@ export function selfCausedReason(ctx: RunContext, config: Pick<HealConfig, "agen
   const message = ctx.headCommitMessage ?? "";
   const tagged = SKIP_CI_TAGS.some((tag) => message.toLowerCase().includes(tag));
   const byBot = !!ctx.actor && ctx.actor.toLowerCase() === config.botLogin.toLowerCase();
-  if (tagged && (byBot || /\.agent\/tasks\/|task context/i.test(message))) return "the head commit is the tool's own [skip ci] task-context commit";
+  if (tagged && (byBot || /\.agent\/tasks\/|task context/i.test(message)))
+    return "the head commit is the tool's own [skip ci] task-context commit";
   if (byBot && ctx.eventName === "push") return `the push was made by the tool's own identity (${ctx.actor})`;
   return null;
 }
@@ -128,8 +129,7 @@ interface RepoRef {
  * (null) counts as a fork. `event` is the parsed GITHUB_EVENT_PATH payload.
  */
 export function isForkPullRequest(event: unknown): boolean {
-  const pr = (event as { pull_request?: { head?: { repo?: RepoRef | null }; base?: { repo?: RepoRef | null } } } | null)
-    ?.pull_request;
+  const pr = (event as { pull_request?: { head?: { repo?: RepoRef | null }; base?: { repo?: RepoRef | null } } } | null)?.pull_request;
   if (!pr) return false;
   const head = pr.head?.repo;
   const base = pr.base?.repo;

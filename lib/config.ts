@@ -284,7 +284,10 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
 }
 
 function normalizeDir(p: string): string {
-  const clean = p.replace(/\\/g, "/").replace(/\/+$/, "").replace(/^\.\/(?=.)/, "");
+  const clean = p
+    .replace(/\\/g, "/")
+    .replace(/\/+$/, "")
+    .replace(/^\.\/(?=.)/, "");
   return clean === "" ? "." : clean;
 }
 

@@ -156,7 +156,17 @@ export async function runCoverage(
     const plan = planCoverage(stack, opts.repoRoot, opts.reportsDir);
     const base = { stackId: stack.id, framework: stack.framework, cwd: stack.cwd };
     if (!plan) {
-      runs.push({ ...base, commands: [], exitCode: null, signal: null, durationMs: 0, report: null, format: null, note: `${stack.framework} has no line coverage`, outputTail: "" });
+      runs.push({
+        ...base,
+        commands: [],
+        exitCode: null,
+        signal: null,
+        durationMs: 0,
+        report: null,
+        format: null,
+        note: `${stack.framework} has no line coverage`,
+        outputTail: "",
+      });
       continue;
     }
     const dir = join(opts.repoRoot, coverageDir(opts.reportsDir, stack.id));

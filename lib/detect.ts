@@ -192,7 +192,11 @@ export async function detectStacks(repoRoot: string, config: HealConfig, opts: D
     const isPackage = d.files.has("package.json") || d.files.has("bunfig.toml") || d.files.has("bun.lock");
     if (!isPackage) continue;
     const pkg = d.files.has("package.json") ? readPackageJson(join(repoRoot, d.rel, "package.json")) : null;
-    const fw = jsFramework(d, pkg, jsTestDirs.some((t) => isUnder(t, d.rel)));
+    const fw = jsFramework(
+      d,
+      pkg,
+      jsTestDirs.some((t) => isUnder(t, d.rel)),
+    );
     if (fw) js.set(fw, [...(js.get(fw) ?? []), d.rel]);
   }
 

@@ -96,12 +96,22 @@ export async function runChecks(input: DoctorInput): Promise<Check[]> {
     me = await identityOf(gh);
   } catch (err) {
     if (statusOf(err) === 401) {
-      add({ name: "token", ok: false, detail: "GitHub refused the token (401 Bad credentials)", fix: "set GITHUB_TOKEN (or GH_TOKEN) to a valid token: `export GH_TOKEN=$(gh auth token)`" });
+      add({
+        name: "token",
+        ok: false,
+        detail: "GitHub refused the token (401 Bad credentials)",
+        fix: "set GITHUB_TOKEN (or GH_TOKEN) to a valid token: `export GH_TOKEN=$(gh auth token)`",
+      });
       return checks;
     }
     throw err;
   }
-  add({ name: "token", ok: true, detail: me.kind === "user" ? `valid, acts as ${me.login} (personal token)` : `valid, an installation token (GitHub Actions or a GitHub App)` });
+  add({
+    name: "token",
+    ok: true,
+    detail:
+      me.kind === "user" ? `valid, acts as ${me.login} (personal token)` : `valid, an installation token (GitHub Actions or a GitHub App)`,
+  });
 
   // 2. The repository.
   let repo: { default_branch: string; permissions?: { push?: boolean; triage?: boolean; admin?: boolean; maintain?: boolean } };
@@ -110,7 +120,12 @@ export async function runChecks(input: DoctorInput): Promise<Check[]> {
   } catch (err) {
     const s = statusOf(err);
     if (s === 404 || s === 403) {
-      add({ name: "repository", ok: false, detail: `${ctx.repository} is not visible to this token (${s})`, fix: `check GITHUB_REPOSITORY (owner/name) and give the token access to ${ctx.repository}` });
+      add({
+        name: "repository",
+        ok: false,
+        detail: `${ctx.repository} is not visible to this token (${s})`,
+        fix: `check GITHUB_REPOSITORY (owner/name) and give the token access to ${ctx.repository}`,
+      });
       return checks;
     }
     throw err;
@@ -133,7 +148,9 @@ export async function runChecks(input: DoctorInput): Promise<Check[]> {
       name: `permission ${scope}`,
       ok,
       detail: ok ? `write (${write.how})` : `missing (${write.how}): ${why}`,
-      fix: ok ? undefined : `grant \`${scope}: write\` in the workflow's job \`permissions:\` (a personal token needs the write role on ${ctx.repository})`,
+      fix: ok
+        ? undefined
+        : `grant \`${scope}: write\` in the workflow's job \`permissions:\` (a personal token needs the write role on ${ctx.repository})`,
     });
   perm("issues", write.issues, "the healing issue, its comments and labels cannot be written");
   perm("contents", write.contents, "the task file cannot be pushed and repository_dispatch cannot be sent");
@@ -148,7 +165,11 @@ export async function runChecks(input: DoctorInput): Promise<Check[]> {
     missing.length === 0
       ? { name: "labels", ok: true, detail: `all ${wanted.length} exist (${wanted.join(", ")})` }
       : write.issues
-        ? { name: "labels", ok: true, detail: `${missing.length} of ${wanted.length} missing (${missing.join(", ")}): heal creates them with issues: write` }
+        ? {
+            name: "labels",
+            ok: true,
+            detail: `${missing.length} of ${wanted.length} missing (${missing.join(", ")}): heal creates them with issues: write`,
+          }
         : {
             name: "labels",
             ok: false,
@@ -162,7 +183,12 @@ export async function runChecks(input: DoctorInput): Promise<Check[]> {
   const agentOnDefault = agentWorkflowOnBranch(root, def);
   add(
     agentOnDefault === false
-      ? { name: "default branch", ok: false, detail: `${def}: origin/${def} has no ${AGENT_WORKFLOW}, and repository_dispatch runs only workflows on the default branch`, fix: `merge ${AGENT_WORKFLOW} into ${def}` }
+      ? {
+          name: "default branch",
+          ok: false,
+          detail: `${def}: origin/${def} has no ${AGENT_WORKFLOW}, and repository_dispatch runs only workflows on the default branch`,
+          fix: `merge ${AGENT_WORKFLOW} into ${def}`,
+        }
       : { name: "default branch", ok: true, detail: `${def}${config.branches.includes(def) ? " (healed)" : ""}` },
   );
 
@@ -173,7 +199,12 @@ export async function runChecks(input: DoctorInput): Promise<Check[]> {
   add(
     absent.length === 0
       ? { name: "workflows", ok: true, detail: `${LOOP_WORKFLOW} and ${AGENT_WORKFLOW} installed` }
-      : { name: "workflows", ok: false, detail: `missing ${absent.join(" and ")}`, fix: "run `task setup -- .` in the repository, commit and push" },
+      : {
+          name: "workflows",
+          ok: false,
+          detail: `missing ${absent.join(" and ")}`,
+          fix: "run `task setup -- .` in the repository, commit and push",
+        },
   );
 
   // 7. The hand-off: something whose events do start the agent workflow.
@@ -199,22 +230,38 @@ async function handoffCheck(input: DoctorInput, me: Identity, canDispatch: boole
     return { name, ok: true, detail: `off: ${plan.explain}` };
   }
   if (plan.via === "none") {
-    return { name, ok: false, detail: `agent.handoff is token but ${tokenEnv} is not set, and issues filed with GITHUB_TOKEN wake nothing`, fix: `add the secret ${tokenEnv} (GitHub App installation token or PAT), or set agent.handoff: dispatch` };
+    return {
+      name,
+      ok: false,
+      detail: `agent.handoff is token but ${tokenEnv} is not set, and issues filed with GITHUB_TOKEN wake nothing`,
+      fix: `add the secret ${tokenEnv} (GitHub App installation token or PAT), or set agent.handoff: dispatch`,
+    };
   }
   if (plan.via === "comment") {
     const agentToken = ctx.agentToken!;
     if (agentToken === ctx.token) {
-      return { name, ok: false, detail: `${tokenEnv} is the default token: its comments start no workflow`, fix: `set ${tokenEnv} to a GitHub App installation token or a PAT of another account` };
+      return {
+        name,
+        ok: false,
+        detail: `${tokenEnv} is the default token: its comments start no workflow`,
+        fix: `set ${tokenEnv} to a GitHub App installation token or a PAT of another account`,
+      };
     }
     let who: Identity;
     try {
       who = await identityOf(clientFor(ctx, agentToken));
     } catch (err) {
-      if (statusOf(err) === 401) return { name, ok: false, detail: `GitHub refused ${tokenEnv} (401)`, fix: `replace the ${tokenEnv} secret with a valid token` };
+      if (statusOf(err) === 401)
+        return { name, ok: false, detail: `GitHub refused ${tokenEnv} (401)`, fix: `replace the ${tokenEnv} secret with a valid token` };
       throw err;
     }
     if (who.kind === "user" && me.kind === "user" && who.login === me.login) {
-      return { name, ok: false, detail: `${tokenEnv} acts as ${who.login}, the same account as the main token`, fix: `use a token of another account (a machine user or a GitHub App) for ${tokenEnv}` };
+      return {
+        name,
+        ok: false,
+        detail: `${tokenEnv} acts as ${who.login}, the same account as the main token`,
+        fix: `use a token of another account (a machine user or a GitHub App) for ${tokenEnv}`,
+      };
     }
     const login = who.kind === "user" ? who.login : "<your app's slug>[bot]";
     return {
@@ -226,7 +273,12 @@ async function handoffCheck(input: DoctorInput, me: Identity, canDispatch: boole
   // dispatch (or auto without an agent token)
   const types = dispatchTypes(agentWf);
   if (!agentWf) {
-    return { name, ok: false, detail: `repository_dispatch ${agent.dispatchEventType} needs ${AGENT_WORKFLOW}, which is missing`, fix: "run `task setup -- .`, commit and merge into the default branch" };
+    return {
+      name,
+      ok: false,
+      detail: `repository_dispatch ${agent.dispatchEventType} needs ${AGENT_WORKFLOW}, which is missing`,
+      fix: "run `task setup -- .`, commit and merge into the default branch",
+    };
   }
   if (!types || !types.includes(agent.dispatchEventType)) {
     return {
@@ -237,14 +289,43 @@ async function handoffCheck(input: DoctorInput, me: Identity, canDispatch: boole
     };
   }
   const bots = allowedBots(agentWf);
-  if (bots.some((b) => b.split(",").map((s) => s.trim()).includes("*"))) {
-    return { name, ok: false, detail: `${AGENT_WORKFLOW} sets allowed_bots: '*', which lets any bot start the agent`, fix: "set allowed_bots to exactly github-actions for the dispatch job" };
+  if (
+    bots.some((b) =>
+      b
+        .split(",")
+        .map((s) => s.trim())
+        .includes("*"),
+    )
+  ) {
+    return {
+      name,
+      ok: false,
+      detail: `${AGENT_WORKFLOW} sets allowed_bots: '*', which lets any bot start the agent`,
+      fix: "set allowed_bots to exactly github-actions for the dispatch job",
+    };
   }
-  if (!bots.some((b) => b.split(",").map((s) => s.trim().replace(/\[bot\]$/, "")).includes("github-actions"))) {
-    return { name, ok: false, detail: `a dispatch sent with GITHUB_TOKEN arrives as github-actions, which ${AGENT_WORKFLOW} does not allow`, fix: "set `allowed_bots: github-actions` on the claude-code-action step of the dispatch job" };
+  if (
+    !bots.some((b) =>
+      b
+        .split(",")
+        .map((s) => s.trim().replace(/\[bot\]$/, ""))
+        .includes("github-actions"),
+    )
+  ) {
+    return {
+      name,
+      ok: false,
+      detail: `a dispatch sent with GITHUB_TOKEN arrives as github-actions, which ${AGENT_WORKFLOW} does not allow`,
+      fix: "set `allowed_bots: github-actions` on the claude-code-action step of the dispatch job",
+    };
   }
   if (!canDispatch) {
-    return { name, ok: false, detail: "repository_dispatch needs contents: write, which the token lacks", fix: "grant `contents: write` to the heal and verify jobs" };
+    return {
+      name,
+      ok: false,
+      detail: "repository_dispatch needs contents: write, which the token lacks",
+      fix: "grant `contents: write` to the heal and verify jobs",
+    };
   }
   return { name, ok: true, detail: `repository_dispatch ${agent.dispatchEventType} starts ${AGENT_WORKFLOW} (no ${tokenEnv} set)` };
 }

@@ -90,7 +90,8 @@ export function trimStack(stack: string): string {
       dropSource = !!py;
       continue;
     }
-    if (/^\s*at\s/.test(line) && /\((node:|<anonymous>)|^\s*at (new Promise|async Promise|process\.processTicksAndRejections)/.test(line)) continue;
+    if (/^\s*at\s/.test(line) && /\((node:|<anonymous>)|^\s*at (new Promise|async Promise|process\.processTicksAndRejections)/.test(line))
+      continue;
     kept.push(line);
   }
   let out = kept.slice(0, MAX_STACK_LINES).join("\n").trim();
@@ -430,7 +431,18 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
           if (failing) nFailing++;
           // Only failing cases and retried ones are kept whole (the parsers copied their strings).
           if (failing || tc.attempts?.length)
-            found.push({ tc, framework, scope, ownFile: place ? place.own : null, fullName, key: testKey(framework, scope, fullName), cwd: src.cwd, source: src.source, report: src.path, order: src.index * 2 ** 32 + nCases });
+            found.push({
+              tc,
+              framework,
+              scope,
+              ownFile: place ? place.own : null,
+              fullName,
+              key: testKey(framework, scope, fullName),
+              cwd: src.cwd,
+              source: src.source,
+              report: src.path,
+              order: src.index * 2 ** 32 + nCases,
+            });
           nCases++;
           // The key strings of passing cases are garbage at once, but JSC collects them late.
           guard.tick();
@@ -503,7 +515,12 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     if (p > 0) {
       summary.passed++;
       summary.flaky++;
-      flaky.push({ fullName: redact(first.fullName), file: first.ownFile === null ? null : redact(first.ownFile), framework: first.framework, attempts: p + f });
+      flaky.push({
+        fullName: redact(first.fullName),
+        file: first.ownFile === null ? null : redact(first.ownFile),
+        framework: first.framework,
+        attempts: p + f,
+      });
       continue;
     }
     guard.tick(32); // locating, redacting and trimming make garbage of a few times each failure's text

@@ -20,7 +20,12 @@ const RULES: [RegExp, string][] = [
 
 /** The normalized first line of a message: what "the same kind of error" means. */
 export function errorKind(message: string | undefined | null): string {
-  const first = ((message ?? "").slice(0, 64 * 1024).split("\n").find((l) => l.trim() !== "") ?? "").slice(0, 2_000);
+  const first = (
+    (message ?? "")
+      .slice(0, 64 * 1024)
+      .split("\n")
+      .find((l) => l.trim() !== "") ?? ""
+  ).slice(0, 2_000);
   // "AssertionError: x" and "x" are the same error as two reports of one run write it.
   let kind = first.trim().replace(/^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error|panic):\s+/, "");
   for (const [re, to] of RULES) kind = kind.replace(re, to);
@@ -33,7 +38,12 @@ export function testKey(framework: Framework, file: string | null | undefined, f
 }
 
 /** 12 hex digits of sha256(framework | repo-relative file | fullName | error kind). */
-export function fingerprint(input: { framework: Framework; file: string | null | undefined; fullName: string; message?: string | null }): string {
+export function fingerprint(input: {
+  framework: Framework;
+  file: string | null | undefined;
+  fullName: string;
+  message?: string | null;
+}): string {
   return createHash("sha256")
     .update(`${testKey(input.framework, input.file, input.fullName)}|${errorKind(input.message)}`)
     .digest("hex")

@@ -100,10 +100,15 @@ export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
   const remove = [...new Set(opts.remove ?? [])];
   for (const rel of remove) {
     if (!isPlainRelPath(rel) || rel === opts.path) {
-      throw new HealError("GIT_PUSH_FAILED", "refusing to delete this path: not a plain repo-relative file other than the one committed", rel);
+      throw new HealError(
+        "GIT_PUSH_FAILED",
+        "refusing to delete this path: not a plain repo-relative file other than the one committed",
+        rel,
+      );
     }
   }
-  if (opts.path === undefined && remove.length === 0) throw new HealError("GIT_PUSH_FAILED", "nothing to commit: no file and no path to remove");
+  if (opts.path === undefined && remove.length === 0)
+    throw new HealError("GIT_PUSH_FAILED", "nothing to commit: no file and no path to remove");
   const file = opts.path === undefined ? null : { path: opts.path, blob: gitOk(opts.cwd, ["hash-object", "-w", "--", opts.path]) };
   const env = identityEnv(opts.cwd);
   for (let attempt = 1; attempt <= retries + 1; attempt++) {

@@ -135,12 +135,14 @@ export function parseFrames(input: string): Frame[] {
   }
   found.sort((a, b) => a.pos - b.pos);
   const n = found.length;
-  return found.map((f, i) => ({
-    path: f.path,
-    line: f.line,
-    column: f.column,
-    depth: f.innermostLast ? n - i : i,
-  })).sort((a, b) => a.depth - b.depth);
+  return found
+    .map((f, i) => ({
+      path: f.path,
+      line: f.line,
+      column: f.column,
+      depth: f.innermostLast ? n - i : i,
+    }))
+    .sort((a, b) => a.depth - b.depth);
 }
 
 /** True for frames of runtimes, runners and dependencies. */
@@ -175,7 +177,9 @@ export function resolveRepoPath(raw: string, index: RepoIndex, opts: { cwd?: str
   let p = stripScheme(raw.trim());
   if (isForeignFrame(p)) return null;
   p = toPosix(p);
-  const cwd = toPosix(opts.cwd ?? ".").replace(/^\.\/?/, "").replace(/\/$/, "");
+  const cwd = toPosix(opts.cwd ?? ".")
+    .replace(/^\.\/?/, "")
+    .replace(/\/$/, "");
   const isAbs = p.startsWith("/") || /^[A-Za-z]:\//.test(p);
   if (!isAbs) {
     const inCwd = posix.normalize(cwd ? `${cwd}/${p}` : p);
@@ -189,7 +193,10 @@ export function resolveRepoPath(raw: string, index: RepoIndex, opts: { cwd?: str
       if (index.files.has(rel)) return rel;
     }
   }
-  const parts = p.replace(/^[A-Za-z]:\//, "/").split("/").filter((s) => s && s !== "." && s !== "..");
+  const parts = p
+    .replace(/^[A-Za-z]:\//, "/")
+    .split("/")
+    .filter((s) => s && s !== "." && s !== "..");
   for (let i = 0; i < parts.length - 1; i++) {
     const suffix = parts.slice(i).join("/");
     if (index.files.has(suffix)) return suffix;
@@ -219,7 +226,9 @@ export function resolveRepoPath(raw: string, index: RepoIndex, opts: { cwd?: str
 /** The repo folder a path (e.g. a go import path) ends like, by longest suffix; null when none or ambiguous. */
 export function resolveRepoDir(raw: string, index: RepoIndex): string | null {
   index.dirs ??= new Set([...index.files].map((f) => posix.dirname(f)));
-  const parts = toPosix(stripScheme(raw)).split("/").filter((s) => s && s !== "." && s !== "..");
+  const parts = toPosix(stripScheme(raw))
+    .split("/")
+    .filter((s) => s && s !== "." && s !== "..");
   for (let i = 0; i < parts.length; i++) {
     const suffix = parts.slice(i).join("/");
     if (index.dirs.has(suffix)) return suffix;
@@ -272,7 +281,7 @@ export function looksLikeTestFile(path: string): boolean {
 export function locate(input: LocateInput, index: RepoIndex, opts: { cwd?: string; nearDir?: string } = {}): Location {
   const own = input.file ? resolveRepoPath(input.file, index, opts) : null;
   // go names a package, not a file: its folder still tells which of several same-named files is meant.
-  const nearDir = own ? posix.dirname(own) : (input.file ? resolveRepoDir(input.file, index) : null) ?? opts.nearDir;
+  const nearDir = own ? posix.dirname(own) : ((input.file ? resolveRepoDir(input.file, index) : null) ?? opts.nearDir);
   const text = [input.stack, input.message].filter(Boolean).join("\n");
   const frames: { file: string; line: number; depth: number }[] = [];
   for (const f of parseFrames(text)) {
@@ -317,7 +326,12 @@ export function lineOfMissingImport(text: string, index: RepoIndex, file: string
   const lines = source.split("\n");
   const quoted = [`"${spec}"`, `'${spec}'`, `\`${spec}\``];
   let i = lines.findIndex((l) => quoted.some((q) => l.includes(q)));
-  if (i === -1) i = lines.findIndex((l) => new RegExp(String.raw`\bimport\s+${spec.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\b|\bfrom\s+${spec.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\s+import\b`).test(l));
+  if (i === -1)
+    i = lines.findIndex((l) =>
+      new RegExp(
+        String.raw`\bimport\s+${spec.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\b|\bfrom\s+${spec.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\s+import\b`,
+      ).test(l),
+    );
   return i === -1 ? null : i + 1;
 }
 

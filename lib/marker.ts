@@ -97,8 +97,7 @@ function validate(json: string): Marker | null {
   if (typeof m.count !== "number" || !Number.isInteger(m.count) || m.count < 0) return null;
   const out: Marker = { v: 1, kind: m.kind as MarkerKind, branch: m.branch, digest: m.digest, count: m.count };
   if (m.fingerprints !== undefined) {
-    if (!Array.isArray(m.fingerprints) || !m.fingerprints.every((f) => typeof f === "string" && FINGERPRINT.test(f)))
-      return null;
+    if (!Array.isArray(m.fingerprints) || !m.fingerprints.every((f) => typeof f === "string" && FINGERPRINT.test(f))) return null;
     out.fingerprints = m.fingerprints as string[];
   }
   if (m.run !== undefined) {
@@ -131,10 +130,7 @@ export function trustedMarker(post: AuthoredPost, botLogin: string): Marker | nu
 }
 
 /** What changed between two fingerprint sets (`before` null = unknown earlier state). */
-export function diffFingerprints(
-  before: Marker | null,
-  now: Iterable<string>,
-): { added: string[]; fixed: string[]; changed: boolean } {
+export function diffFingerprints(before: Marker | null, now: Iterable<string>): { added: string[]; fixed: string[]; changed: boolean } {
   const current = [...new Set(now)].sort();
   if (!before) return { added: current, fixed: [], changed: true };
   if (before.digest === fingerprintDigest(current)) return { added: [], fixed: [], changed: false };

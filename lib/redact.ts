@@ -150,25 +150,20 @@ function isPlaceholder(value: string): boolean {
 }
 
 function redactAssignments(text: string): string {
-  return text.replace(
-    ASSIGNMENT,
-    (m, keyword: string, rest: string, sep: string, dq?: string, sq?: string, bq?: string, bare?: string) => {
-      const value = dq ?? sq ?? bq ?? bare ?? "";
-      // `KeyError: 'name'`, `TokenError: ...`: an error class, not an assignment.
-      if (/error|exception|warning/i.test(rest) || isPlaceholder(value)) return m;
-      const passwordLike = /^(?:passw|passphrase|secret)/i.test(keyword);
-      // Words between the name and the separator (`auth token for ci: …`) are prose: only a
-      // high-entropy value is masked then, whatever the name.
-      const prose = /[ \t]/.test(rest);
-      if (prose && !(value.length >= KEY_MIN && shannonEntropy(value) >= ENTROPY_THRESHOLD && /\d/.test(value))) return m;
-      const secret = passwordLike
-        ? value.length >= PASSWORD_MIN
-        : value.length >= KEY_MIN && shannonEntropy(value) >= ENTROPY_THRESHOLD;
-      if (!secret) return m;
-      const quote = dq !== undefined ? '"' : sq !== undefined ? "'" : bq !== undefined ? "`" : "";
-      return `${keyword}${rest}${sep}${quote}${mask("secret")}${quote}`;
-    },
-  );
+  return text.replace(ASSIGNMENT, (m, keyword: string, rest: string, sep: string, dq?: string, sq?: string, bq?: string, bare?: string) => {
+    const value = dq ?? sq ?? bq ?? bare ?? "";
+    // `KeyError: 'name'`, `TokenError: ...`: an error class, not an assignment.
+    if (/error|exception|warning/i.test(rest) || isPlaceholder(value)) return m;
+    const passwordLike = /^(?:passw|passphrase|secret)/i.test(keyword);
+    // Words between the name and the separator (`auth token for ci: …`) are prose: only a
+    // high-entropy value is masked then, whatever the name.
+    const prose = /[ \t]/.test(rest);
+    if (prose && !(value.length >= KEY_MIN && shannonEntropy(value) >= ENTROPY_THRESHOLD && /\d/.test(value))) return m;
+    const secret = passwordLike ? value.length >= PASSWORD_MIN : value.length >= KEY_MIN && shannonEntropy(value) >= ENTROPY_THRESHOLD;
+    if (!secret) return m;
+    const quote = dq !== undefined ? '"' : sq !== undefined ? "'" : bq !== undefined ? "`" : "";
+    return `${keyword}${rest}${sep}${quote}${mask("secret")}${quote}`;
+  });
 }
 
 // Environment variables whose values are secrets: a name segment (split on `_`) says so.

@@ -145,7 +145,11 @@ export interface ContextInput {
 }
 
 function firstLine(text: string): string {
-  const line = text.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+  const line =
+    text
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "";
   const chars = [...line];
   return chars.length > MESSAGE_LINE_MAX ? `${chars.slice(0, MESSAGE_LINE_MAX - 1).join("")}…` : line;
 }
@@ -195,7 +199,12 @@ export function buildTemplateContext(input: ContextInput): TemplateContext {
     failure_count: report.failures.length,
     summary: { total: s.total, passed: s.passed, failed: s.failed, skipped: s.skipped, errors: s.errors, flaky: s.flaky ?? 0 },
     failures,
-    flaky: (report.flaky ?? []).map((f) => ({ test: oneLine(f.fullName), file: f.file == null ? null : oneLine(f.file), framework: f.framework, attempts: f.attempts })),
+    flaky: (report.flaky ?? []).map((f) => ({
+      test: oneLine(f.fullName),
+      file: f.file == null ? null : oneLine(f.file),
+      framework: f.framework,
+      attempts: f.attempts,
+    })),
     report_errors: (report.reportErrors ?? []).map((e) => untrusted(e)),
     runs: (input.runs?.runs ?? []).map((r) => ({
       stack: untrusted(r.stack.id),
@@ -219,7 +228,9 @@ export interface RenderedIssue {
 export function renderIssue(context: TemplateContext, repoRoot: string, config: HealConfig): RenderedIssue {
   const title = limitTitle(renderTemplate("issue-title.liquid", context, repoRoot, config).trim());
   const raw = renderTemplate("issue.md", context, repoRoot, config).trim();
-  const where = context.run_url ? `the \`${context.reports_dir}\` artifact of [the workflow run](${context.run_url})` : `\`${context.report_path}\``;
+  const where = context.run_url
+    ? `the \`${context.reports_dir}\` artifact of [the workflow run](${context.run_url})`
+    : `\`${context.report_path}\``;
   const notice = `> [!NOTE]\n> This issue was cut to GitHub's size limit. Every failure is in ${context.report_path.split("/").pop()}, in ${where}.`;
   return { title, body: limitBody(`${raw}\n`, notice), labels: [...config.labels.healing] };
 }

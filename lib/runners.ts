@@ -58,7 +58,11 @@ export function planRun(stack: RunnableStack, repoRoot: string, rawDir: string):
         reportIsStdout: false,
       };
     case "jest":
-      return { argv: [...cmd, "--json", `--outputFile=${abs("json")}`, "--testLocationInResults"], report: rel("json"), reportIsStdout: false };
+      return {
+        argv: [...cmd, "--json", `--outputFile=${abs("json")}`, "--testLocationInResults"],
+        report: rel("json"),
+        reportIsStdout: false,
+      };
     case "pytest":
       // xunit1 keeps the file and line attributes on each testcase (xunit2 drops them).
       return { argv: [...cmd, `--junitxml=${abs("xml")}`, "-o", "junit_family=xunit1"], report: rel("xml"), reportIsStdout: false };
@@ -85,7 +89,10 @@ class OutputTail {
   }
   text(): string {
     // eslint-disable-next-line no-control-regex
-    let lines = this.buf.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\r\n?/g, "\n").split("\n");
+    let lines = this.buf
+      .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "")
+      .replace(/\r\n?/g, "\n")
+      .split("\n");
     if (this.cut) lines = lines.slice(1); // the first line may be a fragment (of a secret, too)
     while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
     return redact(lines.slice(-TAIL_LINES).join("\n"));
@@ -185,7 +192,11 @@ function parseValidate(stdout: string): TerraformValidate | null {
 
 /** Validation that failed only because `terraform init` never ran (providers or modules not installed). */
 function needsInit(v: TerraformValidate | null): boolean {
-  return !!v?.diagnostics?.some((d) => /Missing required provider|Module not installed|Module source has changed|Provider requirements cannot be satisfied/i.test(d.summary ?? ""));
+  return !!v?.diagnostics?.some((d) =>
+    /Missing required provider|Module not installed|Module source has changed|Provider requirements cannot be satisfied/i.test(
+      d.summary ?? "",
+    ),
+  );
 }
 
 // ---------- redaction of raw reports (uploaded as an artifact) ----------
@@ -234,7 +245,11 @@ function redactXml(text: string): string {
     const tag = m[0];
     if (m[1] !== undefined) out += `<![CDATA[${redact(m[1]).replace(/\]\]>/g, "]]]]><![CDATA[>")}]]>`;
     else if (tag.startsWith("<!--") || tag.startsWith("<?")) out += tag;
-    else out += tag.replace(/(=\s*)(["'])([\s\S]*?)\2/g, (_a, eq: string, q: string, v: string) => `${eq}${q}${redactXmlPiece(v, (t) => escapeXmlAttr(t, q))}${q}`);
+    else
+      out += tag.replace(
+        /(=\s*)(["'])([\s\S]*?)\2/g,
+        (_a, eq: string, q: string, v: string) => `${eq}${q}${redactXmlPiece(v, (t) => escapeXmlAttr(t, q))}${q}`,
+      );
     last = m.index + tag.length;
   }
   return out + redactXmlPiece(text.slice(last), escapeXmlText);

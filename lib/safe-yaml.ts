@@ -69,11 +69,19 @@ export function parseYamlSafeDocument(text: string, file: string): { doc: Docume
   if (first) {
     const code = first.code === "DUPLICATE_KEY" ? "CONFIG_INVALID" : "CONFIG_UNREADABLE";
     const what = first.code === "DUPLICATE_KEY" ? "duplicate key" : "not valid YAML";
-    throw new HealError(code, `${what} at ${position(lineCounter, first.pos[0])}${first.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`, file);
+    throw new HealError(
+      code,
+      `${what} at ${position(lineCounter, first.pos[0])}${first.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
+      file,
+    );
   }
   const warning = doc.warnings[0];
   if (warning) {
-    throw new HealError("CONFIG_INVALID", `${position(lineCounter, warning.pos[0])}${warning.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`, file);
+    throw new HealError(
+      "CONFIG_INVALID",
+      `${position(lineCounter, warning.pos[0])}${warning.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
+      file,
+    );
   }
   let aliases = 0;
   visit(doc, (_key, node) => {
@@ -87,7 +95,11 @@ export function parseYamlSafeDocument(text: string, file: string): { doc: Docume
     if ((isScalar(node) || isCollection(node)) && node.tag) {
       const tag = node.tag.startsWith("!!") ? `tag:yaml.org,2002:${node.tag.slice(2)}` : node.tag;
       if (!ALLOWED_TAGS.has(tag)) {
-        throw new HealError("CONFIG_INVALID", `${position(lineCounter, (node as Node).range?.[0])}tag ${node.tag} is not allowed (only YAML's core types)`, file);
+        throw new HealError(
+          "CONFIG_INVALID",
+          `${position(lineCounter, (node as Node).range?.[0])}tag ${node.tag} is not allowed (only YAML's core types)`,
+          file,
+        );
       }
     }
   });
@@ -120,7 +132,11 @@ export function readYamlFile(path: string, opts: ReadYamlOptions = {}): unknown 
   } catch (err) {
     if (err instanceof HealError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new HealError("CONFIG_UNREADABLE", code === "ENOENT" ? "file not found" : `cannot read it (${code ?? (err as Error).message})`, path);
+    throw new HealError(
+      "CONFIG_UNREADABLE",
+      code === "ENOENT" ? "file not found" : `cannot read it (${code ?? (err as Error).message})`,
+      path,
+    );
   }
   let text: string;
   try {

@@ -62,7 +62,10 @@ export function breakReferences(text: string): string {
 
 /** Escapes `&`, `<`, `>`; an existing `&amp;`/`&lt;`/`&gt;` stays as it is, so neutralize is idempotent. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&(?!(?:amp|lt|gt);)/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return text
+    .replace(/&(?!(?:amp|lt|gt);)/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 function unescapeHtml(text: string): string {

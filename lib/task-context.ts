@@ -33,7 +33,10 @@ export function branchSlug(branch: string): string {
 
 /** `test-failures-<branch-slug>-<8 hex of the sorted failure ids>`: same failures, same id. */
 export function taskIdFor(branch: string, failureIds: string[]): string {
-  const digest = createHash("sha256").update([...failureIds].sort().join("\n")).digest("hex").slice(0, 8);
+  const digest = createHash("sha256")
+    .update([...failureIds].sort().join("\n"))
+    .digest("hex")
+    .slice(0, 8);
   return `test-failures-${branchSlug(branch)}-${digest}`;
 }
 
@@ -118,7 +121,9 @@ export function rerunCommand(f: FailureRecord, stack?: Stack, repoRoot?: string)
       return `cd ${shellQuote(dir)} && terragrunt validate`;
     }
     case "go":
-      return f.file ? `go test ./${shellQuote(posix.dirname(f.file))} -run ${shellQuote(`^${escapeRegex(f.fullName.split(" > ").pop()!)}$`)}` : null;
+      return f.file
+        ? `go test ./${shellQuote(posix.dirname(f.file))} -run ${shellQuote(`^${escapeRegex(f.fullName.split(" > ").pop()!)}$`)}`
+        : null;
     default:
       return null;
   }
@@ -177,7 +182,10 @@ function clip(text: string): string {
  */
 function textNode(text: string): Scalar {
   const s = new Scalar((text as string & { toWellFormed(): string }).toWellFormed());
-  s.type = text.includes("\n") && !/[\u0085\u2028\u2029\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text) ? Scalar.BLOCK_LITERAL : Scalar.QUOTE_DOUBLE;
+  s.type =
+    text.includes("\n") && !/[\u0085\u2028\u2029\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text)
+      ? Scalar.BLOCK_LITERAL
+      : Scalar.QUOTE_DOUBLE;
   return s;
 }
 
@@ -211,7 +219,10 @@ export interface TaskFile {
 export function buildTaskFile(input: TaskContextInput): TaskFile {
   const { report, config, repoRoot, branch } = input;
   const failures = sortFailures(report.failures);
-  const taskId = taskIdFor(branch, failures.map((f) => f.id));
+  const taskId = taskIdFor(
+    branch,
+    failures.map((f) => f.id),
+  );
   const path = posix.join(config.tasksDir, taskFileName(taskId));
 
   const template = resolveTemplate("task.yaml", repoRoot, config);

@@ -45,7 +45,12 @@ export function linkedIssue(input: LinkInput): { number: number; source: IssueSo
     if (m) return { number: Number(m[1]), source: "branch" };
   }
   const pr = input.event?.pull_request as { body?: string | null; author_association?: string } | undefined;
-  if (input.eventName?.startsWith("pull_request") && pr && !input.forkPullRequest && TRUSTED_ASSOCIATIONS.has(pr.author_association ?? "")) {
+  if (
+    input.eventName?.startsWith("pull_request") &&
+    pr &&
+    !input.forkPullRequest &&
+    TRUSTED_ASSOCIATIONS.has(pr.author_association ?? "")
+  ) {
     const m = CLOSING_KEYWORD.exec(pr.body ?? "");
     if (m) return { number: Number(m[1]), source: "pull-request-body" };
   }
@@ -151,11 +156,7 @@ export function taskFilesOnRemote(repoRoot: string, tasksDir: string, branch: st
  * the tool committed the task file, not from the agent's branch, which the agent could have edited; and
  * only a task file whose failure ids are exactly the set in the issue's trusted marker is believed.
  */
-export function findPreviousFailures(
-  repoRoot: string,
-  config: Pick<HealConfig, "tasksDir">,
-  marker: Marker,
-): TaskFailures | null {
+export function findPreviousFailures(repoRoot: string, config: Pick<HealConfig, "tasksDir">, marker: Marker): TaskFailures | null {
   for (const candidate of taskFilesOnRemote(repoRoot, config.tasksDir, marker.branch)) {
     if (matchesMarker(candidate, marker)) return candidate;
   }
@@ -292,7 +293,9 @@ export function judge(previous: PreviousTest[], results: RunResults): Verdict {
   const outcomes: TestOutcome[] = previous.map((test) => {
     // A runner that crashed before is healed when every run now writes its report.
     if (test.framework === "runner") {
-      return results.problems.length === 0 ? { test, status: "passed", message: "" } : { test, status: "failed", message: results.problems.join("\n") };
+      return results.problems.length === 0
+        ? { test, status: "passed", message: "" }
+        : { test, status: "failed", message: results.problems.join("\n") };
     }
     const seen = results.cases.filter((c) => sameTest(test, c));
     const bad = seen.find((c) => failed(c.status));
@@ -339,13 +342,21 @@ function listed<T>(items: T[]): T[] {
 /** The template variables of a verdict; every untrusted string is sanitized here. */
 export function verdictContext(verdict: Verdict, suiteRan: boolean) {
   const of = (status: TestOutcome["status"]) => verdict.outcomes.filter((o) => o.status === status);
-  const item = (o: TestOutcome) => ({ name: untrusted(o.test.fullName), location: location(o.test.file, o.test.line), message: messageBlock(o.message) });
+  const item = (o: TestOutcome) => ({
+    name: untrusted(o.test.fullName),
+    location: location(o.test.file, o.test.line),
+    message: messageBlock(o.message),
+  });
   return {
     tests: listed(of("passed")).map(item),
     still_failing: listed(of("failed")).map(item),
     missing: listed(of("missing")).map(item),
     skipped: listed(of("skipped")).map(item),
-    new_failures: listed(verdict.newFailures).map((c) => ({ name: untrusted(c.fullName), location: location(c.file, null), message: messageBlock(c.message) })),
+    new_failures: listed(verdict.newFailures).map((c) => ({
+      name: untrusted(c.fullName),
+      location: location(c.file, null),
+      message: messageBlock(c.message),
+    })),
     problems: listed(verdict.problems).map((p) => untrusted(p)),
     summary: verdict.summary,
     suite_ran: suiteRan,

@@ -21,7 +21,13 @@ import { type ExitCode, log, parseArgs, printHelpIfAsked, runMain, type FlagSpec
 import { COVERAGE_FORMATS, readCoverage, type CoverageInput, type CoverageFormat } from "../lib/coverage/index.ts";
 import { syncCoverageIssue, type CoverageIssueOutcome } from "../lib/coverage/issue.ts";
 import { formatRanges } from "../lib/coverage/model.ts";
-import { coverageTemplateContext, displayPct, renderCoverageIssue, summarizeCoverage, type CoverageSummary } from "../lib/coverage/summary.ts";
+import {
+  coverageTemplateContext,
+  displayPct,
+  renderCoverageIssue,
+  summarizeCoverage,
+  type CoverageSummary,
+} from "../lib/coverage/summary.ts";
 import { runCoverage, type CoverageRun } from "../lib/coverage-run.ts";
 import { detectStacks } from "../lib/detect.ts";
 import { HealError } from "../lib/errors.ts";
@@ -69,7 +75,12 @@ export async function main(argv: string[]): Promise<ExitCode> {
   if (result.reports.length === 0) {
     for (const e of result.errors) log.warn(e);
     const n = result.errors.length;
-    throw new HealError("REPORT_UNREADABLE", n === 1 ? "the only coverage report could not be read (see the warning above)" : `none of the ${n} coverage reports could be read (see the warnings above)`);
+    throw new HealError(
+      "REPORT_UNREADABLE",
+      n === 1
+        ? "the only coverage report could not be read (see the warning above)"
+        : `none of the ${n} coverage reports could be read (see the warnings above)`,
+    );
   }
   const summary: CoverageSummary = summarizeCoverage(result, threshold);
   if (runs) {
@@ -150,7 +161,10 @@ async function syncIssue(
       agent: config.agent,
       agentClient: session.agentClient,
       who: () => session.handoffAuthors(),
-      cap: { dailyMentions: config.budget.dailyMentions, labels: [config.labels.healing[0] ?? "auto-healing", config.labels.coverage[0] ?? "auto-healing"] },
+      cap: {
+        dailyMentions: config.budget.dailyMentions,
+        labels: [config.labels.healing[0] ?? "auto-healing", config.labels.coverage[0] ?? "auto-healing"],
+      },
       run: { id: session.ctx.runId, attempt: session.ctx.runAttempt },
       branch: session.branch,
     },
@@ -168,7 +182,10 @@ async function syncIssue(
   const h = outcome.handoff;
   if (h?.via === "none" || h?.unconfirmed) log.warn(h.reason ?? "nothing will wake the agent");
   else if (h?.via === "skipped") log.skip(`wake the agent for the coverage issue: ${h.reason}`);
-  else if (h) log.info(`agent woken for the coverage issue via ${h.via}${h.commentUrl ? ` ${h.commentUrl}` : h.eventType ? ` (${h.eventType})` : ""}`);
+  else if (h)
+    log.info(
+      `agent woken for the coverage issue via ${h.via}${h.commentUrl ? ` ${h.commentUrl}` : h.eventType ? ` (${h.eventType})` : ""}`,
+    );
   return outcome;
 }
 
@@ -179,7 +196,8 @@ function worst(summary: CoverageSummary): string {
 
 function parseThreshold(text: string): number {
   const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100) throw new HealError("USAGE", `--threshold ${JSON.stringify(text)} is not a percentage from 0 to 100`);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100)
+    throw new HealError("USAGE", `--threshold ${JSON.stringify(text)} is not a percentage from 0 to 100`);
   return n;
 }
 
@@ -202,7 +220,8 @@ function expandReports(repoRoot: string, patterns: string[], errors: string[]): 
       const abs = resolve(repoRoot, pattern);
       found = existsSync(abs) && statSync(abs).isFile() ? [abs] : [];
     }
-    if (found.length === 0) errors.push(new HealError("INPUT_MISSING", isGlob ? "no file matches this pattern" : "no such file", pattern).oneLine());
+    if (found.length === 0)
+      errors.push(new HealError("INPUT_MISSING", isGlob ? "no file matches this pattern" : "no such file", pattern).oneLine());
     for (const f of found) out.add(f);
   }
   return [...out];

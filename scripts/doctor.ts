@@ -36,12 +36,22 @@ export async function main(argv: string[], env: Env = process.env): Promise<Exit
 
   const token = env.GITHUB_TOKEN?.trim() || env.GH_TOKEN?.trim();
   if (!token) {
-    print({ name: "token", ok: false, detail: "no GITHUB_TOKEN or GH_TOKEN", fix: "`export GH_TOKEN=$(gh auth token)` locally; in Actions pass `token: ${{ github.token }}`" });
+    print({
+      name: "token",
+      ok: false,
+      detail: "no GITHUB_TOKEN or GH_TOKEN",
+      fix: "`export GH_TOKEN=$(gh auth token)` locally; in Actions pass `token: ${{ github.token }}`",
+    });
     return 2;
   }
   const repository = env.GITHUB_REPOSITORY?.trim() || originRepository(root);
   if (!repository) {
-    print({ name: "repository", ok: false, detail: "GITHUB_REPOSITORY is not set and origin is not a GitHub remote", fix: "`export GITHUB_REPOSITORY=<owner>/<name>`" });
+    print({
+      name: "repository",
+      ok: false,
+      detail: "GITHUB_REPOSITORY is not set and origin is not a GitHub remote",
+      fix: "`export GITHUB_REPOSITORY=<owner>/<name>`",
+    });
     return 2;
   }
   const ctx = githubContext({ ...env, GITHUB_REPOSITORY: repository }, { agentTokenEnv: config.agent.tokenEnv })!;
@@ -49,7 +59,9 @@ export async function main(argv: string[], env: Env = process.env): Promise<Exit
   const checks = await runChecks({ root, config, ctx, gh, r: repoClient(gh, ctx.repository) });
   for (const c of checks) print(c);
   const problems = checks.filter((c) => !c.ok).length;
-  process.stderr.write(problems === 0 ? "the set-up works\n" : `${problems} problem(s): apply the fixes above, then run task doctor again\n`);
+  process.stderr.write(
+    problems === 0 ? "the set-up works\n" : `${problems} problem(s): apply the fixes above, then run task doctor again\n`,
+  );
   return problems === 0 ? 0 : 1;
 }
 

@@ -30,7 +30,10 @@ export async function main(argv: string[]): Promise<ExitCode> {
     throw new HealError("INPUT_MISSING", "not found or has no failures list (run task heal)", failuresRel);
   }
   const issue = readJsonFile<{ taskPath?: string | null }>(join(repoRoot, dir, REPORT_FILES.issue), `${dir}/${REPORT_FILES.issue}`);
-  const github = readJsonFile<{ issueUrl?: string | null; action?: string }>(join(repoRoot, dir, REPORT_FILES.github), `${dir}/${REPORT_FILES.github}`);
+  const github = readJsonFile<{ issueUrl?: string | null; action?: string }>(
+    join(repoRoot, dir, REPORT_FILES.github),
+    `${dir}/${REPORT_FILES.github}`,
+  );
 
   const s = report.summary;
   const failing = report.failures.length;

@@ -39,16 +39,24 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const record = await handOff(session);
   writeOutcome(session.reportsDir, { handoff: record });
   const summary =
-    record.via === "comment" ? `Agent woken by a ${session.config.agent.mention} comment from ${session.ctx.agentTokenEnv}'s identity (attempt ${record.attempt}).`
-    : record.via === "dispatch" && record.unconfirmed ? `⚠️ ${record.reason}: if no agent run started, ask again on the issue.`
-    : record.via === "dispatch" ? `Agent woken by \`repository_dispatch\` \`${record.eventType}\` (attempt ${record.attempt}).`
-    : record.via === "none" ? `⚠️ ${record.reason}`
-    : null;
+    record.via === "comment"
+      ? `Agent woken by a ${session.config.agent.mention} comment from ${session.ctx.agentTokenEnv}'s identity (attempt ${record.attempt}).`
+      : record.via === "dispatch" && record.unconfirmed
+        ? `⚠️ ${record.reason}: if no agent run started, ask again on the issue.`
+        : record.via === "dispatch"
+          ? `Agent woken by \`repository_dispatch\` \`${record.eventType}\` (attempt ${record.attempt}).`
+          : record.via === "none"
+            ? `⚠️ ${record.reason}`
+            : null;
   if (summary) appendJobSummary(session.ctx.stepSummaryPath, `${summary}\n`);
   if (record.via === "none") log.warn(record.reason ?? "nothing will wake the agent");
-  else if (record.unconfirmed) log.warn(`${record.reason}; if no agent run started, ask again on issue #${readOutcome(session.reportsDir).issueNumber}`);
+  else if (record.unconfirmed)
+    log.warn(`${record.reason}; if no agent run started, ask again on issue #${readOutcome(session.reportsDir).issueNumber}`);
   else if (record.via === "skipped") log.skip(`wake the agent: ${record.reason}`);
-  else log.info(`agent woken via ${record.via}${record.commentUrl ? ` ${record.commentUrl}` : record.eventType ? ` (${record.eventType})` : ""}`);
+  else
+    log.info(
+      `agent woken via ${record.via}${record.commentUrl ? ` ${record.commentUrl}` : record.eventType ? ` (${record.eventType})` : ""}`,
+    );
   process.stdout.write(`${JSON.stringify(record)}\n`);
   return 0;
 }
@@ -79,7 +87,11 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
   }
   const attempt = failed + 1;
   const taskPath = outcome.taskPath ?? null;
-  const taskRef = taskPath ? (outcome.taskUrl ? `[\`${taskPath}\`](${outcome.taskUrl})` : `\`${taskPath}\``) : "the task context named in the issue";
+  const taskRef = taskPath
+    ? outcome.taskUrl
+      ? `[\`${taskPath}\`](${outcome.taskUrl})`
+      : `\`${taskPath}\``
+    : "the task context named in the issue";
   return wakeAgent({
     r: s.r,
     agentClient: s.agentClient,
@@ -87,7 +99,10 @@ async function handOff(s: GitHubSession): Promise<HandoffRecord> {
     issueNumber,
     who,
     comments,
-    cap: { dailyMentions: s.config.budget.dailyMentions, labels: [labels.healing[0] ?? "auto-healing", labels.coverage[0] ?? "auto-healing"] },
+    cap: {
+      dailyMentions: s.config.budget.dailyMentions,
+      labels: [labels.healing[0] ?? "auto-healing", labels.coverage[0] ?? "auto-healing"],
+    },
     run: { id: s.ctx.runId, attempt: s.ctx.runAttempt },
     ask: [
       `Please fix the failing tests of #${issueNumber} (attempt ${attempt} of ${agent.maxAttempts}).`,

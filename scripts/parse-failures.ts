@@ -43,8 +43,7 @@ export function runMeta(repoRoot: string, env: Record<string, string | undefined
     return r.status === 0 && r.stdout ? r.stdout : null;
   };
   const repository = env.GITHUB_REPOSITORY?.trim() || repoFromOrigin(gitOut(["remote", "get-url", "origin"]));
-  const branch =
-    env.GITHUB_HEAD_REF?.trim() || env.GITHUB_REF_NAME?.trim() || gitOut(["symbolic-ref", "--short", "-q", "HEAD"]);
+  const branch = env.GITHUB_HEAD_REF?.trim() || env.GITHUB_REF_NAME?.trim() || gitOut(["symbolic-ref", "--short", "-q", "HEAD"]);
   const commit = env.GITHUB_SHA?.trim() || gitOut(["rev-parse", "HEAD"]);
   const server = (env.GITHUB_SERVER_URL?.trim() || "https://github.com").replace(/\/$/, "");
   const runId = env.GITHUB_RUN_ID?.trim();
@@ -151,7 +150,11 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const runs = runsPath ? await readRunsFile(resolve(process.cwd(), runsPath)) : null;
   if (runsPath && !runs && flags.runs) throw new HealError("INPUT_MISSING", "runs file not found", runsPath);
   if (!runs && positionals.length === 0) {
-    throw new HealError("INPUT_MISSING", "no report given and no runs.json found (run heal:run-tests first, or pass report files)", runsPath);
+    throw new HealError(
+      "INPUT_MISSING",
+      "no report given and no runs.json found (run heal:run-tests first, or pass report files)",
+      runsPath,
+    );
   }
   const { files, unmatched } = await expandInputs(positionals, process.cwd());
   const report = await collectFailures({
@@ -176,7 +179,11 @@ export async function main(argv: string[]): Promise<ExitCode> {
     } catch {
       // its folder could not be made: there is none
     }
-    throw new HealError("USAGE", `cannot write failures.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass another --out or fix the folder`, out);
+    throw new HealError(
+      "USAGE",
+      `cannot write failures.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass another --out or fix the folder`,
+      out,
+    );
   }
   for (const line of report.reportErrors ?? []) log.warn(line);
   const s = report.summary;

@@ -57,8 +57,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return 0;
   }
   const taskPath = (flags.task as string | undefined) ?? outcome.taskPath;
-  if (!taskPath) throw new HealError("INPUT_MISSING", "the healing issue names no task file; pass --task <path>", join(session.reportsDir, "issue.json"));
-  if (!existsSync(join(session.root, taskPath))) throw new HealError("INPUT_MISSING", "task file not found (heal:write-report writes it)", taskPath);
+  if (!taskPath)
+    throw new HealError(
+      "INPUT_MISSING",
+      "the healing issue names no task file; pass --task <path>",
+      join(session.reportsDir, "issue.json"),
+    );
+  if (!existsSync(join(session.root, taskPath)))
+    throw new HealError("INPUT_MISSING", "task file not found (heal:write-report writes it)", taskPath);
   const branch = session.branch;
   if (!branch) throw new HealError("GIT_PUSH_FAILED", "no branch to push to: check out a branch or set GITHUB_REF_NAME");
 
@@ -92,14 +98,19 @@ export async function main(argv: string[], env: Record<string, string | undefine
   if (nextBody !== body) await updateIssueBody(session.r, outcome.issueNumber, nextBody);
 
   writeOutcome(session.reportsDir, { taskPath, taskCommit: commit, taskUrl: url, taskCommitted: pushed.commit !== null });
-  appendJobSummary(session.ctx.stepSummaryPath, `Task context: [\`${taskPath}\`](${url})${pushed.commit ? " (committed with [skip ci])" : " (unchanged)"}.\n`);
+  appendJobSummary(
+    session.ctx.stepSummaryPath,
+    `Task context: [\`${taskPath}\`](${url})${pushed.commit ? " (committed with [skip ci])" : " (unchanged)"}.\n`,
+  );
   if (pushed.removed.length > 0) log.info(`deleted the outdated task context on ${branch}: ${pushed.removed.join(", ")}`);
   log.info(
     pushed.commit
       ? `task context pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`
       : `task context unchanged on ${branch}: no commit`,
   );
-  process.stdout.write(`${JSON.stringify({ taskPath, taskCommit: commit, taskUrl: url, committed: pushed.commit !== null, removed: pushed.removed })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ taskPath, taskCommit: commit, taskUrl: url, committed: pushed.commit !== null, removed: pushed.removed })}\n`,
+  );
   return 0;
 }
 
@@ -129,7 +140,10 @@ function removeTaskFiles(session: GitHubSession, outcome: GitHubOutcome, remove:
   });
   writeOutcome(session.reportsDir, { taskCommit: pushed.commit, taskCommitted: pushed.commit !== null, removedTasks: pushed.removed });
   if (pushed.commit) {
-    appendJobSummary(session.ctx.stepSummaryPath, `Task context: tests pass, ${pushed.removed.map((p) => `\`${p}\``).join(", ")} deleted on ${branch} (committed with [skip ci]).\n`);
+    appendJobSummary(
+      session.ctx.stepSummaryPath,
+      `Task context: tests pass, ${pushed.removed.map((p) => `\`${p}\``).join(", ")} deleted on ${branch} (committed with [skip ci]).\n`,
+    );
     log.info(`deleted the outdated task context on ${branch}: ${pushed.removed.join(", ")}`);
     log.info(`pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`);
   } else {

@@ -21,7 +21,14 @@ const FLAGS: FlagSpec = {
 };
 
 export async function main(argv: string[]): Promise<ExitCode> {
-  if (printHelpIfAsked(argv, "bun scripts/run-tests.ts [--only <stack-id>]... [--list]\nRuns every detected test stack with reporters.", FLAGS)) return 0;
+  if (
+    printHelpIfAsked(
+      argv,
+      "bun scripts/run-tests.ts [--only <stack-id>]... [--list]\nRuns every detected test stack with reporters.",
+      FLAGS,
+    )
+  )
+    return 0;
   const { flags } = parseArgs(argv, FLAGS);
   const repoRoot = targetRoot();
   const config = await loadConfig(repoRoot);

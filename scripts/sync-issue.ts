@@ -42,9 +42,16 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const failing = report.failures.length;
 
   if (session.kind === "local") {
-    const what = failing > 0 ? `create or update the healing issue for ${session.branch ?? "this branch"} (${failing} failing)` : "close the healing issue of this branch if one is open";
+    const what =
+      failing > 0
+        ? `create or update the healing issue for ${session.branch ?? "this branch"} (${failing} failing)`
+        : "close the healing issue of this branch if one is open";
     log.skip(`${what}: ${session.reason}`);
-    writeOutcome(session.reportsDir, { issueNumber: null, issueUrl: null, action: "skipped", reason: session.reason, branch: session.branch, failures: failing }, true);
+    writeOutcome(
+      session.reportsDir,
+      { issueNumber: null, issueUrl: null, action: "skipped", reason: session.reason, branch: session.branch, failures: failing },
+      true,
+    );
     return 0;
   }
 
@@ -55,8 +62,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
     outcome.taskPath = input.taskPath ?? taskPathIn(input.body ?? "", session.config.tasksDir);
   }
   const written = writeOutcome(session.reportsDir, outcome, true);
-  appendJobSummary(session.ctx.stepSummaryPath, failureSummaryMarkdown(report, { url: written.issueUrl, number: written.issueNumber, action: written.action, note: written.reason }));
-  log.info(`healing issue: ${written.action}${written.issueUrl ? ` ${written.issueUrl}` : ""}${written.reason ? ` (${written.reason})` : ""}`);
+  appendJobSummary(
+    session.ctx.stepSummaryPath,
+    failureSummaryMarkdown(report, { url: written.issueUrl, number: written.issueNumber, action: written.action, note: written.reason }),
+  );
+  log.info(
+    `healing issue: ${written.action}${written.issueUrl ? ` ${written.issueUrl}` : ""}${written.reason ? ` (${written.reason})` : ""}`,
+  );
   process.stdout.write(`${JSON.stringify(written)}\n`);
   return 0;
 }
@@ -116,10 +128,16 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubOutc
   const recent = await listToolIssues(s.r, { label, botLogin, state: "all", since: new Date(Date.now() - DAY_MS).toISOString() });
   const created24h = recent.filter((i) => i.marker.kind === "healing").map((i) => ({ createdAt: i.createdAt, author: i.author }));
   if (dailyCapReached("issues", created24h, Date.now(), s.config.budget.dailyIssues, { botLogin })) {
-    return { ...base, action: "skipped", reason: `daily cap reached: ${s.config.budget.dailyIssues} healing issues in 24 hours (budget.daily_issues)` };
+    return {
+      ...base,
+      action: "skipped",
+      reason: `daily cap reached: ${s.config.budget.dailyIssues} healing issues in 24 hours (budget.daily_issues)`,
+    };
   }
 
-  const input = requireJsonFile<{ title: string; body: string; labels?: string[]; taskPath?: string | null }>(join(s.reportsDir, REPORT_FILES.issue));
+  const input = requireJsonFile<{ title: string; body: string; labels?: string[]; taskPath?: string | null }>(
+    join(s.reportsDir, REPORT_FILES.issue),
+  );
   const labels = [...new Set([label, ...(input.labels ?? s.config.labels.healing)].map((n) => labelSpec(n).name))];
   await ensureLabels(s.r, labels);
   const created = await createIssueOnce(
@@ -164,7 +182,13 @@ function changedText(
     lines.push("");
   }
   if (diff.fixed.length > 0) {
-    lines.push(`**Now passing (${diff.fixed.length}):** ${diff.fixed.slice(0, MAX_LISTED).map((id) => `\`${id}\``).join(", ")}${diff.fixed.length > MAX_LISTED ? ", …" : ""}`, "");
+    lines.push(
+      `**Now passing (${diff.fixed.length}):** ${diff.fixed
+        .slice(0, MAX_LISTED)
+        .map((id) => `\`${id}\``)
+        .join(", ")}${diff.fixed.length > MAX_LISTED ? ", …" : ""}`,
+      "",
+    );
   }
   if (!previous?.fingerprints && previous) lines.push(`(The earlier list had ${previous.count} failures.)`, "");
   return lines.join("\n");

@@ -90,7 +90,13 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
   }
   const link = issueFlag
     ? { number: Number(issueFlag), source: "flag" as const }
-    : linkedIssue({ branch: s.branch, branchPrefix: config.agent.branchPrefix, eventName: ctx.eventName, event: ctx.event, forkPullRequest: ctx.forkPullRequest });
+    : linkedIssue({
+        branch: s.branch,
+        branchPrefix: config.agent.branchPrefix,
+        eventName: ctx.eventName,
+        event: ctx.event,
+        forkPullRequest: ctx.forkPullRequest,
+      });
   if (!link || !Number.isInteger(link.number) || link.number <= 0) {
     log.skip(`verify: ${s.branch ?? "this run"} names no healing issue (branch ${config.agent.branchPrefix}<N>-... or \`Fixes #N\`)`);
     return 0;
@@ -161,7 +167,9 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     retry: handoff?.text ?? "",
     label: config.labels.needsHuman,
   };
-  const template: TemplateName = (result === "pass" ? "verify-pass.md" : result === "fail" ? "verify-fail.md" : "verify-needs-human.md") as TemplateName;
+  const template: TemplateName = (
+    result === "pass" ? "verify-pass.md" : result === "fail" ? "verify-fail.md" : "verify-needs-human.md"
+  ) as TemplateName;
   const text = render(template, context, s);
   const body = bodyWithMarker(text, marker, CUT_NOTICE);
   const uniqueText = buildMarker(marker);
@@ -173,16 +181,24 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     await ensureLabels(r, [config.labels.needsHuman]);
     await addLabels(r, n, [config.labels.needsHuman]);
   }
-  if (result === "fail" && handoff) await handoff.send({ issue: n, branch, base: current.branch, taskPath: task.path, attempt: attempt + 1, commentUrl: posted.url });
+  if (result === "fail" && handoff)
+    await handoff.send({ issue: n, branch, base: current.branch, taskPath: task.path, attempt: attempt + 1, commentUrl: posted.url });
 
   report(s.reportsDir, verdict, { issue: n, attempt, result });
   appendJobSummary(ctx.stepSummaryPath, `${text}\n`);
-  log.info(`#${n}: ${result === "pass" ? "healed" : result === "fail" ? `not healed, attempt ${attempt} of ${config.agent.maxAttempts}` : `not healed, labelled ${config.labels.needsHuman}`} (${posted.url})`);
+  log.info(
+    `#${n}: ${result === "pass" ? "healed" : result === "fail" ? `not healed, attempt ${attempt} of ${config.agent.maxAttempts}` : `not healed, labelled ${config.labels.needsHuman}`} (${posted.url})`,
+  );
   return verdict.healed ? 0 : 1;
 }
 
 /** Targeted re-run of the previously failing tests, then (when none of them still fails) the whole suite. */
-async function verifyTests(root: string, config: HealConfig, tests: PreviousTest[], env: Env): Promise<{ verdict: Verdict; suiteRan: boolean }> {
+async function verifyTests(
+  root: string,
+  config: HealConfig,
+  tests: PreviousTest[],
+  env: Env,
+): Promise<{ verdict: Verdict; suiteRan: boolean }> {
   const stacks = await detectStacks(root, config);
   const groups = new Map<string, { stack: (typeof stacks)[number]; tests: PreviousTest[] }>();
   for (const t of tests) {
@@ -196,7 +212,12 @@ async function verifyTests(root: string, config: HealConfig, tests: PreviousTest
   const targeted = [...groups.values()].map((g) => targetedStack(g.stack, g.tests));
   if (targeted.length > 0) {
     log.info(`re-running the ${tests.length} previously failing test(s) first`);
-    const runs = await runStacks(targeted, { repoRoot: root, rawDir: `${config.reportsDir}/raw-targeted`, timeoutMs, env: env as NodeJS.ProcessEnv });
+    const runs = await runStacks(targeted, {
+      repoRoot: root,
+      rawDir: `${config.reportsDir}/raw-targeted`,
+      timeoutMs,
+      env: env as NodeJS.ProcessEnv,
+    });
     const first = judge(tests, await collectCaseResults(root, runs));
     if (first.outcomes.some((o) => o.status === "failed")) return { verdict: first, suiteRan: false };
   }
@@ -215,7 +236,13 @@ function verificationMarkers(comments: IssueComment[], botLogin: string, issue: 
 }
 
 async function openPullRequestFor(s: GitHubSession, branch: string): Promise<number | null> {
-  const { data } = await s.r.gh.rest.pulls.list({ owner: s.r.owner, repo: s.r.repo, head: `${s.r.owner}:${branch}`, state: "open", per_page: 10 });
+  const { data } = await s.r.gh.rest.pulls.list({
+    owner: s.r.owner,
+    repo: s.r.repo,
+    head: `${s.r.owner}:${branch}`,
+    state: "open",
+    per_page: 10,
+  });
   return data[0]?.number ?? null;
 }
 
@@ -247,7 +274,10 @@ async function retryPlan(
   if (await mentionCapReached(s.r, { issueNumber: issue, comments, who, labels: capLabels, cap: budget.dailyMentions })) {
     const why = `daily cap reached: ${budget.dailyMentions} agent hand-offs in 24 hours (budget.daily_mentions)`;
     log.warn(`#${issue}: the agent is not asked again (${why})`);
-    return { text: `The agent is not asked again today: ${why}. Ask it again in a comment, or wait for the next verification.`, send: async () => {} };
+    return {
+      text: `The agent is not asked again today: ${why}. Ask it again in a comment, or wait for the next verification.`,
+      send: async () => {},
+    };
   }
   const tag = handoffTag(issue, run.id, run.attempt);
   if (plan.via === "comment") {
@@ -277,7 +307,10 @@ async function retryPlan(
         attempt: i.attempt,
       });
       // Not sent again: a second dispatch could start a second agent run. The ❌ comment already carries the tag.
-      if (!sent.confirmed) log.warn(`repository_dispatch "${agent.dispatchEventType}" for #${i.issue} is unconfirmed (${sent.detail}): not sent again; if no agent run started, ask again on the issue`);
+      if (!sent.confirmed)
+        log.warn(
+          `repository_dispatch "${agent.dispatchEventType}" for #${i.issue} is unconfirmed (${sent.detail}): not sent again; if no agent run started, ask again on the issue`,
+        );
     },
   };
 }

@@ -25,7 +25,8 @@ const FLAGS: FlagSpec = {
 };
 
 export async function main(argv: string[]): Promise<ExitCode> {
-  if (printHelpIfAsked(argv, "bun scripts/write-report.ts [--branch <name>]\nWrites report.md, the issue and the task context.", FLAGS)) return 0;
+  if (printHelpIfAsked(argv, "bun scripts/write-report.ts [--branch <name>]\nWrites report.md, the issue and the task context.", FLAGS))
+    return 0;
   const { flags } = parseArgs(argv, FLAGS);
   const repoRoot = targetRoot();
   const config = await loadConfig(repoRoot);

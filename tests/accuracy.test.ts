@@ -39,6 +39,11 @@ describe("accuracy harness", () => {
   test("each report format read alone is exact for the failures it carries", () => {
     const alone = rows.filter((r) => r.source !== "merged");
     expect(alone.length).toBeGreaterThanOrEqual(5);
-    for (const r of alone) expect({ row: `${r.runner}/${r.source}`, wrong: r.wrong, extra: r.extra }).toEqual({ row: `${r.runner}/${r.source}`, wrong: [], extra: [] });
+    for (const r of alone)
+      expect({ row: `${r.runner}/${r.source}`, wrong: r.wrong, extra: r.extra }).toEqual({
+        row: `${r.runner}/${r.source}`,
+        wrong: [],
+        extra: [],
+      });
   });
 });

@@ -29,7 +29,8 @@ describe("isPaused: the kill-switch label", () => {
 });
 
 describe("countAttempts: verification failures written by the tool only", () => {
-  const fail = (n: number) => buildMarker({ kind: "verification", branch: "dev", fingerprints: ["abc123abc123"], extra: { result: "fail", attempt: n } });
+  const fail = (n: number) =>
+    buildMarker({ kind: "verification", branch: "dev", fingerprints: ["abc123abc123"], extra: { result: "fail", attempt: n } });
   const pass = buildMarker({ kind: "verification", branch: "dev", fingerprints: [], extra: { result: "pass" } });
   const healing = buildMarker({ kind: "healing", branch: "dev", fingerprints: ["abc123abc123"] });
 
@@ -40,7 +41,10 @@ describe("countAttempts: verification failures written by the tool only", () => 
       { user: { login: BOT }, body: `✅ fixed\n${pass}` },
       { user: { login: BOT }, body: `update\n${healing}` },
       { user: { login: BOT }, body: "no marker" },
-      { user: { login: BOT }, body: buildMarker({ kind: "verification", branch: "dev", fingerprints: [], extra: { result: "needs-human" } }) },
+      {
+        user: { login: BOT },
+        body: buildMarker({ kind: "verification", branch: "dev", fingerprints: [], extra: { result: "needs-human" } }),
+      },
     ];
     expect(countAttempts(comments, BOT)).toBe(3);
   });
@@ -76,7 +80,11 @@ describe("dailyCapReached: rolling 24 hours", () => {
   });
 
   test("only the bot's events count when botLogin is given", () => {
-    const events = [{ createdAt: at(1), author: BOT }, { createdAt: at(2), author: "alice" }, { createdAt: at(3), author: BOT }];
+    const events = [
+      { createdAt: at(1), author: BOT },
+      { createdAt: at(2), author: "alice" },
+      { createdAt: at(3), author: BOT },
+    ];
     expect(dailyCapReached("issues", events, now, 3, { botLogin: BOT })).toBe(false);
     expect(dailyCapReached("issues", events, now, 2, { botLogin: BOT })).toBe(true);
   });
@@ -107,7 +115,9 @@ describe("isSelfCausedRun", () => {
 
   test("pushes by the tool's identity; a scheduled run is never self-caused", () => {
     expect(isSelfCausedRun({ actor: BOT, headCommitMessage: "x", branch: "dev", eventName: "push" }, config)).toBe(true);
-    expect(isSelfCausedRun({ actor: BOT, headCommitMessage: "[skip ci] .agent/tasks/", branch: "dev", eventName: "schedule" }, config)).toBe(false);
+    expect(
+      isSelfCausedRun({ actor: BOT, headCommitMessage: "[skip ci] .agent/tasks/", branch: "dev", eventName: "schedule" }, config),
+    ).toBe(false);
     expect(isSelfCausedRun({ actor: "alice", headCommitMessage: "fix login", branch: "dev", eventName: "push" }, config)).toBe(false);
     expect(isSelfCausedRun({ eventName: "repository_dispatch", branch: "dev" }, config)).toBe(true);
   });
@@ -116,7 +126,9 @@ describe("isSelfCausedRun", () => {
 describe("isForkPullRequest", () => {
   const repo = (full_name: string, id: number, fork = false) => ({ full_name, id, fork });
   test("fork, same repo, deleted fork, not a PR", () => {
-    expect(isForkPullRequest({ pull_request: { head: { repo: repo("mallory/app", 2, true) }, base: { repo: repo("octo/app", 1) } } })).toBe(true);
+    expect(isForkPullRequest({ pull_request: { head: { repo: repo("mallory/app", 2, true) }, base: { repo: repo("octo/app", 1) } } })).toBe(
+      true,
+    );
     expect(isForkPullRequest({ pull_request: { head: { repo: repo("octo/app", 1) }, base: { repo: repo("octo/app", 1) } } })).toBe(false);
     expect(isForkPullRequest({ pull_request: { head: { repo: null }, base: { repo: repo("octo/app", 1) } } })).toBe(true);
     expect(isForkPullRequest({ pull_request: { head: { repo: { full_name: "a/x" } }, base: { repo: { full_name: "b/x" } } } })).toBe(true);

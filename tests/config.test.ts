@@ -107,7 +107,8 @@ describe("loadConfig", () => {
     const bad = healErrorOf(() => parseConfig("agent: [unclosed\n"));
     expect(bad.code).toBe("CONFIG_UNREADABLE");
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (let i = 0; i < 12; i++) bomb.push(`${"b".repeat(i + 1)}: &b${i} [${(i === 0 ? "*a" : `*b${i - 1}`) + `, *${i === 0 ? "a" : `b${i - 1}`}`.repeat(9)}]`);
+    for (let i = 0; i < 12; i++)
+      bomb.push(`${"b".repeat(i + 1)}: &b${i} [${(i === 0 ? "*a" : `*b${i - 1}`) + `, *${i === 0 ? "a" : `b${i - 1}`}`.repeat(9)}]`);
     const e = healErrorOf(() => parseConfig(bomb.join("\n")));
     expect(e.code).toBe("CONFIG_INVALID");
     expect(e.message).toContain("alias");
@@ -136,7 +137,7 @@ describe("splitCommand", () => {
       "login and not slow",
       "tests/",
     ]);
-    expect(splitCommand('echo "$HOME" \'\'')).toEqual(["echo", "$HOME", ""]);
+    expect(splitCommand("echo \"$HOME\" ''")).toEqual(["echo", "$HOME", ""]);
     expect(() => splitCommand("echo 'oops")).toThrow(HealError);
   });
 });

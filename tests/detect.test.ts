@@ -36,7 +36,10 @@ describe("detectStacks", () => {
   });
 
   test("vitest: a dependency, with the installed binary", async () => {
-    const dir = repo({ "package.json": '{"devDependencies":{"vitest":"4.1.12"}}', "bun.lock": "", "t/a.test.ts": "" }, { nodeModules: true });
+    const dir = repo(
+      { "package.json": '{"devDependencies":{"vitest":"4.1.12"}}', "bun.lock": "", "t/a.test.ts": "" },
+      { nodeModules: true },
+    );
     expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["vitest vitest . :: node_modules/.bin/vitest run"]);
   });
 
@@ -133,7 +136,10 @@ describe("detectStacks", () => {
     const config = parseConfig(
       "stacks:\n  - framework: pytest\n    command: python3 -m pytest -x\n    cwd: api\n  - id: unit\n    framework: bun\n    command: [bun, test, src]\n",
     );
-    expect(brief(await detectStacks(dir, config, { env }))).toEqual(["pytest-api pytest api :: python3 -m pytest -x", "unit bun . :: bun test src"]);
+    expect(brief(await detectStacks(dir, config, { env }))).toEqual([
+      "pytest-api pytest api :: python3 -m pytest -x",
+      "unit bun . :: bun test src",
+    ]);
   });
 });
 

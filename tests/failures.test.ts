@@ -45,7 +45,8 @@ function jestReport(files: Record<string, Result[]>): string {
   });
 }
 
-const fail = (file: string, line: number, msg: string) => `Error: ${msg}\n    at Object.<anonymous> (${CI}/${file}:${line}:11)\n    at ${CI}/node_modules/jest-circus/build/a.js:1:1`;
+const fail = (file: string, line: number, msg: string) =>
+  `Error: ${msg}\n    at Object.<anonymous> (${CI}/${file}:${line}:11)\n    at ${CI}/node_modules/jest-circus/build/a.js:1:1`;
 
 const stack = (id: string, framework: Stack["framework"] = "jest"): Stack => ({ id, framework, cwd: ".", command: ["jest"] });
 
@@ -61,7 +62,13 @@ beforeAll(async () => {
       "src/cart.test.js": "// 1\n// 2\n// 3\n// 4\n// 5\n",
       "reports/shard-1.json": jestReport({
         "src/auth.test.js": [
-          { title: "issues a JWT", ancestors: ["User Authentication"], status: "failed", line: 2, failure: fail("src/auth.test.js", 4, "expected token, got undefined (took 31ms)") },
+          {
+            title: "issues a JWT",
+            ancestors: ["User Authentication"],
+            status: "failed",
+            line: 2,
+            failure: fail("src/auth.test.js", 4, "expected token, got undefined (took 31ms)"),
+          },
           { title: "logs out", ancestors: ["User Authentication"], status: "passed", line: 7 },
         ],
       }),
@@ -74,11 +81,20 @@ beforeAll(async () => {
       // A retry of shard 1 where the JWT test passed and the cart test (re-run) failed again.
       "reports/retry-1.json": jestReport({
         "src/auth.test.js": [{ title: "issues a JWT", ancestors: ["User Authentication"], status: "passed", line: 2 }],
-        "src/cart.test.js": [{ title: "adds an item", status: "failed", line: 1, failure: fail("src/cart.test.js", 3, "expected 2 items, got 0") }],
+        "src/cart.test.js": [
+          { title: "adds an item", status: "failed", line: 1, failure: fail("src/cart.test.js", 3, "expected 2 items, got 0") },
+        ],
       }),
       "reports/broken.json": '{"numTotalTests": 3, "testResults": [',
       "reports/secret.json": jestReport({
-        "src/auth.test.js": [{ title: "calls the API as ghp_zyxwvutsrqponmlkjihgfedcba9876543210", status: "failed", line: 9, failure: fail("src/auth.test.js", 10, "401 with token ghp_abcdefghijklmnopqrstuvwxyz0123456789") }],
+        "src/auth.test.js": [
+          {
+            title: "calls the API as ghp_zyxwvutsrqponmlkjihgfedcba9876543210",
+            status: "failed",
+            line: 9,
+            failure: fail("src/auth.test.js", 10, "401 with token ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+          },
+        ],
       }),
     },
     { nodeModules: false },
@@ -89,7 +105,8 @@ afterAll(() => repo.cleanup());
 const collect = (reportPaths: string[], runs?: RunRecord[]) =>
   collectFailures({ repoRoot: repo.dir, reportPaths, runs: runs ? { schemaVersion: 1, runs } : null, meta: META });
 
-const brief = (r: FailureReport) => r.failures.map((f) => ({ fullName: f.fullName, file: f.file, line: f.line, kind: f.kind, attempts: f.attempts }));
+const brief = (r: FailureReport) =>
+  r.failures.map((f) => ({ fullName: f.fullName, file: f.file, line: f.line, kind: f.kind, attempts: f.attempts }));
 
 describe("collectFailures", () => {
   test("merges shards into one result with repo-relative POSIX paths and failing lines", async () => {
@@ -100,7 +117,9 @@ describe("collectFailures", () => {
       { fullName: "adds an item", file: "src/cart.test.js", line: 3, kind: "failure", attempts: undefined },
     ]);
     expect(r.failures[0]!.message).toBe("Error: expected token, got undefined (took 31ms)");
-    expect(r.failures[0]!.stack).toBe(`Error: expected token, got undefined (took 31ms)\n    at Object.<anonymous> (${CI}/src/auth.test.js:4:11)`);
+    expect(r.failures[0]!.stack).toBe(
+      `Error: expected token, got undefined (took 31ms)\n    at Object.<anonymous> (${CI}/src/auth.test.js:4:11)`,
+    );
     expect(r).toMatchObject({ schemaVersion: 1, repository: "acme/app", branch: "dev", commit: "a".repeat(40), runUrl: null });
     expect(r.reportErrors).toBeUndefined();
   });
@@ -149,8 +168,20 @@ describe("collectFailures", () => {
     expect(r.summary).toEqual({ total: 5, passed: 2, failed: 1, skipped: 1, errors: 1, flaky: 1 });
     expect(r.flaky).toEqual([{ fullName: "com.example.calc.CalculatorTest.sometimesSlow", file: null, framework: "junit", attempts: 3 }]);
     expect(brief(r)).toEqual([
-      { fullName: "com.example.calc.CalculatorTest.addsBig", file: "src/test/java/com/example/calc/CalculatorTest.java", line: 17, kind: "failure", attempts: 2 },
-      { fullName: "com.example.calc.CalculatorTest.divides", file: "src/test/java/com/example/calc/CalculatorTest.java", line: 23, kind: "error", attempts: undefined },
+      {
+        fullName: "com.example.calc.CalculatorTest.addsBig",
+        file: "src/test/java/com/example/calc/CalculatorTest.java",
+        line: 17,
+        kind: "failure",
+        attempts: 2,
+      },
+      {
+        fullName: "com.example.calc.CalculatorTest.divides",
+        file: "src/test/java/com/example/calc/CalculatorTest.java",
+        line: 23,
+        kind: "error",
+        attempts: undefined,
+      },
     ]);
   });
 
@@ -168,7 +199,9 @@ describe("streaming aggregation", () => {
   const skip = (name: string) => `<testcase classname="C" name="${name}"><skipped/></testcase>`;
 
   test("50,000 passing, skipped and failing tests: exact summary counts, only the failing ones are records", async () => {
-    const cases = Array.from({ length: 50_000 }, (_, i) => (i % 1000 === 7 ? failCase(`t${i}`) : i % 10 === 3 ? skip(`t${i}`) : pass(`t${i}`)));
+    const cases = Array.from({ length: 50_000 }, (_, i) =>
+      i % 1000 === 7 ? failCase(`t${i}`) : i % 10 === 3 ? skip(`t${i}`) : pass(`t${i}`),
+    );
     repo.write({ "reports/many.xml": junit(cases) });
     const r = await collect(["reports/many.xml"]);
     expect(r.summary).toEqual({ total: 50_000, passed: 44_950, failed: 50, skipped: 5_000, errors: 0, flaky: 0 });
@@ -211,7 +244,9 @@ describe("streaming aggregation", () => {
   });
 
   test("a failing describe-level case is an error when a passing test is named below it", async () => {
-    repo.write({ "reports/describe.xml": `<testsuites name="vitest tests"><testsuite name="src/cart.test.js"><testcase classname="src/cart.test.js" name="Cart &gt; adds"/><testcase classname="src/cart.test.js" name="Cart"><failure message="hook failed">Error: hook failed</failure></testcase></testsuite></testsuites>` });
+    repo.write({
+      "reports/describe.xml": `<testsuites name="vitest tests"><testsuite name="src/cart.test.js"><testcase classname="src/cart.test.js" name="Cart &gt; adds"/><testcase classname="src/cart.test.js" name="Cart"><failure message="hook failed">Error: hook failed</failure></testcase></testsuite></testsuites>`,
+    });
     const r = await collect(["reports/describe.xml"]);
     expect(brief(r)).toEqual([{ fullName: "Cart", file: "src/cart.test.js", line: null, kind: "error", attempts: undefined }]);
   });
@@ -237,7 +272,9 @@ describe("runs.json", () => {
   test("a report that is missing or empty, or a killed runner, is also a runner failure", async () => {
     repo.write({ "reports/empty.json": jestReport({}) });
     const missing = await collect([], [run("unit", ["reports/never-written.json"], 1, "Killed")]);
-    expect(missing.failures.map((f) => [f.fullName, f.message])).toEqual([["unit (runner exited 1)", "node_modules/.bin/jest --json exited 1 and wrote no readable report"]]);
+    expect(missing.failures.map((f) => [f.fullName, f.message])).toEqual([
+      ["unit (runner exited 1)", "node_modules/.bin/jest --json exited 1 and wrote no readable report"],
+    ]);
     expect(missing.reportErrors).toEqual(["reports/never-written.json: file not found"]);
     const empty = await collect([], [run("unit", ["reports/empty.json"], 1, "")]);
     expect(empty.failures.map((f) => f.message)).toEqual(["node_modules/.bin/jest --json exited 1 and wrote an empty report"]);
@@ -250,7 +287,9 @@ describe("runs.json", () => {
   test("a run that exits non-zero with no failing test in its report is a failure; exit 0 with an empty report is not", async () => {
     repo.write({ "reports/green.json": jestReport({ "src/cart.test.js": [{ title: "adds an item", status: "passed" }] }) });
     const red = await collect([], [run("jest", ["reports/green.json"], 1, "Jest: coverage threshold for lines (80%) not met: 42%")]);
-    expect(red.failures.map((f) => [f.fullName, f.message])).toEqual([["jest (runner exited 1)", "node_modules/.bin/jest --json exited 1 and failed, but its report lists no failing test"]]);
+    expect(red.failures.map((f) => [f.fullName, f.message])).toEqual([
+      ["jest (runner exited 1)", "node_modules/.bin/jest --json exited 1 and failed, but its report lists no failing test"],
+    ]);
     const ok = await collect([], [run("jest", ["reports/empty.json"], 0)]);
     expect(ok.failures).toEqual([]);
     expect(ok.summary.total).toBe(0);
@@ -282,7 +321,8 @@ describe("runs.json", () => {
 
 describe("message and stack", () => {
   test("a JUnit message attribute cut to one line is completed from the failure text (the assertion diff)", () => {
-    const stack = "AssertionError: expected 3 to be 4 // Object.is equality\n\n- Expected\n+ Received\n\n- 4\n+ 3\n\n ❯ tests/calc.test.ts:8:25";
+    const stack =
+      "AssertionError: expected 3 to be 4 // Object.is equality\n\n- Expected\n+ Received\n\n- 4\n+ 3\n\n ❯ tests/calc.test.ts:8:25";
     expect(fullerMessage("expected 3 to be 4 // Object.is equality", stack)).toBe(
       "AssertionError: expected 3 to be 4 // Object.is equality\n\n- Expected\n+ Received\n\n- 4\n+ 3",
     );

@@ -7,7 +7,9 @@ const base = { framework: "vitest" as const, file: "tests/auth.test.ts", fullNam
 
 describe("errorKind", () => {
   test("normalizes numbers, hex, uuids, timestamps, temp paths and durations in the first line", () => {
-    expect(errorKind("AssertionError: expected 3 to be 4 // Object.is equality\n  at x.ts:8:25")).toBe("expected <n> to be <n> // Object.is equality");
+    expect(errorKind("AssertionError: expected 3 to be 4 // Object.is equality\n  at x.ts:8:25")).toBe(
+      "expected <n> to be <n> // Object.is equality",
+    );
     expect(errorKind("timeout after 5000ms at 2026-11-30T14:30:46.236Z")).toBe("timeout after <duration> at <time>");
     expect(errorKind("request 7f9c2a1e-1b2c-4d5e-8f90-123456789abc failed")).toBe("request <uuid> failed");
     expect(errorKind("pointer 0x1f is dangling, commit deadbeefcafe")).toBe("pointer <hex> is dangling, commit <hex>");
@@ -17,7 +19,9 @@ describe("errorKind", () => {
   });
 
   test("the same error as two reports of one run write it (with or without the type prefix) is one kind", () => {
-    expect(errorKind("AssertionError: expected 4 to be 5 // Object.is equality")).toBe(errorKind("expected 4 to be 5 // Object.is equality"));
+    expect(errorKind("AssertionError: expected 4 to be 5 // Object.is equality")).toBe(
+      errorKind("expected 4 to be 5 // Object.is equality"),
+    );
     expect(errorKind("\n\n  Error: boom\n")).toBe("boom");
     expect(errorKind(undefined)).toBe("");
   });
@@ -41,8 +45,13 @@ describe("fingerprint", () => {
 
   test("is a pure function of its input (known value)", () => {
     // sha256("pytest|tests/test_x.py|tests/test_x.py::test_a|assert <n> == <n>")[0..12]
-    const expected = new Bun.CryptoHasher("sha256").update("pytest|tests/test_x.py|tests/test_x.py::test_a|assert <n> == <n>").digest("hex").slice(0, 12);
-    expect(fingerprint({ framework: "pytest", file: "tests/test_x.py", fullName: "tests/test_x.py::test_a", message: "assert 1 == 2" })).toBe(expected);
+    const expected = new Bun.CryptoHasher("sha256")
+      .update("pytest|tests/test_x.py|tests/test_x.py::test_a|assert <n> == <n>")
+      .digest("hex")
+      .slice(0, 12);
+    expect(
+      fingerprint({ framework: "pytest", file: "tests/test_x.py", fullName: "tests/test_x.py::test_a", message: "assert 1 == 2" }),
+    ).toBe(expected);
   });
 });
 

@@ -148,7 +148,12 @@ describe("commitAndPushFile", () => {
     rmSync(join(remote.cloneDir, TASK));
     rmSync(join(remote.cloneDir, OLD));
     raceBeforePush(1);
-    const r = commitAndPushFile({ cwd: remote.cloneDir, branch: "dev", message: "green [skip ci]", remove: [TASK, OLD, ".agent/tasks/fix-never-there.yaml"] });
+    const r = commitAndPushFile({
+      cwd: remote.cloneDir,
+      branch: "dev",
+      message: "green [skip ci]",
+      remove: [TASK, OLD, ".agent/tasks/fix-never-there.yaml"],
+    });
     expect(r.pushAttempts).toBe(2);
     expect(r.removed).toEqual([TASK, OLD]);
     expect(remote.log()).toEqual(["green [skip ci]", "concurrent push 0", "tasks", "initial commit"]);

@@ -30,7 +30,12 @@ const log = () => gh.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
 describe("state transitions", () => {
   test("create, comment, edit, relabel, close and reopen an issue", async () => {
     await octokit.issues.createLabel({ ...repo, name: "auto-healing", color: "b60205", description: "Filed by the loop" });
-    const created = await octokit.issues.create({ ...repo, title: "🔴 Auto-Healing: Test Failures in dev", body: "two failures", labels: ["auto-healing", "bug"] });
+    const created = await octokit.issues.create({
+      ...repo,
+      title: "🔴 Auto-Healing: Test Failures in dev",
+      body: "two failures",
+      labels: ["auto-healing", "bug"],
+    });
     expect(created.status).toBe(201);
     expect(created.data.number).toBe(1);
     expect(created.data.user?.login).toBe("github-actions[bot]");
@@ -71,7 +76,11 @@ describe("state transitions", () => {
       "PATCH /repos/acme/widgets/issues/1 200",
     ]);
     expect(gh.writes()).toHaveLength(9);
-    expect(gh.requests[1]!.body).toEqual({ title: "🔴 Auto-Healing: Test Failures in dev", body: "two failures", labels: ["auto-healing", "bug"] });
+    expect(gh.requests[1]!.body).toEqual({
+      title: "🔴 Auto-Healing: Test Failures in dev",
+      body: "two failures",
+      labels: ["auto-healing", "bug"],
+    });
     expect(gh.requests[1]!.login).toBe("github-actions[bot]");
     expect(gh.violations).toEqual([]);
   });
@@ -100,20 +109,30 @@ describe("state transitions", () => {
   test("dispatch, pulls, collaborator permission, rate limit, /user", async () => {
     const d = await octokit.repos.createDispatchEvent({ ...repo, event_type: "heal-agent", client_payload: { issue: 3, branch: "dev" } });
     expect(d.status).toBe(204);
-    expect(gh.state.dispatches).toEqual([{ eventType: "heal-agent", clientPayload: { issue: 3, branch: "dev" }, login: "github-actions[bot]" }]);
+    expect(gh.state.dispatches).toEqual([
+      { eventType: "heal-agent", clientPayload: { issue: 3, branch: "dev" }, login: "github-actions[bot]" },
+    ]);
 
     gh.seedIssue({ title: "healing issue" });
     gh.seedIssue({ title: "Fix tests", body: "Fixes #1", author: "claude[bot]", pull: { head: "claude/issue-1-20261130" } });
     const pulls = await octokit.pulls.list({ ...repo, head: "acme:claude/issue-1-20261130" });
-    expect(pulls.data.map((p) => [p.number, p.head.ref, p.base.ref, p.user?.login])).toEqual([[2, "claude/issue-1-20261130", "dev", "claude[bot]"]]);
+    expect(pulls.data.map((p) => [p.number, p.head.ref, p.base.ref, p.user?.login])).toEqual([
+      [2, "claude/issue-1-20261130", "dev", "claude[bot]"],
+    ]);
     expect((await octokit.pulls.list({ ...repo, head: "acme:other" })).data).toEqual([]);
     const pull = await octokit.pulls.get({ ...repo, pull_number: 2 });
     expect(pull.data.body).toBe("Fixes #1");
     // The issues list includes pull requests, marked with `pull_request`, exactly as on GitHub.
     const issues = await octokit.issues.listForRepo({ ...repo });
-    expect(issues.data.map((i) => [i.number, Boolean(i.pull_request)])).toEqual([[2, true], [1, false]]);
+    expect(issues.data.map((i) => [i.number, Boolean(i.pull_request)])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
 
-    const gh2 = await startGitHubDouble({ collaborators: { alice: "write" }, tokens: { [DEFAULT_TOKEN]: { login: "octocat", type: "User", permissions: { issues: "write", metadata: "read" } } } });
+    const gh2 = await startGitHubDouble({
+      collaborators: { alice: "write" },
+      tokens: { [DEFAULT_TOKEN]: { login: "octocat", type: "User", permissions: { issues: "write", metadata: "read" } } },
+    });
     try {
       const o2 = new Octokit({ auth: DEFAULT_TOKEN, baseUrl: gh2.url, log: silent });
       expect((await o2.repos.getCollaboratorPermissionLevel({ ...repo, username: "alice" })).data.permission).toBe("write");
@@ -143,10 +162,24 @@ describe("listing and pagination", () => {
       `<${gh.url}/repos/acme/widgets/issues?per_page=30&page=2>; rel="next", <${gh.url}/repos/acme/widgets/issues?per_page=30&page=3>; rel="last"`,
     );
     gh.resetLog();
-    const all = await octokit.paginate(octokit.issues.listForRepo, { ...repo, labels: "auto-healing", creator: "github-actions[bot]", per_page: 10, sort: "created", direction: "asc" });
+    const all = await octokit.paginate(octokit.issues.listForRepo, {
+      ...repo,
+      labels: "auto-healing",
+      creator: "github-actions[bot]",
+      per_page: 10,
+      sort: "created",
+      direction: "asc",
+    });
     expect(all.map((i) => i.number)).toEqual(Array.from({ length: 33 }, (_, k) => 2 * k + 1));
     expect(log()).toHaveLength(4);
-    expect(gh.requests[3]!.query).toEqual({ labels: "auto-healing", creator: "github-actions[bot]", per_page: "10", sort: "created", direction: "asc", page: "4" });
+    expect(gh.requests[3]!.query).toEqual({
+      labels: "auto-healing",
+      creator: "github-actions[bot]",
+      per_page: "10",
+      sort: "created",
+      direction: "asc",
+      page: "4",
+    });
     const none = await octokit.issues.listForRepo({ ...repo, creator: "someone-else" });
     expect(none.data).toEqual([]);
     expect(none.headers.link).toBeUndefined();
@@ -175,14 +208,19 @@ describe("violations: what real GitHub would reject is rejected the same way and
     const e = await octokit.request("POST /repos/{owner}/{repo}/issues", { ...repo, body: "no title" } as never).catch((x) => x);
     expect(e.status).toBe(422);
     expect(e.response.data.message).toBe('Invalid request.\n\n"title" wasn\'t supplied.');
-    expect(gh.violations).toEqual([{ method: "POST", path: "/repos/acme/widgets/issues", reason: "GitHub rejects this: body must have required property 'title'" }]);
+    expect(gh.violations).toEqual([
+      { method: "POST", path: "/repos/acme/widgets/issues", reason: "GitHub rejects this: body must have required property 'title'" },
+    ]);
     expect(gh.state.issues).toEqual([]);
   });
 
   test("a label name over 50 characters: 422 Validation Failed", async () => {
     const e = await octokit.issues.createLabel({ ...repo, name: "x".repeat(51), color: "ffffff" }).catch((x) => x);
     expect(e.status).toBe(422);
-    expect(e.response.data).toMatchObject({ message: "Validation Failed", errors: [{ resource: "Label", code: "custom", field: "name", message: "name is too long (maximum is 50 characters)" }] });
+    expect(e.response.data).toMatchObject({
+      message: "Validation Failed",
+      errors: [{ resource: "Label", code: "custom", field: "name", message: "name is too long (maximum is 50 characters)" }],
+    });
     expect(gh.violations).toHaveLength(1);
     // 50 is fine.
     await octokit.issues.createLabel({ ...repo, name: "x".repeat(50), color: "ffffff" });
@@ -195,19 +233,27 @@ describe("violations: what real GitHub would reject is rejected the same way and
   test("a body over 65,536: 422 'body is too long' for issues and comments; exactly 65,536 passes", async () => {
     const long = await octokit.issues.create({ ...repo, title: "t", body: "a".repeat(65537) }).catch((x) => x);
     expect(long.status).toBe(422);
-    expect(long.response.data.errors).toEqual([{ resource: "Issue", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }]);
+    expect(long.response.data.errors).toEqual([
+      { resource: "Issue", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" },
+    ]);
     await octokit.issues.create({ ...repo, title: "t", body: "a".repeat(65536) });
     // UTF-8 bytes count: 16,385 four-byte characters are 65,540 bytes.
     const wide = await octokit.issues.createComment({ ...repo, issue_number: 1, body: "😀".repeat(16385) }).catch((x) => x);
     expect(wide.status).toBe(422);
     const title = await octokit.issues.create({ ...repo, title: "t".repeat(257) }).catch((x) => x);
     expect(title.status).toBe(422);
-    expect(gh.violations.map((v) => v.path)).toEqual(["/repos/acme/widgets/issues", "/repos/acme/widgets/issues/1/comments", "/repos/acme/widgets/issues"]);
+    expect(gh.violations.map((v) => v.path)).toEqual([
+      "/repos/acme/widgets/issues",
+      "/repos/acme/widgets/issues/1/comments",
+      "/repos/acme/widgets/issues",
+    ]);
     expect(gh.state.issues).toHaveLength(1);
   });
 
   test("wrong types, bad enum values and unknown fields", async () => {
-    const bad = await octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { ...repo, issue_number: 1, state: "done" } as never).catch((x) => x);
+    const bad = await octokit
+      .request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { ...repo, issue_number: 1, state: "done" } as never)
+      .catch((x) => x);
     expect(bad.status).toBe(422);
     const perPage = await octokit.request("GET /repos/{owner}/{repo}/issues", { ...repo, per_page: "many" } as never).catch((x) => x);
     expect(perPage.status).toBe(422);
@@ -243,7 +289,9 @@ describe("violations: what real GitHub would reject is rejected the same way and
   });
 
   test("a token without issues:write gets GitHub's 403 and the permission it needs", async () => {
-    const ro = await startGitHubDouble({ tokens: { [DEFAULT_TOKEN]: { login: "github-actions[bot]", type: "Bot", permissions: { issues: "read", metadata: "read" } } } });
+    const ro = await startGitHubDouble({
+      tokens: { [DEFAULT_TOKEN]: { login: "github-actions[bot]", type: "Bot", permissions: { issues: "read", metadata: "read" } } },
+    });
     try {
       const o = new Octokit({ auth: DEFAULT_TOKEN, baseUrl: ro.url, log: silent });
       expect((await o.issues.listForRepo(repo)).status).toBe(200);
@@ -278,7 +326,11 @@ describe("fault injection", () => {
     const r = await resilient().issues.create({ ...repo, title: "t" });
     expect(r.status).toBe(201);
     expect(fault.hits).toBe(2);
-    expect(log()).toEqual(["POST /repos/acme/widgets/issues 502", "POST /repos/acme/widgets/issues 502", "POST /repos/acme/widgets/issues 201"]);
+    expect(log()).toEqual([
+      "POST /repos/acme/widgets/issues 502",
+      "POST /repos/acme/widgets/issues 502",
+      "POST /repos/acme/widgets/issues 201",
+    ]);
     expect(gh.faults.map((f) => f.kind)).toEqual(["status", "status"]);
     expect(gh.state.issues).toHaveLength(1);
     expect(gh.violations).toEqual([]);
@@ -294,7 +346,14 @@ describe("fault injection", () => {
     expect((await octokit.issues.listForRepo(repo).catch((x) => x)).status).toBe(500);
     expect((await octokit.issues.listForRepo(repo)).status).toBe(200); // times: 1
     // skip and armedBy: "every list after the create fails", however many lists came before.
-    gh.inject({ method: "GET", path: "/repos/{owner}/{repo}/issues", kind: "status", status: 502, times: 5, armedBy: { method: "POST", path: "/repos/{owner}/{repo}/issues" } });
+    gh.inject({
+      method: "GET",
+      path: "/repos/{owner}/{repo}/issues",
+      kind: "status",
+      status: 502,
+      times: 5,
+      armedBy: { method: "POST", path: "/repos/{owner}/{repo}/issues" },
+    });
     expect((await octokit.issues.listForRepo(repo)).status).toBe(200);
     await octokit.issues.create({ ...repo, title: "u" });
     expect((await octokit.issues.listForRepo(repo).catch((x) => x)).status).toBe(502);
@@ -316,7 +375,9 @@ describe("fault injection", () => {
   test("hangAfterWrite: the write happens, no answer ever comes, the client's timeout fires", async () => {
     gh.inject({ method: "POST", path: "/repos/{owner}/{repo}/issues/{issue_number}/comments", kind: "hangAfterWrite" });
     gh.seedIssue({ title: "x" });
-    const e = await octokit.issues.createComment({ ...repo, issue_number: 1, body: "slow", request: { signal: AbortSignal.timeout(200) } }).catch((x) => x);
+    const e = await octokit.issues
+      .createComment({ ...repo, issue_number: 1, body: "slow", request: { signal: AbortSignal.timeout(200) } })
+      .catch((x) => x);
     expect(String(e.name) + String(e.message)).toMatch(/abort|timeout|timed out/i);
     expect(gh.issue(1)!.comments.map((c) => c.body)).toEqual(["slow"]);
     expect(gh.requests[0]).toMatchObject({ status: 201, fault: "hangAfterWrite" });
@@ -368,7 +429,10 @@ describe("fault injection", () => {
   });
 
   test("content creation beyond the per-minute limit gets GitHub's secondary limit and a violation", async () => {
-    const limited = await startGitHubDouble({ contentCreationPerMinute: 2, tokens: { [DEFAULT_TOKEN]: { login: "octocat", type: "User", scopes: ["repo", "workflow"], permissions: { issues: "write" } } } });
+    const limited = await startGitHubDouble({
+      contentCreationPerMinute: 2,
+      tokens: { [DEFAULT_TOKEN]: { login: "octocat", type: "User", scopes: ["repo", "workflow"], permissions: { issues: "write" } } },
+    });
     try {
       const o = new Octokit({ auth: DEFAULT_TOKEN, baseUrl: limited.url, log: silent });
       const first = await o.issues.create({ ...repo, title: "1" });
@@ -377,7 +441,9 @@ describe("fault injection", () => {
       const third = await o.issues.createComment({ ...repo, issue_number: 1, body: "3" }).catch((x) => x);
       expect([third.status, third.response.headers["retry-after"]]).toEqual([403, "60"]);
       expect(third.response.data.message).toMatch(/secondary rate limit/);
-      expect(limited.violations.map((v) => v.reason)).toEqual(["more than 2 issues/comments created within a minute: GitHub's secondary rate limit (pace the writes)"]);
+      expect(limited.violations.map((v) => v.reason)).toEqual([
+        "more than 2 issues/comments created within a minute: GitHub's secondary rate limit (pace the writes)",
+      ]);
       expect(limited.issue(1)!.comments).toHaveLength(1);
     } finally {
       await limited.close();
@@ -390,7 +456,11 @@ describe("fault injection", () => {
     const a = await octokit.issues.listForRepo(repo).catch((x) => x);
     expect([a.status, a.response.data.message]).toEqual([401, "Bad credentials"]);
     const f = await octokit.repos.createDispatchEvent({ ...repo, event_type: "x" }).catch((x) => x);
-    expect([f.status, f.response.data.message, f.response.headers["x-accepted-github-permissions"]]).toEqual([403, "Resource not accessible by integration", "contents=write"]);
+    expect([f.status, f.response.data.message, f.response.headers["x-accepted-github-permissions"]]).toEqual([
+      403,
+      "Resource not accessible by integration",
+      "contents=write",
+    ]);
     expect(gh.state.dispatches).toEqual([]);
   });
 });
@@ -407,23 +477,31 @@ describe("real GitHub recordings from @octokit/fixtures pass the validator and m
       headers?: Record<string, string>;
     }[];
 
-  test.each(["add-labels-to-issue", "labels", "errors", "paginate-issues", "lock-issue"])("%s: every recorded request and response is valid", (name) => {
-    const v = sharedValidator();
-    let checked = 0;
-    for (const f of load(name)) {
-      // GitHub's link headers use /repositories/{id}/..., an alias the OpenAPI description does not list.
-      const [rawPath, rawQuery] = f.path.replace(/^\/repositories\/\d+\//, "/repos/octokit-fixture-org/paginate-issues/").split("?");
-      const op = v.match(f.method.toUpperCase(), rawPath!);
-      expect(op).toBeDefined();
-      const body = f.body === undefined || f.body === "" ? undefined : JSON.stringify(f.body);
-      const request = v.checkRequest(op!, Object.fromEntries(new URLSearchParams(rawQuery ?? "")), body);
-      expect({ name, path: f.path, problems: request.problems, unknown: request.unknown }).toEqual({ name, path: f.path, problems: [], unknown: [] });
-      const response = v.checkResponse(op!, f.status, f.response);
-      expect({ path: f.path, status: f.status, ...response }).toEqual({ path: f.path, status: f.status, documented: true, problems: [] });
-      checked++;
-    }
-    expect(checked).toBeGreaterThan(0);
-  });
+  test.each(["add-labels-to-issue", "labels", "errors", "paginate-issues", "lock-issue"])(
+    "%s: every recorded request and response is valid",
+    (name) => {
+      const v = sharedValidator();
+      let checked = 0;
+      for (const f of load(name)) {
+        // GitHub's link headers use /repositories/{id}/..., an alias the OpenAPI description does not list.
+        const [rawPath, rawQuery] = f.path.replace(/^\/repositories\/\d+\//, "/repos/octokit-fixture-org/paginate-issues/").split("?");
+        const op = v.match(f.method.toUpperCase(), rawPath!);
+        expect(op).toBeDefined();
+        const body = f.body === undefined || f.body === "" ? undefined : JSON.stringify(f.body);
+        const request = v.checkRequest(op!, Object.fromEntries(new URLSearchParams(rawQuery ?? "")), body);
+        expect({ name, path: f.path, problems: request.problems, unknown: request.unknown }).toEqual({
+          name,
+          path: f.path,
+          problems: [],
+          unknown: [],
+        });
+        const response = v.checkResponse(op!, f.status, f.response);
+        expect({ path: f.path, status: f.status, ...response }).toEqual({ path: f.path, status: f.status, documented: true, problems: [] });
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(0);
+    },
+  );
 
   test("negative control: responses unlike GitHub's are flagged (missing fields, wrong types, nullable honoured)", () => {
     const v = sharedValidator();
@@ -445,7 +523,19 @@ describe("real GitHub recordings from @octokit/fixtures pass the validator and m
     for (const name of ["labels", "errors", "add-labels-to-issue"]) {
       const double = await startGitHubDouble({ owner: "octokit-fixture-org", repo: name });
       try {
-        if (name === "labels") for (const l of ["bug", "documentation", "duplicate", "enhancement", "good first issue", "help wanted", "invalid", "question", "wontfix"]) double.seedLabel({ name: l });
+        if (name === "labels")
+          for (const l of [
+            "bug",
+            "documentation",
+            "duplicate",
+            "enhancement",
+            "good first issue",
+            "help wanted",
+            "invalid",
+            "question",
+            "wontfix",
+          ])
+            double.seedLabel({ name: l });
         for (const f of load(name)) {
           const res = await fetch(double.url + f.path, {
             method: f.method.toUpperCase(),
@@ -459,8 +549,13 @@ describe("real GitHub recordings from @octokit/fixtures pass the validator and m
           const keys = (x: unknown) => Object.keys(Array.isArray(x) ? (x[0] ?? {}) : (x as object)).sort();
           // Every field real GitHub sent, the double sends too.
           expect(keys(f.response).filter((k) => !keys(got).includes(k))).toEqual([]);
-          if (f.status === 422) expect({ message: got.message, errors: got.errors }).toEqual({ message: (f.response as any).message, errors: (f.response as any).errors.map((e: object) => ({ ...e, value: "invalid" })) });
-          if (Array.isArray(f.response)) expect(got.map((l: { name: string }) => l.name)).toEqual(f.response.map((l: { name: string }) => l.name));
+          if (f.status === 422)
+            expect({ message: got.message, errors: got.errors }).toEqual({
+              message: (f.response as any).message,
+              errors: (f.response as any).errors.map((e: object) => ({ ...e, value: "invalid" })),
+            });
+          if (Array.isArray(f.response))
+            expect(got.map((l: { name: string }) => l.name)).toEqual(f.response.map((l: { name: string }) => l.name));
         }
         expect(double.violations.filter((v) => !v.reason.startsWith("GitHub rejects this"))).toEqual([]);
       } finally {
@@ -476,7 +571,11 @@ describe("real GitHub recordings from @octokit/fixtures pass the validator and m
       const o = new Octokit({ auth: DEFAULT_TOKEN, baseUrl: double.url, log: silent });
       const pages: number[][] = [];
       const rels: string[][] = [];
-      for await (const page of o.paginate.iterator(o.issues.listForRepo, { owner: "octokit-fixture-org", repo: "paginate-issues", per_page: 3 })) {
+      for await (const page of o.paginate.iterator(o.issues.listForRepo, {
+        owner: "octokit-fixture-org",
+        repo: "paginate-issues",
+        per_page: 3,
+      })) {
         pages.push(page.data.map((i) => i.number));
         rels.push([...(page.headers.link ?? "").matchAll(/rel="(\w+)"/g)].map((m) => m[1]!));
       }

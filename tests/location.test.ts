@@ -43,10 +43,15 @@ afterAll(() => repo.cleanup());
 describe("parseFrames", () => {
   test("reads V8, vitest, pytest, go and Python traceback syntaxes", () => {
     const frames = (text: string) => parseFrames(text).map((f) => `${f.path}:${f.line}`);
-    expect(frames("Error: x\n    at Object.<anonymous> (/home/u/repo/tests/calc.test.ts:8:25)")).toEqual(["/home/u/repo/tests/calc.test.ts:8"]);
+    expect(frames("Error: x\n    at Object.<anonymous> (/home/u/repo/tests/calc.test.ts:8:25)")).toEqual([
+      "/home/u/repo/tests/calc.test.ts:8",
+    ]);
     expect(frames("Error: x\n    at tests/calc.test.ts:18:9")).toEqual(["tests/calc.test.ts:18"]);
     expect(frames("AssertionError: expected 3 to be 4\n ❯ tests/calc.test.ts:8:25")).toEqual(["tests/calc.test.ts:8"]);
-    expect(frames(" ❯ connect tests/helpers/db.ts:2:9\n ❯ tests/calc.test.ts:40:3")).toEqual(["tests/helpers/db.ts:2", "tests/calc.test.ts:40"]);
+    expect(frames(" ❯ connect tests/helpers/db.ts:2:9\n ❯ tests/calc.test.ts:40:3")).toEqual([
+      "tests/helpers/db.ts:2",
+      "tests/calc.test.ts:40",
+    ]);
     expect(frames("    calc_test.go:19: Add(1, 2) = 3, want 4")).toEqual(["calc_test.go:19"]);
     expect(frames("\t/tmp/x/calc/calc_test.go:55 +0x28")).toEqual(["/tmp/x/calc/calc_test.go:55"]);
     expect(frames("TestContext.<anonymous> (file:///tmp/p/math.test.mjs:7:14)")).toEqual(["file:///tmp/p/math.test.mjs:7"]);
@@ -61,8 +66,12 @@ describe("parseFrames", () => {
       "    raise ValueError('no')",
       "ValueError: no",
     ].join("\n");
-    expect(parseFrames(tb).map((f) => `${f.path}:${f.line}`)).toEqual(["/repo/backend/app/auth.py:2", "/repo/backend/tests/test_login.py:12"]);
-    const pytest = "tests/test_calc.py:28: \n_ _ _\n/usr/lib/python3.11/asyncio/runners.py:190: in run\n    x\n\ntests/test_calc.py:24: ValueError";
+    expect(parseFrames(tb).map((f) => `${f.path}:${f.line}`)).toEqual([
+      "/repo/backend/app/auth.py:2",
+      "/repo/backend/tests/test_login.py:12",
+    ]);
+    const pytest =
+      "tests/test_calc.py:28: \n_ _ _\n/usr/lib/python3.11/asyncio/runners.py:190: in run\n    x\n\ntests/test_calc.py:24: ValueError";
     expect(parseFrames(pytest).map((f) => `${f.path}:${f.line}`)).toEqual([
       "tests/test_calc.py:24",
       "/usr/lib/python3.11/asyncio/runners.py:190",
@@ -71,11 +80,19 @@ describe("parseFrames", () => {
   });
 
   test("Windows frames keep their drive letter", () => {
-    expect(parseFrames("Error: x\n    at D:\\a\\app\\app\\tests\\x.test.ts:8:25").map((f) => `${f.path}:${f.line}`)).toEqual(["D:\\a\\app\\app\\tests\\x.test.ts:8"]);
+    expect(parseFrames("Error: x\n    at D:\\a\\app\\app\\tests\\x.test.ts:8:25").map((f) => `${f.path}:${f.line}`)).toEqual([
+      "D:\\a\\app\\app\\tests\\x.test.ts:8",
+    ]);
   });
 
   test("does not hang on adversarial megabyte-long lines (no catastrophic backtracking)", () => {
-    const inputs = ["x".repeat(2_000_000), ` ${"a.".repeat(1_000_000)}`, "(".repeat(1_000_000), `    at ${"(".repeat(200_000)}${"a".repeat(200_000)}`, `File "${"a".repeat(1_000_000)}`];
+    const inputs = [
+      "x".repeat(2_000_000),
+      ` ${"a.".repeat(1_000_000)}`,
+      "(".repeat(1_000_000),
+      `    at ${"(".repeat(200_000)}${"a".repeat(200_000)}`,
+      `File "${"a".repeat(1_000_000)}`,
+    ];
     const started = performance.now();
     for (const text of inputs) {
       expect(parseFrames(text)).toEqual([]);
@@ -133,17 +150,28 @@ describe("locate", () => {
 
   test("an error raised only above the test's own line (a beforeAll hook) is marked outside the test", () => {
     const hook = "Error: db\n    at Object.<anonymous> (/ci/app/tests/calc.test.ts:2:11)";
-    expect(locate({ file: "tests/calc.test.ts", line: 5, stack: hook }, index)).toEqual({ file: "tests/calc.test.ts", line: 2, outsideTest: true });
-    const sameFileHelper = "Error: x\n    at helper (/ci/app/tests/calc.test.ts:2:11)\n    at Object.<anonymous> (/ci/app/tests/calc.test.ts:6:3)";
+    expect(locate({ file: "tests/calc.test.ts", line: 5, stack: hook }, index)).toEqual({
+      file: "tests/calc.test.ts",
+      line: 2,
+      outsideTest: true,
+    });
+    const sameFileHelper =
+      "Error: x\n    at helper (/ci/app/tests/calc.test.ts:2:11)\n    at Object.<anonymous> (/ci/app/tests/calc.test.ts:6:3)";
     expect(locate({ file: "tests/calc.test.ts", line: 5, stack: sameFileHelper }, index)).toEqual({ file: "tests/calc.test.ts", line: 2 });
   });
 
   test("pytest: the failing line comes from the traceback, not the 0-based def line of the report", () => {
     // The JUnit parser turns pytest's 0-based def line 3 into 4 (the def); the statement is line 5 / 6.
     const stack = "def test_login():\n>       login()\n\nbackend/tests/test_login.py:5: \n_ _\nbackend/app/auth.py:2: ValueError";
-    expect(locate({ file: "backend/tests/test_login.py", line: 4, stack }, index)).toEqual({ file: "backend/tests/test_login.py", line: 5 });
+    expect(locate({ file: "backend/tests/test_login.py", line: 4, stack }, index)).toEqual({
+      file: "backend/tests/test_login.py",
+      line: 5,
+    });
     const own = "    assert False\nE   AssertionError\n\nbackend/tests/test_login.py:6: AssertionError";
-    expect(locate({ file: "backend/tests/test_login.py", line: 4, stack: own }, index)).toEqual({ file: "backend/tests/test_login.py", line: 6 });
+    expect(locate({ file: "backend/tests/test_login.py", line: 4, stack: own }, index)).toEqual({
+      file: "backend/tests/test_login.py",
+      line: 6,
+    });
   });
 
   test("skips runner and dependency frames; falls back to the test's own line, then to other repo files", () => {
@@ -161,11 +189,16 @@ describe("locate", () => {
   });
 
   test("go: a package path picks the right one of several same-named test files", () => {
-    expect(locate({ file: "example.com/mod/pkg/b", stack: "    handler_test.go:1: boom" }, index)).toEqual({ file: "pkg/b/handler_test.go", line: 1 });
+    expect(locate({ file: "example.com/mod/pkg/b", stack: "    handler_test.go:1: boom" }, index)).toEqual({
+      file: "pkg/b/handler_test.go",
+      line: 1,
+    });
   });
 
   test("a module that fails to load without a line points at the line importing the missing name", () => {
-    expect(lineOfMissingImport("error: Cannot find module '../src/calc' from '/x/tests/calc.test.ts'", index, "tests/calc.test.ts")).toBe(1);
+    expect(lineOfMissingImport("error: Cannot find module '../src/calc' from '/x/tests/calc.test.ts'", index, "tests/calc.test.ts")).toBe(
+      1,
+    );
     expect(lineOfMissingImport("ModuleNotFoundError: No module named 'missing_thing'", index, "backend/tests/test_login.py")).toBe(1);
     expect(lineOfMissingImport("TypeError: nope", index, "tests/calc.test.ts")).toBeNull();
   });
@@ -176,7 +209,8 @@ describe("splitMessage", () => {
     expect(splitMessage("Error: expect(received).toBe(expected)\n\nExpected: 4\nReceived: 3\n    at Object.toBe (x.js:7:25)").message).toBe(
       "Error: expect(received).toBe(expected)\n\nExpected: 4\nReceived: 3",
     );
-    const suite = "  ● Test suite failed to run\n\n    Cannot find module './x' from 'a.test.js'\n\n    > 1 | require('./x')\n      at Object.require (a.test.js:1:1)";
+    const suite =
+      "  ● Test suite failed to run\n\n    Cannot find module './x' from 'a.test.js'\n\n    > 1 | require('./x')\n      at Object.require (a.test.js:1:1)";
     expect(splitMessage(suite)).toEqual({ message: "Cannot find module './x' from 'a.test.js'", stack: suite.trim() });
   });
 });

@@ -10,7 +10,12 @@ import {
 } from "../lib/marker.ts";
 import { untrusted } from "../lib/sanitize.ts";
 
-const input = { kind: "healing" as const, branch: "dev", fingerprints: ["bbbbbbbbbbbb", "aaaaaaaaaaaa", "bbbbbbbbbbbb"], run: { id: "42", attempt: "2" } };
+const input = {
+  kind: "healing" as const,
+  branch: "dev",
+  fingerprints: ["bbbbbbbbbbbb", "aaaaaaaaaaaa", "bbbbbbbbbbbb"],
+  run: { id: "42", attempt: "2" },
+};
 
 describe("marker", () => {
   test("build -> parse round-trips (sorted, unique fingerprints, digest, run)", () => {
@@ -46,10 +51,16 @@ describe("marker", () => {
     expect(parseMarker(null)).toBeNull();
     expect(parseMarker("no marker here")).toBeNull();
     expect(parseMarker("<!-- self-healing-tdd:{not json} -->")).toBeNull();
-    expect(parseMarker("<!-- self-healing-tdd:{\"v\":1,\"kind\":\"healing\"")).toBeNull();
-    expect(parseMarker('<!-- self-healing-tdd:{"v":2,"kind":"healing","branch":"dev","digest":"0123456789abcdef","count":0} -->')).toBeNull();
+    expect(parseMarker('<!-- self-healing-tdd:{"v":1,"kind":"healing"')).toBeNull();
+    expect(
+      parseMarker('<!-- self-healing-tdd:{"v":2,"kind":"healing","branch":"dev","digest":"0123456789abcdef","count":0} -->'),
+    ).toBeNull();
     expect(parseMarker('<!-- self-healing-tdd:{"v":1,"kind":"other","branch":"dev","digest":"0123456789abcdef","count":0} -->')).toBeNull();
-    expect(parseMarker('<!-- self-healing-tdd:{"v":1,"kind":"healing","branch":"dev","digest":"0123456789abcdef","count":1,"fingerprints":["a b"]} -->')).toBeNull();
+    expect(
+      parseMarker(
+        '<!-- self-healing-tdd:{"v":1,"kind":"healing","branch":"dev","digest":"0123456789abcdef","count":1,"fingerprints":["a b"]} -->',
+      ),
+    ).toBeNull();
   });
 
   test("the last valid marker wins (a later comment edit appends a new one)", () => {

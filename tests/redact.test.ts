@@ -68,7 +68,7 @@ describe("redact: token shapes", () => {
       "Expected: 42\nReceived: 41",
       "KeyError: 'missing_key_name_here'",
       "key: user.name",
-      "token: \"expected\"",
+      'token: "expected"',
       "at Object.<anonymous> (/home/runner/work/app/app/tests/auth.test.ts:12:5)",
       "AssertionError: assert 'sk-short' == 'abc'",
       "password: string",
@@ -126,7 +126,18 @@ describe("redact: environment values", () => {
   });
 
   test("which names count as secret", () => {
-    for (const n of ["GITHUB_TOKEN", "GH_TOKEN", "HEAL_AGENT_TOKEN", "AWS_SECRET_ACCESS_KEY", "NPM_TOKEN", "DB_PASSWORD", "GITHUB_PAT", "ANTHROPIC_API_KEY", "GOOGLE_CREDENTIALS", "apiKey"]) {
+    for (const n of [
+      "GITHUB_TOKEN",
+      "GH_TOKEN",
+      "HEAL_AGENT_TOKEN",
+      "AWS_SECRET_ACCESS_KEY",
+      "NPM_TOKEN",
+      "DB_PASSWORD",
+      "GITHUB_PAT",
+      "ANTHROPIC_API_KEY",
+      "GOOGLE_CREDENTIALS",
+      "apiKey",
+    ]) {
       expect(isSecretEnvName(n)).toBe(true);
     }
     for (const n of ["PATH", "PWD", "OLDPWD", "HOME", "SSH_AUTH_SOCK", "GITHUB_REPOSITORY", "KEYBOARD", "MONKEY_COUNT"]) {

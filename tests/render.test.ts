@@ -35,7 +35,6 @@ function reportOf(failures: FailureRecord[], over: Partial<FailureReport> = {}):
   };
 }
 
-
 const TASK = ".agent/tasks/fix-test-failures-dev-1a2b3c4d.yaml";
 
 describe("the healing issue", () => {
@@ -81,7 +80,12 @@ describe("the healing issue", () => {
   test("a multi-line test name stays on its line; the agent mention comes from the config or is left out", () => {
     const config = defaultConfig();
     config.agent.mention = "@my-bot";
-    const ctx = buildTemplateContext({ report: reportOf([failure({ fullName: "name\n---\n# heading" })]), config, branch: "dev", taskPath: TASK });
+    const ctx = buildTemplateContext({
+      report: reportOf([failure({ fullName: "name\n---\n# heading" })]),
+      config,
+      branch: "dev",
+      taskPath: TASK,
+    });
     const body = renderIssue(ctx, repo(), config).body;
     expect(body).toContain("**Test**: name --- # heading\n");
     expect(body).toContain("@my-bot Please fix these test failures and create a PR.");

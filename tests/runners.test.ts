@@ -54,7 +54,9 @@ describe("planRun", () => {
       report: ".agent/reports/raw/tf.json",
       reportIsStdout: true,
     });
-    expect(planRun(stack({ id: "own", framework: "junit", cwd: "app", command: ["make", "test"], report: "out/junit.xml" }), R, RAW)).toEqual({
+    expect(
+      planRun(stack({ id: "own", framework: "junit", cwd: "app", command: ["make", "test"], report: "out/junit.xml" }), R, RAW),
+    ).toEqual({
       argv: ["make", "test"],
       report: "app/out/junit.xml",
       reportIsStdout: false,
@@ -66,11 +68,14 @@ describe("runStack", () => {
   test("a runner that crashes without a report still gets its record: exit code and output tail", async () => {
     const dir = repo();
     const out = quiet();
-    const run = await runStack(stack({ framework: "pytest", command: ["sh", "-c", 'echo "Segmentation fault while loading"; exit 3', "sh"] }), {
-      repoRoot: dir,
-      rawDir: RAW,
-      echo: out.echo,
-    });
+    const run = await runStack(
+      stack({ framework: "pytest", command: ["sh", "-c", 'echo "Segmentation fault while loading"; exit 3', "sh"] }),
+      {
+        repoRoot: dir,
+        rawDir: RAW,
+        echo: out.echo,
+      },
+    );
     expect(run.exitCode).toBe(3);
     expect(run.signal).toBeNull();
     expect(run.reports).toEqual([]);
@@ -131,7 +136,11 @@ describe("runStack", () => {
 
   test("an earlier run's report is removed first, so a crash never reuses it", async () => {
     const dir = repo({ [`${RAW}/bun.xml`]: "<testsuites/>" });
-    const run = await runStack(stack({ id: "bun", command: ["sh", "-c", "exit 2", "sh"] }), { repoRoot: dir, rawDir: RAW, echo: quiet().echo });
+    const run = await runStack(stack({ id: "bun", command: ["sh", "-c", "exit 2", "sh"] }), {
+      repoRoot: dir,
+      rawDir: RAW,
+      echo: quiet().echo,
+    });
     expect(run.reports).toEqual([]); // no XML, and an empty console log is not a report
     expect(existsSync(join(dir, RAW, "bun.xml"))).toBe(false);
   });
@@ -139,11 +148,14 @@ describe("runStack", () => {
   test("terraform validate -json goes to raw/<id>.json; diagnostics are echoed with file:line", async () => {
     const dir = repo({ "infra/main.tf": 'variable "x" {\n  default = 1 +\n}\n' });
     const out = quiet();
-    const runs = await runStacks([stack({ id: "terraform-infra", framework: "terraform", cwd: "infra", command: ["terraform", "validate"] })], {
-      repoRoot: dir,
-      rawDir: RAW,
-      echo: out.echo,
-    });
+    const runs = await runStacks(
+      [stack({ id: "terraform-infra", framework: "terraform", cwd: "infra", command: ["terraform", "validate"] })],
+      {
+        repoRoot: dir,
+        rawDir: RAW,
+        echo: out.echo,
+      },
+    );
     const run = runs.runs[0]!;
     if (Bun.which("terraform")) {
       expect(run.exitCode).toBe(1);
@@ -176,7 +188,12 @@ describe("runStack", () => {
     expect(run.exitCode).toBe(1);
     expect(out.text()).toContain("(fail) uses [REDACTED");
     expect(out.text()).not.toContain(token);
-    expect(out.text().split("\n").filter((l) => /^\s*::/.test(l))).toEqual([]);
+    expect(
+      out
+        .text()
+        .split("\n")
+        .filter((l) => /^\s*::/.test(l)),
+    ).toEqual([]);
     for (const rel of run.reports) {
       const text = readFileSync(join(dir, rel), "utf8");
       expect(text).toContain("REDACTED");
@@ -189,7 +206,9 @@ describe("runStack", () => {
     const xml = `<testcase name="API_KEY = &quot;${key}&quot; ok"><failure message="API_KEY = &quot;${key}&quot;">API_KEY = "${key}"</failure></testcase>`;
     const red = redactReportText(xml);
     expect(red).not.toContain(key);
-    expect(red).toMatch(/^<testcase name="API_KEY = &quot;\[REDACTED:[a-z-]+\]&quot; ok"><failure message="API_KEY = &quot;\[REDACTED:[a-z-]+\]&quot;">/);
+    expect(red).toMatch(
+      /^<testcase name="API_KEY = &quot;\[REDACTED:[a-z-]+\]&quot; ok"><failure message="API_KEY = &quot;\[REDACTED:[a-z-]+\]&quot;">/,
+    );
     const json = JSON.stringify({ failureMessages: [`API_KEY = "${key}"`], name: "ok" });
     const redJson = redactReportText(json);
     expect(redJson).not.toContain(key);
@@ -209,7 +228,8 @@ describe("runStack", () => {
       echo: quiet().echo,
     });
     const xml = readFileSync(join(dir, run.reports[0]!), "utf8");
-    for (const secret of fakeSecrets()) expect({ kind: secret.kind, leaked: xml.includes(secret.secret) }).toEqual({ kind: secret.kind, leaked: false });
+    for (const secret of fakeSecrets())
+      expect({ kind: secret.kind, leaked: xml.includes(secret.secret) }).toEqual({ kind: secret.kind, leaked: false });
     const errors: string[] = [];
     let cases = 0;
     const sax = new SaxesParser();
@@ -237,7 +257,13 @@ describe("runStack", () => {
 
   test("a configured stack that writes its own report: no flags added, the report is listed (a stale one never is)", async () => {
     const dir = repo({ "app/out/junit.xml": "<stale/>" });
-    const write = stack({ id: "make", framework: "junit", cwd: "app", command: ["sh", "-c", 'mkdir -p out && echo "<testsuite tests=\\"1\\"/>" > out/junit.xml'], report: "out/junit.xml" });
+    const write = stack({
+      id: "make",
+      framework: "junit",
+      cwd: "app",
+      command: ["sh", "-c", 'mkdir -p out && echo "<testsuite tests=\\"1\\"/>" > out/junit.xml'],
+      report: "out/junit.xml",
+    });
     const run = await runStack(write, { repoRoot: dir, rawDir: RAW, echo: quiet().echo });
     expect(run.argv).toEqual(write.command);
     expect(run.reports).toEqual(["app/out/junit.xml"]);

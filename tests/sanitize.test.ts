@@ -20,8 +20,7 @@ import {
 import { fakeSecrets, HOSTILE } from "./e2e/unsafe-strings.ts";
 
 // anthropics/claude-code-action src/github/validation/trigger.ts: the trigger test on the raw body.
-const claudeTrigger = (phrase: string) =>
-  new RegExp(`(^|\\s)${phrase.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([\\s.,!?;:]|$)`, "i");
+const claudeTrigger = (phrase: string) => new RegExp(`(^|\\s)${phrase.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([\\s.,!?;:]|$)`, "i");
 // Workflow gates in the wild: `contains(github.event.comment.body, '@claude')` (case-insensitive substring).
 const containsGate = (body: string, phrase: string) => body.toLowerCase().includes(phrase.toLowerCase());
 // GitHub's mention and reference syntax, ASCII only.

@@ -184,7 +184,17 @@ describe("the task YAML", () => {
     expect(data.owner).toBe("team-a");
     expect(data.acceptance_criteria).toEqual(["coverage >= 80"]);
     expect(file.text).toContain("owner: team-a # who triages");
-    expect(Object.keys(data)).toEqual(["title", "priority", "owner", "acceptance_criteria", "id", "auto_generated", "branch", "github_issue", "test_failures"]);
+    expect(Object.keys(data)).toEqual([
+      "title",
+      "priority",
+      "owner",
+      "acceptance_criteria",
+      "id",
+      "auto_generated",
+      "branch",
+      "github_issue",
+      "test_failures",
+    ]);
   });
 
   test("a template typo names the template file", () => {
@@ -201,7 +211,12 @@ describe("the task YAML", () => {
 
   test("secrets in messages are redacted", () => {
     const token = `ghp_${"Zz09".repeat(10)}`;
-    const file = buildTaskFile({ report: report([failure({ message: `auth failed with ${token}` })]), config: defaultConfig(), repoRoot: repo(), branch: "dev" });
+    const file = buildTaskFile({
+      report: report([failure({ message: `auth failed with ${token}` })]),
+      config: defaultConfig(),
+      repoRoot: repo(),
+      branch: "dev",
+    });
     expect(file.text).not.toContain(token);
   });
 });
@@ -243,7 +258,10 @@ describe("re-run commands", () => {
       "cd web && npx jest x.test.js -t '^it'\\''s fine$'",
     );
     expect(
-      rerunCommand(failure({ framework: "pytest", fullName: "tests/test_x.py::TestA::test_b[1-2]", file: "api/tests/test_x.py" }), stack("pytest", "api")),
+      rerunCommand(
+        failure({ framework: "pytest", fullName: "tests/test_x.py::TestA::test_b[1-2]", file: "api/tests/test_x.py" }),
+        stack("pytest", "api"),
+      ),
     ).toBe("cd api && python3 -m pytest 'tests/test_x.py::TestA::test_b[1-2]'");
     // The interpreter the stack ran with; a virtualenv in the repo relative to the stack folder.
     const f = failure({ framework: "pytest", fullName: "tests/test_x.py::test_b", file: "api/tests/test_x.py" });
@@ -256,16 +274,18 @@ describe("re-run commands", () => {
     expect(rerunCommand(f, stack("pytest", "api", ["/repo/.venv/bin/python", "-m", "pytest"]), "/repo")).toBe(
       "cd api && ../.venv/bin/python -m pytest tests/test_x.py::test_b",
     );
-    expect(rerunCommand(f, stack("pytest", "api", ["poetry", "run", "pytest", "-x"]), "/repo")).toBe("cd api && poetry run pytest tests/test_x.py::test_b");
+    expect(rerunCommand(f, stack("pytest", "api", ["poetry", "run", "pytest", "-x"]), "/repo")).toBe(
+      "cd api && poetry run pytest tests/test_x.py::test_b",
+    );
     // A collection error is named after the module: re-run its file.
     const collection = failure({ framework: "pytest", fullName: "tests/test_a.py::tests.test_a", file: "tests/test_a.py", kind: "error" });
     expect(rerunCommand(collection, stack("pytest"))).toBe("python3 -m pytest tests/test_a.py");
     expect(rerunCommand(failure({ framework: "terraform", fullName: "Invalid expression", file: "infra/db/main.tf" }))).toBe(
       "terraform -chdir=infra/db validate",
     );
-    expect(rerunCommand(failure({ framework: "runner", fullName: "bun test crashed", file: null }), stack("runner", ".", ["bun", "test"]))).toBe(
-      "bun test",
-    );
+    expect(
+      rerunCommand(failure({ framework: "runner", fullName: "bun test crashed", file: null }), stack("runner", ".", ["bun", "test"])),
+    ).toBe("bun test");
     expect(rerunCommand(failure({ framework: "junit" }))).toBeNull();
     // A crashed runner's record names no file: the stack's whole command, as it ran.
     const crash = failure({ framework: "vitest", fullName: "web (runner exited 1)", file: null, line: null, kind: "error" });
@@ -287,7 +307,11 @@ describe("re-run commands", () => {
       ].join("\n"),
     });
     const cmd = rerunCommand(failure({ fullName: "calc (v2) > adds [1+1]", file: "t/a.test.ts" }), stack("bun"))!;
-    const r = spawnSync("sh", ["-c", cmd], { cwd: dir, encoding: "utf8", env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } });
+    const r = spawnSync("sh", ["-c", cmd], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
+    });
     const out = r.stdout + r.stderr;
     expect(out).toContain("(fail) calc (v2) > adds [1+1]");
     expect(out).not.toContain("(pass)");
@@ -324,7 +348,12 @@ describe("writeTaskContext", () => {
     const next = writeTaskContext({ report: report([failure({ id: "bbbbbbbbbbbb" })]), config, repoRoot: dir, branch: "dev" });
     expect(next.removed).toEqual([first.file!.path]);
     expect(readdirSync(join(dir, ".agent/tasks")).sort()).toEqual(
-      ["fix-manual.yaml", "fix-test-failures-dev-0000beef.yaml", next.file!.path.split("/").pop()!, prod.file!.path.split("/").pop()!].sort(),
+      [
+        "fix-manual.yaml",
+        "fix-test-failures-dev-0000beef.yaml",
+        next.file!.path.split("/").pop()!,
+        prod.file!.path.split("/").pop()!,
+      ].sort(),
     );
     const green = writeTaskContext({ report: report([]), config, repoRoot: dir, branch: "dev" });
     expect(green.file).toBeNull();

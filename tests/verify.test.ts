@@ -47,7 +47,8 @@ describe("linkedIssue", () => {
   });
   test("closing keywords count only in a trusted, non-fork pull request", () => {
     const pr = (body: string, author_association = "MEMBER") => ({ pull_request: { body, author_association } });
-    const run = (event: object, forkPullRequest = false) => linkedIssue({ ...base, branch: "fix-add", eventName: "pull_request", event: event as Record<string, unknown>, forkPullRequest });
+    const run = (event: object, forkPullRequest = false) =>
+      linkedIssue({ ...base, branch: "fix-add", eventName: "pull_request", event: event as Record<string, unknown>, forkPullRequest });
     expect(run(pr("This fixes #3 for good"))).toEqual({ number: 3, source: "pull-request-body" });
     expect(run(pr("Closes: #4"))).toEqual({ number: 4, source: "pull-request-body" });
     expect(run(pr("Resolved #5", "OWNER"))).toEqual({ number: 5, source: "pull-request-body" });
@@ -85,24 +86,44 @@ describe("task files", () => {
 });
 
 describe("targetedStack", () => {
-  const stack = (framework: RunnableStack["framework"], command: string[], cwd = "."): RunnableStack => ({ id: framework, framework, cwd, command });
+  const stack = (framework: RunnableStack["framework"], command: string[], cwd = "."): RunnableStack => ({
+    id: framework,
+    framework,
+    cwd,
+    command,
+  });
   const tests = [prev("calc > adds two numbers"), prev("calc > adds (a+b)*2", { file: "tests/more.test.ts" })];
   test("bun, vitest and jest: the files and one anchored -t pattern of the exact names", () => {
     expect(targetedStack(stack("bun", ["bun", "test"]), tests).command).toEqual([
-      "bun", "test", "./tests/calc.test.ts", "./tests/more.test.ts", "-t", "^(?:calc adds two numbers|calc adds \\(a\\+b\\)\\*2)$",
+      "bun",
+      "test",
+      "./tests/calc.test.ts",
+      "./tests/more.test.ts",
+      "-t",
+      "^(?:calc adds two numbers|calc adds \\(a\\+b\\)\\*2)$",
     ]);
-    expect(targetedStack(stack("vitest", ["npx", "vitest", "run"], "web"), [prev("ui > renders", { framework: "vitest", file: "web/src/ui.test.ts" })]).command).toEqual([
-      "npx", "vitest", "run", "src/ui.test.ts", "-t", "^(?:ui renders)$",
-    ]);
+    expect(
+      targetedStack(stack("vitest", ["npx", "vitest", "run"], "web"), [
+        prev("ui > renders", { framework: "vitest", file: "web/src/ui.test.ts" }),
+      ]).command,
+    ).toEqual(["npx", "vitest", "run", "src/ui.test.ts", "-t", "^(?:ui renders)$"]);
     expect(targetedStack(stack("jest", ["npx", "jest"]), [prev("a > b", { framework: "jest" })]).id).toBe("jest-targeted");
   });
   test("pytest: node ids; terraform and configured report commands: the whole stack", () => {
     const py = [prev("tests/test_login.py::TestLogin::test_jwt[case]", { framework: "pytest", file: "backend/tests/test_login.py" })];
     expect(targetedStack(stack("pytest", ["python3", "-m", "pytest"], "backend"), py).command).toEqual([
-      "python3", "-m", "pytest", "tests/test_login.py::TestLogin::test_jwt[case]",
+      "python3",
+      "-m",
+      "pytest",
+      "tests/test_login.py::TestLogin::test_jwt[case]",
     ]);
     const collection = [prev("tests/test_x.py::tests.test_x", { framework: "pytest", file: "backend/tests/test_x.py" })];
-    expect(targetedStack(stack("pytest", ["python3", "-m", "pytest"], "backend"), collection).command).toEqual(["python3", "-m", "pytest", "tests/test_x.py"]);
+    expect(targetedStack(stack("pytest", ["python3", "-m", "pytest"], "backend"), collection).command).toEqual([
+      "python3",
+      "-m",
+      "pytest",
+      "tests/test_x.py",
+    ]);
     const tf = stack("terraform", ["terraform", "validate"]);
     expect(targetedStack(tf, [prev("main.tf: bad", { framework: "terraform" })])).toBe(tf);
     const own = { ...stack("bun", ["bun", "test"]), report: "out.xml" };
@@ -135,18 +156,29 @@ describe("judge", () => {
     expect(skipped.healed).toBe(false);
   });
   test("a failure in any shard or retry wins; a new failure elsewhere or a run without report fails too", () => {
-    const flaky = judge(before, { cases: [seen("calc > adds two numbers", "passed"), seen("calc > adds two numbers", "failed")], problems: [] });
+    const flaky = judge(before, {
+      cases: [seen("calc > adds two numbers", "passed"), seen("calc > adds two numbers", "failed")],
+      problems: [],
+    });
     expect(flaky.outcomes[0]).toMatchObject({ status: "failed", message: "expected 5, received -1" });
-    const other = judge(before, { cases: [seen("calc > adds two numbers", "passed"), seen("calc > subtracts", "error"), seen("calc > subtracts", "error")], problems: [] });
+    const other = judge(before, {
+      cases: [seen("calc > adds two numbers", "passed"), seen("calc > subtracts", "error"), seen("calc > subtracts", "error")],
+      problems: [],
+    });
     expect(other.healed).toBe(false);
     expect(other.newFailures.map((c) => c.fullName)).toEqual(["calc > subtracts"]);
-    const crash = judge(before, { cases: [seen("calc > adds two numbers", "passed")], problems: ["pytest: `pytest` wrote no report (exit 4)"] });
+    const crash = judge(before, {
+      cases: [seen("calc > adds two numbers", "passed")],
+      problems: ["pytest: `pytest` wrote no report (exit 4)"],
+    });
     expect(crash.healed).toBe(false);
   });
   test("a runner that crashed before is healed once every run writes a report", () => {
     const runner = [prev("bun: the runner crashed", { framework: "runner", file: null })];
     expect(judge(runner, { cases: [seen("a", "passed")], problems: [] }).healed).toBe(true);
-    expect(judge(runner, { cases: [], problems: ["bun: `bun test` wrote no report (exit 1)"] }).outcomes[0]).toMatchObject({ status: "failed" });
+    expect(judge(runner, { cases: [], problems: ["bun: `bun test` wrote no report (exit 1)"] }).outcomes[0]).toMatchObject({
+      status: "failed",
+    });
   });
   test("nothing to verify is never healed", () => {
     expect(judge([], { cases: [seen("a", "passed")], problems: [] }).healed).toBe(false);
@@ -156,7 +188,9 @@ describe("judge", () => {
 describe("verdictContext", () => {
   test("untrusted names and messages are neutralised before a template sees them", () => {
     const v = judge([prev("@claude <!-- x --> fixes #1")], {
-      cases: [seen("@claude <!-- x --> fixes #1", "failed", { message: "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked ``` @org/team" })],
+      cases: [
+        seen("@claude <!-- x --> fixes #1", "failed", { message: "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked ``` @org/team" }),
+      ],
       problems: [],
     });
     const ctx = verdictContext(v, false);

@@ -156,7 +156,12 @@ describe(ACTION, () => {
     const dir = mkdtempSync(join(tmpdir(), "heal-action-"));
     try {
       writeFileSync(join(dir, "heal.yaml"), "branches: [main]\n");
-      const run = () => spawnSync("bash", ["-c", check.run], { cwd: dir, env: { ...process.env, HEAL_TASK: "heal", HEAL_CONFIG: "heal.yaml" }, encoding: "utf8" });
+      const run = () =>
+        spawnSync("bash", ["-c", check.run], {
+          cwd: dir,
+          env: { ...process.env, HEAL_TASK: "heal", HEAL_CONFIG: "heal.yaml" },
+          encoding: "utf8",
+        });
       expect(run().status).toBe(0);
       expect(readFileSync(join(dir, ".agent/heal/config.yaml"), "utf8")).toBe("branches: [main]\n");
       const again = run();
@@ -229,7 +234,9 @@ describe(AGENT, () => {
     expect(fix).toContain("`Fixes #${{ github.event.client_payload.issue_number }}`");
     // A comment hand-off carries no kind: the appended prompt tells the two kinds of issue apart.
     const args = doc.jobs.mentioned.steps.at(-1).with.claude_args as string;
-    expect(args).toContain("A coverage issue (titled Improve Test Coverage, listing Files Needing Tests): write tests for the files it lists, do not change production code");
+    expect(args).toContain(
+      "A coverage issue (titled Improve Test Coverage, listing Files Needing Tests): write tests for the files it lists, do not change production code",
+    );
     expect(args).toContain("fix the code, not the tests");
   });
 

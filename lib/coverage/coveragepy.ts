@@ -5,10 +5,14 @@ import type { OnFileCoverage } from "./model.ts";
 
 export async function parseCoveragePy(path: string, onFile: OnFileCoverage): Promise<void> {
   const data = await readJsonReport(path, "coverage.py JSON");
-  if (!isObject(data.files)) throw new HealError("REPORT_UNREADABLE", "coverage.py JSON without a \"files\" object", path);
+  if (!isObject(data.files)) throw new HealError("REPORT_UNREADABLE", 'coverage.py JSON without a "files" object', path);
   for (const [file, entry] of Object.entries(data.files)) {
     if (!isObject(entry) || !Array.isArray(entry.executed_lines) || !Array.isArray(entry.missing_lines)) {
-      throw new HealError("REPORT_UNREADABLE", `coverage.py entry ${JSON.stringify(file.slice(0, 80))} has no executed_lines/missing_lines`, path);
+      throw new HealError(
+        "REPORT_UNREADABLE",
+        `coverage.py entry ${JSON.stringify(file.slice(0, 80))} has no executed_lines/missing_lines`,
+        path,
+      );
     }
     const lines = new Map<number, number>();
     // Missing first, so a line listed in both (never, in practice) counts as executed.

@@ -61,7 +61,8 @@ export async function detectCoverageFormat(path: string): Promise<CoverageFormat
   }
   const format = formatOfHead(head);
   if (!format) {
-    const why = head.trim() === "" ? "the file is empty" : head.includes("\u0000") ? "binary content" : "not a coverage report this tool reads";
+    const why =
+      head.trim() === "" ? "the file is empty" : head.includes("\u0000") ? "binary content" : "not a coverage report this tool reads";
     throw new HealError("REPORT_UNREADABLE", `${why} (lcov, istanbul JSON, coverage.py JSON, Cobertura, Clover, Go coverprofile)`, path);
   }
   return format;
@@ -136,9 +137,7 @@ export async function readCoverage(repoRoot: string, inputs: CoverageInput[], op
       errors.push(new HealError(named.code, named.message, shown).oneLine());
     }
   }
-  const files = [...byFile.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([file, acc]) => acc.result(file));
+  const files = [...byFile.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([file, acc]) => acc.result(file));
   return { files, reports, errors, skippedFiles };
 }
 

@@ -67,7 +67,8 @@ export function coverageMarker(summary: CoverageSummary): MarkerInput {
   };
 }
 
-const CUT_NOTICE = "> [!NOTE]\n> This list was cut to GitHub's size limit: every file is in coverage.json (the run's `.agent/reports` artifact).";
+const CUT_NOTICE =
+  "> [!NOTE]\n> This list was cut to GitHub's size limit: every file is in coverage.json (the run's `.agent/reports` artifact).";
 
 export async function syncCoverageIssue(r: RepoClient, input: CoverageIssueInput): Promise<CoverageIssueOutcome> {
   const label = input.labels[0] ?? "auto-healing";

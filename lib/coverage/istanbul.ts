@@ -40,14 +40,18 @@ export async function parseIstanbulFinal(path: string, onFile: OnFileCoverage): 
 
 export async function parseIstanbulSummary(path: string, onFile: OnFileCoverage): Promise<void> {
   const data = await readJsonReport(path, "istanbul coverage-summary.json");
-  if (!("total" in data)) throw new HealError("REPORT_UNREADABLE", "json-summary without a \"total\" entry", path);
+  if (!("total" in data)) throw new HealError("REPORT_UNREADABLE", 'json-summary without a "total" entry', path);
   for (const [key, value] of Object.entries(data)) {
     if (key === "total") continue;
     const lines = isObject(value) ? value.lines : undefined;
     const total = isObject(lines) ? Number(lines.total) : NaN;
     const covered = isObject(lines) ? Number(lines.covered) : NaN;
     if (!Number.isInteger(total) || !Number.isInteger(covered) || total < 0 || covered < 0 || covered > total) {
-      throw new HealError("REPORT_UNREADABLE", `json-summary entry ${JSON.stringify(key.slice(0, 80))} has no valid lines.total/covered`, path);
+      throw new HealError(
+        "REPORT_UNREADABLE",
+        `json-summary entry ${JSON.stringify(key.slice(0, 80))} has no valid lines.total/covered`,
+        path,
+      );
     }
     onFile({ file: key, summary: { total, covered } });
   }

@@ -1,14 +1,7 @@
 // Line coverage as every coverage parser hands it over, and the one way it becomes a FileCoverage:
 // merge reports and shards of the same file (max hits per line), count lines, merge uncovered ranges.
 
-export type CoverageFormat =
-  | "lcov"
-  | "istanbul"
-  | "istanbul-summary"
-  | "coveragepy"
-  | "cobertura"
-  | "clover"
-  | "go";
+export type CoverageFormat = "lcov" | "istanbul" | "istanbul-summary" | "coveragepy" | "cobertura" | "clover" | "go";
 
 /** One file as a report wrote it, before its path is mapped to the repository. */
 export interface RawFileCoverage {

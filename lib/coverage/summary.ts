@@ -20,7 +20,15 @@ export interface CoverageSummary {
   /** Entries of the reports that belong to no repository file (dependencies, stdlib): left out. */
   skippedFiles: number;
   /** The coverage runs, when `task coverage` ran the stacks itself. */
-  runs?: { stack: string; framework: string; cwd: string; exitCode: number | null; durationMs: number; report: string | null; note?: string }[];
+  runs?: {
+    stack: string;
+    framework: string;
+    cwd: string;
+    exitCode: number | null;
+    durationMs: number;
+    report: string | null;
+    note?: string;
+  }[];
 }
 
 /** Rows in the issue; the rest are counted and left to coverage.json (GitHub's 65,536-byte body limit). */
@@ -78,7 +86,9 @@ export interface CoverageTemplateContext {
 
 /** Table cell text: sanitized, one line, pipes escaped so the row keeps its columns. */
 function cell(text: string): string {
-  return untrusted(text).replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|");
+  return untrusted(text)
+    .replace(/[\r\n]+/g, " ")
+    .replace(/\|/g, "\\|");
 }
 
 export function coverageTemplateContext(
@@ -90,7 +100,13 @@ export function coverageTemplateContext(
     const f = byPath.get(path)!;
     let ranges = formatRanges(f.uncovered);
     if (ranges.length > MAX_RANGES_CHARS) ranges = `${ranges.slice(0, ranges.lastIndexOf(",", MAX_RANGES_CHARS))}, …`;
-    return { file: inlineCode(untrusted(f.file)).replace(/\|/g, "\\|"), pct: displayPct(f.linesCovered, f.linesTotal), covered: f.linesCovered, total: f.linesTotal, uncovered: cell(ranges) };
+    return {
+      file: inlineCode(untrusted(f.file)).replace(/\|/g, "\\|"),
+      pct: displayPct(f.linesCovered, f.linesTotal),
+      covered: f.linesCovered,
+      total: f.linesTotal,
+      uncovered: cell(ranges),
+    };
   });
   return {
     overall_pct: displayPct(summary.overall.linesCovered, summary.overall.linesTotal),

@@ -131,7 +131,9 @@ export function toHealError(err: unknown, method: string, url: string): unknown 
   const route = `${method} ${routeOf(url)}`;
   const headers = e.response?.headers ?? {};
   // Octokit appends " - <documentation_url>"; the route already says where.
-  const message = redact(String(e.message ?? err)).split("\n")[0]!.replace(/ - https?:\/\/\S+$/, "");
+  const message = redact(String(e.message ?? err))
+    .split("\n")[0]!
+    .replace(/ - https?:\/\/\S+$/, "");
   const answered = e.response !== undefined;
   if (status === 401) return withStatus(new HealError("GITHUB_AUTH", `${route} answered 401 (${message})`), status);
   if ((status === 403 || status === 429) && (headers["x-ratelimit-remaining"] === "0" || /secondary rate/i.test(message))) {
@@ -144,10 +146,7 @@ export function toHealError(err: unknown, method: string, url: string): unknown 
     // GitHub names what it wanted in x-accepted-github-permissions ("issues=write"); else infer from the route.
     const accepted = headers["x-accepted-github-permissions"]?.split(";")[0]?.split(",")[0]?.trim();
     const permission = accepted && accepted.includes("=") ? accepted.replace("=", ": ").replace(/_/g, "-") : permissionFor(method, url);
-    return withStatus(
-      new HealError("GITHUB_PERMISSION", `${route} answered 403 (${message}); grant \`${permission}\``),
-      status,
-    );
+    return withStatus(new HealError("GITHUB_PERMISSION", `${route} answered 403 (${message}); grant \`${permission}\``), status);
   }
   if (status === undefined || status >= 500 || status === 429)
     return Object.assign(withStatus(new HealError("GITHUB_UNAVAILABLE", `${route}: ${message}`), status), { answered });

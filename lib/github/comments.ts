@@ -43,7 +43,8 @@ export function latestMarker(
     const m = trustedMarker({ body: c.body, user: { login: c.author } }, botLogin);
     if (m && m.kind === kind) return m;
   }
-  const own = "marker" in issue ? (issue.author.toLowerCase() === botLogin.toLowerCase() ? issue.marker : null) : trustedMarker(issue, botLogin);
+  const own =
+    "marker" in issue ? (issue.author.toLowerCase() === botLogin.toLowerCase() ? issue.marker : null) : trustedMarker(issue, botLogin);
   return own && own.kind === kind ? own : null;
 }
 

@@ -84,9 +84,10 @@ export function githubContext(env: Env = process.env, opts: ContextOptions = {})
     runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : null,
     eventName,
     actor: nonEmpty(env.GITHUB_TRIGGERING_ACTOR) ?? nonEmpty(env.GITHUB_ACTOR) ?? null,
-    headCommitMessage: typeof (event?.head_commit as { message?: unknown } | undefined)?.message === "string"
-      ? ((event!.head_commit as { message: string }).message)
-      : null,
+    headCommitMessage:
+      typeof (event?.head_commit as { message?: unknown } | undefined)?.message === "string"
+        ? (event!.head_commit as { message: string }).message
+        : null,
     event,
     stepSummaryPath: nonEmpty(env.GITHUB_STEP_SUMMARY) ?? null,
     agentToken: nonEmpty(env[agentTokenEnv]) ?? null,

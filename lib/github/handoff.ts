@@ -138,17 +138,29 @@ export async function wakeAgent(w: WakeInput): Promise<HandoffRecord> {
   const { agent } = w;
   const plan = planHandoff(agent, w.agentClient !== null);
   if (plan.via === "none") return { via: agent.handoff === "token" ? "none" : "skipped", reason: plan.explain };
-  if (await mentionCapReached(w.r, { issueNumber: w.issueNumber, comments: w.comments, who: w.who, labels: w.cap.labels, cap: w.cap.dailyMentions })) {
+  if (
+    await mentionCapReached(w.r, {
+      issueNumber: w.issueNumber,
+      comments: w.comments,
+      who: w.who,
+      labels: w.cap.labels,
+      cap: w.cap.dailyMentions,
+    })
+  ) {
     return { via: "skipped", reason: `daily cap reached: ${w.cap.dailyMentions} agent hand-offs in 24 hours (budget.daily_mentions)` };
   }
   const tag = handoffTag(w.issueNumber, w.run.id, w.run.attempt);
-  if (handoffComments(w.comments, w.who).some((c) => c.body.includes(tag))) return { via: "skipped", reason: "this run already handed off" };
+  if (handoffComments(w.comments, w.who).some((c) => c.body.includes(tag)))
+    return { via: "skipped", reason: "this run already handed off" };
   const attempt = w.attempt !== undefined ? { attempt: w.attempt } : {};
 
   if (plan.via === "comment") {
     const body = `${agent.mention} ${w.ask}\n\n${tag}`;
     // Found again by its tag if the response is lost, but only from an author a hand-off may come from.
-    const made = await createCommentOnce(w.agentClient!, w.issueNumber, body, { botLogin: (login) => isHandoffAuthor(login, w.who), uniqueText: tag });
+    const made = await createCommentOnce(w.agentClient!, w.issueNumber, body, {
+      botLogin: (login) => isHandoffAuthor(login, w.who),
+      uniqueText: tag,
+    });
     return { via: "comment", commentUrl: made.url, ...attempt };
   }
   const sent = await sendRepositoryDispatch(w.r, agent.dispatchEventType, w.payload);

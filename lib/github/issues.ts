@@ -174,11 +174,7 @@ export async function updateIssue(r: RepoClient, issueNumber: number, change: { 
   await r.gh.rest.issues.update({ owner: r.owner, repo: r.repo, issue_number: issueNumber, ...fields });
 }
 
-export async function closeIssue(
-  r: RepoClient,
-  issueNumber: number,
-  reason: "completed" | "not_planned" = "completed",
-): Promise<void> {
+export async function closeIssue(r: RepoClient, issueNumber: number, reason: "completed" | "not_planned" = "completed"): Promise<void> {
   await r.gh.rest.issues.update({ owner: r.owner, repo: r.repo, issue_number: issueNumber, state: "closed", state_reason: reason });
 }
 

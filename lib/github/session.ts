@@ -83,7 +83,12 @@ async function resolveAgentLogin(env: Env, token: string | null, client: RepoCli
 export function isHealedBranch(branch: string, patterns: string[]): boolean {
   return patterns.some((p) => {
     if (!p.includes("*")) return p === branch;
-    const re = new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    const re = new RegExp(
+      `^${p
+        .split("*")
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*")}$`,
+    );
     return re.test(branch);
   });
 }

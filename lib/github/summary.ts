@@ -28,10 +28,14 @@ export function failureSummaryMarkdown(
 ): string {
   const lines: string[] = [];
   const n = report.failures.length;
-  lines.push(n === 0 ? "## ✅ Self-healing TDD loop: all tests pass" : `## 🔴 Self-healing TDD loop: ${n} failing test${n === 1 ? "" : "s"}`);
+  lines.push(
+    n === 0 ? "## ✅ Self-healing TDD loop: all tests pass" : `## 🔴 Self-healing TDD loop: ${n} failing test${n === 1 ? "" : "s"}`,
+  );
   lines.push("");
   const s = report.summary;
-  lines.push(`${s.total} tests: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped${s.flaky ? `, ${s.flaky} flaky` : ""}.`);
+  lines.push(
+    `${s.total} tests: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped${s.flaky ? `, ${s.flaky} flaky` : ""}.`,
+  );
   lines.push("");
   if (n > 0) {
     lines.push("| Test | Location | Message |", "|---|---|---|");

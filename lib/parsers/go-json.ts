@@ -48,7 +48,7 @@ export class GoJsonParser {
         ev = null;
       }
     }
-    if (!ev || typeof ev !== "object" || (typeof ev.Action !== "string")) {
+    if (!ev || typeof ev !== "object" || typeof ev.Action !== "string") {
       this.nonJson++;
       this.textLine(text);
       return;
@@ -153,7 +153,10 @@ export class GoJsonParser {
     }
     if (this.failedInPkg.has(pkg)) return;
     // The package failed outside any test: TestMain, a panic in init, a timeout.
-    const text = output.filter((l) => !/^(FAIL|ok)\s/.test(l)).join("\n").trim();
+    const text = output
+      .filter((l) => !/^(FAIL|ok)\s/.test(l))
+      .join("\n")
+      .trim();
     this.onCase({
       framework: "go",
       fullName: pkg,
@@ -167,9 +170,19 @@ export class GoJsonParser {
   end(): void {
     // Tests still open when the stream ended (the binary was killed): report them as errors.
     for (const t of this.tests.values()) {
-      const text = t.output.filter((l) => !NOISE.test(l)).join("\n").trim();
+      const text = t.output
+        .filter((l) => !NOISE.test(l))
+        .join("\n")
+        .trim();
       if (!text) continue;
-      this.onCase({ framework: "go", fullName: t.name, file: t.pkg, status: "error", message: messageOf(t.output) || "test did not finish", stack: text });
+      this.onCase({
+        framework: "go",
+        fullName: t.name,
+        file: t.pkg,
+        status: "error",
+        message: messageOf(t.output) || "test did not finish",
+        stack: text,
+      });
     }
     this.tests.clear();
     if (!this.sawEvent) throw new Error(`no go test -json events found (${this.nonJson} other lines)`);
@@ -206,7 +219,10 @@ function messageOf(lines: string[]): string {
   if (testify) return testify;
   const first = lines.map((l) => l.trim()).find((l) => l && !NOISE.test(l) && !/^(FAIL|ok)\s/.test(l)) ?? "";
   const i = lines.findIndex((l) => l.trim() === first);
-  const rest = lines.slice(i + 1).filter((l) => /^\s{8,}\S/.test(l)).map((l) => l.trim());
+  const rest = lines
+    .slice(i + 1)
+    .filter((l) => /^\s{8,}\S/.test(l))
+    .map((l) => l.trim());
   const head = first.replace(/^\S+\.go:\d+(:\d+)?: /, "");
   return [head, ...rest].join("\n");
 }

@@ -195,7 +195,11 @@ async function xmlParser(format: "junit" | "trx" | "nunit"): Promise<XmlParser> 
  * Streams the test cases of one report to `onCase`. Throws HealError REPORT_UNREADABLE (naming the file)
  * when the file is missing, empty, binary, not UTF-8, truncated or not the format given/detected.
  */
-export async function parseReport(path: string, onCase: (c: TestCase) => void, opts: ParseOptions = {}): Promise<{ format: ReportFormat; cases: number }> {
+export async function parseReport(
+  path: string,
+  onCase: (c: TestCase) => void,
+  opts: ParseOptions = {},
+): Promise<{ format: ReportFormat; cases: number }> {
   const size = await checkFile(path);
   const format = opts.format ? normalizeFormat(opts.format) : await detectFormat(path);
   if (opts.format && format !== "junit" && format !== "trx" && format !== "nunit") headText(path, await readHead(path));

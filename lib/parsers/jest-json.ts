@@ -58,7 +58,7 @@ function caseFromAssertion(a: AssertionResult, suiteFile: string | undefined, fr
   const tc: TestCase = {
     framework,
     // A result without a title is jest's record of a suite that failed to run: name it by its file.
-    fullName: a.title ? names.join(" > ") : (a.fullName || file || "(unnamed suite)"),
+    fullName: a.title ? names.join(" > ") : a.fullName || file || "(unnamed suite)",
     file,
     line: a.location?.line && a.location.line > 0 ? a.location.line : undefined,
     status,

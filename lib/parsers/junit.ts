@@ -8,17 +8,7 @@ import type { CaseStatus, Framework, TestCase } from "../types.ts";
 import { BoundedText, capText, own, secondsToMs, streamXml } from "./xml-stream.ts";
 
 /** Which runner wrote the report; decides how names are joined and what `line` means. */
-export type JUnitDialect =
-  | "bun"
-  | "vitest"
-  | "jest"
-  | "pytest"
-  | "mocha"
-  | "node"
-  | "go"
-  | "surefire"
-  | "phpunit"
-  | "junit";
+export type JUnitDialect = "bun" | "vitest" | "jest" | "pytest" | "mocha" | "node" | "go" | "surefire" | "phpunit" | "junit";
 
 const FRAMEWORK: Record<JUnitDialect, Framework> = {
   bun: "bun",
@@ -348,7 +338,9 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, unnamed: 
   const durationMs = secondsToMs(a.time);
   if (!keep && !file && line === undefined && !message) {
     // The common passing case: one object shape, nothing copied.
-    return durationMs === undefined ? { framework: FRAMEWORK[dialect], fullName, status } : { framework: FRAMEWORK[dialect], fullName, status, durationMs };
+    return durationMs === undefined
+      ? { framework: FRAMEWORK[dialect], fullName, status }
+      : { framework: FRAMEWORK[dialect], fullName, status, durationMs };
   }
   const tc: TestCase = { framework: FRAMEWORK[dialect], fullName: keep ? own(fullName) : fullName, status };
   if (file) tc.file = keep ? names.ownFile(file) : file;
@@ -370,8 +362,7 @@ function joinedName(suites: Attrs[], classname: string, name: string, file: stri
     if (segments[segments.length - 1] !== n) segments.push(n);
   }
   const named = name === classname || name.startsWith(`${classname} `) || name.startsWith(`${classname}.`);
-  if (classname && !PATH_LIKE.test(classname) && !named && !segments.includes(classname))
-    segments.push(classname);
+  if (classname && !PATH_LIKE.test(classname) && !named && !segments.includes(classname)) segments.push(classname);
   segments.push(name);
   return segments.join(" > ");
 }
@@ -407,7 +398,10 @@ export function pytestNodeId(classname: string, name: string, fileAttr?: string)
     const dotted = fileAttr.replace(/\.py$/, "").replace(/[\\/]/g, ".");
     if (classname === dotted || classname.startsWith(`${dotted}.`)) {
       file = fileAttr;
-      classes = classname.slice(dotted.length + 1).split(".").filter(Boolean);
+      classes = classname
+        .slice(dotted.length + 1)
+        .split(".")
+        .filter(Boolean);
     }
   }
   if (!file) {
@@ -443,7 +437,10 @@ function goOwnOutput(text: string): boolean {
 
 /** PHPUnit starts the text with "Class::method" and puts the assertion message next. */
 function phpunitMessage(text: string, fullName: string): string | undefined {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const first = lines[0]?.startsWith(fullName) ? 1 : 0;
   return lines[first] ? capText(lines[first]) : undefined;
 }

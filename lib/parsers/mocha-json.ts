@@ -17,7 +17,11 @@ export function parseMochaJson(doc: unknown, onCase: (c: TestCase) => void): voi
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error("not a mocha JSON report (expected an object)");
   const d = doc as Record<string, unknown>;
   if (!d.stats || typeof d.stats !== "object") throw new Error("not a mocha JSON report (no stats)");
-  const lists: [string, CaseStatus][] = [["passes", "passed"], ["failures", "failed"], ["pending", "skipped"]];
+  const lists: [string, CaseStatus][] = [
+    ["passes", "passed"],
+    ["failures", "failed"],
+    ["pending", "skipped"],
+  ];
   const seen = new Set<MochaTest>();
   for (const [key, status] of lists) {
     const list = Array.isArray(d[key]) ? (d[key] as unknown[]) : [];

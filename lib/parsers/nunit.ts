@@ -38,8 +38,7 @@ export async function parseNUnitFile(path: string, onCase: (c: TestCase) => void
       c.depth++;
       if (c.depth === 1) c.section = name;
       else if (c.depth === 2 && (c.section === "failure" || c.section === "reason")) {
-        if (name === "message")
-          c.capture = c.section === "failure" ? (c.message ??= new BoundedText()) : (c.reason ??= new BoundedText());
+        if (name === "message") c.capture = c.section === "failure" ? (c.message ??= new BoundedText()) : (c.reason ??= new BoundedText());
         else if (name === "stack-trace" && c.section === "failure") c.capture = c.stack ??= new BoundedText();
       }
     },

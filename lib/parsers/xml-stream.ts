@@ -305,7 +305,9 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
         if (err instanceof TypeError && bytesRead === 0 && looksBinary(chunk))
           fail(`not an XML report: binary data (it starts with bytes ${hexStart(chunk)})`);
         if (err instanceof TypeError)
-          fail(`not valid ${decoder?.encoding ?? "UTF-8"} text within bytes ${bytesRead}-${bytesRead + chunk.length} (a binary file, or an encoding the XML declaration does not name)`);
+          fail(
+            `not valid ${decoder?.encoding ?? "UTF-8"} text within bytes ${bytesRead}-${bytesRead + chunk.length} (a binary file, or an encoding the XML declaration does not name)`,
+          );
         fail(oneLine((err as Error).message));
       }
       if (onlyWhitespace) {
@@ -336,7 +338,11 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
   } catch (err) {
     const e = xmlError(err);
     if (e instanceof HealError && e.code === "REPORT_UNREADABLE" && /unclosed tag|unexpected end/i.test(e.message))
-      throw new HealError("REPORT_UNREADABLE", `truncated: ${e.message.replace(/^not well-formed XML at /, "the XML ends early at ")}`, path);
+      throw new HealError(
+        "REPORT_UNREADABLE",
+        `truncated: ${e.message.replace(/^not well-formed XML at /, "the XML ends early at ")}`,
+        path,
+      );
     throw e;
   }
 }
@@ -373,7 +379,10 @@ function decodeMarkup(raw: string): { text: string; end: number } {
     if (m[1] !== undefined) out += m[1].indexOf("\r") === -1 ? m[1] : m[1].replace(/\r\n?/g, "\n");
     else if (m[2] !== undefined) {
       const e = m[2];
-      out += e.charCodeAt(0) === 35 ? String.fromCodePoint(e.charCodeAt(1) === 120 ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)) : NAMED_ENTITIES.get(e)!;
+      out +=
+        e.charCodeAt(0) === 35
+          ? String.fromCodePoint(e.charCodeAt(1) === 120 ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10))
+          : NAMED_ENTITIES.get(e)!;
     } else if (tok.charCodeAt(0) === 13) out += "\n";
   }
   return { text: out + raw.slice(last), end: raw.length };
@@ -469,7 +478,9 @@ export function own(s: string): string {
 }
 
 /** The same case with every string field copied out of the read buffer (see `own`). */
-export function ownCase<T extends { fullName: string; file?: string; message?: string; stack?: string; attempts?: { message?: string }[] }>(tc: T): T {
+export function ownCase<T extends { fullName: string; file?: string; message?: string; stack?: string; attempts?: { message?: string }[] }>(
+  tc: T,
+): T {
   tc.fullName = own(tc.fullName);
   if (tc.file !== undefined) tc.file = own(tc.file);
   if (tc.message !== undefined) tc.message = own(tc.message);

@@ -43,12 +43,32 @@ describe("one line naming the file, others still processed", () => {
     ["junit.xml", `<?xml version="1.0"?><testsuites><testsuite name="x"/></testsuites>`, /not a coverage report/],
     ["truncated.info", "TN:\nSF:src/a.js\nDA:1,1\n", /lcov line 3: the last record has no end_of_record/],
     ["garbage.info", "SF:src/a.js\nDA:one,two\nend_of_record\n", /lcov line 2: malformed "DA:one,two"/],
-    ["truncated.json", `{"/x/src/a.js": {"path": "/x/src/a.js", "statementMap": {"0": {"start": {"line": 1`, /istanbul coverage-final.json: not valid JSON/],
+    [
+      "truncated.json",
+      `{"/x/src/a.js": {"path": "/x/src/a.js", "statementMap": {"0": {"start": {"line": 1`,
+      /istanbul coverage-final.json: not valid JSON/,
+    ],
     ["shape.json", `{"src/a.js": {"path": "src/a.js", "statementMap": {}, "s": 3}}`, /istanbul entry "src\/a.js" has no statementMap\/s/],
-    ["py.json", `{"meta": {"version": "6.5.0"}, "files": {"src/a.js": {"executed_lines": 3}}}`, /coverage.py entry "src\/a.js" has no executed_lines\/missing_lines/],
-    ["summary.json", `{"total": {"lines": {"total": 2, "covered": 1}}, "src/a.js": {"lines": {"total": 1, "covered": 5}}}`, /json-summary entry "src\/a.js" has no valid lines.total\/covered/],
-    ["cut.xml", `<?xml version="1.0"?>\n<coverage line-rate="1">\n<packages><package><classes><class filename="src/a.js"><lines><line number="1" hits="1"/>`, /Cobertura XML: .*(unclosed|end)/i],
-    ["clover-bad.xml", `<coverage clover="3.2.0"><project><file path="src/a.js"><line num="x" count="1" type="stmt"/></file></project></coverage>`, /Clover: a <line> in src\/a.js without a valid num\/count/],
+    [
+      "py.json",
+      `{"meta": {"version": "6.5.0"}, "files": {"src/a.js": {"executed_lines": 3}}}`,
+      /coverage.py entry "src\/a.js" has no executed_lines\/missing_lines/,
+    ],
+    [
+      "summary.json",
+      `{"total": {"lines": {"total": 2, "covered": 1}}, "src/a.js": {"lines": {"total": 1, "covered": 5}}}`,
+      /json-summary entry "src\/a.js" has no valid lines.total\/covered/,
+    ],
+    [
+      "cut.xml",
+      `<?xml version="1.0"?>\n<coverage line-rate="1">\n<packages><package><classes><class filename="src/a.js"><lines><line number="1" hits="1"/>`,
+      /Cobertura XML: .*(unclosed|end)/i,
+    ],
+    [
+      "clover-bad.xml",
+      `<coverage clover="3.2.0"><project><file path="src/a.js"><line num="x" count="1" type="stmt"/></file></project></coverage>`,
+      /Clover: a <line> in src\/a.js without a valid num\/count/,
+    ],
     ["go.out", "mode: set\nexample.com/m/a.go:3.1,x 1 1\n", /Go coverprofile line 2: not a coverage block/],
     ["go-mode.out", "mode: sideways\n", /not a coverage report/],
   ];
@@ -72,9 +92,7 @@ describe("one line naming the file, others still processed", () => {
 
   test("a missing file", async () => {
     const r = await readCoverage(repo.dir, [{ path: join(repo.dir, "nope.info") }]);
-    expect(r.errors).toEqual([
-      "nope.info: cannot open: ENOENT — a test report cannot be read: check the file, or pass --format",
-    ]);
+    expect(r.errors).toEqual(["nope.info: cannot open: ENOENT — a test report cannot be read: check the file, or pass --format"]);
     expect(r.files).toEqual([]);
   });
 
@@ -89,7 +107,11 @@ describe("one line naming the file, others still processed", () => {
 describe("detection by content, not by name", () => {
   test("an lcov file named .json, a Cobertura file named .txt", async () => {
     expect(await detectCoverageFormat(join(repo.dir, file("x.json", GOOD_LCOV)))).toBe("lcov");
-    expect(await detectCoverageFormat(join(repo.dir, file("x.txt", `<?xml version="1.0" ?>\n<coverage version="7.4" line-rate="0.5"><sources/></coverage>`)))).toBe("cobertura");
+    expect(
+      await detectCoverageFormat(
+        join(repo.dir, file("x.txt", `<?xml version="1.0" ?>\n<coverage version="7.4" line-rate="0.5"><sources/></coverage>`)),
+      ),
+    ).toBe("cobertura");
   });
 
   test("heads of each format", () => {
@@ -97,9 +119,17 @@ describe("detection by content, not by name", () => {
     expect(formatOfHead("\uFEFFTN:\nSF:/a.js\n")).toBe("lcov");
     expect(formatOfHead(`<?xml version="1.0"?>\n<coverage generated="1" clover="3.2.0">`)).toBe("clover");
     // PHPUnit's Clover has no clover= attribute but a <project>.
-    expect(formatOfHead(`<?xml version="1.0" encoding="UTF-8"?>\n<coverage generated="1700000000">\n  <project timestamp="1700000000">`)).toBe("clover");
-    expect(formatOfHead(`<?xml version="1.0" ?>\n<!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">\n<coverage lines-valid="9">`)).toBe("cobertura");
-    expect(formatOfHead(`{"meta": {"format": 2, "version": "7.4.0", "timestamp": "x", "branch_coverage": false}, "files": {}}`)).toBe("coveragepy");
+    expect(
+      formatOfHead(`<?xml version="1.0" encoding="UTF-8"?>\n<coverage generated="1700000000">\n  <project timestamp="1700000000">`),
+    ).toBe("clover");
+    expect(
+      formatOfHead(
+        `<?xml version="1.0" ?>\n<!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">\n<coverage lines-valid="9">`,
+      ),
+    ).toBe("cobertura");
+    expect(formatOfHead(`{"meta": {"format": 2, "version": "7.4.0", "timestamp": "x", "branch_coverage": false}, "files": {}}`)).toBe(
+      "coveragepy",
+    );
     expect(formatOfHead(`{"/a/b.js": {"path": "/a/b.js", "statementMap": {}}}`)).toBe("istanbul");
     expect(formatOfHead(`{"total": {"lines": {"total": 1}}}`)).toBe("istanbul-summary");
     expect(formatOfHead(`{"testResults": []}`)).toBeNull();
@@ -122,7 +152,10 @@ describe("size", () => {
     expect(r.errors).toEqual([]);
     expect(r.files).toHaveLength(300);
     expect(r.files[0]).toMatchObject({ file: "gen/f0.py", linesTotal: 1000, linesCovered: 750, pct: 75 });
-    expect(r.files[0]!.uncovered!.slice(0, 2)).toEqual([[4, 4], [8, 8]]);
+    expect(r.files[0]!.uncovered!.slice(0, 2)).toEqual([
+      [4, 4],
+      [8, 8],
+    ]);
     expect(r.files.find((f) => f.file === "gen/f299.py")).toMatchObject({ linesTotal: 1000, linesCovered: 750 });
   });
 
@@ -145,6 +178,13 @@ console.log(JSON.stringify({ files: r.files.length, first: r.files[0], last: r.f
     expect(r.files).toBe(20_000);
     expect(r.errors).toEqual([]);
     expect(r.first).toMatchObject({ file: "src/gen/f0.ts", linesTotal: 100, linesCovered: 80, pct: 80 });
-    expect(r.last).toMatchObject({ linesTotal: 100, linesCovered: 80, uncovered: expect.arrayContaining([[5, 5], [100, 100]]) });
+    expect(r.last).toMatchObject({
+      linesTotal: 100,
+      linesCovered: 80,
+      uncovered: expect.arrayContaining([
+        [5, 5],
+        [100, 100],
+      ]),
+    });
   });
 });

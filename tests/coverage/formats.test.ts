@@ -23,7 +23,17 @@ async function read(repo: SampleRepo, rel: string[], cwd = ".") {
 }
 
 // vitest's v8 provider (remapped to istanbul) counts the statements on lines 2, 6, 7, 9, 10, 12, 16, 17.
-const VITEST_MATH: FileCoverage = { file: "src/math.js", linesTotal: 8, linesCovered: 3, pct: 37.5, uncovered: [[9, 10], [12, 12], [16, 17]] };
+const VITEST_MATH: FileCoverage = {
+  file: "src/math.js",
+  linesTotal: 8,
+  linesCovered: 3,
+  pct: 37.5,
+  uncovered: [
+    [9, 10],
+    [12, 12],
+    [16, 17],
+  ],
+};
 const VITEST_FULL: FileCoverage = { file: "src/full.js", linesTotal: 1, linesCovered: 1, pct: 100, uncovered: [] };
 
 describe("vitest + @vitest/coverage-v8", () => {
@@ -69,10 +79,24 @@ describe("vitest + @vitest/coverage-v8", () => {
     runVitest(repo.dir, "shard2", ["tests/sign.test.js"]);
     const one = await read(repo, ["shard1/coverage-final.json"]);
     expect(one.files.find((f) => f.file === "src/math.js")).toEqual({
-      file: "src/math.js", linesTotal: 8, linesCovered: 1, pct: 12.5, uncovered: [[6, 7], [9, 10], [12, 12], [16, 17]],
+      file: "src/math.js",
+      linesTotal: 8,
+      linesCovered: 1,
+      pct: 12.5,
+      uncovered: [
+        [6, 7],
+        [9, 10],
+        [12, 12],
+        [16, 17],
+      ],
     });
     const two = await read(repo, ["shard2/lcov.info"]);
-    expect(two.files.find((f) => f.file === "src/math.js")!.uncovered).toEqual([[2, 2], [9, 10], [12, 12], [16, 17]]);
+    expect(two.files.find((f) => f.file === "src/math.js")!.uncovered).toEqual([
+      [2, 2],
+      [9, 10],
+      [12, 12],
+      [16, 17],
+    ]);
     // Different formats of different shards merge too.
     const merged = await read(repo, ["shard1/coverage-final.json", "shard2/lcov.info"]);
     expect(merged.files).toEqual([VITEST_FULL, VITEST_MATH]);
@@ -82,9 +106,14 @@ describe("vitest + @vitest/coverage-v8", () => {
     const ci = "/home/runner/work/widgets/widgets";
     const lcov = readFileSync(join(repo.dir, "cov/lcov.info"), "utf8").replace(/^SF:/gm, `SF:${ci}/`);
     writeFileSync(join(repo.dir, "ci-lcov.info"), lcov);
-    const cob = readFileSync(join(repo.dir, "cov/cobertura-coverage.xml"), "utf8").replace(/<source>[^<]*<\/source>/, `<source>${ci}</source>`);
+    const cob = readFileSync(join(repo.dir, "cov/cobertura-coverage.xml"), "utf8").replace(
+      /<source>[^<]*<\/source>/,
+      `<source>${ci}</source>`,
+    );
     writeFileSync(join(repo.dir, "ci-cobertura.xml"), cob);
-    const win = readFileSync(join(repo.dir, "cov/clover.xml"), "utf8").replaceAll(repo.dir, "D:\\a\\widgets\\widgets").replace(/(path="[^"]*)\//g, "$1\\");
+    const win = readFileSync(join(repo.dir, "cov/clover.xml"), "utf8")
+      .replaceAll(repo.dir, "D:\\a\\widgets\\widgets")
+      .replace(/(path="[^"]*)\//g, "$1\\");
     writeFileSync(join(repo.dir, "ci-clover.xml"), win);
     for (const f of ["ci-lcov.info", "ci-cobertura.xml", "ci-clover.xml"]) {
       const r = await read(repo, [f]);
@@ -96,7 +125,17 @@ describe("vitest + @vitest/coverage-v8", () => {
 describe("jest (babel-plugin-istanbul)", () => {
   let repo: SampleRepo;
   // CommonJS: `module.exports = ...` on line 19 (math.js) and line 4 (full.js) is a run statement too.
-  const MATH: FileCoverage = { file: "src/math.js", linesTotal: 9, linesCovered: 4, pct: 44.44, uncovered: [[9, 10], [12, 12], [16, 17]] };
+  const MATH: FileCoverage = {
+    file: "src/math.js",
+    linesTotal: 9,
+    linesCovered: 4,
+    pct: 44.44,
+    uncovered: [
+      [9, 10],
+      [12, 12],
+      [16, 17],
+    ],
+  };
   const FULL: FileCoverage = { file: "src/full.js", linesTotal: 2, linesCovered: 2, pct: 100, uncovered: [] };
   beforeAll(() => {
     repo = jestProject();
@@ -119,7 +158,10 @@ describe("jest (babel-plugin-istanbul)", () => {
 
   test("json-summary", async () => {
     const r = await read(repo, ["cov/coverage-summary.json"]);
-    expect(r.files).toEqual([{ ...FULL, uncovered: null }, { ...MATH, uncovered: null }]);
+    expect(r.files).toEqual([
+      { ...FULL, uncovered: null },
+      { ...MATH, uncovered: null },
+    ]);
   });
 });
 
@@ -131,14 +173,33 @@ describe("bun test --coverage-reporter=lcov", () => {
     expect(r.errors).toEqual([]);
     expect(r.files).toEqual([
       { file: "src/full.js", linesTotal: 2, linesCovered: 2, pct: 100, uncovered: [] },
-      { file: "src/math.js", linesTotal: 11, linesCovered: 5, pct: 45.45, uncovered: [[9, 10], [12, 12], [15, 17]] },
+      {
+        file: "src/math.js",
+        linesTotal: 11,
+        linesCovered: 5,
+        pct: 45.45,
+        uncovered: [
+          [9, 10],
+          [12, 12],
+          [15, 17],
+        ],
+      },
     ]);
   });
 });
 
 describe("coverage.py", () => {
   let repo: SampleRepo;
-  const CALC: FileCoverage = { file: "pkg/calc.py", linesTotal: 11, linesCovered: 6, pct: 54.55, uncovered: [[8, 10], [14, 15]] };
+  const CALC: FileCoverage = {
+    file: "pkg/calc.py",
+    linesTotal: 11,
+    linesCovered: 6,
+    pct: 54.55,
+    uncovered: [
+      [8, 10],
+      [14, 15],
+    ],
+  };
   const INIT: FileCoverage = { file: "pkg/__init__.py", linesTotal: 0, linesCovered: 0, pct: 100, uncovered: [] };
   const TESTS: FileCoverage = { file: "tests/test_calc.py", linesTotal: 5, linesCovered: 5, pct: 100, uncovered: [] };
   beforeAll(() => {
@@ -170,7 +231,18 @@ describe.if(hasGo())("go test -coverprofile", () => {
     const r = await read(repo, ["cov/cover.out"]);
     expect(r.errors).toEqual([]);
     // Blocks 3-5, 7-8, 8-10 ran; 11, 11-13, 14 and 17-20 did not.
-    expect(r.files).toEqual([{ file: "calc/calc.go", linesTotal: 15, linesCovered: 7, pct: 46.67, uncovered: [[11, 14], [17, 20]] }]);
+    expect(r.files).toEqual([
+      {
+        file: "calc/calc.go",
+        linesTotal: 15,
+        linesCovered: 7,
+        pct: 46.67,
+        uncovered: [
+          [11, 14],
+          [17, 20],
+        ],
+      },
+    ]);
   });
 });
 
@@ -189,8 +261,22 @@ test("a coverprofile recorded from `go test -coverprofile` (go 1.26.8, CALC_GO a
   ].join("\n");
   const { createSampleRepo } = await import("../support/sample-repo.ts");
   const { CALC_GO } = await import("./projects.ts");
-  const repo = createSampleRepo({ "go.mod": "module example.com/sample\n", "calc/calc.go": CALC_GO, "cover.out": profile }, { nodeModules: false, git: false });
+  const repo = createSampleRepo(
+    { "go.mod": "module example.com/sample\n", "calc/calc.go": CALC_GO, "cover.out": profile },
+    { nodeModules: false, git: false },
+  );
   repos.push(repo);
   const r = await read(repo, ["cover.out"]);
-  expect(r.files).toEqual([{ file: "calc/calc.go", linesTotal: 15, linesCovered: 7, pct: 46.67, uncovered: [[11, 14], [17, 20]] }]);
+  expect(r.files).toEqual([
+    {
+      file: "calc/calc.go",
+      linesTotal: 15,
+      linesCovered: 7,
+      pct: 46.67,
+      uncovered: [
+        [11, 14],
+        [17, 20],
+      ],
+    },
+  ]);
 });

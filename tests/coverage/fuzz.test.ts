@@ -30,13 +30,42 @@ beforeAll(() => {
   // `go test -coverprofile` output for tests/coverage/projects.ts CALC_GO (go 1.26.8).
   seeds.push({
     name: "go/cover.out",
-    bytes: Buffer.from("mode: set\nexample.com/sample/calc/calc.go:3.24,5.2 1 1\nexample.com/sample/calc/calc.go:7.22,8.11 1 1\nexample.com/sample/calc/calc.go:17.24,20.2 2 0\n"),
+    bytes: Buffer.from(
+      "mode: set\nexample.com/sample/calc/calc.go:3.24,5.2 1 1\nexample.com/sample/calc/calc.go:7.22,8.11 1 1\nexample.com/sample/calc/calc.go:17.24,20.2 2 0\n",
+    ),
     dir: bun.dir,
   });
 }, 120_000);
 afterAll(() => repos.forEach((r) => r.cleanup()));
 
-const TOKENS = ["<", ">", "</", "/>", '"', "{", "}", "[", "]", ",", ":", "\n", "\u0000", "\uFFFD", "&", "&amp;", "DA:", "SF:", "end_of_record", "-1", "NaN", "1e309", "<!DOCTYPE x [<!ENTITY a 'b'>]>", "\"statementMap\"", "mode: set\n", "\xff\xfe"];
+const TOKENS = [
+  "<",
+  ">",
+  "</",
+  "/>",
+  '"',
+  "{",
+  "}",
+  "[",
+  "]",
+  ",",
+  ":",
+  "\n",
+  "\u0000",
+  "\uFFFD",
+  "&",
+  "&amp;",
+  "DA:",
+  "SF:",
+  "end_of_record",
+  "-1",
+  "NaN",
+  "1e309",
+  "<!DOCTYPE x [<!ENTITY a 'b'>]>",
+  '"statementMap"',
+  "mode: set\n",
+  "\xff\xfe",
+];
 
 function mutate(input: Buffer, next: () => number): Buffer {
   const pick = (n: number) => Math.floor(next() * n);
@@ -54,18 +83,23 @@ function mutate(input: Buffer, next: () => number): Buffer {
       case 2: // insert a structural token
         b = Buffer.concat([b.subarray(0, at), Buffer.from(TOKENS[pick(TOKENS.length)]!, "latin1"), b.subarray(at)]);
         break;
-      case 3: { // delete a span
+      case 3: {
+        // delete a span
         const len = pick(64);
         b = Buffer.concat([b.subarray(0, at), b.subarray(at + len)]);
         break;
       }
-      case 4: { // duplicate a span (repeated records, shards glued together)
+      case 4: {
+        // duplicate a span (repeated records, shards glued together)
         const len = pick(256);
         b = Buffer.concat([b.subarray(0, at + len), b.subarray(at, at + len), b.subarray(at + len)]);
         break;
       }
       default: // swap digits (line numbers, hits)
-        b = Buffer.from(b.toString("latin1").replace(/\d+/, () => String(pick(1e6) - 1000)), "latin1");
+        b = Buffer.from(
+          b.toString("latin1").replace(/\d+/, () => String(pick(1e6) - 1000)),
+          "latin1",
+        );
     }
   }
   return b;

@@ -1,14 +1,42 @@
 // Merging, counting and the threshold: the arithmetic every format shares.
 import { describe, expect, test } from "bun:test";
-import { belowThreshold, FileCoverageAccumulator, fileCoverageFromLines, formatRanges, percent, type FileCoverage } from "../../lib/coverage/model.ts";
+import {
+  belowThreshold,
+  FileCoverageAccumulator,
+  fileCoverageFromLines,
+  formatRanges,
+  percent,
+  type FileCoverage,
+} from "../../lib/coverage/model.ts";
 import { displayPct, summarizeCoverage } from "../../lib/coverage/summary.ts";
 
 const lines = (entries: [number, number][]) => new Map(entries);
 
 describe("FileCoverage from line hits", () => {
   test("consecutive uncovered lines form one range; a gap of non-executable lines splits ranges", () => {
-    const f = fileCoverageFromLines("a.ts", lines([[1, 1], [3, 0], [4, 0], [5, 0], [7, 0], [9, 2], [10, 0]]));
-    expect(f).toEqual({ file: "a.ts", linesTotal: 7, linesCovered: 2, pct: 28.57, uncovered: [[3, 5], [7, 7], [10, 10]] });
+    const f = fileCoverageFromLines(
+      "a.ts",
+      lines([
+        [1, 1],
+        [3, 0],
+        [4, 0],
+        [5, 0],
+        [7, 0],
+        [9, 2],
+        [10, 0],
+      ]),
+    );
+    expect(f).toEqual({
+      file: "a.ts",
+      linesTotal: 7,
+      linesCovered: 2,
+      pct: 28.57,
+      uncovered: [
+        [3, 5],
+        [7, 7],
+        [10, 10],
+      ],
+    });
     expect(formatRanges(f.uncovered)).toBe("3-5, 7, 10");
   });
 
@@ -20,11 +48,39 @@ describe("FileCoverage from line hits", () => {
 
   test("shards merge with the highest hits per line, whatever order they come in", () => {
     const a = new FileCoverageAccumulator();
-    a.add({ file: "x", lines: lines([[1, 0], [2, 5], [3, 0]]) });
-    a.add({ file: "x", lines: lines([[1, 2], [2, 0], [4, 0]]) });
+    a.add({
+      file: "x",
+      lines: lines([
+        [1, 0],
+        [2, 5],
+        [3, 0],
+      ]),
+    });
+    a.add({
+      file: "x",
+      lines: lines([
+        [1, 2],
+        [2, 0],
+        [4, 0],
+      ]),
+    });
     const b = new FileCoverageAccumulator();
-    b.add({ file: "x", lines: lines([[1, 2], [2, 0], [4, 0]]) });
-    b.add({ file: "x", lines: lines([[1, 0], [2, 5], [3, 0]]) });
+    b.add({
+      file: "x",
+      lines: lines([
+        [1, 2],
+        [2, 0],
+        [4, 0],
+      ]),
+    });
+    b.add({
+      file: "x",
+      lines: lines([
+        [1, 0],
+        [2, 5],
+        [3, 0],
+      ]),
+    });
     const expected: FileCoverage = { file: "m", linesTotal: 4, linesCovered: 2, pct: 50, uncovered: [[3, 4]] };
     expect(a.result("m")).toEqual(expected);
     expect(b.result("m")).toEqual(expected);
@@ -56,9 +112,20 @@ describe("threshold and percentages", () => {
   });
 
   test("worst first: lowest ratio, then most uncovered lines, then path", () => {
-    const f = (file: string, covered: number, total: number) => ({ file, linesCovered: covered, linesTotal: total, pct: percent(covered, total), uncovered: [] });
+    const f = (file: string, covered: number, total: number) => ({
+      file,
+      linesCovered: covered,
+      linesTotal: total,
+      pct: percent(covered, total),
+      uncovered: [],
+    });
     const s = summarizeCoverage(
-      { files: [f("a.ts", 9, 10), f("b.ts", 1, 4), f("c.ts", 5, 20), f("d.ts", 1, 4), f("e.ts", 0, 0), f("f.ts", 50, 100)], reports: [], errors: [], skippedFiles: 0 },
+      {
+        files: [f("a.ts", 9, 10), f("b.ts", 1, 4), f("c.ts", 5, 20), f("d.ts", 1, 4), f("e.ts", 0, 0), f("f.ts", 50, 100)],
+        reports: [],
+        errors: [],
+        skippedFiles: 0,
+      },
       80,
     );
     expect(s.belowThreshold).toEqual(["c.ts", "b.ts", "d.ts", "f.ts"]);

@@ -114,7 +114,19 @@ export function vitestProject(): SampleRepo {
 
 export function runVitest(dir: string, out: string, files: string[] = []): void {
   const reporters = ["json", "json-summary", "lcov", "cobertura", "clover"].map((r) => `--coverage.reporter=${r}`);
-  mustRun([NODE, VITEST, "run", ...files, "--coverage.enabled=true", "--coverage.provider=v8", ...reporters, `--coverage.reportsDirectory=${out}`], dir);
+  mustRun(
+    [
+      NODE,
+      VITEST,
+      "run",
+      ...files,
+      "--coverage.enabled=true",
+      "--coverage.provider=v8",
+      ...reporters,
+      `--coverage.reportsDirectory=${out}`,
+    ],
+    dir,
+  );
 }
 
 /** jest (babel-plugin-istanbul) with json, lcov, clover and cobertura into `cov/`. */
@@ -126,7 +138,13 @@ export function jestProject(): SampleRepo {
     "tests/math.test.js": `const { add, sign } = require("../src/math.js");\nconst { greet } = require("../src/full.js");\ntest("add", () => { expect(add(1, 2)).toBe(3); });\ntest("sign", () => { expect(sign(5)).toBe(1); });\ntest("greet", () => { expect(greet("a")).toBe("hi a"); });\n`,
   });
   mustRun(
-    [NODE, JEST, "--coverage", ...["json", "lcov", "clover", "cobertura", "json-summary"].map((r) => `--coverageReporters=${r}`), "--coverageDirectory=cov"],
+    [
+      NODE,
+      JEST,
+      "--coverage",
+      ...["json", "lcov", "clover", "cobertura", "json-summary"].map((r) => `--coverageReporters=${r}`),
+      "--coverageDirectory=cov",
+    ],
     repo.dir,
   );
   return repo;

@@ -12,7 +12,12 @@ import { CALC_PY, MATH_JS, PYTHON } from "./projects.ts";
 setDefaultTimeout(120_000);
 
 const ROOT = "/repo";
-const stack = (framework: RunnableStack["framework"], command: string[], cwd = "."): RunnableStack => ({ id: `${framework}-x`, framework, cwd, command });
+const stack = (framework: RunnableStack["framework"], command: string[], cwd = "."): RunnableStack => ({
+  id: `${framework}-x`,
+  framework,
+  cwd,
+  command,
+});
 const DIR = "/repo/.agent/reports/raw/coverage";
 
 describe("planCoverage", () => {
@@ -28,10 +33,21 @@ describe("planCoverage", () => {
   test("vitest: istanbul JSON, written even when a test fails; `--run` added only when missing", () => {
     const p = planCoverage(stack("vitest", ["node_modules/.bin/vitest", "run"]), ROOT, ".agent/reports")!;
     expect(p.commands).toEqual([
-      ["node_modules/.bin/vitest", "run", "--coverage.enabled=true", "--coverage.reporter=json", `--coverage.reportsDirectory=${DIR}/vitest-x`, "--coverage.reportOnFailure=true"],
+      [
+        "node_modules/.bin/vitest",
+        "run",
+        "--coverage.enabled=true",
+        "--coverage.reporter=json",
+        `--coverage.reportsDirectory=${DIR}/vitest-x`,
+        "--coverage.reportOnFailure=true",
+      ],
     ]);
     expect(p.report).toBe(".agent/reports/raw/coverage/vitest-x/coverage-final.json");
-    expect(planCoverage(stack("vitest", ["npx", "vitest"]), ROOT, ".agent/reports")!.commands[0]!.slice(0, 3)).toEqual(["npx", "vitest", "--run"]);
+    expect(planCoverage(stack("vitest", ["npx", "vitest"]), ROOT, ".agent/reports")!.commands[0]!.slice(0, 3)).toEqual([
+      "npx",
+      "vitest",
+      "--run",
+    ]);
   });
 
   test("jest: istanbul JSON", () => {
@@ -64,10 +80,16 @@ describe("planCoverage", () => {
   test("pytestPython: -m form, console script (its shebang), wrapper", () => {
     expect(pytestPython(["python3.12", "-m", "pytest", "-q"])).toEqual({ interpreter: ["python3.12"], args: ["-q"] });
     expect(pytestPython(["uv", "run", "pytest", "tests"])).toEqual({ interpreter: ["uv", "run", "python"], args: ["tests"] });
-    const repo = createSampleRepo({ "bin/pytest": "#!/opt/venv/bin/python3.11\nimport pytest\n", "env/bin/pytest": "#!/usr/bin/env python3\n" }, { nodeModules: false, git: false });
+    const repo = createSampleRepo(
+      { "bin/pytest": "#!/opt/venv/bin/python3.11\nimport pytest\n", "env/bin/pytest": "#!/usr/bin/env python3\n" },
+      { nodeModules: false, git: false },
+    );
     try {
       chmodSync(join(repo.dir, "bin/pytest"), 0o755);
-      expect(pytestPython([join(repo.dir, "bin/pytest"), "-k", "x"])).toEqual({ interpreter: ["/opt/venv/bin/python3.11"], args: ["-k", "x"] });
+      expect(pytestPython([join(repo.dir, "bin/pytest"), "-k", "x"])).toEqual({
+        interpreter: ["/opt/venv/bin/python3.11"],
+        args: ["-k", "x"],
+      });
       expect(pytestPython([join(repo.dir, "env/bin/pytest")])).toEqual({ interpreter: ["python3"], args: [] });
     } finally {
       repo.cleanup();
@@ -107,15 +129,37 @@ describe("runCoverage with the real runners", () => {
       ["pytest-api", 0, ".agent/reports/raw/coverage/pytest-api/coverage.json", "coveragepy", null],
       ["terraform-x", null, null, null, "terraform has no line coverage"],
     ]);
-    expect(out.join("")).toContain("── pytest-api (coverage): /usr/bin/python3 -m coverage run --source=. -m pytest -p no:cacheprovider (in api)");
-    const r = await readCoverage(repo.dir, runs.filter((x) => x.report).map((x) => ({ path: join(repo.dir, x.report!), cwd: x.cwd })));
+    expect(out.join("")).toContain(
+      "── pytest-api (coverage): /usr/bin/python3 -m coverage run --source=. -m pytest -p no:cacheprovider (in api)",
+    );
+    const r = await readCoverage(
+      repo.dir,
+      runs.filter((x) => x.report).map((x) => ({ path: join(repo.dir, x.report!), cwd: x.cwd })),
+    );
     expect(r.errors).toEqual([]);
     expect(r.files.map((f) => [f.file, f.linesCovered, f.linesTotal, f.uncovered])).toEqual([
       ["api/pkg/__init__.py", 0, 0, []],
-      ["api/pkg/calc.py", 4, 11, [[6, 10], [14, 15]]],
+      [
+        "api/pkg/calc.py",
+        4,
+        11,
+        [
+          [6, 10],
+          [14, 15],
+        ],
+      ],
       ["api/tests/test_calc.py", 3, 3, []],
       // sign(5) ran (and failed its assertion): lines 6-7 count as covered.
-      ["src/math.js", 5, 11, [[9, 10], [12, 12], [15, 17]]],
+      [
+        "src/math.js",
+        5,
+        11,
+        [
+          [9, 10],
+          [12, 12],
+          [15, 17],
+        ],
+      ],
     ]);
     // coverage.py measured only the project (--source=.), so nothing was left out.
     expect(r.skippedFiles).toBe(0);
@@ -125,7 +169,11 @@ describe("runCoverage with the real runners", () => {
   test("a runner that is not installed: no report, a note that says why", async () => {
     const repo = createSampleRepo({ "a.py": "" }, { nodeModules: false, git: false });
     repos.push(repo);
-    const runs = await runCoverage([stack("jest", ["no-such-jest-binary"])], { repoRoot: repo.dir, reportsDir: ".agent/reports", echo: () => {} });
+    const runs = await runCoverage([stack("jest", ["no-such-jest-binary"])], {
+      repoRoot: repo.dir,
+      reportsDir: ".agent/reports",
+      echo: () => {},
+    });
     expect(runs[0]).toMatchObject({ exitCode: 127, report: null, note: "no-such-jest-binary: command not found" });
   });
 });

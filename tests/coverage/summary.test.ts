@@ -10,7 +10,12 @@ import { byteLength, MAX_BODY_BYTES } from "../../lib/sanitize.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 
 const config = defaultConfig();
-const file = (path: string, covered: number, total: number, uncovered: [number, number][] | null = [[1, total - covered]]): FileCoverage => ({
+const file = (
+  path: string,
+  covered: number,
+  total: number,
+  uncovered: [number, number][] | null = [[1, total - covered]],
+): FileCoverage => ({
   file: path,
   linesCovered: covered,
   linesTotal: total,
@@ -38,7 +43,14 @@ describe("coverage issue rendering", () => {
   });
 
   test("at most 100 rows; the rest are counted and pointed to coverage.json; the body stays within GitHub's limit", () => {
-    const files = Array.from({ length: 2500 }, (_, i) => file(`src/module-${String(i).padStart(4, "0")}/${"deep/".repeat(20)}file.ts`, i % 70, 100, Array.from({ length: 100 }, (_, k) => [k * 3 + 1, k * 3 + 1] as [number, number])));
+    const files = Array.from({ length: 2500 }, (_, i) =>
+      file(
+        `src/module-${String(i).padStart(4, "0")}/${"deep/".repeat(20)}file.ts`,
+        i % 70,
+        100,
+        Array.from({ length: 100 }, (_, k) => [k * 3 + 1, k * 3 + 1] as [number, number]),
+      ),
+    );
     const { summary, body } = render(files);
     expect(summary.belowThreshold).toHaveLength(2500);
     const rows = body.split("\n").filter((l) => l.startsWith("| `src/"));
@@ -61,11 +73,19 @@ describe("coverage issue rendering", () => {
   test("every file at the threshold: no table and no mention", () => {
     const { title, body } = render([file("a.ts", 8, 10), file("b.ts", 0, 0, [])]);
     expect(title).toBe("📈 Improve Test Coverage (Currently 80%)");
-    expect(body).toBe("## 📈 Improve Test Coverage (Currently 80%)\n\nAll 2 files meet the 80% line-coverage threshold (8 of 10 lines covered overall).\n");
+    expect(body).toBe(
+      "## 📈 Improve Test Coverage (Currently 80%)\n\nAll 2 files meet the 80% line-coverage threshold (8 of 10 lines covered overall).\n",
+    );
   });
 
   test("a repository's own template in .agent/heal/templates/ replaces the toolkit's", () => {
-    repo = createSampleRepo({ ".agent/heal/templates/coverage-issue-title.liquid": "Coverage below {{ threshold }}%: {{ below_count }} files ({{ overall_pct }}%)\n" }, { nodeModules: false, git: false });
+    repo = createSampleRepo(
+      {
+        ".agent/heal/templates/coverage-issue-title.liquid":
+          "Coverage below {{ threshold }}%: {{ below_count }} files ({{ overall_pct }}%)\n",
+      },
+      { nodeModules: false, git: false },
+    );
     const { title } = render([file("a.ts", 1, 3)], repo.dir);
     expect(title).toBe("Coverage below 80%: 1 files (33.3%)");
   });

@@ -141,7 +141,10 @@ function suite(runner: "bun" | "pytest", project: (v: { label: string; value: st
     }, 300_000);
 
     test("heal ran to the end: exit 1, every output written", () => {
-      expect({ code: out.code, stderrTail: out.code === 1 ? "" : out.texts.get("stderr")!.slice(-2000) }).toEqual({ code: 1, stderrTail: "" });
+      expect({ code: out.code, stderrTail: out.code === 1 ? "" : out.texts.get("stderr")!.slice(-2000) }).toEqual({
+        code: 1,
+        stderrTail: "",
+      });
       for (const f of ["failures.json", "report.md", "issue.json", "issue.md", "runs.json"]) {
         expect(out.texts.has(`.agent/reports/${f}`)).toBe(true);
       }
@@ -219,7 +222,11 @@ function suite(runner: "bun" | "pytest", project: (v: { label: string; value: st
       const names = new Set(yamlNames.map(norm));
       const missing = values
         .filter((v) => !v.label.startsWith("hostile-invisible")) // runners may drop or escape control characters
-        .map((v) => (runner === "bun" ? `describe ${v.label} ${v.value} > name ${v.label} ${v.value}` : `tests/test_unsafe.py::test_name[${v.label} ${v.value}]`))
+        .map((v) =>
+          runner === "bun"
+            ? `describe ${v.label} ${v.value} > name ${v.label} ${v.value}`
+            : `tests/test_unsafe.py::test_name[${v.label} ${v.value}]`,
+        )
         .map((n) => norm(redact(n, { env })))
         .filter((n) => !names.has(n));
       expect(missing).toEqual([]);

@@ -48,7 +48,8 @@ afterAll(async () => {
 async function coverage(): Promise<{ code: number; stdout: string; stderr: string }> {
   if (!TASK_BIN) throw new Error("go-task is not on PATH: go install github.com/go-task/task/v3/cmd/task@v3.54.0");
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(GITHUB_|GH_|RUNNER_|HEAL_)/.test(k) && k !== "CI") env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !/^(GITHUB_|GH_|RUNNER_|HEAL_)/.test(k) && k !== "CI") env[k] = v;
   Object.assign(env, {
     PATH: [dirname(process.execPath), dirname(TASK_BIN), env.PATH ?? ""].join(":"),
     GITHUB_TOKEN: DEFAULT_TOKEN,
@@ -92,18 +93,24 @@ describe("task coverage against the GitHub double", () => {
     expect(gh.state.issues).toHaveLength(1);
     const issue = gh.state.issues[0]!;
     number = issue.number;
-    expect(gh.state.dispatches).toEqual([{ eventType: "heal-agent", clientPayload: { kind: "coverage", issue_number: number, branch: "dev" }, login: "github-actions[bot]" }]);
+    expect(gh.state.dispatches).toEqual([
+      { eventType: "heal-agent", clientPayload: { kind: "coverage", issue_number: number, branch: "dev" }, login: "github-actions[bot]" },
+    ]);
     // bun: src/math.js 5/11; coverage.py: calc.py 6/11, test_calc.py 5/5, __init__.py 0/0 -> 16 of 27 lines.
     expect(issue.title).toBe("📈 Improve Test Coverage (Currently 59.2%)");
     expect(issue.labels).toEqual(["auto-healing", "test-quality"]);
     expect(issue.user.login).toBe("github-actions[bot]");
     const body = issue.body!;
     expect(body).toContain("2 of 4 files are under the 80% line-coverage threshold (16 of 27 lines covered overall).");
-    expect(body).toContain("| File | Line coverage | Uncovered lines |\n|---|---|---|\n| `src/math.js` | 45.4% (5/11) | 9-10, 12, 15-17 |\n| `api/pkg/calc.py` | 54.5% (6/11) | 8-10, 14-15 |\n");
+    expect(body).toContain(
+      "| File | Line coverage | Uncovered lines |\n|---|---|---|\n| `src/math.js` | 45.4% (5/11) | 9-10, 12, 15-17 |\n| `api/pkg/calc.py` | 54.5% (6/11) | 8-10, 14-15 |\n",
+    );
     expect(body).toContain("\n@claude Please create comprehensive tests for these files.\n");
     expect(parseMarker(body)).toMatchObject({ kind: "coverage", count: 2, extra: { pct: 59.26, threshold: 80 } });
     expect(r.stderr).toContain(`coverage issue #${number} created: https://github.com/acme/widgets/issues/${number}`);
-    expect(readFileSync(join(repo.dir, "step-summary.md"), "utf8")).toContain(`Coverage issue: [#${number}](https://github.com/acme/widgets/issues/${number}) (created).`);
+    expect(readFileSync(join(repo.dir, "step-summary.md"), "utf8")).toContain(
+      `Coverage issue: [#${number}](https://github.com/acme/widgets/issues/${number}) (created).`,
+    );
     const json = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/coverage.json"), "utf8"));
     expect(json.runs.map((x: { stack: string; exitCode: number; report: string }) => [x.stack, x.exitCode, x.report])).toEqual([
       ["bun", 0, ".agent/reports/raw/coverage/bun/lcov.info"],
@@ -148,8 +155,12 @@ describe("task coverage against the GitHub double", () => {
 
   test("4. every file meets the threshold: a comment, then the issue is closed", async () => {
     repo.write({
-      "tests/math.test.js": JS_TEST('test("sign others", () => { expect(sign(-2)).toBe(-1); expect(sign(0)).toBe(0); });\ntest("unused", () => { expect(unused(2)).toBe(5); });\n'),
-      "api/tests/test_calc.py": PY_TEST("\n\ndef test_sign_other():\n    assert sign(-3) == -1\n    assert sign(0) == 0\n\n\ndef test_unused():\n    assert unused(2) == 5\n"),
+      "tests/math.test.js": JS_TEST(
+        'test("sign others", () => { expect(sign(-2)).toBe(-1); expect(sign(0)).toBe(0); });\ntest("unused", () => { expect(unused(2)).toBe(5); });\n',
+      ),
+      "api/tests/test_calc.py": PY_TEST(
+        "\n\ndef test_sign_other():\n    assert sign(-3) == -1\n    assert sign(0) == 0\n\n\ndef test_unused():\n    assert unused(2) == 5\n",
+      ),
     });
     gh.resetLog();
     const r = await coverage();

@@ -6,7 +6,14 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_TOKEN, startGitHubDouble, type DoubleOptions, type FaultHandle, type FaultRule, type GitHubDouble } from "../support/github-double.ts";
+import {
+  DEFAULT_TOKEN,
+  startGitHubDouble,
+  type DoubleOptions,
+  type FaultHandle,
+  type FaultRule,
+  type GitHubDouble,
+} from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureRecord, FailureReport } from "../../lib/types.ts";
@@ -18,10 +25,37 @@ const TIMEOUT_MS = 400;
 const SLOW = 30_000;
 
 const FAILURES: FailureRecord[] = [
-  { id: "a1b2c3d4e5f6", framework: "bun", fullName: "math > adds", file: "tests/math.test.ts", line: 4, message: "expected 3, received -1", stack: "at tests/math.test.ts:4:5", kind: "failure" },
-  { id: "0f0e0d0c0b0a", framework: "bun", fullName: "math > adds negatives", file: "tests/math.test.ts", line: 8, message: "expected -3, received 1", stack: "at tests/math.test.ts:8:5", kind: "failure" },
+  {
+    id: "a1b2c3d4e5f6",
+    framework: "bun",
+    fullName: "math > adds",
+    file: "tests/math.test.ts",
+    line: 4,
+    message: "expected 3, received -1",
+    stack: "at tests/math.test.ts:4:5",
+    kind: "failure",
+  },
+  {
+    id: "0f0e0d0c0b0a",
+    framework: "bun",
+    fullName: "math > adds negatives",
+    file: "tests/math.test.ts",
+    line: 8,
+    message: "expected -3, received 1",
+    stack: "at tests/math.test.ts:8:5",
+    kind: "failure",
+  },
 ];
-const THIRD: FailureRecord = { id: "99aa88bb77cc", framework: "bun", fullName: "math > subtracts", file: "tests/math.test.ts", line: 12, message: "expected 1, received 5", stack: "at tests/math.test.ts:12:5", kind: "failure" };
+const THIRD: FailureRecord = {
+  id: "99aa88bb77cc",
+  framework: "bun",
+  fullName: "math > subtracts",
+  file: "tests/math.test.ts",
+  line: 12,
+  message: "expected 1, received 5",
+  stack: "at tests/math.test.ts:12:5",
+  kind: "failure",
+};
 
 interface StepResult {
   step: string;
@@ -62,7 +96,8 @@ async function world(opts: DoubleOptions = {}, env: Record<string, string> = {},
   const remote = createBareRemote({
     "package.json": '{ "name": "widgets", "type": "module", "private": true, "scripts": { "test": "bun test" } }\n',
     "src/math.ts": "export const add = (a: number, b: number) => a - b;\n",
-    "tests/math.test.ts": 'import { expect, test } from "bun:test";\nimport { add } from "../src/math.ts";\n\ntest("adds", () => {\n  expect(add(1, 2)).toBe(3);\n});\n',
+    "tests/math.test.ts":
+      'import { expect, test } from "bun:test";\nimport { add } from "../src/math.ts";\n\ntest("adds", () => {\n  expect(add(1, 2)).toBe(3);\n});\n',
     ".gitignore": ".agent/reports/\n",
   });
   const dir = remote.cloneDir;
@@ -95,7 +130,12 @@ async function world(opts: DoubleOptions = {}, env: Record<string, string> = {},
   const step = async (name: string, extraEnv?: Record<string, string>, args: string[] = []): Promise<StepResult> => {
     const started = performance.now();
     // Async spawn: the double answers from this process's event loop.
-    const child = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts", `${name}.ts`), ...args], { cwd: dir, env: envFor(extraEnv), stdout: "pipe", stderr: "pipe" });
+    const child = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts", `${name}.ts`), ...args], {
+      cwd: dir,
+      env: envFor(extraEnv),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
     return { step: name, code, stdout, stderr, ms: performance.now() - started };
   };
@@ -229,7 +269,12 @@ function expectFailedClosed(w: World, results: StepResult[], message: RegExp): v
   const last = results.at(-1)!;
   expect(last.code).toBe(2);
   expect(last.stderr).toMatch(message);
-  expect(last.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+  expect(
+    last.stderr
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("error:")),
+  ).toHaveLength(1);
   expect(w.gh.state.issues).toEqual([]);
   expect(posts(w, "/repos/acme/widgets/issues")).toEqual([]);
   for (const f of ["failures.json", "report.md", "issue.json"]) expect(existsSync(join(w.reports, f))).toBe(true);
@@ -336,7 +381,10 @@ describe("GitHub faults during heal", () => {
         expect(w.github()).toMatchObject({ issueNumber: 1, action: "commented" });
         expect(posts(w, "/repos/acme/widgets/issues/1/comments").map((r) => [r.status, r.fault])).toEqual([[201, "lostResponse"]]);
         expect(w.gh.state.issues).toHaveLength(1);
-        expect(w.gh.issue(1)!.comments.map((c) => [c.user.login, c.body.includes(THIRD.id)])).toEqual([[BOT, false], [BOT, true]]);
+        expect(w.gh.issue(1)!.comments.map((c) => [c.user.login, c.body.includes(THIRD.id)])).toEqual([
+          [BOT, false],
+          [BOT, true],
+        ]);
         expect(w.gh.violations).toEqual([]);
       });
     },
@@ -357,7 +405,10 @@ describe("GitHub faults during heal", () => {
         const results = await w.heal();
         expect(ok(results)).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
         // Two waits of retry-after = 1 s, each followed by the same request again.
-        expect(w.gh.faults.map((f) => `${f.method} ${f.path}`)).toEqual(["POST /repos/acme/widgets/labels", "POST /repos/acme/widgets/issues"]);
+        expect(w.gh.faults.map((f) => `${f.method} ${f.path}`)).toEqual([
+          "POST /repos/acme/widgets/labels",
+          "POST /repos/acme/widgets/issues",
+        ]);
         expect(results[0]!.ms).toBeGreaterThanOrEqual(2000);
         expectHealedOnce(w);
       });
@@ -474,7 +525,14 @@ describe("GitHub faults during heal", () => {
         w,
         { method: "POST", path: "/repos/{owner}/{repo}/issues", kind: "lostResponse" },
         // The lists before the create go through; every one after it fails.
-        { method: "GET", path: "/repos/{owner}/{repo}/issues", kind: "status", status: 502, times: 100, armedBy: { method: "POST", path: "/repos/{owner}/{repo}/issues" } },
+        {
+          method: "GET",
+          path: "/repos/{owner}/{repo}/issues",
+          kind: "status",
+          status: 502,
+          times: 100,
+          armedBy: { method: "POST", path: "/repos/{owner}/{repo}/issues" },
+        },
       );
       await scenario(w, async () => {
         const first = await w.step("sync-issue");
@@ -504,7 +562,11 @@ describe("GitHub faults during heal", () => {
       inject(w, { method: "POST", path: "/repos/{owner}/{repo}/dispatches", kind: "status", status: 502, times: 100 });
       await scenario(w, async () => {
         const first = await w.heal();
-        expect(first.map((r) => [r.step, r.code])).toEqual([["sync-issue", 0], ["push-task-context", 0], ["hand-off", 2]]);
+        expect(first.map((r) => [r.step, r.code])).toEqual([
+          ["sync-issue", 0],
+          ["push-task-context", 0],
+          ["hand-off", 2],
+        ]);
         expect(first[2]!.stderr).toMatch(/GitHub did not answer/);
         expect(w.gh.state.dispatches).toEqual([]);
         w.gh.clearFaults();
@@ -517,40 +579,36 @@ describe("GitHub faults during heal", () => {
     SLOW,
   );
 
-  test(
-    "verify under faults: a lost ✅ comment and 5xx on close: one ✅, the issue closed, a re-run writes nothing",
-    async () => {
-      const w = await world({}, {}, true);
-      await scenario(w, async () => {
-        expect(ok(await w.heal())).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
-        // The agent's fix on claude/issue-1-x, pushed to origin.
-        w.remote.git("fetch", "-q", "origin");
-        w.remote.git("checkout", "-q", "-b", "claude/issue-1-x", "origin/dev");
-        writeFileSync(join(w.dir, "src/math.ts"), "export const add = (a: number, b: number) => a + b;\n");
-        w.remote.git("-c", "user.name=Agent", "-c", "user.email=agent@example.com", "commit", "-qam", "fix: add adds");
-        w.remote.git("push", "-q", "origin", "claude/issue-1-x");
-        const sha = w.remote.git("rev-parse", "HEAD");
-        inject(
-          w,
-          { method: "POST", path: "/repos/{owner}/{repo}/issues/{issue_number}/comments", kind: "lostResponse" },
-          { method: "PATCH", path: "/repos/{owner}/{repo}/issues/{issue_number}", kind: "status", status: 502, times: 2 },
-        );
-        const env = { GITHUB_REF_NAME: "claude/issue-1-x", GITHUB_SHA: sha, GITHUB_RUN_ID: "9001" };
-        const verified = await w.step("verify-fix", env);
-        expect([verified.code, verified.stderr.match(/^error:.*$/m)?.[0] ?? null]).toEqual([0, null]);
-        const issue = w.gh.issue(1)!;
-        expect(issue.state).toBe("closed");
-        expect(issue.comments.filter((c) => c.body.includes("Healing Verification Passed")).map((c) => c.user.login)).toEqual([BOT]);
-        expect(w.handles.map((h) => h.hits)).toEqual([1, 2]);
-        expect(w.gh.violations).toEqual([]);
-        w.gh.resetLog();
-        const again = await w.step("verify-fix", env);
-        expect(again.code).toBe(0);
-        expect(w.gh.writes()).toEqual([]);
-      });
-    },
-    60_000,
-  );
+  test("verify under faults: a lost ✅ comment and 5xx on close: one ✅, the issue closed, a re-run writes nothing", async () => {
+    const w = await world({}, {}, true);
+    await scenario(w, async () => {
+      expect(ok(await w.heal())).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
+      // The agent's fix on claude/issue-1-x, pushed to origin.
+      w.remote.git("fetch", "-q", "origin");
+      w.remote.git("checkout", "-q", "-b", "claude/issue-1-x", "origin/dev");
+      writeFileSync(join(w.dir, "src/math.ts"), "export const add = (a: number, b: number) => a + b;\n");
+      w.remote.git("-c", "user.name=Agent", "-c", "user.email=agent@example.com", "commit", "-qam", "fix: add adds");
+      w.remote.git("push", "-q", "origin", "claude/issue-1-x");
+      const sha = w.remote.git("rev-parse", "HEAD");
+      inject(
+        w,
+        { method: "POST", path: "/repos/{owner}/{repo}/issues/{issue_number}/comments", kind: "lostResponse" },
+        { method: "PATCH", path: "/repos/{owner}/{repo}/issues/{issue_number}", kind: "status", status: 502, times: 2 },
+      );
+      const env = { GITHUB_REF_NAME: "claude/issue-1-x", GITHUB_SHA: sha, GITHUB_RUN_ID: "9001" };
+      const verified = await w.step("verify-fix", env);
+      expect([verified.code, verified.stderr.match(/^error:.*$/m)?.[0] ?? null]).toEqual([0, null]);
+      const issue = w.gh.issue(1)!;
+      expect(issue.state).toBe("closed");
+      expect(issue.comments.filter((c) => c.body.includes("Healing Verification Passed")).map((c) => c.user.login)).toEqual([BOT]);
+      expect(w.handles.map((h) => h.hits)).toEqual([1, 2]);
+      expect(w.gh.violations).toEqual([]);
+      w.gh.resetLog();
+      const again = await w.step("verify-fix", env);
+      expect(again.code).toBe(0);
+      expect(w.gh.writes()).toEqual([]);
+    });
+  }, 60_000);
 
   test(
     "coverage issue under a lost create and 5xx bursts: one coverage issue, and a re-run writes nothing",
@@ -592,7 +650,12 @@ describe("GitHub faults during heal", () => {
         w.extraFaults = racing.races();
         expect(racing.races()).toBe(3);
         const log = w.remote.log();
-        expect(log.slice(0, 4).map((l) => l.replace(/ .*\[skip ci\]$/, " [skip ci]"))).toEqual(["chore(heal): [skip ci]", "concurrent push 3", "concurrent push 2", "concurrent push 1"]);
+        expect(log.slice(0, 4).map((l) => l.replace(/ .*\[skip ci\]$/, " [skip ci]"))).toEqual([
+          "chore(heal): [skip ci]",
+          "concurrent push 3",
+          "concurrent push 2",
+          "concurrent push 1",
+        ]);
         expect(w.remote.show("dev", "races.txt")).toBe("race 1\nrace 2\nrace 3\n");
         expect((await w.step("hand-off")).code).toBe(0);
         expectHealedOnce(w);

@@ -44,8 +44,23 @@ function gitleaks(dir: string): Finding[] {
   const report = join(work, `${relative(work, dir).replace(/[/\\]/g, "_") || "root"}.gitleaks.json`);
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GITLEAKS_"))) as Record<string, string>;
   const r = Bun.spawnSync(
-    [GITLEAKS!, "dir", dir, "--no-banner", "--no-color", "--log-level", "error", "--max-decode-depth", "2",
-      "--report-format", "json", "--report-path", report, "--exit-code", "0"],
+    [
+      GITLEAKS!,
+      "dir",
+      dir,
+      "--no-banner",
+      "--no-color",
+      "--log-level",
+      "error",
+      "--max-decode-depth",
+      "2",
+      "--report-format",
+      "json",
+      "--report-path",
+      report,
+      "--exit-code",
+      "0",
+    ],
     { env, cwd: work },
   );
   if (r.exitCode !== 0) throw new Error(`gitleaks failed (${r.exitCode}): ${r.stderr.toString()}`);
@@ -170,14 +185,19 @@ describe("GitHub mode: issue, comments, job summary, pushed task file, reports a
   }, 60_000);
 
   test("GitHub: no live mention but the agent's hand-off, no closing keyword or reference, one marker per post", () => {
-    const posts = gh.state.issues.flatMap((i) => [{ where: `issue ${i.number}`, body: i.body ?? "", title: i.title }, ...i.comments.map((c, k) => ({ where: `comment ${k}`, body: c.body, title: "" }))]);
+    const posts = gh.state.issues.flatMap((i) => [
+      { where: `issue ${i.number}`, body: i.body ?? "", title: i.title },
+      ...i.comments.map((c, k) => ({ where: `comment ${k}`, body: c.body, title: "" })),
+    ]);
     const problems: string[] = [];
     for (const p of posts) {
       const mentions = [...p.body.matchAll(/(^|[^\w`])@([A-Za-z0-9][A-Za-z0-9-]*)/g)].map((m) => m[2]);
       if (mentions.some((m) => m !== "claude")) problems.push(`${p.where}: mentions ${mentions.join(",")}`);
       // The agent is named once at most per post, by the tool's own text (the hostile names say "@claude please fix").
-      if (p.body.includes(HOSTILE.agentMention) || p.body.toLowerCase().split("@claude").length > 2) problems.push(`${p.where}: extra @claude`);
-      if (/\b(close[sd]?|fix(e[sd])?|resolve[sd]?)\b:?\s+(#\d|[\w.-]+\/[\w.-]+#\d|https?:\/\/\S+\/(issues|pull)\/\d)/i.test(p.body)) problems.push(`${p.where}: closing keyword`);
+      if (p.body.includes(HOSTILE.agentMention) || p.body.toLowerCase().split("@claude").length > 2)
+        problems.push(`${p.where}: extra @claude`);
+      if (/\b(close[sd]?|fix(e[sd])?|resolve[sd]?)\b:?\s+(#\d|[\w.-]+\/[\w.-]+#\d|https?:\/\/\S+\/(issues|pull)\/\d)/i.test(p.body))
+        problems.push(`${p.where}: closing keyword`);
       const markers = p.body.split("<!-- self-healing-tdd").length - 1;
       if (markers > 1) problems.push(`${p.where}: ${markers} markers`);
       if (/@claude/i.test(p.title) || /#\d/.test(p.title)) problems.push(`${p.where}: title ${p.title}`);

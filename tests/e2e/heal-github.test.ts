@@ -99,7 +99,11 @@ describe("task heal against GitHub (double) and a bare origin", () => {
     expect(issue.body).toContain(`/acme/widgets/blob/${remote.head()}/${taskPath}`);
 
     expect(gh.state.dispatches).toEqual([
-      { eventType: "heal-agent", clientPayload: { issue_number: 1, branch: "dev", task_path: taskPath, attempt: 1 }, login: "github-actions[bot]" },
+      {
+        eventType: "heal-agent",
+        clientPayload: { issue_number: 1, branch: "dev", task_path: taskPath, attempt: 1 },
+        login: "github-actions[bot]",
+      },
     ]);
     expect(requestLog(gh)).toEqual([
       "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open",
@@ -120,7 +124,9 @@ describe("task heal against GitHub (double) and a bare origin", () => {
     const text = readFileSync(summary, "utf8");
     expect(text).toContain("## 🔴 Self-healing TDD loop: 2 failing tests");
     expect(text).toContain("Healing issue: [#1](https://github.com/acme/widgets/issues/1) (created).");
-    expect(text).toContain(`Task context: [\`${taskPath}\`](https://github.com/acme/widgets/blob/${remote.head()}/${taskPath}) (committed with [skip ci]).`);
+    expect(text).toContain(
+      `Task context: [\`${taskPath}\`](https://github.com/acme/widgets/blob/${remote.head()}/${taskPath}) (committed with [skip ci]).`,
+    );
     expect(text).toContain("Agent woken by `repository_dispatch` `heal-agent` (attempt 1).");
   }, 180_000);
 
@@ -155,7 +161,10 @@ describe("API requests of a whole heal run do not grow with the number of failur
         ".gitignore": "node_modules\n.agent/reports/\n",
       });
       const run = async (runId: string) => {
-        const env = actionsEnv(double, { GITHUB_RUN_ID: runId, PATH: [dirname(process.execPath), dirname(TASK_BIN!), process.env.PATH ?? ""].join(":") });
+        const env = actionsEnv(double, {
+          GITHUB_RUN_ID: runId,
+          PATH: [dirname(process.execPath), dirname(TASK_BIN!), process.env.PATH ?? ""].join(":"),
+        });
         const proc = Bun.spawn([TASK_BIN!, "-x", "-t", TASKFILE, "heal"], { cwd: origin.cloneDir, env, stdout: "pipe", stderr: "pipe" });
         const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
         expect({ code, stderr }).toMatchObject({ code: 1 });
@@ -165,7 +174,10 @@ describe("API requests of a whole heal run do not grow with the number of failur
       double.resetLog();
       // One more failing test: the failing set changes, so the issue gets one comment and a new hand-off.
       origin.git("pull", "-q", "--rebase");
-      writeFileSync(join(origin.cloneDir, "tests/extra.test.ts"), 'import { expect, test } from "bun:test";\ntest("extra", () => expect(1).toBe(2));\n');
+      writeFileSync(
+        join(origin.cloneDir, "tests/extra.test.ts"),
+        'import { expect, test } from "bun:test";\ntest("extra", () => expect(1).toBe(2));\n',
+      );
       await run("6002");
       logs[n] = [first, requestLog(double)];
       expect(double.violations).toEqual([]);
@@ -181,4 +193,3 @@ describe("API requests of a whole heal run do not grow with the number of failur
     expect(logs[500]).toEqual(logs[1]!);
   }, 300_000);
 });
-

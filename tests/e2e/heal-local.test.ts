@@ -109,8 +109,12 @@ function healSample(
     });
 
     test("failures.json holds exactly the 3 failures: names, files, lines, messages", () => {
-      const got = first.failures.failures.map((f) => ({ fullName: f.fullName, file: f.file, line: f.line })).sort((a, b) => a.line! - b.line!);
-      const want = expected().map(({ fullName, file, line }) => ({ fullName, file, line })).sort((a, b) => a.line - b.line);
+      const got = first.failures.failures
+        .map((f) => ({ fullName: f.fullName, file: f.file, line: f.line }))
+        .sort((a, b) => a.line! - b.line!);
+      const want = expected()
+        .map(({ fullName, file, line }) => ({ fullName, file, line }))
+        .sort((a, b) => a.line - b.line);
       expect(got).toEqual(want);
       for (const e of expected()) {
         const f = first.failures.failures.find((x) => x.fullName === e.fullName)!;
@@ -154,7 +158,11 @@ function healSample(
       }
       const r = spawnSync("sh", ["-c", entry.rerun], { cwd: repo.dir, encoding: "utf8", env: localEnv(), timeout: 120_000 });
       const out = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
-      expect({ rerun: entry.rerun, failed: r.status !== 0, ran: proof.output.test(out) }).toEqual({ rerun: entry.rerun, failed: true, ran: true });
+      expect({ rerun: entry.rerun, failed: r.status !== 0, ran: proof.output.test(out) }).toEqual({
+        rerun: entry.rerun,
+        failed: true,
+        ran: true,
+      });
     }, 120_000);
 
     test("a second run leaves the task YAML byte-identical", () => {
@@ -273,9 +281,24 @@ healSample(
   "pytest",
   () => ({ "conftest.py": "", "cart.py": "def total(prices):\n    return sum(prices)\n", "tests/test_cart.py": PY_TEST }),
   () => [
-    { fullName: "tests/test_cart.py::TestCart::test_sums_prices", file: "tests/test_cart.py", line: lineOf(PY_TEST, "FAIL:assert"), message: "assert 3 == 4" },
-    { fullName: "tests/test_cart.py::test_negative", file: "tests/test_cart.py", line: lineOf(PY_TEST, "FAIL:raise"), message: "negative price: -1" },
-    { fullName: "tests/test_cart.py::test_double[2]", file: "tests/test_cart.py", line: lineOf(PY_TEST, "FAIL:param"), message: "assert (2 * 2) == 2" },
+    {
+      fullName: "tests/test_cart.py::TestCart::test_sums_prices",
+      file: "tests/test_cart.py",
+      line: lineOf(PY_TEST, "FAIL:assert"),
+      message: "assert 3 == 4",
+    },
+    {
+      fullName: "tests/test_cart.py::test_negative",
+      file: "tests/test_cart.py",
+      line: lineOf(PY_TEST, "FAIL:raise"),
+      message: "negative price: -1",
+    },
+    {
+      fullName: "tests/test_cart.py::test_double[2]",
+      file: "tests/test_cart.py",
+      line: lineOf(PY_TEST, "FAIL:param"),
+      message: "assert (2 * 2) == 2",
+    },
   ],
   { passed: 2, skipped: 1 },
   { index: 2, output: /\b1 failed in / },
@@ -328,9 +351,19 @@ healSample(
   }),
   () => [
     { fullName: "renders the price", file: "web/price.test.ts", line: lineOf(WEB_TEST, "FAIL:web"), message: 'Expected: "$4"' },
-    { fullName: "tests/test_prices.py::test_price_in_cents", file: "backend/tests/test_prices.py", line: lineOf(API_TEST, "FAIL:cents"), message: "assert 100 == 120" },
+    {
+      fullName: "tests/test_prices.py::test_price_in_cents",
+      file: "backend/tests/test_prices.py",
+      line: lineOf(API_TEST, "FAIL:cents"),
+      message: "assert 100 == 120",
+    },
     // An error thrown inside a helper module: the line is the test's call into it.
-    { fullName: "tests/test_prices.py::test_unknown_item", file: "backend/tests/test_prices.py", line: lineOf(API_TEST, "FAIL:helper"), message: "no price for pear" },
+    {
+      fullName: "tests/test_prices.py::test_unknown_item",
+      file: "backend/tests/test_prices.py",
+      line: lineOf(API_TEST, "FAIL:helper"),
+      message: "no price for pear",
+    },
   ],
   { passed: 2, skipped: 0 },
   { index: 2, output: /\b1 failed in / },
@@ -355,16 +388,37 @@ output "c" {
 }
 `;
 const TF_EXPECTED = (): Expected[] => [
-  { fullName: 'output "a" > Reference to undeclared input variable', file: "infra/main.tf", line: lineOf(MAIN_TF, "FAIL:var"), message: '"missing" has not been declared' },
-  { fullName: 'output "b" > Reference to undeclared local value', file: "infra/main.tf", line: lineOf(MAIN_TF, "FAIL:local"), message: '"nope" has not been declared' },
-  { fullName: 'output "c" > Too many function arguments', file: "infra/main.tf", line: lineOf(MAIN_TF, "FAIL:args"), message: "expects only 1 argument" },
+  {
+    fullName: 'output "a" > Reference to undeclared input variable',
+    file: "infra/main.tf",
+    line: lineOf(MAIN_TF, "FAIL:var"),
+    message: '"missing" has not been declared',
+  },
+  {
+    fullName: 'output "b" > Reference to undeclared local value',
+    file: "infra/main.tf",
+    line: lineOf(MAIN_TF, "FAIL:local"),
+    message: '"nope" has not been declared',
+  },
+  {
+    fullName: 'output "c" > Too many function arguments',
+    file: "infra/main.tf",
+    line: lineOf(MAIN_TF, "FAIL:args"),
+    message: "expects only 1 argument",
+  },
 ];
 
 if (Bun.which("terraform")) {
-  healSample("terraform module with validation errors", () => ({ "infra/main.tf": MAIN_TF }), TF_EXPECTED, { passed: 0, skipped: 0 }, {
-    index: 0,
-    output: /Error: Reference to undeclared input variable/,
-  });
+  healSample(
+    "terraform module with validation errors",
+    () => ({ "infra/main.tf": MAIN_TF }),
+    TF_EXPECTED,
+    { passed: 0, skipped: 0 },
+    {
+      index: 0,
+      output: /Error: Reference to undeclared input variable/,
+    },
+  );
 } else {
   test("task heal: terraform needs terraform on PATH", () => {
     // Stated, not silently passed: the live scenario cannot run here (the recorded one below still does).
@@ -398,7 +452,10 @@ healSample(
     tasks: ["heal:parse-failures", "heal:write-report", "heal:finish"],
     prepare: (repo) =>
       repo.write({
-        ".agent/reports/raw/terraform-infra.json": readFileSync(join(TOOLKIT_ROOT, "tests/fixtures/terraform-validate-heal-local.json"), "utf8"),
+        ".agent/reports/raw/terraform-infra.json": readFileSync(
+          join(TOOLKIT_ROOT, "tests/fixtures/terraform-validate-heal-local.json"),
+          "utf8",
+        ),
         ".agent/reports/runs.json": JSON.stringify(TF_RUNS),
       }),
   },
@@ -408,7 +465,8 @@ healSample(
 
 describe("task heal: a bun test file that cannot load", () => {
   test("is a failure record with its file and the failing import's line (bun prints it only on the console)", () => {
-    const broken = 'import { test } from "bun:test";\nimport { connect } from "./missing-db";\n\ntest("connects", () => {\n  connect();\n});\n';
+    const broken =
+      'import { test } from "bun:test";\nimport { connect } from "./missing-db";\n\ntest("connects", () => {\n  connect();\n});\n';
     const repo = createSampleRepo(
       {
         "package.json": '{"name":"shop","scripts":{"test":"bun test"}}',
@@ -437,7 +495,8 @@ describe("task heal: a repository whose tests pass", () => {
       {
         "package.json": '{"name":"shop","scripts":{"test":"bun test"}}',
         "src/cart.ts": CART,
-        "tests/cart.test.ts": 'import { test, expect } from "bun:test";\nimport { total } from "../src/cart";\ntest("sums", () => { expect(total([1, 2])).toBe(3); });\n',
+        "tests/cart.test.ts":
+          'import { test, expect } from "bun:test";\nimport { total } from "../src/cart";\ntest("sums", () => { expect(total([1, 2])).toBe(3); });\n',
       },
       { branch: "dev" },
     );

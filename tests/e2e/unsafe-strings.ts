@@ -205,4 +205,3 @@ def test_secret_in_source():
 `,
   };
 }
-

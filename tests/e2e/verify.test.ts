@@ -54,7 +54,12 @@ afterEach(async () => {
 });
 
 async function task(name: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(["task", "-x", "-t", join(TOOLKIT_ROOT, "Taskfile.yml"), name], { cwd: remote.cloneDir, env, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["task", "-x", "-t", join(TOOLKIT_ROOT, "Taskfile.yml"), name], {
+    cwd: remote.cloneDir,
+    env,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
 }
@@ -83,7 +88,13 @@ function agentPushes(files: Record<string, string>, message: string, first = fal
 }
 
 function verifyEnv(sha: string, runId: string, over: Record<string, string> = {}) {
-  return actionsEnv(gh, { HEAL_AGENT_TOKEN: AGENT_TOKEN, GITHUB_REF_NAME: "claude/issue-1-x", GITHUB_SHA: sha, GITHUB_RUN_ID: runId, ...over });
+  return actionsEnv(gh, {
+    HEAL_AGENT_TOKEN: AGENT_TOKEN,
+    GITHUB_REF_NAME: "claude/issue-1-x",
+    GITHUB_SHA: sha,
+    GITHUB_RUN_ID: runId,
+    ...over,
+  });
 }
 
 const comments = () => gh.issue(1)!.comments;
@@ -116,7 +127,12 @@ describe("task verify, end to end", () => {
     expect(ok.body).toContain("- calc &gt; adds two numbers (tests/calc.test.ts:6)");
     expect(ok.body).toContain("Closing #1: healed on verification attempt 1.");
     expect(ok.body).not.toContain("@claude");
-    expect(parseMarker(ok.body)).toMatchObject({ kind: "verification", branch: "claude/issue-1-x", run: { id: "2001", attempt: "1" }, extra: { issue: 1, result: "pass", attempt: 1, sha } });
+    expect(parseMarker(ok.body)).toMatchObject({
+      kind: "verification",
+      branch: "claude/issue-1-x",
+      run: { id: "2001", attempt: "1" },
+      extra: { issue: 1, result: "pass", attempt: 1, sha },
+    });
 
     // The same run again (a re-run of the job) changes nothing.
     gh.resetLog();
@@ -132,9 +148,28 @@ describe("task verify, end to end", () => {
     const pr = gh.seedIssue({ title: "Fix add", body: "Fixes #1", author: "heal-agent", pull: { head: "claude/issue-1-x", base: "dev" } });
     const sha = agentPushes({ "tests/calc.test.ts": TEST_FILE(""), "src/calc.ts": CALC_BUG }, "test: drop the failing test", true);
     const eventPath = join(remote.cloneDir, "..", "event.json");
-    writeFileSync(eventPath, JSON.stringify({ pull_request: { number: pr.number, body: "Fixes #1", author_association: "NONE", head: { ref: "claude/issue-1-x", repo: { full_name: "acme/widgets" } }, base: { ref: "dev", repo: { full_name: "acme/widgets" } } } }));
+    writeFileSync(
+      eventPath,
+      JSON.stringify({
+        pull_request: {
+          number: pr.number,
+          body: "Fixes #1",
+          author_association: "NONE",
+          head: { ref: "claude/issue-1-x", repo: { full_name: "acme/widgets" } },
+          base: { ref: "dev", repo: { full_name: "acme/widgets" } },
+        },
+      }),
+    );
     gh.resetLog();
-    const r = await task("verify", verifyEnv(sha, "2002", { GITHUB_EVENT_NAME: "pull_request", GITHUB_EVENT_PATH: eventPath, GITHUB_HEAD_REF: "claude/issue-1-x", GITHUB_REF_NAME: `${pr.number}/merge` }));
+    const r = await task(
+      "verify",
+      verifyEnv(sha, "2002", {
+        GITHUB_EVENT_NAME: "pull_request",
+        GITHUB_EVENT_PATH: eventPath,
+        GITHUB_HEAD_REF: "claude/issue-1-x",
+        GITHUB_REF_NAME: `${pr.number}/merge`,
+      }),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("✗ calc > adds two numbers (missing)");
     expect(log()).toEqual([
@@ -149,12 +184,16 @@ describe("task verify, end to end", () => {
     ]);
     const [, fail, retry] = comments();
     expect(fail!.body).toStartWith("## ❌ Healing Verification Failed (attempt 1 of 3)\n");
-    expect(fail!.body).toContain("### Did not run (1)\n\nEvery previously failing test must still exist and pass: deleting or renaming a test does not fix it.\n\n- calc &gt; adds two numbers (tests/calc.test.ts:6)");
+    expect(fail!.body).toContain(
+      "### Did not run (1)\n\nEvery previously failing test must still exist and pass: deleting or renaming a test does not fix it.\n\n- calc &gt; adds two numbers (tests/calc.test.ts:6)",
+    );
     expect(fail!.body).toContain("The agent is asked for another attempt below.");
     expect(fail!.body).not.toContain("@claude");
     expect(gh.issue(pr.number)!.comments.map((c) => c.body)).toEqual([fail!.body]);
     expect(retry!.user.login).toBe("heal-agent");
-    expect(retry!.body).toStartWith(`@claude The fix on \`claude/issue-1-x\` did not pass verification: https://github.com/acme/widgets/issues/1#issuecomment-`);
+    expect(retry!.body).toStartWith(
+      `@claude The fix on \`claude/issue-1-x\` did not pass verification: https://github.com/acme/widgets/issues/1#issuecomment-`,
+    );
     expect(retry!.body).toContain("Please try again (attempt 2 of 3)");
     expect(gh.issue(1)!.state).toBe("open");
     expect(gh.issue(1)!.labels).toEqual(["auto-healing", "bug", "tdd"]);
@@ -187,7 +226,8 @@ describe("task verify, end to end", () => {
       ]);
     }
     const bodies = comments().map((c) => `${c.user.login}: ${c.body.split("\n")[0]!.replace(/issuecomment-\d+/, "issuecomment-N")}`);
-    const retryLine = "heal-agent: @claude The fix on `claude/issue-1-x` did not pass verification: https://github.com/acme/widgets/issues/1#issuecomment-N";
+    const retryLine =
+      "heal-agent: @claude The fix on `claude/issue-1-x` did not pass verification: https://github.com/acme/widgets/issues/1#issuecomment-N";
     expect(bodies).toEqual([
       "heal-agent: @claude Please fix the failing tests of #1 (attempt 1 of 3).",
       "github-actions[bot]: ## ❌ Healing Verification Failed (attempt 1 of 3)",
@@ -213,6 +253,11 @@ describe("task verify, end to end", () => {
     expect(gh.state.labels.find((l) => l.name === "needs-human")).toMatchObject({ color: "b60205" });
     // The targeted re-run already showed the wrong fix still failing: the whole suite was not run.
     expect(human.body).toContain("The previously failing tests were re-run first and still fail");
-    expect(JSON.parse(readFileSync(join(remote.cloneDir, ".agent/reports/verify.json"), "utf8"))).toMatchObject({ issue: 1, attempt: 3, result: "needs-human", healed: false });
+    expect(JSON.parse(readFileSync(join(remote.cloneDir, ".agent/reports/verify.json"), "utf8"))).toMatchObject({
+      issue: 1,
+      attempt: 3,
+      result: "needs-human",
+      healed: false,
+    });
   }, 90_000);
 });

@@ -109,16 +109,19 @@ function runWorker(opts: { seedFile: string; seed: number; budgetMs: number; out
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     // Worker budget + the slowest allowed input + start-up: anything longer is a hang.
-    const watchdog = setTimeout(() => {
-      child.kill("SIGKILL");
-      let current = "unknown";
-      try {
-        current = readFileSync(progress, "utf8");
-      } catch {
-        // the worker never started an input
-      }
-      reject(new Error(`fuzz worker hung (killed); last input: ${current}`));
-    }, opts.budgetMs + PER_INPUT_MS + 60_000);
+    const watchdog = setTimeout(
+      () => {
+        child.kill("SIGKILL");
+        let current = "unknown";
+        try {
+          current = readFileSync(progress, "utf8");
+        } catch {
+          // the worker never started an input
+        }
+        reject(new Error(`fuzz worker hung (killed); last input: ${current}`));
+      },
+      opts.budgetMs + PER_INPUT_MS + 60_000,
+    );
     child.on("close", (code) => {
       clearTimeout(watchdog);
       const last = stdout.trim().split("\n").pop() ?? "";
@@ -171,7 +174,7 @@ const ENTITY_SNIPPETS = [
 const UNICODE = ["\u{1F600}", "\uFFFE", "\uFEFF", "\u202E", "\u2028", "é", "\u0301", "\uD800", "\u0085", "\u200B", "𝒳", "\r\n", "\t"];
 
 const pos = (rand: () => number, n: number) => Math.floor(rand() * (n + 1));
-const pick = <T,>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 /** Finds a random occurrence of a byte pattern (returns -1 when none). */
 function randomIndexOf(buf: Buffer, needle: string, rand: () => number): number {
@@ -270,7 +273,18 @@ async function fuzzWorker(): Promise<void> {
   const names = Object.keys(MUTATIONS);
   const dir = join(out, "mutants");
   mkdirSync(dir, { recursive: true });
-  const summary: FuzzSummary = { seed, mutations: 0, seeds: seeds.length, ms: 0, parsed: 0, healErrors: 0, cases: 0, byFormat: {}, crashes: [], slow: [] };
+  const summary: FuzzSummary = {
+    seed,
+    mutations: 0,
+    seeds: seeds.length,
+    ms: 0,
+    parsed: 0,
+    healErrors: 0,
+    cases: 0,
+    byFormat: {},
+    crashes: [],
+    slow: [],
+  };
   const keep = (n: number, buf: Buffer) => {
     const p = join(out, `mutant-${n}.bin`);
     writeFileSync(p, buf);
@@ -317,7 +331,11 @@ async function fuzzWorker(): Promise<void> {
           summary.crashes.push({ mutation, error: `HealError not one line naming the file: ${line.slice(0, 300)}`, file: keep(n, buf) });
       } else if (summary.crashes.length < 20) {
         const e = err as Error;
-        summary.crashes.push({ mutation, error: `${e?.name}: ${e?.message?.slice(0, 300)} ${e?.stack?.split("\n")[1]?.trim() ?? ""}`, file: keep(n, buf) });
+        summary.crashes.push({
+          mutation,
+          error: `${e?.name}: ${e?.message?.slice(0, 300)} ${e?.stack?.split("\n")[1]?.trim() ?? ""}`,
+          file: keep(n, buf),
+        });
       }
     }
     const ms = performance.now() - t;
@@ -339,7 +357,8 @@ function invalidCase(c: unknown, format: string): string | undefined {
   if (tc.line !== undefined && !(Number.isSafeInteger(tc.line) && (tc.line as number) >= 0)) return `line ${String(tc.line)}`;
   if (XML_FORMATS.has(format)) {
     // The XML parsers bound per-case text (64 KB + a note) whatever the input holds.
-    for (const k of ["message", "stack"]) if (typeof tc[k] === "string" && (tc[k] as string).length > 64 * 1024 + 64) return `${k} longer than the cap`;
+    for (const k of ["message", "stack"])
+      if (typeof tc[k] === "string" && (tc[k] as string).length > 64 * 1024 + 64) return `${k} longer than the cap`;
   }
   return undefined;
 }

@@ -82,7 +82,9 @@ describe("createGitHubClient", () => {
     const err = await failure(get());
     expect(Date.now() - started).toBeLessThan(1000);
     expect(err.code).toBe("GITHUB_RATE_LIMIT");
-    expect(err.message).toMatch(/^GET \/repos\/acme\/widgets\/issues: primary rate limit exhausted, resets at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+    expect(err.message).toMatch(
+      /^GET \/repos\/acme\/widgets\/issues: primary rate limit exhausted, resets at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/,
+    );
     const reset = Date.parse(err.message.split("resets at ")[1]!);
     expect(Math.abs(reset - (Date.now() + 1800_000))).toBeLessThan(5000);
     expect(gh.requests).toHaveLength(1);
@@ -102,7 +104,9 @@ describe("createGitHubClient", () => {
     gh.inject({ method: "POST", path: "/repos/{owner}/{repo}/dispatches", kind: "forbidden", permission: "contents=write" });
     const err = await failure(client.rest.repos.createDispatchEvent({ owner: "acme", repo: "widgets", event_type: "heal-agent" }));
     expect(err.code).toBe("GITHUB_PERMISSION");
-    expect(err.message).toBe("POST /repos/acme/widgets/dispatches answered 403 (Resource not accessible by integration); grant `contents: write`");
+    expect(err.message).toBe(
+      "POST /repos/acme/widgets/dispatches answered 403 (Resource not accessible by integration); grant `contents: write`",
+    );
     expect(permissionFor("POST", "https://api.github.com/repos/a/b/issues/3/comments")).toBe("issues: write");
     expect(permissionFor("GET", "https://api.github.com/repos/a/b/pulls/3")).toBe("pull-requests: read");
     expect(permissionFor("POST", "/repos/a/b/dispatches")).toBe("contents: write");
@@ -123,7 +127,10 @@ describe("createGitHubClient", () => {
     const r = repoClient(client, gh.repository);
     gh.seedIssue({ title: "t", body: "b", author: "github-actions[bot]" });
     gh.inject({ method: "POST", path: "/repos/{owner}/{repo}/issues/{issue_number}/comments", kind: "lostResponse" });
-    const made = await createCommentOnce(r, 1, "hello <!-- unique-1 -->", { botLogin: "github-actions[bot]", uniqueText: "<!-- unique-1 -->" });
+    const made = await createCommentOnce(r, 1, "hello <!-- unique-1 -->", {
+      botLogin: "github-actions[bot]",
+      uniqueText: "<!-- unique-1 -->",
+    });
     expect(made.adopted).toBe(true);
     expect(gh.issue(1)!.comments).toHaveLength(1);
     expect(gh.requests.map((q) => `${q.method} ${q.path}`)).toEqual([

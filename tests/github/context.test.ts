@@ -56,7 +56,12 @@ describe("githubContext", () => {
   });
 
   test("GitHub Enterprise: API and server URLs from the environment; GH_TOKEN accepted", () => {
-    const ctx = githubContext({ GH_TOKEN: "t", GITHUB_REPOSITORY: "a/b", GITHUB_API_URL: "https://ghe.corp/api/v3/", GITHUB_SERVER_URL: "https://ghe.corp/" })!;
+    const ctx = githubContext({
+      GH_TOKEN: "t",
+      GITHUB_REPOSITORY: "a/b",
+      GITHUB_API_URL: "https://ghe.corp/api/v3/",
+      GITHUB_SERVER_URL: "https://ghe.corp/",
+    })!;
     expect([ctx.token, ctx.apiUrl, ctx.serverUrl]).toEqual(["t", "https://ghe.corp/api/v3", "https://ghe.corp"]);
   });
 
@@ -66,7 +71,9 @@ describe("githubContext", () => {
       GITHUB_EVENT_NAME: "pull_request",
       GITHUB_REF_NAME: "7/merge",
       GITHUB_HEAD_REF: "feature",
-      GITHUB_EVENT_PATH: event("pr.json", { pull_request: { head: { repo: { full_name: "acme/widgets", fork: false } }, base: { repo: { full_name: "acme/widgets" } } } }),
+      GITHUB_EVENT_PATH: event("pr.json", {
+        pull_request: { head: { repo: { full_name: "acme/widgets", fork: false } }, base: { repo: { full_name: "acme/widgets" } } },
+      }),
     })!;
     expect([ctx.branch, ctx.mode]).toEqual(["feature", "full"]);
   });

@@ -10,7 +10,10 @@ let r: RepoClient;
 
 beforeEach(async () => {
   gh = await startGitHubDouble();
-  r = repoClient(createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: gh.url, retryBaseMs: 5, pacing: false, timeoutMs: 400 }), gh.repository);
+  r = repoClient(
+    createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: gh.url, retryBaseMs: 5, pacing: false, timeoutMs: 400 }),
+    gh.repository,
+  );
 });
 afterEach(async () => {
   expect(gh.violations).toEqual([]);

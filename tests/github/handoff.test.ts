@@ -11,7 +11,10 @@ const agent = (over: Partial<ReturnType<typeof defaultConfig>["agent"]> = {}) =>
 describe("planHandoff", () => {
   test("auto: the agent token's comment when the token is set, else repository_dispatch", () => {
     expect(planHandoff(agent(), true).via).toBe("comment");
-    expect(planHandoff(agent(), false)).toEqual({ via: "dispatch", explain: 'repository_dispatch "heal-agent" (the agent workflow must listen for it)' });
+    expect(planHandoff(agent(), false)).toEqual({
+      via: "dispatch",
+      explain: 'repository_dispatch "heal-agent" (the agent workflow must listen for it)',
+    });
   });
 
   test("token without the token: nothing wakes the agent, and the fix is named", () => {
@@ -56,7 +59,15 @@ describe("who may write a hand-off", () => {
     expect(isHandoffAuthor("heal-agent[bot]", known)).toBe(true);
     expect(isHandoffAuthor("dependabot[bot]", known)).toBe(false);
     expect(isHandoffAuthor("github-actions[bot]", known)).toBe(true);
-    expect(countHandoffs([{ body: tag, author: "dependabot[bot]" }, { body: "no tag", author: "heal-agent[bot]" }], known)).toBe(0);
+    expect(
+      countHandoffs(
+        [
+          { body: tag, author: "dependabot[bot]" },
+          { body: "no tag", author: "heal-agent[bot]" },
+        ],
+        known,
+      ),
+    ).toBe(0);
   });
 });
 
@@ -67,15 +78,24 @@ describe("against the GitHub double", () => {
   const healingMarker = buildMarker({ kind: "healing", branch: "dev", fingerprints: ["0a1b2c3d4e5f"] });
   const coverageMarker = buildMarker({ kind: "coverage", branch: "", fingerprints: [] });
   const tagOf = (n: number, run: string) => `<!-- heal:handoff issue=${n} run=${run}.1 -->`;
-  const log = () => gh.requests.map((q) => `${q.method} ${q.path}${q.query.labels ? `?labels=${q.query.labels}&state=${q.query.state}` : ""}`);
+  const log = () =>
+    gh.requests.map((q) => `${q.method} ${q.path}${q.query.labels ? `?labels=${q.query.labels}&state=${q.query.state}` : ""}`);
 
   beforeEach(async () => {
     gh = await startGitHubDouble();
-    r = repoClient(createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: gh.url, retryBaseMs: 5, pacing: false, timeoutMs: 1000 }), gh.repository);
+    r = repoClient(
+      createGitHubClient({ token: DEFAULT_TOKEN, baseUrl: gh.url, retryBaseMs: 5, pacing: false, timeoutMs: 1000 }),
+      gh.repository,
+    );
     gh.seedLabel({ name: "auto-healing" });
     gh.seedLabel({ name: "test-quality" });
     gh.seedIssue({ title: "healing", body: `x\n${healingMarker}`, labels: ["auto-healing"], author: "github-actions[bot]" });
-    gh.seedIssue({ title: "coverage", body: `y\n${coverageMarker}`, labels: ["auto-healing", "test-quality"], author: "github-actions[bot]" });
+    gh.seedIssue({
+      title: "coverage",
+      body: `y\n${coverageMarker}`,
+      labels: ["auto-healing", "test-quality"],
+      author: "github-actions[bot]",
+    });
   });
   afterEach(async () => {
     expect(gh.violations).toEqual([]);

@@ -6,7 +6,11 @@ import { HealError } from "../../lib/errors.ts";
 import { parseMarker } from "../../lib/marker.ts";
 import { MAX_BODY_BYTES } from "../../lib/sanitize.ts";
 
-const marker = { kind: "healing" as const, branch: "dev", fingerprints: Array.from({ length: 900 }, (_, i) => i.toString(16).padStart(12, "0")) };
+const marker = {
+  kind: "healing" as const,
+  branch: "dev",
+  fingerprints: Array.from({ length: 900 }, (_, i) => i.toString(16).padStart(12, "0")),
+};
 
 describe("bodyWithMarker", () => {
   test("a body over GitHub's limit is cut with the notice; the marker stays whole at the end", () => {

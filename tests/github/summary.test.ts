@@ -33,7 +33,11 @@ describe("appendJobSummary", () => {
 describe("failureSummaryMarkdown", () => {
   test("a long test name is cut to one cell without splitting an emoji", () => {
     const name = `${"n".repeat(199)}${"🔥".repeat(100)}`;
-    const md = failureSummaryMarkdown(failureReport([failure(1, { fullName: name, message: `line one\nline two` })]), { url: null, number: null, action: "skipped" });
+    const md = failureSummaryMarkdown(failureReport([failure(1, { fullName: name, message: `line one\nline two` })]), {
+      url: null,
+      number: null,
+      action: "skipped",
+    });
     const row = md.split("\n").find((l) => l.startsWith("| nnn"))!;
     const cell = row.split(" | ")[0]!.slice(2);
     expect(wellFormed(cell)).toBe(true);

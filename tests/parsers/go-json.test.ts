@@ -111,12 +111,22 @@ function failing(cases: TestCase[]) {
 }
 
 const EXPECTED_FAILING: { fullName: string; file: string | undefined; status: CaseStatus; message: string | undefined }[] = [
-  { fullName: "example.com/sample/broken [build failed]", file: "example.com/sample/broken", status: "error", message: "undefined: missingFunction" },
+  {
+    fullName: "example.com/sample/broken [build failed]",
+    file: "example.com/sample/broken",
+    status: "error",
+    message: "undefined: missingFunction",
+  },
   { fullName: "TestAdd/addition/adds_two_numbers", file: "example.com/sample/calc", status: "failed", message: "Add(1, 2) = 3, want 4" },
   { fullName: "TestDouble/doubles_2", file: "example.com/sample/calc", status: "failed", message: "Double(2) = 4, want 5" },
   { fullName: "TestUsesHelper", file: "example.com/sample/calc", status: "failed", message: "cannot connect to db://test" },
   { fullName: "TestUnicode/計算_>_ünïcödé", file: "example.com/sample/calc", status: "failed", message: "Add(2, 2) = 4, want 5" },
-  { fullName: "TestThrows", file: "example.com/sample/calc", status: "error", message: "panic: assignment to entry in nil map [recovered, repanicked]" },
+  {
+    fullName: "TestThrows",
+    file: "example.com/sample/calc",
+    status: "error",
+    message: "panic: assignment to entry in nil map [recovered, repanicked]",
+  },
 ];
 
 describe("go test -json", () => {
@@ -205,7 +215,12 @@ describe("go test -json", () => {
 `.trim();
     const { cases } = await parseText("setup.json", text);
     expect(failing(cases)).toEqual([
-      { fullName: "example.com/tf [setup failed]", file: "example.com/tf", status: "error", message: "module lookup disabled by GOPROXY=off" },
+      {
+        fullName: "example.com/tf [setup failed]",
+        file: "example.com/tf",
+        status: "error",
+        message: "module lookup disabled by GOPROXY=off",
+      },
     ]);
   });
 
@@ -220,6 +235,8 @@ describe("go test -json", () => {
   });
 
   test("text without any go test event is refused", async () => {
-    await expect(parseText("notgo.txt", "hello\nworld\n", "go-json")).rejects.toThrow("go-json: no go test -json events found (2 other lines)");
+    await expect(parseText("notgo.txt", "hello\nworld\n", "go-json")).rejects.toThrow(
+      "go-json: no go test -json events found (2 other lines)",
+    );
   });
 });

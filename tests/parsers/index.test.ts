@@ -42,12 +42,22 @@ describe("detectFormat", () => {
         seen.push(r.format);
       }
     }
-    expect(new Set(seen)).toEqual(new Set(["junit", "jest-json", "bun-console", ...(Bun.which("go") ? ["go-json"] : []), ...(Bun.which("terraform") ? ["terraform-json"] : [])]));
+    expect(new Set(seen)).toEqual(
+      new Set([
+        "junit",
+        "jest-json",
+        "bun-console",
+        ...(Bun.which("go") ? ["go-json"] : []),
+        ...(Bun.which("terraform") ? ["terraform-json"] : []),
+      ]),
+    );
   });
 
   test("reads the XML root past prolog, comments and doctype: JUnit, TRX, NUnit", () => {
     expect(sniff('\uFEFF<?xml version="1.0"?>\n<!-- generated -->\n<testsuite name="x">')).toBe("junit");
-    expect(sniff('<?xml version="1.0" encoding="utf-8"?><TestRun id="1" xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">')).toBe("trx");
+    expect(
+      sniff('<?xml version="1.0" encoding="utf-8"?><TestRun id="1" xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">'),
+    ).toBe("trx");
     expect(sniff('<?xml version="1.0"?><!DOCTYPE x [ <!ENTITY a "b"> ]><test-run id="2">')).toBe("nunit");
     expect(sniff("<html><body>502 Bad Gateway</body></html>")).toBeNull();
   });
@@ -65,7 +75,8 @@ describe("detectFormat", () => {
 
   test("sniffing 64 KB of adversarial text does not hang (no pattern runs across lines)", () => {
     const started = performance.now();
-    for (const text of ["│ \n".repeat(21_000), " \n".repeat(32_000) + "x", "ok \n".repeat(16_000), `{${'"a":'.repeat(16_000)}`]) sniff(text);
+    for (const text of ["│ \n".repeat(21_000), " \n".repeat(32_000) + "x", "ok \n".repeat(16_000), `{${'"a":'.repeat(16_000)}`])
+      sniff(text);
     // A hang guard against catastrophic backtracking (that would take minutes), not a speed target.
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(sniff("hello world")).toBeNull();
@@ -88,7 +99,10 @@ describe("explicit formats", () => {
   });
 
   test("JSON after console noise (jest --json to stdout) is still read", async () => {
-    const path = file("noisy.json", 'console.log src/a.js:3\n  hello\n{"testResults":[{"name":"/x/a.test.js","status":"passed","assertionResults":[{"ancestorTitles":[],"title":"t","status":"passed"}]}]}\n');
+    const path = file(
+      "noisy.json",
+      'console.log src/a.js:3\n  hello\n{"testResults":[{"name":"/x/a.test.js","status":"passed","assertionResults":[{"ancestorTitles":[],"title":"t","status":"passed"}]}]}\n',
+    );
     const cases: TestCase[] = [];
     expect((await parseReport(path, (c) => cases.push(c), { format: "jest-json" })).format).toBe("jest-json");
     expect(cases.map((c) => c.fullName)).toEqual(["t"]);
@@ -98,11 +112,27 @@ describe("explicit formats", () => {
 describe("bad input: one line naming the file, never a stack", () => {
   const cases: [string, () => string, string][] = [
     ["missing", () => join(dir, "nope.xml"), "file not found"],
-    ["a folder", () => (mkdirSync(join(dir, "folder.json"), { recursive: true }), join(dir, "folder.json")), "is a folder, not a report file"],
+    [
+      "a folder",
+      () => (mkdirSync(join(dir, "folder.json"), { recursive: true }), join(dir, "folder.json")),
+      "is a folder, not a report file",
+    ],
     ["empty", () => file("empty.json", ""), "empty file"],
-    ["binary", () => file("binary.xml", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])), "binary data, not a text test report"],
-    ["not UTF-8", () => file("latin1.json", new Uint8Array([0x7b, 0x22, 0x74, 0xe9, 0x73, 0x74, 0x22, 0x3a, 0x31, 0x7d])), "not UTF-8 text"],
-    ["truncated JSON", () => file("cut.json", '{"numTotalTests":3,"testResults":[{"name":"/a.test.js","assertionResults":[{"title":"x"'), "invalid JSON ("],
+    [
+      "binary",
+      () => file("binary.xml", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])),
+      "binary data, not a text test report",
+    ],
+    [
+      "not UTF-8",
+      () => file("latin1.json", new Uint8Array([0x7b, 0x22, 0x74, 0xe9, 0x73, 0x74, 0x22, 0x3a, 0x31, 0x7d])),
+      "not UTF-8 text",
+    ],
+    [
+      "truncated JSON",
+      () => file("cut.json", '{"numTotalTests":3,"testResults":[{"name":"/a.test.js","assertionResults":[{"title":"x"'),
+      "invalid JSON (",
+    ],
     ["unknown text", () => file("notes.txt", "just some notes\n"), "not a known test report format (pass --format to say which)"],
     ["unknown JSON", () => file("package.json", '{"name":"x","version":"1.0.0"}'), "not a known test report format"],
   ];

@@ -43,7 +43,12 @@ describe("jest --json (real jest 30 output)", () => {
     expect(byName(cases, "計算 > ünïcödé")!.status).toBe("failed");
     expect(byName(cases, "doubles 1")!.status).toBe("passed");
     expect(byName(cases, "not written yet")!.status).toBe("skipped");
-    expect(cases.filter((c) => c.status === "passed").map((c) => c.fullName).sort()).toEqual(["Calculator > addition > adds zero", "doubles 1", "doubles 3"]);
+    expect(
+      cases
+        .filter((c) => c.status === "passed")
+        .map((c) => c.fullName)
+        .sort(),
+    ).toEqual(["Calculator > addition > adds zero", "doubles 1", "doubles 3"]);
   });
 
   test("a suite that fails to load is one error named by its file", async () => {
@@ -87,7 +92,8 @@ describe("other jest shapes", () => {
             name: "/home/runner/work/app/app/src/db.test.ts",
             status: "failed",
             message: "",
-            failureMessage: "  ● Test suite failed to run\n\n    Cannot find module 'pg' from 'src/db.test.ts'\n\n      at Object.<anonymous> (src/db.test.ts:3:1)",
+            failureMessage:
+              "  ● Test suite failed to run\n\n    Cannot find module 'pg' from 'src/db.test.ts'\n\n      at Object.<anonymous> (src/db.test.ts:3:1)",
             testExecError: { message: "Cannot find module 'pg' from 'src/db.test.ts'", stack: "Error: Cannot find module 'pg'" },
             assertionResults: [],
           },
@@ -95,15 +101,35 @@ describe("other jest shapes", () => {
             name: "/home/runner/work/app/app/src/flaky.test.ts",
             status: "passed",
             assertionResults: [
-              { ancestorTitles: ["net"], title: "retries", fullName: "net retries", status: "passed", failureMessages: [], invocations: 3, retryReasons: ["Error: ECONNRESET\n    at a (src/flaky.test.ts:4:9)", "Error: ECONNRESET"] },
+              {
+                ancestorTitles: ["net"],
+                title: "retries",
+                fullName: "net retries",
+                status: "passed",
+                failureMessages: [],
+                invocations: 3,
+                retryReasons: ["Error: ECONNRESET\n    at a (src/flaky.test.ts:4:9)", "Error: ECONNRESET"],
+              },
             ],
           },
         ],
       }),
     );
     const { cases } = await casesOf(path);
-    expect(cases[0]).toMatchObject({ framework: "jest", fullName: "/home/runner/work/app/app/src/db.test.ts", status: "error", message: "Cannot find module 'pg' from 'src/db.test.ts'" });
-    expect(cases[1]).toMatchObject({ fullName: "net > retries", status: "passed", attempts: [{ status: "failed", message: "Error: ECONNRESET" }, { status: "failed", message: "Error: ECONNRESET" }] });
+    expect(cases[0]).toMatchObject({
+      framework: "jest",
+      fullName: "/home/runner/work/app/app/src/db.test.ts",
+      status: "error",
+      message: "Cannot find module 'pg' from 'src/db.test.ts'",
+    });
+    expect(cases[1]).toMatchObject({
+      fullName: "net > retries",
+      status: "passed",
+      attempts: [
+        { status: "failed", message: "Error: ECONNRESET" },
+        { status: "failed", message: "Error: ECONNRESET" },
+      ],
+    });
   });
 
   test("the seed's example `{ tests: [...] }` with location.file and location.line", async () => {

@@ -52,7 +52,12 @@ describe("bun test --reporter=junit", () => {
   let cases: TestCase[];
   beforeAll(async () => {
     repo = createSampleRepo(
-      { "src/math.js": JS_SRC, "tests/math.test.js": JS_TEST(`import { describe, it, expect, test } from "bun:test";\nimport { add, boom } from "../src/math.js";`) },
+      {
+        "src/math.js": JS_SRC,
+        "tests/math.test.js": JS_TEST(
+          `import { describe, it, expect, test } from "bun:test";\nimport { add, boom } from "../src/math.js";`,
+        ),
+      },
       { git: false, nodeModules: false },
     );
     run(repo.dir, [process.execPath, "test", "--reporter=junit", "--reporter-outfile=junit.xml"]);
@@ -121,7 +126,9 @@ describe("jest + jest-junit", () => {
       {
         "package.json": '{"name":"sample"}',
         "src/math.js": JS_SRC.replace(/export function/g, "function") + "module.exports = { add, boom };\n",
-        "tests/math.test.js": JS_TEST(`// jest: globals; this line keeps line numbers equal to the ESM samples\nconst { add, boom } = require("../src/math.js");`),
+        "tests/math.test.js": JS_TEST(
+          `// jest: globals; this line keeps line numbers equal to the ESM samples\nconst { add, boom } = require("../src/math.js");`,
+        ),
         "tests/broken.test.js": `const { missing } = require("./does-not-exist");\ntest("never runs", () => expect(missing).toBe(1));\n`,
       },
       { git: false },
@@ -182,7 +189,8 @@ describe("pytest --junitxml", () => {
     repo = createSampleRepo(
       {
         "pkg/__init__.py": "",
-        "pkg/calc.py": 'def add(a, b):\n    return a + b + (1 if a > 10 else 0)\n\n\ndef boom():\n    raise ValueError("boom from helper")\n',
+        "pkg/calc.py":
+          'def add(a, b):\n    return a + b + (1 if a > 10 else 0)\n\n\ndef boom():\n    raise ValueError("boom from helper")\n',
         "tests/__init__.py": "",
         "tests/test_calc.py": [
           "import pytest", //                                   1
@@ -239,7 +247,16 @@ describe("pytest --junitxml", () => {
   ];
 
   test("xunit2 (default): node ids rebuilt from classname + name, file from the classname, setup errors as error", async () => {
-    run(repo.dir, ["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "--continue-on-collection-errors", "--junitxml=x2.xml", "-q"]);
+    run(repo.dir, [
+      "/usr/bin/python3",
+      "-m",
+      "pytest",
+      "-p",
+      "no:cacheprovider",
+      "--continue-on-collection-errors",
+      "--junitxml=x2.xml",
+      "-q",
+    ]);
     const cases = await parse(join(repo.dir, "x2.xml"));
     expect(cases.map((c) => [c.fullName, c.status])).toEqual(EXPECTED);
     for (const c of cases) {
@@ -258,7 +275,18 @@ describe("pytest --junitxml", () => {
   });
 
   test("xunit1: the 0-based line attribute becomes the 1-based line of the def (or its decorator)", async () => {
-    run(repo.dir, ["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "--continue-on-collection-errors", "--junitxml=x1.xml", "-o", "junit_family=xunit1", "-q"]);
+    run(repo.dir, [
+      "/usr/bin/python3",
+      "-m",
+      "pytest",
+      "-p",
+      "no:cacheprovider",
+      "--continue-on-collection-errors",
+      "--junitxml=x1.xml",
+      "-o",
+      "junit_family=xunit1",
+      "-q",
+    ]);
     const cases = await parse(join(repo.dir, "x1.xml"));
     expect(cases.map((c) => [c.fullName, c.status])).toEqual(EXPECTED);
     expect(cases.map((c) => c.line)).toEqual([undefined, 5, 9, 14, 17, 17, 21, 31]);
@@ -345,7 +373,9 @@ func TestPanic(t *testing.T) {
 
   // Without go/gotestsum the committed output of this very sample (tests/fixtures/reports/gotestsum.xml,
   // gotestsum v1.13.0 + go1.26.8) is parsed instead, and the test says so in its name.
-  test(live ? "live gotestsum run: go test names, the package as file, t.Errorf text and panics as messages" : "committed gotestsum.xml (go/gotestsum missing here)", async () => {
+  test(live
+    ? "live gotestsum run: go test names, the package as file, t.Errorf text and panics as messages"
+    : "committed gotestsum.xml (go/gotestsum missing here)", async () => {
     let path = join(FIXTURES, "gotestsum.xml");
     let repo: SampleRepo | undefined;
     if (live) {
@@ -407,7 +437,13 @@ describe("dialects no runner here writes (committed files, origins in ORIGINS.md
           { status: "error", message: "java.lang.IllegalStateException: pool closed" },
         ],
       },
-      { framework: "junit", fullName: "com.example.calc.CalculatorTest.later", status: "skipped", message: "not implemented yet", durationMs: 0 },
+      {
+        framework: "junit",
+        fullName: "com.example.calc.CalculatorTest.later",
+        status: "skipped",
+        message: "not implemented yet",
+        durationMs: 0,
+      },
     ]);
     // <system-out> inside a failing case never reaches the failure text.
     expect(cases[1]!.stack).not.toContain("computing 11 + 2");
@@ -421,7 +457,13 @@ describe("dialects no runner here writes (committed files, origins in ORIGINS.md
       ["Tests\\CalculatorTest::testAddsBig", "failed", "/app/tests/CalculatorTest.php", 17, "Failed asserting that 14 is identical to 13."],
       ["Tests\\CalculatorTest::testDivides", "error", "/app/tests/CalculatorTest.php", 23, "DivisionByZeroError: Division by zero"],
       ["Tests\\CalculatorTest::testIsEven with data set #0", "passed", "/app/tests/CalculatorTest.php", 31, undefined],
-      ["Tests\\CalculatorTest::testIsEven with data set #1", "failed", "/app/tests/CalculatorTest.php", 31, "Failed asserting that false is true."],
+      [
+        "Tests\\CalculatorTest::testIsEven with data set #1",
+        "failed",
+        "/app/tests/CalculatorTest.php",
+        31,
+        "Failed asserting that false is true.",
+      ],
     ]);
   });
 
@@ -464,7 +506,13 @@ describe("structure variants", () => {
     );
     expect(cases).toEqual([
       { framework: "junit", fullName: "Suite > pkg.Thing > works", status: "passed" },
-      { framework: "junit", fullName: "Suite > pkg.Thing > (unnamed test 1)", status: "failed", message: "first line of text", stack: "first line of text\nsecond" },
+      {
+        framework: "junit",
+        fullName: "Suite > pkg.Thing > (unnamed test 1)",
+        status: "failed",
+        message: "first line of text",
+        stack: "first line of text\nsecond",
+      },
       { framework: "junit", fullName: "Suite > no class", status: "error" },
       { framework: "junit", fullName: "Suite > skipped by status", status: "skipped" },
     ]);
@@ -579,19 +627,27 @@ test("pytestNodeId: exact split with xunit1's file, capitalised parts as classes
     nodeId: "tests/unit/test_x.py::TestA::TestB::test_y[1.5]",
     file: "tests/unit/test_x.py",
   });
-  expect(pytestNodeId("tests.unit.test_x.TestA", "test_y")).toEqual({ nodeId: "tests/unit/test_x.py::TestA::test_y", file: "tests/unit/test_x.py" });
+  expect(pytestNodeId("tests.unit.test_x.TestA", "test_y")).toEqual({
+    nodeId: "tests/unit/test_x.py::TestA::test_y",
+    file: "tests/unit/test_x.py",
+  });
   expect(pytestNodeId("test_x", "test_y")).toEqual({ nodeId: "test_x.py::test_y", file: "test_x.py" });
 });
 
 test("bench/parse-reports.ts --quick runs and prints the ratio, memory and scale lines", () => {
   // A smoke test only: the figures depend on the machine, so no timing is asserted here.
-  const r = spawnSync(process.execPath, [join(import.meta.dir, "../../bench/parse-reports.ts"), "--quick"], { encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(import.meta.dir, "../../bench/parse-reports.ts"), "--quick"], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^ratio parseJUnitFile\/bare saxes: \d+\.\d\dx CPU time .*\(target <= 1\.5x\) (PASS|MISS)$/m);
   expect(r.stdout).toMatch(/^peak RSS parseJUnitFile: \d+ MB, bare saxes: \d+ MB \(target < 256 MB\) (PASS|MISS)$/m);
   expect(r.stdout).toMatch(/^scale 10k vs 1k testcases: size x\d+\.\d\d, CPU time x\d+\.\d\d, time\/size ratio \d+\.\d\d/m);
-  expect(r.stdout).toMatch(/^parse-failures end to end, 20\.0 MB \(few failures: \d+ failure records, failures\.json [\d.]+ MB\): .* peak RSS \d+ MB \(target < 256 MB\) (PASS|MISS)$/m);
+  expect(r.stdout).toMatch(
+    /^parse-failures end to end, 20\.0 MB \(few failures: \d+ failure records, failures\.json [\d.]+ MB\): .* peak RSS \d+ MB \(target < 256 MB\) (PASS|MISS)$/m,
+  );
 }, 150_000);
 
 test("kept failing cases do not keep the file in memory (their strings are copied out of the read chunks)", () => {
@@ -602,7 +658,10 @@ test("kept failing cases do not keep the file in memory (their strings are copie
     const pad = "log line that nobody keeps\n".repeat(Math.ceil((1 << 20) / 27));
     const parts = ['<testsuites><testsuite name="s">'];
     for (let i = 0; i < 100; i++)
-      parts.push(`<testcase classname="c" name="pass ${i}"><system-out>${pad}</system-out></testcase>`, `<testcase classname="c" name="fails ${i}" file="tests/f${i}.js"><failure message="boom ${i}">stack of ${i}</failure></testcase>`);
+      parts.push(
+        `<testcase classname="c" name="pass ${i}"><system-out>${pad}</system-out></testcase>`,
+        `<testcase classname="c" name="fails ${i}" file="tests/f${i}.js"><failure message="boom ${i}">stack of ${i}</failure></testcase>`,
+      );
     parts.push("</testsuite></testsuites>");
     writeFileSync(path, parts.join(""));
     const script = `
@@ -617,7 +676,14 @@ test("kept failing cases do not keep the file in memory (their strings are copie
     expect(r.stderr).toBe("");
     const out = JSON.parse(r.stdout) as { kept: number; last: TestCase; rssMb: number };
     expect(out.kept).toBe(100);
-    expect(out.last).toEqual({ framework: "junit", fullName: "s > c > fails 99", file: "tests/f99.js", status: "failed", message: "boom 99", stack: "stack of 99" });
+    expect(out.last).toEqual({
+      framework: "junit",
+      fullName: "s > c > fails 99",
+      file: "tests/f99.js",
+      status: "failed",
+      message: "boom 99",
+      stack: "stack of 99",
+    });
     // Measured: about 40 MB with the copies, about 150 MB when each kept case pins its 1 MB chunk.
     expect(out.rssMb).toBeLessThan(90);
   } finally {

@@ -21,21 +21,43 @@ const assertionErr = {
   operator: "strictEqual",
 };
 const REPORT = {
-  stats: { suites: 3, tests: 4, passes: 1, pending: 1, failures: 2, start: "2026-11-30T10:00:00.000Z", end: "2026-11-30T10:00:00.020Z", duration: 20 },
+  stats: {
+    suites: 3,
+    tests: 4,
+    passes: 1,
+    pending: 1,
+    failures: 2,
+    start: "2026-11-30T10:00:00.000Z",
+    end: "2026-11-30T10:00:00.020Z",
+    duration: 20,
+  },
   tests: [],
   pending: [{ title: "not written yet", fullTitle: "Calculator not written yet", file: FILE, currentRetry: 0, err: {} }],
   failures: [
-    { title: "adds two numbers", fullTitle: "Calculator addition adds two numbers", file: FILE, duration: 2, currentRetry: 2, speed: "fast", err: assertionErr },
+    {
+      title: "adds two numbers",
+      fullTitle: "Calculator addition adds two numbers",
+      file: FILE,
+      duration: 2,
+      currentRetry: 2,
+      speed: "fast",
+      err: assertionErr,
+    },
     {
       title: '"before all" hook for "reads rows"',
       fullTitle: 'with database "before all" hook for "reads rows"',
       file: FILE,
       duration: 0,
       currentRetry: 0,
-      err: { stack: "Error: database fixture failed\n    at Context.<anonymous> (test/calc.spec.js:20:11)", message: "database fixture failed" },
+      err: {
+        stack: "Error: database fixture failed\n    at Context.<anonymous> (test/calc.spec.js:20:11)",
+        message: "database fixture failed",
+      },
     },
   ],
-  passes: [{ title: "adds zero", fullTitle: "Calculator addition adds zero", file: FILE, duration: 0, currentRetry: 0, speed: "fast", err: {} }],
+  passes: [
+    { title: "adds zero", fullTitle: "Calculator addition adds zero", file: FILE, duration: 0, currentRetry: 0, speed: "fast", err: {} },
+  ],
 };
 
 let dir: string;

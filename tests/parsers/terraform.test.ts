@@ -33,14 +33,28 @@ const CAPTURED_JSON = JSON.stringify({
       summary: "Reference to undeclared local value",
       detail: 'A local value with the name "missing" has not been declared.',
       range: { filename: "main.tf", start: { line: 10, column: 11, byte: 127 }, end: { line: 10, column: 24, byte: 140 } },
-      snippet: { context: 'output "greeting"', code: "  value = local.missing", start_line: 10, highlight_start_offset: 10, highlight_end_offset: 23, values: [] },
+      snippet: {
+        context: 'output "greeting"',
+        code: "  value = local.missing",
+        start_line: 10,
+        highlight_start_offset: 10,
+        highlight_end_offset: 23,
+        values: [],
+      },
     },
     {
       severity: "error",
       summary: "Reference to undeclared input variable",
       detail: 'An input variable with the name "nmae" has not been declared. Did you mean "name"?',
       range: { filename: "main.tf", start: { line: 6, column: 11, byte: 85 }, end: { line: 6, column: 19, byte: 93 } },
-      snippet: { context: 'resource "terraform_data" "example"', code: "  input = var.nmae", start_line: 6, highlight_start_offset: 10, highlight_end_offset: 18, values: [] },
+      snippet: {
+        context: 'resource "terraform_data" "example"',
+        code: "  input = var.nmae",
+        start_line: 6,
+        highlight_start_offset: 10,
+        highlight_end_offset: 18,
+        values: [],
+      },
     },
   ],
 });
@@ -92,7 +106,13 @@ async function casesOf(name: string, text: string, format?: string): Promise<{ f
   return { format: r.format, cases };
 }
 
-const EXPECTED: { fullName: string; file: string | undefined; line: number | undefined; status: CaseStatus; message: string | undefined }[] = [
+const EXPECTED: {
+  fullName: string;
+  file: string | undefined;
+  line: number | undefined;
+  status: CaseStatus;
+  message: string | undefined;
+}[] = [
   {
     fullName: 'output "greeting" > Reference to undeclared local value',
     file: "main.tf",
@@ -110,7 +130,10 @@ const EXPECTED: { fullName: string; file: string | undefined; line: number | und
 ];
 
 const brief = (cases: TestCase[]) =>
-  cases.map((c) => ({ fullName: c.fullName, file: c.file, line: c.line, status: c.status, message: c.message })).sort((a, b) => a.line! - b.line!).reverse();
+  cases
+    .map((c) => ({ fullName: c.fullName, file: c.file, line: c.line, status: c.status, message: c.message }))
+    .sort((a, b) => a.line! - b.line!)
+    .reverse();
 
 describe("terraform validate", () => {
   test("-json: one error per diagnostic, named by block and summary, with range filename and line", async () => {
@@ -125,7 +148,10 @@ describe("terraform validate", () => {
   });
 
   test("human output gives the same names, files and lines", async () => {
-    for (const [name, text] of [["validate.txt", textOut], ["captured.txt", CAPTURED_TEXT]] as const) {
+    for (const [name, text] of [
+      ["validate.txt", textOut],
+      ["captured.txt", CAPTURED_TEXT],
+    ] as const) {
       const { format, cases } = await casesOf(name, text);
       expect(format).toBe("terraform-text");
       expect(cases.every((c) => c.framework === "terraform")).toBe(true);
@@ -136,7 +162,10 @@ describe("terraform validate", () => {
   });
 
   test("a valid configuration is one passed case", async () => {
-    const { cases } = await casesOf("valid.json", JSON.stringify({ format_version: "1.0", valid: true, error_count: 0, warning_count: 0, diagnostics: [] }));
+    const { cases } = await casesOf(
+      "valid.json",
+      JSON.stringify({ format_version: "1.0", valid: true, error_count: 0, warning_count: 0, diagnostics: [] }),
+    );
     expect(cases).toEqual([{ framework: "terraform", fullName: "terraform validate", status: "passed" }]);
   });
 });
@@ -171,7 +200,8 @@ describe("terragrunt", () => {
         file: "infra/app/main.tf",
         line: 6,
         status: "error",
-        message: 'Reference to undeclared input variable: An input variable with the name "nmae" has not been declared. Did you mean "name"?',
+        message:
+          'Reference to undeclared input variable: An input variable with the name "nmae" has not been declared. Did you mean "name"?',
         stack: expect.stringContaining("on main.tf line 6"),
       },
     ]);

@@ -36,7 +36,9 @@ describe("dotnet test --logger trx", () => {
     const cases = await parse(TRX);
     const big = cases.find((c) => c.fullName === "Calc.Tests.CalculatorTests.AddsBig")!;
     expect(big.message).toBe("Assert.Equal() Failure: Values differ\nExpected: 13\nActual:   14");
-    expect(big.stack).toStartWith("   at Calc.Tests.CalculatorTests.AddsBig() in /home/runner/work/calc/calc/Calc.Tests/CalculatorTests.cs:line 17\n");
+    expect(big.stack).toStartWith(
+      "   at Calc.Tests.CalculatorTests.AddsBig() in /home/runner/work/calc/calc/Calc.Tests/CalculatorTests.cs:line 17\n",
+    );
     expect(big.stack).not.toContain("\r");
     const skipped = cases.find((c) => c.status === "skipped")!;
     expect(skipped.message).toBeUndefined();

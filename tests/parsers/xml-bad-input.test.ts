@@ -59,19 +59,64 @@ describe.each(Object.keys(PARSERS) as (keyof typeof PARSERS)[])("%s parser", (ki
     ["whitespace only", () => "  \n\t\n", /^the report is empty \(only whitespace\)$/],
     ["JSON", () => '{"numTotalTests": 3, "testResults": []}', /^not an XML report: it looks like JSON$/],
     ["TAP", () => "TAP version 13\n1..1\nok 1 - x\n", /^not an XML report: it looks like TAP$/],
-    ["random binary", () => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256), /^not an XML report: binary data \(it starts with bytes 0d fc eb da\)$/],
-    ["a PNG", () => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), /^not an XML report: binary data \(it starts with bytes 89 50 4e 47\)$/],
-    ["XML with binary inside", () => Buffer.concat([Buffer.from(`<${ROOTS[kind]}>`), Buffer.from([0xff, 0xfe, 0xfd])]), /^not valid utf-8 text within bytes 0-\d+/],
-    ["Latin-1 bytes declared as UTF-8", () => Buffer.concat([Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><${ROOTS[kind]} name="caf`), Buffer.from([0xe9]), Buffer.from(`"/>`)]), /^not valid utf-8 text/],
-    ["a NUL byte in the middle", () => `<${ROOTS[kind]}>a\u0000b</${ROOTS[kind]}>`, /^not well-formed XML at line 1, column \d+: disallowed character\.$/],
-    ["a mismatched close tag", () => `<${ROOTS[kind]}><a></b></${ROOTS[kind]}>`, /^not well-formed XML at line 1, column \d+: unexpected close tag\.$/],
-    ["a file cut in the middle of a tag", () => `<?xml version="1.0"?>\n<${ROOTS[kind]}><x name="a`, /^truncated: the XML ends early at line 2/],
-    ["a file cut before its closing tags", () => `<${ROOTS[kind]}>\n<inner>`, /^truncated: the XML ends early at line 2, column \d+: unclosed tag: inner$/],
-    ["a file cut inside a UTF-8 character", () => Buffer.concat([Buffer.from(`<${ROOTS[kind]}>caf`), Buffer.from([0xc3])]), /^not valid text at the end of the file/],
+    [
+      "random binary",
+      () => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256),
+      /^not an XML report: binary data \(it starts with bytes 0d fc eb da\)$/,
+    ],
+    [
+      "a PNG",
+      () => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+      /^not an XML report: binary data \(it starts with bytes 89 50 4e 47\)$/,
+    ],
+    [
+      "XML with binary inside",
+      () => Buffer.concat([Buffer.from(`<${ROOTS[kind]}>`), Buffer.from([0xff, 0xfe, 0xfd])]),
+      /^not valid utf-8 text within bytes 0-\d+/,
+    ],
+    [
+      "Latin-1 bytes declared as UTF-8",
+      () =>
+        Buffer.concat([
+          Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><${ROOTS[kind]} name="caf`),
+          Buffer.from([0xe9]),
+          Buffer.from(`"/>`),
+        ]),
+      /^not valid utf-8 text/,
+    ],
+    [
+      "a NUL byte in the middle",
+      () => `<${ROOTS[kind]}>a\u0000b</${ROOTS[kind]}>`,
+      /^not well-formed XML at line 1, column \d+: disallowed character\.$/,
+    ],
+    [
+      "a mismatched close tag",
+      () => `<${ROOTS[kind]}><a></b></${ROOTS[kind]}>`,
+      /^not well-formed XML at line 1, column \d+: unexpected close tag\.$/,
+    ],
+    [
+      "a file cut in the middle of a tag",
+      () => `<?xml version="1.0"?>\n<${ROOTS[kind]}><x name="a`,
+      /^truncated: the XML ends early at line 2/,
+    ],
+    [
+      "a file cut before its closing tags",
+      () => `<${ROOTS[kind]}>\n<inner>`,
+      /^truncated: the XML ends early at line 2, column \d+: unclosed tag: inner$/,
+    ],
+    [
+      "a file cut inside a UTF-8 character",
+      () => Buffer.concat([Buffer.from(`<${ROOTS[kind]}>caf`), Buffer.from([0xc3])]),
+      /^not valid text at the end of the file/,
+    ],
     ["an HTML page", () => "<!-- saved error page -->\n<html><body>502 Bad Gateway</body></html>", /^root element <html> is not /],
     ["only a comment", () => "<!-- nothing -->", /^no root element/],
     ["an undeclared entity", () => `<${ROOTS[kind]} name="&xxe;"/>`, /^not well-formed XML at line 1, column \d+: undefined entity\.$/],
-    ["an unsupported declared encoding", () => `<?xml version="1.0" encoding="x-klingon"?><${ROOTS[kind]}/>`, /^unsupported encoding "x-klingon" in the XML declaration$/],
+    [
+      "an unsupported declared encoding",
+      () => `<?xml version="1.0" encoding="x-klingon"?><${ROOTS[kind]}/>`,
+      /^unsupported encoding "x-klingon" in the XML declaration$/,
+    ],
   ];
   test.each(cases)("%s", async (name, content, expected) => {
     const path = file(`${kind}-${name.replace(/\W+/g, "-")}.xml`, content());
@@ -180,7 +225,10 @@ test("a 100 MB text node (failure text and system-out) parses with the text capp
     console.log(JSON.stringify({ cases, maxRssMb: hwm ? Number(hwm[1]) / 1024 : process.resourceUsage().maxRSS / 1024 }));`;
   const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 90_000 });
   expect(r.stderr).toBe("");
-  const out = JSON.parse(r.stdout) as { cases: { name: string; status: string; message?: string; stackLength?: number; stackTail?: string }[]; maxRssMb: number };
+  const out = JSON.parse(r.stdout) as {
+    cases: { name: string; status: string; message?: string; stackLength?: number; stackTail?: string }[];
+    maxRssMb: number;
+  };
   expect(out.cases.map((c) => [c.name, c.status, c.message])).toEqual([
     ["s > c > chatty", "passed", undefined],
     ["s > c > fails", "failed", "boom"],
@@ -192,11 +240,17 @@ test("a 100 MB text node (failure text and system-out) parses with the text capp
 }, 120_000);
 
 test("names and outcomes like __proto__ or constructor are plain text, never object keys", async () => {
-  const junit = file("proto.xml", `<testsuites name="__proto__"><testsuite name="constructor"><testcase classname="toString" name="__proto__"/></testsuite></testsuites>`);
+  const junit = file(
+    "proto.xml",
+    `<testsuites name="__proto__"><testsuite name="constructor"><testcase classname="toString" name="__proto__"/></testsuite></testsuites>`,
+  );
   const seen: TestCase[] = [];
   await parseJUnitFile(junit, (c) => seen.push(c));
   expect(seen).toEqual([{ framework: "junit", fullName: "constructor > toString > __proto__", status: "passed" }]);
-  const trx = file("proto.trx", `<TestRun><Results><UnitTestResult testId="__proto__" testName="N.t" outcome="constructor"/></Results></TestRun>`);
+  const trx = file(
+    "proto.trx",
+    `<TestRun><Results><UnitTestResult testId="__proto__" testName="N.t" outcome="constructor"/></Results></TestRun>`,
+  );
   const trxSeen: TestCase[] = [];
   await parseTrxFile(trx, (c) => trxSeen.push(c));
   expect(trxSeen).toEqual([{ framework: "trx", fullName: "N.t", status: "passed" }]);

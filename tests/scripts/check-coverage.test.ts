@@ -51,8 +51,14 @@ describe("local mode and errors", () => {
     repo = createSampleRepo(SRC, { nodeModules: false, git: false });
     // Two shards of a.ts and b.ts, c.ts fully covered; shards merge line by line.
     repo.write({
-      "cov/shard-1/lcov.info": lcov({ "src/a.ts": { covered: [1, 2], uncovered: [3, 4, 5, 6, 7, 8, 9, 10] }, "src/b.ts": { covered: range(1, 7), uncovered: [8, 9, 10] } }),
-      "cov/shard-2/lcov.info": lcov({ "src/a.ts": { covered: [3], uncovered: [1, 2, 4, 5, 6, 7, 8, 9, 10] }, "src/c.ts": { covered: range(1, 5), uncovered: [] } }),
+      "cov/shard-1/lcov.info": lcov({
+        "src/a.ts": { covered: [1, 2], uncovered: [3, 4, 5, 6, 7, 8, 9, 10] },
+        "src/b.ts": { covered: range(1, 7), uncovered: [8, 9, 10] },
+      }),
+      "cov/shard-2/lcov.info": lcov({
+        "src/a.ts": { covered: [3], uncovered: [1, 2, 4, 5, 6, 7, 8, 9, 10] },
+        "src/c.ts": { covered: range(1, 5), uncovered: [] },
+      }),
     });
     const r = await run(repo, ["cov/*/lcov.info", "--threshold=75"]);
     expect(r.code).toBe(0);
@@ -157,7 +163,11 @@ describe("the coverage issue against the GitHub API double", () => {
     HEAL_GITHUB_PACING: "0",
     HEAL_GITHUB_RETRY_BASE_MS: "0",
   });
-  const log = () => gh.requests.map((r) => `${r.method} ${r.path}${r.method === "GET" && r.query.labels ? `?labels=${r.query.labels}&creator=${r.query.creator}&state=${r.query.state}` : ""}`);
+  const log = () =>
+    gh.requests.map(
+      (r) =>
+        `${r.method} ${r.path}${r.method === "GET" && r.query.labels ? `?labels=${r.query.labels}&creator=${r.query.creator}&state=${r.query.state}` : ""}`,
+    );
   const LIST = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open";
   const LIST_24H = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=all";
 
@@ -186,7 +196,11 @@ describe("the coverage issue against the GitHub API double", () => {
       "POST /repos/acme/widgets/dispatches",
       `POST /repos/acme/widgets/issues/${forged.number + 1}/comments`,
     ]);
-    expect(gh.requests[2]!.body).toEqual({ name: "test-quality", color: "fbca04", description: "Files under the coverage threshold: tests to write" });
+    expect(gh.requests[2]!.body).toEqual({
+      name: "test-quality",
+      color: "fbca04",
+      description: "Files under the coverage threshold: tests to write",
+    });
     const mine = gh.state.issues.at(-1)!;
     expect(mine.number).not.toBe(forged.number);
     expect(mine.title).toBe("📈 Improve Test Coverage (Currently 25%)");
@@ -200,9 +214,18 @@ describe("the coverage issue against the GitHub API double", () => {
       url: `https://github.com/acme/widgets/issues/${mine.number}`,
       handoff: { via: "dispatch", eventType: "heal-agent" },
     });
-    expect(gh.state.dispatches).toEqual([{ eventType: "heal-agent", clientPayload: { kind: "coverage", issue_number: mine.number, branch: null }, login: "github-actions[bot]" }]);
+    expect(gh.state.dispatches).toEqual([
+      {
+        eventType: "heal-agent",
+        clientPayload: { kind: "coverage", issue_number: mine.number, branch: null },
+        login: "github-actions[bot]",
+      },
+    ]);
     expect(mine.comments.map((c) => [c.user.login, c.body.split("\n")[0]])).toEqual([
-      ["github-actions[bot]", "🤖 Handed to the agent through `repository_dispatch` `heal-agent` (kind `coverage`): tests for the files listed above."],
+      [
+        "github-actions[bot]",
+        "🤖 Handed to the agent through `repository_dispatch` `heal-agent` (kind `coverage`): tests for the files listed above.",
+      ],
     ]);
     expect(r.stderr).toContain("agent woken for the coverage issue via dispatch (heal-agent)");
 
@@ -249,7 +272,9 @@ describe("the coverage issue against the GitHub API double", () => {
     const r = await run(repo, ["cov.info", "broken.info"], env());
     expect(r.code).toBe(0);
     expect(gh.requests).toEqual([]);
-    expect(r.stderr).toContain("[skip] close the coverage issue if one is open: some reports could not be read, so the issue stays as it is");
+    expect(r.stderr).toContain(
+      "[skip] close the coverage issue if one is open: some reports could not be read, so the issue stays as it is",
+    );
     expect(open.state).toBe("open");
   });
 });
@@ -260,7 +285,11 @@ describe("waking the agent for the coverage issue", () => {
   beforeEach(async () => {
     gh = await startGitHubDouble({
       tokens: {
-        [DEFAULT_TOKEN]: { login: "github-actions[bot]", type: "Bot", permissions: { issues: "write", contents: "write", metadata: "read" } },
+        [DEFAULT_TOKEN]: {
+          login: "github-actions[bot]",
+          type: "Bot",
+          permissions: { issues: "write", contents: "write", metadata: "read" },
+        },
         [AGENT_TOKEN]: { login: "heal-agent[bot]", type: "Bot", permissions: { issues: "write", metadata: "read" } },
       },
     });
@@ -322,6 +351,8 @@ describe("waking the agent for the coverage issue", () => {
     ]);
     expect(gh.state.dispatches).toEqual([]);
     expect(gh.issue(healing.number + 1)!.comments).toEqual([]);
-    expect(r.stderr).toContain("[skip] wake the agent for the coverage issue: daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions)");
+    expect(r.stderr).toContain(
+      "[skip] wake the agent for the coverage issue: daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions)",
+    );
   });
 });

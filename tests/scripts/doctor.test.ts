@@ -34,7 +34,12 @@ afterEach(async () => {
 });
 
 async function run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(args, { cwd: remote.cloneDir, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, NO_COLOR: "1", ...env }, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(args, {
+    cwd: remote.cloneDir,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, NO_COLOR: "1", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
 }
@@ -59,7 +64,8 @@ async function setUpAndPush(): Promise<void> {
   remote.git("push", "-q", "origin", "dev");
 }
 
-const LABELS_MISSING = "labels: 6 of 6 missing (auto-healing, bug, tdd, test-quality, needs-human, heal:paused): heal creates them with issues: write";
+const LABELS_MISSING =
+  "labels: 6 of 6 missing (auto-healing, bug, tdd, test-quality, needs-human, heal:paused): heal creates them with issues: write";
 
 describe("task doctor", () => {
   test("task setup, then task doctor with the default token: a working set-up through repository_dispatch", async () => {
@@ -79,11 +85,7 @@ describe("task doctor", () => {
     ]);
     expect(r.stderr).toContain("the set-up works");
     expect(r.code).toBe(0);
-    expect(log()).toEqual([
-      "GET /user 403 github-actions[bot]",
-      "GET  200 github-actions[bot]",
-      "GET /labels 200 github-actions[bot]",
-    ]);
+    expect(log()).toEqual(["GET /user 403 github-actions[bot]", "GET  200 github-actions[bot]", "GET /labels 200 github-actions[bot]"]);
     expect(gh.writes()).toEqual([]);
   }, 60_000);
 
@@ -111,9 +113,15 @@ describe("task doctor", () => {
     // Not set up, nothing pushed; the config wants a dispatch type nobody listens for.
     const r0 = await task("doctor", ghEnv({ HEAL_AGENT_TOKEN: DEFAULT_TOKEN }));
     expect(r0.code).toBe(1);
-    expect(r0.stdout).toContain("✗ default branch: dev: origin/dev has no .github/workflows/claude-agent.yml, and repository_dispatch runs only workflows on the default branch — fix: merge .github/workflows/claude-agent.yml into dev\n");
-    expect(r0.stdout).toContain("✗ workflows: missing .github/workflows/self-healing-tdd-loop.yml and .github/workflows/claude-agent.yml — fix: run `task setup -- .` in the repository, commit and push\n");
-    expect(r0.stdout).toContain("✗ hand-off: HEAL_AGENT_TOKEN is the default token: its comments start no workflow — fix: set HEAL_AGENT_TOKEN to a GitHub App installation token or a PAT of another account\n");
+    expect(r0.stdout).toContain(
+      "✗ default branch: dev: origin/dev has no .github/workflows/claude-agent.yml, and repository_dispatch runs only workflows on the default branch — fix: merge .github/workflows/claude-agent.yml into dev\n",
+    );
+    expect(r0.stdout).toContain(
+      "✗ workflows: missing .github/workflows/self-healing-tdd-loop.yml and .github/workflows/claude-agent.yml — fix: run `task setup -- .` in the repository, commit and push\n",
+    );
+    expect(r0.stdout).toContain(
+      "✗ hand-off: HEAL_AGENT_TOKEN is the default token: its comments start no workflow — fix: set HEAL_AGENT_TOKEN to a GitHub App installation token or a PAT of another account\n",
+    );
     expect(r0.stderr).toContain("3 problem(s): apply the fixes above, then run task doctor again");
 
     await setUpAndPush();
@@ -126,25 +134,37 @@ describe("task doctor", () => {
 
     writeFileSync(join(remote.cloneDir, ".agent/heal/config.yaml"), "agent:\n  handoff: token\n");
     const r2 = await task("doctor", ghEnv());
-    expect(r2.stdout).toContain("✗ hand-off: agent.handoff is token but HEAL_AGENT_TOKEN is not set, and issues filed with GITHUB_TOKEN wake nothing — fix: add the secret HEAL_AGENT_TOKEN (GitHub App installation token or PAT), or set agent.handoff: dispatch\n");
+    expect(r2.stdout).toContain(
+      "✗ hand-off: agent.handoff is token but HEAL_AGENT_TOKEN is not set, and issues filed with GITHUB_TOKEN wake nothing — fix: add the secret HEAL_AGENT_TOKEN (GitHub App installation token or PAT), or set agent.handoff: dispatch\n",
+    );
 
     writeFileSync(join(remote.cloneDir, ".agent/heal/config.yaml"), "agent:\n  handoff: auto\n");
     const r3 = await task("doctor", ghEnv({ GITHUB_TOKEN: READER }));
     expect(r3.code).toBe(1);
-    expect(r3.stdout).toContain("✗ permission issues: missing (reader has the read role): the healing issue, its comments and labels cannot be written — fix: grant `issues: write` in the workflow's job `permissions:` (a personal token needs the write role on acme/widgets)\n");
+    expect(r3.stdout).toContain(
+      "✗ permission issues: missing (reader has the read role): the healing issue, its comments and labels cannot be written — fix: grant `issues: write` in the workflow's job `permissions:` (a personal token needs the write role on acme/widgets)\n",
+    );
     expect(r3.stdout).toContain("✗ permission contents: missing");
-    expect(r3.stdout).toContain('✗ labels: 6 of 6 missing (auto-healing, bug, tdd, test-quality, needs-human, heal:paused) and the token cannot create them — fix: gh label create "auto-healing" && gh label create "bug"');
-    expect(r3.stdout).toContain("✗ hand-off: repository_dispatch needs contents: write, which the token lacks — fix: grant `contents: write` to the heal and verify jobs\n");
+    expect(r3.stdout).toContain(
+      '✗ labels: 6 of 6 missing (auto-healing, bug, tdd, test-quality, needs-human, heal:paused) and the token cannot create them — fix: gh label create "auto-healing" && gh label create "bug"',
+    );
+    expect(r3.stdout).toContain(
+      "✗ hand-off: repository_dispatch needs contents: write, which the token lacks — fix: grant `contents: write` to the heal and verify jobs\n",
+    );
     expect(gh.writes()).toEqual([]);
   }, 60_000);
 
   test("a refused token is ✗ and exit 1; no token at all is exit 2", async () => {
     const bad = await task("doctor", ghEnv({ GITHUB_TOKEN: "ghp_notatokennotatokennotatokennotatoken00" }));
-    expect(bad.stdout).toBe("✗ token: GitHub refused the token (401 Bad credentials) — fix: set GITHUB_TOKEN (or GH_TOKEN) to a valid token: `export GH_TOKEN=$(gh auth token)`\n");
+    expect(bad.stdout).toBe(
+      "✗ token: GitHub refused the token (401 Bad credentials) — fix: set GITHUB_TOKEN (or GH_TOKEN) to a valid token: `export GH_TOKEN=$(gh auth token)`\n",
+    );
     expect(bad.code).toBe(1);
     const none = await run(["bun", join(TOOLKIT_ROOT, "scripts/doctor.ts")], { GITHUB_REPOSITORY: gh.repository, GITHUB_API_URL: gh.url });
     expect(none.code).toBe(2);
-    expect(none.stdout).toBe("✗ token: no GITHUB_TOKEN or GH_TOKEN — fix: `export GH_TOKEN=$(gh auth token)` locally; in Actions pass `token: ${{ github.token }}`\n");
+    expect(none.stdout).toBe(
+      "✗ token: no GITHUB_TOKEN or GH_TOKEN — fix: `export GH_TOKEN=$(gh auth token)` locally; in Actions pass `token: ${{ github.token }}`\n",
+    );
     gh.violations.length = 0; // the refused token is the point of this test
   }, 60_000);
 });

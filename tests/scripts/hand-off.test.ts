@@ -58,7 +58,11 @@ describe("hand-off", () => {
       "POST /repos/acme/widgets/issues/1/comments",
     ]);
     expect(gh.state.dispatches).toEqual([
-      { eventType: "heal-agent", clientPayload: { issue_number: 1, branch: "dev", task_path: TASK_PATH, attempt: 1 }, login: "github-actions[bot]" },
+      {
+        eventType: "heal-agent",
+        clientPayload: { issue_number: 1, branch: "dev", task_path: TASK_PATH, attempt: 1 },
+        login: "github-actions[bot]",
+      },
     ]);
     const note = gh.issue(1)!.comments[0]!;
     expect(note.body).toStartWith("🤖 Handed to the agent through `repository_dispatch` `heal-agent` (attempt 1 of 3).");
@@ -77,7 +81,12 @@ describe("hand-off", () => {
       LIST_24H,
       "POST /repos/acme/widgets/issues/1/comments",
     ]);
-    expect(gh.requests.map((q) => q.login)).toEqual(["github-actions[bot]", "github-actions[bot]", "github-actions[bot]", "heal-agent[bot]"]);
+    expect(gh.requests.map((q) => q.login)).toEqual([
+      "github-actions[bot]",
+      "github-actions[bot]",
+      "github-actions[bot]",
+      "heal-agent[bot]",
+    ]);
     const comment = gh.issue(1)!.comments[0]!;
     expect(comment.user.login).toBe("heal-agent[bot]");
     expect(comment.body).toStartWith("@claude Please fix the failing tests of #1 (attempt 1 of 3).");
@@ -113,7 +122,7 @@ describe("hand-off", () => {
     await healed();
     const r = await handOff();
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("warning: nothing will wake the agent: agent.handoff is \"token\" but HEAL_AGENT_TOKEN is not set");
+    expect(r.stderr).toContain('warning: nothing will wake the agent: agent.handoff is "token" but HEAL_AGENT_TOKEN is not set');
     expect(r.stderr).toContain('README "GitHub set-up"');
     expect(gh.writes()).toEqual([]);
     expect(w.githubJson().handoff).toMatchObject({ via: "none" });

@@ -29,7 +29,10 @@ const report = (name: string, title: string, status: string, line: number) =>
             ancestorTitles: ["Cart"],
             title,
             status,
-            failureMessages: status === "failed" ? [`Error: expected 2 items, got 1\n    at Object.<anonymous> (/home/runner/work/app/app/${name}:${line}:9)`] : [],
+            failureMessages:
+              status === "failed"
+                ? [`Error: expected 2 items, got 1\n    at Object.<anonymous> (/home/runner/work/app/app/${name}:${line}:9)`]
+                : [],
             location: { line: 1, column: 1 },
           },
         ],
@@ -111,7 +114,12 @@ describe("parse-failures", () => {
     });
     expect(r.code).toBe(0);
     const out = readReport(join(repo.dir, "gh.json"));
-    expect(out).toMatchObject({ repository: "acme/shop", branch: "prod", commit: "b".repeat(40), runUrl: "https://github.com/acme/shop/actions/runs/42/attempts/2" });
+    expect(out).toMatchObject({
+      repository: "acme/shop",
+      branch: "prod",
+      commit: "b".repeat(40),
+      runUrl: "https://github.com/acme/shop/actions/runs/42/attempts/2",
+    });
   });
 
   test("globs merge shards; an unreadable report is a warning line and the rest is still written", () => {
@@ -207,7 +215,7 @@ describe("writeReportJson", () => {
           summary,
           failures: [record(1), record(2), record(3)],
           flaky: [{ fullName: "t > x", file: null, framework: "jest", attempts: 2 }],
-          reportErrors: ["a.xml: not XML", "b.json: \"broken\""],
+          reportErrors: ["a.xml: not XML", 'b.json: "broken"'],
         },
         { ...meta, summary, failures: [record(4)], flaky: undefined, reportErrors: [] } as FailureReport,
       ];

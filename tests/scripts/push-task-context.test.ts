@@ -66,15 +66,20 @@ describe("push-task-context", () => {
     await healIssue();
     writeTask("failures:\n  - id: abc\n");
     const r = await runStep("push-task-context", w.dir, env());
-    expect(r.stderr).toMatch(new RegExp(`^${escape(TASK_PATH)}: github_issue set to acme/widgets#1\ntask context pushed to dev as [0-9a-f]{12} \\(1 push\\)\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^${escape(TASK_PATH)}: github_issue set to acme/widgets#1\ntask context pushed to dev as [0-9a-f]{12} \\(1 push\\)\n$`),
+    );
     expect(r.code).toBe(0);
     expect(remote.log()).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
     // The pushed file names its issue (set locally first, so the checkout and the remote agree).
-    expect(remote.show("dev", TASK_PATH)).toBe("failures:\n  - id: abc\ngithub_issue: \"acme/widgets#1\"\n");
-    expect(readFileSync(join(remote.cloneDir, TASK_PATH), "utf8")).toBe("failures:\n  - id: abc\ngithub_issue: \"acme/widgets#1\"\n");
+    expect(remote.show("dev", TASK_PATH)).toBe('failures:\n  - id: abc\ngithub_issue: "acme/widgets#1"\n');
+    expect(readFileSync(join(remote.cloneDir, TASK_PATH), "utf8")).toBe('failures:\n  - id: abc\ngithub_issue: "acme/widgets#1"\n');
     const sha = remote.head()!;
     const url = `https://github.com/acme/widgets/blob/${sha}/${TASK_PATH}`;
-    expect(gh.requests.map((q) => `${q.method} ${q.path}`)).toEqual(["GET /repos/acme/widgets/issues/1", "PATCH /repos/acme/widgets/issues/1"]);
+    expect(gh.requests.map((q) => `${q.method} ${q.path}`)).toEqual([
+      "GET /repos/acme/widgets/issues/1",
+      "PATCH /repos/acme/widgets/issues/1",
+    ]);
     expect(Object.keys(gh.writes()[0]!.body as object)).toEqual(["body"]);
     expect(gh.issue(1)!.body).toContain(`**Task context file:** [\`${TASK_PATH}\`](${url}) <!-- heal:task-link -->`);
     expect(w.githubJson()).toMatchObject({ taskPath: TASK_PATH, taskCommit: sha, taskUrl: url, taskCommitted: true });
@@ -117,7 +122,7 @@ describe("push-task-context", () => {
   test("full heal: the remote task file names its issue; a second identical heal run makes no commit", async () => {
     const first = await heal([failure(1)], "1001");
     expect((parse(remote.show("dev", first.taskPath)!) as { github_issue: unknown }).github_issue).toBe("acme/widgets#1");
-    expect(remote.show("dev", first.taskPath)).toContain("\ngithub_issue: \"acme/widgets#1\"\n");
+    expect(remote.show("dev", first.taskPath)).toContain('\ngithub_issue: "acme/widgets#1"\n');
     expect(remote.show("dev", first.taskPath)).not.toContain("github_issue: null");
     expect(remote.log()).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
     const tip = remote.head();
@@ -148,14 +153,18 @@ describe("push-task-context", () => {
       "",
     ]);
     // One new commit, on top of the first, holding both changes.
-    expect(remote.log()).toEqual(["chore(heal): task context for #1 [skip ci]", "chore(heal): task context for #1 [skip ci]", "initial commit"]);
+    expect(remote.log()).toEqual([
+      "chore(heal): task context for #1 [skip ci]",
+      "chore(heal): task context for #1 [skip ci]",
+      "initial commit",
+    ]);
     const tip = remote.head()!;
     expect(remote.git("rev-parse", `${tip}^`)).toBe(firstTip);
     expect(remote.git("diff-tree", "--no-commit-id", "--name-status", "-r", firstTip, tip).split("\n").sort()).toEqual(
       [`A\t${b.taskPath}`, `D\t${a.taskPath}`].sort(),
     );
     expect(remote.show("dev", a.taskPath)).toBeNull();
-    expect(remote.show("dev", b.taskPath)).toContain("\ngithub_issue: \"acme/widgets#1\"\n");
+    expect(remote.show("dev", b.taskPath)).toContain('\ngithub_issue: "acme/widgets#1"\n');
     expect(tasksOnRemoteAfterFetch()).toEqual([b.taskPath]);
     // The checkout follows: on the new tip, nothing staged or left over, only the new task file locally.
     expect(remote.git("rev-parse", "HEAD")).toBe(tip);
@@ -170,18 +179,24 @@ describe("push-task-context", () => {
   test("removedTasks outside the tasks folder, or still present locally, are never deleted upstream", async () => {
     await healIssue();
     writeTask("v: 1\n");
-    remote.pushFromElsewhere({ "README.md": "# widgets\nkeep\n", ".agent/tasks/fix-test-failures-dev-0badc0de.yaml": "old: 1\n" }, "other work");
+    remote.pushFromElsewhere(
+      { "README.md": "# widgets\nkeep\n", ".agent/tasks/fix-test-failures-dev-0badc0de.yaml": "old: 1\n" },
+      "other work",
+    );
     remote.git("pull", "-q", "--rebase", "origin", "dev");
     const issue = JSON.parse(readFileSync(join(w.reports, "issue.json"), "utf8"));
     // The old task file is still in the working tree: write-report did not remove it, so it stays.
-    writeFileSync(join(w.reports, "issue.json"), JSON.stringify({ ...issue, removedTasks: ["README.md", "../x.yaml", ".agent/tasks/fix-test-failures-dev-0badc0de.yaml"] }));
+    writeFileSync(
+      join(w.reports, "issue.json"),
+      JSON.stringify({ ...issue, removedTasks: ["README.md", "../x.yaml", ".agent/tasks/fix-test-failures-dev-0badc0de.yaml"] }),
+    );
     const r = await runStep("push-task-context", w.dir, env());
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("warning: not deleting README.md upstream: not an outdated task file in .agent/tasks/\n");
     expect(r.stderr).toContain("warning: not deleting ../x.yaml upstream: not an outdated task file in .agent/tasks/\n");
     expect(remote.show("dev", "README.md")).toBe("# widgets\nkeep\n");
     expect(remote.show("dev", ".agent/tasks/fix-test-failures-dev-0badc0de.yaml")).toBe("old: 1\n");
-    expect(remote.show("dev", TASK_PATH)).toBe("v: 1\ngithub_issue: \"acme/widgets#1\"\n");
+    expect(remote.show("dev", TASK_PATH)).toBe('v: 1\ngithub_issue: "acme/widgets#1"\n');
     expect(existsSync(join(remote.cloneDir, ".agent/tasks/fix-test-failures-dev-0badc0de.yaml"))).toBe(true);
   });
 
@@ -223,7 +238,13 @@ describe("push-task-context", () => {
     expect(remote.git("diff-tree", "--no-commit-id", "--name-status", "-r", otherTip, tip)).toBe(`D\t${red.taskPath}`);
     expect(tasksOnRemoteAfterFetch()).toEqual([]);
     expect(remote.show("dev", "src/app.ts")).toBe("export {};\n");
-    expect(w.githubJson()).toMatchObject({ action: "closed", issueNumber: 1, taskCommit: tip, taskCommitted: true, removedTasks: [red.taskPath] });
+    expect(w.githubJson()).toMatchObject({
+      action: "closed",
+      issueNumber: 1,
+      taskCommit: tip,
+      taskCommitted: true,
+      removedTasks: [red.taskPath],
+    });
     expect(JSON.parse(r.stdout)).toEqual({ taskCommit: tip, committed: true, removed: [red.taskPath] });
 
     // The next green run has nothing to delete and no issue: a [skip] line, no commit, no request.
@@ -232,7 +253,9 @@ describe("push-task-context", () => {
     gh.resetLog();
     const again = await runStep("push-task-context", w.dir, env({ GITHUB_RUN_ID: "1003" }));
     expect(again.code).toBe(0);
-    expect(again.stderr).toBe("[skip] push the task context: no open healing issue in this run (unchanged: all tests pass and no healing issue is open)\n");
+    expect(again.stderr).toBe(
+      "[skip] push the task context: no open healing issue in this run (unchanged: all tests pass and no healing issue is open)\n",
+    );
     expect(remote.head()).toBe(tip);
     expect(gh.requests).toEqual([]);
   });
@@ -248,7 +271,9 @@ describe("push-task-context", () => {
     gh.resetLog();
     const r = await runStep("push-task-context", w.dir, env({ GITHUB_RUN_ID: "1002" }));
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe("[skip] push the task context: no open healing issue in this run (skipped: issue #1 has the heal:paused label)\n");
+    expect(r.stderr).toBe(
+      "[skip] push the task context: no open healing issue in this run (skipped: issue #1 has the heal:paused label)\n",
+    );
     expect(remote.head()).toBe(tip);
     expect(tasksOnRemoteAfterFetch()).toEqual([red.taskPath]);
     expect(gh.requests).toEqual([]);
@@ -260,7 +285,9 @@ describe("push-task-context", () => {
     gh.resetLog();
     const r = await runStep("push-task-context", w.dir, env());
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe("[skip] push the task context: no open healing issue in this run (unchanged: all tests pass and no healing issue is open)\n");
+    expect(r.stderr).toBe(
+      "[skip] push the task context: no open healing issue in this run (unchanged: all tests pass and no healing issue is open)\n",
+    );
     expect(gh.requests).toEqual([]);
     expect(remote.log()).toEqual(["initial commit"]);
   });
@@ -283,7 +310,9 @@ describe("push-task-context", () => {
   test("withLink: placed above the marker, replaced in place, never duplicated; a full body is left alone", () => {
     const body = "text\n\n<!-- self-healing-tdd:{} -->";
     const once = withLink(body, "a.yaml", "https://x/blob/1/a.yaml");
-    expect(once).toBe("text\n\n**Task context file:** [`a.yaml`](https://x/blob/1/a.yaml) <!-- heal:task-link -->\n\n<!-- self-healing-tdd:{} -->");
+    expect(once).toBe(
+      "text\n\n**Task context file:** [`a.yaml`](https://x/blob/1/a.yaml) <!-- heal:task-link -->\n\n<!-- self-healing-tdd:{} -->",
+    );
     const twice = withLink(once, "a.yaml", "https://x/blob/2/a.yaml");
     expect(twice).toBe(once.replace("blob/1", "blob/2"));
     const full = "x".repeat(65_530);

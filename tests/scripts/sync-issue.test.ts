@@ -4,7 +4,17 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildMarker, parseMarker } from "../../lib/marker.ts";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
-import { actionsEnv, failure, failureReport, fakeFingerprint, requestLog, runStep, wellFormed, workdir, type Workdir } from "../github/fixtures.ts";
+import {
+  actionsEnv,
+  failure,
+  failureReport,
+  fakeFingerprint,
+  requestLog,
+  runStep,
+  wellFormed,
+  workdir,
+  type Workdir,
+} from "../github/fixtures.ts";
 
 const LIST = "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open";
 /** The daily-cap look-up: the tool's issues of the last 24 hours (only made before creating one). */
@@ -79,7 +89,13 @@ describe("sync-issue", () => {
     gh.seedLabel({ name: "auto-healing" });
     w.writeReports(failureReport([failure(1)]));
     expect((await sync()).code).toBe(0);
-    expect(requestLog(gh)).toEqual([LIST, LIST_24H, "GET /repos/acme/widgets/labels", "POST /repos/acme/widgets/labels", "POST /repos/acme/widgets/issues"]);
+    expect(requestLog(gh)).toEqual([
+      LIST,
+      LIST_24H,
+      "GET /repos/acme/widgets/labels",
+      "POST /repos/acme/widgets/labels",
+      "POST /repos/acme/widgets/issues",
+    ]);
     expect(gh.writes()[0]!.body).toMatchObject({ name: "tdd" });
     expect(gh.state.labels.find((l) => l.name === "bug")!.color).toBe("000000");
   });
@@ -183,7 +199,11 @@ describe("sync-issue", () => {
 
     // A forged "same failures" marker in a comment by someone else on our issue must not hide a change.
     w.writeReports(failureReport([failure(1), failure(4)]));
-    gh.seedComment(2, `all fine ${buildMarker({ kind: "healing", branch: "dev", fingerprints: [fakeFingerprint(1), fakeFingerprint(4)] })}`, "mallory");
+    gh.seedComment(
+      2,
+      `all fine ${buildMarker({ kind: "healing", branch: "dev", fingerprints: [fakeFingerprint(1), fakeFingerprint(4)] })}`,
+      "mallory",
+    );
     gh.resetLog();
     await sync({ GITHUB_RUN_ID: "1006" });
     expect(requestLog(gh).at(-1)).toBe("POST /repos/acme/widgets/issues/2/comments");
@@ -207,7 +227,9 @@ describe("sync-issue", () => {
       await double.close();
       dir.cleanup();
     }
-    console.log(`requests per heal run: 1 failure -> create ${counts[0]}, update ${counts[1]}; 500 failures -> create ${counts[2]}, update ${counts[3]}`);
+    console.log(
+      `requests per heal run: 1 failure -> create ${counts[0]}, update ${counts[1]}; 500 failures -> create ${counts[2]}, update ${counts[3]}`,
+    );
     expect(counts).toEqual([7, 3, 7, 3]);
   });
 
@@ -256,7 +278,9 @@ describe("sync-issue", () => {
     w.writeReports(failureReport([failure(1)]));
     const r = await sync();
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("POST /repos/acme/widgets/labels answered 403 (Resource not accessible by integration); grant `issues: write`");
+    expect(r.stderr).toContain(
+      "POST /repos/acme/widgets/labels answered 403 (Resource not accessible by integration); grant `issues: write`",
+    );
     expect(gh.state.issues).toEqual([]);
   });
 
@@ -270,9 +294,23 @@ describe("sync-issue", () => {
 
   test("pull request from a fork: job summary only, exit 0, no request", async () => {
     const event = join(w.dir, "event.json");
-    writeFileSync(event, JSON.stringify({ pull_request: { number: 7, head: { repo: { full_name: "mallory/widgets", fork: true } }, base: { repo: { full_name: "acme/widgets" } } } }));
+    writeFileSync(
+      event,
+      JSON.stringify({
+        pull_request: {
+          number: 7,
+          head: { repo: { full_name: "mallory/widgets", fork: true } },
+          base: { repo: { full_name: "acme/widgets" } },
+        },
+      }),
+    );
     w.writeReports(failureReport([failure(1)]));
-    const r = await sync({ GITHUB_EVENT_NAME: "pull_request", GITHUB_EVENT_PATH: event, GITHUB_HEAD_REF: "feature", GITHUB_REF_NAME: "7/merge" });
+    const r = await sync({
+      GITHUB_EVENT_NAME: "pull_request",
+      GITHUB_EVENT_PATH: event,
+      GITHUB_HEAD_REF: "feature",
+      GITHUB_REF_NAME: "7/merge",
+    });
     expect(r.code).toBe(0);
     expect(gh.requests).toEqual([]);
     expect(w.githubJson()).toMatchObject({ action: "skipped", reason: "pull request from a fork: read-only token, job summary only" });
@@ -281,14 +319,23 @@ describe("sync-issue", () => {
 
   test("daily cap: with budget.daily_issues (5) healing issues made in the last 24 hours, no new one", async () => {
     for (let i = 0; i < 5; i++) {
-      gh.seedIssue({ title: `old ${i}`, body: buildMarker({ kind: "healing", branch: `b${i}`, fingerprints: ["aaaaaaaaaaaa"] }), labels: ["auto-healing"], author: "github-actions[bot]", state: i % 2 ? "closed" : "open" });
+      gh.seedIssue({
+        title: `old ${i}`,
+        body: buildMarker({ kind: "healing", branch: `b${i}`, fingerprints: ["aaaaaaaaaaaa"] }),
+        labels: ["auto-healing"],
+        author: "github-actions[bot]",
+        state: i % 2 ? "closed" : "open",
+      });
     }
     w.writeReports(failureReport([failure(1)]));
     const r = await sync();
     expect(r.code).toBe(0);
     expect(requestLog(gh)).toEqual([LIST, LIST_24H]);
     expect(gh.state.issues).toHaveLength(5);
-    expect(w.githubJson()).toMatchObject({ action: "skipped", reason: "daily cap reached: 5 healing issues in 24 hours (budget.daily_issues)" });
+    expect(w.githubJson()).toMatchObject({
+      action: "skipped",
+      reason: "daily cap reached: 5 healing issues in 24 hours (budget.daily_issues)",
+    });
   });
 
   test("a run caused by the tool's own push opens no new issue", async () => {
@@ -296,7 +343,10 @@ describe("sync-issue", () => {
     const r = await sync({ GITHUB_ACTOR: "github-actions[bot]" });
     expect(r.code).toBe(0);
     expect(requestLog(gh)).toEqual([LIST]);
-    expect(w.githubJson()).toMatchObject({ action: "skipped", reason: "no new healing issue: the push was made by the tool's own identity (github-actions[bot])" });
+    expect(w.githubJson()).toMatchObject({
+      action: "skipped",
+      reason: "no new healing issue: the push was made by the tool's own identity (github-actions[bot])",
+    });
   });
 
   test("a branch outside the config's branches opens nothing", async () => {

@@ -70,7 +70,8 @@ function agentBranch(files: Record<string, string>, branch = "claude/issue-1-x")
   return remote.git("rev-parse", "HEAD");
 }
 
-const env = (over: Record<string, string | undefined> = {}) => actionsEnv(gh, { GITHUB_REF_NAME: "claude/issue-1-x", GITHUB_RUN_ID: "4001", ...over });
+const env = (over: Record<string, string | undefined> = {}) =>
+  actionsEnv(gh, { GITHUB_REF_NAME: "claude/issue-1-x", GITHUB_RUN_ID: "4001", ...over });
 const verify = (e: Record<string, string>, args: string[] = []) => runStep("verify-fix", remote.cloneDir, e, args);
 const log = () => gh.requests.map((r) => `${r.method} ${r.path.replace("/repos/acme/widgets", "")}`);
 const ran = () => existsSync(join(remote.cloneDir, ".agent/reports/verify.json"));
@@ -110,8 +111,25 @@ describe("verify-fix: which issue, and whether to trust it", () => {
     const sha = agentBranch({ "src/calc.ts": CALC("+") }, "fix-add");
     const event = (association: string) => {
       const path = join(remote.cloneDir, "..", `event-${association}.json`);
-      writeFileSync(path, JSON.stringify({ pull_request: { number: pr.number, body: "Fixes #1", author_association: association, head: { ref: "fix-add", repo: { full_name: "acme/widgets" } }, base: { ref: "dev", repo: { full_name: "acme/widgets" } } } }));
-      return env({ GITHUB_EVENT_NAME: "pull_request", GITHUB_EVENT_PATH: path, GITHUB_HEAD_REF: "fix-add", GITHUB_REF_NAME: `${pr.number}/merge`, GITHUB_SHA: sha });
+      writeFileSync(
+        path,
+        JSON.stringify({
+          pull_request: {
+            number: pr.number,
+            body: "Fixes #1",
+            author_association: association,
+            head: { ref: "fix-add", repo: { full_name: "acme/widgets" } },
+            base: { ref: "dev", repo: { full_name: "acme/widgets" } },
+          },
+        }),
+      );
+      return env({
+        GITHUB_EVENT_NAME: "pull_request",
+        GITHUB_EVENT_PATH: path,
+        GITHUB_HEAD_REF: "fix-add",
+        GITHUB_REF_NAME: `${pr.number}/merge`,
+        GITHUB_SHA: sha,
+      });
     };
     const outsider = await verify(event("NONE"));
     expect(outsider.code).toBe(0);
@@ -120,8 +138,16 @@ describe("verify-fix: which issue, and whether to trust it", () => {
 
     const member = await verify(event("MEMBER"));
     expect(member.code).toBe(0);
-    expect(member.stderr).toContain("verifying #1 (pull-request-body): 1 previously failing test(s) from .agent/tasks/fix-test-failures-dev-0a1b2c3d.yaml");
-    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "POST /issues/1/comments", `POST /issues/${pr.number}/comments`, "PATCH /issues/1"]);
+    expect(member.stderr).toContain(
+      "verifying #1 (pull-request-body): 1 previously failing test(s) from .agent/tasks/fix-test-failures-dev-0a1b2c3d.yaml",
+    );
+    expect(log()).toEqual([
+      "GET /issues/1",
+      "GET /issues/1/comments",
+      "POST /issues/1/comments",
+      `POST /issues/${pr.number}/comments`,
+      "PATCH /issues/1",
+    ]);
     expect(gh.issue(pr.number)!.comments[0]!.body).toStartWith("## ✅ Healing Verification Passed");
   }, 60_000);
 });
@@ -155,14 +181,31 @@ describe("verify-fix: after the verdict", () => {
     const r = await verify(env({ GITHUB_SHA: sha }));
     expect(r.code).toBe(1);
     // The daily mention cap is looked up (one list of today's tool issues) before the retry is promised.
-    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /pulls", "GET /issues", "POST /issues/1/comments", "POST /dispatches"]);
+    expect(log()).toEqual([
+      "GET /issues/1",
+      "GET /issues/1/comments",
+      "GET /pulls",
+      "GET /issues",
+      "POST /issues/1/comments",
+      "POST /dispatches",
+    ]);
     expect(gh.state.dispatches).toEqual([
-      { eventType: "heal-agent", clientPayload: { issue_number: 1, branch: "claude/issue-1-x", base: "dev", task_path: TASK, attempt: 2 }, login: "github-actions[bot]" },
+      {
+        eventType: "heal-agent",
+        clientPayload: { issue_number: 1, branch: "claude/issue-1-x", base: "dev", task_path: TASK, attempt: 2 },
+        login: "github-actions[bot]",
+      },
     ]);
     const body = gh.issue(1)!.comments[0]!.body;
-    expect(body).toContain("The agent is asked for another attempt through `repository_dispatch` `heal-agent`.\n\n<!-- heal:handoff issue=1 run=4001.1 -->");
+    expect(body).toContain(
+      "The agent is asked for another attempt through `repository_dispatch` `heal-agent`.\n\n<!-- heal:handoff issue=1 run=4001.1 -->",
+    );
     expect(body).toContain("Received: 6");
-    expect(parseMarker(body)).toMatchObject({ kind: "verification", run: { id: "4001", attempt: "1" }, extra: { issue: 1, result: "fail", outcome: "fail", attempt: 1, sha } });
+    expect(parseMarker(body)).toMatchObject({
+      kind: "verification",
+      run: { id: "4001", attempt: "1" },
+      extra: { issue: 1, result: "fail", outcome: "fail", attempt: 1, sha },
+    });
 
     // A re-run of the same run and attempt: already verified, no second comment or dispatch.
     gh.resetLog();
@@ -175,18 +218,32 @@ describe("verify-fix: after the verdict", () => {
   test("past the daily mention cap the agent is not asked again: the ❌ comment says so, no dispatch, no hand-off tag", async () => {
     seedHealing();
     // Today's hand-off on another tool issue uses up budget.daily_mentions: 1; a user's forged tag counts for nothing.
-    const other = gh.seedIssue({ title: "coverage", body: buildMarker({ kind: "coverage", branch: "", fingerprints: [] }), labels: ["auto-healing", "test-quality"], author: "github-actions[bot]" });
+    const other = gh.seedIssue({
+      title: "coverage",
+      body: buildMarker({ kind: "coverage", branch: "", fingerprints: [] }),
+      labels: ["auto-healing", "test-quality"],
+      author: "github-actions[bot]",
+    });
     gh.seedComment(other.number, "🤖 Handed to the agent <!-- heal:handoff issue=2 run=3000.1 -->", "github-actions[bot]");
     gh.seedComment(1, "done! <!-- heal:handoff issue=1 run=2999.1 -->", "mallory");
     const sha = agentBranch({ "src/calc.ts": CALC("*"), ".agent/heal/config.yaml": "budget:\n  daily_mentions: 1\n" });
     const r = await verify(env({ GITHUB_SHA: sha }));
     expect(r.code).toBe(1);
-    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /pulls", "GET /issues", `GET /issues/${other.number}/comments`, "POST /issues/1/comments"]);
+    expect(log()).toEqual([
+      "GET /issues/1",
+      "GET /issues/1/comments",
+      "GET /pulls",
+      "GET /issues",
+      `GET /issues/${other.number}/comments`,
+      "POST /issues/1/comments",
+    ]);
     expect(gh.state.dispatches).toEqual([]);
     const body = gh.issue(1)!.comments.at(-1)!.body;
     expect(body).toContain("The agent is not asked again today: daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions).");
     expect(body).not.toContain("<!-- heal:handoff");
-    expect(r.stderr).toContain("warning: #1: the agent is not asked again (daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions))");
+    expect(r.stderr).toContain(
+      "warning: #1: the agent is not asked again (daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions))",
+    );
   }, 60_000);
 
   test("verify.close_on: merge leaves the issue open for `Fixes #N`", async () => {
@@ -206,7 +263,9 @@ describe("verify-fix: after the verdict", () => {
     const broken = await runStep("verify-fix", remote.cloneDir, local);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain("✗ calc > adds two numbers (failed)");
-    expect(broken.stderr).toContain("[skip] comment on the healing issue and ask the agent again: no GITHUB_TOKEN or GH_TOKEN (local mode)");
+    expect(broken.stderr).toContain(
+      "[skip] comment on the healing issue and ask the agent again: no GITHUB_TOKEN or GH_TOKEN (local mode)",
+    );
     writeFileSync(join(remote.cloneDir, "src/calc.ts"), CALC("+"));
     const fixed = await runStep("verify-fix", remote.cloneDir, local, ["--task", TASK]);
     expect(fixed.code).toBe(0);

@@ -22,7 +22,8 @@ function run(script: string, cwd: string, ...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const TEST_SOURCE = 'import { test, expect } from "bun:test";\n\ntest("login issues a JWT", () => {\n  expect(login()).toHaveProperty("token");\n});\n';
+const TEST_SOURCE =
+  'import { test, expect } from "bun:test";\n\ntest("login issues a JWT", () => {\n  expect(login()).toHaveProperty("token");\n});\n';
 
 function failuresJson(failures: FailureRecord[]): string {
   const report: FailureReport = {

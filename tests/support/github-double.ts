@@ -357,12 +357,34 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     url: `${apiRepo()}/labels/${encodeURIComponent(l.name)}`,
     name: l.name,
     color: l.color,
-    default: ["bug", "documentation", "duplicate", "enhancement", "good first issue", "help wanted", "invalid", "question", "wontfix"].includes(l.name),
+    default: [
+      "bug",
+      "documentation",
+      "duplicate",
+      "enhancement",
+      "good first issue",
+      "help wanted",
+      "invalid",
+      "question",
+      "wontfix",
+    ].includes(l.name),
     description: l.description,
   });
   const findLabel = (name: string) => state.labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
-  const reactions = (u: string) => ({ url: `${u}/reactions`, total_count: 0, "+1": 0, "-1": 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 });
-  const association = (u: UserRef) => (u.type === "Bot" ? "NONE" : opts.collaborators?.[u.login] ? "COLLABORATOR" : u.login === owner ? "OWNER" : "NONE");
+  const reactions = (u: string) => ({
+    url: `${u}/reactions`,
+    total_count: 0,
+    "+1": 0,
+    "-1": 0,
+    laugh: 0,
+    hooray: 0,
+    confused: 0,
+    heart: 0,
+    rocket: 0,
+    eyes: 0,
+  });
+  const association = (u: UserRef) =>
+    u.type === "Bot" ? "NONE" : opts.collaborators?.[u.login] ? "COLLABORATOR" : u.login === owner ? "OWNER" : "NONE";
   const issueJson = (i: IssueState) => {
     const self = `${apiRepo()}/issues/${i.number}`;
     const json: Record<string, unknown> = {
@@ -462,7 +484,13 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
   const pullJson = (i: IssueState, simple: boolean) => {
     const p = simple ? example("pull-request-simple-items")[0] : example("pull-request");
     const self = `${apiRepo()}/pulls/${i.number}`;
-    const repoMini = (x: Record<string, unknown>) => ({ ...x, id: repoId, name: repo, full_name: `${owner}/${repo}`, owner: userJson({ login: owner, type: "User", id: 1 }) });
+    const repoMini = (x: Record<string, unknown>) => ({
+      ...x,
+      id: repoId,
+      name: repo,
+      full_name: `${owner}/${repo}`,
+      owner: userJson({ login: owner, type: "User", id: 1 }),
+    });
     Object.assign(p, {
       url: self,
       id: 200000 + i.number,
@@ -493,10 +521,24 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       requested_teams: [],
       milestone: null,
       author_association: association(i.user),
-      head: { ...p.head, label: `${owner}:${i.pull!.head}`, ref: i.pull!.head, sha: i.pull!.headSha, user: userJson({ login: owner, type: "User", id: 1 }), repo: repoMini(p.head.repo) },
-      base: { ...p.base, label: `${owner}:${i.pull!.base}`, ref: i.pull!.base, user: userJson({ login: owner, type: "User", id: 1 }), repo: repoMini(p.base.repo) },
+      head: {
+        ...p.head,
+        label: `${owner}:${i.pull!.head}`,
+        ref: i.pull!.head,
+        sha: i.pull!.headSha,
+        user: userJson({ login: owner, type: "User", id: 1 }),
+        repo: repoMini(p.head.repo),
+      },
+      base: {
+        ...p.base,
+        label: `${owner}:${i.pull!.base}`,
+        ref: i.pull!.base,
+        user: userJson({ login: owner, type: "User", id: 1 }),
+        repo: repoMini(p.base.repo),
+      },
     });
-    if (!simple) Object.assign(p, { merged: i.pull!.merged, merged_by: null, mergeable: true, mergeable_state: "clean", comments: i.comments.length });
+    if (!simple)
+      Object.assign(p, { merged: i.pull!.merged, merged_by: null, mergeable: true, mergeable_state: "clean", comments: i.comments.length });
     return p;
   };
 
@@ -517,11 +559,19 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
   };
   const secondaryLimitBody = (status: number) => ({
     message: `${MESSAGES.secondary} D0B1:${requestSeq + 1}.`,
-    documentation_url: "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+    documentation_url:
+      "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
     status: String(status),
   });
   const rateHeaders = (identity: Identity | null): Record<string, string> => {
-    if (!identity) return { "x-ratelimit-limit": "60", "x-ratelimit-remaining": "59", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600), "x-ratelimit-used": "1", "x-ratelimit-resource": "core" };
+    if (!identity)
+      return {
+        "x-ratelimit-limit": "60",
+        "x-ratelimit-remaining": "59",
+        "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+        "x-ratelimit-used": "1",
+        "x-ratelimit-resource": "core",
+      };
     const q = quotaFor(identity);
     return {
       "x-ratelimit-limit": String(q.limit),
@@ -532,20 +582,26 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     };
   };
   const error = (status: number, message: string, op: Operation | undefined, extra: Record<string, unknown> = {}): ApiError =>
-    new ApiError({ status, body: { message, ...extra, documentation_url: op?.docsUrl ?? "https://docs.github.com/rest", status: String(status) } });
+    new ApiError({
+      status,
+      body: { message, ...extra, documentation_url: op?.docsUrl ?? "https://docs.github.com/rest", status: String(status) },
+    });
   const validationFailed = (op: Operation, errors: Record<string, unknown>[]): ApiError => error(422, "Validation Failed", op, { errors });
 
   /** GitHub's own limits that the OpenAPI description does not state. */
   const checkText = (op: Operation, resource: string, field: string, value: unknown, max: number, bytes = false) => {
     if (typeof value !== "string") return;
     const length = bytes ? Math.max(utf8Bytes(value), [...value].length) : [...value].length;
-    if (length > max) throw validationFailed(op, [{ resource, code: "custom", field, message: `${field} is too long (maximum is ${max} characters)` }]);
+    if (length > max)
+      throw validationFailed(op, [{ resource, code: "custom", field, message: `${field} is too long (maximum is ${max} characters)` }]);
   };
   const checkLabelFields = (op: Operation, name: unknown, color?: unknown, description?: unknown) => {
-    if (typeof name === "string" && name.trim() === "") throw validationFailed(op, [{ resource: "Label", code: "missing_field", field: "name" }]);
+    if (typeof name === "string" && name.trim() === "")
+      throw validationFailed(op, [{ resource: "Label", code: "missing_field", field: "name" }]);
     checkText(op, "Label", "name", name, 50);
     checkText(op, "Label", "description", description, 100);
-    if (color !== undefined && color !== null && !/^[0-9a-fA-F]{6}$/.test(String(color))) throw validationFailed(op, [{ resource: "Label", code: "invalid", field: "color", value: String(color) }]);
+    if (color !== undefined && color !== null && !/^[0-9a-fA-F]{6}$/.test(String(color)))
+      throw validationFailed(op, [{ resource: "Label", code: "invalid", field: "color", value: String(color) }]);
   };
   const ensureLabel = (op: Operation, name: string): LabelState => {
     const existing = findLabel(name);
@@ -557,7 +613,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     return created;
   };
   const labelNames = (raw: unknown): string[] => {
-    const list = Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : (raw as { labels?: unknown })?.labels ?? [];
+    const list = Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : ((raw as { labels?: unknown })?.labels ?? []);
     return (Array.isArray(list) ? list : [list]).map((l: unknown) => (typeof l === "string" ? l : String((l as { name?: unknown }).name)));
   };
   const getIssue = (op: Operation, n: string | undefined): IssueState => {
@@ -588,7 +644,8 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
   const sortIssues = (items: IssueState[], query: Record<string, string>) => {
     const key = query.sort ?? "created";
     const dir = (query.direction ?? "desc") === "asc" ? 1 : -1;
-    const value = (i: IssueState) => (key === "updated" ? i.updatedAt : key === "comments" ? String(i.comments.length).padStart(9, "0") : i.createdAt);
+    const value = (i: IssueState) =>
+      key === "updated" ? i.updatedAt : key === "comments" ? String(i.comments.length).padStart(9, "0") : i.createdAt;
     return [...items].sort((a, b) => (value(a) < value(b) ? -dir : value(a) > value(b) ? dir : (a.number - b.number) * dir));
   };
 
@@ -601,9 +658,20 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
         return { status: 200, body: repoJson(identity) };
       case "rate-limit/get": {
         const h = rateHeaders(identity);
-        const core = { limit: Number(h["x-ratelimit-limit"]), remaining: Number(h["x-ratelimit-remaining"]), reset: Number(h["x-ratelimit-reset"]), used: Number(h["x-ratelimit-used"]) };
+        const core = {
+          limit: Number(h["x-ratelimit-limit"]),
+          remaining: Number(h["x-ratelimit-remaining"]),
+          reset: Number(h["x-ratelimit-reset"]),
+          used: Number(h["x-ratelimit-used"]),
+        };
         const other = (limit: number) => ({ limit, remaining: limit, reset: core.reset, used: 0 });
-        return { status: 200, body: { resources: { core, search: other(30), graphql: other(5000), integration_manifest: other(5000), code_search: other(10) }, rate: core } };
+        return {
+          status: 200,
+          body: {
+            resources: { core, search: other(30), graphql: other(5000), integration_manifest: other(5000), code_search: other(10) },
+            rate: core,
+          },
+        };
       }
       case "users/get-authenticated": {
         if (identity.type === "Bot") throw error(403, MESSAGES.integration, op);
@@ -614,18 +682,23 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       case "issues/list-for-repo": {
         let items = state.issues.filter((i) => (query.state ?? "open") === "all" || i.state === (query.state ?? "open"));
         if (query.labels) {
-          const wanted = query.labels.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+          const wanted = query.labels
+            .split(",")
+            .map((s) => s.trim().toLowerCase())
+            .filter(Boolean);
           items = items.filter((i) => wanted.every((w) => i.labels.some((l) => l.toLowerCase() === w)));
         }
         if (query.creator) items = items.filter((i) => i.user.login.toLowerCase() === query.creator!.toLowerCase());
-        if (query.assignee && query.assignee !== "*") items = items.filter((i) => (query.assignee === "none" ? i.assignees.length === 0 : i.assignees.includes(query.assignee!)));
+        if (query.assignee && query.assignee !== "*")
+          items = items.filter((i) => (query.assignee === "none" ? i.assignees.length === 0 : i.assignees.includes(query.assignee!)));
         if (query.since) items = items.filter((i) => i.updatedAt >= query.since!);
         return list(sortIssues(items, query).map(issueJson), query, req.path);
       }
       case "issues/get":
         return { status: 200, body: issueJson(getIssue(op, p.issue_number)) };
       case "issues/create": {
-        if (typeof body.title === "string" && body.title.trim() === "") throw validationFailed(op, [{ resource: "Issue", code: "missing_field", field: "title" }]);
+        if (typeof body.title === "string" && body.title.trim() === "")
+          throw validationFailed(op, [{ resource: "Issue", code: "missing_field", field: "title" }]);
         checkText(op, "Issue", "title", body.title, 256);
         checkText(op, "Issue", "body", body.body, 65536, true);
         const labels = body.labels ? labelNames(body.labels).map((n) => ensureLabel(op, n).name) : [];
@@ -651,7 +724,8 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       }
       case "issues/update": {
         const issue = getIssue(op, p.issue_number);
-        if (body.title !== undefined && body.title !== null && String(body.title).trim() === "") throw validationFailed(op, [{ resource: "Issue", code: "missing_field", field: "title" }]);
+        if (body.title !== undefined && body.title !== null && String(body.title).trim() === "")
+          throw validationFailed(op, [{ resource: "Issue", code: "missing_field", field: "title" }]);
         checkText(op, "Issue", "title", body.title, 256);
         checkText(op, "Issue", "body", body.body, 65536, true);
         if (body.labels !== undefined) labelNames(body.labels).forEach((n) => ensureLabel(op, n));
@@ -686,7 +760,8 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
         const comment = state.issues.flatMap((i) => i.comments).find((c) => c.id === Number(p.comment_id));
         if (!comment) throw error(404, MESSAGES.notFound, op);
         if (op.operationId === "issues/update-comment") {
-          if (String(body.body).trim() === "") throw validationFailed(op, [{ resource: "IssueComment", code: "missing_field", field: "body" }]);
+          if (String(body.body).trim() === "")
+            throw validationFailed(op, [{ resource: "IssueComment", code: "missing_field", field: "body" }]);
           checkText(op, "IssueComment", "body", body.body, 65536, true);
           comment.body = body.body;
           comment.updatedAt = tick();
@@ -695,11 +770,19 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       }
       case "issues/create-comment": {
         const issue = getIssue(op, p.issue_number);
-        if (String(body.body).trim() === "") throw validationFailed(op, [{ resource: "IssueComment", code: "missing_field", field: "body" }]);
+        if (String(body.body).trim() === "")
+          throw validationFailed(op, [{ resource: "IssueComment", code: "missing_field", field: "body" }]);
         checkText(op, "IssueComment", "body", body.body, 65536, true);
         if (issue.locked) throw error(403, "Unable to create comment because issue is locked.", op);
         const now = tick();
-        const comment: CommentState = { id: nextId++, issueNumber: issue.number, body: body.body, user: me, createdAt: now, updatedAt: now };
+        const comment: CommentState = {
+          id: nextId++,
+          issueNumber: issue.number,
+          body: body.body,
+          user: me,
+          createdAt: now,
+          updatedAt: now,
+        };
         issue.comments.push(comment);
         issue.updatedAt = now;
         return { status: 201, body: commentJson(comment), headers: { location: `${apiRepo()}/issues/comments/${comment.id}` } };
@@ -741,7 +824,11 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       case "issues/list-labels-for-repo":
         return list(state.labels.map(labelJson), query, req.path);
       case "issues/list-labels-on-issue":
-        return list(getIssue(op, p.issue_number).labels.map((n) => labelJson(findLabel(n)!)), query, req.path);
+        return list(
+          getIssue(op, p.issue_number).labels.map((n) => labelJson(findLabel(n)!)),
+          query,
+          req.path,
+        );
       case "issues/add-labels": {
         const issue = getIssue(op, p.issue_number);
         const names = labelNames(body);
@@ -763,7 +850,9 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       }
       case "repos/create-dispatch-event": {
         if (body.client_payload !== undefined && JSON.stringify(body.client_payload).length >= 65536) {
-          throw validationFailed(op, [{ resource: "Repository", code: "custom", field: "client_payload", message: "client_payload is too large" }]);
+          throw validationFailed(op, [
+            { resource: "Repository", code: "custom", field: "client_payload", message: "client_payload is too large" },
+          ]);
         }
         state.dispatches.push({ eventType: body.event_type, clientPayload: body.client_payload, login: identity.login });
         return { status: 204 };
@@ -781,17 +870,52 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
           items = items.filter((i) => headOwner!.toLowerCase() === owner.toLowerCase() && i.pull!.head === headRef);
         }
         if (query.base) items = items.filter((i) => i.pull!.base === query.base);
-        return list(sortIssues(items, { sort: query.sort === "popularity" || query.sort === "long-running" ? "created" : query.sort ?? "created", direction: query.direction ?? "desc" }).map((i) => pullJson(i, true)), query, req.path);
+        return list(
+          sortIssues(items, {
+            sort: query.sort === "popularity" || query.sort === "long-running" ? "created" : (query.sort ?? "created"),
+            direction: query.direction ?? "desc",
+          }).map((i) => pullJson(i, true)),
+          query,
+          req.path,
+        );
       }
       case "repos/get-collaborator-permission-level": {
         const login = p.username!;
         const role = opts.collaborators?.[login] ?? (login.toLowerCase() === owner.toLowerCase() ? "admin" : undefined);
-        const permission = role === "admin" ? "admin" : role === "maintain" || role === "write" ? "write" : role === "triage" || role === "read" ? "read" : "none";
+        const permission =
+          role === "admin"
+            ? "admin"
+            : role === "maintain" || role === "write"
+              ? "write"
+              : role === "triage" || role === "read"
+                ? "read"
+                : "none";
         const u = userRef(login);
-        return { status: 200, body: { permission, role_name: role ?? "none", user: { ...userJson(u), role_name: role ?? "none", permissions: { admin: permission === "admin", maintain: role === "maintain", push: permission === "write" || permission === "admin", triage: role === "triage", pull: permission !== "none" } } } };
+        return {
+          status: 200,
+          body: {
+            permission,
+            role_name: role ?? "none",
+            user: {
+              ...userJson(u),
+              role_name: role ?? "none",
+              permissions: {
+                admin: permission === "admin",
+                maintain: role === "maintain",
+                push: permission === "write" || permission === "admin",
+                triage: role === "triage",
+                pull: permission !== "none",
+              },
+            },
+          },
+        };
       }
       default:
-        throw new ApiError({ status: 404, body: { message: MESSAGES.notFound, documentation_url: op.docsUrl, status: "404" }, headers: { "x-double-not-implemented": op.operationId } });
+        throw new ApiError({
+          status: 404,
+          body: { message: MESSAGES.notFound, documentation_url: op.docsUrl, status: "404" },
+          headers: { "x-double-not-implemented": op.operationId },
+        });
     }
   };
 
@@ -830,7 +954,11 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     req.on("end", () => {
       // A bug in the double must fail the test loudly, never leave the client hanging.
       onRequest(req, res, Buffer.concat(chunks).toString("utf8")).catch((err: unknown) => {
-        violations.push({ method: req.method ?? "?", path: req.url ?? "?", reason: `the double crashed: ${err instanceof Error ? err.stack : String(err)}` });
+        violations.push({
+          method: req.method ?? "?",
+          path: req.url ?? "?",
+          reason: `the double crashed: ${err instanceof Error ? err.stack : String(err)}`,
+        });
         if (!res.headersSent) {
           res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
           res.end(JSON.stringify({ message: "double crashed", documentation_url: "https://docs.github.com/rest", status: "500" }));
@@ -862,7 +990,15 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     }
     const { identity, sent } = identityFor(req);
     const op = validator.match(method, rawPath);
-    const entry: LoggedRequest = { method, path, query, body, status: 0, login: identity?.login ?? null, operationId: op?.operationId ?? null };
+    const entry: LoggedRequest = {
+      method,
+      path,
+      query,
+      body,
+      status: 0,
+      login: identity?.login ?? null,
+      operationId: op?.operationId ?? null,
+    };
     requests.push(entry);
     const violate = (reason: string) => violations.push({ method, path, reason });
 
@@ -896,21 +1032,58 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
         return;
       case "status": {
         const status = rule.status ?? 502;
-        return reply({ status, body: status === 503 ? { message: "Service Unavailable", documentation_url: "https://docs.github.com/rest", status: "503" } : { message: MESSAGES.serverError, documentation_url: "https://docs.github.com/rest", status: String(status) } });
+        return reply({
+          status,
+          body:
+            status === 503
+              ? { message: "Service Unavailable", documentation_url: "https://docs.github.com/rest", status: "503" }
+              : { message: MESSAGES.serverError, documentation_url: "https://docs.github.com/rest", status: String(status) },
+        });
       }
       case "secondaryRateLimit":
-        return reply({ status: rule.status ?? 403, headers: { "retry-after": String(rule.retryAfter ?? 1) }, body: secondaryLimitBody(rule.status ?? 403) });
+        return reply({
+          status: rule.status ?? 403,
+          headers: { "retry-after": String(rule.retryAfter ?? 1) },
+          body: secondaryLimitBody(rule.status ?? 403),
+        });
       case "primaryRateLimit": {
         const reset = Math.floor(Date.now() / 1000) + (rule.resetInSeconds ?? 3600);
         entry.status = 403;
         const who = identity?.type === "Bot" ? "installation ID 12345678" : `user ID ${identity ? userRef(identity.login).id : 0}`;
-        send(res, { status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset), "x-ratelimit-used": String(identity ? quotaFor(identity).limit : 60) }, body: { message: `API rate limit exceeded for ${who}. If you reach out to GitHub Support for help, please include the request ID D0B1:${requestSeq + 1}.`, documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api", status: "403" } }, identity);
+        send(
+          res,
+          {
+            status: 403,
+            headers: {
+              "x-ratelimit-remaining": "0",
+              "x-ratelimit-reset": String(reset),
+              "x-ratelimit-used": String(identity ? quotaFor(identity).limit : 60),
+            },
+            body: {
+              message: `API rate limit exceeded for ${who}. If you reach out to GitHub Support for help, please include the request ID D0B1:${requestSeq + 1}.`,
+              documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+              status: "403",
+            },
+          },
+          identity,
+        );
         return;
       }
       case "unauthorized":
-        return reply({ status: 401, body: { message: MESSAGES.badCredentials, documentation_url: "https://docs.github.com/rest", status: "401" } });
+        return reply({
+          status: 401,
+          body: { message: MESSAGES.badCredentials, documentation_url: "https://docs.github.com/rest", status: "401" },
+        });
       case "forbidden":
-        return reply({ status: 403, headers: { "x-accepted-github-permissions": rule.permission ?? "issues=write" }, body: { message: identity?.type === "User" ? MESSAGES.pat : MESSAGES.integration, documentation_url: op?.docsUrl ?? "https://docs.github.com/rest", status: "403" } });
+        return reply({
+          status: 403,
+          headers: { "x-accepted-github-permissions": rule.permission ?? "issues=write" },
+          body: {
+            message: identity?.type === "User" ? MESSAGES.pat : MESSAGES.integration,
+            documentation_url: op?.docsUrl ?? "https://docs.github.com/rest",
+            status: "403",
+          },
+        });
       case "delay":
         await new Promise((r) => setTimeout(r, rule.ms ?? 1000));
         break;
@@ -926,7 +1099,8 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     const unanswered = rule?.kind === "lostResponse" || rule?.kind === "hangAfterWrite";
     if (op && !unanswered) {
       const check = validator.checkResponse(op, result.status, result.body);
-      if (!check.documented && result.status < 400) violate(`double sent ${result.status}, which the spec does not document for ${op.operationId}`);
+      if (!check.documented && result.status < 400)
+        violate(`double sent ${result.status}, which the spec does not document for ${op.operationId}`);
       for (const problem of check.problems.slice(0, 5)) violate(`double's ${result.status} response is unlike GitHub's: ${problem}`);
     }
     if (rule?.kind === "lostResponse") {
@@ -961,7 +1135,14 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     }
     if (!identity) {
       violate(sent ? "unknown token" : "no token sent");
-      return { status: 401, body: { message: sent ? MESSAGES.badCredentials : MESSAGES.requiresAuth, documentation_url: "https://docs.github.com/rest", status: "401" } };
+      return {
+        status: 401,
+        body: {
+          message: sent ? MESSAGES.badCredentials : MESSAGES.requiresAuth,
+          documentation_url: "https://docs.github.com/rest",
+          status: "401",
+        },
+      };
     }
     const q = quotaFor(identity);
     if (op.operationId !== "rate-limit/get") {
@@ -969,7 +1150,11 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
         return {
           status: 403,
           headers: { "x-ratelimit-remaining": "0" },
-          body: { message: `API rate limit exceeded for ${identity.type === "Bot" ? "installation ID 12345678" : `user ID ${userRef(identity.login).id}`}.`, documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api", status: "403" },
+          body: {
+            message: `API rate limit exceeded for ${identity.type === "Bot" ? "installation ID 12345678" : `user ID ${userRef(identity.login).id}`}.`,
+            documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+            status: "403",
+          },
         };
       }
       q.used++;
@@ -979,7 +1164,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       violate(`repository ${o}/${r} is not the double's ${owner}/${repo}`);
       return { status: 404, body: { message: MESSAGES.notFound, documentation_url: op.docsUrl, status: "404" } };
     }
-    const check = validator.checkRequest(op, query, method === "GET" || method === "DELETE" ? (rawBody || undefined) : rawBody);
+    const check = validator.checkRequest(op, query, method === "GET" || method === "DELETE" ? rawBody || undefined : rawBody);
     for (const u of check.unknown) violate(`${u} is not in GitHub's API for ${op.operationId} (GitHub ignores it silently)`);
     if (!check.ok) {
       for (const problem of check.problems) violate(`GitHub rejects this: ${problem}`);
@@ -1050,7 +1235,9 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       closedAt: closed ? now : null,
       closedBy: closed ? author : null,
       locked: false,
-      pull: s.pull ? { base: defaultBranch, headSha: "6dcb09b5b57875f334f61aebed695e2e4193db5e", merged: false, draft: false, ...s.pull } : undefined,
+      pull: s.pull
+        ? { base: defaultBranch, headSha: "6dcb09b5b57875f334f61aebed695e2e4193db5e", merged: false, draft: false, ...s.pull }
+        : undefined,
     };
     state.issues.push(issue);
     for (const c of s.comments ?? []) seedComment(issue.number, c.body, c.author);
@@ -1060,7 +1247,14 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     const issue = state.issues.find((i) => i.number === issueNumber);
     if (!issue) throw new Error(`double: no issue #${issueNumber} to comment on`);
     const now = tick();
-    const comment: CommentState = { id: nextId++, issueNumber, body, user: userRef(author ?? DEFAULT_IDENTITY.login), createdAt: now, updatedAt: now };
+    const comment: CommentState = {
+      id: nextId++,
+      issueNumber,
+      body,
+      user: userRef(author ?? DEFAULT_IDENTITY.login),
+      createdAt: now,
+      updatedAt: now,
+    };
     issue.comments.push(comment);
     issue.updatedAt = now;
     return comment;

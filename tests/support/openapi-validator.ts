@@ -50,7 +50,8 @@ function toJsonSchema(node: Json): Json {
   for (const [key, value] of Object.entries(node)) {
     if (key === "example" || key === "examples" || key === "description" || key === "discriminator") continue;
     if (key === "$ref" && typeof value === "string" && value.startsWith("#/")) out.$ref = SPEC_ID + value;
-    else if (key === "oneOf") out.anyOf = toJsonSchema(value); // GitHub's oneOf branches overlap; exclusivity is not what it checks
+    else if (key === "oneOf")
+      out.anyOf = toJsonSchema(value); // GitHub's oneOf branches overlap; exclusivity is not what it checks
     else if (key === "properties" || key === "patternProperties") {
       out[key] = Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, toJsonSchema(v)]));
     } else out[key] = toJsonSchema(value);
@@ -191,7 +192,8 @@ export class OpenApiValidator {
     for (const where of ["path", "query"] as const) {
       const values = where === "path" ? op.pathParams : query;
       const declared = params.filter((p) => p.in === where);
-      if (where === "query") for (const name of Object.keys(query)) if (!declared.some((p) => p.name === name)) unknown.push(`query parameter '${name}'`);
+      if (where === "query")
+        for (const name of Object.keys(query)) if (!declared.some((p) => p.name === name)) unknown.push(`query parameter '${name}'`);
       const validate = this.compiled(
         `${key} ${where}`,
         () => ({
@@ -250,7 +252,8 @@ export class OpenApiValidator {
     const resolved = this.resolve(entry);
     const schema = resolved?.content?.["application/json"]?.schema;
     if (!schema) {
-      if (status === 204 || status === 304) return { documented: true, problems: body === undefined || body === "" ? [] : ["a body on a no-content response"] };
+      if (status === 204 || status === 304)
+        return { documented: true, problems: body === undefined || body === "" ? [] : ["a body on a no-content response"] };
       return { documented: true, problems: [] };
     }
     const validate = this.compiled(`${op.method} ${op.template} response ${status}`, () => schema)!;
@@ -261,7 +264,13 @@ export class OpenApiValidator {
 function describe(errors: ErrorObject[] | null | undefined, prefix: string): string[] {
   if (!errors) return [];
   // anyOf produces one error per branch; keep them but drop duplicates.
-  return [...new Set(errors.map((e) => `${prefix}${e.instancePath || ""} ${e.message ?? "invalid"}${e.params && "missingProperty" in e.params ? "" : ` ${JSON.stringify(e.params)}`}`.trim()))];
+  return [
+    ...new Set(
+      errors.map((e) =>
+        `${prefix}${e.instancePath || ""} ${e.message ?? "invalid"}${e.params && "missingProperty" in e.params ? "" : ` ${JSON.stringify(e.params)}`}`.trim(),
+      ),
+    ),
+  ];
 }
 
 function validateFirst(problems: string[]): string {

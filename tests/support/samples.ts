@@ -208,7 +208,13 @@ function jsExpected(runner: "bun" | "vitest" | "jest", f: JsFiles): ExpectedFail
   ];
   const hookLine = at("hook");
   const brokenLine = lineOf(f.files[f.brokenFile]!, "FAIL:import");
-  const broken: ExpectedFailure = { fullName: f.brokenFile, file: f.brokenFile, line: brokenLine, messageIncludes: "does-not-exist", kind: "error" };
+  const broken: ExpectedFailure = {
+    fullName: f.brokenFile,
+    file: f.brokenFile,
+    line: brokenLine,
+    messageIncludes: "does-not-exist",
+    kind: "error",
+  };
   if (runner === "jest") {
     // jest reports a failing beforeAll as a failure of every test in its describe, with the hook's frame.
     list.push({ fullName: "with database > reads rows", file, line: hookLine, messageIncludes: "database fixture failed", kind: "error" });
@@ -314,7 +320,13 @@ function pytestProject(): { files: Record<string, string>; expected: ExpectedFai
       "backend/tests/test_broken.py": PY_BROKEN,
     },
     expected: [
-      { fullName: id("TestCalculator::TestAddition::test_adds_two_numbers"), file, line: at("nested"), messageIncludes: "assert 3 == 4", kind: "failure" },
+      {
+        fullName: id("TestCalculator::TestAddition::test_adds_two_numbers"),
+        file,
+        line: at("nested"),
+        messageIncludes: "assert 3 == 4",
+        kind: "failure",
+      },
       { fullName: id("test_throws_error"), file, line: at("thrown"), messageIncludes: "boom: exploded", kind: "failure" },
       { fullName: id("test_rejects_asynchronously"), file, line: at("async"), messageIncludes: "async nope", kind: "failure" },
       { fullName: id("test_doubles[2]"), file, line: at("param"), messageIncludes: "assert 4 == 5", kind: "failure" },
@@ -433,7 +445,13 @@ function goProject(): { files: Record<string, string>; expected: ExpectedFailure
       "broken/broken_test.go": GO_BROKEN,
     },
     expected: [
-      { fullName: "TestAdd/addition/adds_two_numbers", file, line: at("nested"), messageIncludes: "Add(1, 2) = 3, want 4", kind: "failure" },
+      {
+        fullName: "TestAdd/addition/adds_two_numbers",
+        file,
+        line: at("nested"),
+        messageIncludes: "Add(1, 2) = 3, want 4",
+        kind: "failure",
+      },
       { fullName: "TestDouble/doubles_2", file, line: at("param"), messageIncludes: "Double(2) = 4, want 5", kind: "failure" },
       { fullName: "TestUsesHelper", file, line: at("helper"), messageIncludes: "cannot connect to db://test", kind: "failure" },
       { fullName: "TestUnicode/計算_>_ünïcödé", file, line: at("unicode"), messageIncludes: "Add(2, 2) = 4, want 5", kind: "failure" },
@@ -526,50 +544,95 @@ function specFor(runner: SampleRunner): RunSpec {
       const f = jsFiles("bun");
       const command = [process.execPath, "test"];
       return {
-        runner, files: f.files, expected: jsExpected("bun", f), passed: 3, skipped: 1, nodeModules: true,
+        runner,
+        files: f.files,
+        expected: jsExpected("bun", f),
+        passed: 3,
+        skipped: 1,
+        nodeModules: true,
         stack: stack("bun", command),
         argv: [...command, "--reporter=junit", `--reporter-outfile=${RAW}/bun.xml`],
         // bun's JUnit leaves out files that fail to load; its console output names them.
         outputTo: `${RAW}/bun.txt`,
-        reports: [{ format: "junit", rel: `${RAW}/bun.xml` }, { format: "bun-console", rel: `${RAW}/bun.txt` }],
+        reports: [
+          { format: "junit", rel: `${RAW}/bun.xml` },
+          { format: "bun-console", rel: `${RAW}/bun.txt` },
+        ],
       };
     }
     case "vitest": {
       const f = jsFiles("vitest");
       const command = ["node_modules/.bin/vitest", "run"];
       return {
-        runner, files: f.files, expected: jsExpected("vitest", f), passed: 3, skipped: 2, nodeModules: true,
+        runner,
+        files: f.files,
+        expected: jsExpected("vitest", f),
+        passed: 3,
+        skipped: 2,
+        nodeModules: true,
         stack: stack("vitest", command),
         argv: [
-          ...command, "--reporter=default", "--reporter=junit", "--reporter=json",
-          `--outputFile.junit=${RAW}/vitest.xml`, `--outputFile.json=${RAW}/vitest.json`,
+          ...command,
+          "--reporter=default",
+          "--reporter=junit",
+          "--reporter=json",
+          `--outputFile.junit=${RAW}/vitest.xml`,
+          `--outputFile.json=${RAW}/vitest.json`,
         ],
-        reports: [{ format: "junit", rel: `${RAW}/vitest.xml` }, { format: "jest-json", rel: `${RAW}/vitest.json` }],
+        reports: [
+          { format: "junit", rel: `${RAW}/vitest.xml` },
+          { format: "jest-json", rel: `${RAW}/vitest.json` },
+        ],
       };
     }
     case "jest": {
       const f = jsFiles("jest");
       const command = ["node_modules/.bin/jest"];
       return {
-        runner, files: f.files, expected: jsExpected("jest", f), passed: 3, skipped: 1, nodeModules: true,
+        runner,
+        files: f.files,
+        expected: jsExpected("jest", f),
+        passed: 3,
+        skipped: 1,
+        nodeModules: true,
         stack: stack("jest", command),
         argv: [
-          ...command, "--ci", "--json", `--outputFile=${RAW}/jest.json`, "--testLocationInResults",
-          "--reporters=default", "--reporters=jest-junit",
+          ...command,
+          "--ci",
+          "--json",
+          `--outputFile=${RAW}/jest.json`,
+          "--testLocationInResults",
+          "--reporters=default",
+          "--reporters=jest-junit",
         ],
         env: JEST_JUNIT_ENV,
-        reports: [{ format: "jest-json", rel: `${RAW}/jest.json` }, { format: "junit", rel: `${RAW}/jest.xml` }],
+        reports: [
+          { format: "jest-json", rel: `${RAW}/jest.json` },
+          { format: "junit", rel: `${RAW}/jest.xml` },
+        ],
       };
     }
     case "pytest": {
       const p = pytestProject();
       const command = ["/usr/bin/python3", "-m", "pytest"];
       return {
-        runner, files: p.files, expected: p.expected, passed: 3, skipped: 1, nodeModules: false,
+        runner,
+        files: p.files,
+        expected: p.expected,
+        passed: 3,
+        skipped: 1,
+        nodeModules: false,
         stack: stack("pytest", command, "backend"),
-        argv: [...command, `--junitxml=${ABS_RAW}/pytest.xml`, "-o", "junit_family=xunit1", "-p", "no:cacheprovider",
+        argv: [
+          ...command,
+          `--junitxml=${ABS_RAW}/pytest.xml`,
+          "-o",
+          "junit_family=xunit1",
+          "-p",
+          "no:cacheprovider",
           // Without it pytest stops at a collection error and runs nothing else.
-          "--continue-on-collection-errors"],
+          "--continue-on-collection-errors",
+        ],
         reports: [{ format: "junit", rel: `${RAW}/pytest.xml` }],
       };
     }
@@ -577,7 +640,12 @@ function specFor(runner: SampleRunner): RunSpec {
       const p = goProject();
       const command = ["go", "test", "./..."];
       return {
-        runner, files: p.files, expected: p.expected, passed: 3, skipped: 1, nodeModules: false,
+        runner,
+        files: p.files,
+        expected: p.expected,
+        passed: 3,
+        skipped: 1,
+        nodeModules: false,
         stack: stack("go", command),
         argv: ["go", "test", "-json", "./..."],
         env: { GOTOOLCHAIN: "local", GOFLAGS: "-mod=mod" },
@@ -589,7 +657,12 @@ function specFor(runner: SampleRunner): RunSpec {
       const p = terraformProject();
       const command = ["terraform", "validate"];
       return {
-        runner, files: p.files, expected: p.expected, passed: 0, skipped: 0, nodeModules: false,
+        runner,
+        files: p.files,
+        expected: p.expected,
+        passed: 0,
+        skipped: 0,
+        nodeModules: false,
         stack: stack("terraform", command, "infra"),
         argv: ["terraform", "validate", "-json", "-no-color"],
         env: { TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" },
