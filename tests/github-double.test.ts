@@ -5,7 +5,7 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_TOKEN, startGitHubDouble, type GitHubDouble } from "./support/github-double.ts";
+import { DEFAULT_TOKEN, GITHUB_DEFAULT_LABELS, startGitHubDouble, type GitHubDouble } from "./support/github-double.ts";
 import { sharedValidator } from "./support/openapi-validator.ts";
 import { createBareRemote } from "./support/git-remote.ts";
 import { runGit } from "./support/sample-repo.ts";
@@ -523,19 +523,7 @@ describe("real GitHub recordings from @octokit/fixtures pass the validator and m
     for (const name of ["labels", "errors", "add-labels-to-issue"]) {
       const double = await startGitHubDouble({ owner: "octokit-fixture-org", repo: name });
       try {
-        if (name === "labels")
-          for (const l of [
-            "bug",
-            "documentation",
-            "duplicate",
-            "enhancement",
-            "good first issue",
-            "help wanted",
-            "invalid",
-            "question",
-            "wontfix",
-          ])
-            double.seedLabel({ name: l });
+        if (name === "labels") for (const l of GITHUB_DEFAULT_LABELS) double.seedLabel({ name: l });
         for (const f of load(name)) {
           const res = await fetch(double.url + f.path, {
             method: f.method.toUpperCase(),

@@ -30,6 +30,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { sharedValidator, type OpenApiValidator, type Operation } from "./openapi-validator.ts";
 
+/** The labels GitHub gives a new repository (`default: true` in its label responses). */
+export const GITHUB_DEFAULT_LABELS = [
+  "bug",
+  "documentation",
+  "duplicate",
+  "enhancement",
+  "good first issue",
+  "help wanted",
+  "invalid",
+  "question",
+  "wontfix",
+];
+
 export const DEFAULT_TOKEN = "ghs_testtoken0000000000000000000000000000";
 
 export type Permission = "read" | "write" | "admin";
@@ -357,17 +370,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     url: `${apiRepo()}/labels/${encodeURIComponent(l.name)}`,
     name: l.name,
     color: l.color,
-    default: [
-      "bug",
-      "documentation",
-      "duplicate",
-      "enhancement",
-      "good first issue",
-      "help wanted",
-      "invalid",
-      "question",
-      "wontfix",
-    ].includes(l.name),
+    default: GITHUB_DEFAULT_LABELS.includes(l.name),
     description: l.description,
   });
   const findLabel = (name: string) => state.labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
