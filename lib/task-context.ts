@@ -10,6 +10,7 @@ import { HealError } from "./errors.ts";
 import { redact } from "./redact.ts";
 import { renderString, resolveTemplate } from "./render.ts";
 import { parseYamlSafeDocument, readYamlFile } from "./safe-yaml.ts";
+import { deepestStack, escapeRegex, pytestSelector, relToStack, runnerTestName } from "./test-selection.ts";
 import type { FailureRecord, FailureReport, RunsFile, Stack } from "./types.ts";
 
 const TASK_FILE_MAX_BYTES = 1024 * 1024;
@@ -49,22 +50,12 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-
 /** The stack a failure came from: same framework, the deepest folder that holds its file. */
 export function stackOf(f: FailureRecord, runs: RunsFile | null | undefined): Stack | undefined {
   // A runner record is named after its stack: "<stack id> (runner exited 1)".
-  const named = (runs?.runs ?? []).map((r) => r.stack).find((s) => f.file === null && f.fullName.startsWith(`${s.id} (`));
-  if (named) return named;
-  const candidates = (runs?.runs ?? []).map((r) => r.stack).filter((s) => s.framework === f.framework);
-  const holding = candidates.filter((s) => s.cwd === "." || (f.file ?? "").startsWith(`${s.cwd}/`));
-  return holding.sort((a, b) => b.cwd.length - a.cwd.length)[0] ?? candidates[0];
-}
-
-function relTo(cwd: string, file: string): string {
-  return cwd === "." ? file : posix.relative(cwd, file);
+  const stacks = (runs?.runs ?? []).map((r) => r.stack);
+  const named = stacks.find((s) => f.file === null && f.fullName.startsWith(`${s.id} (`));
+  return named ?? deepestStack(stacks, f.framework, f.file);
 }
 
 /** A stack's command words as a shell string; an absolute path inside the repo becomes relative to the stack folder. */
@@ -91,8 +82,8 @@ function pytestCommand(stack: Stack | undefined, repoRoot: string | undefined): 
 export function rerunCommand(f: FailureRecord, stack?: Stack, repoRoot?: string): string | null {
   const cwd = stack?.cwd ?? ".";
   const prefix = cwd === "." ? "" : `cd ${shellQuote(cwd)} && `;
-  const pattern = `^${escapeRegex(f.fullName.split(" > ").join(" "))}$`;
-  const file = f.file ? relTo(cwd, f.file) : null;
+  const pattern = `^${escapeRegex(runnerTestName(f.fullName))}$`;
+  const file = f.file ? relToStack(cwd, f.file) : null;
   // A runner that crashed, or a failure no file could be found for: no filter can select it, run the stack.
   if (f.framework === "runner" || (f.file === null && f.framework !== "terraform" && f.framework !== "terragrunt")) {
     return stack ? `${prefix}${commandText(stack, stack.command, repoRoot)}` : null;
@@ -107,10 +98,7 @@ export function rerunCommand(f: FailureRecord, stack?: Stack, repoRoot?: string)
     case "pytest": {
       // A node id is relative to the pytest rootdir (the stack folder). A collection error is named after
       // the module (`tests/test_x.py::tests.test_x`), which pytest cannot select: re-run the file.
-      const [path, ...rest] = f.fullName.split("::");
-      const last = (rest.at(-1) ?? "").split("[")[0]!;
-      const nodeId = rest.length > 0 && !last.includes(".") ? f.fullName : (file ?? path!);
-      return `${prefix}${pytestCommand(stack, repoRoot)} ${shellQuote(nodeId)}`;
+      return `${prefix}${pytestCommand(stack, repoRoot)} ${shellQuote(pytestSelector(f.fullName, f.file, cwd))}`;
     }
     case "terraform": {
       const dir = f.file ? posix.dirname(f.file) : cwd;

@@ -13,6 +13,7 @@ import { parseReport } from "./parsers/index.ts";
 import { redact } from "./redact.ts";
 import { parseYamlSafe } from "./safe-yaml.ts";
 import { codeBlock, limitBody, untrusted } from "./sanitize.ts";
+import { deepestStack, escapeRegex, pytestSelector, relToStack, runnerTestName } from "./test-selection.ts";
 import type { CaseStatus, Framework, RunsFile } from "./types.ts";
 
 const TASK_FILE_MAX_BYTES = 1024 * 1024;
@@ -165,30 +166,9 @@ export function findPreviousFailures(repoRoot: string, config: Pick<HealConfig, 
 
 // ---------- the targeted re-run ----------
 
-function regexEscape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-
-function relToStack(cwd: string, file: string): string {
-  return cwd === "." ? file : posix.relative(cwd, file);
-}
-
-/**
- * What pytest can select: the node id, relative to the stack folder (pytest's rootdir); a module that failed
- * to collect is named `tests/test_x.py::tests.test_x`, which pytest cannot select, so its file instead.
- */
-function pytestSelector(t: PreviousTest, cwd: string): string {
-  const [path, ...rest] = t.fullName.split("::");
-  const last = (rest.at(-1) ?? "").split("[")[0]!;
-  if (rest.length > 0 && !last.includes(".")) return t.fullName;
-  return t.file ? relToStack(cwd, t.file) : path!;
-}
-
 /** The stack a previous failure belongs to: same framework, the deepest folder holding its file. */
 export function stackFor(test: PreviousTest, stacks: RunnableStack[]): RunnableStack | undefined {
-  const same = stacks.filter((s) => s.framework === test.framework);
-  const holding = same.filter((s) => s.cwd === "." || (test.file ?? "").startsWith(`${s.cwd}/`));
-  return holding.sort((a, b) => b.cwd.length - a.cwd.length)[0] ?? same[0];
+  return deepestStack(stacks, test.framework, test.file);
 }
 
 /**
@@ -198,8 +178,8 @@ export function stackFor(test: PreviousTest, stacks: RunnableStack[]): RunnableS
 export function targetedStack(stack: RunnableStack, tests: PreviousTest[]): RunnableStack {
   if (stack.report) return stack; // a configured command that writes its own report takes no filters
   const files = [...new Set(tests.map((t) => t.file).filter((f): f is string => !!f))].map((f) => relToStack(stack.cwd, f));
-  const names = [...new Set(tests.map((t) => t.fullName.split(" > ").join(" ")))];
-  const pattern = `^(?:${names.map(regexEscape).join("|")})$`;
+  const names = [...new Set(tests.map((t) => runnerTestName(t.fullName)))];
+  const pattern = `^(?:${names.map(escapeRegex).join("|")})$`;
   let args: string[] = [];
   switch (stack.framework) {
     case "bun":
@@ -210,7 +190,7 @@ export function targetedStack(stack: RunnableStack, tests: PreviousTest[]): Runn
       args = [...files, "-t", pattern];
       break;
     case "pytest":
-      args = [...new Set(tests.map((t) => pytestSelector(t, stack.cwd)))];
+      args = [...new Set(tests.map((t) => pytestSelector(t.fullName, t.file, stack.cwd)))];
       break;
     default:
       return stack;
