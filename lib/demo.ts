@@ -77,7 +77,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   mkdirSync(base, { recursive: true });
   const repo = join(base, "invoice");
   const origin = join(base, "origin.git");
-  if (existsSync(repo) || existsSync(origin)) throw new HealError("USAGE", `${base} already holds a demo: pass an empty --dir`, base);
+  if (existsSync(repo) || existsSync(origin))
+    throw new HealError("USAGE", "already holds a demo (invoice/ or origin.git): pass an empty --dir", base);
   const taskfile = join(TOOLKIT_ROOT, "Taskfile.yml");
   const git = gitIn(repo, env);
 
