@@ -40,13 +40,21 @@ function gitOk(cwd: string, args: string[], env: Record<string, string> = {}): s
 }
 
 /**
- * The branch to push to: the checked-out branch, else (detached HEAD in Actions) GITHUB_HEAD_REF,
- * else GITHUB_REF_NAME. null when none is known.
+ * The branch a run is about: the checked-out branch; on a detached HEAD (pull_request checkouts, tags,
+ * `git checkout <sha>`) GITHUB_HEAD_REF, else GITHUB_REF_NAME, else the one local branch whose tip is HEAD,
+ * else `detached-<sha7>`. null outside a repository or before the first commit.
  */
 export function currentBranch(cwd: string, env: Record<string, string | undefined> = process.env): string | null {
   const r = git(cwd, ["symbolic-ref", "--short", "-q", "HEAD"]);
   if (r.status === 0 && r.stdout) return r.stdout;
-  return env.GITHUB_HEAD_REF?.trim() || env.GITHUB_REF_NAME?.trim() || null;
+  const fromActions = env.GITHUB_HEAD_REF?.trim() || env.GITHUB_REF_NAME?.trim();
+  if (fromActions) return fromActions;
+  const head = git(cwd, ["rev-parse", "-q", "--verify", "HEAD"]);
+  if (head.status !== 0 || !head.stdout) return null;
+  const at = git(cwd, ["for-each-ref", "--points-at", "HEAD", "--format=%(refname:short)", "refs/heads/"]);
+  const branches = at.status === 0 ? at.stdout.split("\n").filter(Boolean) : [];
+  // Two branches at the same commit say nothing about which one this is.
+  return branches.length === 1 ? branches[0]! : `detached-${head.stdout.slice(0, 7)}`;
 }
 
 /** The checked-out commit's message, or null outside a repository. */

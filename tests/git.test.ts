@@ -192,7 +192,7 @@ describe("commitAndPushFile", () => {
     remote.git("checkout", "-q", "--detach");
     expect(currentBranch(remote.cloneDir, { GITHUB_HEAD_REF: "dev", GITHUB_REF_NAME: "5/merge" })).toBe("dev");
     expect(currentBranch(remote.cloneDir, { GITHUB_REF_NAME: "prod" })).toBe("prod");
-    expect(currentBranch(remote.cloneDir, {})).toBeNull();
+    expect(currentBranch(remote.cloneDir, {})).toBe("dev");
     writeTask("task: detached\n");
     const r = commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "m [skip ci]" });
     expect(remote.head()).toBe(r.commit!);
@@ -218,5 +218,35 @@ describe("commitAndPushFile", () => {
     expect(blobUrl("https://github.com/", "acme/widgets", "abc123", ".agent/tasks/fix a.yaml")).toBe(
       "https://github.com/acme/widgets/blob/abc123/.agent/tasks/fix%20a.yaml",
     );
+  });
+});
+
+describe("currentBranch", () => {
+  const sha7 = () => remote.git("rev-parse", "--short=7", "HEAD");
+
+  test("the checked-out branch wins over the Actions variables (a scheduled run that checks out dev)", () => {
+    expect(currentBranch(remote.cloneDir, { GITHUB_REF_NAME: "main", GITHUB_HEAD_REF: "feature" })).toBe("dev");
+  });
+
+  test("a real detached checkout: GITHUB_HEAD_REF, else GITHUB_REF_NAME, else the one branch at HEAD, else detached-<sha7>", () => {
+    remote.git("checkout", "-q", "--detach");
+    expect(currentBranch(remote.cloneDir, { GITHUB_HEAD_REF: "feature", GITHUB_REF_NAME: "7/merge" })).toBe("feature");
+    expect(currentBranch(remote.cloneDir, { GITHUB_HEAD_REF: " ", GITHUB_REF_NAME: "v1.2.0" })).toBe("v1.2.0");
+    expect(currentBranch(remote.cloneDir, {})).toBe("dev");
+    // A second branch at the same commit: which one is meant is unknown.
+    remote.git("branch", "prod");
+    expect(currentBranch(remote.cloneDir, {})).toBe(`detached-${sha7()}`);
+    // A commit no branch points at (`git checkout <sha>`, then work).
+    remote.git("commit", "-q", "--allow-empty", "-m", "on a detached HEAD");
+    expect(currentBranch(remote.cloneDir, {})).toMatch(/^detached-[0-9a-f]{7}$/);
+    expect(currentBranch(remote.cloneDir, {})).toBe(`detached-${sha7()}`);
+  });
+
+  test("null outside a repository; a branch yet to be born is its name", () => {
+    const dir = join(remote.bareDir, "..", "plain");
+    mkdirSync(dir);
+    expect(currentBranch(dir, {})).toBeNull();
+    runGit(dir, ["init", "-q", "-b", "prod"]);
+    expect(currentBranch(dir, {})).toBe("prod");
   });
 });
