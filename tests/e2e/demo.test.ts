@@ -140,3 +140,14 @@ describe("task demo refuses what it cannot show", () => {
     expect(again.stderr).toContain(`error: ${dir}: already holds a demo (invoice/ or origin.git): pass an empty --dir`);
   });
 });
+
+describe("README's first screen", () => {
+  test("the first command installs pinned bun and go-task and ends with `task demo`; the second is `bash .ci/run`", () => {
+    const readme = readFileSync(join(TOOLKIT_ROOT, "README.md"), "utf8");
+    const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)\n```/g)].map((m) => m[1]);
+    expect(blocks[0]).toBe(
+      'npm i -g bun@1.4.4 && go install github.com/go-task/task/v3/cmd/task@v3.54.0 && export PATH="$(go env GOPATH)/bin:$PATH" && bun install --frozen-lockfile && task demo',
+    );
+    expect(blocks[1]).toBe("bash .ci/run");
+  });
+});
