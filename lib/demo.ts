@@ -5,7 +5,7 @@
 // healed. Every step and the path of every output is reported through `say`/`output` as it happens.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { $ } from "zx";
 import { HealError } from "./errors.ts";
 import { readJsonFile } from "./json-file.ts";
@@ -75,16 +75,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const env = localEnv(opts.env ?? process.env);
   const base = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), "heal-demo-"));
   mkdirSync(base, { recursive: true });
-  const repo = join(base, "invoice");
+  const repo = join(base, basename(DEMO.example));
   const origin = join(base, "origin.git");
   if (existsSync(repo) || existsSync(origin))
-    throw new HealError("USAGE", "already holds a demo (invoice/ or origin.git): pass an empty --dir", base);
+    throw new HealError("USAGE", `already holds a demo (${basename(DEMO.example)}/ or origin.git): pass an empty --dir`, base);
   const taskfile = join(TOOLKIT_ROOT, "Taskfile.yml");
   const git = gitIn(repo, env);
 
   say(`step 1/4  copy ${DEMO.example} to ${repo}: a git repository on branch ${DEMO.branch}, origin ${origin}`);
   cpSync(join(TOOLKIT_ROOT, DEMO.example), repo, { recursive: true });
-  await $({ cwd: base, env, quiet: true })`git init -q --bare -b ${DEMO.branch} ${origin}`;
+  await gitIn(base, env)(["init", "-q", "--bare", "-b", DEMO.branch, origin]);
   await git(["init", "-q", "-b", DEMO.branch]);
   await git(["add", "."]);
   await git(["commit", "-q", "-m", "invoice 1.2.0"], GIT_IDENTITY);
