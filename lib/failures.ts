@@ -25,6 +25,9 @@ export interface CollectOptions {
 /** Dialect names that say nothing about the runner: the run's stack framework replaces them. */
 const GENERIC: Framework[] = ["junit", "tap", "trx", "nunit"];
 
+/** Runners whose test names are unique in a run: a name seen twice in one report was run twice. */
+const RERUN_ON_REPEAT = new Set<Framework>(["pytest", "go"]);
+
 const MAX_STACK_CHARS = 8_000;
 const MAX_STACK_LINES = 60;
 const MAX_MESSAGE_CHARS = 4_000;
@@ -189,6 +192,20 @@ class IdentityTable {
     this.shards = new Array(256);
     this.big = new Map();
     this.size = 0;
+  }
+
+  /** Counts one more occurrence of the identity (in the passes slot) and returns how many it has now. */
+  bump(hi: number, lo: number): number {
+    const sh = this.shardFor(hi);
+    const j = this.slotFor(sh, hi, lo);
+    const v = sh.counts[j]!;
+    if (v < 6) {
+      sh.counts[j] = v + 1;
+      return v + 1;
+    }
+    this.read(sh, j);
+    this.write(sh, j, this.p + 1, 0, 0);
+    return this.p + 1;
   }
 
   has(hi: number, lo: number): boolean {
@@ -396,6 +413,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     runCaseCounts.set(src.source, counts);
     const found: Occurrence[] = [];
     const staged = new IdentityTable();
+    const seenInReport = new IdentityTable();
     let stagedAncestors: IdentityTable | undefined;
     let nCases = 0;
     let nFailing = 0;
@@ -407,7 +425,17 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
           const place = tc.file ? placeOf(tc.file, src.cwd) : undefined;
           const scope = place ? place.scope : "";
           // A suite that failed to load is named by its file: use the repo-relative form of that name.
-          const fullName = tc.file && tc.fullName === tc.file ? (place!.own ?? scope) : tc.fullName;
+          let fullName = tc.file && tc.fullName === tc.file ? (place!.own ?? scope) : tc.fullName;
+          hashTest(framework, scope, fullName);
+          // The same identity again in one report is another test (legal in bun, vitest, jest, mocha), unless
+          // the runner's names are unique by construction (pytest node ids, go's #01 subtests): then a rerun.
+          if (!RERUN_ON_REPEAT.has(framework)) {
+            const n = seenInReport.bump(hashHi, hashLo);
+            if (n > 1) {
+              fullName = `${fullName} (${n})`;
+              hashTest(framework, scope, fullName);
+            }
+          }
           const failing = isFailing(tc.status);
           let p = tc.status === "passed" ? 1 : 0;
           let f = failing ? 1 : 0;
@@ -419,7 +447,6 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
               else s++;
             }
           }
-          hashTest(framework, scope, fullName);
           staged.add(hashHi, hashLo, p, f, s);
           if (fullName.includes(" > ")) {
             stagedAncestors ??= new IdentityTable();
@@ -508,11 +535,15 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
   const bigTable = totals.size > 100_000;
   totals.clear();
   if (bigTable) Bun.gc(true);
+  // Sources (runs) that have a failure record, and those whose failures all passed on a retry.
+  const redSources = new Set<string>();
+  const flakySources = new Set<string>();
   for (let i = 0; i < pending.length; i++) {
     const { group, p, f } = pending[i]!;
     pending[i] = undefined; // the raw text of a test is garbage once its record is built
     const first = group[0]!;
     if (p > 0) {
+      for (const o of group) if (isFailing(o.tc.status) || o.tc.attempts?.length) flakySources.add(o.source);
       summary.passed++;
       summary.flaky++;
       flaky.push({
@@ -524,6 +555,7 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
       continue;
     }
     guard.tick(32); // locating, redacting and trimming make garbage of a few times each failure's text
+    for (const o of group) redSources.add(o.source);
     const record = buildRecord(group, repo(), isAncestor);
     if (p + f > 1) record.attempts = p + f;
     if (record.kind === "error") summary.errors++;
@@ -531,14 +563,16 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     failures.push(record);
   }
 
-  // Runs that crashed, wrote nothing, or failed without a failing test in their reports.
+  // Runs that crashed, wrote nothing, or exited non-zero without a failure record of their own (a report of
+  // passes only, or failures that all count as flaky): a red run is never green.
   for (const [i, run] of (opts.runs?.runs ?? []).entries()) {
-    const counts = runCaseCounts.get(`run:${i}:${run.stack.id}`);
+    const source = `run:${i}:${run.stack.id}`;
+    const counts = runCaseCounts.get(source);
     const failedRun = run.exitCode !== 0 || run.signal !== null;
     const noReport = !counts || counts.readable === 0;
     if (!failedRun && !noReport) continue;
-    if (counts && counts.failing > 0) continue;
-    const record = runnerRecord(run, counts, repo());
+    if (redSources.has(source)) continue;
+    const record = runnerRecord(run, counts, repo(), flakySources.has(source));
     summary.total++;
     summary.errors++;
     failures.push(record);
@@ -629,14 +663,21 @@ export function fullerMessage(message: string, stack: string | undefined): strin
   return fromStack.length > message.length && head(fromStack) === head(message) ? fromStack : message;
 }
 
-function runnerRecord(run: RunRecord, counts: { cases: number; readable: number } | undefined, index: RepoIndex): FailureRecord {
+function runnerRecord(
+  run: RunRecord,
+  counts: { cases: number; readable: number } | undefined,
+  index: RepoIndex,
+  onlyFlaky: boolean,
+): FailureRecord {
   const how = run.signal ? `killed by ${run.signal}` : `exited ${run.exitCode}`;
   const what =
     run.reports.length === 0 || !counts || counts.readable === 0
       ? "wrote no readable report"
       : counts.cases === 0
         ? "wrote an empty report"
-        : "failed, but its report lists no failing test";
+        : onlyFlaky
+          ? "failed, but every failing test of its report passed on a retry"
+          : "failed, but its report lists no failing test";
   const fullName = redact(`${run.stack.id} (runner ${how})`);
   const message = redact(`${run.argv.join(" ")} ${how} and ${what}`);
   const loc = locate({ stack: run.outputTail }, index, { cwd: run.stack.cwd });

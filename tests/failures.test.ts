@@ -232,15 +232,31 @@ describe("streaming aggregation", () => {
     expect(brief(fails)).toEqual([{ fullName: "S > C > t", file: null, line: null, kind: "failure", attempts: undefined }]);
   });
 
-  test("a test seen more than a thousand times keeps exact attempts", async () => {
+  test("a pytest node id seen more than a thousand times in one report is one test with exact attempts", async () => {
+    // pytest node ids are unique in a session: a repeat in one report is a rerun of the same test.
+    const py = (cases: string[]) =>
+      `<?xml version="1.0"?>\n<testsuites><testsuite name="pytest">${cases.join("")}</testsuite></testsuites>\n`;
+    const at = (name: string, body = "") => `<testcase classname="tests.test_x" name="${name}" file="tests/test_x.py">${body}</testcase>`;
+    const boom = `<failure message="boom">E   AssertionError: boom</failure>`;
     repo.write({
-      "reports/rerun-a.xml": junit(Array.from({ length: 1100 }, () => failCase("t"))),
-      "reports/rerun-b.xml": junit([...Array.from({ length: 1500 }, () => pass("u")), failCase("u"), skip("u")]),
+      "reports/rerun-a.xml": py(Array.from({ length: 1100 }, () => at("test_t", boom))),
+      "reports/rerun-b.xml": py([...Array.from({ length: 1500 }, () => at("test_u")), at("test_u", boom), at("test_u", "<skipped/>")]),
     });
     const r = await collect(["reports/rerun-a.xml", "reports/rerun-b.xml"]);
-    expect(brief(r)).toEqual([{ fullName: "S > C > t", file: null, line: null, kind: "failure", attempts: 1100 }]);
-    expect(r.flaky).toEqual([{ fullName: "S > C > u", file: null, framework: "junit", attempts: 1501 }]);
+    expect(brief(r)).toEqual([{ fullName: "tests/test_x.py::test_t", file: null, line: null, kind: "failure", attempts: 1100 }]);
+    expect(r.flaky).toEqual([{ fullName: "tests/test_x.py::test_u", file: null, framework: "pytest", attempts: 1501 }]);
     expect(r.summary).toEqual({ total: 2, passed: 1, failed: 1, skipped: 0, errors: 0, flaky: 1 });
+  });
+
+  test("one name twice in one report is two tests: the second is named '(2)', totals count both", async () => {
+    repo.write({ "reports/twice.xml": junit([pass("t"), failCase("t"), failCase("t"), pass("u")]) });
+    const r = await collect(["reports/twice.xml"]);
+    expect(brief(r)).toEqual([
+      { fullName: "S > C > t (2)", file: null, line: null, kind: "failure", attempts: undefined },
+      { fullName: "S > C > t (3)", file: null, line: null, kind: "failure", attempts: undefined },
+    ]);
+    expect(r.flaky).toBeUndefined();
+    expect(r.summary).toEqual({ total: 4, passed: 2, failed: 2, skipped: 0, errors: 0, flaky: 0 });
   });
 
   test("a failing describe-level case is an error when a passing test is named below it", async () => {
@@ -293,6 +309,22 @@ describe("runs.json", () => {
     const ok = await collect([], [run("jest", ["reports/empty.json"], 0)]);
     expect(ok.failures).toEqual([]);
     expect(ok.summary.total).toBe(0);
+  });
+
+  test("a run that exits non-zero whose only failure passed in another run is still red (a runner record)", async () => {
+    repo.write({
+      "reports/run-a.json": jestReport({ "src/cart.test.js": [{ title: "adds an item", status: "failed", failure: "Error: no" }] }),
+      "reports/run-b.json": jestReport({ "src/cart.test.js": [{ title: "adds an item", status: "passed" }] }),
+    });
+    const r = await collect([], [run("jest", ["reports/run-a.json"], 1, "Tests: 1 failed"), run("jest", ["reports/run-b.json"], 0)]);
+    expect(r.flaky?.map((f) => f.fullName)).toEqual(["adds an item"]);
+    expect(r.failures.map((f) => [f.fullName, f.message, f.kind])).toEqual([
+      [
+        "jest (runner exited 1)",
+        "node_modules/.bin/jest --json exited 1 and failed, but every failing test of its report passed on a retry",
+        "error",
+      ],
+    ]);
   });
 
   test("two formats written by one run describe one execution: one record, no attempts", async () => {
