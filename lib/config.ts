@@ -46,6 +46,8 @@ export interface HealConfig {
   verify: { closeOn: "pass" | "merge" };
   budget: { dailyIssues: number; dailyMentions: number };
   botLogin: string;
+  /** Rendered into the loop workflow by `task setup`. */
+  workflows: { healOnSchedule: boolean; cron: string };
   /** Repo-relative path of the file read, or null when the defaults apply. */
   source: string | null;
 }
@@ -76,6 +78,7 @@ export function defaultConfig(): HealConfig {
     verify: { closeOn: "pass" },
     budget: { dailyIssues: 5, dailyMentions: 10 },
     botLogin: "github-actions[bot]",
+    workflows: { healOnSchedule: false, cron: "17 */6 * * *" },
     source: null,
   };
 }
@@ -229,6 +232,7 @@ interface RawConfig {
   verify?: { close_on?: "pass" | "merge" };
   budget?: { daily_issues?: number; daily_mentions?: number };
   bot_login?: string;
+  workflows?: { heal_on_schedule?: boolean; cron?: string };
 }
 
 function withDefaults(raw: RawConfig, file: string): HealConfig {
@@ -279,6 +283,10 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
       dailyMentions: raw.budget?.daily_mentions ?? d.budget.dailyMentions,
     },
     botLogin: raw.bot_login ?? d.botLogin,
+    workflows: {
+      healOnSchedule: raw.workflows?.heal_on_schedule ?? d.workflows.healOnSchedule,
+      cron: raw.workflows?.cron ?? d.workflows.cron,
+    },
     source: file,
   };
 }

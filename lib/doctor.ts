@@ -10,8 +10,9 @@ import { statusOf, type GitHubClient, type RepoClient } from "./github/client.ts
 import { clientFor, type GitHubContext } from "./github/context.ts";
 import { planHandoff } from "./github/handoff.ts";
 
-export const LOOP_WORKFLOW = ".github/workflows/self-healing-tdd-loop.yml";
-export const AGENT_WORKFLOW = ".github/workflows/claude-agent.yml";
+import { AGENT_WORKFLOW, LOOP_WORKFLOW } from "./workflow-render.ts";
+
+export { AGENT_WORKFLOW, LOOP_WORKFLOW };
 
 /** owner/name of a checkout's origin remote when it is on GitHub, else null. */
 export function originRepository(root: string): string | null {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bun
 // setup: install the self-healing loop into a repository (`task setup -- <path>`).
-// Reads:  the toolkit's .github/workflows/self-healing-tdd-loop.yml, templates/workflows/claude-agent.yml,
-//         templates/sops/*.md, templates/config.yaml; the target's .agent/heal/installed.json and config.
+// Reads:  the toolkit's templates/workflows/*.yml (rendered with the config's branches, agent.mention,
+//         agent.branch_prefix, agent.dispatch_event_type, runner.timeout_minutes and workflows.*),
+//         templates/sops/*.md, templates/config.yaml; the target's .agent/heal/installed.json and config,
+//         and its origin's default branch (a new config heals it besides dev and prod).
 // Writes: into <path>: .github/workflows/self-healing-tdd-loop.yml, .github/workflows/claude-agent.yml,
 //         .agent/sops/SOP_TDD_WORKFLOW.md, SOP_DEBUGGING.md, SOP_WRITING_TESTS.md, .agent/heal/config.yaml,
 //         and the manifest .agent/heal/installed.json (sha256 of each file as installed).
@@ -13,14 +15,14 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { type ExitCode, log, parseArgs, printHelpIfAsked, runMain, type FlagSpec } from "../lib/cli.ts";
-import { loadConfig } from "../lib/config.ts";
-import { AGENT_WORKFLOW, LOOP_WORKFLOW, originRepository } from "../lib/doctor.ts";
+import { defaultConfig, type HealConfig, loadConfig, parseConfig } from "../lib/config.ts";
+import { originRepository } from "../lib/doctor.ts";
+import { renderWorkflows } from "../lib/workflow-render.ts";
 import { git } from "../lib/git.ts";
 import { HealError } from "../lib/errors.ts";
 import { CONFIG_DIR, CONFIG_FILE, TOOLKIT_ROOT } from "../lib/paths.ts";
 
 export const MANIFEST_FILE = `${CONFIG_DIR}/installed.json`;
-const DEFAULT_EVENT_TYPE = "heal-agent";
 
 const FLAGS: FlagSpec = {
   action: {
@@ -28,6 +30,14 @@ const FLAGS: FlagSpec = {
     describe: "the toolkit's action as owner/repo@ref (default: this checkout's GitHub origin at its commit)",
   },
   "dry-run": { type: "boolean", describe: "print what would be written, write nothing" },
+  "render-to": {
+    type: "string",
+    describe: "write only the two workflows, rendered with the default config, into this folder (what `task lint:workflows` lints)",
+  },
+  "default-branch": {
+    type: "string",
+    describe: "the repository's default branch, healed besides dev and prod in a new config (default: origin's HEAD)",
+  },
 };
 
 export interface Manifest {
@@ -54,23 +64,33 @@ export function toolkitActionRef(root: string = TOOLKIT_ROOT): string | null {
   return repository && /^[0-9a-f]{40}$/.test(sha) ? `${repository}@${sha}` : null;
 }
 
-/** The files setup installs, as they will be written into the target. */
-export function plannedFiles(opts: { action: string; dispatchEventType: string }): PlannedFile[] {
+/** The default branch of `root`'s origin (its remote HEAD), or null when git cannot tell. */
+export function originDefaultBranch(root: string): string | null {
+  const local = git(root, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]);
+  if (local.status === 0 && local.stdout.startsWith("origin/")) return local.stdout.slice("origin/".length);
+  const remote = git(root, ["ls-remote", "--symref", "origin", "HEAD"]);
+  return /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(remote.stdout)?.[1] ?? null;
+}
+
+/** The seed config's text: it heals the default branch besides dev and prod when that branch is known. */
+export function seedConfigText(defaultBranch: string | null): string {
+  const text = readFileSync(join(TOOLKIT_ROOT, "templates/config.yaml"), "utf8");
+  if (!defaultBranch || ["dev", "prod"].includes(defaultBranch)) return text;
+  const line = "branches: [dev, prod]\n";
+  if (!text.includes(line)) throw new Error("templates/config.yaml: no `branches: [dev, prod]` line to render");
+  return text.replace(line, `branches: [${defaultBranch}, dev, prod]\n`);
+}
+
+/** The files setup installs, as they will be written into the target; the workflows carry `config`'s values. */
+export function plannedFiles(opts: { action: string; config: HealConfig; configText: string }): PlannedFile[] {
   const read = (rel: string) => readFileSync(join(TOOLKIT_ROOT, rel), "utf8");
-  const loop = read(LOOP_WORKFLOW).replace(/^(\s*)uses: \.\/\s*$/gm, `$1uses: ${opts.action}`);
-  if (/^\s*(-\s+)?uses: \.\//m.test(loop)) throw new Error("the loop workflow still names the local action");
-  const agent = read("templates/workflows/claude-agent.yml").replace(
-    `types: [${DEFAULT_EVENT_TYPE}]`,
-    `types: [${opts.dispatchEventType}]`,
-  );
   return [
-    { path: LOOP_WORKFLOW, content: loop },
-    { path: AGENT_WORKFLOW, content: agent },
+    ...renderWorkflows(opts.config, opts.action),
     ...["SOP_TDD_WORKFLOW.md", "SOP_DEBUGGING.md", "SOP_WRITING_TESTS.md"].map((name) => ({
       path: `.agent/sops/${name}`,
       content: read(`templates/sops/${name}`),
     })),
-    { path: CONFIG_FILE, content: read("templates/config.yaml") },
+    { path: CONFIG_FILE, content: opts.configText },
   ];
 }
 
@@ -102,16 +122,20 @@ export interface SetupResult {
   manifest: Manifest;
 }
 
-export async function setupRepo(target: string, opts: { action: string; dryRun?: boolean }): Promise<SetupResult> {
+export async function setupRepo(
+  target: string,
+  opts: { action: string; dryRun?: boolean; defaultBranch?: string | null },
+): Promise<SetupResult> {
   if (!existsSync(target) || !statSync(target).isDirectory()) {
     throw new HealError("USAGE", `${target} is not a folder: give the path of the repository to set up`);
   }
-  // An existing config decides the dispatch type the agent workflow must listen for.
-  const config = await loadConfig(target);
+  const configText = seedConfigText(opts.defaultBranch === undefined ? originDefaultBranch(target) : opts.defaultBranch);
+  // The workflows carry the config's values: an existing config's, else the seed's being installed now.
+  const config = existsSync(join(target, CONFIG_FILE)) ? await loadConfig(target) : parseConfig(configText);
   const previous = readManifest(target);
   const manifest: Manifest = { schemaVersion: 1, action: opts.action, files: {} };
   const outcomes: SetupResult["outcomes"] = [];
-  for (const file of plannedFiles({ action: opts.action, dispatchEventType: config.agent.dispatchEventType })) {
+  for (const file of plannedFiles({ action: opts.action, config, configText })) {
     const abs = join(target, file.path);
     const current = existsSync(abs) ? readFileSync(abs, "utf8") : null;
     const outcome = decide(current, file.content, previous?.files[file.path]);
@@ -141,13 +165,32 @@ const LINE: Record<Outcome, (p: string) => string> = {
   kept: (p) => `[skip] ${p} (changed by you: kept; compare with the toolkit's version and merge by hand)`,
 };
 
-const HELP = `task setup -- <path to repository> [--action owner/repo@ref] [--dry-run]
+/** What the agent needs besides these files; the README's "GitHub set-up" says the same. */
+export const NEXT_STEPS = [
+  "next: 1. commit these files and merge them into the default branch (the agent workflow runs only from there)",
+  "next: 2. install the Claude GitHub App on the repository (github.com/apps/claude): the agent pushes with its token",
+  "next: 3. AND add a model credential: secret ANTHROPIC_API_KEY, or CLAUDE_CODE_OAUTH_TOKEN (`claude setup-token`)",
+  "next: 4. optional, comment hand-off: your own GitHub App (variable HEAL_AGENT_APP_ID, secret HEAL_AGENT_APP_PRIVATE_KEY, " +
+    "variable HEAL_AGENT_LOGIN=<app-slug>[bot]) or a PAT (secret HEAL_AGENT_TOKEN, variable HEAL_AGENT_LOGIN); without: repository_dispatch",
+  "next: 5. run `task doctor` (settings live in .agent/heal/config.yaml: after a change, run `task setup -- .` again)",
+];
+
+const HELP = `task setup -- <path to repository> [--action owner/repo@ref] [--default-branch <name>] [--dry-run]
 Installs the workflows, the agent's SOPs and a default config without overwriting your changes.`;
 
 export async function main(argv: string[]): Promise<ExitCode> {
   if (printHelpIfAsked(argv, HELP, FLAGS)) return 0;
   const { flags, positionals } = parseArgs(argv, FLAGS);
   if (positionals.length > 1) throw new HealError("USAGE", `one repository path expected, got ${positionals.length}`);
+  const renderTo = flags["render-to"] as string | undefined;
+  if (renderTo) {
+    mkdirSync(renderTo, { recursive: true });
+    const action = (flags.action as string | undefined) ?? "./";
+    for (const w of renderWorkflows(defaultConfig(), action)) {
+      writeFileSync(join(renderTo, w.path.split("/").at(-1)!), w.content);
+    }
+    return 0;
+  }
   // `task setup -- <path>` runs in the folder task was started from: a relative path means from there.
   const target = resolve(process.env.HEAL_REPO ?? process.cwd(), positionals[0] ?? ".");
   const action = (flags.action as string | undefined) ?? toolkitActionRef();
@@ -158,7 +201,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
     throw new HealError("USAGE", `--action "${action}" is not owner/repo@ref`);
   }
   const dryRun = flags["dry-run"] === true;
-  const { outcomes } = await setupRepo(target, { action, dryRun });
+  const defaultBranch = flags["default-branch"] as string | undefined;
+  const { outcomes } = await setupRepo(target, { action, dryRun, ...(defaultBranch ? { defaultBranch } : {}) });
   for (const { path, outcome } of outcomes) process.stdout.write(`${dryRun ? "(dry run) " : ""}${LINE[outcome](path)}\n`);
   const kept = outcomes.filter((o) => o.outcome === "kept").length;
   const written = outcomes.filter((o) => o.outcome === "created" || o.outcome === "updated").length;
@@ -166,10 +210,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     `${written} written, ${outcomes.length - written - kept} up to date, ${kept} kept as you changed them` +
       `${dryRun ? "" : `; manifest: ${MANIFEST_FILE}`}`,
   );
-  log.info(
-    "next: commit these files, add the ANTHROPIC_API_KEY secret (and HEAL_AGENT_TOKEN for the token hand-off), " +
-      "merge .github/workflows/claude-agent.yml into the default branch, then run `task doctor`",
-  );
+  for (const line of NEXT_STEPS) log.info(line);
   return 0;
 }
 

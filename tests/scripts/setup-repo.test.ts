@@ -7,7 +7,10 @@ import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
-import { sha256 } from "../../scripts/setup-repo.ts";
+import { NEXT_STEPS, sha256 } from "../../scripts/setup-repo.ts";
+import { parseConfig } from "../../lib/config.ts";
+import { renderWorkflows } from "../../lib/workflow-render.ts";
+import { createBareRemote } from "../support/git-remote.ts";
 
 const SCRIPT = join(TOOLKIT_ROOT, "scripts/setup-repo.ts");
 const FILES = [
@@ -36,13 +39,23 @@ describe("setup-repo", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(FILES.map((f) => `[write] ${f}\n`).join(""));
     expect(r.stderr).toContain("6 written, 0 up to date, 0 kept as you changed them; manifest: .agent/heal/installed.json");
+    // The next steps say App AND model credential, and never to store an installation token.
+    for (const line of NEXT_STEPS) expect(r.stderr).toContain(line);
+    expect(r.stderr).toContain("install the Claude GitHub App");
+    expect(r.stderr).toContain("AND add a model credential: secret ANTHROPIC_API_KEY, or CLAUDE_CODE_OAUTH_TOKEN");
+    expect(r.stderr).not.toMatch(/installation token/i);
 
     const loop = parse(read(FILES[0]!));
     for (const job of ["heal", "verify", "coverage"]) {
       expect(loop.jobs[job].steps.some((s: { uses?: string }) => s.uses === ACTION)).toBe(true);
     }
     expect(read(FILES[0]!)).not.toMatch(/^\s*uses: \.\/\s*$/m);
-    expect(read(FILES[1]!)).toBe(readFileSync(join(TOOLKIT_ROOT, "templates/workflows/claude-agent.yml"), "utf8"));
+    // No origin: the seed config heals dev and prod, and the workflows say so.
+    expect(read(".agent/heal/config.yaml")).toBe(readFileSync(join(TOOLKIT_ROOT, "templates/config.yaml"), "utf8"));
+    const rendered = renderWorkflows(parseConfig(read(".agent/heal/config.yaml")), ACTION);
+    expect(read(FILES[0]!)).toBe(rendered[0]!.content);
+    expect(read(FILES[1]!)).toBe(rendered[1]!.content);
+    expect(loop.on.push.branches).toEqual(["dev", "prod", "claude/issue-**"]);
     expect(read(".agent/sops/SOP_DEBUGGING.md")).toBe(readFileSync(join(TOOLKIT_ROOT, "templates/sops/SOP_DEBUGGING.md"), "utf8"));
     const manifest = JSON.parse(read(".agent/heal/installed.json"));
     expect(manifest.action).toBe(ACTION);
@@ -50,7 +63,10 @@ describe("setup-repo", () => {
     for (const f of FILES) expect(manifest.files[f]).toBe(sha256(read(f)));
 
     // What it installed is itself clean for actionlint.
-    const lint = spawnSync(Bun.which("actionlint")!, ["-no-color", FILES[0]!, FILES[1]!], { cwd: repo.dir, encoding: "utf8" });
+    const lint = spawnSync(Bun.which("actionlint")!, ["-no-color", "-shellcheck", Bun.which("shellcheck")!, FILES[0]!, FILES[1]!], {
+      cwd: repo.dir,
+      encoding: "utf8",
+    });
     expect(lint.stdout).toBe("");
     expect(lint.status).toBe(0);
   });
@@ -97,6 +113,60 @@ describe("setup-repo", () => {
     repo = createSampleRepo({ ".agent/heal/config.yaml": "agent:\n  dispatch_event_type: fix-tests\n" }, { nodeModules: false });
     expect(setup([repo.dir, "--action", ACTION]).code).toBe(0);
     expect(parse(read(".github/workflows/claude-agent.yml")).on.repository_dispatch.types).toEqual(["fix-tests"]);
+  });
+
+  test("a repository whose trunk is main: the new config heals main, dev and prod, and so do the workflows", () => {
+    const remote = createBareRemote({ "README.md": "# widgets\n" }, "main");
+    try {
+      const r = setup([remote.cloneDir, "--action", ACTION]);
+      expect(r.code).toBe(0);
+      const config = readFileSync(join(remote.cloneDir, ".agent/heal/config.yaml"), "utf8");
+      expect(config).toContain("\nbranches: [main, dev, prod]\n");
+      expect(parseConfig(config).branches).toEqual(["main", "dev", "prod"]);
+      const loop = parse(readFileSync(join(remote.cloneDir, FILES[0]!), "utf8"));
+      expect(loop.on.push.branches).toEqual(["main", "dev", "prod", "claude/issue-**"]);
+      expect(loop.on.pull_request.branches).toEqual(["main", "dev", "prod"]);
+    } finally {
+      remote.cleanup();
+    }
+  });
+
+  test("a changed config re-renders the untouched workflows on the next run (settings live once)", () => {
+    repo = createSampleRepo({ "README.md": "# widgets\n" }, { nodeModules: false });
+    expect(setup([repo.dir, "--action", ACTION, "--default-branch", "trunk"]).code).toBe(0);
+    expect(read(".agent/heal/config.yaml")).toContain("\nbranches: [trunk, dev, prod]\n");
+    const config = read(".agent/heal/config.yaml")
+      .replace("branch_prefix: claude/issue-", "branch_prefix: bot/fix-")
+      .replace("dispatch_event_type: heal-agent", "dispatch_event_type: fix-tests")
+      .replace('mention: "@claude"', 'mention: "@helper"')
+      .replace(
+        "# runner:\n#   python: /usr/bin/python3     # interpreter for pytest (default: the first that imports pytest)\n#   timeout_minutes: 30",
+        "runner:\n  timeout_minutes: 20",
+      );
+    expect(config).toContain("runner:\n  timeout_minutes: 20");
+    writeFileSync(join(repo.dir, ".agent/heal/config.yaml"), config);
+    const r = setup([repo.dir, "--action", ACTION]);
+    expect(r.stdout.split("\n").slice(0, 2)).toEqual([
+      "[write] .github/workflows/self-healing-tdd-loop.yml (updated: you had not changed it)",
+      "[write] .github/workflows/claude-agent.yml (updated: you had not changed it)",
+    ]);
+    const loop = parse(read(FILES[0]!));
+    expect(loop.on.push.branches).toEqual(["trunk", "dev", "prod", "bot/fix-**"]);
+    expect(loop.jobs.heal["timeout-minutes"]).toBe(35);
+    const agent = parse(read(FILES[1]!));
+    expect(agent.on.repository_dispatch.types).toEqual(["fix-tests"]);
+    expect(agent.jobs.mentioned.steps.at(-1).with.trigger_phrase).toBe("@helper");
+    expect(agent.jobs.mentioned.steps.at(-1).with.branch_prefix).toBe("bot/fix-");
+  });
+
+  test("--render-to writes the two workflows for the default config (what task lint:workflows lints)", () => {
+    repo = createSampleRepo({ "README.md": "# widgets\n" }, { nodeModules: false });
+    const r = setup(["--render-to", join(repo.dir, "out")]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(repo.dir, "out/self-healing-tdd-loop.yml"), "utf8")).toBe(
+      readFileSync(join(TOOLKIT_ROOT, ".github/workflows/self-healing-tdd-loop.yml"), "utf8"),
+    );
+    expect(readFileSync(join(repo.dir, "out/claude-agent.yml"), "utf8")).not.toContain("__HEAL_");
   });
 
   test("--dry-run writes nothing", () => {
