@@ -16,6 +16,10 @@
 //   marker forgery. codeBlock()/inlineCode() undo exactly this escaping inside code, where it is not needed.
 // - ANSI escapes, C0/C1 controls, zero-width characters are stripped (a ZWJ between emoji stays);
 //   bidi controls become a visible `[U+202E]` (Trojan Source).
+//
+// untrustedProse() and codeBlockFromRaw()/inlineCodeFromRaw() are the precise variants the issue and
+// report.md use (issue 8): prose escapes only what GitHub would read as HTML (`<tag`, `<!--`, `&name;`,
+// a leading `>`), so `A > B & C` stays plain text; code keeps every `@` except the agent's trigger.
 import { redact } from "./redact.ts";
 
 export const MAX_BODY_BYTES = 65_536;
@@ -86,34 +90,95 @@ export function untrusted(text: string): string {
   return neutralize(redact(text));
 }
 
-// Inside code, HTML is not rendered and entities are not decoded, so codeBlock shows the original
-// characters again; only what acts on the raw body stays broken (mentions, references, markers).
-function codeText(text: string): string {
-  const raw = unescapeHtml(text);
-  return breakReferences(breakMentions(stripInvisible(raw)))
+/**
+ * Escapes only what Markdown on GitHub would take as HTML or a quote: `<` opening a tag, comment,
+ * declaration or autolink, `&` opening an entity, `>` leading a line. Everything else stays as printed.
+ */
+export function escapeHtmlMarkup(text: string): string {
+  return text
+    .replace(/&(?=#\d{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)/g, "&amp;")
+    .replace(/<(?=[A-Za-z/!?])/g, "&lt;")
+    .replace(/^([ \t]*)>/gm, "$1&gt;");
+}
+
+/**
+ * For raw untrusted text shown as prose in the issue and report.md: redacts, breaks mentions and
+ * references, strips invisible characters, and escapes only real markup, so `A > B & C` reads as
+ * printed. Apply it once, to raw text (it is not idempotent on `&lt;`, which it keeps as printed).
+ */
+export function untrustedProse(text: string): string {
+  if (typeof text !== "string" || text.length === 0) return text;
+  return escapeHtmlMarkup(breakReferences(breakMentions(stripInvisible(redact(text)))));
+}
+
+/** The trigger claude-code-action uses when a workflow configures none. */
+export const DEFAULT_AGENT_MENTION = "@claude";
+
+/**
+ * Breaks the agent's trigger (`@claude` by default, plus the configured one) anywhere, case-insensitively,
+ * also inside `user@claude.ai`: workflow `contains(body, '@claude')` gates match substrings.
+ */
+export function breakAgentMention(text: string, mention: string = DEFAULT_AGENT_MENTION): string {
+  const names = new Set([DEFAULT_AGENT_MENTION, mention].map((m) => m.trim().replace(/^@/, "")).filter((n) => /^[A-Za-z0-9_-]/.test(n)));
+  let out = text;
+  for (const name of names) out = out.replace(new RegExp(`@(?=${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")})`, "gi"), FULLWIDTH_AT);
+  return out;
+}
+
+// Inside code GitHub renders no HTML, decodes no entity and notifies no mention, so code shows the
+// characters as printed. The agent's trigger stays broken even there: claude-code-action matches it on the
+// raw body, code fences included (shared/notes/github-platform-facts.md). References and markers too.
+function codeText(raw: string, mention?: string): string {
+  return breakAgentMention(breakReferences(stripInvisible(redact(raw))), mention)
     .replace(/<!--/g, "<!- -")
     .replace(/-->/g, "- ->");
 }
 
+/** Undoes what neutralize() did that code needs not: HTML escaping and the broken mentions. */
+function fromNeutralized(text: string): string {
+  return unescapeHtml(text).replace(/\uFF20(?=[A-Za-z0-9_-])/g, "@");
+}
+
+function fence(body: string, lang: string): string {
+  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const bar = "`".repeat(longest + 1);
+  const info = lang.replace(/[^A-Za-z0-9_+.-]/g, "");
+  return `${bar}${info}\n${body}\n${bar}`;
+}
+
+function span(body: string): string {
+  const one = body.replace(/[\r\n]+/g, " ");
+  const longest = Math.max(0, ...[...one.matchAll(/`+/g)].map((m) => m[0].length));
+  const tick = "`".repeat(longest + 1);
+  const pad = one.startsWith("`") || one.endsWith("`") || longest > 0 ? " " : "";
+  return `${tick}${pad}${one}${pad}${tick}`;
+}
+
+/**
+ * A fenced Markdown code block of raw untrusted text (redacted here), its fence longer than any backtick
+ * run inside. Only the agent's trigger (`mention`, and `@claude`), references and markers are broken.
+ */
+export function codeBlockFromRaw(raw: string, opts: { lang?: string; mention?: string } = {}): string {
+  return fence(codeText(raw, opts.mention), opts.lang ?? "");
+}
+
+/** Inline code span of raw untrusted text: one line, delimiter longer than any run; as codeBlockFromRaw. */
+export function inlineCodeFromRaw(raw: string, opts: { mention?: string } = {}): string {
+  return span(codeText(raw, opts.mention));
+}
+
 /**
  * A fenced Markdown code block whose fence is longer than any backtick run inside. Takes text that
- * went through untrusted() (or redact() only); HTML escaping is undone because code needs none.
+ * went through untrusted() (or redact() only); HTML escaping and broken mentions are undone because
+ * code needs neither (the agent's `@claude` stays broken).
  */
 export function codeBlock(text: string, lang = ""): string {
-  const body = codeText(text);
-  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  const info = lang.replace(/[^A-Za-z0-9_+.-]/g, "");
-  return `${fence}${info}\n${body}\n${fence}`;
+  return fence(codeText(fromNeutralized(text)), lang);
 }
 
 /** Inline code span for short values (test names, file paths): one line, delimiter longer than any run. */
 export function inlineCode(text: string): string {
-  const body = codeText(text).replace(/[\r\n]+/g, " ");
-  const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
-  const tick = "`".repeat(longest + 1);
-  const pad = body.startsWith("`") || body.endsWith("`") || longest > 0 ? " " : "";
-  return `${tick}${pad}${body}${pad}${tick}`;
+  return span(codeText(fromNeutralized(text)));
 }
 
 /**

@@ -1,6 +1,8 @@
 // The agent's task context: `<tasks_dir>/fix-<task-id>.yaml`, built with the yaml Document API from
 // templates/task.yaml (static parts a maintainer edits) plus the failures. Deterministic: the same
-// failures on the same branch give the same bytes (no timestamps, stable order, stable id).
+// failures on the same branch give the same bytes (no timestamps, stable order, stable id). Messages and
+// stacks keep every value as printed (secrets masked), so the bytes change when those values change; the
+// task id, made of fingerprints, does not.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, posix, resolve, sep } from "node:path";
@@ -9,6 +11,7 @@ import type { HealConfig } from "./config.ts";
 import { HealError } from "./errors.ts";
 import { redact } from "./redact.ts";
 import { renderString, resolveTemplate } from "./render.ts";
+import { firstMessageLine, groupRootCauses } from "./root-causes.ts";
 import { parseYamlSafeDocument, readYamlFile } from "./safe-yaml.ts";
 import { deepestStack, escapeRegex, pytestSelector, relToStack, runnerTestName } from "./test-selection.ts";
 import type { FailureRecord, FailureReport, RunsFile, Stack } from "./types.ts";
@@ -19,7 +22,7 @@ const SOURCE_BEFORE = 5;
 const SOURCE_AFTER = 3;
 const TEXT_MAX_CHARS = 4000;
 /** Keys the tool owns: whatever the template says for them is replaced. */
-const TOOL_KEYS = ["id", "auto_generated", "branch", "github_issue", "test_failures"] as const;
+const TOOL_KEYS = ["id", "auto_generated", "branch", "github_issue", "root_causes", "test_failures"] as const;
 
 /** Lowercase, filename-safe, at most 40 characters: `feature/Login UI` -> `feature-login-ui`. */
 export function branchSlug(branch: string): string {
@@ -142,25 +145,14 @@ export function sourceExcerpt(repoRoot: string, file: string | null, line: numbe
   }
 }
 
-/**
- * Masks what differs between two runs of the same failure (memory addresses, UUIDs, clock times,
- * temp folders, measured durations) so the task file's bytes change only when the failures do.
- * Unlike the fingerprint, numbers stay: "Expected: 4, Received: 3" is what the agent needs.
- */
-export function stableText(text: string, opts: { allDurations?: boolean } = {}): string {
-  const masked = text
-    .replace(/\b0x[0-9a-f]{4,}\b/gi, "0x…")
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>")
-    .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g, "<time>")
-    .replace(/\b\d{2}:\d{2}:\d{2}(?:\.\d+)?\b/g, "<time>")
-    .replace(/(?:\/tmp|\/private\/var\/folders|\/var\/folders|[A-Za-z]:\\[^\s'"`]*?\\Te?mp)[\\/][^\s'"`)\\/]+/gi, "<tmp>")
-    .replace(/\b\d+\.\d+\s?(?:ms|s)\b/g, "<duration>");
-  // A stack may be a runner's console tail ("Duration 211ms"); in a message "timeout of 5000 ms" matters.
-  return opts.allDurations ? masked.replace(/\b\d+\s?(?:ms|s)\b/g, "<duration>") : masked;
-}
+const CLIP_TAIL_CHARS = 1000;
 
+/** Head and tail of a long text (the tail holds a stack's outermost frames and a runner's summary). */
 function clip(text: string): string {
-  return text.length > TEXT_MAX_CHARS ? `${text.slice(0, TEXT_MAX_CHARS)}\n… (cut; the full text is in report.md)` : text;
+  if (text.length <= TEXT_MAX_CHARS) return text;
+  const head = text.slice(0, TEXT_MAX_CHARS - CLIP_TAIL_CHARS);
+  const tail = text.slice(text.length - CLIP_TAIL_CHARS);
+  return `${head}\n… (${text.length - head.length - tail.length} characters cut here; the full text is in report.md) …\n${tail}`;
 }
 
 /**
@@ -244,21 +236,33 @@ export function buildTaskFile(input: TaskContextInput): TaskFile {
     m.set("kind", f.kind);
     m.set("file", nullableText(f.file));
     m.set("line", f.line);
-    m.set("message", textNode(clip(stableText(redact(f.message ?? "")).trimEnd())));
+    // Values as the runner printed them (secrets masked): volatile ones are normalised only in the fingerprint.
+    m.set("message", textNode(clip(redact(f.message ?? "").trimEnd())));
     const source = sourceExcerpt(repoRoot, f.file, f.line);
     if (source) m.set("source", textNode(source));
-    if (f.stack?.trim()) m.set("stack", textNode(clip(stableText(redact(f.stack), { allDurations: true }).trimEnd())));
+    if (f.stack?.trim()) m.set("stack", textNode(clip(redact(f.stack).trimEnd())));
     const rerun = rerunCommand(f, stack, repoRoot);
     m.set("rerun", rerun === null ? null : textNode(redact(rerun)));
     return m;
   });
   const seq = new YAMLSeq();
   seq.items = testFailures;
+  const rootCauses = new YAMLSeq();
+  rootCauses.items = groupRootCauses(failures, { repoRoot }).groups.map((g) => {
+    const m = new YAMLMap();
+    m.set("message", textNode(clip(firstMessageLine(redact(g.failures[0]!.message ?? "")))));
+    m.set("location", textNode(redact(g.location)));
+    const tests = new YAMLSeq();
+    tests.items = g.failures.map((f) => textNode(redact(f.fullName)));
+    m.set("tests", tests);
+    return m;
+  });
   const values: Record<(typeof TOOL_KEYS)[number], unknown> = {
     id: `fix-${taskId}`,
     auto_generated: true,
     branch: textNode(redact(branch)),
     github_issue: input.githubIssue == null ? null : textNode(input.githubIssue),
+    root_causes: rootCauses,
     test_failures: seq,
   };
   const map = doc.contents as YAMLMap;

@@ -11,7 +11,6 @@ import {
   rerunCommand,
   setTaskIssue,
   sourceExcerpt,
-  stableText,
   stackOf,
   taskIdFor,
   writeTaskContext,
@@ -83,6 +82,7 @@ describe("the task YAML", () => {
       "auto_generated",
       "branch",
       "github_issue",
+      "root_causes",
       "test_failures",
       "acceptance_criteria",
       "implementation_approach",
@@ -193,6 +193,7 @@ describe("the task YAML", () => {
       "auto_generated",
       "branch",
       "github_issue",
+      "root_causes",
       "test_failures",
     ]);
   });
@@ -221,18 +222,91 @@ describe("the task YAML", () => {
   });
 });
 
-describe("stableText", () => {
-  test("masks what differs between runs of the same failure, keeps the numbers that matter", () => {
-    expect(stableText("self = <test_cart.TestCart object at 0x7fe0e4e43fd0>")).toBe("self = <test_cart.TestCart object at 0x…>");
-    expect(stableText("at 2026-11-30T14:28:57.261Z took 12.5ms in /tmp/tmp.QddxSzpUyI/tests/a.ts")).toBe(
-      "at <time> took <duration> in <tmp>/tests/a.ts",
+describe("precision: values as the runner printed them, secrets masked", () => {
+  const PRINTED =
+    "crc mismatch: got crc 0x1f2e for 123e4567-e89b-12d3-a456-426614174000 at 2026-11-30T14:28:57.261Z in /tmp/tmp.QddxSzpUyI/blob.bin (12.5ms)";
+  const GHP = `ghp_${"Zz09".repeat(10)}`;
+
+  test("hex, UUID, timestamp, temp path and duration stay verbatim in message and stack; a GitHub token and an AWS key are masked", () => {
+    const dir = repo({ "tests/math.test.ts": SOURCE });
+    const f = failure({
+      message: `${PRINTED}\nupload with ${GHP} as AKIAZ7Q3XJ4WBRT2MNP5`,
+      stack: "at check (tests/math.test.ts:10:15) +0x7fe0e4e43fd0\n Start at  14:32:24\n Duration  211ms",
+    });
+    const text = buildTaskFile({ report: report([f]), config: defaultConfig(), repoRoot: dir, branch: "dev" }).text;
+    expect(text).toContain(
+      [
+        "    message: |-",
+        `      ${PRINTED}`,
+        "      upload with [REDACTED:github-token] as [REDACTED:aws-access-key-id]",
+        "    source: |2-",
+      ].join("\n"),
     );
-    expect(stableText("id 123e4567-e89b-12d3-a456-426614174000 at 14:02:03")).toBe("id <uuid> at <time>");
-    expect(stableText("Expected: 4\nReceived: 3 (timeout 5000 ms)")).toBe("Expected: 4\nReceived: 3 (timeout 5000 ms)");
-    // A runner's console tail (a crash record's stack): every duration varies.
-    expect(stableText(" Start at  14:32:24\n Duration  211ms (transform 20ms)", { allDurations: true })).toBe(
-      " Start at  <time>\n Duration  <duration> (transform <duration>)",
+    expect(text).toContain(
+      [
+        "    stack: |-",
+        "      at check (tests/math.test.ts:10:15) +0x7fe0e4e43fd0",
+        "       Start at  14:32:24",
+        "       Duration  211ms",
+        "    rerun:",
+      ].join("\n"),
     );
+    expect(text).not.toContain(GHP);
+    expect(text).not.toContain("AKIAZ7Q3XJ4WBRT2MNP5");
+  });
+
+  test("values that change between runs change the file's bytes, never its id or path", () => {
+    const dir = repo({ "tests/math.test.ts": SOURCE });
+    const build = (message: string) =>
+      buildTaskFile({ report: report([failure({ message })]), config: defaultConfig(), repoRoot: dir, branch: "dev" });
+    const a = build("crc 0x1f2e at 14:02:03");
+    const b = build("crc 0x9a7c at 14:05:59");
+    expect(b.taskId).toBe(a.taskId);
+    expect(b.path).toBe(a.path);
+    expect(a.text).toContain('message: "crc 0x1f2e at 14:02:03"');
+    expect(b.text).toContain('message: "crc 0x9a7c at 14:05:59"');
+  });
+
+  test("a text past 4,000 characters keeps its head and its tail", () => {
+    const dir = repo({ "tests/math.test.ts": SOURCE });
+    const stack = `${"a".repeat(3500)}${"m".repeat(6000)}${"z".repeat(900)}at run (tests/math.test.ts:10:15)`;
+    const data = parse(buildTaskFile({ report: report([failure({ stack })]), config: defaultConfig(), repoRoot: dir, branch: "dev" }).text);
+    expect(data.test_failures[0].stack).toBe(
+      `${"a".repeat(3000)}\n… (6433 characters cut here; the full text is in report.md) …\n${"m".repeat(67)}${"z".repeat(900)}at run (tests/math.test.ts:10:15)`,
+    );
+  });
+});
+
+describe("root causes in the task YAML", () => {
+  test("failures with one normalised message at one repository frame form a group; the others stay single", () => {
+    const dir = repo({ "tests/math.test.ts": SOURCE, "src/signer.py": "x\n".repeat(200) });
+    const shared = (i: number) =>
+      failure({
+        id: `${i}`.padStart(12, "0"),
+        framework: "pytest",
+        fullName: `tests/test_sign.py::test_sign[${i}]`,
+        file: "tests/test_sign.py",
+        line: 5 + i,
+        message: `BadSignature: signature 0x${(0x1f00 + i).toString(16)} does not match`,
+        stack: [
+          `tests/test_sign.py:${5 + i}: in test_sign`,
+          "    sign(b)",
+          "/home/runner/work/app/app/src/signer.py:123: in sign",
+          "    raise BadSignature(...)",
+          "E   BadSignature: signature does not match",
+        ].join("\n"),
+      });
+    const lonely = failure({ id: "999999999999", fullName: "math > adds" });
+    const fs = [shared(2), lonely, shared(1), shared(3)];
+    const data = parse(buildTaskFile({ report: report(fs), config: defaultConfig(), repoRoot: dir, branch: "dev" }).text);
+    expect(data.root_causes).toEqual([
+      {
+        message: "BadSignature: signature 0x1f01 does not match",
+        location: "src/signer.py:123",
+        tests: ["tests/test_sign.py::test_sign[1]", "tests/test_sign.py::test_sign[2]", "tests/test_sign.py::test_sign[3]"],
+      },
+    ]);
+    expect(data.test_failures.map((t: { id: string }) => t.id)).toEqual(["999999999999", "000000000001", "000000000002", "000000000003"]);
   });
 });
 
