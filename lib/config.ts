@@ -32,6 +32,8 @@ export interface HealConfig {
     dispatchEventType: string;
     tokenEnv: string;
     branchPrefix: string;
+    /** Hand environment failures to the agent too (default false). */
+    handoffEnvironment: boolean;
   };
   labels: { healing: string[]; coverage: string[]; needsHuman: string; paused: string };
   branches: string[];
@@ -41,6 +43,8 @@ export interface HealConfig {
   runner: { python: string | null; timeoutMinutes: number };
   /** null: detect the stacks. */
   stacks: StackConfig[] | null;
+  /** heal:prepare: off with `prepare: false`; `commands` (argv + cwd) replace detection. */
+  prepare: { enabled: boolean; commands: { command: string[]; cwd: string }[] | null };
   /** Template name -> repo-relative override path. */
   templates: Record<string, string>;
   verify: { closeOn: "pass" | "merge" };
@@ -61,6 +65,7 @@ export function defaultConfig(): HealConfig {
       dispatchEventType: "heal-agent",
       tokenEnv: "HEAL_AGENT_TOKEN",
       branchPrefix: "claude/issue-",
+      handoffEnvironment: false,
     },
     labels: {
       healing: ["auto-healing", "bug", "tdd"],
@@ -74,6 +79,7 @@ export function defaultConfig(): HealConfig {
     tasksDir: DEFAULT_TASKS_DIR,
     runner: { python: null, timeoutMinutes: 30 },
     stacks: null,
+    prepare: { enabled: true, commands: null },
     templates: {},
     verify: { closeOn: "pass" },
     budget: { dailyIssues: 5, dailyMentions: 10 },
@@ -220,7 +226,9 @@ function nodeAt(root: Node | null, path: (string | number)[], wantKey: boolean):
 }
 
 interface RawConfig {
-  agent?: Partial<Record<"mention" | "max_attempts" | "handoff" | "dispatch_event_type" | "token_env" | "branch_prefix", unknown>>;
+  agent?: Partial<
+    Record<"mention" | "max_attempts" | "handoff" | "dispatch_event_type" | "token_env" | "branch_prefix" | "handoff_environment", unknown>
+  >;
   labels?: { healing?: string[]; coverage?: string[]; needs_human?: string; paused?: string };
   branches?: string[];
   coverage?: { threshold?: number };
@@ -228,6 +236,7 @@ interface RawConfig {
   tasks_dir?: string;
   runner?: { python?: string; timeout_minutes?: number };
   stacks?: { id?: string; framework: Framework; command: string | string[]; cwd?: string; report?: string }[];
+  prepare?: false | { commands?: (string | string[] | { command: string | string[]; cwd?: string })[] };
   templates?: Record<string, string>;
   verify?: { close_on?: "pass" | "merge" };
   budget?: { daily_issues?: number; daily_mentions?: number };
@@ -246,6 +255,7 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
       dispatchEventType: (a.dispatch_event_type as string | undefined) ?? d.agent.dispatchEventType,
       tokenEnv: (a.token_env as string | undefined) ?? d.agent.tokenEnv,
       branchPrefix: (a.branch_prefix as string | undefined) ?? d.agent.branchPrefix,
+      handoffEnvironment: (a.handoff_environment as boolean | undefined) ?? d.agent.handoffEnvironment,
     },
     labels: {
       healing: raw.labels?.healing ?? d.labels.healing,
@@ -276,6 +286,7 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
           };
         })
       : null,
+    prepare: prepareConfig(raw.prepare, file),
     templates: raw.templates ?? {},
     verify: { closeOn: raw.verify?.close_on ?? d.verify.closeOn },
     budget: {
@@ -288,6 +299,22 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
       cron: raw.workflows?.cron ?? d.workflows.cron,
     },
     source: file,
+  };
+}
+
+function prepareConfig(raw: RawConfig["prepare"], file: string): HealConfig["prepare"] {
+  if (raw === false) return { enabled: false, commands: null };
+  if (!raw?.commands) return { enabled: true, commands: null };
+  return {
+    enabled: true,
+    commands: raw.commands.map((c, i) => {
+      const item = typeof c === "object" && !Array.isArray(c) ? c : { command: c };
+      const command = typeof item.command === "string" ? splitCommand(item.command) : item.command;
+      if (command.length === 0 || command[0] === "") {
+        throw new HealError("CONFIG_INVALID", `field "prepare.commands[${i}]" is empty`, file);
+      }
+      return { command, cwd: normalizeDir(item.cwd ?? ".") };
+    }),
   };
 }
 

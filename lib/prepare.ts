@@ -1,0 +1,516 @@
+// heal:prepare: installs what each detected stack needs to start, from its lockfile, with the project's own
+// tool (npm ci, pnpm/yarn/bun frozen installs, pip/uv/poetry into a virtualenv, terraform init). On a
+// repository that is already installed every step is a check (a marker or stamp newer than the lockfile).
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { delimiter, dirname, join, posix } from "node:path";
+import { $ } from "zx";
+import type { HealConfig } from "./config.ts";
+import { pythonFor, type RunnableStack } from "./detect.ts";
+import { redact } from "./redact.ts";
+import { forLogStream } from "./sanitize.ts";
+
+/** File name of the record in the reports folder. */
+export const PREPARE_FILE = "prepare.json";
+/** Our own stamp: the hash of the inputs a successful install used. */
+export const STAMP_FILE = ".heal-prepare.json";
+const TAIL_LINES = 40;
+
+export type PrepareTool = "npm" | "pnpm" | "yarn" | "bun" | "pip" | "uv" | "poetry" | "terraform" | "config";
+
+/**
+ * - `installed`: already installed, nothing ran (the check named in `reason`);
+ * - `ran`: the commands ran and succeeded; `failed`: one exited non-zero or could not start;
+ * - `skipped`: nothing can be installed here (no lockfile, the tool is not on PATH, ...): `reason` says which.
+ */
+export type PrepareStatus = "installed" | "ran" | "failed" | "skipped";
+
+/** One install step: what it serves, what it ran (or would run) and how it went. */
+export interface PrepareStep {
+  /** Ids of the stacks this step installs for (one lockfile can serve several). */
+  stacks: string[];
+  /** Repo-relative folder the commands run in. */
+  cwd: string;
+  tool: PrepareTool;
+  /** Each command as argv, in order (`python -m venv` then `pip install`, say). */
+  commands: string[][];
+  status: PrepareStatus;
+  /** Why it ran or did not: the check that passed, the missing marker, the missing tool. */
+  reason: string;
+  exitCode: number | null;
+  durationMs: number;
+  /** Last lines of the commands' output, redacted; only when a command failed. */
+  outputTail?: string;
+}
+
+/** `<reports_dir>/prepare.json`. */
+export interface PrepareFile {
+  schemaVersion: 1;
+  /** `detected` (from the stacks), `config` (`prepare.commands`), `off` (`prepare: false`). */
+  source: "detected" | "config" | "off";
+  durationMs: number;
+  steps: PrepareStep[];
+}
+
+/** A step before it runs: `installed` holds the passing check, `why` the reason to install. */
+export interface PlannedStep {
+  stacks: string[];
+  cwd: string;
+  tool: PrepareTool;
+  commands: string[][];
+  /** Extra environment for the commands (poetry's in-project virtualenv, ...). */
+  env?: Record<string, string>;
+  /** Set when nothing needs to run: the check that passed. */
+  installed?: string;
+  /** Set when nothing can run: why (no lockfile, tool missing). */
+  skipped?: string;
+  why: string;
+  /** Written after a successful run so the next run is a check: repo-relative path and content. */
+  stamp?: { path: string; value: string };
+}
+
+// ---------- small file helpers ----------
+
+function mtimeMs(path: string): number | null {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+function sha256(parts: string[]): string {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p).update("\u0000");
+  return h.digest("hex");
+}
+
+function fileText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function readStamp(path: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(path, "utf8")) as { hash?: string }).hash ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function hasCommand(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.PATH ?? "").split(delimiter).some((d) => {
+    try {
+      return d !== "" && statSync(join(d, name)).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+function isUnder(child: string, parent: string): boolean {
+  return parent === "." || child === parent || child.startsWith(`${parent}/`);
+}
+
+// ---------- JavaScript ----------
+
+const NODE_LOCKFILES: [string, "npm" | "pnpm" | "yarn" | "bun"][] = [
+  ["pnpm-lock.yaml", "pnpm"],
+  ["yarn.lock", "yarn"],
+  ["bun.lock", "bun"],
+  ["bun.lockb", "bun"],
+  ["package-lock.json", "npm"],
+  ["npm-shrinkwrap.json", "npm"],
+];
+
+/** The package manager named by package.json `packageManager` ("pnpm@9.1.0" -> pnpm), if any. */
+function packageManagerField(dir: string): { name: string; major: number | null } | null {
+  try {
+    const pm = (JSON.parse(fileText(join(dir, "package.json"))) as { packageManager?: unknown }).packageManager;
+    if (typeof pm !== "string") return null;
+    const m = /^(npm|pnpm|yarn|bun)@(\d+)?/.exec(pm);
+    return m ? { name: m[1]!, major: m[2] ? Number(m[2]) : null } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The folder (from `cwd` up to the repo root) holding the lockfile, and which one. */
+export function findNodeLockfile(
+  repoRoot: string,
+  cwd: string,
+): { dir: string; lockfile: string; tool: "npm" | "pnpm" | "yarn" | "bun" } | null {
+  let dir = cwd;
+  for (;;) {
+    const abs = join(repoRoot, dir);
+    const pm = packageManagerField(abs);
+    const present = NODE_LOCKFILES.filter(([f]) => existsSync(join(abs, f)));
+    if (present.length > 0) {
+      // `packageManager` decides when several lockfiles are committed.
+      const chosen = present.find(([, t]) => t === pm?.name) ?? present[0]!;
+      return { dir, lockfile: chosen[0], tool: chosen[1] };
+    }
+    if (dir === ".") return null;
+    dir = posix.dirname(dir);
+  }
+}
+
+/** yarn 2+ ("berry"): `.yarnrc.yml`, a `__metadata:` lockfile, or `packageManager: yarn@>=2`. */
+function isYarnBerry(abs: string): boolean {
+  const pm = packageManagerField(abs);
+  if (pm?.name === "yarn" && pm.major !== null) return pm.major >= 2;
+  return existsSync(join(abs, ".yarnrc.yml")) || /^__metadata:/m.test(fileText(join(abs, "yarn.lock")).slice(0, 4096));
+}
+
+/** The package manager's own record of its last install, newer than the lockfile when it is installed. */
+function nodeMarker(tool: "npm" | "pnpm" | "yarn" | "bun", berry: boolean): string {
+  if (tool === "npm") return "node_modules/.package-lock.json";
+  if (tool === "pnpm") return "node_modules/.modules.yaml";
+  if (tool === "yarn") return berry ? ".yarn/install-state.gz" : "node_modules/.yarn-integrity";
+  return "node_modules"; // bun writes no marker file: the folder's own time
+}
+
+function planNode(repoRoot: string, stacks: RunnableStack[], env: NodeJS.ProcessEnv): PlannedStep[] {
+  const byDir = new Map<string, PlannedStep>();
+  const out: PlannedStep[] = [];
+  for (const stack of stacks) {
+    const found = findNodeLockfile(repoRoot, stack.cwd);
+    if (!found) {
+      // Without a lockfile there is nothing to install reproducibly; an installed folder needs nothing.
+      if (existsSync(join(repoRoot, stack.cwd, "node_modules")) || stack.framework === "bun") continue;
+      out.push({
+        stacks: [stack.id],
+        cwd: stack.cwd,
+        tool: "npm",
+        commands: [],
+        skipped: `no lockfile (package-lock.json, pnpm-lock.yaml, yarn.lock, bun.lock) in ${stack.cwd} or above and no node_modules: commit a lockfile, or install in a step before heal`,
+        why: "",
+      });
+      continue;
+    }
+    const existing = byDir.get(found.dir);
+    if (existing) {
+      existing.stacks.push(stack.id);
+      continue;
+    }
+    const abs = join(repoRoot, found.dir);
+    const berry = found.tool === "yarn" && isYarnBerry(abs);
+    const command =
+      found.tool === "npm"
+        ? ["npm", "ci", "--no-audit", "--no-fund"]
+        : found.tool === "pnpm"
+          ? ["pnpm", "install", "--frozen-lockfile"]
+          : found.tool === "yarn"
+            ? ["yarn", "install", berry ? "--immutable" : "--frozen-lockfile"]
+            : [hasCommand("bun", env) ? "bun" : process.execPath, "install", "--frozen-lockfile"];
+    const lockPath = join(abs, found.lockfile);
+    const hash = sha256([found.lockfile, fileText(lockPath)]);
+    const stampDir = berry && !existsSync(join(abs, "node_modules")) ? ".yarn" : "node_modules";
+    const stampRel = posix.join(found.dir, stampDir, STAMP_FILE);
+    const marker = nodeMarker(found.tool, berry);
+    const markerTime = mtimeMs(join(abs, marker));
+    const lockTime = mtimeMs(lockPath) ?? 0;
+    const step: PlannedStep = {
+      stacks: [stack.id],
+      cwd: found.dir,
+      tool: found.tool,
+      commands: [command],
+      why: "",
+      stamp: { path: stampRel, value: hash },
+    };
+    if (readStamp(join(repoRoot, stampRel)) === hash) {
+      step.installed = `${posix.join(found.dir, stampDir, STAMP_FILE)} matches ${found.lockfile}`;
+    } else if (markerTime !== null && markerTime >= lockTime) {
+      step.installed = `${posix.join(found.dir, marker)} is newer than ${found.lockfile}`;
+    } else {
+      step.why =
+        markerTime === null
+          ? `${posix.join(found.dir, marker)} is missing`
+          : `${found.lockfile} changed after the last install (${posix.join(found.dir, marker)} is older)`;
+      if (found.tool !== "bun" && !hasCommand(command[0]!, env)) {
+        step.skipped = `${found.lockfile} needs ${command[0]}, which is not on PATH: install it (npm i -g ${command[0]}) before heal`;
+      }
+    }
+    byDir.set(found.dir, step);
+    out.push(step);
+  }
+  return out;
+}
+
+// ---------- Python ----------
+
+const PY_EXTRAS = ["test", "tests", "testing", "dev"];
+
+/** `requirements*.txt` in the folder, `requirements.txt` first. */
+function requirementFiles(abs: string): string[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(abs).filter((n) => /^requirements[\w.-]*\.txt$/.test(n));
+  } catch {
+    return [];
+  }
+  return names.sort((a, b) => (a === "requirements.txt" ? -1 : b === "requirements.txt" ? 1 : a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** PEP 621 / PEP 735 requirements of pyproject.toml: dependencies, test/dev extras and dependency groups. */
+export function pyprojectRequirements(text: string): string[] {
+  let doc: Record<string, unknown>;
+  try {
+    doc = Bun.TOML.parse(text) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  const project = (doc.project ?? {}) as { dependencies?: unknown; "optional-dependencies"?: Record<string, unknown> };
+  const groups = (doc["dependency-groups"] ?? {}) as Record<string, unknown>;
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+  const reqs = [...strings(project.dependencies)];
+  for (const extra of PY_EXTRAS) reqs.push(...strings(project["optional-dependencies"]?.[extra]), ...strings(groups[extra]));
+  return [...new Set(reqs)];
+}
+
+function planPython(repoRoot: string, stacks: RunnableStack[], config: HealConfig, env: NodeJS.ProcessEnv): PlannedStep[] {
+  const out: PlannedStep[] = [];
+  for (const stack of stacks) {
+    const abs = join(repoRoot, stack.cwd);
+    const reqFiles = requirementFiles(abs);
+    const pyproject = fileText(join(abs, "pyproject.toml"));
+    const pyReqs = pyprojectRequirements(pyproject);
+    const has = (f: string) => existsSync(join(abs, f));
+    const inputs = [...reqFiles, "pyproject.toml", "uv.lock", "poetry.lock"].filter(has);
+    const hash = sha256(inputs.flatMap((f) => [f, fileText(join(abs, f))]));
+    const base: Omit<PlannedStep, "tool" | "commands"> = { stacks: [stack.id], cwd: stack.cwd, why: "" };
+    if (reqFiles.length === 0 && pyReqs.length === 0 && !has("uv.lock") && !has("poetry.lock")) continue; // nothing declared
+    if (config.runner.python) {
+      out.push({
+        ...base,
+        tool: "pip",
+        commands: [],
+        skipped: `runner.python is set (${config.runner.python}): its packages are yours to install`,
+      });
+      continue;
+    }
+    const venvName = has(".venv") || !has("venv") ? ".venv" : "venv";
+    const venvPython = posix.join(venvName, "bin/python");
+    const stampRel = posix.join(stack.cwd, venvName, STAMP_FILE);
+    let step: PlannedStep;
+    if (has("uv.lock") && hasCommand("uv", env)) {
+      step = { ...base, tool: "uv", commands: [["uv", "sync", "--frozen"]] };
+    } else if (has("poetry.lock") && hasCommand("poetry", env)) {
+      // In-project virtualenv, so detection's `.venv` choice finds it.
+      step = {
+        ...base,
+        tool: "poetry",
+        commands: [["poetry", "install", "--no-interaction", "--no-root"]],
+        env: { POETRY_VIRTUALENVS_IN_PROJECT: "true" },
+      };
+    } else if (reqFiles.length > 0 || pyReqs.length > 0) {
+      const commands: string[][] = [];
+      if (!existsSync(join(abs, venvPython))) {
+        // The venv sees the interpreter's own packages (a pytest installed for it keeps working); the project's go on top.
+        commands.push([pythonFor(repoRoot, stack.cwd, config, env), "-m", "venv", "--system-site-packages", venvName]);
+      }
+      const pip = [venvPython, "-m", "pip", "install", "--disable-pip-version-check"];
+      commands.push(reqFiles.length > 0 ? [...pip, ...reqFiles.flatMap((f) => ["-r", f])] : [...pip, ...pyReqs]);
+      step = { ...base, tool: "pip", commands };
+    } else {
+      out.push({
+        ...base,
+        tool: has("uv.lock") ? "uv" : "poetry",
+        commands: [],
+        skipped: `${has("uv.lock") ? "uv.lock needs uv" : "poetry.lock needs poetry"}, which is not on PATH, and no requirements*.txt or [project] dependencies say what else to install`,
+      });
+      continue;
+    }
+    step.stamp = { path: stampRel, value: hash };
+    if (existsSync(join(abs, venvPython)) && readStamp(join(repoRoot, stampRel)) === hash) {
+      step.installed = `${stampRel} matches ${inputs.join(", ")}`;
+    } else {
+      step.why = existsSync(join(abs, venvPython))
+        ? `${inputs.join(", ")} changed since the last install (or ${posix.join(stack.cwd, venvName)} was not made by heal)`
+        : `${posix.join(stack.cwd, venvName)} is missing`;
+      const tool = step.commands[0]![0]!;
+      if (step.tool !== "pip" && !hasCommand(tool, env)) step.skipped = `${tool} is not on PATH`;
+    }
+    out.push(step);
+  }
+  return out;
+}
+
+// ---------- Terraform ----------
+
+function tfFiles(abs: string): string[] {
+  try {
+    return readdirSync(abs)
+      .filter((n) => n.endsWith(".tf"))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function planTerraform(repoRoot: string, stacks: RunnableStack[], env: NodeJS.ProcessEnv): PlannedStep[] {
+  const out: PlannedStep[] = [];
+  for (const stack of stacks) {
+    const abs = join(repoRoot, stack.cwd);
+    const text = tfFiles(abs)
+      .map((f) => fileText(join(abs, f)))
+      .join("\n");
+    const needsModules = /^\s*module\s+"/m.test(text);
+    const needsProviders = /^\s*(?:resource|data|provider)\s+"|required_providers/m.test(text);
+    if (!needsModules && !needsProviders) continue; // nothing to download: validate runs as it is
+    const binary = stack.command[0] ?? "terraform";
+    // What init reads: module sources and versions, provider requirements, the dependency lock file.
+    const inputs = text
+      .split("\n")
+      .filter((l) => /^\s*(?:source|version)\s*=|^\s*(?:module|provider)\s+"/.test(l))
+      .map((l) => l.trim());
+    const hash = sha256([...inputs, fileText(join(abs, ".terraform.lock.hcl"))]);
+    const stampRel = posix.join(stack.cwd, ".terraform", STAMP_FILE);
+    const step: PlannedStep = {
+      stacks: [stack.id],
+      cwd: stack.cwd,
+      tool: "terraform",
+      commands: [[binary, "init", "-backend=false", "-input=false", "-no-color"]],
+      why: "",
+      stamp: { path: stampRel, value: hash },
+    };
+    const modulesOk = !needsModules || existsSync(join(abs, ".terraform/modules/modules.json"));
+    const providersOk = !needsProviders || existsSync(join(abs, ".terraform/providers"));
+    if (readStamp(join(repoRoot, stampRel)) === hash && modulesOk && providersOk) {
+      step.installed = `${stampRel} matches the module and provider requirements`;
+    } else {
+      step.why = !modulesOk
+        ? `${posix.join(stack.cwd, ".terraform/modules")} is missing`
+        : !providersOk
+          ? `${posix.join(stack.cwd, ".terraform/providers")} is missing`
+          : "module or provider requirements changed since the last init";
+      if (!hasCommand(binary, env) && !existsSync(binary)) step.skipped = `${binary} is not on PATH`;
+    }
+    out.push(step);
+  }
+  return out;
+}
+
+// ---------- plan and run ----------
+
+/** What prepare would do for these stacks, with each step's check already made. Reads the file system only. */
+export function planPrepare(
+  repoRoot: string,
+  stacks: RunnableStack[],
+  config: HealConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): PlannedStep[] {
+  if (config.prepare.commands) {
+    return config.prepare.commands.map((c) => ({
+      stacks: stacks.filter((s) => isUnder(s.cwd, c.cwd)).map((s) => s.id),
+      cwd: c.cwd,
+      tool: "config" as const,
+      commands: [c.command],
+      why: "prepare.commands in the config (run every time)",
+    }));
+  }
+  const js = stacks.filter((s) => s.framework === "bun" || s.framework === "vitest" || s.framework === "jest");
+  const py = stacks.filter((s) => s.framework === "pytest");
+  const tf = stacks.filter((s) => s.framework === "terraform");
+  return [...planNode(repoRoot, js, env), ...planPython(repoRoot, py, config, env), ...planTerraform(repoRoot, tf, env)];
+}
+
+/** Keeps the last lines of the output, redacted, for prepare.json. */
+function tailOf(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const lines = text
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "")
+    .replace(/\r\n?/g, "\n")
+    .split("\n");
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
+  return redact(lines.slice(-TAIL_LINES).join("\n"));
+}
+
+export interface PrepareOptions {
+  env?: NodeJS.ProcessEnv;
+  /** A command running longer is stopped and its step failed. */
+  timeoutMs?: number;
+  /** Receives the commands' console output (default: our stderr). */
+  echo?: (chunk: string) => void;
+}
+
+/** Runs one planned step's commands in order; stops at the first that fails. Never throws for a command's failure. */
+export async function runStep(repoRoot: string, step: PlannedStep, opts: PrepareOptions = {}): Promise<PrepareStep> {
+  const record: PrepareStep = {
+    stacks: step.stacks,
+    cwd: step.cwd,
+    tool: step.tool,
+    commands: step.commands,
+    status: "installed",
+    reason: step.installed ?? step.skipped ?? step.why,
+    exitCode: null,
+    durationMs: 0,
+  };
+  if (step.installed) return record;
+  if (step.skipped) return { ...record, status: "skipped" };
+  const echoSink = opts.echo ?? ((s: string) => void process.stderr.write(s));
+  // Install output is untrusted like test output: secrets masked, workflow commands broken, whole lines at a time.
+  const log = forLogStream(echoSink);
+  const started = performance.now();
+  let output = "";
+  let exitCode: number | null = 0;
+  for (const argv of step.commands) {
+    log.write(`$ ${argv.join(" ")}\n`);
+    const p = $({
+      cwd: join(repoRoot, step.cwd),
+      env: { ...(opts.env ?? process.env), ...step.env },
+      nothrow: true,
+      quiet: true,
+      timeout: opts.timeoutMs ?? 30 * 60_000,
+    })`${argv}`;
+    const collect = (d: Buffer | string) => {
+      const s = String(d);
+      output = (output + s).slice(-64 * 1024);
+      log.write(s);
+    };
+    p.stdout.on("data", collect);
+    p.stderr.on("data", collect);
+    const r = await p;
+    exitCode = r.exitCode;
+    if (r.signal) output += `\n${argv[0]} stopped by ${r.signal}\n`;
+    if (exitCode !== 0) break;
+  }
+  log.end();
+  const durationMs = Math.round(performance.now() - started);
+  if (exitCode !== 0) return { ...record, status: "failed", exitCode, durationMs, outputTail: tailOf(output) };
+  if (step.stamp) {
+    const abs = join(repoRoot, step.stamp.path);
+    if (existsSync(dirname(abs))) writeFileSync(abs, `${JSON.stringify({ hash: step.stamp.value, by: "heal:prepare" })}\n`);
+  }
+  return { ...record, status: "ran", exitCode, durationMs };
+}
+
+/** Plans and runs every step, one after another (installs of one repo share caches and disk). */
+export async function prepare(
+  repoRoot: string,
+  stacks: RunnableStack[],
+  config: HealConfig,
+  opts: PrepareOptions = {},
+): Promise<PrepareFile> {
+  const started = performance.now();
+  if (!config.prepare.enabled) return { schemaVersion: 1, source: "off", durationMs: 0, steps: [] };
+  const steps: PrepareStep[] = [];
+  for (const step of planPrepare(repoRoot, stacks, config, opts.env)) steps.push(await runStep(repoRoot, step, opts));
+  return {
+    schemaVersion: 1,
+    source: config.prepare.commands ? "config" : "detected",
+    durationMs: Math.round(performance.now() - started),
+    steps,
+  };
+}
+
+/** Writes prepare.json into the reports folder; returns its repo-relative path. */
+export function writePrepareFile(repoRoot: string, reportsDir: string, file: PrepareFile): string {
+  const rel = posix.join(reportsDir, PREPARE_FILE);
+  mkdirSync(join(repoRoot, reportsDir), { recursive: true });
+  writeFileSync(join(repoRoot, rel), `${JSON.stringify(file, null, 2)}\n`);
+  return rel;
+}
