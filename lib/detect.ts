@@ -1,9 +1,9 @@
 // Finds the test stacks of a repository: bun test, vitest, jest, pytest, terraform validate and
 // terragrunt validate (when terragrunt is installed). The config's `stacks:` replaces detection.
-import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, join, relative } from "node:path";
 import type { HealConfig } from "./config.ts";
+import { runSync } from "./process.ts";
 import type { Framework, Stack } from "./types.ts";
 
 /** A stack as run-tests runs it: `report` is set for configured commands that write their own report. */
@@ -111,8 +111,7 @@ const pytestCache = new Map<string, boolean>();
 function canImportPytest(python: string): boolean {
   let ok = pytestCache.get(python);
   if (ok === undefined) {
-    const r = spawnSync(python, ["-c", "import pytest"], { stdio: "ignore", timeout: 20_000 });
-    ok = r.status === 0;
+    ok = runSync([python, "-c", "import pytest"], { cwd: process.cwd(), timeoutMs: 20_000 }).exitCode === 0;
     pytestCache.set(python, ok);
   }
   return ok;

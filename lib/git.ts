@@ -4,11 +4,11 @@
 // detached HEAD (pull_request checkouts), a shallow clone, or a working tree with other changes; when
 // a concurrent push wins, the commit is rebuilt on the new tip (what a rebase of one file does) and
 // pushed again, a bounded number of times.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HealError } from "./errors.ts";
+import { runSync } from "./process.ts";
 import { redact } from "./redact.ts";
 
 /** Actions' bot identity, used when the checkout has no git user configured. */
@@ -24,13 +24,8 @@ interface GitResult {
 }
 
 export function git(cwd: string, args: string[], env: Record<string, string> = {}): GitResult {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { status: r.status ?? 1, stdout: (r.stdout ?? "").trim(), stderr: (r.stderr ?? "").trim() };
+  const r = runSync(["git", ...args], { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...env } });
+  return { status: r.exitCode ?? 1, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 
 function gitOk(cwd: string, args: string[], env: Record<string, string> = {}): string {

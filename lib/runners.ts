@@ -1,9 +1,9 @@
 // Runs one test stack with the reporter flags its parser needs, streaming the runner's own console
 // output to stderr, and records what happened (exit code, signal, duration, reports, redacted tail).
-import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { delimiter, join, posix } from "node:path";
+import { join, posix } from "node:path";
 import type { RunnableStack } from "./detect.ts";
+import { start } from "./process.ts";
 import { redact } from "./redact.ts";
 import { forLogStream } from "./sanitize.ts";
 import type { RunRecord, RunsFile } from "./types.ts";
@@ -105,13 +105,6 @@ interface ExecResult {
   stdout: string;
 }
 
-/** Resolves `bun` to the running interpreter when it is not on PATH (bun runs these scripts). */
-function resolveBinary(name: string, env: NodeJS.ProcessEnv): string {
-  if (name !== "bun") return name;
-  const onPath = (env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, "bun")));
-  return onPath ? name : process.execPath;
-}
-
 function exec(
   argv: string[],
   cwd: string,
@@ -125,55 +118,28 @@ function exec(
     sink?: (s: string) => void;
   },
 ): Promise<ExecResult> {
-  return new Promise((resolve) => {
-    let stdout = "";
-    let settled = false;
-    const child = spawn(resolveBinary(argv[0]!, opts.env), argv.slice(1), {
-      cwd,
-      env: opts.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true, // own process group, so a timeout stops the runner's workers too
-    });
-    const killGroup = (sig: NodeJS.Signals) => {
-      try {
-        if (child.pid) process.kill(-child.pid, sig);
-      } catch {
-        /* already gone */
-      }
-    };
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
-    const timer = setTimeout(() => {
+  const seen = (s: string) => {
+    opts.tail.push(s);
+    opts.sink?.(s);
+  };
+  return start(argv, {
+    cwd,
+    env: opts.env,
+    timeoutMs: opts.timeoutMs,
+    captureStdout: opts.captureStdout,
+    onTimeout: () => {
       const msg = `\n[heal] stopped after ${Math.round(opts.timeoutMs / 1000)}s (runner.timeout_minutes)\n`;
       opts.tail.push(msg);
       opts.echo(msg);
-      killGroup("SIGTERM");
-      killTimer = setTimeout(() => killGroup("SIGKILL"), 10_000);
-    }, opts.timeoutMs);
-    child.stdout.setEncoding("utf8").on("data", (s: string) => {
-      if (opts.captureStdout) stdout += s;
-      else opts.echo(s);
-      opts.tail.push(s);
-      opts.sink?.(s);
-    });
-    child.stderr.setEncoding("utf8").on("data", (s: string) => {
+    },
+    onStdout: (s) => {
+      if (!opts.captureStdout) opts.echo(s);
+      seen(s);
+    },
+    onStderr: (s) => {
       opts.echo(s);
-      opts.tail.push(s);
-      opts.sink?.(s);
-    });
-    const finish = (r: ExecResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (killTimer) clearTimeout(killTimer);
-      resolve(r);
-    };
-    child.on("error", (err: NodeJS.ErrnoException) => {
-      const msg = err.code === "ENOENT" ? `${argv[0]}: command not found` : `${argv[0]}: ${err.message}`;
-      opts.tail.push(`${msg}\n`);
-      opts.echo(`${msg}\n`);
-      finish({ exitCode: err.code === "ENOENT" ? 127 : 126, signal: null, stdout });
-    });
-    child.on("close", (code, signal) => finish({ exitCode: code, signal: signal ?? null, stdout }));
+      seen(s);
+    },
   });
 }
 
