@@ -5,7 +5,16 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { HealError } from "./errors.ts";
 import { fingerprint, testKey } from "./fingerprint.ts";
 import { readJsonFile } from "./json-file.ts";
-import { indexRepo, isForeignFrame, locate, repoRelative, resolveRepoPath, splitMessage, type RepoIndex } from "./location.ts";
+import {
+  indexRepo,
+  isForeignFrame,
+  locate,
+  relativizePaths,
+  repoRelative,
+  resolveRepoPath,
+  splitMessage,
+  type RepoIndex,
+} from "./location.ts";
 import { parseReport } from "./parsers/index.ts";
 import { redact } from "./redact.ts";
 import type { CaseStatus, FailureRecord, FailureReport, Framework, RunMeta, RunRecord, RunsFile, TestCase } from "./types.ts";
@@ -40,6 +49,9 @@ interface Occurrence {
   /** The test's own file when it exists in the repo. */
   ownFile: string | null;
   fullName: string;
+  /** The name as the report gave it, and which same-named test of the report this is (1-based). */
+  baseName: string;
+  nth: number;
   /** testKey(framework, scope, fullName): the test's identity. */
   key: string;
   cwd: string;
@@ -71,12 +83,10 @@ function stemOf(abs: string): string {
 
 /** Drops frames of dependencies and runners from a stack, keeps message lines and repo frames, caps its size. */
 export function trimStack(stack: string): string {
-  const lines = stack
-    .slice(0, 1024 * 1024)
+  const lines = headAndTail(stack, 1024 * 1024)
     .replace(/\r\n?/g, "\n")
     .split("\n")
-    .map((l) => (l.length > 2_000 ? `${l.slice(0, 2_000)}…` : l));
-  if (stack.length > 1024 * 1024) lines.pop(); // the last line was cut mid-way
+    .map((l) => (l.length > 2_000 ? `${l.slice(0, 1_000)}…${l.slice(-1_000)}` : l));
   const kept: string[] = [];
   let dropSource = false;
   for (const line of lines) {
@@ -97,10 +107,20 @@ export function trimStack(stack: string): string {
       continue;
     kept.push(line);
   }
-  let out = kept.slice(0, MAX_STACK_LINES).join("\n").trim();
-  if (kept.length > MAX_STACK_LINES) out += `\n… ${kept.length - MAX_STACK_LINES} more lines`;
-  if (out.length > MAX_STACK_CHARS) out = `${out.slice(0, MAX_STACK_CHARS)}\n… (cut)`;
-  return out;
+  // The head and the tail are kept: the message opens the text, the outermost frames (the test's) close it.
+  const half = MAX_STACK_LINES / 2;
+  const out =
+    kept.length > MAX_STACK_LINES
+      ? [...kept.slice(0, half), `… ${kept.length - MAX_STACK_LINES} more lines`, ...kept.slice(-half)].join("\n").trim()
+      : kept.join("\n").trim();
+  return headAndTail(out, MAX_STACK_CHARS);
+}
+
+/** A text cut to `max` characters: its first and last halves around a note of what was left out. */
+export function headAndTail(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const half = Math.floor(max / 2);
+  return `${text.slice(0, half)}\n… (${text.length - 2 * half} characters cut) …\n${text.slice(-half)}`;
 }
 
 function statusRank(s: CaseStatus): number {
@@ -429,8 +449,11 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
           hashTest(framework, scope, fullName);
           // The same identity again in one report is another test (legal in bun, vitest, jest, mocha), unless
           // the runner's names are unique by construction (pytest node ids, go's #01 subtests): then a rerun.
+          const baseName = fullName;
+          let nth = 1;
           if (!RERUN_ON_REPEAT.has(framework)) {
             const n = seenInReport.bump(hashHi, hashLo);
+            nth = n;
             if (n > 1) {
               fullName = `${fullName} (${n})`;
               hashTest(framework, scope, fullName);
@@ -464,6 +487,8 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
               scope,
               ownFile: place ? place.own : null,
               fullName,
+              baseName,
+              nth,
               key: testKey(framework, scope, fullName),
               cwd: src.cwd,
               source: src.source,
@@ -615,7 +640,19 @@ function buildRecord(group: Occurrence[], index: RepoIndex, isAncestor: (scope: 
   const failing = group.filter((o) => isFailing(o.tc.status));
   let best: { o: Occurrence; file: string | null; line: number | null; outsideTest: boolean; score: number } | null = null;
   for (const o of failing) {
-    const loc = locate({ file: o.tc.file, line: o.tc.line, message: o.tc.message, stack: o.tc.stack }, index, { cwd: o.cwd });
+    const loc = locate(
+      {
+        file: o.tc.file,
+        line: o.tc.line,
+        message: o.tc.message,
+        stack: o.tc.stack,
+        fullName: o.baseName,
+        framework: o.framework,
+        nth: o.nth,
+      },
+      index,
+      { cwd: o.cwd },
+    );
     const score = (loc.line !== null ? 4 : 0) + (loc.file !== null && loc.file === o.scope ? 2 : 0) + (o.tc.stack ? 1 : 0);
     if (!best || score > best.score) best = { o, file: loc.file, line: loc.line, outsideTest: !!loc.outsideTest, score };
   }
@@ -629,10 +666,9 @@ function buildRecord(group: Occurrence[], index: RepoIndex, isAncestor: (scope: 
     (o.scope !== "" && o.fullName === o.scope) ||
     /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
     isAncestor(o.scope, o.fullName);
-  const rawMessage = fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)";
+  const rawMessage = relativizePaths(fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)", index.root);
   // Redact before cutting, so a cut never leaves the visible half of a secret.
-  const redacted = redact(rawMessage);
-  const message = redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}…` : redacted;
+  const message = headAndTail(redact(rawMessage), MAX_MESSAGE_CHARS);
   // bun names a failing describe-level hook "(unnamed)": the describe is what failed.
   // Test names are untrusted text too: failures.json is uploaded as an artifact.
   const fullName = redact(o.fullName.replace(/ > \(unnamed\)$/, ""));
@@ -644,7 +680,7 @@ function buildRecord(group: Occurrence[], index: RepoIndex, isAncestor: (scope: 
     file: file === null ? null : redact(file),
     line,
     message,
-    stack: trimStack(redact(o.tc.stack ?? rawMessage)),
+    stack: trimStack(redact(o.tc.stack ? relativizePaths(o.tc.stack, index.root) : rawMessage)),
     kind: worst === "error" || isSuiteLevel ? "error" : "failure",
   };
 }
@@ -689,7 +725,7 @@ function runnerRecord(
     file: loc.file === null ? null : redact(loc.file),
     line: loc.line,
     message,
-    stack: trimStack(redact(run.outputTail || "(no output)")),
+    stack: trimStack(redact(relativizePaths(run.outputTail, index.root) || "(no output)")),
     kind: "error",
   };
 }

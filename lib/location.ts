@@ -112,12 +112,22 @@ const PATTERNS: FramePattern[] = [
 ];
 
 /** Every `path:line` reference in the text, innermost first (Python-style tracebacks are reversed). */
-/** Frames beyond this much text are not searched (stacks that matter are at the start). */
+/** Past this much text, parseFrames reads the head, the tail and the frame-like lines between. */
 const MAX_FRAME_TEXT = 256 * 1024;
 
 export function parseFrames(input: string): Frame[] {
   if (!input) return [];
-  const text = input.length > MAX_FRAME_TEXT ? input.slice(0, MAX_FRAME_TEXT) : input;
+  // A long text is read whole, but of its middle only the lines that can be frames (a huge message line is not).
+  let text = input;
+  if (input.length > MAX_FRAME_TEXT) {
+    const half = MAX_FRAME_TEXT / 2;
+    const middle = input
+      .slice(half, -half)
+      .split("\n")
+      .slice(1, -1)
+      .filter((l) => l.length <= 2_000 && /:\d|line \d/.test(l));
+    text = [input.slice(0, half), ...middle, input.slice(-half)].join("\n");
+  }
   const found: { path: string; line: number; column?: number; pos: number; innermostLast: boolean }[] = [];
   const seenPos = new Set<number>();
   for (const { re, innermostLast, path: pathOf, at } of PATTERNS) {
@@ -243,11 +253,31 @@ export function repoRelative(raw: string, root: string): string {
   return toPosix(rel.split(sep).join("/")).replace(/^\.\//, "");
 }
 
+/**
+ * The text with absolute paths of the checkout made repo-relative: GitHub's runners (/home/runner/work/r/r/,
+ * D:\\a\\r\\r\\, container jobs' /__w/r/r/), and the local root, with or without file://.
+ */
+export function relativizePaths(text: string, root: string): string {
+  if (!text) return text;
+  const rootPosix = toPosix(root).replace(/\/$/, "");
+  let out = text.replace(/(?:file:\/\/)?(?:\/home\/runner\/work|\/__w)\/([^/\s"'()]+)\/\1\//g, "");
+  out = out.replace(/(?:file:\/\/\/)?\b[A-Za-z]:[\\/]a[\\/]([^\\/\s"'()]+)[\\/]\1[\\/]([^\s"'()<>|]*)/g, (_m, _r, rest: string) =>
+    rest.replace(/\\/g, "/"),
+  );
+  if (rootPosix.length > 1) out = out.split(`file://${rootPosix}/`).join("").split(`${rootPosix}/`).join("");
+  return out;
+}
+
 // ---------- choosing the place ----------
 
 export interface LocateInput {
   /** The test's own file as the report wrote it, if any. */
   file?: string;
+  /** The test's full name and runner: its declaration is looked up by name when no frame is in its file. */
+  fullName?: string;
+  framework?: string;
+  /** Which of several same-named tests of the file this is (1-based, in source order). */
+  nth?: number;
   /** The test's own 1-based line, if any. */
   line?: number;
   message?: string;
@@ -284,9 +314,12 @@ export function locate(input: LocateInput, index: RepoIndex, opts: { cwd?: strin
   const nearDir = own ? posix.dirname(own) : ((input.file ? resolveRepoDir(input.file, index) : null) ?? opts.nearDir);
   const text = [input.stack, input.message].filter(Boolean).join("\n");
   const frames: { file: string; line: number; depth: number }[] = [];
-  for (const f of parseFrames(text)) {
-    const file = resolveRepoPath(f.path, index, { cwd: opts.cwd, nearDir });
-    if (file) frames.push({ file, line: f.line, depth: f.depth });
+  // The stack's frames, then the message's (each read whole: a huge message never hides the stack's frames).
+  for (const part of [input.stack, input.message]) {
+    for (const f of parseFrames(part ?? "")) {
+      const file = resolveRepoPath(f.path, index, { cwd: opts.cwd, nearDir });
+      if (file) frames.push({ file, line: f.line, depth: f.depth });
+    }
   }
   if (own) {
     const inOwn = frames.find((f) => f.file === own);
@@ -294,14 +327,113 @@ export function locate(input: LocateInput, index: RepoIndex, opts: { cwd?: strin
       const outsideTest = !!input.line && frames.every((f) => f.file !== own || f.line < input.line!);
       return outsideTest ? { file: own, line: inOwn.line, outsideTest } : { file: own, line: inOwn.line };
     }
-    if (input.line && input.line > 0) return { file: own, line: input.line };
+    const declared = input.fullName ? declarationLine(index, own, input.fullName, input.framework, input.nth ?? 1) : null;
+    // pytest's xunit1 line is a decorator's when the test has one: the `def` found by name is the declaration.
+    if (input.line && input.line > 0) return { file: own, line: declared && input.framework === "pytest" ? declared : input.line };
     const importLine = lineOfMissingImport(text, index, own);
     if (importLine) return { file: own, line: importLine };
+    // The test's own file, never a file of the code under test (those frames stay in the stack).
+    return { file: own, line: declared };
   }
   const pick = frames.find((f) => looksLikeTestFile(f.file)) ?? frames[0];
   if (pick) return { file: pick.file, line: pick.line };
   if (own) return { file: own, line: null };
   return { file: null, line: null };
+}
+
+/** A repo file's text (null when missing or over 4 MB), cached by path for one locate pass. */
+function readSource(index: RepoIndex, file: string): string | null {
+  try {
+    const abs = resolve(index.root, file);
+    if (statSync(abs).size > 4 * 1024 * 1024) return null;
+    return readFileSync(abs, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+const JS_CALL =
+  /\b(describe|context|suite|test|it|specify)((?:\.(?:only|skip|todo|concurrent|sequential|failing|fails|serial|each\s*\([^)]{0,500}\)|if\s*\([^)]{0,200}\)|skipIf\s*\([^)]{0,200}\)|runIf\s*\([^)]{0,200}\)))*)\s*\(\s*(["'`])((?:\\.|(?!\3)[^\\\n]){0,2000})\3/g;
+
+/** A JS string literal's value, as far as a test title needs it. */
+function unquote(body: string, quote: string): string {
+  if (quote === '"') {
+    try {
+      return JSON.parse(`"${body}"`) as string;
+    } catch {
+      return body;
+    }
+  }
+  return body.replace(/\\(.)/g, "$1");
+}
+
+/**
+ * The 1-based line declaring a test in its file, found by its name: `test("title"`/`it('title'` under
+ * `describe` blocks named like the full name's ancestors (bun, vitest, jest, mocha), or pytest's
+ * `def test_x` inside its classes. The nth match counts same-named tests in source order. Null when not found.
+ */
+export function declarationLine(
+  index: RepoIndex,
+  file: string,
+  fullName: string,
+  framework: string | undefined,
+  nth: number,
+): number | null {
+  const source = readSource(index, file);
+  if (source === null) return null;
+  const lineAt = (offset: number) => {
+    let n = 1;
+    for (let i = source.indexOf("\n"); i !== -1 && i < offset; i = source.indexOf("\n", i + 1)) n++;
+    return n;
+  };
+  if (framework === "pytest" || /\.py$/.test(file)) {
+    const parts = fullName.split("::");
+    const name = (parts.at(-1) ?? "").replace(/\[.*$/s, "");
+    if (!/^\w+$/.test(name)) return null;
+    let from = 0;
+    for (const cls of parts.slice(1, -1)) {
+      if (!/^\w+$/.test(cls)) return null;
+      const m = new RegExp(String.raw`^\s*class\s+${cls}\b`, "m").exec(source.slice(from));
+      if (!m) return null;
+      from += m.index + m[0].length;
+    }
+    const m = new RegExp(String.raw`^\s*(?:async\s+)?def\s+${name}\s*\(`, "m").exec(source.slice(from));
+    return m ? lineAt(from + m.index + m[0].search(/def/)) : null;
+  }
+  // Every titled call in source order; the test is a test/it whose title ends the full name, preferring those
+  // after describe calls holding each ancestor (so "A > x" and "B > x" in one file find their own).
+  const calls: { kind: string; title: string; at: number }[] = [];
+  for (const m of source.matchAll(JS_CALL)) calls.push({ kind: m[1]!, title: unquote(m[4]!, m[3]!), at: m.index ?? 0 });
+  const tests = calls.filter(
+    (c) =>
+      c.kind !== "describe" && c.kind !== "context" && c.kind !== "suite" && (fullName === c.title || fullName.endsWith(` > ${c.title}`)),
+  );
+  if (tests.length === 0) return null;
+  const scored = tests.map((t) => {
+    const ancestors = fullName === t.title ? "" : fullName.slice(0, -(t.title.length + 3));
+    // Ancestors matched from the outermost, each one a describe before the test (and after the previous one).
+    let score = 0;
+    let rest = ancestors;
+    let after = -1;
+    while (rest) {
+      const d = calls.find(
+        (c) =>
+          c.at > after &&
+          c.at < t.at &&
+          (c.kind === "describe" || c.kind === "context" || c.kind === "suite") &&
+          (rest === c.title || rest.startsWith(`${c.title} > `)),
+      );
+      if (!d) break;
+      score++;
+      after = d.at;
+      rest = rest === d.title ? "" : rest.slice(d.title.length + 3);
+    }
+    return { t, score: rest ? score : score + 1000 };
+  });
+  const top = Math.max(...scored.map((s) => s.score));
+  const best = scored.filter((s) => s.score === top);
+  const hit = best[Math.min(nth, best.length) - 1]!;
+  return lineAt(hit.t.at);
 }
 
 /**

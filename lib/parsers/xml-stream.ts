@@ -1,6 +1,7 @@
-// Streams an XML report through saxes chunk by chunk with hard limits, so that no report — however large,
-// truncated, hostile or mislabelled — can exhaust memory, hang, or resolve an entity. Every problem becomes
-// one HealError("REPORT_UNREADABLE", "<what is wrong>", path). Used by junit.ts, trx.ts and nunit.ts.
+// The one XML streamer: test reports (junit.ts, trx.ts, nunit.ts, xunit-net.ts) and coverage reports
+// (lib/coverage/cobertura.ts, clover.ts through streamXmlTree) are read through saxes chunk by chunk with hard
+// limits, so that no file — however large, truncated, hostile or mislabelled — can exhaust memory, hang, or
+// resolve an entity. Every problem becomes one HealError("REPORT_UNREADABLE", "<what is wrong>", path).
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { SaxesParser } from "saxes";
@@ -19,6 +20,8 @@ export const XML_LIMITS = {
   nameChars: 4096,
   attributesPerElement: 1000,
   depth: 256,
+  /** A DOCTYPE (with its internal subset) longer than this is refused while it is read. */
+  doctypeChars: 1 << 16,
 } as const;
 
 /** Per test case, failure text and messages are kept up to this many characters. */
@@ -43,9 +46,19 @@ export interface XmlHandlers {
   rawText?: boolean;
 }
 
+/**
+ * What a DOCTYPE gets. `ignore`: read past (bounded) and never used; entities it declares stay undefined, so a
+ * reference to one is kept as its literal text (`&xxe;`), never expanded or fetched. `external-only`: the same,
+ * but an internal subset is refused (Cobertura names an external DTD; an internal subset could only declare
+ * entities). `refuse`: any DOCTYPE is an error.
+ */
+export type DoctypePolicy = "ignore" | "external-only" | "refuse";
+
 export interface XmlStreamOptions {
   /** Returning true stops reading (the rest of the file is not checked). */
   shouldStop?: () => boolean;
+  /** Default `refuse`: a caller that reads files people send says what it accepts. */
+  doctype?: DoctypePolicy;
 }
 
 // saxes 6.0.0 keeps its buffers on the instance; we read them between writes to bound memory.
@@ -120,6 +133,9 @@ function decoderFor(head: Uint8Array): TextDecoder {
   return new TextDecoder("utf-8", { fatal: true });
 }
 
+/** Test reports: a DOCTYPE is read past and never used (reports from Jenkins plugins and old tools carry one). */
+export const IGNORE_DTD: XmlStreamOptions = { doctype: "ignore" };
+
 /** One printable line: no control characters, bounded length. */
 export function oneLine(text: string, max = 200): string {
   // eslint-disable-next-line no-control-regex
@@ -135,9 +151,9 @@ function describeStart(text: string): string {
 }
 
 /**
- * Streams `path` through saxes, calling handlers for elements and text. Never loads the whole file,
- * rejects any DOCTYPE (so no entity is ever declared, expanded or fetched), and turns every way the
- * file can be wrong into HealError("REPORT_UNREADABLE", ..., path).
+ * Streams `path` through saxes, calling handlers for elements and text. Never loads the whole file, never
+ * declares, expands or fetches an entity (a DOCTYPE is refused or ignored, `opts.doctype`), and turns every
+ * way the file can be wrong into HealError("REPORT_UNREADABLE", ..., path).
  */
 export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlStreamOptions = {}): Promise<void> {
   const fail: (detail: string) => never = (detail) => {
@@ -237,11 +253,27 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
   }
   // A CDATA section inside a raw run is part of the raw text.
   parser.on("cdata", raw ? (t) => rawFrom === -1 && text(t) : text);
-  parser.on("doctype", () => fail(doctypeMessage(internals.line)));
+  const doctype = opts.doctype ?? "refuse";
+  let sawDoctype = false;
+  parser.on("doctype", (decl) => {
+    if (doctype === "refuse") fail(doctypeMessage(internals.line));
+    if (doctype === "external-only" && decl.includes("[")) fail(internalSubsetMessage());
+    sawDoctype = true;
+  });
+  // With a DTD ignored, a reference to an entity it declared is undefined: saxes keeps it as its literal text.
+  parser.on("error", (err) => {
+    if (sawDoctype && /undefined entity\.$/.test(err.message)) return;
+    throw err;
+  });
 
   const checkLimits = () => {
     const s = internals.state;
-    if (s >= S.DOCTYPE_FIRST && s <= S.DOCTYPE_LAST) fail(doctypeMessage(internals.line));
+    if (s >= S.DOCTYPE_FIRST && s <= S.DOCTYPE_LAST) {
+      if (doctype === "refuse") fail(doctypeMessage(internals.line));
+      if (doctype === "external-only" && internals.text.includes("[")) fail(internalSubsetMessage());
+      if (internals.text.length > XML_LIMITS.doctypeChars)
+        fail(`a DOCTYPE declaration longer than ${XML_LIMITS.doctypeChars} characters at line ${internals.line}`);
+    }
     if (internals.text.length > XML_LIMITS.textFlushChars) {
       // Inside "&amp;" the pending text belongs to where the reference returns.
       const s = internals.state === S.ENTITY ? internals.entityReturnState : internals.state;
@@ -348,7 +380,7 @@ export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlSt
 }
 
 const CONTENT_TOKEN =
-  /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<[^!?>"'](?:[^>"']|"[^"]*"|'[^']*')*>|&(#x[0-9A-Fa-f]{1,8}|#[0-9]{1,10}|lt|gt|amp|quot|apos);|\r\n?|[<&]/g;
+  /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<[^!?>"'](?:[^>"']|"[^"]*"|'[^']*')*>|&(#x[0-9A-Fa-f]{1,8}|#[0-9]{1,10}|lt|gt|amp|quot|apos);|(&[A-Za-z_:][^\s;<&]{0,4095};)|\r\n?|[<&]/g;
 const NAMED_ENTITIES = new Map([
   ["lt", "<"],
   ["gt", ">"],
@@ -383,7 +415,9 @@ function decodeMarkup(raw: string): { text: string; end: number } {
         e.charCodeAt(0) === 35
           ? String.fromCodePoint(e.charCodeAt(1) === 120 ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10))
           : NAMED_ENTITIES.get(e)!;
-    } else if (tok.charCodeAt(0) === 13) out += "\n";
+    } else if (m[3] !== undefined)
+      out += m[3]; // an undefined entity (DTD ignored) stays as written
+    else if (tok.charCodeAt(0) === 13) out += "\n";
   }
   return { text: out + raw.slice(last), end: raw.length };
 }
@@ -436,33 +470,65 @@ function hexStart(head: Uint8Array): string {
 }
 
 function doctypeMessage(line: number): string {
-  return `refused a DOCTYPE declaration at line ${line} (test reports never need one; it could declare entities for expansion or XXE)`;
+  return `refused a DOCTYPE declaration at line ${line} (it could declare entities for expansion or XXE)`;
+}
+
+function internalSubsetMessage(): string {
+  return "refused a DOCTYPE with an internal subset (entity declarations)";
 }
 
 /**
- * Collects text up to MAX_CASE_TEXT characters; anything beyond is counted, not kept.
+ * Collects up to MAX_CASE_TEXT characters: the first half and the last half of a longer text (a huge message
+ * comes before the stack frames that locate it); what lies between is counted, not kept.
  */
 export class BoundedText {
   private parts: string[] = [];
   private kept = 0;
+  private tail: string[] = [];
+  private tailLength = 0;
   private dropped = 0;
-  constructor(private readonly max = MAX_CASE_TEXT) {}
+  private readonly half: number;
+  constructor(private readonly max = MAX_CASE_TEXT) {
+    this.half = Math.floor(max / 2);
+  }
   append(text: string): void {
-    if (this.kept < this.max) {
+    if (this.tailLength === 0 && this.kept < this.max) {
+      // Everything fits so far: the head may use the whole budget until the text outgrows it.
       const room = this.max - this.kept;
       const piece = text.length > room ? text.slice(0, room) : text;
       this.parts.push(piece);
       this.kept += piece.length;
-      this.dropped += text.length - piece.length;
-    } else this.dropped += text.length;
+      if (piece.length === text.length) return;
+      text = text.slice(piece.length);
+      // Over budget: the head keeps its first half; the rest of it starts the tail.
+      const head = this.parts.join("");
+      this.parts = [head.slice(0, this.half)];
+      this.kept = this.half;
+      text = head.slice(this.half) + text;
+    }
+    this.tail.push(text);
+    this.tailLength += text.length;
+    if (this.tailLength > 2 * this.max) this.cutTail();
+  }
+  private cutTail(): void {
+    const room = this.max - this.kept;
+    if (this.tailLength <= room) return;
+    const all = this.tail.join("");
+    const last = own(all.slice(all.length - room));
+    this.dropped += this.tailLength - last.length;
+    this.tail = [last];
+    this.tailLength = last.length;
   }
   get length(): number {
-    return this.kept + this.dropped;
+    return this.kept + this.tailLength + this.dropped;
   }
   /** The text kept, as a copy that shares no memory with the read buffer (see `own`). */
   toString(): string {
+    this.cutTail();
     const body = this.parts.length === 1 ? own(this.parts[0]!) : this.parts.join("");
-    return this.dropped > 0 ? `${body}\n… [${this.dropped} more characters not kept]` : body;
+    if (this.tailLength === 0) return body;
+    const tail = this.tail.join("");
+    return this.dropped > 0 ? `${body}\n… [${this.dropped} characters not kept] …\n${tail}` : own(body + tail);
   }
 }
 
@@ -526,4 +592,64 @@ export function secondsToMs(value: string | undefined): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) return undefined;
   return Math.round(n * 1e6) / 1e3;
+}
+
+/** An element as streamXmlTree hands it over. */
+export interface XmlTag {
+  name: string;
+  attributes: Record<string, string>;
+}
+
+export interface XmlTreeHandlers {
+  /** `path` holds the names of the open elements, outermost first, the tag itself included. */
+  open(tag: XmlTag, path: readonly string[]): void;
+  close?(tag: XmlTag, path: readonly string[]): void;
+  /** Text directly inside the element at the top of `path`. */
+  text?(text: string, path: readonly string[]): void;
+}
+
+/**
+ * streamXml with the path of open elements, for readers that decide by ancestry (coverage reports). Errors of
+ * the file read "<what>: <detail>"; an error thrown by a handler passes through unchanged.
+ */
+export async function streamXmlTree(file: string, opts: XmlStreamOptions & { what: string }, handlers: XmlTreeHandlers): Promise<void> {
+  const { what } = opts;
+  const path: string[] = [];
+  const tags: XmlTag[] = [];
+  let handlerError: unknown;
+  const guard = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      handlerError = err;
+      throw err;
+    }
+  };
+  const { open, close, text } = handlers;
+  try {
+    await streamXml(
+      file,
+      {
+        onOpen(name, attributes) {
+          const tag = { name, attributes };
+          path.push(name);
+          tags.push(tag);
+          guard(() => open(tag, path));
+        },
+        onClose() {
+          const tag = tags.pop()!;
+          if (close) guard(() => close(tag, path));
+          path.pop();
+        },
+        onText(t) {
+          if (text) guard(() => text(t, path));
+        },
+        wantsText: () => text !== undefined,
+      },
+      opts,
+    );
+  } catch (err) {
+    if (err !== handlerError && err instanceof HealError) throw new HealError(err.code, `${what}: ${err.message}`, err.file ?? file);
+    throw err;
+  }
 }
