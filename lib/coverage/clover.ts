@@ -3,7 +3,10 @@
 // Files under <testproject> are the test sources themselves and are left out.
 import { HealError } from "../errors.ts";
 import type { OnFileCoverage } from "./model.ts";
-import { streamXml } from "./xml.ts";
+import { streamXmlTree } from "../parsers/xml-stream.ts";
+
+// The report names an external DTD (never read); an internal subset could only declare entities.
+const XML = { what: "Clover XML", doctype: "external-only" } as const;
 
 export async function parseClover(path: string, onFile: OnFileCoverage): Promise<void> {
   let current: { file: string; lines: Map<number, number> } | null = null;
@@ -11,7 +14,7 @@ export async function parseClover(path: string, onFile: OnFileCoverage): Promise
   const fail = (what: string): never => {
     throw new HealError("REPORT_UNREADABLE", `Clover: ${what}`, path);
   };
-  await streamXml(path, "Clover XML", {
+  await streamXmlTree(path, XML, {
     open(tag, at) {
       if (at.length === 1) {
         if (tag.name !== "coverage") fail(`the root element is <${tag.name}>, not <coverage>`);

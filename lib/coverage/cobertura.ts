@@ -3,7 +3,10 @@
 // lines that the class totals leave out (istanbul), so counting them would disagree with the report's line-rate.
 import { HealError } from "../errors.ts";
 import type { OnFileCoverage } from "./model.ts";
-import { streamXml } from "./xml.ts";
+import { streamXmlTree } from "../parsers/xml-stream.ts";
+
+// The report names an external DTD (never read); an internal subset could only declare entities.
+const XML = { what: "Cobertura XML", doctype: "external-only" } as const;
 
 export async function parseCobertura(path: string, onFile: OnFileCoverage): Promise<void> {
   const sources: string[] = [];
@@ -13,7 +16,7 @@ export async function parseCobertura(path: string, onFile: OnFileCoverage): Prom
   const fail = (what: string): never => {
     throw new HealError("REPORT_UNREADABLE", `Cobertura: ${what}`, path);
   };
-  await streamXml(path, "Cobertura XML", {
+  await streamXmlTree(path, XML, {
     open(tag, at) {
       if (at.length === 1) {
         if (tag.name !== "coverage") fail(`the root element is <${tag.name}>, not <coverage>`);

@@ -3,7 +3,7 @@
 // that NUnit records on a <test-suite> (OneTimeSetUp) already appear on each of its test cases.
 import { HealError } from "../errors.ts";
 import type { CaseStatus, TestCase } from "../types.ts";
-import { BoundedText, capText, ownCase, secondsToMs, streamXml } from "./xml-stream.ts";
+import { BoundedText, capText, ownCase, secondsToMs, IGNORE_DTD, streamXml } from "./xml-stream.ts";
 
 interface OpenCase {
   attrs: Record<string, string>;
@@ -19,47 +19,52 @@ interface OpenCase {
 export async function parseNUnitFile(path: string, onCase: (c: TestCase) => void): Promise<void> {
   let root: string | undefined;
   let current: OpenCase | undefined;
-  await streamXml(path, {
-    onOpen(name, attrs) {
-      if (!root) {
-        root = name;
-        if (name !== "test-run" && name !== "test-results")
-          throw new HealError(
-            "REPORT_UNREADABLE",
-            `root element <${name.slice(0, 60)}> is not NUnit XML (expected <test-run> or <test-results>)`,
-            path,
-          );
-      }
-      if (!current) {
-        if (name === "test-case") current = { attrs, depth: 0 };
-        return;
-      }
-      const c = current;
-      c.depth++;
-      if (c.depth === 1) c.section = name;
-      else if (c.depth === 2 && (c.section === "failure" || c.section === "reason")) {
-        if (name === "message") c.capture = c.section === "failure" ? (c.message ??= new BoundedText()) : (c.reason ??= new BoundedText());
-        else if (name === "stack-trace" && c.section === "failure") c.capture = c.stack ??= new BoundedText();
-      }
+  await streamXml(
+    path,
+    {
+      onOpen(name, attrs) {
+        if (!root) {
+          root = name;
+          if (name !== "test-run" && name !== "test-results")
+            throw new HealError(
+              "REPORT_UNREADABLE",
+              `root element <${name.slice(0, 60)}> is not NUnit XML (expected <test-run> or <test-results>)`,
+              path,
+            );
+        }
+        if (!current) {
+          if (name === "test-case") current = { attrs, depth: 0 };
+          return;
+        }
+        const c = current;
+        c.depth++;
+        if (c.depth === 1) c.section = name;
+        else if (c.depth === 2 && (c.section === "failure" || c.section === "reason")) {
+          if (name === "message")
+            c.capture = c.section === "failure" ? (c.message ??= new BoundedText()) : (c.reason ??= new BoundedText());
+          else if (name === "stack-trace" && c.section === "failure") c.capture = c.stack ??= new BoundedText();
+        }
+      },
+      onClose(name) {
+        const c = current;
+        if (!c) return;
+        if (c.depth === 0 && name === "test-case") {
+          const tc = toCase(c, root === "test-results");
+          onCase(tc.status === "passed" ? tc : ownCase(tc)); // see own() in xml-stream.ts
+          current = undefined;
+          return;
+        }
+        if (c.depth === 2) c.capture = undefined;
+        if (c.depth === 1) c.section = undefined;
+        c.depth--;
+      },
+      onText(text) {
+        current?.capture?.append(text);
+      },
+      wantsText: () => current?.capture !== undefined,
     },
-    onClose(name) {
-      const c = current;
-      if (!c) return;
-      if (c.depth === 0 && name === "test-case") {
-        const tc = toCase(c, root === "test-results");
-        onCase(tc.status === "passed" ? tc : ownCase(tc)); // see own() in xml-stream.ts
-        current = undefined;
-        return;
-      }
-      if (c.depth === 2) c.capture = undefined;
-      if (c.depth === 1) c.section = undefined;
-      c.depth--;
-    },
-    onText(text) {
-      current?.capture?.append(text);
-    },
-    wantsText: () => current?.capture !== undefined,
-  });
+    IGNORE_DTD,
+  );
 }
 
 function statusOf(a: Record<string, string>, nunit2: boolean): CaseStatus {

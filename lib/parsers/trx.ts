@@ -4,7 +4,7 @@
 // Memory stays proportional to the number of distinct tests, never to the size of their output.
 import { HealError } from "../errors.ts";
 import type { CaseStatus, TestCase } from "../types.ts";
-import { BoundedText, capText, ownCase, streamXml } from "./xml-stream.ts";
+import { BoundedText, capText, ownCase, IGNORE_DTD, streamXml } from "./xml-stream.ts";
 
 /** TRX `outcome` values (vstst.xsd TestOutcome) -> our status (a Map: report text is never an object key). */
 const OUTCOMES = new Map<string, CaseStatus>([
@@ -38,39 +38,43 @@ export async function parseTrxFile(path: string, onCase: (c: TestCase) => void):
 
   // One stack entry per open <UnitTestResult>: data-driven tests nest rows under <InnerResults>.
   const open: OpenResult[] = [];
-  await streamXml(path, {
-    onOpen(name, attrs) {
-      const top = open[open.length - 1];
-      if (name === "UnitTestResult" || name === "TestResultAggregation") {
-        if (top) top.hasInner = true;
-        open.push({ attrs, depth: 0, hasInner: false });
-        return;
-      }
-      if (!top) return;
-      top.depth++;
-      if (name === "Message" && top.depth === 3) top.capture = top.message ??= new BoundedText();
-      else if (name === "StackTrace" && top.depth === 3) top.capture = top.stack ??= new BoundedText();
-    },
-    onClose(name) {
-      const top = open[open.length - 1];
-      if (!top) return;
-      if (top.depth === 0 && (name === "UnitTestResult" || name === "TestResultAggregation")) {
-        open.pop();
-        // A data-driven parent only summarises its rows; the rows are the test cases.
-        if (!top.hasInner) {
-          const tc = toCase(top, classOf);
-          onCase(tc.status === "passed" ? tc : ownCase(tc)); // see own() in xml-stream.ts
+  await streamXml(
+    path,
+    {
+      onOpen(name, attrs) {
+        const top = open[open.length - 1];
+        if (name === "UnitTestResult" || name === "TestResultAggregation") {
+          if (top) top.hasInner = true;
+          open.push({ attrs, depth: 0, hasInner: false });
+          return;
         }
-        return;
-      }
-      if (top.depth === 3) top.capture = undefined;
-      top.depth--;
+        if (!top) return;
+        top.depth++;
+        if (name === "Message" && top.depth === 3) top.capture = top.message ??= new BoundedText();
+        else if (name === "StackTrace" && top.depth === 3) top.capture = top.stack ??= new BoundedText();
+      },
+      onClose(name) {
+        const top = open[open.length - 1];
+        if (!top) return;
+        if (top.depth === 0 && (name === "UnitTestResult" || name === "TestResultAggregation")) {
+          open.pop();
+          // A data-driven parent only summarises its rows; the rows are the test cases.
+          if (!top.hasInner) {
+            const tc = toCase(top, classOf);
+            onCase(tc.status === "passed" ? tc : ownCase(tc)); // see own() in xml-stream.ts
+          }
+          return;
+        }
+        if (top.depth === 3) top.capture = undefined;
+        top.depth--;
+      },
+      onText(text) {
+        open[open.length - 1]?.capture?.append(text);
+      },
+      wantsText: () => open[open.length - 1]?.capture !== undefined,
     },
-    onText(text) {
-      open[open.length - 1]?.capture?.append(text);
-    },
-    wantsText: () => open[open.length - 1]?.capture !== undefined,
-  });
+    IGNORE_DTD,
+  );
 }
 
 /** First pass: testId -> className from <TestDefinitions>; checks the root element. */
@@ -98,7 +102,7 @@ async function readDefinitions(path: string): Promise<Map<string, string>> {
       onText() {},
       wantsText: () => false,
     },
-    { shouldStop: () => done },
+    { ...IGNORE_DTD, shouldStop: () => done },
   );
   return classOf;
 }
