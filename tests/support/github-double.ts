@@ -138,8 +138,18 @@ export interface IssueState {
   closedAt: string | null;
   closedBy: UserRef | null;
   locked: boolean;
+  /** Issue events (`renamed` on a title change), oldest first: GET .../issues/{n}/events. */
+  events?: IssueEventState[];
   /** Present when this number is a pull request (issues and pulls share numbers, like on GitHub). */
   pull?: PullState;
+}
+
+export interface IssueEventState {
+  id: number;
+  event: "renamed";
+  actor: UserRef;
+  createdAt: string;
+  rename: { from: string; to: string };
 }
 
 export interface DispatchState {
@@ -212,8 +222,15 @@ export interface SeedIssue {
   author?: string;
   state?: "open" | "closed";
   stateReason?: IssueState["stateReason"];
-  comments?: { body: string; author?: string }[];
+  comments?: { body: string; author?: string; createdAt?: string }[];
   pull?: Partial<PullState> & { head: string };
+  /** ISO time (seconds) instead of the double's clock: for histories spread over weeks. */
+  createdAt?: string;
+  /** With state "closed": when, and by whom (default: the author, at createdAt). */
+  closedAt?: string;
+  closedBy?: string;
+  /** Earlier titles, oldest first, each with the time it was renamed away from (recorded as `renamed` events). */
+  renamed?: { to: string; at: string; by?: string }[];
 }
 
 export interface GitHubDouble {
@@ -233,7 +250,7 @@ export interface GitHubDouble {
   /** Non-GET requests (writes) in order. */
   writes(): LoggedRequest[];
   seedIssue(issue: SeedIssue): IssueState;
-  seedComment(issueNumber: number, body: string, author?: string): CommentState;
+  seedComment(issueNumber: number, body: string, author?: string, createdAt?: string): CommentState;
   seedLabel(label: { name: string; color?: string; description?: string | null }): LabelState;
   issue(number: number): IssueState | undefined;
   inject(rule: FaultRule): FaultHandle;
@@ -261,6 +278,8 @@ const NEEDS: Record<string, [string, Permission] | null> = {
   "issues/create": ["issues", "write"],
   "issues/update": ["issues", "write"],
   "issues/list-comments": ["issues", "read"],
+  "issues/list-comments-for-repo": ["issues", "read"],
+  "issues/list-events": ["issues", "read"],
   "issues/get-comment": ["issues", "read"],
   "issues/create-comment": ["issues", "write"],
   "issues/update-comment": ["issues", "write"],
@@ -446,6 +465,18 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     body: c.body,
     reactions: reactions(`${apiRepo()}/issues/comments/${c.id}`),
     performed_via_github_app: null,
+  });
+  const eventJson = (e: IssueEventState) => ({
+    id: e.id,
+    node_id: Buffer.from(`018:IssueEvent${e.id}`).toString("base64"),
+    url: `${apiRepo()}/issues/events/${e.id}`,
+    actor: userJson(e.actor),
+    event: e.event,
+    commit_id: null,
+    commit_url: null,
+    created_at: e.createdAt,
+    performed_via_github_app: null,
+    rename: e.rename,
   });
   const example = (name: string) => structuredClone(validator.spec.components.examples[name].value);
   const repoJson = (identity: Identity | null) => {
@@ -732,7 +763,16 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
         checkText(op, "Issue", "title", body.title, 256);
         checkText(op, "Issue", "body", body.body, 65536, true);
         if (body.labels !== undefined) labelNames(body.labels).forEach((n) => ensureLabel(op, n));
-        if (body.title !== undefined && body.title !== null) issue.title = String(body.title);
+        if (body.title !== undefined && body.title !== null && String(body.title) !== issue.title) {
+          (issue.events ??= []).push({
+            id: nextId++,
+            event: "renamed",
+            actor: me,
+            createdAt: tick(),
+            rename: { from: issue.title, to: String(body.title) },
+          });
+          issue.title = String(body.title);
+        }
         if (body.body !== undefined) issue.body = body.body;
         if (body.labels !== undefined) issue.labels = [...new Set(labelNames(body.labels).map((n) => findLabel(n)!.name))];
         if (body.assignees !== undefined) issue.assignees = body.assignees;
@@ -757,6 +797,17 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
         const issue = getIssue(op, p.issue_number);
         const items = issue.comments.filter((c) => !query.since || c.updatedAt >= query.since);
         return list(items.map(commentJson), query, req.path);
+      }
+      case "issues/list-comments-for-repo": {
+        let items = state.issues.flatMap((i) => i.comments).filter((c) => !query.since || c.updatedAt >= query.since);
+        const key = query.sort === "updated" ? "updatedAt" : "createdAt";
+        const dir = (query.direction ?? "asc") === "desc" ? -1 : 1;
+        items = [...items].sort((a, b) => (a[key] < b[key] ? -dir : a[key] > b[key] ? dir : (a.id - b.id) * dir));
+        return list(items.map(commentJson), query, req.path);
+      }
+      case "issues/list-events": {
+        const issue = getIssue(op, p.issue_number);
+        return list((issue.events ?? []).map(eventJson), query, req.path);
       }
       case "issues/get-comment":
       case "issues/update-comment": {
@@ -1219,7 +1270,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
   url = `http://127.0.0.1:${address.port}`;
 
   const seedIssue = (s: SeedIssue): IssueState => {
-    const now = tick();
+    const now = s.createdAt ?? tick();
     const author = userRef(s.author ?? DEFAULT_IDENTITY.login);
     for (const n of s.labels ?? []) if (!findLabel(n)) state.labels.push({ id: nextId++, name: n, color: "ededed", description: null });
     const closed = (s.state ?? "open") === "closed";
@@ -1235,21 +1286,34 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       assignees: [],
       createdAt: now,
       updatedAt: now,
-      closedAt: closed ? now : null,
-      closedBy: closed ? author : null,
+      closedAt: closed ? (s.closedAt ?? now) : null,
+      closedBy: closed ? (s.closedBy ? userRef(s.closedBy) : author) : null,
       locked: false,
       pull: s.pull
         ? { base: defaultBranch, headSha: "6dcb09b5b57875f334f61aebed695e2e4193db5e", merged: false, draft: false, ...s.pull }
         : undefined,
     };
+    // Earlier titles: the first `from` is the title it was created with, the last `to` the current one.
+    if (s.renamed?.length) {
+      const titles = [s.title, ...s.renamed.map((r) => r.to)];
+      issue.title = titles.at(-1)!;
+      issue.events = s.renamed.map((r, k) => ({
+        id: nextId++,
+        event: "renamed" as const,
+        actor: userRef(r.by ?? author.login),
+        createdAt: r.at,
+        rename: { from: titles[k]!, to: r.to },
+      }));
+    }
     state.issues.push(issue);
-    for (const c of s.comments ?? []) seedComment(issue.number, c.body, c.author);
+    for (const c of s.comments ?? []) seedComment(issue.number, c.body, c.author, c.createdAt);
+    if (s.createdAt) issue.updatedAt = [issue.updatedAt, issue.closedAt ?? "", ...issue.comments.map((c) => c.updatedAt)].sort().at(-1)!;
     return issue;
   };
-  const seedComment = (issueNumber: number, body: string, author?: string): CommentState => {
+  const seedComment = (issueNumber: number, body: string, author?: string, createdAt?: string): CommentState => {
     const issue = state.issues.find((i) => i.number === issueNumber);
     if (!issue) throw new Error(`double: no issue #${issueNumber} to comment on`);
-    const now = tick();
+    const now = createdAt ?? tick();
     const comment: CommentState = {
       id: nextId++,
       issueNumber,
@@ -1259,7 +1323,7 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
       updatedAt: now,
     };
     issue.comments.push(comment);
-    issue.updatedAt = now;
+    if (now > issue.updatedAt) issue.updatedAt = now;
     return comment;
   };
 
@@ -1312,6 +1376,153 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
     close: async () => {
       for (const res of hung) res.socket?.destroy();
       for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface OrgDouble {
+  /** Base URL for GITHUB_API_URL: /orgs/{owner}/repos here, /repos/{owner}/{name}/... forwarded to that repository's double. */
+  url: string;
+  owner: string;
+  /** One single-repository double per name, sharing the tokens. */
+  repos: Record<string, GitHubDouble>;
+  /** Every request through the front, in order (the repository doubles keep their own logs too). */
+  requests: LoggedRequest[];
+  /** The front's own violations plus every repository double's. */
+  readonly violations: Violation[];
+  close(): Promise<void>;
+}
+
+/**
+ * Several repositories of one organisation behind one URL: GET /orgs/{owner}/repos lists them (validated against
+ * the spec like every answer), and each /repos/{owner}/{name}/... request is forwarded to that name's double.
+ */
+export async function startGitHubOrgDouble(opts: {
+  owner?: string;
+  repos: string[];
+  tokens?: Record<string, Identity>;
+}): Promise<OrgDouble> {
+  const owner = opts.owner ?? "acme";
+  const tokens = opts.tokens ?? { [DEFAULT_TOKEN]: DEFAULT_IDENTITY };
+  const repos: Record<string, GitHubDouble> = {};
+  for (const name of opts.repos) repos[name] = await startGitHubDouble({ owner, repo: name, tokens });
+  const validator = sharedValidator();
+  const requests: LoggedRequest[] = [];
+  const own: Violation[] = [];
+  let url = "";
+  const repoItem = (name: string, k: number) => {
+    const r = structuredClone(validator.spec.components.examples["minimal-repository-items"].value[0]);
+    const api = `${url}/repos/${owner}/${name}`;
+    for (const [key, v] of Object.entries<unknown>(r))
+      if (typeof v === "string" && v.startsWith("https://api.github.com/repos/octocat/Hello-World"))
+        r[key] = v.replace("https://api.github.com/repos/octocat/Hello-World", api);
+    Object.assign(r, {
+      id: 1296269 + k,
+      name,
+      full_name: `${owner}/${name}`,
+      html_url: `https://github.com/${owner}/${name}`,
+      url: api,
+      archived: false,
+      has_issues: true,
+    });
+    r.owner = { ...r.owner, login: owner, url: `${url}/users/${owner}` };
+    return r;
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const method = (req.method ?? "GET").toUpperCase();
+      const parsed = new URL(req.url ?? "/", "http://double.invalid");
+      const path = parsed.pathname.replace(/\/+$/, "");
+      const query = Object.fromEntries(parsed.searchParams);
+      const entry: LoggedRequest = { method, path, query, body: undefined, status: 0, login: null, operationId: null };
+      requests.push(entry);
+      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        entry.status = status;
+        res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+        res.end(JSON.stringify(body));
+      };
+      const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
+      const target = m && m[1]!.toLowerCase() === owner.toLowerCase() ? repos[m[2]!] : undefined;
+      if (target) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === "string" && !["host", "connection", "content-length", "transfer-encoding"].includes(k)) headers[k] = v;
+        fetch(`${target.url}${parsed.pathname}${parsed.search}`, {
+          method,
+          headers,
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        })
+          .then(async (answer) => {
+            const inner = target.requests.at(-1);
+            entry.login = inner?.login ?? null;
+            entry.operationId = inner?.operationId ?? null;
+            const out: Record<string, string> = {};
+            answer.headers.forEach((v, k) => {
+              if (k !== "content-length" && k !== "content-encoding") out[k] = k === "link" ? v.split(target.url).join(url) : v;
+            });
+            entry.status = answer.status;
+            res.writeHead(answer.status, out);
+            res.end(Buffer.from(await answer.arrayBuffer()));
+          })
+          .catch((err: unknown) => {
+            own.push({ method, path, reason: `the org front could not forward: ${String(err)}` });
+            reply(502, { message: "Server Error", documentation_url: "https://docs.github.com/rest", status: "502" });
+          });
+        return;
+      }
+      const op = validator.match(method, parsed.pathname);
+      entry.operationId = op?.operationId ?? null;
+      const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? "");
+      const identity = auth ? tokens[auth[1]!] : undefined;
+      entry.login = identity?.login ?? null;
+      if (!identity) {
+        own.push({ method, path, reason: "unknown or no token" });
+        return reply(401, { message: MESSAGES.badCredentials, documentation_url: "https://docs.github.com/rest", status: "401" });
+      }
+      if (op?.operationId !== "repos/list-for-org" || op.pathParams.org?.toLowerCase() !== owner.toLowerCase()) {
+        own.push({
+          method,
+          path,
+          reason: op ? `${op.operationId} is not implemented by the org front` : "no such endpoint in GitHub's REST API",
+        });
+        return reply(404, { message: MESSAGES.notFound, documentation_url: "https://docs.github.com/rest", status: "404" });
+      }
+      const check = validator.checkRequest(op, query, undefined);
+      for (const u of check.unknown) own.push({ method, path, reason: `${u} is not in GitHub's API for ${op.operationId}` });
+      if (!check.ok) {
+        for (const problem of check.problems) own.push({ method, path, reason: `GitHub rejects this: ${problem}` });
+        return reply(check.status!, { message: check.message, documentation_url: op.docsUrl, status: String(check.status) });
+      }
+      const items = opts.repos.map(repoItem);
+      const perPage = Math.min(Math.max(Number(query.per_page ?? 30) || 30, 1), 100);
+      const pageNo = Math.max(Number(query.page ?? 1) || 1, 1);
+      const last = Math.max(1, Math.ceil(items.length / perPage));
+      const page = items.slice((pageNo - 1) * perPage, pageNo * perPage);
+      const result = validator.checkResponse(op, 200, page);
+      for (const problem of result.problems.slice(0, 5))
+        own.push({ method, path, reason: `front's 200 response is unlike GitHub's: ${problem}` });
+      const link =
+        pageNo < last ? `<${url}${parsed.pathname}?${new URLSearchParams({ ...query, page: String(pageNo + 1) })}>; rel="next"` : undefined;
+      reply(200, page, link ? { link } : {});
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("org double: no TCP address");
+  url = `http://127.0.0.1:${address.port}`;
+  return {
+    url,
+    owner,
+    repos,
+    requests,
+    get violations() {
+      return [...own, ...Object.values(repos).flatMap((d) => d.violations)];
+    },
+    close: async () => {
+      await Promise.all(Object.values(repos).map((d) => d.close()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
