@@ -201,12 +201,24 @@ export function encodedForms(value: string): string[] {
 }
 
 let envCache: { signature: string; literals: string[] } | null = null;
+// redact() runs for every value of thousands of failures: name checks are cached (names are few and stable).
+const secretNameCache = new Map<string, boolean>();
+
+function secretName(name: string): boolean {
+  let known = secretNameCache.get(name);
+  if (known === undefined) {
+    known = isSecretEnvName(name);
+    if (secretNameCache.size < 10_000) secretNameCache.set(name, known);
+  }
+  return known;
+}
 
 /** Literal secret strings from the environment, longest first (so a value inside another goes second). */
 export function secretLiterals(env: Record<string, string | undefined>): string[] {
   const values: string[] = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (!value || value.length < ENV_MIN_LENGTH || !isSecretEnvName(name)) continue;
+  for (const name in env) {
+    const value = env[name];
+    if (!value || value.length < ENV_MIN_LENGTH || !secretName(name)) continue;
     if (/^(?:true|false|null|undefined|\d+)$/i.test(value)) continue;
     values.push(value);
   }

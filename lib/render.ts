@@ -7,7 +7,10 @@ import { Liquid } from "liquidjs";
 import type { HealConfig } from "./config.ts";
 import { HealError } from "./errors.ts";
 import { REPORT_FILES, TEMPLATE_OVERRIDE_DIR, TOOLKIT_ROOT } from "./paths.ts";
-import { codeBlock, limitBody, limitTitle, untrusted } from "./sanitize.ts";
+import { buildMarker, markerData } from "./marker.ts";
+import { redact } from "./redact.ts";
+import { firstMessageLine, groupRootCauses } from "./root-causes.ts";
+import { byteLength, codeBlockFromRaw, inlineCodeFromRaw, limitBody, limitTitle, MAX_BODY_BYTES, untrustedProse } from "./sanitize.ts";
 import type { FailureRecord, FailureReport, RunsFile } from "./types.ts";
 
 /** Every template a repo can override (templates/README.md documents their variables). */
@@ -93,7 +96,7 @@ export function renderTemplate(name: TemplateName, context: object, repoRoot: st
 export interface TemplateFailure {
   id: string;
   framework: string;
-  kind: "failure" | "error";
+  kind: FailureRecord["kind"];
   test: string;
   file: string | null;
   line: number | null;
@@ -101,6 +104,8 @@ export interface TemplateFailure {
   location: string;
   /** First non-empty line of the message, at most 300 characters. */
   message_line: string;
+  /** message_line, then the assertion's Expected/Received lines, each on its own line as inline code. */
+  error: string;
   message: string;
   /** The message as a fenced code block ("" when empty). */
   message_block: string;
@@ -109,6 +114,25 @@ export interface TemplateFailure {
   attempts: number;
   /** A shell command re-running just this test, as a fenced `sh` block ("" when none is known). */
   rerun: string;
+}
+
+/** Failures that share a root cause: same normalised message at the same innermost repository frame. */
+export interface TemplateRootCause {
+  /** How many failing tests share it. */
+  count: number;
+  /** The first member's first message line, as inline code. */
+  message: string;
+  /** `file:line` of the innermost repository frame. */
+  location: string;
+  /** The first member's error (as TemplateFailure.error) when it has Expected/Received lines, else "". */
+  error: string;
+  /** The first member's stack as a fenced code block ("" when empty). */
+  stack: string;
+  /** Names of the failing tests listed (in the issue: as many as fit). */
+  tests: string[];
+  /** Members not named in `tests` (0 unless the issue had to be shortened). */
+  unlisted: number;
+  failures: TemplateFailure[];
 }
 
 export interface TemplateContext {
@@ -122,12 +146,24 @@ export interface TemplateContext {
   task_id: string | null;
   report_path: string;
   reports_dir: string;
+  /** Where every failure is listed in full (Markdown): report.md in the run's artifact, or its path. */
+  full_list: string;
   coverage_threshold: number;
   labels: string[];
   all_passed: boolean;
   failure_count: number;
   summary: { total: number; passed: number; failed: number; skipped: number; errors: number; flaky: number };
   failures: TemplateFailure[];
+  /** Groups of at least two failures with one root cause, largest first. */
+  root_causes: TemplateRootCause[];
+  /** Failures in no group, in failures.json order. */
+  other_failures: TemplateFailure[];
+  /** other_failures not listed (0 unless the issue had to be shortened). */
+  other_unlisted: number;
+  /** Failing tests the issue does not name (0 unless it had to be shortened to GitHub's limit). */
+  unlisted_count: number;
+  /** True when the issue leaves stack traces out to stay within GitHub's limit. */
+  brief: boolean;
   flaky: { test: string; file: string | null; framework: string; attempts: number }[];
   report_errors: string[];
   runs: { stack: string; framework: string; cwd: string; command: string; exit: string; duration_s: string; reports: string }[];
@@ -142,30 +178,71 @@ export interface ContextInput {
   taskId?: string | null;
   /** Re-run command of a failure (from task-context.ts), or null. */
   rerun?: (f: FailureRecord) => string | null;
+  /** The repository, to map stack frames to its files when grouping root causes (else compared as written). */
+  repoRoot?: string | null;
 }
 
-function firstLine(text: string): string {
-  const line =
-    text
-      .split("\n")
-      .find((l) => l.trim() !== "")
-      ?.trim() ?? "";
+/** At most MESSAGE_LINE_MAX code points, ending in `…` when cut. */
+function clipLine(line: string): string {
   const chars = [...line];
   return chars.length > MESSAGE_LINE_MAX ? `${chars.slice(0, MESSAGE_LINE_MAX - 1).join("")}…` : line;
 }
 
-const u = (v: string | null | undefined) => (v == null ? null : untrusted(v));
-/** Inline values (names, paths) stay on one line: a newline in a test name must not start Markdown blocks. */
-const oneLine = (v: string) => untrusted(v).replace(/\s*[\r\n]+\s*/g, " ");
+/** The first non-empty line of raw text, redacted (whole text first, so no cut shows half a token), clipped. */
+function firstLine(raw: string): string {
+  return clipLine(firstMessageLine(redact(raw)));
+}
 
-/** Builds the template context: every value that came from test output goes through untrusted() here. */
+const EXPECTED_RECEIVED = /^(?:Expected|Received|Actual)\b[^:\n]{0,40}:/i;
+const DIFF_HEADER = /^[-+]\s*(?:Expected|Received|Actual)\b/i;
+const MAX_ASSERTION_LINES = 6;
+
+/**
+ * The assertion's Expected/Received lines after the message's first line: `Expected: 4`, `Received: 3`,
+ * a diff header (`- Expected`, `+ Received`) with its first removed and added line, or the line after a
+ * first line ending in `:` (node's assert).
+ */
+export function assertionLines(raw: string): string[] {
+  const lines = redact(raw.slice(0, 64 * 1024)).split("\n");
+  const first = lines.findIndex((l) => l.trim() !== "");
+  if (first === -1) return [];
+  const rest = lines.slice(first + 1, first + 201).map((l) => l.trim());
+  const out: string[] = [];
+  if (lines[first]!.trim().endsWith(":")) {
+    const next = rest.find((l) => l !== "");
+    if (next) out.push(next);
+  }
+  let header = false;
+  const took = new Set<string>();
+  for (const line of rest) {
+    if (out.length >= MAX_ASSERTION_LINES) break;
+    if (EXPECTED_RECEIVED.test(line) || DIFF_HEADER.test(line)) {
+      header ||= DIFF_HEADER.test(line);
+      if (!out.includes(line)) out.push(line);
+    } else if (header && /^[-+] /.test(line) && !took.has(line[0]!)) {
+      took.add(line[0]!);
+      out.push(line);
+    }
+  }
+  return out.map(clipLine);
+}
+
+/** Inline values (names, paths) stay on one line: a newline in a test name must not start Markdown blocks. */
+const oneLine = (v: string) => untrustedProse(redact(v).replace(/\s*[\r\n]+\s*/g, " "));
+const cell = (v: string) => v.replace(/\|/g, "\\|");
+const prose = (v: string | null | undefined) => (v == null ? null : untrustedProse(v));
+
+/** Builds the template context: every value that came from test output is sanitized here. */
 export function buildTemplateContext(input: ContextInput): TemplateContext {
   const { report, config } = input;
+  const mention = config.agent.mention;
+  const byRecord = new Map<FailureRecord, TemplateFailure>();
   const failures = report.failures.map((f): TemplateFailure => {
     const file = f.file == null ? null : oneLine(f.file);
-    const message = untrusted(f.message ?? "");
+    const raw = f.message ?? "";
     const rerun = input.rerun?.(f) ?? null;
-    return {
+    const messageLine = untrustedProse(firstLine(raw));
+    const t: TemplateFailure = {
       id: f.id,
       framework: f.framework,
       kind: f.kind,
@@ -173,47 +250,76 @@ export function buildTemplateContext(input: ContextInput): TemplateContext {
       file,
       line: f.line,
       location: file ? (f.line ? `${file}:${f.line}` : file) : "(no file)",
-      message_line: firstLine(message),
-      message,
-      message_block: message.trim() ? codeBlock(message) : "",
-      stack: f.stack?.trim() ? codeBlock(untrusted(f.stack.trimEnd())) : "",
+      message_line: messageLine,
+      error: [messageLine, ...assertionLines(raw).map((l) => inlineCodeFromRaw(l, { mention }))].join("\n"),
+      message: untrustedProse(raw),
+      message_block: raw.trim() ? codeBlockFromRaw(raw, { mention }) : "",
+      stack: f.stack?.trim() ? codeBlockFromRaw(f.stack.trimEnd(), { mention }) : "",
       attempts: f.attempts ?? 1,
-      rerun: rerun ? codeBlock(untrusted(rerun), "sh") : "",
+      rerun: rerun ? codeBlockFromRaw(rerun, { lang: "sh", mention }) : "",
+    };
+    byRecord.set(f, t);
+    return t;
+  });
+  const grouping = groupRootCauses(report.failures, { repoRoot: input.repoRoot });
+  const rootCauses = grouping.groups.map((g): TemplateRootCause => {
+    const members = g.failures.map((f) => byRecord.get(f)!);
+    return {
+      count: members.length,
+      message: inlineCodeFromRaw(clipLine(firstMessageLine(redact(g.failures[0]!.message ?? ""))), { mention }),
+      location: oneLine(g.location),
+      // The heading already shows the first line: the error adds only Expected/Received lines.
+      error: members[0]!.error.includes("\n") ? members[0]!.error : "",
+      stack: members[0]!.stack,
+      tests: members.map((m) => m.test),
+      unlisted: 0,
+      failures: members,
     };
   });
   const s = report.summary;
+  const reportPath = `${config.reportsDir}/${REPORT_FILES.report}`;
+  const runUrl = prose(report.runUrl);
   return {
-    repository: u(report.repository),
+    repository: prose(report.repository),
     branch: oneLine(input.branch),
-    commit: u(report.commit),
-    commit_short: report.commit ? untrusted(report.commit.slice(0, 7)) : null,
-    run_url: u(report.runUrl),
-    mention: config.agent.mention,
+    commit: prose(report.commit),
+    commit_short: report.commit ? untrustedProse(report.commit.slice(0, 7)) : null,
+    run_url: runUrl,
+    mention,
     task_path: input.taskPath ?? null,
     task_id: input.taskId ?? null,
-    report_path: `${config.reportsDir}/${REPORT_FILES.report}`,
+    report_path: reportPath,
     reports_dir: config.reportsDir,
+    full_list: runUrl
+      ? `\`${REPORT_FILES.report}\` in the \`${config.reportsDir}\` artifact of [the workflow run](${runUrl})`
+      : `\`${reportPath}\``,
     coverage_threshold: config.coverage.threshold,
     labels: config.labels.healing,
     all_passed: report.failures.length === 0,
     failure_count: report.failures.length,
     summary: { total: s.total, passed: s.passed, failed: s.failed, skipped: s.skipped, errors: s.errors, flaky: s.flaky ?? 0 },
     failures,
+    root_causes: rootCauses,
+    other_failures: grouping.rest.map((f) => byRecord.get(f)!),
+    other_unlisted: 0,
+    unlisted_count: 0,
+    brief: false,
     flaky: (report.flaky ?? []).map((f) => ({
       test: oneLine(f.fullName),
       file: f.file == null ? null : oneLine(f.file),
       framework: f.framework,
       attempts: f.attempts,
     })),
-    report_errors: (report.reportErrors ?? []).map((e) => untrusted(e)),
+    report_errors: (report.reportErrors ?? []).map((e) => untrustedProse(e)),
+    // Table cells: a `|` would end the cell, even inside a code span.
     runs: (input.runs?.runs ?? []).map((r) => ({
-      stack: untrusted(r.stack.id),
+      stack: cell(oneLine(r.stack.id)),
       framework: r.stack.framework,
-      cwd: untrusted(r.stack.cwd),
-      command: untrusted(r.stack.command.join(" ")),
+      cwd: cell(oneLine(r.stack.cwd)),
+      command: cell(inlineCodeFromRaw(r.stack.command.join(" "), { mention })),
       exit: r.signal ? `signal ${r.signal}` : String(r.exitCode),
       duration_s: (r.durationMs / 1000).toFixed(1),
-      reports: untrusted(r.reports.join(", ") || "none"),
+      reports: cell(oneLine(r.reports.join(", ") || "none")),
     })),
   };
 }
@@ -224,15 +330,88 @@ export interface RenderedIssue {
   labels: string[];
 }
 
-/** The healing issue exactly as it would be filed: title and body within GitHub's limits. */
-export function renderIssue(context: TemplateContext, repoRoot: string, config: HealConfig): RenderedIssue {
+/** What the GitHub step adds to the body (its marker and the task link line), so it never has to cut the body. */
+export function issueReserveBytes(context: TemplateContext): number {
+  const marker = buildMarker(
+    markerData({
+      kind: "healing",
+      branch: context.branch,
+      fingerprints: context.failures.map((f) => f.id),
+      run: { id: "9".repeat(20), attempt: "999" },
+    }),
+  );
+  return byteLength(marker) + 2 + 1024 + 256;
+}
+
+/** The context with at most `named` failing tests named: groups first, then the other failures. */
+function shortened(context: TemplateContext, named: number): TemplateContext {
+  let left = named;
+  const root_causes = context.root_causes.map((g) => {
+    const take = Math.min(left, g.tests.length);
+    left -= take;
+    return { ...g, tests: g.tests.slice(0, take), unlisted: g.count - take };
+  });
+  const take = Math.min(left, context.other_failures.length);
+  const other_failures = context.other_failures.slice(0, take);
+  return {
+    ...context,
+    brief: true,
+    root_causes,
+    other_failures,
+    other_unlisted: context.other_failures.length - take,
+    unlisted_count: context.failure_count - Math.min(named, context.failure_count),
+  };
+}
+
+/**
+ * The healing issue exactly as it would be filed: title and body within GitHub's limits. A body that
+ * would not fit leaves out stack traces, then names as many failing tests as fit (groups first) and
+ * says where the full list is; limitBody is the last guard. `maxBytes` defaults to GitHub's limit
+ * less what the GitHub step adds (issueReserveBytes).
+ */
+export function renderIssue(
+  context: TemplateContext,
+  repoRoot: string,
+  config: HealConfig,
+  opts: { maxBytes?: number } = {},
+): RenderedIssue {
+  const maxBytes = opts.maxBytes ?? MAX_BODY_BYTES - issueReserveBytes(context);
   const title = limitTitle(renderTemplate("issue-title.liquid", context, repoRoot, config).trim());
-  const raw = renderTemplate("issue.md", context, repoRoot, config).trim();
+  const render = (ctx: TemplateContext) => `${renderTemplate("issue.md", ctx, repoRoot, config).trim()}\n`;
+  const fits = (text: string) => byteLength(redact(text)) <= maxBytes;
+  // Lower bounds of the rendered size, to skip renders that cannot fit (thousands of failures).
+  const named = [...context.root_causes.flatMap((g) => g.tests), ...context.other_failures.map((f) => f.test)];
+  let upTo = 0;
+  for (let bytes = 0; upTo < named.length; upTo++) {
+    bytes += byteLength(named[upTo]!) + 3;
+    if (bytes > maxBytes) break;
+  }
+  const stackBytes = context.failures.reduce((n, f) => n + f.stack.length, 0);
+  let raw = upTo === named.length && stackBytes <= maxBytes ? render(context) : null;
+  if (raw === null || !fits(raw)) {
+    const total = context.failure_count;
+    raw = upTo === named.length ? render(shortened(context, total)) : null;
+    if (raw === null || !fits(raw)) {
+      // The largest number of named tests that fits (rendered size grows with it).
+      let lo = 0;
+      let hi = Math.min(total - 1, upTo);
+      let best = render(shortened(context, 0));
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const candidate = render(shortened(context, mid));
+        if (fits(candidate)) {
+          best = candidate;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      raw = best;
+    }
+  }
   const where = context.run_url
     ? `the \`${context.reports_dir}\` artifact of [the workflow run](${context.run_url})`
     : `\`${context.report_path}\``;
   const notice = `> [!NOTE]\n> This issue was cut to GitHub's size limit. Every failure is in ${context.report_path.split("/").pop()}, in ${where}.`;
-  return { title, body: limitBody(`${raw}\n`, notice), labels: [...config.labels.healing] };
+  return { title, body: limitBody(raw, notice, maxBytes), labels: [...config.labels.healing] };
 }
 
 /** report.md for people: every failure with its stack and re-run command. */

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { defaultConfig, type HealConfig } from "../lib/config.ts";
+import { bodyWithMarker } from "../lib/github/issues.ts";
 import { buildTemplateContext, renderIssue, renderReport, renderTemplate, resolveTemplate } from "../lib/render.ts";
-import { MAX_BODY_BYTES } from "../lib/sanitize.ts";
+import { byteLength, MAX_BODY_BYTES } from "../lib/sanitize.ts";
 import type { FailureRecord, FailureReport } from "../lib/types.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 import { healErrorOf } from "./support/heal-error.ts";
@@ -52,8 +53,8 @@ describe("the healing issue", () => {
     expect(lines).toContain(
       "**Workflow Run**: [https://github.com/kiwi-dev-la/Lightwave-Platform/actions/runs/42](https://github.com/kiwi-dev-la/Lightwave-Platform/actions/runs/42)",
     );
-    // neutralize() escapes ">" as an entity; GitHub renders it as ">".
-    expect(lines).toContain("**Test**: User Authentication &gt; should issue JWT on login");
+    // Plain text: ">" is no markup in the middle of a line, so it stays as printed.
+    expect(lines).toContain("**Test**: User Authentication > should issue JWT on login");
     expect(lines).toContain("**File**: backend/apps/auth/tests/test_login.py:45");
     expect(lines).toContain("**Error**: AssertionError: Expected token to be present, got None");
     expect(lines).toContain(`**Task Context**: See \`${TASK}\``);
@@ -113,6 +114,158 @@ describe("the healing issue", () => {
   });
 });
 
+// claude-code-action's trigger as its source writes it (shared/notes/github-platform-facts.md): it runs on the
+// raw body, code fences included.
+const AGENT_TRIGGER = /(^|\s)@claude([\s.,!?;:]|$)/i;
+const GHP = `ghp_${"A1b2C3d4E5".repeat(4)}`;
+const PRINTED = "crc 0x1f2e for 123e4567-e89b-12d3-a456-426614174000 at 2026-11-30T14:28:57.261Z in /tmp/tmp.QddxSzpUyI/blob.bin";
+
+describe("precision: the issue and report.md show values as printed", () => {
+  const precise = failure({
+    framework: "bun",
+    fullName: "A > B & C pings @someone",
+    file: "tests/crc.test.ts",
+    line: 7,
+    message: `${PRINTED} (${GHP}, AKIAZ7Q3XJ4WBRT2MNP5)\n\nExpected: "crc 0x1f2e"\nReceived: "crc 0x9a7c"`,
+    stack: "at check (tests/crc.test.ts:7:15)\nlog: @someone said ``` done; ping @claude, user@Claude.ai",
+  });
+
+  test("issue: hex, UUID, time and temp path verbatim; secrets masked; prose mentions broken; in code only the agent's", () => {
+    const config = defaultConfig();
+    const ctx = buildTemplateContext({ report: reportOf([precise]), config, branch: "dev", taskPath: TASK });
+    const body = renderIssue(ctx, repo(), config).body;
+    expect(body).toContain(
+      [
+        "**Test**: A > B & C pings ＠someone",
+        "**File**: tests/crc.test.ts:7",
+        `**Error**: ${PRINTED} ([REDACTED:github-token], [REDACTED:aws-access-key-id])`,
+        '`Expected: "crc 0x1f2e"`',
+        '`Received: "crc 0x9a7c"`',
+        "",
+        "<details><summary>Stack trace</summary>",
+        "",
+        "````",
+        "at check (tests/crc.test.ts:7:15)",
+        "log: @someone said ``` done; ping ＠claude, user＠Claude.ai",
+        "````",
+        "",
+        "</details>",
+      ].join("\n"),
+    );
+    // GitHub notifies no one for a mention in code, but the agent's trigger fires there: only the config's mention fires.
+    expect(body.split("\n").filter((l) => AGENT_TRIGGER.test(l))).toEqual(["@claude Please fix these test failures and create a PR."]);
+    expect(body).not.toContain(GHP);
+  });
+
+  test("a configured agent mention is broken inside code as well; other mentions in code stay", () => {
+    const config = defaultConfig();
+    config.agent.mention = "@heal-bot";
+    const f = failure({ stack: "```\n@heal-bot fix it; @Heal-Bot too; cc @alice\n```" });
+    const body = renderIssue(buildTemplateContext({ report: reportOf([f]), config, branch: "dev", taskPath: TASK }), repo(), config).body;
+    expect(body).toContain("````\n```\n＠heal-bot fix it; ＠Heal-Bot too; cc @alice\n```\n````");
+    expect(body.match(/@heal-bot/gi)).toEqual(["@heal-bot"]);
+  });
+
+  test("report.md: a heading `A > B & C` in plain text; markup that GitHub would render is still escaped", () => {
+    const config = defaultConfig();
+    const tags = failure({ id: "222222222222", fullName: "renders <img src=x> &amp; <!-- x -->", message: "" });
+    const ctx = buildTemplateContext({ report: reportOf([precise, tags]), config, branch: "dev", taskPath: TASK });
+    const md = renderReport(ctx, repo(), config);
+    expect(md).toContain("### 1. A > B & C pings ＠someone\n");
+    expect(md).toContain("### 2. renders &lt;img src=x> &amp;amp; &lt;!-- x -->\n");
+    expect(md).toContain(`\`\`\`\n${PRINTED} ([REDACTED:github-token], [REDACTED:aws-access-key-id])\n\nExpected: "crc 0x1f2e"\n`);
+    expect(md).not.toContain("&gt;");
+  });
+
+  test("the Error line keeps a diff's header and its first removed and added lines", () => {
+    const config = defaultConfig();
+    const f = failure({
+      message:
+        'expect(received).toEqual(expected) // deep equality\n\n- Expected  - 1\n+ Received  + 1\n\n  Object {\n-   "total": 3,\n+   "total": 4,\n  }',
+    });
+    const body = renderIssue(buildTemplateContext({ report: reportOf([f]), config, branch: "dev" }), repo(), config).body;
+    expect(body).toContain(
+      '**Error**: expect(received).toEqual(expected) // deep equality\n`- Expected  - 1`\n`+ Received  + 1`\n`-   "total": 3,`\n`+   "total": 4,`\n',
+    );
+  });
+});
+
+describe("root causes and size", () => {
+  const signer = (i: number) =>
+    failure({
+      id: `a${i}`.padStart(12, "0"),
+      fullName: `tests/test_sign.py::test_sign[case-${i}]`,
+      file: "tests/test_sign.py",
+      line: 10 + i,
+      message: `BadSignature: signature 0x${(0x1f00 + i).toString(16)} does not match`,
+      stack: `tests/test_sign.py:${10 + i}: in test_sign\n    verify(blob)\nsrc/signer.py:123: in verify\n    raise BadSignature(msg)\n${"    context\n".repeat(40)}`,
+    });
+  const single = (i: number) =>
+    failure({
+      id: `b${i}`.padStart(12, "0"),
+      fullName: `tests/test_misc.py::test_misc_${i}`,
+      file: "tests/test_misc.py",
+      line: 100 + i * 10,
+      message: `AssertionError: assert ${i} == ${i + 1}`,
+      stack: `tests/test_misc.py:${100 + i * 10}: AssertionError\n${"    frame\n".repeat(60)}`,
+    });
+  const issueOf = (failures: FailureRecord[]) => {
+    const config = defaultConfig();
+    const ctx = buildTemplateContext({
+      report: reportOf(failures, { summary: { total: 9000, passed: 1, failed: failures.length, skipped: 0, errors: 0 } }),
+      config,
+      branch: "dev",
+      taskPath: TASK,
+    });
+    return renderIssue(ctx, repo(), config).body;
+  };
+
+  test("31 failures, 25 with one root cause: one group line with its 25 names first, then the 6 others", () => {
+    const fs = [...Array.from({ length: 25 }, (_, i) => signer(i)), ...Array.from({ length: 6 }, (_, i) => single(i))];
+    const body = issueOf(fs);
+    const names = Array.from({ length: 25 }, (_, i) => `- tests/test_sign.py::test_sign[case-${i}]`).join("\n");
+    expect(body).toContain(`### 25 tests fail with \`BadSignature: signature 0x1f00 does not match\` at src/signer.py:123\n`);
+    expect(body).toContain(`</details>\n\n${names}\n\n### Other failures\n`);
+    for (let i = 0; i < 6; i++)
+      expect(body).toContain(`**Test**: tests/test_misc.py::test_misc_${i}\n**File**: tests/test_misc.py:${100 + i * 10}\n`);
+    expect(body).not.toContain("[!NOTE]");
+    // 7,301 bytes today; the same failures listed one by one made a 55.8 KB issue (issue 8).
+    expect(byteLength(body)).toBeLessThan(8 * 1024);
+  });
+
+  test("1, 500 and 5,000 failures, and one group of 5,000: under 65,536 bytes with the marker added, the mention kept, the full list pointed at", () => {
+    const cases: [string, FailureRecord[], number][] = [
+      ["1", [single(0)], 1],
+      ["500", Array.from({ length: 500 }, (_, i) => single(i)), 500],
+      ["5000", Array.from({ length: 5000 }, (_, i) => single(i)), 5000],
+      ["group of 5000", Array.from({ length: 5000 }, (_, i) => signer(i)), 5000],
+    ];
+    for (const [label, fs, count] of cases) {
+      const body = issueOf(fs);
+      const filed = bodyWithMarker(
+        body,
+        { kind: "healing", branch: "dev", fingerprints: fs.map((f) => f.id), run: { id: "123456789", attempt: "1" } },
+        "CUT",
+        1024,
+      );
+      expect({ label, under: byteLength(filed) <= MAX_BODY_BYTES }).toEqual({ label, under: true });
+      // The GitHub step has nothing to cut: the body arrives whole, the agent's mention last.
+      expect(filed.startsWith(body.trimEnd())).toBe(true);
+      expect(body.trimEnd().endsWith("@claude Please fix these test failures and create a PR.")).toBe(true);
+      const named = (body.match(/^(?:- tests\/|\*\*Test\*\*: )/gm) ?? []).length;
+      if (count === 1) {
+        expect(body).not.toContain("[!NOTE]");
+        continue;
+      }
+      expect(named).toBeLessThan(count);
+      expect(body).toContain(
+        `> To stay within GitHub's size limit this issue names ${named} of the ${count} failing tests and shows no stack traces. Every failure, with its message, stack and re-run command, is in \`report.md\` in the \`.agent/reports\` artifact of [the workflow run](https://github.com/kiwi-dev-la/Lightwave-Platform/actions/runs/42) and in \`${TASK}\`.`,
+      );
+      expect(body).not.toContain("<details>");
+    }
+  });
+});
+
 describe("report.md", () => {
   test("lists each failure with its message, stack and re-run command; a green run says all passed", () => {
     const config = defaultConfig();
@@ -124,7 +277,7 @@ describe("report.md", () => {
       rerun: () => "python3 -m pytest 'tests/test_login.py::test_jwt'",
     });
     const md = renderReport(ctx, repo(), config);
-    expect(md).toContain("### 1. User Authentication &gt; should issue JWT on login");
+    expect(md).toContain("### 1. User Authentication > should issue JWT on login");
     expect(md).toContain("- **File**: backend/apps/auth/tests/test_login.py:45");
     expect(md).toContain("```sh\npython3 -m pytest 'tests/test_login.py::test_jwt'\n```");
     expect(md).toContain("```\nAssertionError: Expected token to be present, got None\n```");

@@ -92,7 +92,7 @@ describe("scripts/write-report.ts", () => {
     expect(task.test_failures[0].rerun).toBe("bun test tests/auth.test.ts -t '^auth login issues a JWT$'");
 
     const report = readFileSync(join(repo.dir, ".agent/reports/report.md"), "utf8");
-    expect(report).toContain("### 1. auth &gt; login issues a JWT");
+    expect(report).toContain("### 1. auth > login issues a JWT");
 
     const before = readFileSync(join(repo.dir, taskPath));
     const second = run(SCRIPT, repo.dir);
