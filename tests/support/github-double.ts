@@ -69,6 +69,12 @@ export interface DoubleOptions {
    * secondary-limit 403 and a violation (the tool must pace its writes). Default 80.
    */
   contentCreationPerMinute?: number;
+  /** Names of the repository's Actions secrets (GET .../actions/secrets; values are never readable). */
+  secrets?: string[];
+  /** The repository's Actions variables, name -> value (GET .../actions/variables). */
+  variables?: Record<string, string>;
+  /** Branches GET .../branches/{branch} and .../rules/branches/{branch} answer for: classic protection and rule types. */
+  branches?: Record<string, { protected?: boolean; rules?: ("pull_request" | "required_signatures" | "non_fast_forward" | "deletion")[] }>;
 }
 
 export interface LoggedRequest {
@@ -297,6 +303,10 @@ const NEEDS: Record<string, [string, Permission] | null> = {
   "repos/get-collaborator-permission-level": ["metadata", "read"],
   "rate-limit/get": null,
   "users/get-authenticated": null,
+  "actions/list-repo-secrets": ["secrets", "read"],
+  "actions/list-repo-variables": ["actions_variables", "read"],
+  "repos/get-branch": ["contents", "read"],
+  "repos/get-branch-rules": ["metadata", "read"],
 };
 
 const RANK: Record<Permission, number> = { read: 1, write: 2, admin: 3 };
@@ -963,6 +973,53 @@ export async function startGitHubDouble(opts: DoubleOptions = {}): Promise<GitHu
             },
           },
         };
+      }
+      case "actions/list-repo-secrets": {
+        const names = [...(opts.secrets ?? [])].sort();
+        const at = "2026-01-01T00:00:00Z";
+        return {
+          status: 200,
+          body: { total_count: names.length, secrets: names.map((name) => ({ name, created_at: at, updated_at: at })) },
+        };
+      }
+      case "actions/list-repo-variables": {
+        const vars = Object.entries(opts.variables ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+        const at = "2026-01-01T00:00:00Z";
+        return {
+          status: 200,
+          body: { total_count: vars.length, variables: vars.map(([name, value]) => ({ name, value, created_at: at, updated_at: at })) },
+        };
+      }
+      case "repos/get-branch": {
+        const name = p.branch!;
+        const b = opts.branches?.[name] ?? (name === defaultBranch ? {} : undefined);
+        if (!b) throw error(404, "Branch not found", op);
+        const body = example("branch-get");
+        body.name = name;
+        body.protected = b.protected ?? false;
+        body._links = { self: `${apiRepo()}/branches/${name}`, html: `${webBase}/${owner}/${repo}/tree/${name}` };
+        body.protection_url = `${apiRepo()}/branches/${name}/protection`;
+        return { status: 200, body };
+      }
+      case "repos/get-branch-rules": {
+        const rules = opts.branches?.[p.branch!]?.rules ?? [];
+        const source = { ruleset_source_type: "Repository", ruleset_source: `${owner}/${repo}`, ruleset_id: 42 };
+        const body = rules.map((type) =>
+          type === "pull_request"
+            ? {
+                type,
+                parameters: {
+                  dismiss_stale_reviews_on_push: false,
+                  require_code_owner_review: false,
+                  require_last_push_approval: false,
+                  required_approving_review_count: 1,
+                  required_review_thread_resolution: false,
+                },
+                ...source,
+              }
+            : { type, ...source },
+        );
+        return list(body, query, req.path);
       }
       default:
         throw new ApiError({
