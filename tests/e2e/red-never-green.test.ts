@@ -104,7 +104,7 @@ function jsSample(runner: "bun" | "vitest" | "jest", seed: number, forced: Outco
 }
 
 /** A pytest sample: classes hold the same method names, parametrized cases fail for some values. */
-function pySample(seed: number, forced: Outcome[]): Sample {
+function pySample(seed: number, forced: Outcome[], green = false): Sample {
   const rand = mulberry32(seed);
   const files: Record<string, string> = { "pytest.ini": "[pytest]\naddopts = -p no:cacheprovider\n" };
   const planned: Planned[] = [];
@@ -136,9 +136,10 @@ function pySample(seed: number, forced: Outcome[]): Sample {
     }
     // A parametrized test: the values 2 and 3 fail, on the same line.
     lines.push(`@pytest.mark.parametrize("n", [1, 2, 3])`, "def test_small(n):");
-    lines.push("    assert n < 2");
+    lines.push(`    assert n < ${green ? 9 : 2}`);
     const line = lines.length;
-    for (const n of [1, 2, 3]) planned.push({ file, fullName: `${file}::test_small[${n}]`, outcome: n < 2 ? "pass" : "fail", line });
+    for (const n of [1, 2, 3])
+      planned.push({ file, fullName: `${file}::test_small[${n}]`, outcome: n < 2 || green ? "pass" : "fail", line });
     files[file] = `${lines.join("\n")}\n`;
   }
   return { files, planned };
@@ -154,6 +155,29 @@ function localEnv(): Record<string, string> {
   env.PATH = [dirname(process.execPath), TASK_BIN ? dirname(TASK_BIN) : "", env.PATH ?? ""].filter(Boolean).join(":");
   return env;
 }
+
+/**
+ * Files that make the runner exit non-zero after every test passed (a teardown that throws, a session hook that
+ * sets the exit status): the report is green, the run is not, so heal must be red.
+ */
+const EXIT_TRAPS: Record<Runner, Record<string, string>> = {
+  bun: {
+    "tests/zz-teardown.test.js": `import { afterAll, test } from "bun:test";\ntest("teardown sets the exit code", () => {});\nafterAll(() => { process.exitCode = 3; });\n`,
+  },
+  vitest: {
+    "vitest.config.js": `export default { test: { include: ["**/*.test.js"], globalSetup: ["./global-setup.js"] } };\n`,
+    "global-setup.js": `export default function () {\n  return () => { process.exitCode = 3; };\n}\n`,
+  },
+  jest: {
+    "package.json": JSON.stringify({
+      name: "jest-oracle",
+      private: true,
+      jest: { testEnvironment: "node", globalTeardown: "./teardown.js" },
+    }),
+    "teardown.js": `module.exports = async () => { throw new Error("teardown lost the database"); };\n`,
+  },
+  pytest: { "conftest.py": "def pytest_sessionfinish(session, exitstatus):\n    session.exitstatus = 3\n" },
+};
 
 const repos: SampleRepo[] = [];
 afterAll(() => repos.forEach((r) => r.cleanup()));
@@ -171,6 +195,24 @@ for (const runner of ["bun", "vitest", "jest", "pytest"] as const) {
   CASES.push({ runner, seed: 3, forced: [] });
   CASES.push({ runner, seed: 4, forced: Array(40).fill("pass") });
 }
+
+describe("a runner that exits non-zero after a green report is a red run", () => {
+  for (const runner of ["bun", "vitest", "jest", "pytest"] as const) {
+    test(runner, () => {
+      if (!TASK_BIN) throw new Error("go-task is not on PATH: go install github.com/go-task/task/v3/cmd/task@v3.54.0");
+      const sample = runner === "pytest" ? pySample(4, Array(40).fill("pass"), true) : jsSample(runner, 4, Array(40).fill("pass"));
+      const repo = createSampleRepo({ ...sample.files, ...EXIT_TRAPS[runner] }, { branch: "dev", nodeModules: runner !== "pytest" });
+      repos.push(repo);
+      const r = spawnSync(TASK_BIN, ["-x", "-t", TASKFILE, "heal"], { cwd: repo.dir, encoding: "utf8", env: localEnv(), timeout: 170_000 });
+      const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+      expect(r.status).toBe(1);
+      // No test failed: the one record is the runner's own, naming how it exited.
+      expect(report.failures.map((f) => ({ kind: f.kind, exit: /exited \d+|killed by/.test(f.message) }))).toEqual([
+        { kind: "error", exit: true },
+      ]);
+    });
+  }
+});
 
 describe("a red run is never green, and no failure is lost (real runners, generated projects)", () => {
   for (const { runner, seed, forced } of CASES) {
