@@ -80,6 +80,25 @@ function jsFiles(runner: JsRunner): Record<string, string> {
 
 const brief = (r: FailureReport) => r.failures.map((f) => ({ file: f.file, fullName: f.fullName, line: f.line }));
 
+/** A strict xfail that passes: pytest reports it failed, with no traceback. */
+const PY_XPASS: Record<string, string> = {
+  "pytest.ini": "[pytest]\naddopts = -p no:cacheprovider\nxfail_strict = true\n",
+  "tests/__init__.py": "",
+  "tests/test_flags.py": [
+    "import pytest",
+    "",
+    "",
+    "def test_ok():",
+    "    assert True",
+    "",
+    "",
+    "@pytest.mark.xfail(reason='bug 12')",
+    "def test_fixed_already():",
+    "    assert 1 + 1 == 2",
+    "",
+  ].join("\n"),
+};
+
 describe("identity and location (real runners)", () => {
   for (const runner of ["bun", "vitest", "jest"] as const) {
     test(`${runner}: same names across files and twice in one file, stacks without a test frame, a 200,000-character message`, () => {
@@ -105,25 +124,48 @@ describe("identity and location (real runners)", () => {
     });
   }
 
-  test("pytest: strict XPASS (no traceback, xunit2) is located at its def", () => {
-    const files = {
-      "pytest.ini": "[pytest]\naddopts = -p no:cacheprovider -o junit_family=xunit2\nxfail_strict = true\n",
-      "tests/__init__.py": "",
-      "tests/test_flags.py": [
-        "import pytest",
-        "",
-        "",
-        "def test_ok():",
-        "    assert True",
-        "",
-        "",
-        "@pytest.mark.xfail(reason='bug 12')",
-        "def test_fixed_already():",
-        "    assert 1 + 1 == 2",
-        "",
-      ].join("\n"),
-    };
-    const { code, report } = heal(files, false);
+  test("jest: every test passes but the runner exits 1 (coverage threshold): a runner error record, heal exits 1", () => {
+    const { code, report } = heal({
+      "src/calc.js":
+        "function add(a, b) {\n  return a + b;\n}\nfunction unused(n) {\n  return n * 2;\n}\nmodule.exports = { add, unused };\n",
+      "tests/calc.test.js": `const { add } = require("../src/calc.js");\ntest("adds", () => {\n  expect(add(1, 2)).toBe(3);\n});\n`,
+      "package.json": JSON.stringify({
+        name: "jest-threshold",
+        private: true,
+        jest: { testEnvironment: "node", collectCoverage: true, coverageThreshold: { global: { lines: 100 } } },
+      }),
+    });
+    expect(report.failures.map((f) => [f.fullName, f.kind, f.message.replace(/^.*? exited/, "… exited")])).toEqual([
+      ["jest (runner exited 1)", "error", "… exited 1 and failed, but its report lists no failing test"],
+    ]);
+    expect(report.failures[0]!.stack).toContain(`Jest: Coverage for lines (66.66%) does not meet "global" threshold (100%)`);
+    expect(report.summary).toEqual({ total: 2, passed: 1, failed: 0, skipped: 0, errors: 1, flaky: 0 });
+    expect(code).toBe(1);
+  });
+
+  test("pytest: strict XPASS in an xunit2 report (no file, line or traceback) is located at its def", () => {
+    const repo = createSampleRepo(PY_XPASS, { branch: "dev", nodeModules: false });
+    repos.push(repo);
+    const py = spawnSync("pytest", ["-p", "no:cacheprovider", "--junitxml=r.xml", "-o", "junit_family=xunit2"], {
+      cwd: repo.dir,
+      encoding: "utf8",
+    });
+    expect(py.status).toBe(1);
+    expect(readFileSync(join(repo.dir, "r.xml"), "utf8")).not.toContain("lineno");
+    const r = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts"), "r.xml", "--out", "f.json"], {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: localEnv(),
+    });
+    // parse-failures exits 0 once failures.json is written; heal:finish turns failures into exit 1 (test below).
+    expect(r.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(repo.dir, "f.json"), "utf8")) as FailureReport;
+    expect(brief(report)).toEqual([{ file: "tests/test_flags.py", fullName: "tests/test_flags.py::test_fixed_already", line: 9 }]);
+    expect(report.summary).toMatchObject({ total: 2, passed: 1, failed: 1 });
+  });
+
+  test("pytest: strict XPASS under task heal (xunit1 gives the decorator's line) is located at its def", () => {
+    const { code, report } = heal(PY_XPASS, false);
     expect(brief(report)).toEqual([{ file: "tests/test_flags.py", fullName: "tests/test_flags.py::test_fixed_already", line: 9 }]);
     expect(report.summary).toMatchObject({ total: 2, passed: 1 });
     expect(code).toBe(1);
