@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     taskPath: task.file?.path ?? null,
     taskId: task.file ? `fix-${task.file.taskId}` : null,
     rerun: (f) => rerunCommand(f, stackOf(f, runs), repoRoot),
+    repoRoot,
   });
   const issue = renderIssue(context, repoRoot, config);
   writeFileSync(join(repoRoot, dir, REPORT_FILES.report), renderReport(context, repoRoot, config));

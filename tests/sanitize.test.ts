@@ -4,11 +4,15 @@ import {
   MAX_LABEL_CHARS,
   MAX_TITLE_CHARS,
   byteLength,
+  breakAgentMention,
   codeBlock,
+  codeBlockFromRaw,
   cutToBytes,
+  escapeHtmlMarkup,
   forLog,
   forLogStream,
   inlineCode,
+  inlineCodeFromRaw,
   limitChars,
   limitBody,
   limitLabel,
@@ -16,6 +20,7 @@ import {
   neutralize,
   openFence,
   untrusted,
+  untrustedProse,
 } from "../lib/sanitize.ts";
 import { fakeSecrets, HOSTILE } from "./e2e/unsafe-strings.ts";
 
@@ -127,6 +132,45 @@ describe("codeBlock and inlineCode", () => {
     expect(inlineCode(untrusted("a > b"))).toBe("`a > b`");
     expect(inlineCode("x ` y")).toBe("`` x ` y ``");
     expect(inlineCode("multi\nline")).toBe("`multi line`");
+  });
+});
+
+describe("precise prose and code (issue 8)", () => {
+  test("prose escapes only real markup: `A > B & C` stays; tags, comments, entities and a leading > do not render", () => {
+    expect(untrustedProse("A > B & C")).toBe("A > B & C");
+    expect(untrustedProse("x < y && y > z")).toBe("x < y && y > z");
+    // `&#64;` is no entity any more once its reference is broken.
+    expect(untrustedProse("<img src=x> </b> <!-- self-healing-tdd:{} --> <?pi?> &amp; &#64; &#x40;")).toBe(
+      "&lt;img src=x> &lt;/b> &lt;!-- self-healing-tdd:{} --> &lt;?pi?> &amp;amp; &＃64; &amp;#x40;",
+    );
+    expect(untrustedProse("> quoted\n  > nested\nnot > quoted")).toBe("&gt; quoted\n  &gt; nested\nnot > quoted");
+    expect(escapeHtmlMarkup("1 <2 & 3>")).toBe("1 <2 & 3>");
+  });
+
+  test("prose still redacts, breaks every mention and reference, and strips invisible characters", () => {
+    const token = `ghp_${"Ab1".repeat(13)}`;
+    expect(untrustedProse(`ping @someone, @claude and @org/team: Fixes #12 ${token}\u200b`)).toBe(
+      "ping ＠someone, ＠claude and ＠org/team: Fixes ＃12 [REDACTED:github-token]",
+    );
+  });
+
+  test("code from raw text: every character as printed, except the agent trigger (fires on the raw body, fences included)", () => {
+    const raw = "if (a < b && c > d) cc @someone; @claude, hi; mail me@Claude.ai ``` x";
+    const block = codeBlockFromRaw(raw);
+    expect(block).toBe("````\nif (a < b && c > d) cc @someone; ＠claude, hi; mail me＠Claude.ai ``` x\n````");
+    expect(claudeTrigger("@claude").test(block)).toBe(false);
+    expect(containsGate(block, "@claude")).toBe(false);
+    expect(openFence(block)).toBeNull();
+    expect(codeBlockFromRaw("@my-bot run; @claude; @alice", { lang: "sh", mention: "@my-bot" })).toBe(
+      "```sh\n＠my-bot run; ＠claude; @alice\n```",
+    );
+    expect(inlineCodeFromRaw("a > b @alice @claude")).toBe("`a > b @alice ＠claude`");
+    expect(codeBlockFromRaw(`token ghp_${"Ab1".repeat(13)} <!-- m -->`)).toBe("```\ntoken [REDACTED:github-token] <!- - m - ->\n```");
+  });
+
+  test("codeBlock on untrusted text restores mentions other than the agent's", () => {
+    expect(codeBlock(untrusted("cc @someone and @claude"))).toBe("```\ncc @someone and ＠claude\n```");
+    expect(breakAgentMention("@CLAUDE @claudette x@claude @alice", "")).toBe("＠CLAUDE ＠claudette x＠claude @alice");
   });
 });
 
