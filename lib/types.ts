@@ -48,7 +48,8 @@ export interface FailureRecord {
   line: number | null;
   message: string;
   stack: string;
-  kind: "failure" | "error";
+  /** environment: the stack could not start or import its dependencies (lib/environment.ts); not the agent's. */
+  kind: "failure" | "error" | "environment";
   /** How many times this test ran in the merged reports (retries, shards). */
   attempts?: number;
 }
@@ -61,6 +62,8 @@ export interface FailureSummary {
   errors: number;
   /** Failed at least once, then passed on a retry: reported, not a failure. */
   flaky?: number;
+  /** Environment records (one per stack that could not start or import its dependencies), not in failed or errors. */
+  environment?: number;
 }
 
 export interface RunMeta {
