@@ -355,6 +355,24 @@ function readSource(index: RepoIndex, file: string): string | null {
 const JS_CALL =
   /\b(describe|context|suite|test|it|specify)((?:\.(?:only|skip|todo|concurrent|sequential|failing|fails|serial|each\s*\([^)]{0,500}\)|if\s*\([^)]{0,200}\)|skipIf\s*\([^)]{0,200}\)|runIf\s*\([^)]{0,200}\)))*)\s*\(\s*(["'`])((?:\\.|(?!\3)[^\\\n]){0,2000})\3/g;
 
+/** Offset of each `(` -> offset of its `)`, in one pass that skips strings and comments (JS, roughly). */
+function parenPairs(source: string): Map<number, number> {
+  const pairs = new Map<number, number>();
+  const open: number[] = [];
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === "(") open.push(i);
+    else if (c === ")") {
+      const o = open.pop();
+      if (o !== undefined) pairs.set(o, i);
+    } else if (c === '"' || c === "'" || c === "`") {
+      for (i++; i < source.length && source[i] !== c; i++) if (source[i] === "\\") i++;
+    } else if (c === "/" && source[i + 1] === "/") i = source.indexOf("\n", i) === -1 ? source.length : source.indexOf("\n", i);
+    else if (c === "/" && source[i + 1] === "*") i = source.indexOf("*/", i + 2) === -1 ? source.length : source.indexOf("*/", i + 2) + 1;
+  }
+  return pairs;
+}
+
 /** A JS string literal's value, as far as a test title needs it. */
 function unquote(body: string, quote: string): string {
   if (quote === '"') {
@@ -400,35 +418,26 @@ export function declarationLine(
     const m = new RegExp(String.raw`^\s*(?:async\s+)?def\s+${name}\s*\(`, "m").exec(source.slice(from));
     return m ? lineAt(from + m.index + m[0].search(/def/)) : null;
   }
-  // Every titled call in source order; the test is a test/it whose title ends the full name, preferring those
-  // after describe calls holding each ancestor (so "A > x" and "B > x" in one file find their own).
-  const calls: { kind: string; title: string; at: number }[] = [];
-  for (const m of source.matchAll(JS_CALL)) calls.push({ kind: m[1]!, title: unquote(m[4]!, m[3]!), at: m.index ?? 0 });
-  const tests = calls.filter(
-    (c) =>
-      c.kind !== "describe" && c.kind !== "context" && c.kind !== "suite" && (fullName === c.title || fullName.endsWith(` > ${c.title}`)),
-  );
+  // Every titled call in source order; the test is a test/it whose title ends the full name, and the describes
+  // around it (by their parentheses) spell the rest: "A > x" and "x" in one file each find their own.
+  const calls: { kind: string; title: string; at: number; end: number }[] = [];
+  const close = parenPairs(source);
+  for (const m of source.matchAll(JS_CALL)) {
+    const at = m.index ?? 0;
+    const open = source.indexOf("(", at + m[1]!.length + m[2]!.length);
+    calls.push({ kind: m[1]!, title: unquote(m[4]!, m[3]!), at, end: close.get(open) ?? source.length });
+  }
+  const isGroup = (c: { kind: string }) => c.kind === "describe" || c.kind === "context" || c.kind === "suite";
+  const tests = calls.filter((c) => !isGroup(c) && (fullName === c.title || fullName.endsWith(` > ${c.title}`)));
   if (tests.length === 0) return null;
   const scored = tests.map((t) => {
     const ancestors = fullName === t.title ? "" : fullName.slice(0, -(t.title.length + 3));
-    // Ancestors matched from the outermost, each one a describe before the test (and after the previous one).
-    let score = 0;
-    let rest = ancestors;
-    let after = -1;
-    while (rest) {
-      const d = calls.find(
-        (c) =>
-          c.at > after &&
-          c.at < t.at &&
-          (c.kind === "describe" || c.kind === "context" || c.kind === "suite") &&
-          (rest === c.title || rest.startsWith(`${c.title} > `)),
-      );
-      if (!d) break;
-      score++;
-      after = d.at;
-      rest = rest === d.title ? "" : rest.slice(d.title.length + 3);
-    }
-    return { t, score: rest ? score : score + 1000 };
+    const chain = calls
+      .filter((c) => isGroup(c) && c.at < t.at && t.at < c.end)
+      .map((c) => c.title)
+      .join(" > ");
+    // Exact describes first; then describes the full name ends with (a title the source builds at run time).
+    return { t, score: chain === ancestors ? 2 : ancestors.endsWith(chain) ? 1 : 0 };
   });
   const top = Math.max(...scored.map((s) => s.score));
   const best = scored.filter((s) => s.score === top);

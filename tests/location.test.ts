@@ -5,10 +5,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { collectFailures } from "../lib/failures.ts";
 import {
+  declarationLine,
   indexRepo,
   lineOfMissingImport,
   locate,
   parseFrames,
+  relativizePaths,
   resolveRepoDir,
   resolveRepoPath,
   splitMessage,
@@ -32,6 +34,21 @@ beforeAll(() => {
       "pkg/b/handler_test.go": "package b\n",
       "web/src/app.spec.ts": "// spec\n",
       "node_modules/lib/index.js": "",
+      "tests/names.test.js": [
+        'import { describe, it, test } from "vitest";',
+        'test("adds", () => {});',
+        'describe("Cart", () => {',
+        '  test("adds", () => {});',
+        "  describe(`totals`, () => {",
+        "    it.each([1])('adds', () => {});",
+        "  });",
+        "});",
+        'test("adds", () => {});',
+        'test("say \\"hi\\" > twice", () => {});',
+        "",
+      ].join("\n"),
+      "tests/test_cls.py":
+        "import pytest\n\n\ndef test_a():\n    pass\n\n\nclass TestB:\n    @pytest.mark.xfail\n    def test_a(self):\n        pass\n",
     },
     { nodeModules: false, git: false },
   );
@@ -311,6 +328,61 @@ describe("frames of other dialects, on the committed reports (tests/fixtures/rep
       ["TestAddBig", "calc/calc_test.go", 13],
       ["TestTable/two", "calc/calc_test.go", 21],
       ["TestPanic", "calc/calc_test.go", 31],
+    ]);
+  });
+});
+
+describe("declarationLine: a test's own line found by its name", () => {
+  test("JS: under the describes of its full name, the nth of same-named tests, escaped titles", () => {
+    const at = (name: string, nth = 1) => declarationLine(index, "tests/names.test.js", name, "vitest", nth);
+    expect([at("adds"), at("adds", 2), at("Cart > adds"), at("Cart > totals > adds"), at('say "hi" > twice'), at("nope")]).toEqual([
+      2,
+      9,
+      4,
+      6,
+      10,
+      null,
+    ]);
+  });
+
+  test("pytest: the def inside its classes, parameters ignored, past a decorator", () => {
+    const at = (id: string) => declarationLine(index, "tests/test_cls.py", id, "pytest", 1);
+    expect([at("tests/test_cls.py::test_a"), at("tests/test_cls.py::TestB::test_a[1-2]"), at("tests/test_cls.py::TestC::test_a")]).toEqual([
+      4,
+      10,
+      null,
+    ]);
+  });
+
+  test("locate: no frame in the test's file gives its declaration, never the source file of the frames", () => {
+    const stack = "Error: deep\n    at sink (/home/runner/work/r/r/src/calc.ts:1:20)\n    at sink (/home/runner/work/r/r/src/calc.ts:1:20)";
+    expect(locate({ file: "tests/names.test.js", fullName: "Cart > totals > adds", framework: "vitest", stack }, index)).toEqual({
+      file: "tests/names.test.js",
+      line: 6,
+    });
+  });
+});
+
+describe("long texts and CI paths", () => {
+  test("a frame after a 300,000-character message line, or amid megabytes of output, is found", () => {
+    const frame = "    at Object.<anonymous> (/ci/tests/calc.test.ts:5:3)";
+    expect(parseFrames(`Error: ${"x".repeat(300_000)}\n${frame}`)[0]).toMatchObject({ path: "/ci/tests/calc.test.ts", line: 5 });
+    const noise = "log line without a frame\n".repeat(40_000);
+    expect(parseFrames(`Error: y\n${noise}${frame}\n${noise}`)[0]).toMatchObject({ path: "/ci/tests/calc.test.ts", line: 5 });
+  });
+
+  test("GitHub runner, container and Windows checkout paths and the local root become repo-relative", () => {
+    const text = [
+      "at f (/home/runner/work/app/app/src/a.js:1:2)",
+      'File "/__w/app/app/tests/t.py", line 3',
+      "at X in D:\\a\\app\\app\\src\\A.cs:line 4",
+      "file:///repo/src/b.ts:3 /repo/x.js /repox/y.js /home/runner/work/app/other/z.js",
+    ].join("\n");
+    expect(relativizePaths(text, "/repo").split("\n")).toEqual([
+      "at f (src/a.js:1:2)",
+      'File "tests/t.py", line 3',
+      "at X in src/A.cs:line 4",
+      "src/b.ts:3 x.js /repox/y.js /home/runner/work/app/other/z.js",
     ]);
   });
 });

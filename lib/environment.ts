@@ -1,0 +1,326 @@
+// Environment failures: a stack that cannot start, cannot import its dependencies (a missing package, not a
+// missing module of the repository), has no runner, or writes no report. They are set-up problems for people,
+// not failing tests for the agent: each stack gets one record of kind "environment" naming what to install.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compareFailures } from "./failures.ts";
+import { fingerprint } from "./fingerprint.ts";
+import type { PrepareFile } from "./prepare.ts";
+import { redact } from "./redact.ts";
+import { deepestStack } from "./test-selection.ts";
+import type { FailureRecord, FailureReport, Framework, RunRecord, RunsFile } from "./types.ts";
+
+export type EnvironmentCause = "cannot-start" | "missing-package" | "no-runner" | "no-report";
+export type Language = "js" | "python";
+
+export interface EnvironmentProblem {
+  cause: EnvironmentCause;
+  /** Packages that could not be found, by their install names ("requests", "@scope/pkg"), sorted. */
+  packages: string[];
+  /** One line: what is wrong and what to install. */
+  message: string;
+}
+
+/** Answers whether a top-level module (Python) or package name (JS) belongs to the repository itself. */
+export type RepoModules = (language: Language, name: string) => boolean;
+
+const PYTHON_FRAMEWORKS = new Set<Framework>(["pytest"]);
+const JS_FRAMEWORKS = new Set<Framework>(["bun", "vitest", "jest", "mocha"]);
+
+// What each runner prints when an import cannot be resolved (quoted name in group 1).
+const PY_MISSING = /\bNo module named ['"]([A-Za-z_][\w.]*)['"]/g;
+const JS_MISSING = [
+  /\bCannot find (?:package|module) ['"]([^'"\s]+)['"]/g, // node, vitest, jest, bun
+  /\bFailed to (?:resolve|load) (?:import|url) ['"]?([^'"\s]+?)['"]?(?:\s|$)/g, // vite
+  /\bCould not resolve ['"]([^'"\s]+)['"]/g, // bun's bundler, esbuild
+];
+
+/** The package a bare JS specifier installs ("@a/b/c" -> "@a/b", "lodash/fp" -> "lodash"), or null when it is a path. */
+export function jsPackageName(specifier: string): string | null {
+  if (/^(?:\.{1,2}\/|\/|[A-Za-z]:[\\/]|file:|node:|bun:|#|~\/|@\/|data:|virtual:|\\0)/.test(specifier)) return null;
+  if (specifier === "." || specifier === "..") return null;
+  const parts = specifier.split("/");
+  if (specifier.startsWith("@")) return parts.length >= 2 && parts[1] ? `${parts[0]}/${parts[1]}` : null;
+  return parts[0] || null;
+}
+
+/** Packages a runner's text says it could not import, with the language of the message. */
+export function missingImports(text: string): { language: Language; name: string }[] {
+  const found = new Map<string, { language: Language; name: string }>();
+  for (const m of text.matchAll(PY_MISSING)) {
+    const name = m[1]!.split(".")[0]!;
+    found.set(`python:${name}`, { language: "python", name });
+  }
+  for (const re of JS_MISSING) {
+    for (const m of text.matchAll(re)) {
+      const name = jsPackageName(m[1]!);
+      if (name) found.set(`js:${name}`, { language: "js", name });
+    }
+  }
+  return [...found.values()];
+}
+
+/** Folders never searched for repository modules: dependencies, virtualenvs, caches; hidden folders too. */
+const SKIP = new Set(["node_modules", "__pycache__", "site-packages", "venv", "env", "dist", "build", "coverage"]);
+
+/**
+ * The repository's own module names: Python top-level modules and packages (`x.py`, a folder `x/` holding
+ * .py files) anywhere in it, and JS package names from every package.json (workspaces).
+ */
+export function repoModules(repoRoot: string, maxDirs = 20_000): RepoModules {
+  const python = new Set<string>();
+  const js = new Set<string>();
+  const queue = ["."];
+  for (let i = 0; i < queue.length && i < maxDirs; i++) {
+    const rel = queue[i]!;
+    let entries;
+    try {
+      entries = readdirSync(join(repoRoot, rel), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    let hasPy = false;
+    for (const e of entries) {
+      if (e.isFile()) {
+        if (e.name.endsWith(".py")) {
+          hasPy = true;
+          python.add(e.name.slice(0, -3));
+        } else if (e.name === "package.json") {
+          try {
+            const name = (JSON.parse(readFileSync(join(repoRoot, rel, e.name), "utf8")) as { name?: unknown }).name;
+            if (typeof name === "string") js.add(name);
+          } catch {
+            /* not JSON: no name */
+          }
+        }
+      } else if (e.isDirectory() && !e.name.startsWith(".") && !SKIP.has(e.name)) {
+        queue.push(rel === "." ? e.name : `${rel}/${e.name}`);
+      }
+    }
+    if (hasPy && rel !== ".") python.add(rel.slice(rel.lastIndexOf("/") + 1));
+  }
+  return (language, name) => (language === "python" ? python.has(name) : js.has(name));
+}
+
+/** Missing packages in `text` that the repository does not hold itself, for a runner of `framework`. */
+export function missingPackages(text: string, framework: Framework, isRepo: RepoModules): string[] {
+  const want: Language | null = PYTHON_FRAMEWORKS.has(framework) ? "python" : JS_FRAMEWORKS.has(framework) ? "js" : null;
+  return missingImports(text)
+    .filter((m) => (want === null || m.language === want) && !isRepo(m.language, m.name))
+    .map((m) => m.name)
+    .sort();
+}
+
+/** What to do about missing packages, in the stack's own tool, and what heal:prepare did about them. */
+export function installHint(framework: Framework, cwd: string, packages: string[], prepare: PrepareFile | null, stackId: string): string {
+  const where = cwd === "." ? "" : ` (in ${cwd})`;
+  const list = packages.join(" ");
+  const step = prepare?.steps.find((s) => s.stacks.includes(stackId));
+  const prep =
+    step?.status === "failed"
+      ? `; heal:prepare ran \`${step.commands.map((c) => c.join(" ")).join(" && ")}\` and it exited ${step.exitCode}`
+      : step?.status === "skipped"
+        ? `; heal:prepare installed nothing: ${step.reason}`
+        : step?.status === "ran" || step?.status === "installed"
+          ? `; heal:prepare's ${step.tool} install did not provide ${packages.length > 1 ? "them" : "it"}`
+          : "";
+  if (PYTHON_FRAMEWORKS.has(framework)) {
+    return `install ${list}${where}: add ${packages.length > 1 ? "them" : "it"} to requirements.txt or pyproject.toml (heal:prepare installs it into .venv), or \`pip install ${list}\` for runner.python${prep}`;
+  }
+  const tool = step && step.tool !== "config" ? step.tool : "npm";
+  const add = tool === "npm" ? "npm install --save-dev" : `${tool} add -D`;
+  return `install ${list}${where}: \`${add} ${list}\` and commit the lockfile (heal:prepare installs from it)${prep}`;
+}
+
+/**
+ * Why a stack's run is an environment failure, or null when it is not. `noReport` is true when the run left
+ * no readable report. A run stopped by a signal (a hang, the timeout) is not an environment failure.
+ */
+export function classifyRun(
+  run: RunRecord,
+  opts: { noReport: boolean; isRepo: RepoModules; prepare?: PrepareFile | null },
+): EnvironmentProblem | null {
+  if (run.signal !== null) return null;
+  const cmd = run.argv[0] ?? run.stack.command[0] ?? "";
+  const tail = run.outputTail;
+  const npx = /npx canceled due to missing packages[^\n]*?(\[[^\]\n]*\])?\s*$/m.exec(tail);
+  if (npx) {
+    const wanted = npx[1]
+      ? npx[1]
+          .replace(/[[\]"]/g, "")
+          .split(",")
+          .filter(Boolean)
+      : [run.stack.framework];
+    return {
+      cause: "no-runner",
+      packages: wanted.map((w) => w.replace(/(.)@[^@]*$/, "$1")).sort(),
+      message: `${run.stack.framework} is not installed${run.stack.cwd === "." ? "" : ` in ${run.stack.cwd}`} (npx would have to download ${wanted.join(", ")}): ${installHint(
+        run.stack.framework,
+        run.stack.cwd,
+        wanted.map((w) => w.replace(/(.)@[^@]*$/, "$1")),
+        opts.prepare ?? null,
+        run.stack.id,
+      )}`,
+    };
+  }
+  const noPytest = /No module named ['"]?pytest['"]?\s*$/m.test(tail) && run.stack.framework === "pytest";
+  if (noPytest && opts.noReport) {
+    return {
+      cause: "no-runner",
+      packages: ["pytest"],
+      message: `pytest is not installed for ${cmd}: ${installHint("pytest", run.stack.cwd, ["pytest"], opts.prepare ?? null, run.stack.id)}`,
+    };
+  }
+  if (
+    run.exitCode === 127 ||
+    run.exitCode === 126 ||
+    /(?:command not found|ENOENT|No such file or directory)/.test(tail.split("\n").slice(-5).join("\n"))
+  ) {
+    if (opts.noReport) {
+      return {
+        cause: "cannot-start",
+        packages: [],
+        message: `${cmd} could not start (exit ${run.exitCode}): install it, or set the stack's command under \`stacks:\` in .agent/heal/config.yaml`,
+      };
+    }
+  }
+  const packages = missingPackages(tail, run.stack.framework, opts.isRepo);
+  if (packages.length > 0 && opts.noReport) {
+    return {
+      cause: "missing-package",
+      packages,
+      message: `cannot import ${packages.join(", ")}: ${installHint(run.stack.framework, run.stack.cwd, packages, opts.prepare ?? null, run.stack.id)}`,
+    };
+  }
+  if (opts.noReport) {
+    return {
+      cause: "no-report",
+      packages: [],
+      message: `${run.argv.join(" ")} exited ${run.exitCode} and wrote no report, so no test ran: read its output below (a missing plugin, a broken config, an unsupported runner version)`,
+    };
+  }
+  return null;
+}
+
+/** The missing packages a failure record is about (an import that failed), or [] when it is a test's own failure. */
+export function classifyRecord(record: FailureRecord, isRepo: RepoModules): string[] {
+  return missingPackages(`${record.message}\n${record.stack}`, record.framework, isRepo);
+}
+
+/** One environment record for a stack: what is wrong, what to install, and which tests could not run. */
+export function environmentRecord(stackId: string, framework: Framework, problem: EnvironmentProblem, detail: string): FailureRecord {
+  const fullName = redact(`${stackId} (environment)`);
+  const message = redact(problem.message);
+  return {
+    id: fingerprint({ framework, file: null, fullName, message: `environment ${problem.cause} ${problem.packages.join(" ")}` }),
+    framework,
+    fullName,
+    file: null,
+    line: null,
+    message,
+    stack: redact(detail).slice(0, 8_000),
+    kind: "environment",
+  };
+}
+
+export interface ApplyOptions {
+  repoRoot: string;
+  runs: RunsFile | null;
+  prepare?: PrepareFile | null;
+  isRepo?: RepoModules;
+}
+
+/**
+ * Rewrites a failure report so set-up problems are environment records: every record that failed on a
+ * missing package, and every runner record whose run could not start, lacked its runner or wrote no report,
+ * become one `kind: environment` record per stack. Counts: `summary.environment` (not in failed or errors).
+ */
+export function applyEnvironment(report: FailureReport, opts: ApplyOptions): FailureReport {
+  const isRepo = opts.isRepo ?? repoModules(opts.repoRoot);
+  const runs = opts.runs?.runs ?? [];
+  const stacks = runs.map((r) => r.stack);
+  const byStack = new Map<
+    string,
+    {
+      framework: Framework;
+      cwd: string;
+      packages: Set<string>;
+      causes: EnvironmentProblem[];
+      affected: string[];
+      runMessage?: EnvironmentProblem;
+    }
+  >();
+  const entry = (id: string, framework: Framework, cwd: string) => {
+    let e = byStack.get(id);
+    if (!e) byStack.set(id, (e = { framework, cwd, packages: new Set(), causes: [], affected: [] }));
+    return e;
+  };
+  const kept: FailureRecord[] = [];
+  let removedFailed = 0;
+  let removedErrors = 0;
+  for (const record of report.failures) {
+    const run = runs.find(
+      (r) =>
+        record.kind === "error" &&
+        record.fullName === redact(`${r.stack.id} (runner ${r.signal ? `killed by ${r.signal}` : `exited ${r.exitCode}`})`),
+    );
+    let problem: EnvironmentProblem | null = null;
+    if (run) problem = classifyRun(run, { noReport: record.message.includes("wrote no readable report"), isRepo, prepare: opts.prepare });
+    const packages = run ? [] : classifyRecord(record, isRepo);
+    if (!problem && packages.length === 0) {
+      kept.push(record);
+      continue;
+    }
+    if (record.kind === "error") removedErrors++;
+    else if (record.kind === "failure") removedFailed++;
+    const stack = run?.stack ?? deepestStack(stacks, record.framework, record.file);
+    const e = entry(stack?.id ?? record.framework, record.framework, stack?.cwd ?? ".");
+    if (problem) {
+      e.runMessage = problem;
+      for (const p of problem.packages) e.packages.add(p);
+    } else {
+      for (const p of packages) e.packages.add(p);
+      e.affected.push(record.file ? `${record.fullName} (${record.file}${record.line ? `:${record.line}` : ""})` : record.fullName);
+    }
+  }
+  const environment: FailureRecord[] = [];
+  for (const [id, e] of byStack) {
+    const packages = [...e.packages].sort();
+    const problem: EnvironmentProblem =
+      e.runMessage && e.runMessage.cause !== "no-report"
+        ? e.runMessage
+        : packages.length > 0
+          ? {
+              cause: "missing-package",
+              packages,
+              message: `cannot import ${packages.join(", ")}: ${installHint(e.framework, e.cwd, packages, opts.prepare ?? null, id)}`,
+            }
+          : e.runMessage!;
+    const run = runs.find((r) => r.stack.id === id);
+    const detail = [
+      e.affected.length > 0 ? `Could not run (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}` : "",
+      run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})\n${run.outputTail}` : "",
+    ]
+      .filter(Boolean)
+      .join("\n\n");
+    environment.push(environmentRecord(id, e.framework, problem, detail || "(no output)"));
+  }
+  if (environment.length === 0) return report;
+  const removed = removedFailed + removedErrors;
+  return {
+    ...report,
+    summary: {
+      ...report.summary,
+      total: report.summary.total - removed + environment.length,
+      failed: report.summary.failed - removedFailed,
+      errors: report.summary.errors - removedErrors,
+      environment: environment.length,
+    },
+    failures: [...kept, ...environment].sort(compareFailures),
+  };
+}
+
+/** Failures that are the agent's to fix: every record but environment ones. */
+export function agentFailures(failures: FailureRecord[]): FailureRecord[] {
+  return failures.filter((f) => f.kind !== "environment");
+}

@@ -1,0 +1,258 @@
+// lib/environment.ts on real runs: real pytest, vitest, jest and bun run sample projects that lack a package
+// (and, beside it, a test that imports a missing module of the repository itself, which stays the agent's);
+// the real run-tests and parse-failures steps write runs.json and failures.json, and the classifier turns
+// each stack's set-up problem into one environment record naming what to install.
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  agentFailures,
+  applyEnvironment,
+  classifyRun,
+  jsPackageName,
+  missingImports,
+  missingPackages,
+  repoModules,
+} from "../lib/environment.ts";
+import { TOOLKIT_ROOT } from "../lib/paths.ts";
+import type { PrepareFile } from "../lib/prepare.ts";
+import type { FailureReport, RunsFile } from "../lib/types.ts";
+import { tempFolders } from "./support/temp-folders.ts";
+
+setDefaultTimeout(120_000);
+const folder = tempFolders();
+
+/** The real heal:run-tests then heal:parse-failures on `dir`; returns what they wrote. */
+function runAndParse(dir: string, env: Record<string, string> = {}): { runs: RunsFile; report: FailureReport } {
+  for (const step of ["run-tests", "parse-failures"]) {
+    const r = spawnSync("bun", [join(TOOLKIT_ROOT, "scripts", `${step}.ts`)], {
+      cwd: dir,
+      env: { ...process.env, HEAL_REPO: dir, GITHUB_TOKEN: "", GH_TOKEN: "", ...env },
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`${step} exited ${r.status}: ${r.stderr}`);
+  }
+  const read = <T>(f: string) => JSON.parse(readFileSync(join(dir, ".agent/reports", f), "utf8")) as T;
+  return { runs: read<RunsFile>("runs.json"), report: read<FailureReport>("failures.json") };
+}
+
+const env = (report: FailureReport) => report.failures.filter((f) => f.kind === "environment");
+
+describe("names in runner messages", () => {
+  test("bare specifiers become package names; paths, builtins, aliases and subpath imports do not", () => {
+    expect(jsPackageName("left-pad")).toBe("left-pad");
+    expect(jsPackageName("lodash/fp")).toBe("lodash");
+    expect(jsPackageName("@scope/pkg/deep/file.js")).toBe("@scope/pkg");
+    for (const s of ["./x.js", "../src/a", "/abs/x", "node:fs", "bun:test", "#internal", "@/utils", "~/lib", "file:///x.js"]) {
+      expect(jsPackageName(s)).toBeNull();
+    }
+  });
+
+  test("each runner's wording is read, the top-level Python module is the package", () => {
+    expect(missingImports("E   ModuleNotFoundError: No module named 'yaml.loader'")).toEqual([{ language: "python", name: "yaml" }]);
+    expect(missingImports("Error: Cannot find package 'left-pad' imported from /r/test/a.test.js")).toEqual([
+      { language: "js", name: "left-pad" },
+    ]);
+    expect(missingImports("Cannot find module 'chalk' from 'c.test.cjs'")).toEqual([{ language: "js", name: "chalk" }]);
+    expect(missingImports('Failed to resolve import "dayjs" from "src/a.ts". Does the file exist?')).toEqual([
+      { language: "js", name: "dayjs" },
+    ]);
+    expect(missingImports("AssertionError: expected 1 to be 2")).toEqual([]);
+  });
+
+  test("a module or package of the repository is never a missing package", () => {
+    const dir = folder({
+      "app/__init__.py": "",
+      "tools.py": "",
+      "libs/core/x.py": "",
+      "packages/ui/package.json": JSON.stringify({ name: "@me/ui" }),
+      "node_modules/requests/__init__.py": "",
+    });
+    const isRepo = repoModules(dir);
+    expect(missingPackages("No module named 'app.core'", "pytest", isRepo)).toEqual([]);
+    expect(missingPackages("No module named 'tools'", "pytest", isRepo)).toEqual([]);
+    expect(missingPackages("No module named 'core'", "pytest", isRepo)).toEqual([]);
+    expect(missingPackages("Cannot find package '@me/ui'", "vitest", isRepo)).toEqual([]);
+    // Dependency folders are not the repository's own code.
+    expect(missingPackages("No module named 'requests'", "pytest", isRepo)).toEqual(["requests"]);
+    // A Python message does not make a JS stack's record an environment one, nor the reverse.
+    expect(missingPackages("No module named 'requests'", "jest", isRepo)).toEqual([]);
+  });
+});
+
+describe("real runs", () => {
+  test("pytest: a missing package is one environment record; a missing repo module and a failing test stay the agent's", () => {
+    // Imports inside the tests: pytest collects every file and runs every test (a collection error would stop it).
+    const dir = folder({
+      "pytest.ini": "[pytest]\n",
+      "app/__init__.py": "",
+      "tests/test_http.py": "def test_get():\n    import payments_sdk\n    assert payments_sdk\n",
+      "tests/test_api.py": "def test_post():\n    import payments_sdk\n    assert payments_sdk\n",
+      "tests/test_core.py": "def test_core():\n    from app.core import x\n    assert x\n",
+      "tests/test_math.py": "def test_ok():\n    assert 1 + 1 == 2\n\ndef test_bad():\n    assert 1 + 1 == 3\n",
+    });
+    const { runs, report } = runAndParse(dir);
+    expect(report.summary).toMatchObject({ total: 5, passed: 1, failed: 4, errors: 0 });
+    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    expect(env(out)).toHaveLength(1);
+    const record = env(out)[0]!;
+    expect(record.fullName).toBe("pytest (environment)");
+    expect(record.file).toBeNull();
+    expect(record.message).toStartWith("cannot import payments_sdk: install payments_sdk: add it to requirements.txt or pyproject.toml");
+    expect(record.stack).toContain("tests/test_api.py::test_post (tests/test_api.py:2)");
+    expect(record.stack).toContain("tests/test_http.py::test_get (tests/test_http.py:2)");
+    // The repo's own module and the failing assertion are still the agent's.
+    expect(agentFailures(out.failures).map((f) => [f.fullName, f.kind])).toEqual([
+      ["tests/test_core.py::test_core", "failure"],
+      ["tests/test_math.py::test_bad", "failure"],
+    ]);
+    expect(out.summary).toMatchObject({ total: 4, passed: 1, failed: 2, errors: 0, environment: 1 });
+  });
+
+  test("pytest: a module-level import of a missing package (a collection error) is environment too", () => {
+    const dir = folder({
+      "tests/test_http.py": "import payments_sdk\n\ndef test_get():\n    assert payments_sdk\n",
+      "tests/test_yaml.py": "import yaml_nope.loader\n\ndef test_load():\n    assert yaml_nope\n",
+    });
+    const { runs, report } = runAndParse(dir);
+    expect(report.failures.map((f) => f.kind)).toEqual(["error", "error"]);
+    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    expect(out.failures.map((f) => [f.fullName, f.kind])).toEqual([["pytest (environment)", "environment"]]);
+    expect(out.failures[0]!.message).toStartWith("cannot import payments_sdk, yaml_nope: install payments_sdk yaml_nope:");
+    expect(out.summary).toMatchObject({ total: 1, errors: 0, environment: 1 });
+  });
+
+  test("vitest: Cannot find package is environment, a missing relative import is not", () => {
+    const dir = folder(
+      {
+        "package.json": JSON.stringify({ name: "web", type: "module", scripts: { test: "vitest run" } }),
+        "test/pad.test.js":
+          'import { test, expect } from "vitest";\nimport pad from "left-pad";\ntest("pads", () => expect(pad("1", 2)).toBe(" 1"));\n',
+        "test/local.test.js":
+          'import { test, expect } from "vitest";\nimport { x } from "../src/nothere.js";\ntest("x", () => expect(x).toBe(1));\n',
+        "test/ok.test.js": 'import { test, expect } from "vitest";\ntest("ok", () => expect(1).toBe(1));\n',
+      },
+      { nodeModules: true },
+    );
+    const { runs, report } = runAndParse(dir);
+    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    expect(env(out).map((f) => [f.fullName, f.message.split(":")[0]])).toEqual([["vitest (environment)", "cannot import left-pad"]]);
+    expect(env(out)[0]!.message).toContain("`npm install --save-dev left-pad` and commit the lockfile");
+    expect(agentFailures(out.failures).map((f) => f.file)).toEqual(["test/local.test.js"]);
+  });
+
+  test("jest: Cannot find module of a package is environment; the pnpm hint follows prepare's tool", () => {
+    const dir = folder(
+      {
+        "package.json": JSON.stringify({ name: "cli", scripts: { test: "jest" } }),
+        "c.test.js": 'const chalk = require("chalk-nope");\ntest("c", () => expect(chalk).toBeTruthy());\n',
+        "d.test.js": 'const m = require("./lib/gone");\ntest("d", () => expect(m).toBeTruthy());\n',
+      },
+      { nodeModules: true },
+    );
+    const { runs, report } = runAndParse(dir);
+    const prepare: PrepareFile = {
+      schemaVersion: 1,
+      source: "detected",
+      durationMs: 5,
+      steps: [
+        {
+          stacks: ["jest"],
+          cwd: ".",
+          tool: "pnpm",
+          commands: [["pnpm", "install", "--frozen-lockfile"]],
+          status: "failed",
+          reason: "",
+          exitCode: 1,
+          durationMs: 5,
+        },
+      ],
+    };
+    const out = applyEnvironment(report, { repoRoot: dir, runs, prepare });
+    expect(env(out)).toHaveLength(1);
+    expect(env(out)[0]!.message).toBe(
+      "cannot import chalk-nope: install chalk-nope: `pnpm add -D chalk-nope` and commit the lockfile (heal:prepare installs from it); heal:prepare ran `pnpm install --frozen-lockfile` and it exited 1",
+    );
+    expect(agentFailures(out.failures).map((f) => f.file)).toEqual(["d.test.js"]);
+  });
+
+  test("bun: a test file that cannot load a package is environment", () => {
+    const dir = folder({
+      "package.json": JSON.stringify({ name: "b", scripts: { test: "bun test" } }),
+      "pad.test.ts":
+        'import { test, expect } from "bun:test";\nimport pad from "left-pad";\ntest("pads", () => expect(pad).toBeTruthy());\n',
+      "ok.test.ts": 'import { test, expect } from "bun:test";\ntest("ok", () => expect(1).toBe(1));\n',
+    });
+    const { runs, report } = runAndParse(dir);
+    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    expect(env(out).map((f) => f.fullName)).toEqual(["bun (environment)"]);
+    expect(env(out)[0]!.message).toStartWith("cannot import left-pad:");
+    expect(agentFailures(out.failures)).toEqual([]);
+  });
+
+  test("a runner that is not installed (npx would download it) is environment: no runner", () => {
+    const dir = folder({
+      "package.json": JSON.stringify({ name: "w", scripts: { test: "vitest run" } }),
+      "a.test.js": 'import { test } from "vitest";\ntest("a", () => {});\n',
+    });
+    const { runs, report } = runAndParse(dir, { CI: "true" });
+    expect(runs.runs[0]!.argv.slice(0, 2)).toEqual(["npx", "vitest"]);
+    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    expect(env(out).map((f) => f.fullName)).toEqual(["vitest (environment)"]);
+    expect(env(out)[0]!.message).toStartWith("vitest is not installed (npx would have to download vitest@");
+    expect(out.failures).toHaveLength(1);
+    expect(out.summary).toMatchObject({ errors: 0, environment: 1 });
+  });
+
+  test("a command that cannot start (exit 127) is environment", () => {
+    const dir = folder({
+      ".agent/heal/config.yaml": "stacks:\n  - framework: pytest\n    command: no-such-runner-xyz -q\n",
+    });
+    const { runs, report } = runAndParse(dir);
+    expect(runs.runs[0]!.exitCode).toBe(127);
+    const problem = classifyRun(runs.runs[0]!, { noReport: true, isRepo: repoModules(dir) });
+    expect(problem?.cause).toBe("cannot-start");
+    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    expect(env(out)[0]!.message).toBe(
+      "no-such-runner-xyz could not start (exit 127): install it, or set the stack's command under `stacks:` in .agent/heal/config.yaml",
+    );
+  });
+
+  test("a Python without pytest is environment: no runner", () => {
+    const dir = folder({ "tests/test_a.py": "def test_a():\n    assert True\n" });
+    // A virtualenv that cannot see the system's pytest.
+    const venv = spawnSync("/usr/bin/python3", ["-m", "venv", "--without-pip", join(dir, "bare")], { encoding: "utf8" });
+    expect(venv.status).toBe(0);
+    const { runs, report } = runAndParse(dir, {});
+    // Detection skips a python that cannot import pytest; the config names it on purpose.
+    const configured = folder({
+      "tests/test_a.py": "def test_a():\n    assert True\n",
+      ".agent/heal/config.yaml": `runner:\n  python: ${join(dir, "bare/bin/python")}\n`,
+    });
+    expect(runs.runs[0]!.exitCode).toBe(0);
+    expect(report.failures).toEqual([]);
+    const second = runAndParse(configured);
+    const out = applyEnvironment(second.report, { repoRoot: configured, runs: second.runs });
+    expect(env(out).map((f) => f.message.split(":")[0])).toEqual([`pytest is not installed for ${join(dir, "bare/bin/python")}`]);
+  });
+
+  test("a run that writes no report (a missing pytest plugin's option) is environment: no report", () => {
+    const dir = folder({
+      "pytest.ini": "[pytest]\naddopts = --no-such-plugin-option\n",
+      "tests/test_a.py": "def test_a():\n    assert True\n",
+    });
+    const { runs, report } = runAndParse(dir);
+    expect(runs.runs[0]!.reports).toEqual([]);
+    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    expect(env(out)).toHaveLength(1);
+    expect(env(out)[0]!.message).toMatch(/ exited 4 and wrote no report, so no test ran/);
+    expect(env(out)[0]!.stack).toContain("unrecognized arguments: --no-such-plugin-option");
+  });
+
+  test("a green run and a run with only test failures are left as they are", () => {
+    const dir = folder({ "tests/test_a.py": "def test_a():\n    assert 1 == 2\n", "tests/test_b.py": "def test_b():\n    pass\n" });
+    const { runs, report } = runAndParse(dir);
+    expect(applyEnvironment(report, { repoRoot: dir, runs })).toBe(report);
+  });
+});
