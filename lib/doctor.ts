@@ -1,6 +1,8 @@
 // The checks behind `task doctor`: token, repository, permissions, labels, default branch, installed
-// workflows, and whether the hand-off can really start the agent. Each check is one line with the exact
-// fix; the script prints them and picks the exit code. Reads only (GitHub and the local checkout).
+// workflows and their drift from the config, whether the hand-off can really start the agent, which agent
+// identity is configured, the secrets and variables the workflows use, the Claude GitHub App, and the
+// protection of the healed branches. Each check is one line with the exact fix, or says why it could not
+// be made with this token. Reads only (GitHub and the local checkout).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -10,23 +12,33 @@ import { statusOf, type GitHubClient, type RepoClient } from "./github/client.ts
 import { clientFor, type GitHubContext } from "./github/context.ts";
 import { planHandoff } from "./github/handoff.ts";
 
-import { AGENT_WORKFLOW, LOOP_WORKFLOW } from "./workflow-render.ts";
+import { AGENT_WORKFLOW, LOOP_WORKFLOW, workflowDrift } from "./workflow-render.ts";
+import { CONFIG_DIR } from "./paths.ts";
 
 export { AGENT_WORKFLOW, LOOP_WORKFLOW };
 
-/** owner/name of a checkout's origin remote when it is on GitHub, else null. */
-export function originRepository(root: string): string | null {
+/** owner/name of a checkout's origin remote when it is on github.com or on GITHUB_SERVER_URL's host, else null. */
+export function originRepository(root: string, serverUrl: string | undefined = process.env.GITHUB_SERVER_URL): string | null {
   const url = git(root, ["remote", "get-url", "origin"]).stdout;
-  const m = /github\.com[/:]([^/\s]+)\/([^/\s]+?)(?:\.git)?$/.exec(url);
-  return m ? `${m[1]}/${m[2]}` : null;
+  const hosts = ["github.com"];
+  const server = /^https?:\/\/([^/]+)/.exec(serverUrl?.trim() ?? "")?.[1];
+  if (server) hosts.push(server);
+  for (const host of hosts) {
+    const esc = host.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const m = new RegExp(`${esc}[/:]([^/\\s]+)\\/([^/\\s]+?)(?:\\.git)?$`).exec(url);
+    if (m) return `${m[1]}/${m[2]}`;
+  }
+  return null;
 }
 
 export interface Check {
   name: string;
   ok: boolean;
   detail: string;
-  /** What to do, exactly, when !ok. */
+  /** What to do, exactly, when !ok (or for a warning). */
   fix?: string;
+  /** unchecked: this token cannot see it (detail says why; not a failure); warning: works, with a catch. */
+  state?: "unchecked" | "warning";
 }
 
 export interface DoctorInput {
@@ -208,9 +220,232 @@ export async function runChecks(input: DoctorInput): Promise<Check[]> {
         },
   );
 
-  // 7. The hand-off: something whose events do start the agent workflow.
+  // 7. Drift: the installed workflows carry the config's values (settings live once).
+  const drift = driftCheck(root, config);
+  if (drift) add(drift);
+
+  // 8. The hand-off: something whose events do start the agent workflow.
   add(await handoffCheck(input, me, write.contents, agentWf));
+
+  // 9. Secrets and variables the workflows use, the agent identity they configure, the Claude App.
+  for (const c of await secretsChecks(input, loop || agentWf ? workflowText(root) : "")) add(c);
+
+  // 10. The healed branches: a rule that refuses the task-context push.
+  for (const branch of config.branches) add(await protectionCheck(input, branch));
   return checks;
+}
+
+function workflowText(root: string): string {
+  return [LOOP_WORKFLOW, AGENT_WORKFLOW]
+    .map((rel) => join(root, rel))
+    .filter((abs) => existsSync(abs))
+    .map((abs) => readFileSync(abs, "utf8"))
+    .join("\n");
+}
+
+/** Each installed workflow setting that differs from what `task setup` renders for the config; null when none is installed. */
+function driftCheck(root: string, config: HealConfig): Check | null {
+  const found: string[] = [];
+  let any = false;
+  for (const rel of [LOOP_WORKFLOW, AGENT_WORKFLOW]) {
+    const abs = join(root, rel);
+    if (!existsSync(abs)) continue;
+    any = true;
+    const text = readFileSync(abs, "utf8");
+    // The action ref as installed: the drift is about the config's values, not the toolkit's version.
+    const action = /^\s*uses:\s+(\.\/|[\w.-]+\/[\w.-]+(?:\/[\w./-]+)?@[\w.-]+)\s*$/m.exec(
+      text
+        .split("\n")
+        .filter((l) => !/actions\/|anthropics\/|oven-sh\/|go-task\//.test(l))
+        .join("\n"),
+    )?.[1];
+    for (const d of workflowDrift(rel, text, config, action ?? "./")) found.push(`${rel.split("/").at(-1)} ${d}`);
+  }
+  if (!any) return null;
+  return found.length === 0
+    ? { name: "drift", ok: true, detail: `the workflows carry the config's values (${CONFIG_DIR}/config.yaml)` }
+    : {
+        name: "drift",
+        ok: false,
+        detail: `the installed workflows differ from ${CONFIG_DIR}/config.yaml: ${found.join("; ")}`,
+        fix: "run `task setup -- .` (it re-renders workflows you have not edited), commit and merge into the default branch",
+      };
+}
+
+type NameList = { names: Set<string> } | { error: string };
+
+async function listNames(input: DoctorInput, kind: "secrets" | "variables"): Promise<NameList> {
+  const { r } = input;
+  try {
+    if (kind === "secrets") {
+      const list = await r.gh.paginate(r.gh.rest.actions.listRepoSecrets, { owner: r.owner, repo: r.repo, per_page: 100 });
+      return { names: new Set(list.map((x: { name: string }) => x.name)) };
+    }
+    const list = await r.gh.paginate(r.gh.rest.actions.listRepoVariables, { owner: r.owner, repo: r.repo, per_page: 30 });
+    return { names: new Set(list.map((x: { name: string }) => x.name)) };
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 403 || status === 404) {
+      const perm = kind === "secrets" ? "Secrets: read" : "Variables: read";
+      return {
+        error: `${status} listing ${kind}: this token may not (it needs ${perm}, or the admin role for a classic PAT; GITHUB_TOKEN never may)`,
+      };
+    }
+    throw err;
+  }
+}
+
+/** Names used as secrets.X / vars.X in the installed workflows. */
+export function referencedNames(text: string): { secrets: string[]; vars: string[] } {
+  const pick = (re: RegExp) => [...new Set([...text.matchAll(re)].map((m) => m[1]!))].filter((n) => n !== "GITHUB_TOKEN").sort();
+  return { secrets: pick(/\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g), vars: pick(/\bvars\.([A-Za-z_][A-Za-z0-9_]*)/g) };
+}
+
+const MODEL_KEYS = ["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"];
+
+async function secretsChecks(input: DoctorInput, text: string): Promise<Check[]> {
+  const { ctx, config } = input;
+  const out: Check[] = [];
+  const used = referencedNames(text);
+  const secrets = await listNames(input, "secrets");
+  const vars = await listNames(input, "variables");
+  const has = (l: NameList, n: string): boolean | null => ("names" in l ? l.names.has(n) : null);
+
+  // The agent's identity for the comment hand-off: an App minted per job, a PAT, or none (dispatch).
+  const appId = has(vars, "HEAL_AGENT_APP_ID");
+  const appKey = has(secrets, "HEAL_AGENT_APP_PRIVATE_KEY");
+  const pat = has(secrets, config.agent.tokenEnv);
+  const login = has(vars, "HEAL_AGENT_LOGIN");
+  const name = "agent identity";
+  if (appId === true && appKey === false) {
+    out.push({
+      name,
+      ok: false,
+      detail: "variable HEAL_AGENT_APP_ID is set but secret HEAL_AGENT_APP_PRIVATE_KEY is not: the token cannot be minted",
+      fix: "gh secret set HEAL_AGENT_APP_PRIVATE_KEY < your-app.private-key.pem",
+    });
+  } else if (appId === true) {
+    out.push({
+      name,
+      ok: login !== false,
+      detail:
+        `a GitHub App, its token minted in each job (HEAL_AGENT_APP_ID${appKey === null ? "; the private key secret could not be listed" : " + HEAL_AGENT_APP_PRIVATE_KEY"})` +
+        (login === false ? ", but variable HEAL_AGENT_LOGIN is missing: the agent workflow ignores its comments" : ""),
+      ...(login === false ? { fix: "gh variable set HEAL_AGENT_LOGIN --body '<app-slug>[bot]'" } : {}),
+    });
+  } else if (pat === true) {
+    out.push({
+      name,
+      ok: login !== false,
+      detail:
+        `a static token (secret ${config.agent.tokenEnv}, a PAT): it works until it expires; a GitHub App token minted per job does not need rotating` +
+        (login === false ? "; variable HEAL_AGENT_LOGIN is missing: the agent workflow ignores its comments" : ""),
+      ...(login === false ? { fix: "gh variable set HEAL_AGENT_LOGIN --body '<the PAT's login>'" } : {}),
+    });
+  } else if (appId === false && pat === false) {
+    out.push({ name, ok: true, detail: "none: heal wakes the agent with repository_dispatch (a GitHub App or a PAT is optional)" });
+  } else {
+    const seen = ctx.agentToken ? `${config.agent.tokenEnv} is set in this environment` : `${config.agent.tokenEnv} is not set here`;
+    const why = "error" in vars ? vars.error : "error" in secrets ? secrets.error : "";
+    out.push({
+      name,
+      ok: true,
+      state: "unchecked",
+      detail: `could not tell App, PAT or none: ${why}; ${seen}`,
+    });
+  }
+
+  // The model credential and every other name the workflows read.
+  const model = MODEL_KEYS.map((n) => has(secrets, n));
+  if ("error" in secrets) {
+    out.push({
+      name: "secrets",
+      ok: true,
+      state: "unchecked",
+      detail: `not checked: ${secrets.error}. The agent needs ${MODEL_KEYS.join(" or ")} (a model credential); the workflows read ${used.secrets.join(", ") || "no secret"}`,
+    });
+  } else if (!model.includes(true)) {
+    out.push({
+      name: "secrets",
+      ok: false,
+      detail: `no model credential: neither ${MODEL_KEYS.join(" nor ")} is a secret, and the agent needs one besides the Claude GitHub App`,
+      fix: "gh secret set ANTHROPIC_API_KEY (or CLAUDE_CODE_OAUTH_TOKEN from `claude setup-token`)",
+    });
+  } else {
+    const set = used.secrets.filter((n) => has(secrets, n));
+    out.push({
+      name: "secrets",
+      ok: true,
+      detail: `set: ${set.join(", ")}; model credential: ${MODEL_KEYS.filter((_, i) => model[i]).join(", ")}`,
+    });
+  }
+  if ("error" in vars) {
+    out.push({
+      name: "variables",
+      ok: true,
+      state: "unchecked",
+      detail: `not checked: ${vars.error}. The workflows read ${used.vars.join(", ") || "no variable"}`,
+    });
+  } else {
+    const set = used.vars.filter((n) => has(vars, n));
+    out.push({
+      name: "variables",
+      ok: true,
+      detail: `set: ${set.join(", ") || "none"} (of ${used.vars.join(", ") || "none"} the workflows read)`,
+    });
+  }
+
+  // The Claude GitHub App: only the App itself can see where it is installed.
+  const server = ctx.serverUrl.replace(/\/+$/, "");
+  out.push({
+    name: "Claude GitHub App",
+    ok: true,
+    state: "unchecked",
+    detail:
+      "not checked: only the App can see its installations (GET /repos/{owner}/{repo}/installation needs its own JWT). " +
+      `The agent step needs it installed on ${ctx.repository} (https://github.com/apps/claude; it exists on github.com only)` +
+      (server !== "https://github.com" ? `: on ${server} give the agent step a github_token of your own App instead` : ""),
+  });
+  return out;
+}
+
+/** Rules that refuse a plain commit pushed by the workflow to the branch. */
+const REFUSING_RULES = new Set(["pull_request", "required_signatures", "update", "required_status_checks", "non_fast_forward"]);
+
+async function protectionCheck(input: DoctorInput, branch: string): Promise<Check> {
+  const { r } = input;
+  const name = `branch ${branch}`;
+  let isProtected: boolean;
+  try {
+    isProtected = (await r.gh.rest.repos.getBranch({ owner: r.owner, repo: r.repo, branch })).data.protected;
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404) return { name, ok: true, detail: "does not exist yet: healed once it does" };
+    if (status === 403)
+      return { name, ok: true, state: "unchecked", detail: "not checked: 403 reading the branch (the token needs Contents: read)" };
+    throw err;
+  }
+  let rules: string[] = [];
+  try {
+    const list = await r.gh.rest.repos.getBranchRules({ owner: r.owner, repo: r.repo, branch, per_page: 100 });
+    rules = [...new Set(list.data.map((x: { type: string }) => x.type))];
+  } catch (err) {
+    const status = statusOf(err);
+    if (status !== 403 && status !== 404) throw err;
+  }
+  const refusing = rules.filter((t) => REFUSING_RULES.has(t));
+  if (!isProtected && refusing.length === 0)
+    return { name, ok: true, detail: "takes the task-context push (no protection, no refusing rule)" };
+  const why = [isProtected ? "classic branch protection" : null, refusing.length ? `rules: ${refusing.join(", ")}` : null]
+    .filter(Boolean)
+    .join("; ");
+  return {
+    name,
+    ok: true,
+    state: "warning",
+    detail: `${why}: the task-context commit pushed with GITHUB_TOKEN is likely refused`,
+    fix: "let the GitHub Actions app bypass these rules for this branch, or rely on the task context travelling in the issue and the dispatch payload",
+  };
 }
 
 /** true/false: whether origin/<branch> holds the agent workflow; null when that ref is not in this checkout. */
@@ -235,7 +470,7 @@ async function handoffCheck(input: DoctorInput, me: Identity, canDispatch: boole
       name,
       ok: false,
       detail: `agent.handoff is token but ${tokenEnv} is not set, and issues filed with GITHUB_TOKEN wake nothing`,
-      fix: `add the secret ${tokenEnv} (GitHub App installation token or PAT), or set agent.handoff: dispatch`,
+      fix: `give the agent an identity: a GitHub App whose token the workflow mints per job (variable HEAL_AGENT_APP_ID, secret HEAL_AGENT_APP_PRIVATE_KEY), or a PAT as the secret ${tokenEnv}; or set agent.handoff: dispatch`,
     };
   }
   if (plan.via === "comment") {
@@ -245,7 +480,7 @@ async function handoffCheck(input: DoctorInput, me: Identity, canDispatch: boole
         name,
         ok: false,
         detail: `${tokenEnv} is the default token: its comments start no workflow`,
-        fix: `set ${tokenEnv} to a GitHub App installation token or a PAT of another account`,
+        fix: `pass ${tokenEnv} a GitHub App token minted in the job (actions/create-github-app-token) or a PAT of another account`,
       };
     }
     let who: Identity;

@@ -4,12 +4,16 @@
 // role for a personal token, the repository's permissions for an installation token), labels, default
 // branch (repository_dispatch runs only its workflows), the installed workflows, and whether the hand-off
 // can start the agent (an agent token that is not the default identity, or a dispatch type the agent
-// workflow listens for with allowed_bots github-actions).
+// workflow listens for with allowed_bots github-actions), drift of the installed workflows from the config,
+// the agent identity configured (GitHub App minted per job, PAT, or none), the secrets and variables the
+// workflows read (names listed where the token may; the model credential), the Claude GitHub App, and the
+// protection and rules of each healed branch. A check this token cannot make is `?` with the reason.
 // Reads:  GITHUB_TOKEN|GH_TOKEN, GITHUB_REPOSITORY (else the origin remote), GITHUB_API_URL, the agent token
 //         (config agent.token_env), .agent/heal/config.yaml, .github/workflows/*.yml. Writes nothing.
 // Exit:   0 everything works, 1 problems found (each printed with its fix), 2 could not run (no token,
 //         no repository, GitHub unreachable).
-// Token:  read access; the checks make only GET requests.
+// Token:  read access; the checks make only GET requests (listing secret and variable names needs Secrets /
+//         Variables read, which GITHUB_TOKEN never has: those checks say so).
 import pc from "picocolors";
 import { parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
@@ -24,6 +28,8 @@ const HELP = "task doctor\nChecks token, permissions, labels, default branch, wo
 type Env = Record<string, string | undefined>;
 
 export function formatCheck(c: Check): string {
+  if (c.state === "unchecked") return `${pc.yellow("?")} ${c.name}: ${c.detail}`;
+  if (c.state === "warning") return `${pc.yellow("!")} ${c.name}: ${c.detail} — what to do: ${c.fix}`;
   return c.ok ? `${pc.green("✓")} ${c.name}: ${c.detail}` : `${pc.red("✗")} ${c.name}: ${c.detail} — fix: ${c.fix}`;
 }
 
