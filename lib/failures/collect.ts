@@ -1,0 +1,330 @@
+// Turns test reports (and what run-tests recorded about each run) into one FailureReport: shards merged,
+// the same test from several reports or retries collapsed with its attempts, failed-then-passed marked flaky,
+// one name twice in one report counted as two tests, crashed runners turned into failures.
+import { isAbsolute, relative, resolve } from "node:path";
+import { HealError } from "../errors.ts";
+import { testKey } from "../fingerprint.ts";
+import { readJsonFile } from "../json-file.ts";
+import { indexRepo, repoRelative, resolveRepoPath, type RepoIndex } from "../location.ts";
+import { parseReport } from "../parsers/index.ts";
+import { redact } from "../redact.ts";
+import type { FailureRecord, FailureReport, Framework, RunMeta, RunsFile } from "../types.ts";
+import { IdentityHasher, IdentityTable } from "./identity-table.ts";
+import { GarbageGuard } from "./memory-guard.ts";
+import { buildRecord, cmp, compareFailures, isFailing, runnerRecord, type Occurrence } from "./records.ts";
+
+export interface CollectOptions {
+  /** The repository the reports describe (paths become relative to it). */
+  repoRoot: string;
+  /** run-tests' record: each run's reports are read with its stack's cwd and framework. */
+  runs?: RunsFile | null;
+  /** More report files (absolute or relative to repoRoot); duplicates of runs' reports are read once. */
+  reportPaths: string[];
+  meta: RunMeta;
+  /** Explicit format for `reportPaths` (runs' reports are always sniffed). */
+  format?: string;
+}
+
+/** Dialect names that say nothing about the runner: the run's stack framework replaces them. */
+const GENERIC: Framework[] = ["junit", "tap", "trx", "nunit"];
+
+/** Runners whose test names are unique in a run: a name seen twice in one report was run twice. */
+const RERUN_ON_REPEAT = new Set<Framework>(["pytest", "go"]);
+
+interface Source {
+  path: string;
+  source: string;
+  cwd: string;
+  framework?: Framework;
+  format?: string;
+}
+
+/** Repo-relative POSIX form of a report path for messages. */
+function displayPath(abs: string, root: string): string {
+  const rel = relative(root, abs);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel.split("\\").join("/") : abs;
+}
+
+/** Same path stem in the same folder (`vitest.xml` + `vitest.json`): two formats of one run. */
+function stemOf(abs: string): string {
+  return abs.replace(/\.[^./\\]+$/, "");
+}
+
+/**
+ * Reads every report, merges and collapses test cases, and builds the FailureReport. A report that cannot
+ * be read adds one line to `reportErrors`; the others are still processed. Never throws for a bad report.
+ *
+ * Aggregates while streaming: only failing cases (and cases with retry attempts) are kept whole; every other
+ * case adds its statuses to a hashed identity table (IdentityTable), so memory grows with the number of
+ * distinct tests at ~16 bytes each, not with their names or the report's size. Per test: per source (run),
+ * the report that saw most statuses counts; sources add up. A report that fails half-way adds nothing.
+ */
+export async function collectFailures(opts: CollectOptions): Promise<FailureReport> {
+  const root = resolve(opts.repoRoot);
+  const hasher = new IdentityHasher();
+  let index: RepoIndex | null = null;
+  // A fresh listing per call: the repository changes between runs of a long-lived process (tests, verify).
+  const repo = () => (index ??= indexRepo(root, { fresh: true }));
+  const kept: Occurrence[] = [];
+  const reportErrors: string[] = [];
+  const runCaseCounts = new Map<string, { cases: number; failing: number; readable: number }>();
+
+  // Reports repeat the same file for every case: map each (file, cwd) once.
+  type Place = { own: string | null; scope: string };
+  const placeCache = new Map<string, Place>();
+  let lastFile: string | undefined;
+  let lastCwd: string | undefined;
+  let lastPlace: Place | undefined;
+  const placeOf = (file: string, cwd: string): Place => {
+    if (file === lastFile && cwd === lastCwd) return lastPlace!;
+    const key = `${cwd}\u0000${file}`;
+    let hit = placeCache.get(key);
+    if (hit === undefined) {
+      const own = resolveRepoPath(file, repo(), { cwd });
+      hit = { own, scope: own ?? repoRelative(file, root) };
+      placeCache.set(key, hit);
+    }
+    lastFile = file;
+    lastCwd = cwd;
+    lastPlace = hit;
+    return hit;
+  };
+
+  const sources: (Source & { index: number })[] = [];
+  const seen = new Set<string>();
+  (opts.runs?.runs ?? []).forEach((run, i) => {
+    const source = `run:${i}:${run.stack.id}`;
+    for (const rel of run.reports) {
+      const abs = resolve(root, rel);
+      if (seen.has(abs)) continue;
+      seen.add(abs);
+      sources.push({ path: abs, source, cwd: run.stack.cwd || ".", framework: run.stack.framework, index: sources.length });
+    }
+  });
+  for (const p of opts.reportPaths) {
+    const abs = resolve(root, p);
+    if (seen.has(abs)) continue;
+    seen.add(abs);
+    sources.push({ path: abs, source: `file:${stemOf(abs)}`, cwd: ".", format: opts.format, index: sources.length });
+  }
+  // Reports of one source are read one after the other (the same stem given apart: `a.xml b.xml a.json`), so
+  // each source's best report per test is settled before the next source; `order` keeps the given order.
+  const firstOfSource = new Map<string, number>();
+  for (const s of sources) if (!firstOfSource.has(s.source)) firstOfSource.set(s.source, s.index);
+  sources.sort((a, b) => firstOfSource.get(a.source)! - firstOfSource.get(b.source)! || a.index - b.index);
+
+  // Test identity -> statuses summed over sources; the current source's best report per test; ancestors.
+  let totals = new IdentityTable();
+  let best: IdentityTable | null = null;
+  let bestSource: string | undefined;
+  const foldSource = () => {
+    if (!best) return;
+    if (totals.size === 0) totals = best;
+    else best.forEach((hi, lo, p, f, s) => totals.add(hi, lo, p, f, s));
+    best = null;
+  };
+  // Every "a > b" prefix of every name, per file: a failing case whose name is one is a describe block.
+  const ancestors = new IdentityTable();
+
+  const guard = new GarbageGuard(4096);
+  for (const src of sources) {
+    const counts = runCaseCounts.get(src.source) ?? { cases: 0, failing: 0, readable: 0 };
+    runCaseCounts.set(src.source, counts);
+    const found: Occurrence[] = [];
+    const staged = new IdentityTable();
+    const seenInReport = new IdentityTable();
+    let stagedAncestors: IdentityTable | undefined;
+    let nCases = 0;
+    let nFailing = 0;
+    try {
+      await parseReport(
+        src.path,
+        (tc) => {
+          const framework = src.framework && GENERIC.includes(tc.framework) ? src.framework : tc.framework;
+          const place = tc.file ? placeOf(tc.file, src.cwd) : undefined;
+          const scope = place ? place.scope : "";
+          // A suite that failed to load is named by its file: use the repo-relative form of that name.
+          let fullName = tc.file && tc.fullName === tc.file ? (place!.own ?? scope) : tc.fullName;
+          hasher.test(framework, scope, fullName);
+          // The same identity again in one report is another test (legal in bun, vitest, jest, mocha), unless
+          // the runner's names are unique by construction (pytest node ids, go's #01 subtests): then a rerun.
+          const baseName = fullName;
+          let nth = 1;
+          if (!RERUN_ON_REPEAT.has(framework)) {
+            const n = seenInReport.bump(hasher.hi, hasher.lo);
+            nth = n;
+            if (n > 1) {
+              fullName = `${fullName} (${n})`;
+              hasher.test(framework, scope, fullName);
+            }
+          }
+          const failing = isFailing(tc.status);
+          let p = tc.status === "passed" ? 1 : 0;
+          let f = failing ? 1 : 0;
+          let s = tc.status === "skipped" ? 1 : 0;
+          if (tc.attempts) {
+            for (const a of tc.attempts) {
+              if (a.status === "passed") p++;
+              else if (isFailing(a.status)) f++;
+              else s++;
+            }
+          }
+          staged.add(hasher.hi, hasher.lo, p, f, s);
+          if (fullName.includes(" > ")) {
+            stagedAncestors ??= new IdentityTable();
+            for (let at = fullName.indexOf(" > "); at !== -1; at = fullName.indexOf(" > ", at + 3)) {
+              hasher.text(`${scope}\u0000${fullName.slice(0, at)}`);
+              stagedAncestors.add(hasher.hi, hasher.lo, 0, 0, 0);
+            }
+          }
+          if (failing) nFailing++;
+          // Only failing cases and retried ones are kept whole (the parsers copied their strings).
+          if (failing || tc.attempts?.length)
+            found.push({
+              tc,
+              framework,
+              scope,
+              ownFile: place ? place.own : null,
+              fullName,
+              baseName,
+              nth,
+              key: testKey(framework, scope, fullName),
+              cwd: src.cwd,
+              source: src.source,
+              report: src.path,
+              order: src.index * 2 ** 32 + nCases,
+            });
+          nCases++;
+          // The key strings of passing cases are garbage at once, but JSC collects them late.
+          guard.tick();
+        },
+        { format: src.format },
+      );
+    } catch (err) {
+      const line = err instanceof HealError ? err.message.split("\n")[0] : `internal error: ${(err as Error)?.message ?? String(err)}`;
+      reportErrors.push(redact(`${displayPath(src.path, root)}: ${line}`));
+      continue;
+    }
+    counts.readable++;
+    counts.cases += nCases;
+    counts.failing += nFailing;
+    for (const o of found) kept.push(o);
+    stagedAncestors?.forEach((hi, lo) => ancestors.add(hi, lo, 0, 0, 0));
+    if (src.source !== bestSource) {
+      foldSource();
+      bestSource = src.source;
+    }
+    if (!best || (best as IdentityTable).size === 0) best = staged;
+    else {
+      const into: IdentityTable = best;
+      staged.forEach((hi, lo, p, f, s) => into.keepLonger(hi, lo, p, f, s));
+    }
+  }
+  foldSource();
+
+  const failures: FailureRecord[] = [];
+  const flaky: NonNullable<FailureReport["flaky"]> = [];
+  const summary = { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0, flaky: 0 };
+
+  // Tests without a failing status: counted only.
+  totals.forEach((_hi, _lo, p, f) => {
+    summary.total++;
+    if (p + f === 0) summary.skipped++;
+    else if (f === 0) summary.passed++;
+  });
+
+  // Tests with one: their kept occurrences, grouped by identity, in the order the reports were given.
+  kept.sort((a, b) => a.order - b.order);
+  const groups = new Map<string, Occurrence[]>();
+  for (const o of kept) {
+    const g = groups.get(o.key);
+    if (g) g.push(o);
+    else groups.set(o.key, [o]);
+  }
+  kept.length = 0;
+  const isAncestor = (scope: string, fullName: string) => {
+    hasher.text(`${scope}\u0000${fullName}`);
+    return ancestors.has(hasher.hi, hasher.lo);
+  };
+  // Their counts are read first and the identity table (~16 bytes a test) is dropped before the records are
+  // built: building them makes garbage of a few times each failure's text, and it then starts from less.
+  const pending: ({ group: Occurrence[]; p: number; f: number } | undefined)[] = [];
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    hasher.test(first.framework, first.scope, first.fullName);
+    const [p, f] = totals.get(hasher.hi, hasher.lo)!;
+    if (f > 0) pending.push({ group, p, f }); // else retried, but no attempt failed: counted above
+  }
+  groups.clear();
+  const bigTable = totals.size > 100_000;
+  totals.clear();
+  if (bigTable) Bun.gc(true);
+  // Sources (runs) that have a failure record, and those whose failures all passed on a retry.
+  const redSources = new Set<string>();
+  const flakySources = new Set<string>();
+  for (let i = 0; i < pending.length; i++) {
+    const { group, p, f } = pending[i]!;
+    pending[i] = undefined; // the raw text of a test is garbage once its record is built
+    const first = group[0]!;
+    if (p > 0) {
+      for (const o of group) if (isFailing(o.tc.status) || o.tc.attempts?.length) flakySources.add(o.source);
+      summary.passed++;
+      summary.flaky++;
+      flaky.push({
+        fullName: redact(first.fullName),
+        file: first.ownFile === null ? null : redact(first.ownFile),
+        framework: first.framework,
+        attempts: p + f,
+      });
+      continue;
+    }
+    guard.tick(32); // locating, redacting and trimming make garbage of a few times each failure's text
+    for (const o of group) redSources.add(o.source);
+    const record = buildRecord(group, repo(), isAncestor);
+    if (p + f > 1) record.attempts = p + f;
+    if (record.kind === "error") summary.errors++;
+    else summary.failed++;
+    failures.push(record);
+  }
+
+  // Runs that crashed, wrote nothing, or exited non-zero without a failure record of their own (a report of
+  // passes only, or failures that all count as flaky): a red run is never green.
+  for (const [i, run] of (opts.runs?.runs ?? []).entries()) {
+    const source = `run:${i}:${run.stack.id}`;
+    const counts = runCaseCounts.get(source);
+    const failedRun = run.exitCode !== 0 || run.signal !== null;
+    const noReport = !counts || counts.readable === 0;
+    if (!failedRun && !noReport) continue;
+    if (redSources.has(source)) continue;
+    const record = runnerRecord(run, counts, repo(), flakySources.has(source));
+    summary.total++;
+    summary.errors++;
+    failures.push(record);
+  }
+
+  failures.sort(compareFailures);
+  flaky.sort((a, b) => cmp(a.file ?? "\uffff", b.file ?? "\uffff") || cmp(a.fullName, b.fullName));
+  reportErrors.sort();
+
+  const report: FailureReport = {
+    schemaVersion: 1,
+    repository: opts.meta.repository,
+    branch: opts.meta.branch,
+    commit: opts.meta.commit,
+    runUrl: opts.meta.runUrl,
+    summary,
+    failures,
+  };
+  if (flaky.length) report.flaky = flaky;
+  if (reportErrors.length) report.reportErrors = reportErrors;
+  return report;
+}
+
+/** Reads runs.json; a missing file is null, a broken one a HealError naming it. */
+export async function readRunsFile(path: string): Promise<RunsFile | null> {
+  const doc = readJsonFile<unknown>(path, path, "runs file");
+  if (doc === null) return null;
+  const runs = (doc as RunsFile | null)?.runs;
+  if (!Array.isArray(runs)) throw new HealError("INPUT_MISSING", "runs file has no `runs` list", path);
+  return doc as RunsFile;
+}

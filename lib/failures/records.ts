@@ -1,0 +1,193 @@
+// One failing test's record from its occurrences (location, message, trimmed stack, fingerprint), the record of
+// a runner that failed without a failure of its own, and the order of records.
+import { fingerprint } from "../fingerprint.ts";
+import { isForeignFrame, locate, relativizePaths, splitMessage, type RepoIndex } from "../location.ts";
+import { redact } from "../redact.ts";
+import type { CaseStatus, FailureRecord, Framework, RunRecord, TestCase } from "../types.ts";
+
+const MAX_STACK_CHARS = 8_000;
+const MAX_STACK_LINES = 60;
+const MAX_MESSAGE_CHARS = 4_000;
+
+/** One kept (failing or retried) test case as a report gave it, with its identity. */
+export interface Occurrence {
+  tc: TestCase;
+  framework: Framework;
+  /** The test's identity scope: its own file (repo-relative when it resolves) or "". */
+  scope: string;
+  /** The test's own file when it exists in the repo. */
+  ownFile: string | null;
+  fullName: string;
+  /** The name as the report gave it, and which same-named test of the report this is (1-based). */
+  baseName: string;
+  nth: number;
+  /** testKey(framework, scope, fullName): the test's identity. */
+  key: string;
+  cwd: string;
+  /** Which run produced it; reports of one run describe the same execution. */
+  source: string;
+  report: string;
+  /** Position in the reports as given (source index * 2^32 + case index). */
+  order: number;
+}
+
+/** Drops frames of dependencies and runners from a stack, keeps message lines and repo frames, caps its size. */
+export function trimStack(stack: string): string {
+  const lines = headAndTail(stack, 1024 * 1024)
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .map((l) => (l.length > 2_000 ? `${l.slice(0, 1_000)}…${l.slice(-1_000)}` : l));
+  const kept: string[] = [];
+  let dropSource = false;
+  for (const line of lines) {
+    // The source line Python prints under a dropped `File "..."` frame goes with it.
+    if (dropSource && /^\s{4,}\S/.test(line)) {
+      dropSource = false;
+      continue;
+    }
+    dropSource = false;
+    const py = /^\s*File "([^"]{1,1000})", line \d+/.exec(line);
+    const js = /^\s*(?:at\s+(?:[^()]{0,500}\()?|❯\s+(?:\S+\s+)?|\t)((?:file:\/\/)?[^\s()"]{1,1000}?):\d+/.exec(line);
+    const path = py?.[1] ?? js?.[1];
+    if (path && isForeignFrame(path)) {
+      dropSource = !!py;
+      continue;
+    }
+    if (/^\s*at\s/.test(line) && /\((node:|<anonymous>)|^\s*at (new Promise|async Promise|process\.processTicksAndRejections)/.test(line))
+      continue;
+    kept.push(line);
+  }
+  // The head and the tail are kept: the message opens the text, the outermost frames (the test's) close it.
+  const half = MAX_STACK_LINES / 2;
+  const out =
+    kept.length > MAX_STACK_LINES
+      ? [...kept.slice(0, half), `… ${kept.length - MAX_STACK_LINES} more lines`, ...kept.slice(-half)].join("\n").trim()
+      : kept.join("\n").trim();
+  return headAndTail(out, MAX_STACK_CHARS);
+}
+
+/** A text cut to `max` characters: its first and last halves around a note of what was left out. */
+export function headAndTail(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const half = Math.floor(max / 2);
+  return `${text.slice(0, half)}\n… (${text.length - 2 * half} characters cut) …\n${text.slice(-half)}`;
+}
+
+export function statusRank(s: CaseStatus): number {
+  return s === "error" ? 3 : s === "failed" ? 2 : s === "passed" ? 1 : 0;
+}
+
+export const isFailing = (s: CaseStatus) => s === "failed" || s === "error";
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareFailures(a: FailureRecord, b: FailureRecord): number {
+  return (
+    cmp(a.file ?? "\uffff", b.file ?? "\uffff") ||
+    (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER) ||
+    cmp(a.fullName, b.fullName) ||
+    cmp(a.framework, b.framework) ||
+    cmp(a.id, b.id)
+  );
+}
+
+/** The record of a failing test from its best occurrence: a located line in its own file beats anything else. */
+export function buildRecord(
+  group: Occurrence[],
+  index: RepoIndex,
+  isAncestor: (scope: string, fullName: string) => boolean,
+): FailureRecord {
+  const failing = group.filter((o) => isFailing(o.tc.status));
+  let best: { o: Occurrence; file: string | null; line: number | null; outsideTest: boolean; score: number } | null = null;
+  for (const o of failing) {
+    const loc = locate(
+      {
+        file: o.tc.file,
+        line: o.tc.line,
+        message: o.tc.message,
+        stack: o.tc.stack,
+        fullName: o.baseName,
+        framework: o.framework,
+        nth: o.nth,
+      },
+      index,
+      { cwd: o.cwd },
+    );
+    const score = (loc.line !== null ? 4 : 0) + (loc.file !== null && loc.file === o.scope ? 2 : 0) + (o.tc.stack ? 1 : 0);
+    if (!best || score > best.score) best = { o, file: loc.file, line: loc.line, outsideTest: !!loc.outsideTest, score };
+  }
+  const { o, file, line, outsideTest } = best!;
+  const worst = failing.reduce((s, x) => (statusRank(x.tc.status) > statusRank(s) ? x.tc.status : s), "failed" as CaseStatus);
+  // Setup failed rather than the test: a record named by its file (the file did not load), a
+  // describe-level "test" (vitest), bun's "(unnamed)" hook record, or
+  // an error raised only above the test's own line (jest reports a failing beforeAll on each test).
+  const isSuiteLevel =
+    outsideTest ||
+    (o.scope !== "" && o.fullName === o.scope) ||
+    /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
+    isAncestor(o.scope, o.fullName);
+  const rawMessage = relativizePaths(fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)", index.root);
+  // Redact before cutting, so a cut never leaves the visible half of a secret.
+  const message = headAndTail(redact(rawMessage), MAX_MESSAGE_CHARS);
+  // bun names a failing describe-level hook "(unnamed)": the describe is what failed.
+  // Test names are untrusted text too: failures.json is uploaded as an artifact.
+  const fullName = redact(o.fullName.replace(/ > \(unnamed\)$/, ""));
+  return {
+    id: fingerprint({ framework: o.framework, file, fullName, message }),
+    framework: o.framework,
+    fullName,
+    // A file name can hold a secret too (it is untrusted like any report text).
+    file: file === null ? null : redact(file),
+    line,
+    message,
+    stack: trimStack(redact(o.tc.stack ? relativizePaths(o.tc.stack, index.root) : rawMessage)),
+    kind: worst === "error" || isSuiteLevel ? "error" : "failure",
+  };
+}
+
+const TYPE_PREFIX = /^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error)(?: \[\w+\])?:\s+/;
+
+/**
+ * The report's message, or the stack's message part when that says the same first line and more
+ * (the assertion diff that JUnit `message` attributes cut off).
+ */
+export function fullerMessage(message: string, stack: string | undefined): string {
+  if (!stack) return message;
+  const fromStack = splitMessage(stack).message.trim();
+  if (!message) return fromStack;
+  const head = (t: string) => (t.split("\n")[0] ?? "").trim().replace(TYPE_PREFIX, "");
+  return fromStack.length > message.length && head(fromStack) === head(message) ? fromStack : message;
+}
+
+export function runnerRecord(
+  run: RunRecord,
+  counts: { cases: number; readable: number } | undefined,
+  index: RepoIndex,
+  onlyFlaky: boolean,
+): FailureRecord {
+  const how = run.signal ? `killed by ${run.signal}` : `exited ${run.exitCode}`;
+  const what =
+    run.reports.length === 0 || !counts || counts.readable === 0
+      ? "wrote no readable report"
+      : counts.cases === 0
+        ? "wrote an empty report"
+        : onlyFlaky
+          ? "failed, but every failing test of its report passed on a retry"
+          : "failed, but its report lists no failing test";
+  const fullName = redact(`${run.stack.id} (runner ${how})`);
+  const message = redact(`${run.argv.join(" ")} ${how} and ${what}`);
+  const loc = locate({ stack: run.outputTail }, index, { cwd: run.stack.cwd });
+  const framework: Framework = run.stack.framework ?? "runner";
+  return {
+    id: fingerprint({ framework, file: null, fullName, message: `runner ${what}` }),
+    framework,
+    fullName,
+    file: loc.file === null ? null : redact(loc.file),
+    line: loc.line,
+    message,
+    stack: trimStack(redact(relativizePaths(run.outputTail, index.root) || "(no output)")),
+    kind: "error",
+  };
+}
