@@ -15,7 +15,6 @@ export const ERRORS = {
   GITHUB_LIST_FAILED: "existing issues could not be listed, so nothing was created: re-run the job",
   GIT_PUSH_FAILED: "the task context could not be pushed: check `contents: write` and branch protection",
   USAGE: "wrong arguments: run the script with --help",
-  METRICS_READ_FAILED: "task metrics could not read the tool's issues: check the token can read issues there, then re-run",
   DEMO_MISMATCH: "the demo did not go as its example promises: read the step named, and check the toolkit's install (README first command)",
 } as const;
 

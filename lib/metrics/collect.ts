@@ -3,7 +3,6 @@
 // coverage issues over time (`renamed` events). Only posts by the tool's identity count (lib/marker.ts).
 // Requests for R repositories with I tool issues, C comments since --since and V coverage issues:
 // ceil(I/100) per listed label + ceil(C/100) + V (each at least 1); --org adds ceil(repositories/100).
-import { HealError } from "../errors.ts";
 import type { RepoClient } from "../github/client.ts";
 import { labelNames } from "../github/labels.ts";
 import { trustedMarker } from "../marker.ts";
@@ -22,19 +21,17 @@ export async function collectRepository(r: RepoClient, opts: CollectOptions): Pr
   const repository = `${r.owner}/${r.repo}`;
   const byNumber = new Map<number, IssueHistory>();
   for (const label of [...new Set(opts.labels)]) {
-    const raw = await guarded(() =>
-      r.gh.paginate(r.gh.rest.issues.listForRepo, {
-        owner: r.owner,
-        repo: r.repo,
-        labels: label,
-        creator: opts.botLogin,
-        state: "all",
-        sort: "created",
-        direction: "asc",
-        per_page: 100,
-        ...(opts.since ? { since: opts.since } : {}),
-      }),
-    );
+    const raw = await r.gh.paginate(r.gh.rest.issues.listForRepo, {
+      owner: r.owner,
+      repo: r.repo,
+      labels: label,
+      creator: opts.botLogin,
+      state: "all",
+      sort: "created",
+      direction: "asc",
+      per_page: 100,
+      ...(opts.since ? { since: opts.since } : {}),
+    });
     for (const issue of raw) {
       if (issue.pull_request || byNumber.has(issue.number)) continue;
       if (opts.since && issue.created_at < opts.since) continue;
@@ -58,16 +55,14 @@ export async function collectRepository(r: RepoClient, opts: CollectOptions): Pr
   }
   if (byNumber.size === 0) return { repository, issues: [] };
 
-  const comments = await guarded(() =>
-    r.gh.paginate(r.gh.rest.issues.listCommentsForRepo, {
-      owner: r.owner,
-      repo: r.repo,
-      sort: "created",
-      direction: "asc",
-      per_page: 100,
-      ...(opts.since ? { since: opts.since } : {}),
-    }),
-  );
+  const comments = await r.gh.paginate(r.gh.rest.issues.listCommentsForRepo, {
+    owner: r.owner,
+    repo: r.repo,
+    sort: "created",
+    direction: "asc",
+    per_page: 100,
+    ...(opts.since ? { since: opts.since } : {}),
+  });
   for (const c of comments) {
     const n = Number(/\/issues\/(\d+)$/.exec(c.issue_url)?.[1]);
     const issue = byNumber.get(n);
@@ -78,9 +73,12 @@ export async function collectRepository(r: RepoClient, opts: CollectOptions): Pr
 
   for (const issue of byNumber.values()) {
     if (issue.marker.kind !== "coverage") continue;
-    const events = await guarded(() =>
-      r.gh.paginate(r.gh.rest.issues.listEvents, { owner: r.owner, repo: r.repo, issue_number: issue.number, per_page: 100 }),
-    );
+    const events = await r.gh.paginate(r.gh.rest.issues.listEvents, {
+      owner: r.owner,
+      repo: r.repo,
+      issue_number: issue.number,
+      per_page: 100,
+    });
     for (const e of events) {
       const rename = (e as { rename?: { from: string; to: string } }).rename;
       // A title someone else gave the issue is not the tool's coverage figure.
@@ -98,16 +96,6 @@ export async function collectRepository(r: RepoClient, opts: CollectOptions): Pr
  * then kept when the tool has at least one issue there (the collection itself tells).
  */
 export async function listOrgRepositories(gh: RepoClient["gh"], org: string): Promise<string[]> {
-  const repos = await guarded(() => gh.paginate(gh.rest.repos.listForOrg, { org, type: "all", sort: "full_name", per_page: 100 }));
+  const repos = await gh.paginate(gh.rest.repos.listForOrg, { org, type: "all", sort: "full_name", per_page: 100 });
   return repos.filter((r) => !r.archived && r.has_issues !== false).map((r) => r.full_name);
-}
-
-async function guarded<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof HealError) throw err;
-    const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new HealError("METRICS_READ_FAILED", `reading the tool's history failed (${detail})`);
-  }
 }

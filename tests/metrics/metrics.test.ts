@@ -1,7 +1,7 @@
 // Black-box: `bun scripts/metrics.ts` (task metrics) against the GitHub double seeded with a month of the loop's
 // history (tests/metrics/history.ts). Figures are asserted exactly, worked out by hand from the seeded dates.
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import Ajv from "ajv";
@@ -383,6 +383,19 @@ describe("task metrics: runs.json and errors", () => {
     expect(noRuns.code).toBe(2);
     expect(noRuns.stderr).toContain("error: nothing/*.json: --runs nothing/*.json matches no file");
     expect(gh.requests.length).toBe(1);
+  });
+
+  test("a token without issues: read: exit 2 with one line naming the permission, nothing written", async () => {
+    gh = await startGitHubDouble();
+    seedHistory(gh);
+    gh.inject({ method: "GET", path: "/repos/{owner}/{repo}/issues/comments", kind: "forbidden", permission: "issues=read" });
+    const r = await metrics(gh.url, []);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "error: GET /repos/acme/widgets/issues/comments answered 403 (Resource not accessible by integration); grant `issues: read` — the token lacks a permission: grant the one named in the workflow's `permissions:`\n",
+    );
+    expect(log(gh.requests)).toEqual([LIST("acme/widgets"), COMMENTS("acme/widgets")]);
+    expect(existsSync(join(w.dir, "out"))).toBe(false);
   });
 
   test("a person's copy of the tool's marker on their own issue, and a forged pass comment, change nothing", async () => {
