@@ -220,21 +220,16 @@ describe("real runs", () => {
   });
 
   test("a Python without pytest is environment: no runner", () => {
-    const dir = folder({ "tests/test_a.py": "def test_a():\n    assert True\n" });
-    // A virtualenv that cannot see the system's pytest.
-    const venv = spawnSync("/usr/bin/python3", ["-m", "venv", "--without-pip", join(dir, "bare")], { encoding: "utf8" });
-    expect(venv.status).toBe(0);
-    const { runs, report } = runAndParse(dir, {});
-    // Detection skips a python that cannot import pytest; the config names it on purpose.
-    const configured = folder({
+    // A virtualenv that cannot see the system's pytest, named by the config (detection would pass it over).
+    const python = join(folder(), "bare");
+    expect(spawnSync("/usr/bin/python3", ["-m", "venv", "--without-pip", python]).status).toBe(0);
+    const dir = folder({
       "tests/test_a.py": "def test_a():\n    assert True\n",
-      ".agent/heal/config.yaml": `runner:\n  python: ${join(dir, "bare/bin/python")}\n`,
+      ".agent/heal/config.yaml": `runner:\n  python: ${python}/bin/python\n`,
     });
-    expect(runs.runs[0]!.exitCode).toBe(0);
-    expect(report.failures).toEqual([]);
-    const second = runAndParse(configured);
-    const out = applyEnvironment(second.report, { repoRoot: configured, runs: second.runs });
-    expect(env(out).map((f) => f.message.split(":")[0])).toEqual([`pytest is not installed for ${join(dir, "bare/bin/python")}`]);
+    const { runs, report } = runAndParse(dir);
+    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    expect(env(out).map((f) => f.message.split(":")[0])).toEqual([`pytest is not installed for ${python}/bin/python`]);
   });
 
   test("a run that writes no report (a missing pytest plugin's option) is environment: no report", () => {
