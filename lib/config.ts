@@ -40,7 +40,8 @@ export interface HealConfig {
   coverage: { threshold: number };
   reportsDir: string;
   tasksDir: string;
-  runner: { python: string | null; timeoutMinutes: number };
+  /** envDeny: variables never passed to the code under test (added to lib/runners RUNNER_ENV_DENY). */
+  runner: { python: string | null; timeoutMinutes: number; envDeny: string[] };
   /** null: detect the stacks. */
   stacks: StackConfig[] | null;
   /** heal:prepare: off with `prepare: false`; `commands` (argv + cwd) replace detection. */
@@ -77,7 +78,7 @@ export function defaultConfig(): HealConfig {
     coverage: { threshold: 80 },
     reportsDir: DEFAULT_REPORTS_DIR,
     tasksDir: DEFAULT_TASKS_DIR,
-    runner: { python: null, timeoutMinutes: 30 },
+    runner: { python: null, timeoutMinutes: 30, envDeny: [] },
     stacks: null,
     prepare: { enabled: true, commands: null },
     templates: {},
@@ -234,7 +235,7 @@ interface RawConfig {
   coverage?: { threshold?: number };
   reports_dir?: string;
   tasks_dir?: string;
-  runner?: { python?: string; timeout_minutes?: number };
+  runner?: { python?: string; timeout_minutes?: number; env_deny?: string[] };
   stacks?: { id?: string; framework: Framework; command: string | string[]; cwd?: string; report?: string }[];
   prepare?: false | { commands?: (string | string[] | { command: string | string[]; cwd?: string })[] };
   templates?: Record<string, string>;
@@ -270,6 +271,7 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
     runner: {
       python: raw.runner?.python ?? d.runner.python,
       timeoutMinutes: raw.runner?.timeout_minutes ?? d.runner.timeoutMinutes,
+      envDeny: raw.runner?.env_deny ?? d.runner.envDeny,
     },
     stacks: raw.stacks
       ? raw.stacks.map((s, i) => {

@@ -1,22 +1,14 @@
 // Runs each detected stack with coverage on, into `<reports_dir>/raw/coverage/<stack-id>/`, and says which
-// report each run wrote. The process itself is run by lib/runners.ts (timeout, output tail, redaction):
+// report each run wrote. The command is the runner adapter's (lib/runners/); the process is run by runStack
+// (timeout, output tail, redaction, clean environment):
 // a coverage run is a stack whose command already carries its flags and names the report it writes.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { basename, join, posix } from "node:path";
-import type { RunnableStack } from "./detect.ts";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { join, posix } from "node:path";
 import type { CoverageFormat } from "./coverage/model.ts";
-import { runStack, type RunOptions } from "./runners.ts";
+import { adapterFor, type CoveragePlan, type RunnableStack, type RunOptions, runStack } from "./runners/index.ts";
 
-/** How one stack is run with coverage: one or two commands, and the report the last one writes. */
-export interface CoveragePlan {
-  /** Run in order in the stack's folder; the second one (coverage.py) turns the data into JSON. */
-  commands: string[][];
-  /** Repo-relative path of the report. */
-  report: string;
-  format: CoverageFormat;
-  /** Environment for the commands (coverage.py's data file). */
-  env: Record<string, string>;
-}
+export type { CoveragePlan } from "./runners/index.ts";
+export { pytestPython } from "./runners/pytest.ts";
 
 export interface CoverageRun {
   stackId: string;
@@ -41,114 +33,18 @@ export function coverageDir(reportsDir: string, stackId: string): string {
 }
 
 /**
- * The coverage form of a stack's command, or null for frameworks without line coverage (terraform,
- * terragrunt, report-only dialects). `absDir` is where the report goes (absolute).
+ * The coverage form of a stack's command (its adapter's), or null for runners without line coverage
+ * (terraform, terragrunt) and report-only dialects.
  */
 export function planCoverage(stack: RunnableStack, repoRoot: string, reportsDir: string): CoveragePlan | null {
   const rel = coverageDir(reportsDir, stack.id);
-  const abs = join(repoRoot, rel);
-  const cmd = stack.command;
-  switch (stack.framework) {
-    case "bun":
-      return {
-        commands: [[...cmd, "--coverage", "--coverage-reporter=lcov", `--coverage-dir=${abs}`]],
-        report: posix.join(rel, "lcov.info"),
-        format: "lcov",
-        env: {},
-      };
-    case "vitest": {
-      // reportOnFailure: vitest writes no coverage when a test fails unless told to.
-      const run = cmd.includes("run") || cmd.includes("--run") ? [] : ["--run"];
-      return {
-        commands: [
-          [
-            ...cmd,
-            ...run,
-            "--coverage.enabled=true",
-            "--coverage.reporter=json",
-            `--coverage.reportsDirectory=${abs}`,
-            "--coverage.reportOnFailure=true",
-          ],
-        ],
-        report: posix.join(rel, "coverage-final.json"),
-        format: "istanbul",
-        env: {},
-      };
-    }
-    case "jest":
-      return {
-        commands: [[...cmd, "--coverage", "--coverageReporters=json", `--coverageDirectory=${abs}`]],
-        report: posix.join(rel, "coverage-final.json"),
-        format: "istanbul",
-        env: {},
-      };
-    case "pytest": {
-      const python = pytestPython(cmd);
-      if (!python) return null;
-      const dataFile = join(abs, ".coverage");
-      const jsonFile = join(abs, "coverage.json");
-      return {
-        commands: [
-          // --source=. : only the project's own files (Debian's dist-packages is not "third party" to coverage.py 6).
-          [...python.interpreter, "-m", "coverage", "run", "--source=.", "-m", "pytest", ...python.args],
-          [...python.interpreter, "-m", "coverage", "json", "-q", "-o", jsonFile],
-        ],
-        report: posix.join(rel, "coverage.json"),
-        format: "coveragepy",
-        env: { COVERAGE_FILE: dataFile },
-      };
-    }
-    case "go": {
-      const at = cmd.indexOf("test");
-      if (at === -1) return null;
-      const out = join(abs, "coverage.out");
-      const rest = cmd.slice(at + 1).filter((a) => a !== "-json");
-      return {
-        commands: [[...cmd.slice(0, at + 1), `-coverprofile=${out}`, ...rest]],
-        report: posix.join(rel, "coverage.out"),
-        format: "go",
-        env: {},
-      };
-    }
-    default:
-      return null;
-  }
-}
-
-/**
- * Splits a pytest command into the interpreter that runs pytest and pytest's own arguments:
- * `python -m pytest -x` -> ([python], [-x]); `pytest -x` -> (the script's shebang interpreter, [-x]);
- * `uv run pytest` -> ([uv, run, python], []).
- */
-export function pytestPython(cmd: string[]): { interpreter: string[]; args: string[] } | null {
-  const m = cmd.findIndex((a, i) => a === "-m" && cmd[i + 1] === "pytest");
-  if (m > 0) return { interpreter: cmd.slice(0, m), args: cmd.slice(m + 2) };
-  const p = cmd.findIndex((a) => basename(a) === "pytest" || basename(a) === "py.test");
-  if (p === -1) return null;
-  if (p > 0) return { interpreter: [...cmd.slice(0, p), "python"], args: cmd.slice(p + 1) };
-  return { interpreter: [shebangInterpreter(cmd[0]!) ?? "python3"], args: cmd.slice(1) };
-}
-
-/** The interpreter a console script (`pytest`) runs under, read from its `#!` line. */
-function shebangInterpreter(script: string): string | null {
-  const path = script.includes("/") ? script : Bun.which(script);
-  if (!path || !existsSync(path)) return null;
-  try {
-    if (statSync(path).size > 1024 * 1024) return null;
-    const first = readFileSync(path, "utf8").split("\n", 1)[0] ?? "";
-    const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
-    if (!m) return null;
-    // `#!/usr/bin/env python3`
-    return basename(m[1]!) === "env" && m[2] ? m[2] : m[1]!;
-  } catch {
-    return null;
-  }
+  return adapterFor(stack.framework)?.coverage(stack, { rel, abs: join(repoRoot, rel) }) ?? null;
 }
 
 /** Runs each stack with coverage, one after another. Never throws for a runner problem: see `note`. */
 export async function runCoverage(
   stacks: RunnableStack[],
-  opts: { repoRoot: string; reportsDir: string } & Pick<RunOptions, "timeoutMs" | "echo" | "env">,
+  opts: { repoRoot: string; reportsDir: string } & Pick<RunOptions, "timeoutMs" | "echo" | "env" | "envDeny">,
 ): Promise<CoverageRun[]> {
   const echo = opts.echo ?? ((s: string) => void process.stderr.write(s));
   const runs: CoverageRun[] = [];
@@ -183,7 +79,14 @@ export async function runCoverage(
       echo(`\n── ${stack.id} (coverage): ${command.join(" ")} (in ${stack.cwd})\n`);
       const rec = await runStack(
         { id: stack.id, framework: stack.framework, cwd: stack.cwd, command, report: reportFromCwd },
-        { repoRoot: opts.repoRoot, rawDir: posix.join(opts.reportsDir, "raw"), timeoutMs: opts.timeoutMs, echo, env },
+        {
+          repoRoot: opts.repoRoot,
+          rawDir: posix.join(opts.reportsDir, "raw"),
+          timeoutMs: opts.timeoutMs,
+          echo,
+          env,
+          envDeny: opts.envDeny,
+        },
       );
       durationMs += rec.durationMs;
       tail = rec.outputTail;
@@ -214,9 +117,5 @@ export async function runCoverage(
 function missingReportNote(stack: RunnableStack, exitCode: number | null, signal: string | null, tail: string): string {
   if (signal) return `stopped by ${signal} before writing a coverage report`;
   if (exitCode === 127) return `${stack.command[0]}: command not found`;
-  if (stack.framework === "pytest" && /No module named coverage/.test(tail))
-    return "coverage.py is not installed for this interpreter: pip install coverage (or set runner.python)";
-  if (stack.framework === "vitest" && /@vitest\/coverage-|Cannot find (?:package|module) ['"]@vitest\/coverage/.test(tail))
-    return "the vitest coverage provider is missing: install @vitest/coverage-v8 at vitest's version";
-  return `exit code ${exitCode}, no coverage report written (see the output above)`;
+  return adapterFor(stack.framework)?.coverageHint?.(tail) ?? `exit code ${exitCode}, no coverage report written (see the output above)`;
 }

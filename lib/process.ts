@@ -90,7 +90,15 @@ export async function start(argv: string[], opts: StartOptions): Promise<Process
 
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const kill = (signal: NodeJS.Signals) => {
-    if (p.stage === "running") p.kill(signal).catch(() => undefined); // zx's kill: the process tree and its group
+    if (p.stage !== "running" || !p.pid) return;
+    // The group first, in one signal: zx's kill signals children one by one first, and a shell whose child
+    // died that way exits 143 before its own signal arrives (recorded as an exit code, not a timeout).
+    try {
+      process.kill(-p.pid, signal);
+    } catch {
+      /* already gone */
+    }
+    p.kill(signal).catch(() => undefined); // zx's kill: descendants that left the group (setsid) too
   };
   const timer =
     opts.timeoutMs && opts.timeoutMs > 0

@@ -13,7 +13,8 @@ import { redact } from "./redact.ts";
 import { renderString, resolveTemplate } from "./render.ts";
 import { firstMessageLine, groupRootCauses } from "./root-causes.ts";
 import { parseYamlSafeDocument, readYamlFile } from "./safe-yaml.ts";
-import { deepestStack, escapeRegex, pytestSelector, relToStack, runnerTestName } from "./test-selection.ts";
+import { adapterFor } from "./runners/registry.ts";
+import { deepestStack, escapeRegex, relToStack, shellQuote } from "./test-selection.ts";
 import type { FailureRecord, FailureReport, RunsFile, Stack } from "./types.ts";
 
 const TASK_FILE_MAX_BYTES = 1024 * 1024;
@@ -48,10 +49,7 @@ export function taskFileName(taskId: string): string {
   return `fix-${taskId}.yaml`;
 }
 
-/** POSIX single-quoting for a shell word. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from "./test-selection.ts";
 
 /** The stack a failure came from: same framework, the deepest folder that holds its file. */
 export function stackOf(f: FailureRecord, runs: RunsFile | null | undefined): Stack | undefined {
@@ -72,52 +70,26 @@ function commandText(stack: Stack, words: string[], repoRoot: string | undefined
     .join(" ");
 }
 
-/** How the stack ran pytest (its interpreter or wrapper, up to `pytest`), so the re-run has pytest too. */
-function pytestCommand(stack: Stack | undefined, repoRoot: string | undefined): string {
-  const at = stack?.command.findIndex((w) => /(^|\/)pytest$/.test(w)) ?? -1;
-  return stack && at >= 0 ? commandText(stack, stack.command.slice(0, at + 1), repoRoot) : "python3 -m pytest";
-}
-
 /**
- * A shell command, run from the repo root, that re-runs just this failure. The name filters match the
- * runners' own full names (describe blocks joined by spaces), anchored so similar names do not run too.
+ * A shell command, run from the repo root, that re-runs just this failure: its runner adapter's
+ * (lib/runners/), whose name filters are anchored so similar names do not run too.
  */
 export function rerunCommand(f: FailureRecord, stack?: Stack, repoRoot?: string): string | null {
   const cwd = stack?.cwd ?? ".";
   const prefix = cwd === "." ? "" : `cd ${shellQuote(cwd)} && `;
-  const pattern = `^${escapeRegex(runnerTestName(f.fullName))}$`;
-  const file = f.file ? relToStack(cwd, f.file) : null;
-  // A runner that crashed, or a failure no file could be found for: no filter can select it, run the stack.
-  if (f.framework === "runner" || (f.file === null && f.framework !== "terraform" && f.framework !== "terragrunt")) {
-    return stack ? `${prefix}${commandText(stack, stack.command, repoRoot)}` : null;
-  }
-  switch (f.framework) {
-    case "bun":
-      return `${prefix}bun test ${file ? `${shellQuote(file)} ` : ""}-t ${shellQuote(pattern)}`;
-    case "vitest":
-      return `${prefix}npx vitest run ${file ? `${shellQuote(file)} ` : ""}-t ${shellQuote(pattern)}`;
-    case "jest":
-      return `${prefix}npx jest ${file ? `${shellQuote(file)} ` : ""}-t ${shellQuote(pattern)}`;
-    case "pytest": {
-      // A node id is relative to the pytest rootdir (the stack folder). A collection error is named after
-      // the module (`tests/test_x.py::tests.test_x`), which pytest cannot select: re-run the file.
-      return `${prefix}${pytestCommand(stack, repoRoot)} ${shellQuote(pytestSelector(f.fullName, f.file, cwd))}`;
-    }
-    case "terraform": {
-      const dir = f.file ? posix.dirname(f.file) : cwd;
-      return `terraform -chdir=${shellQuote(dir)} validate`;
-    }
-    case "terragrunt": {
-      const dir = f.file ? posix.dirname(f.file) : cwd;
-      return `cd ${shellQuote(dir)} && terragrunt validate`;
-    }
-    case "go":
-      return f.file
-        ? `go test ./${shellQuote(posix.dirname(f.file))} -run ${shellQuote(`^${escapeRegex(f.fullName.split(" > ").pop()!)}$`)}`
-        : null;
-    default:
-      return null;
-  }
+  const adapter = f.framework === "runner" ? undefined : adapterFor(f.framework);
+  const own = adapter?.rerunOne({
+    failure: f,
+    ...(stack ? { stack } : {}),
+    cwd,
+    prefix,
+    file: f.file ? relToStack(cwd, f.file) : null,
+    shell: (words) => (stack ? commandText(stack, words, repoRoot) : words.map(shellQuote).join(" ")),
+  });
+  if (own) return own;
+  // A runner that crashed, or a failure no filter can select (no file): the whole stack.
+  if (f.framework !== "runner" && !adapter && f.file !== null) return null;
+  return stack ? `${prefix}${commandText(stack, stack.command, repoRoot)}` : null;
 }
 
 /** Lines around `line` of a repo file, numbered, the failing line marked with `>`; null when unreadable. */

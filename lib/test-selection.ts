@@ -1,5 +1,6 @@
-// How one failing test is selected on a runner's command line: shared by the task file's re-run
-// commands (lib/task-context.ts) and verification's targeted re-run (lib/verify.ts).
+// How tests are selected on a runner's command line, shared by the runner adapters (lib/runners/):
+// regex escaping, the names bun/vitest/jest/node match, shell quoting, paths seen from a stack's folder
+// and the deepest-stack rule used by the task file's re-run commands and verification's targeted re-run.
 import { posix } from "node:path";
 import type { Framework } from "./types.ts";
 
@@ -8,9 +9,20 @@ export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
-/** The name bun, vitest and jest match `-t` against: describe blocks joined by spaces. */
+/** The name bun, vitest, jest and node match a name filter against: describe blocks joined by spaces. */
 export function runnerTestName(fullName: string): string {
   return fullName.split(" > ").join(" ");
+}
+
+/** One anchored pattern matching exactly these tests' runner names. */
+export function namePattern(tests: { fullName: string }[]): string {
+  const names = [...new Set(tests.map((t) => runnerTestName(t.fullName)))];
+  return `^(?:${names.map(escapeRegex).join("|")})$`;
+}
+
+/** POSIX single-quoting for a shell word. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A repo-relative path as seen from a stack's folder. */
@@ -18,15 +30,9 @@ export function relToStack(cwd: string, file: string): string {
   return cwd === "." ? file : posix.relative(cwd, file);
 }
 
-/**
- * What pytest can select: the node id (relative to the stack folder, pytest's rootdir); a module that failed
- * to collect is named `tests/test_x.py::tests.test_x`, which pytest cannot select, so its file instead.
- */
-export function pytestSelector(fullName: string, file: string | null, cwd: string): string {
-  const [path, ...rest] = fullName.split("::");
-  const last = (rest.at(-1) ?? "").split("[")[0]!;
-  if (rest.length > 0 && !last.includes(".")) return fullName;
-  return file ? relToStack(cwd, file) : path!;
+/** The distinct files of these tests, relative to the stack folder. */
+export function filesOf(cwd: string, tests: { file: string | null }[]): string[] {
+  return [...new Set(tests.map((t) => t.file).filter((f): f is string => !!f))].map((f) => relToStack(cwd, f));
 }
 
 /** The stack a test belongs to: same framework, the deepest folder that holds its file. */

@@ -1,20 +1,10 @@
 // Shared shapes that cross script boundaries (files on disk between steps).
 
-/** A runner or report dialect that produced a test case. */
-export type Framework =
-  | "bun"
-  | "vitest"
-  | "jest"
-  | "pytest"
-  | "terraform"
-  | "terragrunt"
-  | "go"
-  | "mocha"
-  | "tap"
-  | "junit"
-  | "trx"
-  | "nunit"
-  | "runner";
+/** The runners the toolkit runs itself: one adapter each in lib/runners/ (registry.ts). */
+export type RunnerName = "bun" | "vitest" | "jest" | "pytest" | "go" | "terraform" | "terragrunt";
+
+/** A runner or report dialect that produced a test case ("runner": a run that crashed). */
+export type Framework = RunnerName | "mocha" | "tap" | "junit" | "trx" | "nunit" | "runner";
 
 export type CaseStatus = "passed" | "failed" | "error" | "skipped";
 

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { HealConfig } from "./config.ts";
-import type { RunnableStack } from "./detect.ts";
+import type { RunnableStack } from "./runners/adapter.ts";
 import { git } from "./git.ts";
 import { indexRepo, repoRelative, resolveRepoPath } from "./location.ts";
 import { fingerprintDigest, type Marker } from "./marker.ts";
@@ -13,7 +13,8 @@ import { parseReport } from "./parsers/index.ts";
 import { redact } from "./redact.ts";
 import { parseYamlSafe } from "./safe-yaml.ts";
 import { codeBlock, limitBody, untrusted } from "./sanitize.ts";
-import { deepestStack, escapeRegex, pytestSelector, relToStack, runnerTestName } from "./test-selection.ts";
+import { adapterFor } from "./runners/registry.ts";
+import { deepestStack } from "./test-selection.ts";
 import type { CaseStatus, Framework, RunsFile } from "./types.ts";
 
 const TASK_FILE_MAX_BYTES = 1024 * 1024;
@@ -172,30 +173,13 @@ export function stackFor(test: PreviousTest, stacks: RunnableStack[]): RunnableS
 }
 
 /**
- * One stack narrowed to the previously failing tests: their files plus a `-t` pattern of their exact full
- * names for bun, vitest and jest; pytest node ids; other runners (terraform, go, crashed runners) whole.
+ * One stack narrowed to the previously failing tests by its runner adapter (lib/runners/): their files and
+ * exact names, pytest node ids, go `-run` patterns; terraform and crashed runners run whole.
  */
 export function targetedStack(stack: RunnableStack, tests: PreviousTest[]): RunnableStack {
   if (stack.report) return stack; // a configured command that writes its own report takes no filters
-  const files = [...new Set(tests.map((t) => t.file).filter((f): f is string => !!f))].map((f) => relToStack(stack.cwd, f));
-  const names = [...new Set(tests.map((t) => runnerTestName(t.fullName)))];
-  const pattern = `^(?:${names.map(escapeRegex).join("|")})$`;
-  let args: string[] = [];
-  switch (stack.framework) {
-    case "bun":
-      args = [...files.map((f) => (f.startsWith("/") || f.startsWith(".") ? f : `./${f}`)), "-t", pattern];
-      break;
-    case "vitest":
-    case "jest":
-      args = [...files, "-t", pattern];
-      break;
-    case "pytest":
-      args = [...new Set(tests.map((t) => pytestSelector(t.fullName, t.file, stack.cwd)))];
-      break;
-    default:
-      return stack;
-  }
-  return { ...stack, id: `${stack.id}-targeted`, command: [...stack.command, ...args] };
+  const command = adapterFor(stack.framework)?.targetCommand(stack, tests);
+  return command ? { ...stack, id: `${stack.id}-targeted`, command } : stack;
 }
 
 // ---------- what the runs say ----------

@@ -29,6 +29,7 @@ import {
   type CoverageSummary,
 } from "../lib/coverage/summary.ts";
 import { runCoverage, type CoverageRun } from "../lib/coverage-run.ts";
+import { runnerEnvDeny } from "../lib/runners/index.ts";
 import { detectStacks } from "../lib/detect.ts";
 import { HealError } from "../lib/errors.ts";
 import { openSession, type GitHubSession, type LocalSession } from "../lib/github/session.ts";
@@ -61,7 +62,12 @@ export async function main(argv: string[]): Promise<ExitCode> {
   } else {
     const stacks = await detectStacks(repoRoot, config);
     if (stacks.length === 0) throw new HealError("NO_STACKS", `nothing to measure in ${repoRoot}`, config.source ?? undefined);
-    runs = await runCoverage(stacks, { repoRoot, reportsDir: config.reportsDir, timeoutMs: config.runner.timeoutMinutes * 60_000 });
+    runs = await runCoverage(stacks, {
+      repoRoot,
+      reportsDir: config.reportsDir,
+      timeoutMs: config.runner.timeoutMinutes * 60_000,
+      envDeny: runnerEnvDeny(config),
+    });
     for (const run of runs) if (!run.report && run.commands.length > 0) inputErrors.push(`${run.stackId}: ${run.note}`);
     inputs = runs.filter((r) => r.report).map((r) => ({ path: join(repoRoot, r.report!), format: r.format!, cwd: r.cwd }));
     if (runs.every((r) => r.commands.length === 0)) {

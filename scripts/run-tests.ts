@@ -13,7 +13,7 @@ import { loadConfig } from "../lib/config.ts";
 import { detectStacks } from "../lib/detect.ts";
 import { HealError } from "../lib/errors.ts";
 import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
-import { runStacks } from "../lib/runners.ts";
+import { runnerEnvDeny, runStacks } from "../lib/runners/index.ts";
 
 const FLAGS: FlagSpec = {
   only: { type: "string", multiple: true, describe: "run only the stack with this id (repeatable)" },
@@ -53,7 +53,13 @@ export async function main(argv: string[]): Promise<ExitCode> {
   for (const e of readdirSync(join(repoRoot, rawDir), { withFileTypes: true })) {
     if (e.isFile() && /\.(?:xml|json|txt)$/.test(e.name)) rmSync(join(repoRoot, rawDir, e.name), { force: true });
   }
-  const runs = await runStacks(stacks, { repoRoot, rawDir, timeoutMs: config.runner.timeoutMinutes * 60_000 });
+  const runs = await runStacks(stacks, {
+    repoRoot,
+    rawDir,
+    timeoutMs: config.runner.timeoutMinutes * 60_000,
+    // The code under test never sees the tokens this job holds.
+    envDeny: runnerEnvDeny(config),
+  });
   const runsPath = `${config.reportsDir}/${REPORT_FILES.runs}`;
   writeFileSync(join(repoRoot, runsPath), `${JSON.stringify(runs, null, 2)}\n`);
 

@@ -36,7 +36,7 @@ import { attemptsExhausted, countAttempts, isPaused } from "../lib/budget.ts";
 import { buildMarker, markerData, trustedMarker, type Marker } from "../lib/marker.ts";
 import { REPORT_FILES } from "../lib/paths.ts";
 import { renderString, resolveTemplate, type TemplateName } from "../lib/render.ts";
-import { runStacks } from "../lib/runners.ts";
+import { runnerEnvDeny, runStacks } from "../lib/runners/index.ts";
 import { untrusted } from "../lib/sanitize.ts";
 import type { RunsFile } from "../lib/types.ts";
 import {
@@ -217,6 +217,7 @@ async function verifyTests(
       rawDir: `${config.reportsDir}/raw-targeted`,
       timeoutMs,
       env: env as NodeJS.ProcessEnv,
+      envDeny: runnerEnvDeny(config),
     });
     const first = judge(tests, await collectCaseResults(root, runs));
     if (first.outcomes.some((o) => o.status === "failed")) return { verdict: first, suiteRan: false };

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { SaxesParser } from "saxes";
 import type { RunnableStack } from "../lib/detect.ts";
 import { fakeSecrets, unsafePytestProject, unsafeValues } from "./e2e/unsafe-strings.ts";
-import { planRun, redactFile, redactReportText, runStack, runStacks, TAIL_LINES } from "../lib/runners.ts";
+import { planRun, redactFile, redactReportText, runStack, runStacks, TAIL_LINES } from "../lib/runners/index.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
