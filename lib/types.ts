@@ -1,10 +1,10 @@
 // Shared shapes that cross script boundaries (files on disk between steps).
 
 /** The runners the toolkit runs itself: one adapter each in lib/runners/ (registry.ts). */
-export type RunnerName = "bun" | "vitest" | "jest" | "pytest" | "go" | "terraform" | "terragrunt";
+export type RunnerName = "bun" | "vitest" | "jest" | "node-test" | "pytest" | "go" | "terraform" | "terragrunt";
 
 /** A runner or report dialect that produced a test case ("runner": a run that crashed). */
-export type Framework = RunnerName | "mocha" | "tap" | "junit" | "trx" | "nunit" | "runner";
+export type Framework = RunnerName | "mocha" | "tap" | "junit" | "trx" | "nunit" | "xunit" | "rspec" | "runner";
 
 export type CaseStatus = "passed" | "failed" | "error" | "skipped";
 
@@ -24,6 +24,20 @@ export interface TestCase {
   durationMs?: number;
   /** Earlier runs of the same case in the same report (Surefire flakyFailure/rerunFailure, retries). */
   attempts?: { status: CaseStatus; message?: string }[];
+}
+
+/**
+ * Tests a report's <testsuite> declares (tests/failures/errors/skipped attributes) beyond the test cases it
+ * lists: a suite saying failures="2" with no testcase elements. Returned by parseReport as `unlisted`.
+ */
+export interface UnlistedTests {
+  suite: string;
+  /** The suite's file attribute, as the report wrote it. */
+  file?: string;
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
 }
 
 /** One normalized failure: what failures.json holds and every later step reads. */

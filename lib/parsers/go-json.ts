@@ -213,7 +213,7 @@ function testifyMessage(lines: string[]): string | null {
   return out.filter((l) => l.trim()).join("\n") || null;
 }
 
-/** First meaningful output line without go's `file_test.go:12: ` prefix (or testify's Error block). */
+/** First meaningful output line with go's `file_test.go:12: ` prefix kept (or testify's Error block). */
 function messageOf(lines: string[]): string {
   const testify = testifyMessage(lines);
   if (testify) return testify;
@@ -223,6 +223,5 @@ function messageOf(lines: string[]): string {
     .slice(i + 1)
     .filter((l) => /^\s{8,}\S/.test(l))
     .map((l) => l.trim());
-  const head = first.replace(/^\S+\.go:\d+(:\d+)?: /, "");
-  return [head, ...rest].join("\n");
+  return [first, ...rest].join("\n");
 }

@@ -5,11 +5,12 @@ import { createReadStream } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { HealError } from "../errors.ts";
-import type { TestCase } from "../types.ts";
+import type { TestCase, UnlistedTests } from "../types.ts";
 import { BunConsoleParser } from "./bun-console.ts";
 import { GoJsonParser } from "./go-json.ts";
 import { parseJestJson } from "./jest-json.ts";
 import { parseMochaJson } from "./mocha-json.ts";
+import { parseRSpecJson } from "./rspec-json.ts";
 import { TapParser } from "./tap.ts";
 import { parseTerraformJson, TerraformTextParser } from "./terraform.ts";
 
@@ -17,7 +18,9 @@ export const REPORT_FORMATS = [
   "junit",
   "trx",
   "nunit",
+  "xunit",
   "jest-json",
+  "rspec-json",
   "mocha-json",
   "go-json",
   "tap",
@@ -37,6 +40,9 @@ const ALIASES: Record<string, ReportFormat> = {
   "vitest-json": "jest-json",
   json: "jest-json",
   mocha: "mocha-json",
+  rspec: "rspec-json",
+  "xunit-net": "xunit",
+  xunit2: "xunit",
   go: "go-json",
   gotest: "go-json",
   terraform: "terraform-json",
@@ -120,12 +126,14 @@ export function sniff(text: string): ReportFormat | null {
     if (!name) return null;
     if (name === "testsuites" || name === "testsuite") return "junit";
     if (name === "TestRun") return "trx";
-    if (name === "test-run" || name === "test-results") return "nunit";
+    if (name === "test-run" || name === "test-results" || name === "test-suite") return "nunit";
+    if (name === "assemblies" || name === "assembly") return "xunit";
     return null;
   }
   // go test -json: one event per line, possibly after non-JSON lines.
   if (/^\{"(Time|Action|ImportPath)":/m.test(t) && /"Action":"/.test(t)) return "go-json";
   if (t.startsWith("{") || t.startsWith("[")) {
+    if (/"examples"\s*:\s*\[/.test(t) && /"(full_description|summary_line)"\s*:/.test(t)) return "rspec-json";
     if (/"testResults"\s*:/.test(t) || /"numTotalTests"\s*:/.test(t)) return "jest-json";
     if (/"format_version"\s*:/.test(t) && /"(valid|diagnostics)"\s*:/.test(t)) return "terraform-json";
     if (/"stats"\s*:/.test(t) && /"(passes|failures|pending|tests)"\s*:/.test(t)) return "mocha-json";
@@ -182,27 +190,39 @@ async function forEachLine(path: string, fn: (line: string) => void): Promise<vo
   }
 }
 
-type XmlParser = (path: string, onCase: (c: TestCase) => void) => Promise<void>;
+type XmlParser = (path: string, onCase: (c: TestCase) => void) => Promise<{ unlisted?: UnlistedTests[] } | void>;
+type XmlFormat = "junit" | "trx" | "nunit" | "xunit";
+const isXml = (f: ReportFormat): f is XmlFormat => f === "junit" || f === "trx" || f === "nunit" || f === "xunit";
 
 /** The XML parsers live in their own modules (XML owner); loaded on first use. */
-async function xmlParser(format: "junit" | "trx" | "nunit"): Promise<XmlParser> {
-  if (format === "junit") return (await import("./junit.ts")).parseJUnitFile as XmlParser;
-  if (format === "trx") return (await import("./trx.ts")).parseTrxFile as XmlParser;
-  return (await import("./nunit.ts")).parseNUnitFile as XmlParser;
+async function xmlParser(format: XmlFormat): Promise<XmlParser> {
+  if (format === "junit") return (await import("./junit.ts")).parseJUnitFile;
+  if (format === "trx") return (await import("./trx.ts")).parseTrxFile;
+  if (format === "xunit") return (await import("./xunit-net.ts")).parseXunitNetFile;
+  return (await import("./nunit.ts")).parseNUnitFile;
+}
+
+/** What parseReport read from one report. */
+export interface ParsedReport {
+  format: ReportFormat;
+  /** Test cases handed to onCase. */
+  cases: number;
+  /**
+   * JUnit suites whose tests/failures/errors/skipped attributes count more than the test cases they list
+   * (a suite saying failures="2" with no <testcase>): those tests exist, though unnamed.
+   */
+  unlisted?: UnlistedTests[];
 }
 
 /**
  * Streams the test cases of one report to `onCase`. Throws HealError REPORT_UNREADABLE (naming the file)
  * when the file is missing, empty, binary, not UTF-8, truncated or not the format given/detected.
  */
-export async function parseReport(
-  path: string,
-  onCase: (c: TestCase) => void,
-  opts: ParseOptions = {},
-): Promise<{ format: ReportFormat; cases: number }> {
+export async function parseReport(path: string, onCase: (c: TestCase) => void, opts: ParseOptions = {}): Promise<ParsedReport> {
   const size = await checkFile(path);
   const format = opts.format ? normalizeFormat(opts.format) : await detectFormat(path);
-  if (opts.format && format !== "junit" && format !== "trx" && format !== "nunit") headText(path, await readHead(path));
+  if (opts.format && !isXml(format)) headText(path, await readHead(path));
+  let unlisted: UnlistedTests[] | undefined;
   let count = 0;
   const emit = (c: TestCase) => {
     count++;
@@ -213,7 +233,11 @@ export async function parseReport(
       case "junit":
       case "trx":
       case "nunit":
-        await (await xmlParser(format))(path, emit);
+      case "xunit":
+        unlisted = (await (await xmlParser(format))(path, emit))?.unlisted;
+        break;
+      case "rspec-json":
+        parseRSpecJson(await readJson(path, size), emit);
         break;
       case "jest-json":
         parseJestJson(await readJson(path, size), emit);
@@ -254,5 +278,5 @@ export async function parseReport(
     const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw unreadable(path, `${format}: ${detail}`);
   }
-  return { format, cases: count };
+  return unlisted ? { format, cases: count, unlisted } : { format, cases: count };
 }

@@ -4,7 +4,7 @@
 // and emits one TestCase per <testcase>; file/line are reported as the report gives them, the failure
 // text goes to `stack` untouched (lib/location.ts finds the failing line later).
 import { HealError } from "../errors.ts";
-import type { CaseStatus, Framework, TestCase } from "../types.ts";
+import type { CaseStatus, Framework, TestCase, UnlistedTests } from "../types.ts";
 import { BoundedText, capText, own, secondsToMs, IGNORE_DTD, streamXml } from "./xml-stream.ts";
 
 /** Which runner wrote the report; decides how names are joined and what `line` means. */
@@ -55,27 +55,52 @@ interface OpenCase {
   status: CaseStatus;
   outcome?: { name: string; attrs: Attrs };
   messageAttr?: string;
+  /** The exception type (`type` attribute) of the outcome element. */
+  typeAttr?: string;
   stack?: BoundedText;
   /** Created on the first flaky/rerun element (most cases have none). */
   attempts?: Attempt[];
   /** Depth below <testcase> of the element being read (1 = direct child). */
   depth: number;
   capture?: BoundedText;
-  /** Surefire flaky/rerun element being read, and its <stackTrace> text. */
+  /** Surefire flaky/rerun element (or pytest's <rerun>) being read, and its <stackTrace> text. */
   attempt?: { status: CaseStatus; message?: string; trace: BoundedText };
 }
 
 const PATH_LIKE = /\.(?:[cm]?[jt]sx?|py|go|rb|php|java|kt|cs|rs)$/;
 const JAVA_CLASS = /^(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*$/;
 const SKIP_STATUS = new Set(["skipped", "skip", "notrun", "not_run", "disabled", "ignored", "pending"]);
+/** Outcome elements by severity: a testcase holding several takes the most severe. */
+const SEVERITY: Record<CaseStatus, number> = { passed: 0, skipped: 1, failed: 2, error: 3 };
+/** A message attribute that says nothing (GoogleTest, some CI converters): the element's text says it. */
+const GENERIC_MESSAGE = /^(?:fail(?:ed|ure)?|error|assertion ?failed)?$/i;
+/** Reports list at most this many suites whose declared counts exceed their test cases. */
+const MAX_UNLISTED = 1000;
+
+/** What a leaf <testsuite> is counting while it is open: its attributes and the cases it listed. */
+interface SuiteTally {
+  attrs: Attrs;
+  leaf: boolean;
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+/** Counts beyond the listed cases, from the report's own <testsuite> attributes. */
+export interface JUnitExtras {
+  unlisted?: UnlistedTests[];
+}
 
 /**
  * Streams a JUnit XML report and calls `onCase` for each <testcase>, in file order.
  * Throws HealError("REPORT_UNREADABLE", ..., path) when the file is not a readable JUnit report.
  */
-export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void): Promise<void> {
+export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void): Promise<JUnitExtras> {
   const ctx: ReportContext = { pytest: false, go: false, java: false, nodeSuites: false };
   const suites: Attrs[] = [];
+  const tallies: SuiteTally[] = [];
+  const unlisted: UnlistedTests[] = [];
   // Cases share the array until a suite opens or closes (cheaper than a copy per case).
   let suitePath: Attrs[] = [];
   let suiteFile: string | undefined;
@@ -105,6 +130,8 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
         }
         switch (name) {
           case "testsuite":
+            if (tallies.length > 0) tallies[tallies.length - 1]!.leaf = false;
+            tallies.push({ attrs, leaf: true, tests: 0, failures: 0, errors: 0, skipped: 0 });
             suites.push(attrs);
             suitePath = suites.slice();
             suiteFile = suiteFileOf(suites);
@@ -130,12 +157,18 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
         if (current) {
           if (current.depth === 0 && name === "testcase") {
             const tc = finishCase(current, ctx, names, unnamed);
+            if (tallies.length > 0) tally(tallies[tallies.length - 1]!, tc?.status ?? "passed");
             if (tc) onCase(tc);
             current = undefined;
           } else closeInCase(current, name);
           return;
         }
         if (name === "testsuite") {
+          const t = tallies.pop();
+          if (t?.leaf && unlisted.length < MAX_UNLISTED) {
+            const u = unlistedOf(t, suiteFileOf(suites));
+            if (u) unlisted.push(u);
+          }
           suites.pop();
           suitePath = suites.slice();
           suiteFile = suiteFileOf(suites);
@@ -151,6 +184,28 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
     },
     IGNORE_DTD,
   );
+  return unlisted.length > 0 ? { unlisted } : {};
+}
+
+function tally(t: SuiteTally, status: CaseStatus): void {
+  t.tests++;
+  if (status === "failed") t.failures++;
+  else if (status === "error") t.errors++;
+  else if (status === "skipped") t.skipped++;
+}
+
+/** A leaf suite's declared counts beyond its listed cases (a suite saying failures="2" with no testcase). */
+function unlistedOf(t: SuiteTally, file: string | undefined): UnlistedTests | undefined {
+  const a = t.attrs;
+  const count = (v: string | undefined) => (v !== undefined && /^\s*\d+\s*$/.test(v) ? Number(v) : 0);
+  const failures = Math.max(0, count(a.failures) - t.failures);
+  const errors = Math.max(0, count(a.errors) - t.errors);
+  const skipped = Math.max(0, count(a.skipped ?? a.skip) + count(a.disabled) - t.skipped);
+  const tests = Math.max(0, count(a.tests) - t.tests, failures + errors + skipped);
+  if (tests === 0) return undefined;
+  const u: UnlistedTests = { suite: own(a.name?.trim() || "(unnamed suite)"), tests, failures, errors, skipped };
+  if (file) u.file = own(file);
+  return u;
 }
 
 function openInCase(c: OpenCase, name: string, attrs: Attrs): void {
@@ -163,12 +218,13 @@ function openInCase(c: OpenCase, name: string, attrs: Attrs): void {
     case "skipped": {
       const status: CaseStatus = name === "failure" ? "failed" : name === "error" ? "error" : "skipped";
       c.stack ??= new BoundedText();
-      if (!c.outcome || (c.status === "skipped" && status !== "skipped")) {
-        // The first failure or error decides the status; a later one (pytest teardown) adds its text.
-        if (c.outcome && c.stack.length > 0) c.stack.append("\n\n");
+      if (!c.outcome || SEVERITY[status] > SEVERITY[c.status]) {
+        // The most severe outcome decides (error > failure > skipped); the texts of all of them are kept.
+        if (c.outcome && c.stack.length > 0) c.stack.append(`\n\n[${name}${attrs.message ? `: ${attrs.message}` : ""}]\n`);
         c.outcome = { name, attrs };
         c.status = status;
         c.messageAttr = attrs.message;
+        c.typeAttr = attrs.type;
       } else if (c.stack.length > 0) c.stack.append(`\n\n[${name}${attrs.message ? `: ${attrs.message}` : ""}]\n`);
       c.capture = c.stack;
       break;
@@ -177,11 +233,14 @@ function openInCase(c: OpenCase, name: string, attrs: Attrs): void {
     case "flakyError":
     case "rerunFailure":
     case "rerunError":
+    case "rerun":
       c.attempt = {
         status: name.endsWith("Error") ? "error" : "failed",
         message: capText(attrs.message),
         trace: new BoundedText(4096),
       };
+      // pytest's <rerun> holds its traceback as text, Surefire's elements in a <stackTrace> child.
+      if (name === "rerun") c.capture = c.attempt.trace;
       break;
   }
 }
@@ -189,7 +248,7 @@ function openInCase(c: OpenCase, name: string, attrs: Attrs): void {
 function closeInCase(c: OpenCase, name: string): void {
   if (c.depth === 1) {
     c.capture = undefined;
-    if (c.attempt && /^(flaky|rerun)(Failure|Error)$/.test(name)) {
+    if (c.attempt && /^(?:(?:flaky|rerun)(?:Failure|Error)|rerun)$/.test(name)) {
       const { status, message, trace } = c.attempt;
       const msg = message ?? firstLine(trace.toString());
       (c.attempts ??= []).push(msg ? { status, message: own(msg) } : { status });
@@ -274,9 +333,14 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, unnamed: 
         fullName = name;
         file ??= name;
       } else fullName = jestName(classname, name);
+      // jest-junit's default suite name is the test file's path: the file two same-named tests differ by.
+      if (!file) {
+        const suiteName = c.suites[c.suites.length - 1]?.name?.trim();
+        if (suiteName && PATH_LIKE.test(suiteName)) file = suiteName;
+      }
       break;
     case "mocha":
-      fullName = name;
+      fullName = mochaName(classname, name);
       break;
     case "pytest": {
       if (classname) {
@@ -318,6 +382,10 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, unnamed: 
   }
   const stack = c.stack && c.stack.length > 0 ? trimBlock(c.stack.toString()) : undefined;
   let message = c.messageAttr !== undefined ? capText(c.messageAttr.trim()) : undefined;
+  const failing = status === "failed" || status === "error";
+  // GoogleTest writes message="Failed" (or none) and the assertion in the element's text.
+  if (failing && message !== undefined && GENERIC_MESSAGE.test(message) && stack) message = capText(stack, MESSAGE_FROM_TEXT);
+  else if (failing && message && c.typeAttr) message = withType(c.typeAttr.trim(), message, c.outcome?.name);
   if (dialect === "node" && message === "true") message = undefined; // node writes message="true" on skips
   // pytest says only "collection failure" for a module that cannot be imported: the E line says why.
   if (dialect === "pytest" && message === "collection failure" && stack) message = pytestErrorLine(stack) ?? message;
@@ -424,10 +492,10 @@ function pytestErrorLine(text: string): string | undefined {
   return lines.length ? lines[lines.length - 1]!.slice(4).trim() : undefined;
 }
 
-/** go test output inside the failure text: "    calc_test.go:13: got 14" or "panic: ...". */
+/** go test output inside the failure text: "calc_test.go:13: got 14" (the place kept) or "panic: ...". */
 function goMessage(text: string): string | undefined {
   for (const line of text.split("\n")) {
-    const m = /^\s+[\w./-]+\.go:\d+: (.+)$/.exec(line);
+    const m = /^\s+([\w./-]+\.go:\d+: .+)$/.exec(line);
     if (m) return m[1]!.trim();
     if (line.startsWith("panic: ")) return line.trim();
   }
@@ -447,6 +515,28 @@ function phpunitMessage(text: string, fullName: string): string | undefined {
     .filter(Boolean);
   const first = lines[0]?.startsWith(fullName) ? 1 : 0;
   return lines[first] ? capText(lines[first]) : undefined;
+}
+
+/** Characters of an element's text kept as the message when the attribute says nothing. */
+const MESSAGE_FROM_TEXT = 4096;
+
+/** "AssertionError: expected 1 to be 2": the exception type stays with its message unless it is already there. */
+function withType(type: string, message: string, element: string | undefined): string {
+  const short = type.slice(type.lastIndexOf(".") + 1);
+  // An exception class (AssertionError, java.lang.ArithmeticException), not a category (node's testCodeFailure).
+  if (!/^[A-Z]/.test(short) || type.toLowerCase() === element || GENERIC_MESSAGE.test(type)) return message;
+  if (message.startsWith(type) || message.startsWith(`${short}:`) || message.startsWith(`${short} `)) return message;
+  return `${type}: ${message}`;
+}
+
+/**
+ * mocha: mocha-junit-reporter writes the full title as name and the test's own title as classname; mocha's
+ * xunit reporter writes the describe path as classname and the title as name. Both give mocha's fullTitle.
+ */
+function mochaName(classname: string, name: string): string {
+  if (!classname || name === classname || name.endsWith(` ${classname}`) || name.startsWith(`${classname} `)) return name;
+  if (classname.endsWith(` ${name}`)) return classname;
+  return `${classname} ${name}`;
 }
 
 function firstLine(text: string): string | undefined {

@@ -1,5 +1,6 @@
-// NUnit result XML: NUnit 3 (`<test-run>`, nunit3-console --result, NUnit3TestAdapter) and the NUnit 2
-// format (`<test-results>`) that many tools still write. Emits one TestCase per <test-case>; failures
+// NUnit result XML: NUnit 3 (`<test-run>`, nunit3-console --result, NUnit3TestAdapter, or a bare
+// `<test-suite>` root as some runners and CI plugins write it) and the NUnit 2 format (`<test-results>`) that
+// many tools still write. Emits one TestCase per <test-case>; failures
 // that NUnit records on a <test-suite> (OneTimeSetUp) already appear on each of its test cases.
 import { HealError } from "../errors.ts";
 import type { CaseStatus, TestCase } from "../types.ts";
@@ -14,6 +15,8 @@ interface OpenCase {
   capture?: BoundedText;
   /** Direct child being read: failure | reason. */
   section?: string;
+  /** A <failure> child was seen (NUnit 2 writers that leave out `result` and `success`). */
+  sawFailure?: boolean;
 }
 
 export async function parseNUnitFile(path: string, onCase: (c: TestCase) => void): Promise<void> {
@@ -25,10 +28,10 @@ export async function parseNUnitFile(path: string, onCase: (c: TestCase) => void
       onOpen(name, attrs) {
         if (!root) {
           root = name;
-          if (name !== "test-run" && name !== "test-results")
+          if (name !== "test-run" && name !== "test-results" && name !== "test-suite")
             throw new HealError(
               "REPORT_UNREADABLE",
-              `root element <${name.slice(0, 60)}> is not NUnit XML (expected <test-run> or <test-results>)`,
+              `root element <${name.slice(0, 60)}> is not NUnit XML (expected <test-run>, <test-results> or <test-suite>)`,
               path,
             );
         }
@@ -38,8 +41,10 @@ export async function parseNUnitFile(path: string, onCase: (c: TestCase) => void
         }
         const c = current;
         c.depth++;
-        if (c.depth === 1) c.section = name;
-        else if (c.depth === 2 && (c.section === "failure" || c.section === "reason")) {
+        if (c.depth === 1) {
+          c.section = name;
+          if (name === "failure") c.sawFailure = true;
+        } else if (c.depth === 2 && (c.section === "failure" || c.section === "reason")) {
           if (name === "message")
             c.capture = c.section === "failure" ? (c.message ??= new BoundedText()) : (c.reason ??= new BoundedText());
           else if (name === "stack-trace" && c.section === "failure") c.capture = c.stack ??= new BoundedText();
@@ -49,7 +54,7 @@ export async function parseNUnitFile(path: string, onCase: (c: TestCase) => void
         const c = current;
         if (!c) return;
         if (c.depth === 0 && name === "test-case") {
-          const tc = toCase(c, root === "test-results");
+          const tc = toCase(c);
           onCase(tc.status === "passed" ? tc : ownCase(tc)); // see own() in xml-stream.ts
           current = undefined;
           return;
@@ -67,25 +72,24 @@ export async function parseNUnitFile(path: string, onCase: (c: TestCase) => void
   );
 }
 
-function statusOf(a: Record<string, string>, nunit2: boolean): CaseStatus {
+/** NUnit 3 (`Passed`, `Failed` + label) and NUnit 2 (`Success`, `Failure`, `executed`, `success`) in one vocabulary. */
+function statusOf(a: Record<string, string>, sawFailure: boolean): CaseStatus {
   const result = (a.result ?? "").toLowerCase();
   const label = (a.label ?? "").toLowerCase();
-  if (nunit2) {
-    if (a.executed?.toLowerCase() === "false") return "skipped";
-    if (result === "success") return "passed";
-    if (result === "failure") return "failed";
-    if (result === "error" || result === "cancelled") return "error";
-    if (["ignored", "notrunnable", "skipped", "inconclusive"].includes(result)) return "skipped";
-    return a.success?.toLowerCase() === "false" ? "failed" : "passed";
-  }
   if (result === "failed") return ["error", "cancelled", "invalid"].includes(label) ? "error" : "failed";
-  if (result === "skipped" || result === "inconclusive") return "skipped";
-  return "passed"; // Passed, Warning
+  if (result === "failure") return "failed";
+  if (result === "error" || result === "cancelled") return "error";
+  if (["skipped", "inconclusive", "ignored", "notrunnable"].includes(result)) return "skipped";
+  if (a.executed?.toLowerCase() === "false") return "skipped";
+  if (result === "passed" || result === "success" || result === "warning") return "passed";
+  // No result: `success`, else a <failure> child says it.
+  if (a.success !== undefined) return a.success.toLowerCase() === "false" ? "failed" : "passed";
+  return sawFailure ? "failed" : "passed";
 }
 
-function toCase(c: OpenCase, nunit2: boolean): TestCase {
+function toCase(c: OpenCase): TestCase {
   const a = c.attrs;
-  const status = statusOf(a, nunit2);
+  const status = statusOf(a, c.sawFailure === true);
   // NUnit 3 has fullname; NUnit 2 puts the full name in `name`.
   const fullName = (a.fullname ?? a.name ?? "").trim() || "(unnamed test)";
   const tc: TestCase = { framework: "nunit", fullName, status };

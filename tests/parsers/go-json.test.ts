@@ -115,12 +115,32 @@ const EXPECTED_FAILING: { fullName: string; file: string | undefined; status: Ca
     fullName: "example.com/sample/broken [build failed]",
     file: "example.com/sample/broken",
     status: "error",
-    message: "undefined: missingFunction",
+    message: "broken/broken_test.go:6:2: undefined: missingFunction",
   },
-  { fullName: "TestAdd/addition/adds_two_numbers", file: "example.com/sample/calc", status: "failed", message: "Add(1, 2) = 3, want 4" },
-  { fullName: "TestDouble/doubles_2", file: "example.com/sample/calc", status: "failed", message: "Double(2) = 4, want 5" },
-  { fullName: "TestUsesHelper", file: "example.com/sample/calc", status: "failed", message: "cannot connect to db://test" },
-  { fullName: "TestUnicode/計算_>_ünïcödé", file: "example.com/sample/calc", status: "failed", message: "Add(2, 2) = 4, want 5" },
+  {
+    fullName: "TestAdd/addition/adds_two_numbers",
+    file: "example.com/sample/calc",
+    status: "failed",
+    message: "calc_test.go:12: Add(1, 2) = 3, want 4",
+  },
+  {
+    fullName: "TestDouble/doubles_2",
+    file: "example.com/sample/calc",
+    status: "failed",
+    message: "calc_test.go:31: Double(2) = 4, want 5",
+  },
+  {
+    fullName: "TestUsesHelper",
+    file: "example.com/sample/calc",
+    status: "failed",
+    message: "calc_test.go:38: cannot connect to db://test",
+  },
+  {
+    fullName: "TestUnicode/計算_>_ünïcödé",
+    file: "example.com/sample/calc",
+    status: "failed",
+    message: "calc_test.go:44: Add(2, 2) = 4, want 5",
+  },
   {
     fullName: "TestThrows",
     file: "example.com/sample/calc",
@@ -162,7 +182,12 @@ describe("go test -json", () => {
     const { format, cases } = await parseText("mixed.json", text);
     expect(format).toBe("go-json");
     expect(failing(cases)).toEqual([
-      { fullName: "example.com/m/api [build failed]", file: "example.com/m/api", status: "error", message: "undefined: NewServer" },
+      {
+        fullName: "example.com/m/api [build failed]",
+        file: "example.com/m/api",
+        status: "error",
+        message: "api/handler_test.go:14:9: undefined: NewServer",
+      },
       { fullName: "example.com/m/db", file: "example.com/m/db", status: "error", message: "panic: init failed: no DSN" },
     ]);
     expect(cases.find((c) => c.fullName === "example.com/m/api [build failed]")!.stack).toBe(
@@ -219,7 +244,7 @@ describe("go test -json", () => {
         fullName: "example.com/tf [setup failed]",
         file: "example.com/tf",
         status: "error",
-        message: "module lookup disabled by GOPROXY=off",
+        message: "/root/go/pkg/mod/github.com/stretchr/testify@v1.11.1/assert/assertions.go:21:2: module lookup disabled by GOPROXY=off",
       },
     ]);
   });
@@ -231,7 +256,7 @@ describe("go test -json", () => {
       String.raw`{"Action":"output","Package":"p","Test":"TestSlow","Output":"    slow_test.go:9: still waiting\n"}`,
     ].join("\n");
     const { cases } = await parseText("cut.json", text, "go-json");
-    expect(failing(cases)).toEqual([{ fullName: "TestSlow", file: "p", status: "error", message: "still waiting" }]);
+    expect(failing(cases)).toEqual([{ fullName: "TestSlow", file: "p", status: "error", message: "slow_test.go:9: still waiting" }]);
   });
 
   test("text without any go test event is refused", async () => {

@@ -88,7 +88,7 @@ describe("explicit formats", () => {
     expect(normalizeFormat("vitest")).toBe("jest-json");
     expect(normalizeFormat("terragrunt")).toBe("terraform-text");
     expect(normalizeFormat("JUnit")).toBe("junit");
-    expect(() => normalizeFormat("csv")).toThrow('unknown report format "csv" (known: junit, trx, nunit, jest-json');
+    expect(() => normalizeFormat("csv")).toThrow('unknown report format "csv" (known: junit, trx, nunit, xunit, jest-json, rspec-json');
   });
 
   test("--format overrides sniffing: a jest report read as go-json fails naming the file", async () => {

@@ -114,7 +114,7 @@ describe("vitest --reporter=junit", () => {
     ]);
     expect(cases.every((c) => c.framework === "vitest")).toBe(true);
     const helper = byName(cases, "math > calls helper");
-    expect(helper.message).toBe("boom from helper");
+    expect(helper.message).toBe("TypeError: boom from helper");
     expect(helper.stack).toContain("❯ tests/math.test.js:9:");
   });
 });
@@ -374,7 +374,7 @@ func TestPanic(t *testing.T) {
   // Without go/gotestsum the committed output of this very sample (tests/fixtures/reports/gotestsum.xml,
   // gotestsum v1.13.0 + go1.26.8) is parsed instead, and the test says so in its name.
   test(live
-    ? "live gotestsum run: go test names, the package as file, t.Errorf text and panics as messages"
+    ? "live gotestsum run: go test names, the package as file, t.Errorf text with its file:line and panics as messages"
     : "committed gotestsum.xml (go/gotestsum missing here)", async () => {
     let path = join(FIXTURES, "gotestsum.xml");
     let repo: SampleRepo | undefined;
@@ -388,11 +388,11 @@ func TestPanic(t *testing.T) {
       // Named as lib/parsers/go-json.ts names `go test -json` events, so both formats agree.
       const failing = cases.filter((c) => c.status !== "passed").map((c) => [c.fullName, c.status, c.message]);
       expect(failing).toEqual([
-        ["TestAddBig", "failed", "Add(11, 2) = 14, want 13"],
-        ["TestTable/two", "failed", "got 13 want 12"],
+        ["TestAddBig", "failed", "calc_test.go:13: Add(11, 2) = 14, want 13"],
+        ["TestTable/two", "failed", "calc_test.go:21: got 13 want 12"],
         // TestTable itself fails only because of its subtest: not a failure of its own, so not reported.
         ["TestPanic", "error", expect.stringMatching(/^panic: assignment to entry in nil map/)],
-        ["TestSkip", "skipped", "later"],
+        ["TestSkip", "skipped", "calc_test.go:27: later"],
       ]);
       expect(cases.map((c) => c.fullName)).not.toContain("TestTable");
       expect(cases.every((c) => c.framework === "go" && c.file === "example.com/gop/calc")).toBe(true);
@@ -414,7 +414,7 @@ describe("dialects no runner here writes (committed files, origins in ORIGINS.md
         framework: "junit",
         fullName: "com.example.calc.CalculatorTest.addsBig",
         status: "failed",
-        message: "expected: <13> but was: <14>",
+        message: "org.opentest4j.AssertionFailedError: expected: <13> but was: <14>",
         stack: expect.stringContaining("at com.example.calc.CalculatorTest.addsBig(CalculatorTest.java:17)"),
         durationMs: 11,
         attempts: [{ status: "failed", message: "expected: <13> but was: <14>" }],
@@ -423,7 +423,7 @@ describe("dialects no runner here writes (committed files, origins in ORIGINS.md
         framework: "junit",
         fullName: "com.example.calc.CalculatorTest.divides",
         status: "error",
-        message: "/ by zero",
+        message: "java.lang.ArithmeticException: / by zero",
         stack: expect.stringContaining("at com.example.calc.Calculator.divide(Calculator.java:9)"),
         durationMs: 2,
       },

@@ -52,6 +52,6 @@ test("a JUnit file given as NUnit names the root element it found", async () => 
   const err = await parseNUnitFile(join(FIXTURES, "phpunit.xml"), () => {}).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HealError);
   expect((err as HealError).oneLine()).toStartWith(
-    `${join(FIXTURES, "phpunit.xml")}: root element <testsuites> is not NUnit XML (expected <test-run> or <test-results>)`,
+    `${join(FIXTURES, "phpunit.xml")}: root element <testsuites> is not NUnit XML (expected <test-run>, <test-results> or <test-suite>)`,
   );
 });
