@@ -120,6 +120,18 @@ export function decide(current: string | null, next: string, installedHash: stri
 export interface SetupResult {
   outcomes: { path: string; outcome: Outcome }[];
   manifest: Manifest;
+  /** Whether .gitignore got the reports folder (`added`) or already ignored it (`present`). */
+  gitignore: "added" | "present";
+}
+
+/** Adds the reports folder to the target's .gitignore unless a line already ignores it (or `.agent/` as a whole). */
+export function ignoreReports(target: string, reportsDir: string, dryRun = false): "added" | "present" {
+  const abs = join(target, ".gitignore");
+  const text = existsSync(abs) ? readFileSync(abs, "utf8") : "";
+  const covering = new Set([reportsDir, ".agent"].flatMap((d) => [d, `${d}/`, `/${d}`, `/${d}/`, `${d}/**`, `/${d}/**`]));
+  if (text.split(/\r?\n/).some((l) => covering.has(l.trim()))) return "present";
+  if (!dryRun) writeFileSync(abs, `${text}${text === "" || text.endsWith("\n") ? "" : "\n"}${reportsDir}/\n`);
+  return "added";
 }
 
 export async function setupRepo(
@@ -155,7 +167,8 @@ export async function setupRepo(
     mkdirSync(join(target, CONFIG_DIR), { recursive: true });
     writeFileSync(join(target, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   }
-  return { outcomes, manifest };
+  // heal's reports (raw runner output, prepare.json, ...) are artifacts, never commits.
+  return { outcomes, manifest, gitignore: ignoreReports(target, config.reportsDir, opts.dryRun) };
 }
 
 const LINE: Record<Outcome, (p: string) => string> = {
@@ -202,13 +215,18 @@ export async function main(argv: string[]): Promise<ExitCode> {
   }
   const dryRun = flags["dry-run"] === true;
   const defaultBranch = flags["default-branch"] as string | undefined;
-  const { outcomes } = await setupRepo(target, { action, dryRun, ...(defaultBranch ? { defaultBranch } : {}) });
+  const { outcomes, gitignore } = await setupRepo(target, { action, dryRun, ...(defaultBranch ? { defaultBranch } : {}) });
   for (const { path, outcome } of outcomes) process.stdout.write(`${dryRun ? "(dry run) " : ""}${LINE[outcome](path)}\n`);
   const kept = outcomes.filter((o) => o.outcome === "kept").length;
   const written = outcomes.filter((o) => o.outcome === "created" || o.outcome === "updated").length;
   log.info(
     `${written} written, ${outcomes.length - written - kept} up to date, ${kept} kept as you changed them` +
       `${dryRun ? "" : `; manifest: ${MANIFEST_FILE}`}`,
+  );
+  log.info(
+    gitignore === "added"
+      ? `.gitignore: ${dryRun ? "would add" : "added"} the reports folder`
+      : ".gitignore: already ignores the reports folder",
   );
   for (const line of NEXT_STEPS) log.info(line);
   return 0;

@@ -195,4 +195,18 @@ describe("setup-repo", () => {
     expect(r.stdout).toContain("[write] .agent/heal/config.yaml");
     expect(existsSync(join(repo.dir, ".agent/heal/installed.json"))).toBe(true);
   });
+
+  test(".gitignore gets the reports folder once; a line that already ignores it (or .agent/) is left alone", () => {
+    repo = createSampleRepo({ ".gitignore": "node_modules" }, { nodeModules: false, git: false });
+    const first = setup([repo.dir, "--action", ACTION]);
+    expect(first.code).toBe(0);
+    expect(read(".gitignore")).toBe("node_modules\n.agent/reports/\n");
+    expect(first.stderr).toContain(".gitignore: added the reports folder");
+    const again = setup([repo.dir, "--action", ACTION]);
+    expect(read(".gitignore")).toBe("node_modules\n.agent/reports/\n");
+    expect(again.stderr).toContain(".gitignore: already ignores the reports folder");
+    writeFileSync(join(repo.dir, ".gitignore"), "/.agent/\n");
+    setup([repo.dir, "--action", ACTION]);
+    expect(read(".gitignore")).toBe("/.agent/\n");
+  });
 });
