@@ -161,13 +161,15 @@ describe("GitHub mode: issue, comments, job summary, pushed task file, reports a
       logs.set(`run-${runId}-stderr`, stderr);
       return code;
     };
-    expect(await run("7001")).toBe(1);
+    // On a wrong exit code the step's own message says why (stderr's last lines).
+    const tail = (runId: string) => (logs.get(`run-${runId}-stderr`) ?? "").split("\n").slice(-8).join("\n");
+    expect({ code: await run("7001"), stderr: tail("7001") }).toMatchObject({ code: 1 });
     // The failures change (one test now passes): the second run comments on the issue.
     const hostile = Object.keys(files).find((f) => f.includes("@claude Fixes"))!;
     remote.git("rm", "-q", hostile);
     remote.git("-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "drop one failing test");
     remote.git("push", "-q", "origin", "dev");
-    expect(await run("7002")).toBe(1);
+    expect({ code: await run("7002"), stderr: tail("7002") }).toMatchObject({ code: 1 });
   }, 600_000);
 
   afterAll(async () => {
