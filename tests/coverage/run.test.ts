@@ -176,4 +176,27 @@ describe("runCoverage with the real runners", () => {
     });
     expect(runs[0]).toMatchObject({ exitCode: 127, report: null, note: "no-such-jest-binary: command not found" });
   });
+
+  test("the code under test runs without the job's tokens (the defaults and envDeny), the rest of the environment kept", async () => {
+    const repo = createSampleRepo(
+      {
+        "src/env.ts":
+          'import { writeFileSync } from "node:fs";\nexport const dump = () => writeFileSync("env.json", JSON.stringify(process.env));\n',
+        "tests/env.test.ts": 'import { test } from "bun:test";\nimport { dump } from "../src/env.ts";\ntest("dumps", () => dump());\n',
+      },
+      { nodeModules: false, git: false },
+    );
+    repos.push(repo);
+    const runs = await runCoverage([stack("bun", ["bun", "test"])], {
+      repoRoot: repo.dir,
+      reportsDir: ".agent/reports",
+      echo: () => {},
+      env: { ...process.env, GITHUB_TOKEN: "ghs_cov1", ACTIONS_RUNTIME_TOKEN: "rt_cov2", CUSTOM_SECRET: "cs_cov3", KEEP_ME: "yes" },
+      envDeny: ["CUSTOM_SECRET"],
+    });
+    expect(runs[0]!.report).toBe(".agent/reports/raw/coverage/bun-x/lcov.info");
+    const env = JSON.parse(readFileSync(join(repo.dir, "env.json"), "utf8")) as Record<string, string>;
+    expect(env.KEEP_ME).toBe("yes");
+    expect(["GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "CUSTOM_SECRET"].filter((n) => n in env)).toEqual([]);
+  });
 });

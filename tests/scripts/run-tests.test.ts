@@ -74,6 +74,40 @@ describe("scripts/run-tests.ts", () => {
     expect(only.stderr).toContain('no stack "jest" (detected: pytest, terraform-infra)');
   });
 
+  test("the code under test never sees a token: GitHub's, Actions', the agent's (default and configured) or runner.env_deny", () => {
+    // The test writes its whole environment to a file, as a hostile test (or an agent's fix) could send it anywhere.
+    const repo = sample({
+      "package.json": '{"name":"s","scripts":{"test":"bun test"}}',
+      ".agent/heal/config.yaml": "agent:\n  token_env: MY_AGENT_PAT\nrunner:\n  env_deny: [DEPLOY_KEY]\n",
+      "tests/env.test.ts": [
+        'import { test } from "bun:test";',
+        'import { writeFileSync } from "node:fs";',
+        'test("dumps its environment", () => { writeFileSync("env.json", JSON.stringify(process.env)); });',
+      ].join("\n"),
+    });
+    const secrets: Record<string, string> = {
+      GITHUB_TOKEN: "ghs_runnerEnvGithubToken0000000000000001",
+      GH_TOKEN: "gho_runnerEnvGhToken00000000000000000002",
+      HEAL_AGENT_TOKEN: "github_pat_runnerEnvDefaultAgentToken03",
+      MY_AGENT_PAT: "github_pat_runnerEnvConfiguredAgentTok04",
+      ACTIONS_RUNTIME_TOKEN: "runtime-token-value-05",
+      ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions.example/oidc-06",
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "oidc-request-token-07",
+      DEPLOY_KEY: "deploy-key-value-08",
+    };
+    const r = spawnSync(process.execPath, [SCRIPT], {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: { ...process.env, HEAL_REPO: "", KEEP_ME: "visible", ...secrets },
+    });
+    expect(r.status).toBe(0);
+    const dumped = readFileSync(join(repo.dir, "env.json"), "utf8");
+    const env = JSON.parse(dumped) as Record<string, string>;
+    expect(env.KEEP_ME).toBe("visible"); // the rest of the environment is passed as it was
+    expect(Object.keys(secrets).filter((name) => name in env)).toEqual([]);
+    expect(Object.values(secrets).filter((value) => dumped.includes(value))).toEqual([]);
+  });
+
   test("--help prints usage and exits 0", () => {
     const r = run(TOOLKIT_ROOT, "--help");
     expect(r.code).toBe(0);
