@@ -74,7 +74,9 @@ function niceMax(values: (number | null)[], floor: number): number {
 }
 
 function barChart(title: string, weeks: string[], series: Series[], unit: string, target?: { value: number; label: string }): string {
-  const max = niceMax([...series.flatMap((s) => s.values), target?.value ?? 0], 1);
+  const top = niceMax([...series.flatMap((s) => s.values), target?.value ?? 0], 1);
+  // Counts get whole-number ticks (0, max/2, max).
+  const max = unit === "" && top % 2 ? top + 1 : top;
   const plotH = H - PAD.top - PAD.bottom;
   const step = (W - PAD.left - PAD.right) / Math.max(1, weeks.length);
   const bw = Math.max(2, (step * 0.7) / series.length);
