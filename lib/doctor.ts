@@ -202,7 +202,15 @@ export async function runChecks(input: DoctorInput): Promise<Check[]> {
           detail: `${def}: origin/${def} has no ${AGENT_WORKFLOW}, and repository_dispatch runs only workflows on the default branch`,
           fix: `merge ${AGENT_WORKFLOW} into ${def}`,
         }
-      : { name: "default branch", ok: true, detail: `${def}${config.branches.includes(def) ? " (healed)" : ""}` },
+      : config.branches.includes(def)
+        ? { name: "default branch", ok: true, detail: `${def} (healed)` }
+        : {
+            name: "default branch",
+            ok: true,
+            state: "warning",
+            detail: `${def} is not in branches (${config.branches.join(", ")}): its failing tests open no healing issue`,
+            fix: `add ${def} to branches in ${CONFIG_DIR}/config.yaml, then run \`task setup -- .\``,
+          },
   );
 
   // 6. Workflows installed in this checkout.

@@ -252,13 +252,16 @@ describe("task doctor", () => {
     writeFileSync(
       config,
       readFileSync(config, "utf8")
-        .replace("branches: [dev, prod]", "branches: [main, dev]")
+        .replace("branches: [dev, prod]", "branches: [main, prod]")
         .replace("dispatch_event_type: heal-agent", "dispatch_event_type: fix-tests"),
     );
     const drifted = await task("doctor", ghEnv());
     expect(drifted.code).toBe(1);
     expect(drifted.stdout).toContain(
-      "✗ drift: the installed workflows differ from .agent/heal/config.yaml: self-healing-tdd-loop.yml branches (pull_request): installed [dev, prod], config wants [main, dev]; self-healing-tdd-loop.yml branches (push): installed [dev, prod, claude/issue-**], config wants [main, dev, claude/issue-**]; claude-agent.yml agent.dispatch_event_type: installed [heal-agent], config wants [fix-tests] — fix: run `task setup -- .` (it re-renders workflows you have not edited), commit and merge into the default branch\n",
+      "✗ drift: the installed workflows differ from .agent/heal/config.yaml: self-healing-tdd-loop.yml branches (pull_request): installed [dev, prod], config wants [main, prod]; self-healing-tdd-loop.yml branches (push): installed [dev, prod, claude/issue-**], config wants [main, prod, claude/issue-**]; claude-agent.yml agent.dispatch_event_type: installed [heal-agent], config wants [fix-tests] — fix: run `task setup -- .` (it re-renders workflows you have not edited), commit and merge into the default branch\n",
+    );
+    expect(drifted.stdout).toContain(
+      "! default branch: dev is not in branches (main, prod): its failing tests open no healing issue — what to do: add dev to branches in .agent/heal/config.yaml, then run `task setup -- .`\n",
     );
     const setup = await task("setup", {}, [".", "--action", ACTION]);
     expect(setup.stdout).toContain("[write] .github/workflows/self-healing-tdd-loop.yml (updated: you had not changed it)");
