@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { defaultConfig, parseConfig } from "../lib/config.ts";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
 import { AGENT_WORKFLOW, LOOP_WORKFLOW, renderWorkflows, workflowDrift } from "../lib/workflow-render.ts";
+import { condition } from "./support/actions-runner.ts";
 import { healErrorOf } from "./support/heal-error.ts";
 
 const ACTION = "action.yml";
@@ -172,6 +173,29 @@ describe(LOOP_WORKFLOW, () => {
       "(false || github.event_name != 'schedule') && !startsWith(github.head_ref || github.ref_name, 'claude/issue-')",
     );
     expect(doc.jobs.coverage.if).toBe("github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'");
+  });
+
+  test("which jobs each event runs, with the conditions read as GitHub reads them", () => {
+    const jobsFor = (github: Record<string, unknown>, d: Yaml = doc) =>
+      Object.keys(d.jobs).filter((j) => condition(d.jobs[j].if, { github: { head_ref: "", ...github } }, { failed: false }));
+    const own = { pull_request: { head: { repo: { full_name: "acme/widgets" } } } };
+    const fork = { pull_request: { head: { repo: { full_name: "mallory/widgets" } } } };
+    expect(jobsFor({ event_name: "push", ref_name: "dev", repository: "acme/widgets" })).toEqual(["heal"]);
+    expect(jobsFor({ event_name: "push", ref_name: "claude/issue-4-fix", repository: "acme/widgets" })).toEqual(["verify"]);
+    expect(
+      jobsFor({ event_name: "pull_request", ref_name: "9/merge", head_ref: "feature", repository: "acme/widgets", event: own }),
+    ).toEqual(["heal", "verify"]);
+    // The agent's pull request is verified, never healed; a fork's is healed (summary only) and never verified.
+    expect(
+      jobsFor({ event_name: "pull_request", ref_name: "9/merge", head_ref: "claude/issue-4-fix", repository: "acme/widgets", event: own }),
+    ).toEqual(["verify"]);
+    expect(
+      jobsFor({ event_name: "pull_request", ref_name: "9/merge", head_ref: "feature", repository: "acme/widgets", event: fork }),
+    ).toEqual(["heal"]);
+    expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" })).toEqual(["coverage"]);
+    expect(jobsFor({ event_name: "workflow_dispatch", ref_name: "dev", repository: "acme/widgets" })).toEqual(["heal", "coverage"]);
+    const optIn = parse(renderWorkflows(parseConfig("workflows:\n  heal_on_schedule: true\n"), SHA)[0]!.content);
+    expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" }, optIn)).toEqual(["heal", "coverage"]);
   });
 
   test("job timeouts are runner.timeout_minutes plus 15 minutes for installs and the issue", () => {
