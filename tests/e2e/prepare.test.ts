@@ -1,0 +1,104 @@
+// heal:prepare under the real `task -x heal`, in local mode: a vitest project cloned with its lockfile and no
+// node_modules is installed by `npm ci` (vitest and picocolors from the npm registry), then its real failure is
+// found exactly; the next heal only checks. A pytest project whose dependency no index has is one environment
+// record: no task for the agent, and heal still exits 1.
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import type { PrepareFile } from "../../lib/prepare.ts";
+import type { FailureReport } from "../../lib/types.ts";
+import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+
+setDefaultTimeout(300_000);
+const TASKFILE = join(TOOLKIT_ROOT, "Taskfile.yml");
+const TASK_BIN = Bun.which("task");
+const repos: SampleRepo[] = [];
+afterAll(() => repos.forEach((r) => r.cleanup()));
+
+/** Local mode for sure: no token or repository from the machine running the tests. */
+function localEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^(GITHUB_|GH_|RUNNER_|HEAL_|PIP_)/.test(k) || k === "CI") continue;
+    env[k] = v;
+  }
+  env.PATH = [dirname(process.execPath), TASK_BIN ? dirname(TASK_BIN) : "", env.PATH ?? ""].filter(Boolean).join(":");
+  return { ...env, ...extra };
+}
+
+function heal(dir: string, env: Record<string, string> = {}) {
+  if (!TASK_BIN) throw new Error("go-task is not on PATH: go install github.com/go-task/task/v3/cmd/task@v3.54.0");
+  const r = spawnSync(TASK_BIN, ["-x", "-t", TASKFILE, "heal"], { cwd: dir, encoding: "utf8", env: localEnv(env), timeout: 280_000 });
+  const read = <T>(f: string) => JSON.parse(readFileSync(join(dir, ".agent/reports", f), "utf8")) as T;
+  const tasksDir = join(dir, ".agent/tasks");
+  return {
+    code: r.status,
+    stderr: r.stderr,
+    prepare: read<PrepareFile>("prepare.json"),
+    failures: read<FailureReport>("failures.json"),
+    taskFiles: existsSync(tasksDir) ? readdirSync(tasksDir) : [],
+  };
+}
+
+describe("task heal installs what the tests need first", () => {
+  test("a vitest project with a lockfile and no node_modules: npm ci, then its real failure exactly; the next heal only checks", () => {
+    const repo = createSampleRepo(
+      {
+        "package.json": JSON.stringify(
+          {
+            name: "paint",
+            private: true,
+            type: "module",
+            scripts: { test: "vitest run" },
+            dependencies: { picocolors: "1.1.1" },
+            devDependencies: { vitest: "4.1.12" },
+          },
+          null,
+          2,
+        ),
+        "src/paint.js":
+          'import pc from "picocolors";\n\nexport const shout = (s) => pc.bold(s.toUpperCase());\nexport const whisper = (s) => s.toUpperCase();\n',
+        "test/paint.test.js": [
+          'import { describe, expect, test } from "vitest";',
+          'import { shout, whisper } from "../src/paint.js";',
+          "",
+          'describe("paint", () => {',
+          '  test("shouts", () => expect(shout("hi")).toContain("HI"));',
+          '  test("whispers", () => expect(whisper("HI")).toBe("hi"));',
+          "});",
+          "",
+        ].join("\n"),
+      },
+      { nodeModules: false, git: false },
+    );
+    repos.push(repo);
+    // The lockfile a project commits, as a fresh clone has it: no node_modules.
+    const lock = spawnSync("npm", ["install", "--package-lock-only", "--no-audit", "--no-fund"], { cwd: repo.dir, encoding: "utf8" });
+    expect(lock.status).toBe(0);
+    repo.write({ ".gitignore": "node_modules\n.agent/reports/\n" });
+    repo.git("init", "-q", "-b", "dev");
+    repo.git("add", "-A");
+    repo.git("commit", "-qm", "paint");
+    expect(existsSync(join(repo.dir, "node_modules"))).toBe(false);
+
+    const first = heal(repo.dir);
+    expect(first.code).toBe(1);
+    expect(first.prepare.steps.map((s) => [s.tool, s.commands, s.status, s.stacks])).toEqual([
+      ["npm", [["npm", "ci", "--no-audit", "--no-fund"]], "ran", ["vitest"]],
+    ]);
+    expect(first.failures.failures.map((f) => [f.fullName, f.file, f.line, f.kind])).toEqual([
+      ["paint > whispers", "test/paint.test.js", 6, "failure"],
+    ]);
+    expect(first.failures.summary).toMatchObject({ total: 2, passed: 1, failed: 1, errors: 0 });
+    expect(first.stderr).toContain("prepare: . (npm, for vitest): npm ci --no-audit --no-fund in ");
+
+    const second = heal(repo.dir);
+    expect(second.code).toBe(1);
+    expect(second.prepare.steps.map((s) => [s.status, s.reason, s.durationMs])).toEqual([
+      ["installed", "node_modules/.heal-prepare.json matches package-lock.json", 0],
+    ]);
+    expect(second.failures.failures).toEqual(first.failures.failures);
+  });
+});
