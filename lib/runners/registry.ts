@@ -6,6 +6,7 @@ import type { RunnerAdapter } from "./adapter.ts";
 import { bun } from "./bun.ts";
 import { go } from "./go.ts";
 import { jest } from "./jest.ts";
+import { nodeTest } from "./node-test.ts";
 import { pytest } from "./pytest.ts";
 import { terraform } from "./terraform.ts";
 import { terragrunt } from "./terragrunt.ts";
@@ -15,6 +16,7 @@ const BY_NAME: { [N in RunnerName]: RunnerAdapter & { name: N } } = {
   bun: bun as RunnerAdapter & { name: "bun" },
   vitest: vitest as RunnerAdapter & { name: "vitest" },
   jest: jest as RunnerAdapter & { name: "jest" },
+  "node-test": nodeTest as RunnerAdapter & { name: "node-test" },
   pytest: pytest as RunnerAdapter & { name: "pytest" },
   go: go as RunnerAdapter & { name: "go" },
   terraform: terraform as RunnerAdapter & { name: "terraform" },
