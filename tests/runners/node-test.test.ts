@@ -125,8 +125,8 @@ describe("node --test", () => {
     const repo = cartProject();
     const stack = { id: "node-test", framework: "node-test" as const, cwd: ".", command: ["node", "--test"] };
     const targeted = targetedStack(stack, [
-      { id: "a", framework: "node-test", fullName: "total > an empty cart is 0", file: "test/cart.test.js" },
-      { id: "b", framework: "node-test", fullName: "discount from 100 on", file: "test/cart.test.js" },
+      { id: "a", framework: "node-test", fullName: "total > an empty cart is 0", file: "test/cart.test.js", line: 10 },
+      { id: "b", framework: "node-test", fullName: "discount from 100 on", file: "test/cart.test.js", line: 15 },
     ]);
     expect(targeted.command).toEqual([
       "node",
