@@ -17,11 +17,11 @@ import { dirname, join, relative, resolve } from "node:path";
 import { log, parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
-import { collectFailures, GarbageGuard, readRunsFile } from "../lib/failures.ts";
+import { compareFailures, GarbageGuard, readRunsFile, RecordSpool, streamFailures } from "../lib/failures.ts";
 import { git } from "../lib/git.ts";
 import { normalizeFormat } from "../lib/parsers/index.ts";
 import { DEFAULT_REPORTS_DIR, REPORT_FILES, TOOLKIT_ROOT, targetRoot } from "../lib/paths.ts";
-import type { FailureReport, RunMeta } from "../lib/types.ts";
+import type { FailureRecord, FailureReport, RunMeta } from "../lib/types.ts";
 
 const FLAGS: FlagSpec = {
   format: { type: "string", describe: "format of the report files given (default: detected from content)" },
@@ -63,16 +63,30 @@ function repoFromOrigin(url: string | null): string | null {
 }
 
 let validator: ReturnType<Ajv["compile"]> | undefined;
+let recordValidator: ReturnType<Ajv["compile"]> | undefined;
+
+function compileSchemas(): void {
+  const schema = JSON.parse(readFileSync(join(TOOLKIT_ROOT, "schemas", "failures.schema.json"), "utf8"));
+  validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  // One list item: the schema's `failure` definition with the definitions it refers to.
+  recordValidator = new Ajv({ allErrors: true, strict: false }).compile({ ...schema.definitions.failure, definitions: schema.definitions });
+}
 
 /** Validates a report against schemas/failures.schema.json; throws with the first problem. */
 export function validateFailureReport(report: FailureReport): void {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(join(TOOLKIT_ROOT, "schemas", "failures.schema.json"), "utf8"));
-    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  }
-  if (!validator(report)) {
-    const e = validator.errors?.[0];
+  if (!validator) compileSchemas();
+  if (!validator!(report)) {
+    const e = validator!.errors?.[0];
     throw new Error(`failures.json does not match its schema: ${e?.instancePath || "/"} ${e?.message ?? ""}`);
+  }
+}
+
+/** Validates one failure record against the schema's `failure` definition. */
+function validateRecord(record: FailureRecord, at: number): void {
+  if (!recordValidator) compileSchemas();
+  if (!recordValidator!(record)) {
+    const e = recordValidator!.errors?.[0];
+    throw new Error(`failures.json does not match its schema: /failures/${at}${e?.instancePath ?? ""} ${e?.message ?? ""}`);
   }
 }
 
@@ -81,7 +95,12 @@ export function validateFailureReport(report: FailureReport): void {
  * report with 280,000 failures makes a 360 MB failures.json, and that text as one string plus its UTF-8 copy
  * would add 0.7-1.1 GB to the peak.
  */
-export function writeReportJson(path: string, report: FailureReport): void {
+export function writeReportJson(
+  path: string,
+  report: FailureReport,
+  /** The failures list's items as text (a spool on disk), instead of `report.failures`. */
+  failures?: { count: number; items: Iterable<string> },
+): void {
   const fd = openSync(path, "w");
   try {
     // Text is encoded into one reused buffer: a Buffer per write would be garbage JSC counts late. Each
@@ -105,7 +124,15 @@ export function writeReportJson(path: string, report: FailureReport): void {
     put("{");
     entries.forEach(([key, value], i) => {
       put(`${i ? "," : ""}\n  ${JSON.stringify(key)}: `);
-      if (Array.isArray(value) && value.length > 0) {
+      if (key === "failures" && failures) {
+        if (failures.count === 0) put("[]");
+        else {
+          put("[");
+          let j = 0;
+          for (const text of failures.items) put(`${j++ ? "," : ""}\n    ${text}`);
+          put("\n  ]");
+        }
+      } else if (Array.isArray(value) && value.length > 0) {
         put("[");
         value.forEach((item, j) => put(`${j ? "," : ""}\n    ${item === undefined ? "null" : nested(item, "    ")}`));
         put("\n  ]");
@@ -157,21 +184,48 @@ export async function main(argv: string[]): Promise<ExitCode> {
     );
   }
   const { files, unmatched } = await expandInputs(positionals, process.cwd());
-  const report = await collectFailures({
-    repoRoot,
-    runs,
-    reportPaths: files,
-    meta: runMeta(repoRoot),
-    format: flags.format as string | undefined,
+  // Records wait on disk, sorted by their keys when written: memory does not grow with the failures.
+  const spool = new RecordSpool();
+  try {
+    await writeFailures(
+      spool,
+      out,
+      {
+        repoRoot,
+        runs,
+        reportPaths: files,
+        meta: runMeta(repoRoot),
+        format: flags.format as string | undefined,
+      },
+      unmatched,
+    );
+  } finally {
+    spool.close();
+  }
+  return 0;
+}
+
+async function writeFailures(
+  spool: RecordSpool,
+  out: string,
+  opts: Parameters<typeof streamFailures>[0],
+  unmatched: string[],
+): Promise<void> {
+  const rest = await streamFailures(opts, (r) => {
+    validateRecord(r, spool.count);
+    spool.add(r);
   });
+  const report: FailureReport = { ...rest.head, failures: [] };
+  if (rest.flaky.length) report.flaky = rest.flaky;
+  if (rest.reportErrors.length) report.reportErrors = rest.reportErrors;
   if (unmatched.length) {
     report.reportErrors = [...(report.reportErrors ?? []), ...unmatched.map((p) => `${p}: no file matches this pattern`)].sort();
   }
-  validateFailureReport(report);
+  validateFailureReport(report); // the records were checked one by one
   const tmp = `${out}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(out), { recursive: true });
-    writeReportJson(tmp, report);
+    writeReportJson(tmp, report, { count: spool.count, items: spool.sorted(compareFailures) });
     renameSync(tmp, out);
   } catch (err) {
     try {
@@ -192,7 +246,6 @@ export async function main(argv: string[]): Promise<ExitCode> {
     `parse-failures: ${s.total} tests, ${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped` +
       `${s.flaky ? `, ${s.flaky} flaky` : ""}${report.reportErrors?.length ? `, ${report.reportErrors.length} unreadable reports` : ""} -> ${shown}`,
   );
-  return 0;
 }
 
 runMain(import.meta, main);

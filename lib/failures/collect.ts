@@ -11,6 +11,7 @@ import { redact } from "../redact.ts";
 import type { FailureRecord, FailureReport, Framework, RunMeta, RunsFile } from "../types.ts";
 import { IdentityHasher, IdentityTable } from "./identity-table.ts";
 import { GarbageGuard } from "./memory-guard.ts";
+import { OccurrenceSpill } from "./spill.ts";
 import { buildRecord, cmp, compareFailures, isFailing, runnerRecord, type Occurrence } from "./records.ts";
 
 export interface CollectOptions {
@@ -60,12 +61,46 @@ function stemOf(abs: string): string {
  * the report that saw most statuses counts; sources add up. A report that fails half-way adds nothing.
  */
 export async function collectFailures(opts: CollectOptions): Promise<FailureReport> {
+  const failures: FailureRecord[] = [];
+  const rest = await streamFailures(opts, (r) => failures.push(r));
+  failures.sort(compareFailures);
+  const report: FailureReport = { ...rest.head, failures };
+  if (rest.flaky.length) report.flaky = rest.flaky;
+  if (rest.reportErrors.length) report.reportErrors = rest.reportErrors;
+  return report;
+}
+
+/** What a FailureReport holds besides its failures list. */
+export interface StreamedReport {
+  /** The report's fields before `failures`, in failures.json's order. */
+  head: Omit<FailureReport, "failures" | "flaky" | "reportErrors">;
+  flaky: NonNullable<FailureReport["flaky"]>;
+  reportErrors: string[];
+}
+
+/**
+ * collectFailures without holding the records: each one is handed to `onRecord` as it is built (in no
+ * particular order; compareFailures sorts them), kept cases wait on disk (spill.ts).
+ */
+export async function streamFailures(opts: CollectOptions, onRecord: (r: FailureRecord) => void): Promise<StreamedReport> {
+  const spill = new OccurrenceSpill<Occurrence>();
+  try {
+    return await streamInto(opts, onRecord, spill);
+  } finally {
+    spill.close();
+  }
+}
+
+async function streamInto(
+  opts: CollectOptions,
+  onRecord: (r: FailureRecord) => void,
+  spill: OccurrenceSpill<Occurrence>,
+): Promise<StreamedReport> {
   const root = resolve(opts.repoRoot);
   const hasher = new IdentityHasher();
   let index: RepoIndex | null = null;
   // A fresh listing per call: the repository changes between runs of a long-lived process (tests, verify).
   const repo = () => (index ??= indexRepo(root, { fresh: true }));
-  const kept: Occurrence[] = [];
   const reportErrors: string[] = [];
   const runCaseCounts = new Map<string, { cases: number; failing: number; readable: number }>();
 
@@ -130,9 +165,10 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
   for (const src of sources) {
     const counts = runCaseCounts.get(src.source) ?? { cases: 0, failing: 0, readable: 0 };
     runCaseCounts.set(src.source, counts);
-    const found: Occurrence[] = [];
+    const spilledBefore = spill.count;
     const staged = new IdentityTable();
-    const seenInReport = new IdentityTable();
+    // Names seen more than once in this report: how many times (a Map only for the rare repeated name).
+    const repeats = new Map<string, number>();
     let stagedAncestors: IdentityTable | undefined;
     let nCases = 0;
     let nFailing = 0;
@@ -150,13 +186,12 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
           // the runner's names are unique by construction (pytest node ids, go's #01 subtests): then a rerun.
           const baseName = fullName;
           let nth = 1;
-          if (!RERUN_ON_REPEAT.has(framework)) {
-            const n = seenInReport.bump(hasher.hi, hasher.lo);
-            nth = n;
-            if (n > 1) {
-              fullName = `${fullName} (${n})`;
-              hasher.test(framework, scope, fullName);
-            }
+          if (!RERUN_ON_REPEAT.has(framework) && staged.has(hasher.hi, hasher.lo)) {
+            const k = `${hasher.hi}:${hasher.lo}`;
+            nth = (repeats.get(k) ?? 1) + 1;
+            repeats.set(k, nth);
+            fullName = `${fullName} (${nth})`;
+            hasher.test(framework, scope, fullName);
           }
           const failing = isFailing(tc.status);
           let p = tc.status === "passed" ? 1 : 0;
@@ -169,7 +204,9 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
               else s++;
             }
           }
-          staged.add(hasher.hi, hasher.lo, p, f, s);
+          const hi = hasher.hi;
+          const lo = hasher.lo;
+          staged.add(hi, lo, p, f, s);
           if (fullName.includes(" > ")) {
             stagedAncestors ??= new IdentityTable();
             for (let at = fullName.indexOf(" > "); at !== -1; at = fullName.indexOf(" > ", at + 3)) {
@@ -180,20 +217,25 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
           if (failing) nFailing++;
           // Only failing cases and retried ones are kept whole (the parsers copied their strings).
           if (failing || tc.attempts?.length)
-            found.push({
-              tc,
-              framework,
-              scope,
-              ownFile: place ? place.own : null,
-              fullName,
-              baseName,
-              nth,
-              key: testKey(framework, scope, fullName),
-              cwd: src.cwd,
-              source: src.source,
-              report: src.path,
-              order: src.index * 2 ** 32 + nCases,
-            });
+            spill.add(
+              {
+                tc,
+                framework,
+                scope,
+                ownFile: place ? place.own : null,
+                fullName,
+                baseName,
+                nth,
+                key: testKey(framework, scope, fullName),
+                cwd: src.cwd,
+                source: src.source,
+                report: src.path,
+                order: src.index * 2 ** 32 + nCases,
+              },
+              hi,
+              lo,
+              src.index * 2 ** 32 + nCases,
+            );
           nCases++;
           // The key strings of passing cases are garbage at once, but JSC collects them late.
           guard.tick();
@@ -203,12 +245,12 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     } catch (err) {
       const line = err instanceof HealError ? err.message.split("\n")[0] : `internal error: ${(err as Error)?.message ?? String(err)}`;
       reportErrors.push(redact(`${displayPath(src.path, root)}: ${line}`));
+      spill.truncate(spilledBefore); // a report that fails half-way adds nothing
       continue;
     }
     counts.readable++;
     counts.cases += nCases;
     counts.failing += nFailing;
-    for (const o of found) kept.push(o);
     stagedAncestors?.forEach((hi, lo) => ancestors.add(hi, lo, 0, 0, 0));
     if (src.source !== bestSource) {
       foldSource();
@@ -222,7 +264,6 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
   }
   foldSource();
 
-  const failures: FailureRecord[] = [];
   const flaky: NonNullable<FailureReport["flaky"]> = [];
   const summary = { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0, flaky: 0 };
 
@@ -233,38 +274,35 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     else if (f === 0) summary.passed++;
   });
 
-  // Tests with one: their kept occurrences, grouped by identity, in the order the reports were given.
-  kept.sort((a, b) => a.order - b.order);
-  const groups = new Map<string, Occurrence[]>();
-  for (const o of kept) {
-    const g = groups.get(o.key);
-    if (g) g.push(o);
-    else groups.set(o.key, [o]);
-  }
-  kept.length = 0;
+  // Tests with one: their kept occurrences, grouped by identity, each group in the order the reports were given.
   const isAncestor = (scope: string, fullName: string) => {
     hasher.text(`${scope}\u0000${fullName}`);
     return ancestors.has(hasher.hi, hasher.lo);
   };
+  const { order, starts, count } = spill.groups();
   // Their counts are read first and the identity table (~16 bytes a test) is dropped before the records are
   // built: building them makes garbage of a few times each failure's text, and it then starts from less.
-  const pending: ({ group: Occurrence[]; p: number; f: number } | undefined)[] = [];
-  for (const group of groups.values()) {
-    const first = group[0]!;
-    hasher.test(first.framework, first.scope, first.fullName);
-    const [p, f] = totals.get(hasher.hi, hasher.lo)!;
-    if (f > 0) pending.push({ group, p, f }); // else retried, but no attempt failed: counted above
+  const passes = new Uint32Array(count);
+  const fails = new Uint32Array(count);
+  for (let g = 0; g < count; g++) {
+    const [hi, lo] = spill.hashOf(order[starts[g]!]!);
+    const [p, f] = totals.get(hi, lo)!;
+    passes[g] = p;
+    fails[g] = f;
   }
-  groups.clear();
   const bigTable = totals.size > 100_000;
   totals.clear();
   if (bigTable) Bun.gc(true);
   // Sources (runs) that have a failure record, and those whose failures all passed on a retry.
   const redSources = new Set<string>();
   const flakySources = new Set<string>();
-  for (let i = 0; i < pending.length; i++) {
-    const { group, p, f } = pending[i]!;
-    pending[i] = undefined; // the raw text of a test is garbage once its record is built
+  let nFailures = 0;
+  for (let g = 0; g < count; g++) {
+    const p = passes[g]!;
+    const f = fails[g]!;
+    if (f === 0) continue; // retried, but no attempt failed: counted above
+    const group: Occurrence[] = [];
+    for (let k = starts[g]!; k < starts[g + 1]!; k++) group.push(spill.read(order[k]!));
     const first = group[0]!;
     if (p > 0) {
       for (const o of group) if (isFailing(o.tc.status) || o.tc.attempts?.length) flakySources.add(o.source);
@@ -284,7 +322,8 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     if (p + f > 1) record.attempts = p + f;
     if (record.kind === "error") summary.errors++;
     else summary.failed++;
-    failures.push(record);
+    onRecord(record);
+    nFailures++;
   }
 
   // Runs that crashed, wrote nothing, or exited non-zero without a failure record of their own (a report of
@@ -299,25 +338,23 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
     const record = runnerRecord(run, counts, repo(), flakySources.has(source));
     summary.total++;
     summary.errors++;
-    failures.push(record);
+    onRecord(record);
   }
 
-  failures.sort(compareFailures);
   flaky.sort((a, b) => cmp(a.file ?? "\uffff", b.file ?? "\uffff") || cmp(a.fullName, b.fullName));
   reportErrors.sort();
-
-  const report: FailureReport = {
-    schemaVersion: 1,
-    repository: opts.meta.repository,
-    branch: opts.meta.branch,
-    commit: opts.meta.commit,
-    runUrl: opts.meta.runUrl,
-    summary,
-    failures,
+  return {
+    head: {
+      schemaVersion: 1,
+      repository: opts.meta.repository,
+      branch: opts.meta.branch,
+      commit: opts.meta.commit,
+      runUrl: opts.meta.runUrl,
+      summary,
+    },
+    flaky,
+    reportErrors,
   };
-  if (flaky.length) report.flaky = flaky;
-  if (reportErrors.length) report.reportErrors = reportErrors;
-  return report;
 }
 
 /** Reads runs.json; a missing file is null, a broken one a HealError naming it. */

@@ -83,7 +83,10 @@ export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function compareFailures(a: FailureRecord, b: FailureRecord): number {
+/** What failures are sorted by (a record, or the key a spool keeps of one). */
+export type FailureSortKey = Pick<FailureRecord, "file" | "line" | "fullName" | "framework" | "id">;
+
+export function compareFailures(a: FailureSortKey, b: FailureSortKey): number {
   return (
     cmp(a.file ?? "\uffff", b.file ?? "\uffff") ||
     (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER) ||

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureReport, RunsFile } from "../../lib/types.ts";
-import { writeReportJson } from "../../scripts/parse-failures.ts";
+import { collectFailures } from "../../lib/failures.ts";
+import { runMeta, writeReportJson } from "../../scripts/parse-failures.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 
 const SCRIPT = join(TOOLKIT_ROOT, "scripts", "parse-failures.ts");
@@ -191,6 +192,21 @@ describe("parse-failures", () => {
 });
 
 describe("writeReportJson", () => {
+  test("records spooled on disk and sorted by key give the same bytes as collectFailures' sorted report", async () => {
+    // Many records across files, lines and names (and duplicate names): the streamed order must be the sorted one.
+    const junit = `<testsuites>${Array.from(
+      { length: 300 },
+      (_, i) =>
+        `<testsuite name="s${i % 7}" file="src/cart.test.js"><testcase name="t${(i * 37) % 50}" classname="c"><failure message="boom ${i}">Error: boom\n    at x (src/cart.test.js:${(i % 3) + 1}:2)</failure></testcase></testsuite>`,
+    ).join("")}</testsuites>`;
+    repo.write({ "many/r.xml": junit });
+    const r = runScript(["many/r.xml", "--out", "many/failures.json"]);
+    expect(r.code).toBe(0);
+    const want = await collectFailures({ repoRoot: repo.dir, reportPaths: ["many/r.xml"], meta: runMeta(repo.dir, {}) });
+    expect(want.failures).toHaveLength(300);
+    expect(readFileSync(join(repo.dir, "many/failures.json"), "utf8")).toBe(`${JSON.stringify(want, null, 2)}\n`);
+  });
+
   test("writes exactly the bytes of JSON.stringify(report, null, 2) plus a newline, one record at a time", () => {
     const dir = mkdtempSync(join(tmpdir(), "heal-write-json-"));
     try {
