@@ -24,8 +24,8 @@ export interface EnvironmentProblem {
 /** Answers whether a top-level module (Python) or package name (JS) belongs to the repository itself. */
 export type RepoModules = (language: Language, name: string) => boolean;
 
-const PYTHON_FRAMEWORKS = new Set<Framework>(["pytest"]);
-const JS_FRAMEWORKS = new Set<Framework>(["bun", "vitest", "jest", "mocha"]);
+const PYTHON_FRAMEWORKS = new Set<string>(["pytest"]);
+const JS_FRAMEWORKS = new Set<string>(["bun", "vitest", "jest", "node-test", "mocha"]);
 
 // What each runner prints when an import cannot be resolved (quoted name in group 1).
 const PY_MISSING = /\bNo module named ['"]([A-Za-z_][\w.]*)['"]/g;

@@ -180,7 +180,8 @@ function planNode(repoRoot: string, stacks: RunnableStack[], env: NodeJS.Process
     const found = findNodeLockfile(repoRoot, stack.cwd);
     if (!found) {
       // Without a lockfile there is nothing to install reproducibly; an installed folder needs nothing.
-      if (existsSync(join(repoRoot, stack.cwd, "node_modules")) || stack.framework === "bun") continue;
+      // bun and node --test need no install to start; a project without dependencies has no lockfile.
+      if (existsSync(join(repoRoot, stack.cwd, "node_modules")) || stack.framework === "bun" || stack.framework === "node-test") continue;
       out.push({
         stacks: [stack.id],
         cwd: stack.cwd,
@@ -396,6 +397,9 @@ function planTerraform(repoRoot: string, stacks: RunnableStack[], env: NodeJS.Pr
 
 // ---------- plan and run ----------
 
+/** Runners whose dependencies live in node_modules (node --test included). */
+const JS_RUNNERS = new Set<string>(["bun", "vitest", "jest", "node-test", "mocha"]);
+
 /** What prepare would do for these stacks, with each step's check already made. Reads the file system only. */
 export function planPrepare(
   repoRoot: string,
@@ -412,7 +416,7 @@ export function planPrepare(
       why: "prepare.commands in the config (run every time)",
     }));
   }
-  const js = stacks.filter((s) => s.framework === "bun" || s.framework === "vitest" || s.framework === "jest");
+  const js = stacks.filter((s) => JS_RUNNERS.has(s.framework));
   const py = stacks.filter((s) => s.framework === "pytest");
   const tf = stacks.filter((s) => s.framework === "terraform");
   return [...planNode(repoRoot, js, env), ...planPython(repoRoot, py, config, env), ...planTerraform(repoRoot, tf, env)];
