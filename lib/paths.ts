@@ -22,14 +22,24 @@ export const TEMPLATE_OVERRIDE_DIR = join(CONFIG_DIR, "templates");
 export const DEFAULT_REPORTS_DIR = ".agent/reports";
 export const DEFAULT_TASKS_DIR = ".agent/tasks";
 
-/** Files inside the reports folder that steps hand to each other. */
+/** Every file and folder the steps write inside the reports folder (lib/step-files.ts reads and writes the JSON ones). */
 export const REPORT_FILES = {
+  /** heal:prepare: what was installed (lib/prepare.ts). */
+  prepare: "prepare.json",
+  /** heal:run-tests: the runners' raw reports; coverage runs write into raw/coverage. */
   raw: "raw",
+  rawCoverage: "raw/coverage",
   runs: "runs.json",
   failures: "failures.json",
   report: "report.md",
   issue: "issue.json",
   issueBody: "issue.md",
-  coverage: "coverage.json",
   github: "github.json",
+  /** verify: the targeted re-run's raw reports, then the verdict. */
+  rawTargeted: "raw-targeted",
+  verify: "verify.json",
+  coverage: "coverage.json",
+  coverageMarkdown: "coverage.md",
+  /** task metrics' default output folder (metrics.json, metrics.md, dashboard.html). */
+  metrics: "metrics",
 } as const;

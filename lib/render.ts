@@ -24,6 +24,16 @@ export const TEMPLATE_NAMES = [
   "verify-pass.md",
   "verify-fail.md",
   "verify-needs-human.md",
+  "handoff.md",
+  "handoff-coverage.md",
+  "handoff-note.md",
+  "retry-request.md",
+  "retry-notice.md",
+  "issue-update.md",
+  "issue-close.md",
+  "coverage-close.md",
+  "task-link.md",
+  "cut-notice.md",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

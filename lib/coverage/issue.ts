@@ -12,7 +12,8 @@ import { createCommentOnce, listComments, type IssueComment } from "../github/co
 import { wakeAgent, type HandoffAuthors } from "../github/handoff.ts";
 import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, updateIssue } from "../github/issues.ts";
 import { ensureLabels } from "../github/labels.ts";
-import type { HandoffRecord } from "../github/outcome.ts";
+import { coverageCloseText, coverageHandoffText, cutNotice, handoffNoteText, type TextSource } from "../github/texts.ts";
+import type { HandoffRecord } from "../step-files.ts";
 import { buildMarker, type MarkerInput } from "../marker.ts";
 import type { CoverageSummary } from "./summary.ts";
 
@@ -51,6 +52,8 @@ export interface CoverageIssueInput {
   config: Pick<HealConfig, "labels">;
   /** Overall percentage as shown in the title, for the closing comment. */
   overallPct: string;
+  /** Where the closing comment, the cut notice and the hand-off texts are rendered from (templates). */
+  texts: TextSource & { config: Pick<HealConfig, "reportsDir"> };
   handoff?: CoverageHandoffInput;
 }
 
@@ -67,9 +70,6 @@ export function coverageMarker(summary: CoverageSummary): MarkerInput {
   };
 }
 
-const CUT_NOTICE =
-  "> [!NOTE]\n> This list was cut to GitHub's size limit: every file is in coverage.json (the run's `.agent/reports` artifact).";
-
 export async function syncCoverageIssue(r: RepoClient, input: CoverageIssueInput): Promise<CoverageIssueOutcome> {
   const label = input.labels[0] ?? "auto-healing";
   const find = () => findToolIssue(r, { kind: "coverage", botLogin: input.botLogin, label, state: "open" });
@@ -82,13 +82,13 @@ export async function syncCoverageIssue(r: RepoClient, input: CoverageIssueInput
   if (below === 0) {
     if (!open) return { action: "none", number: null, url: null };
     const tag = buildMarker(marker);
-    const text = `✅ Every file now meets the ${input.summary.threshold}% line-coverage threshold (overall ${input.overallPct}%). Closing.\n\n${tag}`;
+    const text = `${coverageCloseText(input.texts, { threshold: input.summary.threshold, overall_pct: input.overallPct })}\n\n${tag}`;
     await createCommentOnce(r, open.number, text, { botLogin: input.botLogin, uniqueText: tag });
     await closeIssue(r, open.number, "completed");
     return { action: "closed", number: open.number, url: open.url };
   }
 
-  const body = bodyWithMarker(input.body, marker, CUT_NOTICE);
+  const body = bodyWithMarker(input.body, marker, cutNotice(input.texts, "coverage", "coverage.json", input.texts.config.reportsDir));
   if (open) {
     if (open.title === input.title && normalize(open.body) === normalize(body)) {
       return { action: "unchanged", number: open.number, url: open.url };
@@ -116,7 +116,6 @@ async function withHandoff(
   const h = input.handoff;
   if (!h || done.number === null) return done;
   const n = done.number;
-  const where = h.branch ? ` into \`${h.branch}\`` : "";
   const handoff = await wakeAgent({
     r,
     agentClient: h.agentClient,
@@ -126,12 +125,19 @@ async function withHandoff(
     comments,
     cap: h.cap,
     run: h.run,
-    ask: [
-      `Please write tests for the files coverage issue #${n} lists, worst first, until each reaches the ${input.summary.threshold}% line-coverage threshold.`,
-      "",
-      `Follow \`.agent/sops/SOP_WRITING_TESTS.md\`. Do not change production code (except to make it testable) and do not lower the threshold. Open a pull request${where} that says \`Part of #${n}\`.`,
-    ].join("\n"),
-    note: `🤖 Handed to the agent through \`repository_dispatch\` \`${h.agent.dispatchEventType}\` (kind \`coverage\`): tests for the files listed above.`,
+    ask: coverageHandoffText(input.texts, {
+      issue_number: n,
+      threshold: input.summary.threshold,
+      branch: h.branch ? `\`${h.branch}\`` : "",
+    }),
+    note: (unconfirmed) =>
+      handoffNoteText(input.texts, {
+        kind: "coverage",
+        event_type: h.agent.dispatchEventType,
+        attempt: null,
+        max_attempts: h.agent.maxAttempts,
+        unconfirmed,
+      }),
     payload: { kind: "coverage", issue_number: n, branch: h.branch },
   });
   return { ...done, handoff };

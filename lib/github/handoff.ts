@@ -8,7 +8,7 @@ import type { RepoClient } from "./client.ts";
 import { createCommentOnce, listComments, type IssueComment } from "./comments.ts";
 import { sendRepositoryDispatch } from "./dispatch.ts";
 import { listToolIssues } from "./issues.ts";
-import type { HandoffRecord } from "./outcome.ts";
+import type { HandoffRecord } from "../step-files.ts";
 
 export interface HandoffPlan {
   via: "comment" | "dispatch" | "none";
@@ -108,7 +108,8 @@ export async function mentionCapReached(r: RepoClient, input: MentionCapInput): 
   return dailyCapReached("mentions", events, now, input.cap);
 }
 
-export interface WakeInput {
+/** The issue and run a hand-off is for: everything the route, the cap and the run's tag depend on. */
+export interface HandoffTarget {
   /** The run's own client (GITHUB_TOKEN): dispatch and the dispatch note. */
   r: RepoClient;
   /** The agent token's client when the token is set: its comment starts workflows. */
@@ -121,54 +122,81 @@ export interface WakeInput {
   /** budget.daily_mentions and the labels the cap lists (see MentionCapInput). */
   cap: { dailyMentions: number; labels: string[] };
   run: { id: string | null; attempt: string };
-  /** The agent-token comment's text after the mention (no tag). */
+}
+
+/** What the hand-off says: the agent's comment, the dispatch note and the dispatch payload. */
+export interface HandoffMessage {
+  /** The agent-token comment's text after the mention (no tag): from a template (lib/github/texts.ts). */
   ask: string;
-  /** The dispatch note's text (no mention, no tag): the trace a dispatch leaves on the issue. */
-  note: string;
+  /**
+   * The dispatch note's text (no mention, no tag), given whether GitHub's answer was lost: the trace a dispatch
+   * leaves on the issue. null when the caller's own comment already carries the tag (verify's ❌ comment).
+   */
+  note: ((unconfirmed: boolean) => string) | null;
   payload: Record<string, string | number | boolean | null>;
   attempt?: number;
 }
 
+export type WakeInput = HandoffTarget & HandoffMessage;
+
+/** A hand-off that may go ahead (its route and this run's tag), or the record of why it does not. */
+export type PreparedHandoff =
+  | { ready: true; via: "comment" | "dispatch"; tag: string }
+  | { ready: false; blocked: "plan" | "cap" | "done"; record: HandoffRecord };
+
 /**
- * Wakes the agent once for this run: by the agent token's comment, or by repository_dispatch plus a note.
- * Skipped past the daily mention cap or when this run's tag is already on the issue. A dispatch whose answer
- * was lost is recorded as `unconfirmed` (its note still carries the tag, so no later run repeats it).
+ * Decides whether this run may wake the agent: the route (planHandoff), the daily mention cap, and whether
+ * this run's tag is already on the issue. No write: a caller can say what will happen before it sends.
  */
-export async function wakeAgent(w: WakeInput): Promise<HandoffRecord> {
-  const { agent } = w;
-  const plan = planHandoff(agent, w.agentClient !== null);
-  if (plan.via === "none") return { via: agent.handoff === "token" ? "none" : "skipped", reason: plan.explain };
+export async function prepareHandoff(t: HandoffTarget): Promise<PreparedHandoff> {
+  const { agent } = t;
+  const plan = planHandoff(agent, t.agentClient !== null);
+  if (plan.via === "none")
+    return { ready: false, blocked: "plan", record: { via: agent.handoff === "token" ? "none" : "skipped", reason: plan.explain } };
   if (
-    await mentionCapReached(w.r, {
-      issueNumber: w.issueNumber,
-      comments: w.comments,
-      who: w.who,
-      labels: w.cap.labels,
-      cap: w.cap.dailyMentions,
+    await mentionCapReached(t.r, {
+      issueNumber: t.issueNumber,
+      comments: t.comments,
+      who: t.who,
+      labels: t.cap.labels,
+      cap: t.cap.dailyMentions,
     })
   ) {
-    return { via: "skipped", reason: `daily cap reached: ${w.cap.dailyMentions} agent hand-offs in 24 hours (budget.daily_mentions)` };
+    const reason = `daily cap reached: ${t.cap.dailyMentions} agent hand-offs in 24 hours (budget.daily_mentions)`;
+    return { ready: false, blocked: "cap", record: { via: "skipped", reason } };
   }
-  const tag = handoffTag(w.issueNumber, w.run.id, w.run.attempt);
-  if (handoffComments(w.comments, w.who).some((c) => c.body.includes(tag)))
-    return { via: "skipped", reason: "this run already handed off" };
-  const attempt = w.attempt !== undefined ? { attempt: w.attempt } : {};
+  const tag = handoffTag(t.issueNumber, t.run.id, t.run.attempt);
+  if (handoffComments(t.comments, t.who).some((c) => c.body.includes(tag)))
+    return { ready: false, blocked: "done", record: { via: "skipped", reason: "this run already handed off" } };
+  return { ready: true, via: plan.via, tag };
+}
 
-  if (plan.via === "comment") {
-    const body = `${agent.mention} ${w.ask}\n\n${tag}`;
+/**
+ * Sends a prepared hand-off: the agent token's comment (mention, ask, tag), or repository_dispatch plus a note
+ * carrying the tag. A dispatch whose answer was lost is recorded as `unconfirmed` and never sent again.
+ */
+export async function sendHandoff(
+  t: HandoffTarget,
+  ready: { via: "comment" | "dispatch"; tag: string },
+  m: HandoffMessage,
+): Promise<HandoffRecord> {
+  const { agent } = t;
+  const attempt = m.attempt !== undefined ? { attempt: m.attempt } : {};
+  if (ready.via === "comment") {
+    const body = `${agent.mention} ${m.ask}\n\n${ready.tag}`;
     // Found again by its tag if the response is lost, but only from an author a hand-off may come from.
-    const made = await createCommentOnce(w.agentClient!, w.issueNumber, body, {
-      botLogin: (login) => isHandoffAuthor(login, w.who),
-      uniqueText: tag,
+    const made = await createCommentOnce(t.agentClient!, t.issueNumber, body, {
+      botLogin: (login) => isHandoffAuthor(login, t.who),
+      uniqueText: ready.tag,
     });
     return { via: "comment", commentUrl: made.url, ...attempt };
   }
-  const sent = await sendRepositoryDispatch(w.r, agent.dispatchEventType, w.payload);
-  const unconfirmed = sent.confirmed
-    ? ""
-    : `\n\n⚠️ GitHub's answer to the dispatch was lost, so it was not sent again (a second one could start a second agent run). ` +
-      `If no agent run started for this issue, ask again in a comment.`;
-  await createCommentOnce(w.r, w.issueNumber, `${w.note}${unconfirmed}\n\n${tag}`, { botLogin: w.who.botLogin, uniqueText: tag });
+  const sent = await sendRepositoryDispatch(t.r, agent.dispatchEventType, m.payload);
+  if (m.note)
+    await createCommentOnce(t.r, t.issueNumber, `${m.note(!sent.confirmed)}\n\n${ready.tag}`, {
+      botLogin: t.who.botLogin,
+      uniqueText: ready.tag,
+    });
   if (sent.confirmed) return { via: "dispatch", eventType: agent.dispatchEventType, ...attempt };
   return {
     via: "dispatch",
@@ -177,4 +205,13 @@ export async function wakeAgent(w: WakeInput): Promise<HandoffRecord> {
     unconfirmed: true,
     reason: `repository_dispatch "${agent.dispatchEventType}" is unconfirmed (${sent.detail}): not sent again, to wake the agent at most once`,
   };
+}
+
+/**
+ * Wakes the agent once for this run (prepareHandoff, then sendHandoff): the one hand-off path of heal:hand-off,
+ * verify's retry and the coverage issue.
+ */
+export async function wakeAgent(w: WakeInput): Promise<HandoffRecord> {
+  const ready = await prepareHandoff(w);
+  return ready.ready ? sendHandoff(w, ready, w) : ready.record;
 }

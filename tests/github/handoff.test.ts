@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defaultConfig } from "../../lib/config.ts";
 import { createGitHubClient, repoClient, type RepoClient } from "../../lib/github/client.ts";
 import { listComments } from "../../lib/github/comments.ts";
 import { countHandoffs, handoffComments, isHandoffAuthor, mentionCapReached, planHandoff, wakeAgent } from "../../lib/github/handoff.ts";
+import { handoffNoteText } from "../../lib/github/texts.ts";
 import { buildMarker } from "../../lib/marker.ts";
 import { DEFAULT_TOKEN, startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 
@@ -127,6 +131,8 @@ describe("against the GitHub double", () => {
     gh.seedComment(1, `I am the hand-off ${tagOf(1, "9")}`, "mallory");
     gh.inject({ method: "POST", path: "/repos/{owner}/{repo}/dispatches", kind: "lostResponse" });
     const agent = defaultConfig().agent;
+    // The note as templates/handoff-note.md renders it (no repository override here).
+    const texts = { root: mkdtempSync(join(tmpdir(), "heal-texts-")), config: defaultConfig() };
     const wake = async () =>
       wakeAgent({
         r,
@@ -138,7 +144,8 @@ describe("against the GitHub double", () => {
         cap: { dailyMentions: 10, labels: ["auto-healing"] },
         run: { id: "9", attempt: "1" },
         ask: "Please fix #1.",
-        note: "🤖 Handed to the agent.",
+        note: (unconfirmed) =>
+          handoffNoteText(texts, { kind: "healing", event_type: "heal-agent", attempt: 1, max_attempts: 3, unconfirmed }),
         payload: { issue_number: 1 },
         attempt: 1,
       });
@@ -154,7 +161,7 @@ describe("against the GitHub double", () => {
     const note = gh.issue(1)!.comments.at(-1)!;
     expect(note.user.login).toBe("github-actions[bot]");
     expect(note.body).toBe(
-      "🤖 Handed to the agent.\n\n⚠️ GitHub's answer to the dispatch was lost, so it was not sent again (a second one could start a second agent run). " +
+      "🤖 Handed to the agent through `repository_dispatch` `heal-agent` (attempt 1 of 3).\n\n⚠️ GitHub's answer to the dispatch was lost, so it was not sent again (a second one could start a second agent run). " +
         `If no agent run started for this issue, ask again in a comment.\n\n${tagOf(1, "9")}`,
     );
     // The same run again: its own tag is on the issue now, by the tool.

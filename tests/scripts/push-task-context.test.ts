@@ -1,13 +1,16 @@
 // Black-box: `bun scripts/push-task-context.ts` with a real bare origin and the GitHub double.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defaultConfig } from "../../lib/config.ts";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { actionsEnv, failure, failureReport, requestLog, runStep, TASK_PATH, workdir, type Workdir } from "../github/fixtures.ts";
 import type { FailureRecord } from "../../lib/types.ts";
 import { parse } from "yaml";
-import { withLink } from "../../scripts/push-task-context.ts";
+import { withLink } from "../../lib/github/healing-issue.ts";
+import { taskLinkText } from "../../lib/github/texts.ts";
 
 let gh: GitHubDouble;
 let remote: BareRemote;
@@ -307,15 +310,17 @@ describe("push-task-context", () => {
     expect(r.stderr).toContain(`${TASK_PATH}: task file not found (heal:write-report writes it)`);
   });
 
-  test("withLink: placed above the marker, replaced in place, never duplicated; a full body is left alone", () => {
+  test("withLink: the task-link.md line placed above the marker, replaced in place, never duplicated; a full body is left alone", () => {
+    const src = { root: mkdtempSync(join(tmpdir(), "heal-link-")), config: defaultConfig() };
+    const link = (sha: string) => taskLinkText(src, { path: "a.yaml", url: `https://x/blob/${sha}/a.yaml` });
     const body = "text\n\n<!-- self-healing-tdd:{} -->";
-    const once = withLink(body, "a.yaml", "https://x/blob/1/a.yaml");
+    const once = withLink(body, link("1"));
     expect(once).toBe(
       "text\n\n**Task context file:** [`a.yaml`](https://x/blob/1/a.yaml) <!-- heal:task-link -->\n\n<!-- self-healing-tdd:{} -->",
     );
-    const twice = withLink(once, "a.yaml", "https://x/blob/2/a.yaml");
+    const twice = withLink(once, link("2"));
     expect(twice).toBe(once.replace("blob/1", "blob/2"));
     const full = "x".repeat(65_530);
-    expect(withLink(full, "a.yaml", "https://x/blob/1/a.yaml")).toBe(full);
+    expect(withLink(full, link("1"))).toBe(full);
   });
 });

@@ -1,0 +1,471 @@
+// The healing issue's GitHub steps (heal:sync-issue, heal:push-task-context, heal:hand-off): open, update or
+// close the branch's issue, commit the task file and link it from the issue, wake the agent. Each returns what
+// its script prints on stdout; `[skip]` and progress lines go to stderr here. The issue's body is written only
+// here: created from issue.json (issueBodyOnCreate), later changed only in its task-link line (withLink).
+import { existsSync } from "node:fs";
+import { join, posix } from "node:path";
+import { attemptsExhausted, countAttempts, DAY_MS, dailyCapReached, isPaused, selfCausedReason } from "../budget.ts";
+import { log } from "../cli.ts";
+import { HealError } from "../errors.ts";
+import { blobUrl, commitAndPushFile, currentHeadMessage } from "../git.ts";
+import { buildMarker, diffFingerprints, MARKER_PREFIX, markerData, type Marker, type MarkerInput } from "../marker.ts";
+import { inlineCode, limitChars, limitTitle, MAX_BODY_BYTES, untrusted } from "../sanitize.ts";
+import {
+  mergeGitHubFile,
+  readIssueFile,
+  requireFailuresFile,
+  requireGitHubFile,
+  requireIssueFile,
+  type GitHubFile,
+  type HandoffRecord,
+} from "../step-files.ts";
+import { setTaskIssue } from "../task-context.ts";
+import type { FailureRecord, FailureReport } from "../types.ts";
+import { createCommentOnce, latestMarker, listComments } from "./comments.ts";
+import { countHandoffs, planHandoff, wakeAgent } from "./handoff.ts";
+import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, getIssue, listToolIssues, updateIssueBody } from "./issues.ts";
+import { ensureLabels, labelNames, labelSpec } from "./labels.ts";
+import { isHealedBranch, openSession, type GitHubSession } from "./session.ts";
+import { appendJobSummary, failureSummaryMarkdown } from "./summary.ts";
+import { cutNotice, handoffNoteText, healingHandoffText, issueCloseText, issueUpdateText, taskLinkText } from "./texts.ts";
+
+type Env = Record<string, string | undefined>;
+
+const MAX_LISTED = 50;
+/** Room left in a new issue's body for the task link push-task-context adds (a ~250-byte line). */
+const TASK_LINK_RESERVE = 1024;
+/** The line the tool owns in the issue body; replaced in place, never duplicated. */
+const LINK_TAG = "<!-- heal:task-link -->";
+
+// ---------- heal:sync-issue ----------
+
+/**
+ * Opens, updates or closes the branch's healing issue; writes github.json and the job summary. Returns
+ * github.json as written, or null in local mode (github.json then says why nothing was sent).
+ */
+export async function syncHealingIssue(env: Env): Promise<GitHubFile | null> {
+  const session = await openSession(env);
+  const report = requireFailuresFile(session.reportsDir);
+  const failing = report.failures.length;
+
+  if (session.kind === "local") {
+    const what =
+      failing > 0
+        ? `create or update the healing issue for ${session.branch ?? "this branch"} (${failing} failing)`
+        : "close the healing issue of this branch if one is open";
+    log.skip(`${what}: ${session.reason}`);
+    mergeGitHubFile(session.reportsDir, {
+      step: "sync-issue",
+      outcome: { issueNumber: null, issueUrl: null, action: "skipped", reason: session.reason, branch: session.branch, failures: failing },
+    });
+    return null;
+  }
+
+  const outcome = await sync(session, report);
+  if (outcome.taskPath === undefined) {
+    const input = readIssueFile(session.reportsDir);
+    if (input) outcome.taskPath = input.taskPath ?? taskPathIn(input.body, session.config.tasksDir);
+  }
+  const written = mergeGitHubFile(session.reportsDir, { step: "sync-issue", outcome });
+  appendJobSummary(
+    session.ctx.stepSummaryPath,
+    failureSummaryMarkdown(report, { url: written.issueUrl, number: written.issueNumber, action: written.action, note: written.reason }),
+  );
+  log.info(
+    `healing issue: ${written.action}${written.issueUrl ? ` ${written.issueUrl}` : ""}${written.reason ? ` (${written.reason})` : ""}`,
+  );
+  return written;
+}
+
+async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubFile> {
+  const branch = s.branch;
+  const base = { issueNumber: null, issueUrl: null, branch, failures: report.failures.length } as const;
+  if (s.ctx.mode === "summary-only") {
+    return { ...base, action: "skipped", reason: "pull request from a fork: read-only token, job summary only" };
+  }
+  if (!branch) return { ...base, action: "skipped", reason: "no branch: set GITHUB_REF_NAME or check out a branch" };
+  if (!isHealedBranch(branch, s.config.branches)) {
+    return { ...base, action: "skipped", reason: `branch ${branch} is not in the config's branches (${s.config.branches.join(", ")})` };
+  }
+
+  const botLogin = await s.botLogin();
+  const label = s.config.labels.healing[0] ?? "auto-healing";
+  const issue = await findToolIssue(s.r, { kind: "healing", branch, botLogin, label });
+  const fingerprints = report.failures.map((f) => f.id);
+  const run = s.ctx.runId ? { id: s.ctx.runId, attempt: s.ctx.runAttempt } : null;
+  const marker = markerData({ kind: "healing", branch, fingerprints, run });
+  const notice = cutNotice(s, "issue-update", "failures.json");
+
+  if (issue) {
+    const found: Omit<GitHubFile, "action"> = { ...base, issueNumber: issue.number, issueUrl: issue.url };
+    if (isPaused(issue.labels, s.config)) {
+      return { ...found, action: "skipped", reason: `issue #${issue.number} has the ${s.config.labels.paused} label` };
+    }
+    const comments = await listComments(s.r, issue.number);
+    const previous = latestMarker(issue, comments, botLogin, "healing");
+    // An issue whose earlier run died before its hand-off still needs one (hand-off reads this).
+    // Only hand-offs by the tool or the agent identity count: a tag pasted by anyone else hides nothing.
+    found.handedOff = countHandoffs(comments, await s.handoffAuthors()) > 0;
+    if (fingerprints.length === 0) {
+      const body = bodyWithMarker(issueCloseText(s, runWhere(s, branch)), marker, notice);
+      await createCommentOnce(s.r, issue.number, body, { botLogin, uniqueText: buildMarker(marker) });
+      await closeIssue(s.r, issue.number, "completed");
+      return { ...found, action: "closed" };
+    }
+    if (run && previous?.run?.id === run.id) {
+      return { ...found, action: "unchanged", reason: `run ${run.id} already reported (attempt ${previous.run.attempt})` };
+    }
+    const diff = diffFingerprints(previous, fingerprints);
+    if (!diff.changed) return { ...found, action: "unchanged", reason: "same failing tests as last reported" };
+    const body = bodyWithMarker(changedText(s, branch, report.failures, diff, previous), marker, notice);
+    await createCommentOnce(s.r, issue.number, body, { botLogin, uniqueText: buildMarker(marker) });
+    return { ...found, action: "commented" };
+  }
+
+  if (fingerprints.length === 0) return { ...base, action: "unchanged", reason: "all tests pass and no healing issue is open" };
+
+  const selfCaused = selfCausedReason(
+    { actor: s.ctx.actor, branch, eventName: s.ctx.eventName, headCommitMessage: s.ctx.headCommitMessage ?? currentHeadMessage(s.root) },
+    s.config,
+  );
+  if (selfCaused) return { ...base, action: "skipped", reason: `no new healing issue: ${selfCaused}` };
+  // The daily cap counts the tool's healing issues created in the last 24 hours (one more GET, only when creating).
+  const recent = await listToolIssues(s.r, { label, botLogin, state: "all", since: new Date(Date.now() - DAY_MS).toISOString() });
+  const created24h = recent.filter((i) => i.marker.kind === "healing").map((i) => ({ createdAt: i.createdAt, author: i.author }));
+  if (dailyCapReached("issues", created24h, Date.now(), s.config.budget.dailyIssues, { botLogin })) {
+    return {
+      ...base,
+      action: "skipped",
+      reason: `daily cap reached: ${s.config.budget.dailyIssues} healing issues in 24 hours (budget.daily_issues)`,
+    };
+  }
+
+  const input = requireIssueFile(s.reportsDir);
+  const labels = [...new Set([label, ...(input.labels.length > 0 ? input.labels : s.config.labels.healing)].map((n) => labelSpec(n).name))];
+  await ensureLabels(s.r, labels);
+  const created = await createIssueOnce(
+    s.r,
+    { title: limitTitle(input.title), body: issueBodyOnCreate(input.body, marker, notice), labels },
+    { find: () => findToolIssue(s.r, { kind: "healing", branch, botLogin, label }) },
+  );
+  return {
+    ...base,
+    issueNumber: created.number,
+    issueUrl: created.url,
+    action: "created",
+    ...(created.adopted ? { reason: "the create's response was lost; the issue it made was found and adopted" } : {}),
+    taskPath: input.taskPath ?? taskPathIn(input.body, s.config.tasksDir),
+    handedOff: false,
+  };
+}
+
+/** The new issue's body: write-report's text and the marker, with room left for the task link. */
+export function issueBodyOnCreate(text: string, marker: MarkerInput | Marker, notice: string): string {
+  return bodyWithMarker(text, marker, notice, TASK_LINK_RESERVE);
+}
+
+function runWhere(s: GitHubSession, branch: string): { branch: string; commit_short: string; run_url: string } {
+  return { branch: inlineCode(untrusted(branch)), commit_short: s.ctx.sha ? s.ctx.sha.slice(0, 12) : "", run_url: s.ctx.runUrl ?? "" };
+}
+
+function changedText(
+  s: GitHubSession,
+  branch: string,
+  failures: FailureRecord[],
+  diff: { added: string[]; fixed: string[] },
+  previous: Marker | null,
+): string {
+  const added = new Set(diff.added);
+  const newOnes = failures.filter((f) => added.has(f.id));
+  return issueUpdateText(s, {
+    ...runWhere(s, branch),
+    failure_count: failures.length,
+    new_failures: newOnes.slice(0, MAX_LISTED).map((f) => ({
+      name: untrusted(f.fullName).replace(/\*/g, "\\*"),
+      location: f.file ? inlineCode(untrusted(`${f.file}${f.line ? `:${f.line}` : ""}`)) : "",
+      // Cut before neutralizing: limitChars redacts first and never splits a surrogate pair, an emoji or a mask.
+      message: untrusted(limitChars(f.message.split("\n")[0] ?? "", 300)).replace(/`/g, "'"),
+      id: f.id,
+    })),
+    new_unlisted: Math.max(0, newOnes.length - MAX_LISTED),
+    fixed: diff.fixed.slice(0, MAX_LISTED),
+    fixed_unlisted: Math.max(0, diff.fixed.length - MAX_LISTED),
+    earlier_count: previous && !previous.fingerprints ? previous.count : null,
+  });
+}
+
+/** The task-context path the issue body names (`<tasks>/fix-<id>.yaml`), if any. */
+export function taskPathIn(body: string, tasksDir: string): string | null {
+  const dir = tasksDir.replace(/\/+$/, "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`${dir}/fix-[A-Za-z0-9._-]+?\\.ya?ml`).exec(body);
+  return m ? m[0] : null;
+}
+
+// ---------- heal:push-task-context ----------
+
+export interface PushResult {
+  taskPath?: string;
+  taskCommit: string | null;
+  taskUrl?: string;
+  committed: boolean;
+  removed: string[];
+}
+
+/** Commits the task file to the branch and links it from the issue; in a green run deletes the old ones. */
+export async function pushTaskContext(env: Env, opts: { task?: string; remote: string }): Promise<PushResult | null> {
+  const session = await openSession(env);
+  if (session.kind === "local") {
+    log.skip(`commit and push the task context to ${session.branch ?? "this branch"}: ${session.reason}`);
+    return null;
+  }
+  const outcome = requireGitHubFile(session.reportsDir);
+  if (isGreenRun(outcome)) {
+    const stale = outdatedTasks(session.root, session.reportsDir, session.config.tasksDir, null);
+    if (stale.length > 0) return removeTaskFiles(session, outcome, stale, opts.remote);
+  }
+  if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented" && outcome.action !== "unchanged")) {
+    log.skip(`push the task context: no open healing issue in this run (${outcome.action}${outcome.reason ? `: ${outcome.reason}` : ""})`);
+    return null;
+  }
+  const taskPath = opts.task ?? outcome.taskPath;
+  if (!taskPath)
+    throw new HealError(
+      "INPUT_MISSING",
+      "the healing issue names no task file; pass --task <path>",
+      join(session.reportsDir, "issue.json"),
+    );
+  if (!existsSync(join(session.root, taskPath)))
+    throw new HealError("INPUT_MISSING", "task file not found (heal:write-report writes it)", taskPath);
+  const branch = session.branch;
+  if (!branch) throw new HealError("GIT_PUSH_FAILED", "no branch to push to: check out a branch or set GITHUB_REF_NAME");
+
+  // Reading the issue first: the kill switch and the current body (for the link) come from one GET.
+  const issue = await getIssue(session.r, outcome.issueNumber);
+  if (isPaused(issue.labels, session.config)) {
+    log.skip(`push the task context: issue #${outcome.issueNumber} has the ${session.config.labels.paused} label`);
+    return null;
+  }
+
+  // The pushed file names its issue; write-report keeps the link on later runs, so a re-run changes no byte.
+  if (setTaskIssue(session.root, taskPath, `${session.ctx.repository}#${outcome.issueNumber}`)) {
+    log.info(`${taskPath}: github_issue set to ${session.ctx.repository}#${outcome.issueNumber}`);
+  }
+  const remove = outdatedTasks(session.root, session.reportsDir, session.config.tasksDir, taskPath);
+  const pushed = commitAndPushFile({
+    cwd: session.root,
+    path: taskPath,
+    branch,
+    remote: opts.remote,
+    message: `chore(heal): task context for #${outcome.issueNumber} [skip ci]`,
+    remove,
+  });
+  const body = issue.body ?? "";
+  const current = currentLink(body);
+  // Unchanged file: an existing link still shows the same content, so keep it (no write). With a file
+  // to commit the tip is never null (a branch without commits gets the commit).
+  const commit = pushed.commit ?? (current?.path === taskPath ? current.sha : pushed.tip!);
+  const url = blobUrl(session.ctx.serverUrl, session.ctx.repository, commit, taskPath);
+  const nextBody = withLink(body, taskLinkText(session, { path: taskPath, url }));
+  if (nextBody !== body) await updateIssueBody(session.r, outcome.issueNumber, nextBody);
+
+  mergeGitHubFile(session.reportsDir, {
+    step: "push-task-context",
+    fields: { taskPath, taskCommit: commit, taskUrl: url, taskCommitted: pushed.commit !== null },
+  });
+  appendJobSummary(
+    session.ctx.stepSummaryPath,
+    `Task context: [\`${taskPath}\`](${url})${pushed.commit ? " (committed with [skip ci])" : " (unchanged)"}.\n`,
+  );
+  if (pushed.removed.length > 0) log.info(`deleted the outdated task context on ${branch}: ${pushed.removed.join(", ")}`);
+  log.info(
+    pushed.commit
+      ? `task context pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`
+      : `task context unchanged on ${branch}: no commit`,
+  );
+  return { taskPath, taskCommit: commit, taskUrl: url, committed: pushed.commit !== null, removed: pushed.removed };
+}
+
+/**
+ * All tests pass and sync-issue closed the healing issue or found none open: nothing to hand over. A
+ * skipped sync (paused issue, fork, branch not healed) is not green here: nothing is pushed then.
+ */
+function isGreenRun(outcome: GitHubFile): boolean {
+  return outcome.failures === 0 && (outcome.action === "closed" || outcome.action === "unchanged");
+}
+
+/**
+ * Green run: write-report deleted the branch's task files locally; delete them on the remote branch too,
+ * in one `[skip ci]` commit (rebuilt on the new tip when a push races, never forced), so the agent
+ * and the next run do not find a task for tests that pass.
+ */
+function removeTaskFiles(session: GitHubSession, outcome: GitHubFile, remove: string[], remote: string): PushResult {
+  const branch = session.branch;
+  if (!branch) throw new HealError("GIT_PUSH_FAILED", "no branch to push to: check out a branch or set GITHUB_REF_NAME");
+  const closed = outcome.action === "closed" && outcome.issueNumber ? ` (#${outcome.issueNumber} closed)` : "";
+  const pushed = commitAndPushFile({
+    cwd: session.root,
+    branch,
+    remote,
+    message: `chore(heal): tests pass, task context removed${closed} [skip ci]`,
+    remove,
+  });
+  mergeGitHubFile(session.reportsDir, {
+    step: "push-task-context",
+    fields: { taskCommit: pushed.commit, taskCommitted: pushed.commit !== null, removedTasks: pushed.removed },
+  });
+  if (pushed.commit) {
+    appendJobSummary(
+      session.ctx.stepSummaryPath,
+      `Task context: tests pass, ${pushed.removed.map((p) => `\`${p}\``).join(", ")} deleted on ${branch} (committed with [skip ci]).\n`,
+    );
+    log.info(`deleted the outdated task context on ${branch}: ${pushed.removed.join(", ")}`);
+    log.info(`pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`);
+  } else {
+    log.info(`no task file of ${branch} left on ${remote}: no commit`);
+  }
+  return { taskCommit: pushed.commit, committed: pushed.commit !== null, removed: pushed.removed };
+}
+
+/**
+ * issue.json's `removedTasks` (older task files of this branch that write-report deleted locally), kept only
+ * when they are auto-generated task files in the tasks folder, not the file being pushed, and still gone
+ * from the working tree: only those are deleted upstream.
+ */
+function outdatedTasks(root: string, reportsDir: string, tasksDir: string, taskPath: string | null): string[] {
+  let listed: string[];
+  try {
+    listed = readIssueFile(reportsDir)?.removedTasks ?? [];
+  } catch {
+    return []; // sync-issue already read this file; a broken one fails there with the reason.
+  }
+  const dir = posix.normalize(tasksDir).replace(/\/+$/, "");
+  const keep: string[] = [];
+  for (const rel of listed) {
+    const inTasks = posix.dirname(rel) === dir && posix.normalize(rel) === rel && /^fix-[^/]+\.yaml$/.test(posix.basename(rel));
+    if (!inTasks || rel === taskPath) log.warn(`not deleting ${rel} upstream: not an outdated task file in ${dir}/`);
+    else if (!existsSync(join(root, rel))) keep.push(rel);
+  }
+  return keep;
+}
+
+function currentLink(body: string): { sha: string; path: string } | null {
+  const line = body.split("\n").find((l) => l.includes(LINK_TAG));
+  const m = line && /\/blob\/([0-9a-f]{40})\/(\S+?)\)/.exec(line);
+  return m ? { sha: m[1]!, path: decodeURIComponent(m[2]!) } : null;
+}
+
+/**
+ * The issue body with the tool's task-link line (`link`, rendered from task-link.md) set: replaced where it
+ * is, else placed just above the hidden marker. People's edits elsewhere in the body are kept.
+ */
+export function withLink(body: string, link: string): string {
+  const line = `${link} ${LINK_TAG}`;
+  const lines = body.split("\n");
+  const at = lines.findIndex((l) => l.includes(LINK_TAG));
+  if (at !== -1) {
+    lines[at] = line;
+    return lines.join("\n");
+  }
+  const marker = body.lastIndexOf(MARKER_PREFIX);
+  const next = marker === -1 ? `${body.trimEnd()}\n\n${line}\n` : `${body.slice(0, marker).trimEnd()}\n\n${line}\n\n${body.slice(marker)}`;
+  // A body already at GitHub's limit keeps its text; the link is then only in github.json and the summary.
+  return new TextEncoder().encode(next).length <= MAX_BODY_BYTES ? next : body;
+}
+
+// ---------- heal:hand-off ----------
+
+/** Wakes the agent for the healing issue when sync-issue reported new failures; records it in github.json. */
+export async function handOffHealingIssue(env: Env): Promise<HandoffRecord | null> {
+  const session = await openSession(env);
+  if (session.kind === "local") {
+    log.skip(`wake the agent (${session.config.agent.mention || "no mention"}): ${session.reason}`);
+    return null;
+  }
+  const outcome = requireGitHubFile(session.reportsDir);
+  const record = await handOff(session, outcome);
+  mergeGitHubFile(session.reportsDir, { step: "hand-off", fields: { handoff: record } });
+  const summary =
+    record.via === "comment"
+      ? `Agent woken by a ${session.config.agent.mention} comment from ${session.ctx.agentTokenEnv}'s identity (attempt ${record.attempt}).`
+      : record.via === "dispatch" && record.unconfirmed
+        ? `⚠️ ${record.reason}: if no agent run started, ask again on the issue.`
+        : record.via === "dispatch"
+          ? `Agent woken by \`repository_dispatch\` \`${record.eventType}\` (attempt ${record.attempt}).`
+          : record.via === "none"
+            ? `⚠️ ${record.reason}`
+            : null;
+  if (summary) appendJobSummary(session.ctx.stepSummaryPath, `${summary}\n`);
+  if (record.via === "none") log.warn(record.reason ?? "nothing will wake the agent");
+  else if (record.unconfirmed) log.warn(`${record.reason}; if no agent run started, ask again on issue #${outcome.issueNumber}`);
+  else if (record.via === "skipped") log.skip(`wake the agent: ${record.reason}`);
+  else
+    log.info(
+      `agent woken via ${record.via}${record.commentUrl ? ` ${record.commentUrl}` : record.eventType ? ` (${record.eventType})` : ""}`,
+    );
+  return record;
+}
+
+async function handOff(s: GitHubSession, outcome: GitHubFile): Promise<HandoffRecord> {
+  const { agent, labels } = s.config;
+  const pending = outcome.action === "unchanged" && outcome.handedOff === false;
+  if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented" && !pending)) {
+    return { via: "skipped", reason: `no new failures to hand off (issue ${outcome.action})` };
+  }
+  // Nothing can wake the agent: said before any request (wakeAgent would say the same).
+  const plan = planHandoff(agent, s.agentClient !== null);
+  if (plan.via === "none") return { via: agent.handoff === "token" ? "none" : "skipped", reason: plan.explain };
+  const issueNumber = outcome.issueNumber;
+  const issue = await getIssue(s.r, issueNumber);
+  if (isPaused(issue.labels, s.config)) return { via: "skipped", reason: `issue #${issueNumber} has the ${labels.paused} label` };
+  if (labelNames(issue).some((l) => l.toLowerCase() === labels.needsHuman.toLowerCase())) {
+    return { via: "skipped", reason: `issue #${issueNumber} is labelled ${labels.needsHuman}` };
+  }
+
+  const who = await s.handoffAuthors();
+  const comments = await listComments(s.r, issueNumber);
+  // sync-issue may not have known the agent's login: an issue it thought pending is checked again here.
+  if (pending && countHandoffs(comments, who) > 0) return { via: "skipped", reason: `issue #${issueNumber} was already handed off` };
+  const failed = countAttempts(comments, who.botLogin);
+  if (attemptsExhausted(failed, agent.maxAttempts)) {
+    return { via: "skipped", reason: `the agent already failed ${failed} of ${agent.maxAttempts} attempts on #${issueNumber}` };
+  }
+  const attempt = failed + 1;
+  const taskPath = outcome.taskPath ?? null;
+  const taskRef = taskPath
+    ? outcome.taskUrl
+      ? `[\`${taskPath}\`](${outcome.taskUrl})`
+      : `\`${taskPath}\``
+    : "the task context named in the issue";
+  return wakeAgent({
+    ...handoffTarget(s, issueNumber, who, comments),
+    ask: healingHandoffText(s, { issue_number: issueNumber, attempt, max_attempts: agent.maxAttempts, task_ref: taskRef }),
+    // The dispatch leaves no trace on the issue: a short note (no mention) records the attempt for the budget.
+    note: (unconfirmed) =>
+      handoffNoteText(s, { kind: "healing", event_type: agent.dispatchEventType, attempt, max_attempts: agent.maxAttempts, unconfirmed }),
+    payload: { issue_number: issueNumber, branch: outcome.branch ?? s.branch ?? null, task_path: taskPath, attempt },
+    attempt,
+  });
+}
+
+/** The hand-off target of a GitHub session: its clients, the cap over the tool's labels, this run. */
+export function handoffTarget(
+  s: GitHubSession,
+  issueNumber: number,
+  who: Awaited<ReturnType<GitHubSession["handoffAuthors"]>>,
+  comments: Awaited<ReturnType<typeof listComments>>,
+) {
+  const { labels } = s.config;
+  return {
+    r: s.r,
+    agentClient: s.agentClient,
+    agent: s.config.agent,
+    issueNumber,
+    who,
+    comments,
+    cap: {
+      dailyMentions: s.config.budget.dailyMentions,
+      labels: [labels.healing[0] ?? "auto-healing", labels.coverage[0] ?? "auto-healing"],
+    },
+    run: { id: s.ctx.runId, attempt: s.ctx.runAttempt },
+  };
+}
