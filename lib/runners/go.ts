@@ -7,18 +7,16 @@ import type { RunnerAdapter } from "./adapter.ts";
 const testName = (fullName: string) => fullName.split(" > ").pop()!;
 
 /**
- * A `-run` pattern for these tests: go matches it level by level (`Test/sub`), so each level is its own
- * anchored alternation; a top-level test with no subtests named runs whole.
+ * A `-run` pattern for these tests. go matches it level by level (`Test/sub`): each level is an anchored
+ * alternation of the names at that depth. Names of different depths would cut each other's subtests
+ * (`TestA` listed whole next to `TestB/x` runs only TestA's `x`), so then only the top level is given.
  */
 export function goRunPattern(fullNames: string[]): string {
-  const levels: Set<string>[] = [];
-  for (const name of fullNames) {
-    testName(name)
-      .split("/")
-      .forEach((part, i) => (levels[i] ??= new Set()).add(part));
-  }
+  const paths = fullNames.map((n) => testName(n).split("/"));
+  const depth = paths.every((p) => p.length === paths[0]!.length) ? paths[0]!.length : 1;
+  const levels = Array.from({ length: depth }, (_, i) => [...new Set(paths.map((p) => p[i]!))]);
   return levels
-    .map((names) => (names.size === 1 ? `^${escapeRegex([...names][0]!)}$` : `^(?:${[...names].map(escapeRegex).join("|")})$`))
+    .map((names) => (names.length === 1 ? `^${escapeRegex(names[0]!)}$` : `^(?:${names.map(escapeRegex).join("|")})$`))
     .join("/");
 }
 
