@@ -72,6 +72,9 @@ function caseFromAssertion(a: AssertionResult, suiteFile: string | undefined, fr
   // jest.retryTimes: the reasons of the attempts that failed before the final one.
   const retries = (a.retryReasons ?? []).filter((r) => typeof r === "string");
   if (retries.length) tc.attempts = retries.map((r) => ({ status: "failed" as CaseStatus, message: splitMessage(r).message }));
+  // Without the reasons, `invocations` still says how many runs failed before the last (jest retries failures only).
+  else if (typeof a.invocations === "number" && a.invocations > 1 && a.invocations < 1_000)
+    tc.attempts = Array.from({ length: a.invocations - 1 }, () => ({ status: "failed" as CaseStatus }));
   return tc;
 }
 

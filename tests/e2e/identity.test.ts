@@ -124,6 +124,30 @@ describe("identity and location (real runners)", () => {
     });
   }
 
+  test("jest.retryTimes: the runner's own retries are attempts of one test, not tests '(2)'", () => {
+    const { code, report } = heal({
+      "tests/retry.test.js": [
+        "jest.retryTimes(2);",
+        "let runs = 0;",
+        'test("passes on a retry", () => {',
+        "  runs++;",
+        "  expect(runs).toBe(2);",
+        "});",
+        'test("fails every time", () => {',
+        "  expect(1).toBe(2);",
+        "});",
+        "",
+      ].join("\n"),
+      "package.json": JSON.stringify({ name: "jest-retry", private: true, jest: { testEnvironment: "node" } }),
+    });
+    expect(report.failures.map((f) => ({ file: f.file, fullName: f.fullName, line: f.line, attempts: f.attempts }))).toEqual([
+      { file: "tests/retry.test.js", fullName: "fails every time", line: 8, attempts: 3 },
+    ]);
+    expect(report.flaky).toEqual([{ fullName: "passes on a retry", file: "tests/retry.test.js", framework: "jest", attempts: 2 }]);
+    expect(report.summary).toEqual({ total: 2, passed: 1, failed: 1, skipped: 0, errors: 0, flaky: 1 });
+    expect(code).toBe(1);
+  });
+
   test("jest: every test passes but the runner exits 1 (coverage threshold): a runner error record, heal exits 1", () => {
     const { code, report } = heal({
       "src/calc.js":

@@ -132,6 +132,38 @@ describe("other jest shapes", () => {
     });
   });
 
+  test("jest before retryReasons: `invocations` alone still gives the failed attempts of a retried test", async () => {
+    // jest 27/28 `--json` with jest.retryTimes: an assertion result counts its invocations, no reasons (origin: jest 28 output shape).
+    const path = join(dir, "jest28-retry.json");
+    const result = (title: string, status: string, invocations: number) => ({
+      ancestorTitles: [],
+      title,
+      fullName: title,
+      status,
+      failureMessages: status === "failed" ? ["Error: no"] : [],
+      invocations,
+    });
+    writeFileSync(
+      path,
+      JSON.stringify({
+        numRuntimeErrorTestSuites: 0,
+        testResults: [
+          {
+            name: "/r/a.test.js",
+            status: "failed",
+            assertionResults: [result("flaky", "passed", 2), result("once", "passed", 1), result("bad", "failed", 3)],
+          },
+        ],
+      }),
+    );
+    const { cases } = await casesOf(path);
+    expect(cases.map((c) => [c.fullName, c.status, c.attempts?.map((a) => a.status) ?? []])).toEqual([
+      ["flaky", "passed", ["failed"]],
+      ["once", "passed", []],
+      ["bad", "failed", ["failed", "failed"]],
+    ]);
+  });
+
   test("the seed's example `{ tests: [...] }` with location.file and location.line", async () => {
     // Verbatim from the SOP (shared/spec/SOP_SELF_HEALING_TDD_LOOP.md, "failures.json" example).
     const path = join(dir, "seed.json");
