@@ -57,6 +57,32 @@ describe("detectStacks", () => {
     expect(brief(await detectStacks(c, defaultConfig(), { env }))).toEqual(["jest jest . :: npx jest"]);
   });
 
+  test("node-test: a test script that runs `node --test` (with options); its script beats a jest dependency", async () => {
+    const dir = repo({ "package.json": '{"scripts":{"test":"node --experimental-strip-types --test test/"}}', "test/a.test.js": "" });
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["node-test node-test . :: node --test"]);
+    const withJest = repo({ "package.json": '{"scripts":{"test":"node --test"},"devDependencies":{"jest":"30.5.2"}}' });
+    expect(brief(await detectStacks(withJest, defaultConfig(), { env }))).toEqual(["node-test node-test . :: node --test"]);
+    const plainNode = repo({ "package.json": '{"scripts":{"test":"node test.js --testing"}}' });
+    expect(await detectStacks(plainNode, defaultConfig(), { env })).toEqual([]);
+  });
+
+  test("go: one stack per module (go.mod), vendor and testdata left out, after pytest and before terraform", async () => {
+    const dir = repo({
+      "go.mod": "module a\n",
+      "tools/go.mod": "module b\n",
+      "vendor/x/go.mod": "module c\n",
+      "pkg/testdata/go.mod": "module d\n",
+      "pytest.ini": "[pytest]\n",
+      "infra/main.tf": "",
+    });
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual([
+      `pytest pytest . :: ${PY} -m pytest`,
+      "go go . :: go test ./...",
+      "go-tools go tools :: go test ./...",
+      "terraform-infra terraform infra :: terraform validate",
+    ]);
+  });
+
   test("pytest: each config file kind, and bare test files", async () => {
     const cases: Record<string, string>[] = [
       { "pytest.ini": "[pytest]\n" },
