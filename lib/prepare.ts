@@ -3,11 +3,12 @@
 // repository that is already installed every step is a check (a marker or stamp newer than the lockfile).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { delimiter, dirname, join, posix } from "node:path";
-import { $ } from "zx";
+import { dirname, join, posix } from "node:path";
 import type { HealConfig } from "./config.ts";
 import { pythonFor, type RunnableStack } from "./detect.ts";
+import { resolveProgram, start } from "./process.ts";
 import { redact } from "./redact.ts";
+import { runnerEnvironment } from "./runners/run.ts";
 import { forLogStream } from "./sanitize.ts";
 
 /** File name of the record in the reports folder. */
@@ -101,14 +102,9 @@ function readStamp(path: string): string | null {
   }
 }
 
-export function hasCommand(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return (env.PATH ?? "").split(delimiter).some((d) => {
-    try {
-      return d !== "" && statSync(join(d, name)).isFile();
-    } catch {
-      return false;
-    }
-  });
+/** The tool is installed (on the env's PATH; bun is the interpreter running this). */
+function hasCommand(name: string, env: NodeJS.ProcessEnv): boolean {
+  return resolveProgram(name, "/", env) !== null;
 }
 
 function isUnder(child: string, parent: string): boolean {
@@ -206,7 +202,7 @@ function planNode(repoRoot: string, stacks: RunnableStack[], env: NodeJS.Process
           ? ["pnpm", "install", "--frozen-lockfile"]
           : found.tool === "yarn"
             ? ["yarn", "install", berry ? "--immutable" : "--frozen-lockfile"]
-            : [hasCommand("bun", env) ? "bun" : process.execPath, "install", "--frozen-lockfile"];
+            : ["bun", "install", "--frozen-lockfile"];
     const lockPath = join(abs, found.lockfile);
     const hash = sha256([found.lockfile, fileText(lockPath)]);
     const stampDir = berry && !existsSync(join(abs, "node_modules")) ? ".yarn" : "node_modules";
@@ -231,7 +227,7 @@ function planNode(repoRoot: string, stacks: RunnableStack[], env: NodeJS.Process
         markerTime === null
           ? `${posix.join(found.dir, marker)} is missing`
           : `${found.lockfile} changed after the last install (${posix.join(found.dir, marker)} is older)`;
-      if (found.tool !== "bun" && !hasCommand(command[0]!, env)) {
+      if (!hasCommand(command[0]!, env)) {
         step.skipped = `${found.lockfile} needs ${command[0]}, which is not on PATH: install it (npm i -g ${command[0]}) before heal`;
       }
     }
@@ -439,6 +435,8 @@ export interface PrepareOptions {
   timeoutMs?: number;
   /** Receives the commands' console output (default: our stderr). */
   echo?: (chunk: string) => void;
+  /** More variable names kept from the install commands besides RUNNER_ENV_DENY (runnerEnvDeny(config)). */
+  envDeny?: readonly string[];
 }
 
 /** Runs one planned step's commands in order; stops at the first that fails. Never throws for a command's failure. */
@@ -458,28 +456,28 @@ export async function runStep(repoRoot: string, step: PlannedStep, opts: Prepare
   const echoSink = opts.echo ?? ((s: string) => void process.stderr.write(s));
   // Install output is untrusted like test output: secrets masked, workflow commands broken, whole lines at a time.
   const log = forLogStream(echoSink);
+  // Install scripts are the repository's code (the agent's, under verify): none of the toolkit's tokens.
+  const env = { ...runnerEnvironment(opts.env ?? process.env, opts.envDeny), ...step.env };
   const started = performance.now();
   let output = "";
+  const seen = (s: string) => {
+    output = (output + s).slice(-64 * 1024);
+    log.write(s);
+  };
   let exitCode: number | null = 0;
   for (const argv of step.commands) {
     log.write(`$ ${argv.join(" ")}\n`);
-    const p = $({
+    const r = await start(argv, {
       cwd: join(repoRoot, step.cwd),
-      env: { ...(opts.env ?? process.env), ...step.env },
-      nothrow: true,
-      quiet: true,
-      timeout: opts.timeoutMs ?? 30 * 60_000,
-    })`${argv}`;
-    const collect = (d: Buffer | string) => {
-      const s = String(d);
-      output = (output + s).slice(-64 * 1024);
-      log.write(s);
-    };
-    p.stdout.on("data", collect);
-    p.stderr.on("data", collect);
-    const r = await p;
+      env,
+      timeoutMs: opts.timeoutMs ?? 30 * 60_000,
+      onStdout: seen,
+      onStderr: seen,
+      onTimeout: () =>
+        seen(`\n[heal] ${argv[0]} stopped after ${Math.round((opts.timeoutMs ?? 30 * 60_000) / 1000)}s (runner.timeout_minutes)\n`),
+    });
     exitCode = r.exitCode;
-    if (r.signal) output += `\n${argv[0]} stopped by ${r.signal}\n`;
+    if (r.signal) seen(`\n${argv[0]} stopped by ${r.signal}\n`);
     if (exitCode !== 0) break;
   }
   log.end();

@@ -8,12 +8,14 @@
 //         `.heal-prepare.json` stamp inside each. The install tools' console output is streamed to stderr.
 // Exit:   0 always when the tool could do its job: a failed install is recorded and warned about, and the
 //         tests that then cannot start are environment failures; 2 bad config or arguments.
-// Token:  none (the package managers use their own registry settings).
+// Token:  none; the install commands never see the toolkit's tokens (RUNNER_ENV_DENY, agent.token_env,
+//         runner.env_deny): the package managers use their own registry settings.
 import { type ExitCode, type FlagSpec, log, parseArgs, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { detectStacks } from "../lib/detect.ts";
 import { targetRoot } from "../lib/paths.ts";
 import { planPrepare, prepare, writePrepareFile } from "../lib/prepare.ts";
+import { runnerEnvDeny } from "../lib/runners/run.ts";
 
 const FLAGS: FlagSpec = {
   "dry-run": { type: "boolean", describe: "print what would be installed as JSON on stdout and install nothing" },
@@ -31,7 +33,10 @@ export async function main(argv: string[]): Promise<ExitCode> {
     process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     return 0;
   }
-  const result = await prepare(repoRoot, stacks, config, { timeoutMs: config.runner.timeoutMinutes * 60_000 });
+  const result = await prepare(repoRoot, stacks, config, {
+    timeoutMs: config.runner.timeoutMinutes * 60_000,
+    envDeny: runnerEnvDeny(config),
+  });
   const path = writePrepareFile(repoRoot, config.reportsDir, result);
   if (result.source === "off") log.skip("prepare: off (prepare: false in the config)");
   for (const s of result.steps) {
