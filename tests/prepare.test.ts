@@ -243,6 +243,22 @@ describe("Terraform and the config", () => {
     expect((await prepare(dir, await detectStacks(dir, own), own, quiet)).steps.map((s) => s.status)).toEqual(["ran", "ran"]);
   });
 
+  test("install commands never see the toolkit's tokens (they run the repository's own scripts)", async () => {
+    const dir = folder({ "a.test.ts": "" });
+    const config = parseConfig("agent:\n  token_env: MY_AGENT_TOKEN\nprepare:\n  commands:\n    - [sh, -c, env > seen.txt]\n");
+    const env = {
+      ...process.env,
+      GITHUB_TOKEN: "ghs_x",
+      GH_TOKEN: "ghs_y",
+      MY_AGENT_TOKEN: "z",
+      NPM_CONFIG_REGISTRY: "https://registry.example",
+    };
+    await prepare(dir, [], config, { ...quiet, env, envDeny: ["MY_AGENT_TOKEN"] });
+    const seen = readFileSync(join(dir, "seen.txt"), "utf8");
+    expect(seen).toContain("NPM_CONFIG_REGISTRY=https://registry.example");
+    for (const name of ["GITHUB_TOKEN", "GH_TOKEN", "MY_AGENT_TOKEN"]) expect(seen).not.toContain(`${name}=`);
+  });
+
   test("a config field of the wrong shape names the field", () => {
     expect(() => parseConfig("prepare: true\n")).toThrow(/prepare/);
     expect(() => parseConfig("prepare:\n  comands: [x]\n")).toThrow('unknown field "prepare.comands" (did you mean "commands"?)');
