@@ -168,7 +168,7 @@ export interface TemplateContext {
   root_causes: TemplateRootCause[];
   /** Failures in no group, in failures.json order. */
   other_failures: TemplateFailure[];
-  /** other_failures not listed (0 unless the issue had to be shortened). */
+  /** Failing tests neither listed nor counted in a listed group's `unlisted` (0 unless the issue was shortened). */
   other_unlisted: number;
   /** Failing tests the issue does not name (0 unless it had to be shortened to GitHub's limit). */
   unlisted_count: number;
@@ -353,29 +353,60 @@ export function issueReserveBytes(context: TemplateContext): number {
   return byteLength(marker) + 2 + 1024 + 256;
 }
 
-/** The context with at most `named` failing tests named: groups first, then the other failures. */
+/**
+ * How many names each list gets out of `named`: an equal share each (each group, and the other failures as one
+ * list), a short list's unused share going to the longer ones; the first lists get the remainder.
+ */
+export function shareNames(lengths: number[], named: number): number[] {
+  const total = lengths.reduce((n, l) => n + l, 0);
+  if (named >= total) return [...lengths];
+  let lo = 0;
+  let hi = Math.max(0, ...lengths);
+  // The largest per-list cap t with sum(min(length, t)) <= named.
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lengths.reduce((n, l) => n + Math.min(l, mid), 0) <= named) lo = mid;
+    else hi = mid - 1;
+  }
+  const shares = lengths.map((l) => Math.min(l, lo));
+  let left = named - shares.reduce((n, x) => n + x, 0);
+  for (let i = 0; i < shares.length && left > 0; i++) {
+    if (lengths[i]! > shares[i]!) {
+      shares[i]!++;
+      left--;
+    }
+  }
+  return shares;
+}
+
+/**
+ * The context with at most `named` failing tests named, shared fairly between the groups and the other
+ * failures. A group that gets no name is left out; its tests count in `other_unlisted`.
+ */
 function shortened(context: TemplateContext, named: number): TemplateContext {
-  let left = named;
-  const root_causes = context.root_causes.map((g) => {
-    const take = Math.min(left, g.tests.length);
-    left -= take;
-    return { ...g, tests: g.tests.slice(0, take), unlisted: g.count - take };
+  const shares = shareNames([...context.root_causes.map((g) => g.tests.length), context.other_failures.length], named);
+  const root_causes: TemplateRootCause[] = [];
+  let dropped = 0;
+  context.root_causes.forEach((g, i) => {
+    const take = shares[i]!;
+    if (take === 0) dropped += g.count;
+    else root_causes.push({ ...g, tests: g.tests.slice(0, take), unlisted: g.count - take });
   });
-  const take = Math.min(left, context.other_failures.length);
-  const other_failures = context.other_failures.slice(0, take);
+  const take = shares[shares.length - 1]!;
   return {
     ...context,
     brief: true,
     root_causes,
-    other_failures,
-    other_unlisted: context.other_failures.length - take,
+    other_failures: context.other_failures.slice(0, take),
+    other_unlisted: context.other_failures.length - take + dropped,
     unlisted_count: context.failure_count - Math.min(named, context.failure_count),
   };
 }
 
 /**
  * The healing issue exactly as it would be filed: title and body within GitHub's limits. A body that
- * would not fit leaves out stack traces, then names as many failing tests as fit (groups first) and
+ * would not fit leaves out stack traces, then names as many failing tests as fit (shared between groups and
+ * the other failures; groups first) and
  * says where the full list is; limitBody is the last guard. `maxBytes` defaults to GitHub's limit
  * less what the GitHub step adds (issueReserveBytes).
  */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { defaultConfig, type HealConfig } from "../lib/config.ts";
 import { bodyWithMarker } from "../lib/github/issues.ts";
-import { buildTemplateContext, renderIssue, renderReport, renderTemplate, resolveTemplate } from "../lib/render.ts";
+import { buildTemplateContext, renderIssue, renderReport, renderTemplate, resolveTemplate, shareNames } from "../lib/render.ts";
 import { byteLength, MAX_BODY_BYTES } from "../lib/sanitize.ts";
 import type { FailureRecord, FailureReport } from "../lib/types.ts";
 import { tempFolders } from "./support/temp-folders.ts";
@@ -263,6 +263,51 @@ describe("root causes and size", () => {
       );
       expect(body).not.toContain("<details>");
     }
+  });
+});
+
+describe("a shortened issue shares its names between the groups and the other failures", () => {
+  test("equal shares, a short list's unused share to the longer ones, the remainder to the first lists", () => {
+    expect(shareNames([3000, 2000], 715)).toEqual([358, 357]);
+    expect(shareNames([2, 2, 4800], 600)).toEqual([2, 2, 596]);
+    expect(shareNames([5, 3], 100)).toEqual([5, 3]);
+    expect(shareNames([10, 10, 10], 2)).toEqual([1, 1, 0]);
+  });
+
+  test("3,000 failures of one cause, 2 of another and 2,000 others: all three are named in fair shares, the rest counted", () => {
+    const config = defaultConfig();
+    const grouped = Array.from({ length: 3000 }, (_, i) =>
+      failure({
+        id: `a${i}`.padStart(12, "0"),
+        fullName: `sign case ${i}`,
+        message: "BadSignature: no",
+        stack: "src/signer.py:123: in verify",
+      }),
+    );
+    const others = Array.from({ length: 2000 }, (_, i) =>
+      failure({
+        id: `b${i}`.padStart(12, "0"),
+        fullName: `misc case ${i}`,
+        line: i + 1,
+        message: `Error: case ${i}`,
+        stack: `tests/misc.py:${i + 1}: Error`,
+      }),
+    );
+    const small = [0, 1].map((i) =>
+      failure({ id: `c${i}`.padStart(12, "0"), fullName: `tiny ${i}`, message: "Oops: tiny", stack: "src/tiny.py:9: in t" }),
+    );
+    const ctx = buildTemplateContext({ report: reportOf([...grouped, ...others, ...small]), config, branch: "dev", taskPath: TASK });
+    const body = renderIssue(ctx, repo(), config).body;
+    const groupNames = (body.match(/^- sign case \d+$/gm) ?? []).length;
+    const otherNames = (body.match(/^\*\*Test\*\*: misc case \d+$/gm) ?? []).length;
+    const tinyNames = (body.match(/^- tiny \d$/gm) ?? []).length;
+    expect(tinyNames).toBe(2);
+    expect(Math.abs(groupNames - otherNames)).toBeLessThanOrEqual(1);
+    expect(body).toContain(`### 3000 tests fail with \`BadSignature: no\` at src/signer.py:123\n`);
+    expect(body).toContain(`- … and ${3000 - groupNames} more\n`);
+    expect(body).toContain(`… and ${2000 - otherNames} more failing tests.\n`);
+    expect(body).toContain(`names ${groupNames + otherNames + 2} of the 5002 failing tests`);
+    expect(byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
   });
 });
 
