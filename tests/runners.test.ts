@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { SaxesParser } from "saxes";
 import type { RunnableStack } from "../lib/detect.ts";
 import { fakeSecrets, unsafePytestProject, unsafeValues } from "./e2e/unsafe-strings.ts";
-import { planRun, redactFile, redactReportText, runStack, runStacks, TAIL_LINES } from "../lib/runners/index.ts";
+import { defaultConfig } from "../lib/config.ts";
+import { planRun, redactFile, redactReportText, runnerEnvDeny, runStack, runStacks, TAIL_LINES } from "../lib/runners/index.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
@@ -271,6 +272,38 @@ describe("runStack", () => {
     const silent = stack({ id: "make", framework: "junit", cwd: "app", command: ["sh", "-c", "exit 2"], report: "out/junit.xml" });
     const crashed = await runStack(silent, { repoRoot: dir, rawDir: RAW, echo: quiet().echo });
     expect(crashed.reports).toEqual([]);
+  });
+
+  test("the code under test gets no token even when the caller passes none to deny; the config adds its own", async () => {
+    const dir = repo();
+    const env = {
+      PATH: process.env.PATH,
+      GITHUB_TOKEN: "t1",
+      GH_TOKEN: "t2",
+      HEAL_AGENT_TOKEN: "t3",
+      ACTIONS_RUNTIME_TOKEN: "t4",
+      ACTIONS_ID_TOKEN_REQUEST_URL: "t5",
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t6",
+      MY_PAT: "t7",
+      KEEP: "kept",
+    };
+    const config = defaultConfig();
+    config.agent.tokenEnv = "MY_PAT";
+    config.runner.envDeny = ["KEEP_NOT"];
+    expect(runnerEnvDeny(config)).toEqual(["MY_PAT", "KEEP_NOT"]);
+    const dump = stack({ framework: "junit", command: ["sh", "-c", "env | cut -d= -f1 | sort > names.txt"] });
+    await runStack(dump, { repoRoot: dir, rawDir: RAW, echo: quiet().echo, env });
+    expect(
+      readFileSync(join(dir, "names.txt"), "utf8")
+        .split("\n")
+        .filter((n) => n in env),
+    ).toEqual(["KEEP", "MY_PAT", "PATH"]);
+    await runStack(dump, { repoRoot: dir, rawDir: RAW, echo: quiet().echo, env, envDeny: runnerEnvDeny(config) });
+    expect(
+      readFileSync(join(dir, "names.txt"), "utf8")
+        .split("\n")
+        .filter((n) => n in env),
+    ).toEqual(["KEEP", "PATH"]);
   });
 
   test("a stack folder that does not exist is recorded, not thrown", async () => {
