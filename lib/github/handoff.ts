@@ -116,7 +116,8 @@ export interface HandoffTarget {
   agentClient: RepoClient | null;
   agent: HealConfig["agent"];
   issueNumber: number;
-  who: HandoffAuthors;
+  /** Who may write a hand-off; a function is called only when a route exists (a personal agent token costs a GET /user). */
+  who: HandoffAuthors | (() => Promise<HandoffAuthors>);
   /** The issue's comments as listed before (run-tag check and the cap). */
   comments: IssueComment[];
   /** budget.daily_mentions and the labels the cap lists (see MentionCapInput). */
@@ -141,7 +142,7 @@ export type WakeInput = HandoffTarget & HandoffMessage;
 
 /** A hand-off that may go ahead (its route and this run's tag), or the record of why it does not. */
 export type PreparedHandoff =
-  | { ready: true; via: "comment" | "dispatch"; tag: string }
+  | { ready: true; via: "comment" | "dispatch"; tag: string; who: HandoffAuthors }
   | { ready: false; blocked: "plan" | "cap" | "done"; record: HandoffRecord };
 
 /**
@@ -153,11 +154,12 @@ export async function prepareHandoff(t: HandoffTarget): Promise<PreparedHandoff>
   const plan = planHandoff(agent, t.agentClient !== null);
   if (plan.via === "none")
     return { ready: false, blocked: "plan", record: { via: agent.handoff === "token" ? "none" : "skipped", reason: plan.explain } };
+  const who = typeof t.who === "function" ? await t.who() : t.who;
   if (
     await mentionCapReached(t.r, {
       issueNumber: t.issueNumber,
       comments: t.comments,
-      who: t.who,
+      who,
       labels: t.cap.labels,
       cap: t.cap.dailyMentions,
     })
@@ -166,9 +168,9 @@ export async function prepareHandoff(t: HandoffTarget): Promise<PreparedHandoff>
     return { ready: false, blocked: "cap", record: { via: "skipped", reason } };
   }
   const tag = handoffTag(t.issueNumber, t.run.id, t.run.attempt);
-  if (handoffComments(t.comments, t.who).some((c) => c.body.includes(tag)))
+  if (handoffComments(t.comments, who).some((c) => c.body.includes(tag)))
     return { ready: false, blocked: "done", record: { via: "skipped", reason: "this run already handed off" } };
-  return { ready: true, via: plan.via, tag };
+  return { ready: true, via: plan.via, tag, who };
 }
 
 /**
@@ -177,7 +179,7 @@ export async function prepareHandoff(t: HandoffTarget): Promise<PreparedHandoff>
  */
 export async function sendHandoff(
   t: HandoffTarget,
-  ready: { via: "comment" | "dispatch"; tag: string },
+  ready: { via: "comment" | "dispatch"; tag: string; who: HandoffAuthors },
   m: HandoffMessage,
 ): Promise<HandoffRecord> {
   const { agent } = t;
@@ -186,7 +188,7 @@ export async function sendHandoff(
     const body = `${agent.mention} ${m.ask}\n\n${ready.tag}`;
     // Found again by its tag if the response is lost, but only from an author a hand-off may come from.
     const made = await createCommentOnce(t.agentClient!, t.issueNumber, body, {
-      botLogin: (login) => isHandoffAuthor(login, t.who),
+      botLogin: (login) => isHandoffAuthor(login, ready.who),
       uniqueText: ready.tag,
     });
     return { via: "comment", commentUrl: made.url, ...attempt };
@@ -194,7 +196,7 @@ export async function sendHandoff(
   const sent = await sendRepositoryDispatch(t.r, agent.dispatchEventType, m.payload);
   if (m.note)
     await createCommentOnce(t.r, t.issueNumber, `${m.note(!sent.confirmed)}\n\n${ready.tag}`, {
-      botLogin: t.who.botLogin,
+      botLogin: ready.who.botLogin,
       uniqueText: ready.tag,
     });
   if (sent.confirmed) return { via: "dispatch", eventType: agent.dispatchEventType, ...attempt };

@@ -22,7 +22,7 @@ import {
 import { setTaskIssue } from "../task-context.ts";
 import type { FailureRecord, FailureReport } from "../types.ts";
 import { createCommentOnce, latestMarker, listComments } from "./comments.ts";
-import { countHandoffs, planHandoff, wakeAgent } from "./handoff.ts";
+import { countHandoffs, planHandoff, wakeAgent, type HandoffTarget } from "./handoff.ts";
 import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, getIssue, listToolIssues, updateIssueBody } from "./issues.ts";
 import { ensureLabels, labelNames, labelSpec } from "./labels.ts";
 import { isHealedBranch, openSession, type GitHubSession } from "./session.ts";
@@ -451,9 +451,9 @@ async function handOff(s: GitHubSession, outcome: GitHubFile): Promise<HandoffRe
 export function handoffTarget(
   s: GitHubSession,
   issueNumber: number,
-  who: Awaited<ReturnType<GitHubSession["handoffAuthors"]>>,
+  who: HandoffTarget["who"],
   comments: Awaited<ReturnType<typeof listComments>>,
-) {
+): HandoffTarget {
   const { labels } = s.config;
   return {
     r: s.r,
