@@ -3,12 +3,12 @@
 // not failing tests for the agent: each stack gets one record of kind "environment" naming what to install.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareFailures } from "./failures.ts";
+import { compareFailures } from "./failures/records.ts";
 import { fingerprint } from "./fingerprint.ts";
 import type { PrepareFile } from "./prepare.ts";
 import { redact } from "./redact.ts";
 import { deepestStack } from "./test-selection.ts";
-import type { FailureRecord, FailureReport, Framework, RunRecord, RunsFile } from "./types.ts";
+import type { FailureRecord, FailureReport, FailureSummary, Framework, RunRecord, RunsFile } from "./types.ts";
 
 export type EnvironmentCause = "cannot-start" | "missing-package" | "no-runner" | "no-report";
 export type Language = "js" | "python";
@@ -223,101 +223,120 @@ export function environmentRecord(stackId: string, framework: Framework, problem
   };
 }
 
-export interface ApplyOptions {
+export interface EnvironmentOptions {
   repoRoot: string;
   runs: RunsFile | null;
+  /** heal:prepare's record, so a message can name the install that failed. */
   prepare?: PrepareFile | null;
   isRepo?: RepoModules;
 }
 
+interface StackProblems {
+  framework: Framework;
+  cwd: string;
+  packages: Set<string>;
+  /** Tests that could not import a package: "name (file:line)". */
+  affected: string[];
+  /** What the stack's run itself says (cannot start, no runner, no report). */
+  run?: EnvironmentProblem;
+}
+
 /**
- * Rewrites a failure report so set-up problems are environment records: every record that failed on a
- * missing package, and every runner record whose run could not start, lacked its runner or wrote no report,
- * become one `kind: environment` record per stack. Counts: `summary.environment` (not in failed or errors).
+ * Sorts failure records as they stream by: `take` keeps back every record that is a set-up problem (a test
+ * that failed on a missing package, a runner record of a run that could not start, lacked its runner or wrote
+ * no report); `finish` gives one `kind: environment` record per stack for them and moves their counts from
+ * failed/errors to `summary.environment`.
  */
-export function applyEnvironment(report: FailureReport, opts: ApplyOptions): FailureReport {
-  const isRepo = opts.isRepo ?? repoModules(opts.repoRoot);
-  const runs = opts.runs?.runs ?? [];
-  const stacks = runs.map((r) => r.stack);
-  const byStack = new Map<
-    string,
-    {
-      framework: Framework;
-      cwd: string;
-      packages: Set<string>;
-      causes: EnvironmentProblem[];
-      affected: string[];
-      runMessage?: EnvironmentProblem;
-    }
-  >();
-  const entry = (id: string, framework: Framework, cwd: string) => {
-    let e = byStack.get(id);
-    if (!e) byStack.set(id, (e = { framework, cwd, packages: new Set(), causes: [], affected: [] }));
-    return e;
-  };
-  const kept: FailureRecord[] = [];
-  let removedFailed = 0;
-  let removedErrors = 0;
-  for (const record of report.failures) {
-    const run = runs.find(
-      (r) =>
-        record.kind === "error" &&
-        record.fullName === redact(`${r.stack.id} (runner ${r.signal ? `killed by ${r.signal}` : `exited ${r.exitCode}`})`),
-    );
-    let problem: EnvironmentProblem | null = null;
-    if (run) problem = classifyRun(run, { noReport: record.message.includes("wrote no readable report"), isRepo, prepare: opts.prepare });
-    const packages = run ? [] : classifyRecord(record, isRepo);
-    if (!problem && packages.length === 0) {
-      kept.push(record);
-      continue;
-    }
-    if (record.kind === "error") removedErrors++;
-    else if (record.kind === "failure") removedFailed++;
-    const stack = run?.stack ?? deepestStack(stacks, record.framework, record.file);
-    const e = entry(stack?.id ?? record.framework, record.framework, stack?.cwd ?? ".");
-    if (problem) {
-      e.runMessage = problem;
-      for (const p of problem.packages) e.packages.add(p);
-    } else {
-      for (const p of packages) e.packages.add(p);
-      e.affected.push(record.file ? `${record.fullName} (${record.file}${record.line ? `:${record.line}` : ""})` : record.fullName);
-    }
+export class EnvironmentCollector {
+  private readonly byStack = new Map<string, StackProblems>();
+  private readonly runs: RunRecord[];
+  private isRepo: RepoModules | undefined;
+  private removedFailed = 0;
+  private removedErrors = 0;
+
+  constructor(private readonly opts: EnvironmentOptions) {
+    this.runs = opts.runs?.runs ?? [];
+    this.isRepo = opts.isRepo;
   }
-  const environment: FailureRecord[] = [];
-  for (const [id, e] of byStack) {
-    const packages = [...e.packages].sort();
-    const problem: EnvironmentProblem =
-      e.runMessage && e.runMessage.cause !== "no-report"
-        ? e.runMessage
-        : packages.length > 0
-          ? {
-              cause: "missing-package",
-              packages,
-              message: `cannot import ${packages.join(", ")}: ${installHint(e.framework, e.cwd, packages, opts.prepare ?? null, id)}`,
-            }
-          : e.runMessage!;
-    const run = runs.find((r) => r.stack.id === id);
-    const detail = [
-      e.affected.length > 0 ? `Could not run (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}` : "",
-      run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})\n${run.outputTail}` : "",
-    ]
-      .filter(Boolean)
-      .join("\n\n");
-    environment.push(environmentRecord(id, e.framework, problem, detail || "(no output)"));
+
+  /** The repository's own names, listed on first need (most runs have no failure that asks). */
+  private repo(): RepoModules {
+    return (this.isRepo ??= repoModules(this.opts.repoRoot));
   }
+
+  /** True when `record` is an environment problem: it is held back and becomes part of its stack's record. */
+  take(record: FailureRecord): boolean {
+    if (record.kind === "environment") return false;
+    const run =
+      record.kind === "error"
+        ? this.runs.find(
+            (r) => record.fullName === redact(`${r.stack.id} (runner ${r.signal ? `killed by ${r.signal}` : `exited ${r.exitCode}`})`),
+          )
+        : undefined;
+    const noReport = !!run && (run.reports.length === 0 || record.message.endsWith("wrote no readable report"));
+    const problem = run ? classifyRun(run, { noReport, isRepo: this.repo(), prepare: this.opts.prepare }) : null;
+    const packages = run ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo());
+    if (!problem && packages.length === 0) return false;
+    if (record.kind === "error") this.removedErrors++;
+    else this.removedFailed++;
+    const stack =
+      run?.stack ??
+      deepestStack(
+        this.runs.map((r) => r.stack),
+        record.framework,
+        record.file,
+      );
+    const id = stack?.id ?? record.framework;
+    let e = this.byStack.get(id);
+    if (!e) this.byStack.set(id, (e = { framework: record.framework, cwd: stack?.cwd ?? ".", packages: new Set(), affected: [] }));
+    for (const p of problem?.packages ?? packages) e.packages.add(p);
+    if (problem) e.run = problem;
+    else e.affected.push(record.file ? `${record.fullName} (${record.file}${record.line ? `:${record.line}` : ""})` : record.fullName);
+    return true;
+  }
+
+  /** The environment records (one per stack), with `summary`'s counts moved to `summary.environment`. */
+  finish(summary: FailureSummary): FailureRecord[] {
+    const records: FailureRecord[] = [];
+    for (const [id, e] of this.byStack) {
+      const packages = [...e.packages].sort();
+      const problem: EnvironmentProblem =
+        e.run && e.run.cause !== "no-report"
+          ? e.run
+          : packages.length > 0
+            ? {
+                cause: "missing-package",
+                packages,
+                message: `cannot import ${packages.join(", ")}: ${installHint(e.framework, e.cwd, packages, this.opts.prepare ?? null, id)}`,
+              }
+            : e.run!;
+      const run = this.runs.find((r) => r.stack.id === id);
+      const detail = [
+        e.affected.length > 0 ? `Could not run (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}` : "",
+        run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})\n${run.outputTail}` : "",
+      ]
+        .filter(Boolean)
+        .join("\n\n");
+      records.push(environmentRecord(id, e.framework, problem, detail || "(no output)"));
+    }
+    if (records.length > 0) {
+      summary.total += records.length - this.removedFailed - this.removedErrors;
+      summary.failed -= this.removedFailed;
+      summary.errors -= this.removedErrors;
+      summary.environment = records.length;
+    }
+    return records;
+  }
+}
+
+/** A whole failure report through EnvironmentCollector: the same report object when nothing is environment. */
+export function applyEnvironment(report: FailureReport, opts: EnvironmentOptions): FailureReport {
+  const collector = new EnvironmentCollector(opts);
+  const kept = report.failures.filter((r) => !collector.take(r));
+  const summary = { ...report.summary };
+  const environment = collector.finish(summary);
   if (environment.length === 0) return report;
-  const removed = removedFailed + removedErrors;
-  return {
-    ...report,
-    summary: {
-      ...report.summary,
-      total: report.summary.total - removed + environment.length,
-      failed: report.summary.failed - removedFailed,
-      errors: report.summary.errors - removedErrors,
-      environment: environment.length,
-    },
-    failures: [...kept, ...environment].sort(compareFailures),
-  };
+  return { ...report, summary, failures: [...kept, ...environment].sort(compareFailures) };
 }
 
 /** Failures that are the agent's to fix: every record but environment ones. */
