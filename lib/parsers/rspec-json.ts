@@ -56,16 +56,18 @@ export function parseRSpecJson(doc: unknown, onCase: (c: TestCase) => void): voi
     }
     onCase(tc);
   }
-  // "An error occurred while loading ./spec/broken_spec.rb." followed by the failure and its backtrace.
+  // "An error occurred while loading ./spec/broken_spec.rb." then "Failure/Error: <line>", "<Class>:", its message.
   const outside = root.summary?.errors_outside_of_examples_count;
   if (typeof outside === "number" && outside > 0 && Array.isArray(root.messages)) {
     for (const m of root.messages) {
       const text = str(m)?.trim();
-      if (!text || !/^An error occurred/.test(text)) continue;
-      const file = /^An error occurred while loading (\S+?)\.?$/m.exec(text)?.[1];
+      if (!text || !text.startsWith("An error occurred")) continue;
+      const file = /^An error occurred while loading (\S+?)\.?(?:\s|$)/.exec(text)?.[1];
       const lines = text.split("\n");
-      const cause = lines.find((l) => /^\s*(Failure\/Error:|[A-Z]\w*(::\w+)*(Error|Exception)\b)/.test(l))?.trim();
-      const tc: TestCase = { framework: "rspec", fullName: file ?? lines[0] ?? "error outside of examples", status: "error" };
+      const at = lines.findIndex((l) => /^[A-Z][\w:]*:\s*$/.test(l));
+      const cause =
+        at !== -1 ? `${lines[at]!.trim()} ${lines[at + 1]?.trim() ?? ""}`.trim() : lines.find((l) => l.startsWith("Failure/Error:"));
+      const tc: TestCase = { framework: "rspec", fullName: file ?? lines[0]!, status: "error" };
       if (file) tc.file = file;
       tc.message = capText(cause ?? lines[0]);
       tc.stack = capText(text);

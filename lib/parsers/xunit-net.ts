@@ -75,12 +75,19 @@ export async function parseXunitNetFile(path: string, onCase: (c: TestCase) => v
   );
 }
 
+/** xUnit's default display name is "Type.Method(args)"; a custom one ([Fact(DisplayName)]) is put under its type. */
+function testName(a: Record<string, string>): string {
+  const name = a.name?.trim() || a.method?.trim() || "(unnamed test)";
+  const type = a.type?.trim();
+  return type && !name.startsWith(`${type}.`) ? `${type} > ${name}` : name;
+}
+
 function toCase(c: OpenTest): TestCase {
   const a = c.attrs;
   const status: CaseStatus =
     c.kind === "error" ? "error" : (RESULTS.get((a.result ?? "").toLowerCase()) ?? (c.exceptionType || c.message ? "failed" : "passed"));
   // An <error> names what failed around the tests: "test-class-cleanup" of a class, a collection, the assembly.
-  const fullName = c.kind === "error" ? `${a.type ?? "error"}: ${a.name?.trim() || "(unnamed)"}` : a.name?.trim() || "(unnamed test)";
+  const fullName = c.kind === "error" ? `${a.type ?? "error"}: ${a.name?.trim() || "(unnamed)"}` : testName(a);
   const tc: TestCase = { framework: "xunit", fullName, status };
   if (a["source-file"]) tc.file = a["source-file"];
   const line = Number(a["source-line"]);
