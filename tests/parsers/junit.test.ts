@@ -3,7 +3,7 @@
 // no runner on this machine writes (Surefire, PHPUnit, mocha-junit-reporter: tests/fixtures/reports/ORIGINS.md).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { HealError } from "../../lib/errors.ts";
@@ -697,7 +697,7 @@ describe("fidelity: outcomes, counts and messages as the report gives them", () 
   beforeAll(() => {
     dir = join(tmpdir(), `heal-junit-fidelity-${process.pid}`);
     rmSync(dir, { recursive: true, force: true });
-    spawnSync("mkdir", ["-p", dir]);
+    mkdirSync(dir, { recursive: true });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const write = (name: string, xml: string) => {
