@@ -451,7 +451,8 @@ export function renderIssue(
   const where = context.run_url
     ? `the \`${context.reports_dir}\` artifact of [the workflow run](${context.run_url})`
     : `\`${context.report_path}\``;
-  const notice = `> [!NOTE]\n> This issue was cut to GitHub's size limit. Every failure is in ${context.report_path.split("/").pop()}, in ${where}.`;
+  const file = context.report_path.split("/").pop();
+  const notice = renderTemplate("cut-notice.md", { kind: "issue", file, where }, repoRoot, config).trim();
   return { title, body: limitBody(raw, notice, maxBytes), labels: [...config.labels.healing] };
 }
 

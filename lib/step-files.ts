@@ -48,13 +48,20 @@ export function writeRunsFile(reportsDir: string, runs: RunsFile): string {
 
 // ---------- failures.json ----------
 
+/** failures.json, or null when it is missing or holds no failures list and summary; invalid JSON throws. */
+export function readFailuresFile(reportsDir: string, shown?: string): FailureReport | null {
+  const f = at(reportsDir, REPORT_FILES.failures, shown);
+  const report = readJsonFile<FailureReport>(f.abs, f.rel);
+  if (!report || !Array.isArray(report.failures) || typeof report.summary !== "object" || report.summary === null) return null;
+  return report;
+}
+
 /** failures.json, required: it must hold a failures list and a summary (parse-failures writes it). */
 export function requireFailuresFile(reportsDir: string, shown?: string): FailureReport {
   const f = at(reportsDir, REPORT_FILES.failures, shown);
-  const report = requireJsonFile<FailureReport>(f.abs, f.rel, "run heal:parse-failures first");
-  if (!report || !Array.isArray(report.failures) || typeof report.summary !== "object" || report.summary === null) {
-    throw new HealError("INPUT_MISSING", "has no failures/summary: was it written by heal:parse-failures?", f.rel);
-  }
+  requireJsonFile<unknown>(f.abs, f.rel, "run heal:parse-failures first");
+  const report = readFailuresFile(reportsDir, shown);
+  if (!report) throw new HealError("INPUT_MISSING", "has no failures/summary: was it written by heal:parse-failures?", f.rel);
   return report;
 }
 

@@ -11,10 +11,9 @@ import { type ExitCode, type FlagSpec, parseArgs, printHelpIfAsked, runMain } fr
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
 import { localModeReason } from "../lib/github/context.ts";
-import { readJsonFile } from "../lib/json-file.ts";
 import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
 import { forLog } from "../lib/sanitize.ts";
-import type { FailureReport } from "../lib/types.ts";
+import { readFailuresFile, readGitHubFile, readIssueFile } from "../lib/step-files.ts";
 
 const FLAGS: FlagSpec = {};
 
@@ -25,15 +24,11 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const config = await loadConfig(repoRoot);
   const dir = config.reportsDir;
   const failuresRel = `${dir}/${REPORT_FILES.failures}`;
-  const report = readJsonFile<FailureReport>(join(repoRoot, failuresRel), failuresRel);
-  if (!report || !Array.isArray(report.failures)) {
-    throw new HealError("INPUT_MISSING", "not found or has no failures list (run task heal)", failuresRel);
-  }
-  const issue = readJsonFile<{ taskPath?: string | null }>(join(repoRoot, dir, REPORT_FILES.issue), `${dir}/${REPORT_FILES.issue}`);
-  const github = readJsonFile<{ issueUrl?: string | null; action?: string }>(
-    join(repoRoot, dir, REPORT_FILES.github),
-    `${dir}/${REPORT_FILES.github}`,
-  );
+  const reportsDir = join(repoRoot, dir);
+  const report = readFailuresFile(reportsDir, dir);
+  if (!report) throw new HealError("INPUT_MISSING", "not found or has no failures list (run task heal)", failuresRel);
+  const issue = readIssueFile(reportsDir, dir);
+  const github = readGitHubFile(reportsDir, dir);
 
   const s = report.summary;
   const failing = report.failures.length;

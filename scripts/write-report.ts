@@ -12,13 +12,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ExitCode, type FlagSpec, log, parseArgs, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
-import { HealError } from "../lib/errors.ts";
 import { currentBranch } from "../lib/git.ts";
-import { readJsonFile, requireJsonFile } from "../lib/json-file.ts";
 import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
 import { buildTemplateContext, renderIssue, renderReport } from "../lib/render.ts";
+import { readRunsFile, requireFailuresFile, writeIssueFile } from "../lib/step-files.ts";
 import { rerunCommand, stackOf, writeTaskContext } from "../lib/task-context.ts";
-import type { FailureReport, RunsFile } from "../lib/types.ts";
 
 const FLAGS: FlagSpec = {
   branch: { type: "string", describe: "branch name for the title and task id (default: failures.json, then git)" },
@@ -31,12 +29,9 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const repoRoot = targetRoot();
   const config = await loadConfig(repoRoot);
   const dir = config.reportsDir;
-  const failuresRel = `${dir}/${REPORT_FILES.failures}`;
-  const report = requireJsonFile<FailureReport>(join(repoRoot, failuresRel), failuresRel, "run heal:parse-failures first");
-  if (!Array.isArray(report.failures) || typeof report.summary !== "object") {
-    throw new HealError("INPUT_MISSING", "has no failures/summary: was it written by heal:parse-failures?", failuresRel);
-  }
-  const runs = readJsonFile<RunsFile>(join(repoRoot, dir, REPORT_FILES.runs), `${dir}/${REPORT_FILES.runs}`);
+  const reportsDir = join(repoRoot, dir);
+  const report = requireFailuresFile(reportsDir, dir);
+  const runs = readRunsFile(reportsDir, dir);
   const branch = (flags.branch as string | undefined) ?? report.branch ?? currentBranch(repoRoot) ?? "local";
 
   const task = writeTaskContext({ report, config, repoRoot, branch, runs, githubIssue: null });
@@ -52,10 +47,13 @@ export async function main(argv: string[]): Promise<ExitCode> {
   });
   const issue = renderIssue(context, repoRoot, config);
   writeFileSync(join(repoRoot, dir, REPORT_FILES.report), renderReport(context, repoRoot, config));
-  writeFileSync(join(repoRoot, dir, REPORT_FILES.issueBody), issue.body);
   // removedTasks: this branch's older auto-generated task files, deleted here; the GitHub step may delete them upstream too.
-  const issueJson = { ...issue, taskPath: task.file?.path ?? null, taskId: task.file?.taskId ?? null, removedTasks: task.removed };
-  writeFileSync(join(repoRoot, dir, REPORT_FILES.issue), `${JSON.stringify(issueJson, null, 2)}\n`);
+  writeIssueFile(reportsDir, {
+    ...issue,
+    taskPath: task.file?.path ?? null,
+    taskId: task.file?.taskId ?? null,
+    removedTasks: task.removed,
+  });
 
   for (const rel of task.removed) log.info(`removed the outdated task context ${rel}`);
   if (task.file) {
