@@ -55,3 +55,26 @@ test("a JUnit file given as NUnit names the root element it found", async () => 
     `${join(FIXTURES, "phpunit.xml")}: root element <testsuites> is not NUnit XML (expected <test-run>, <test-results> or <test-suite>)`,
   );
 });
+
+const PUTR = join(import.meta.dir, "../fixtures/publish-unit-test-result/nunit");
+
+test("NUnit 2 without result or success attributes: a <failure> child fails the case (publish-unit-test-result fixture)", async () => {
+  const cases: TestCase[] = [];
+  await parseNUnitFile(join(PUTR, "nunit3/jenkins/NUnit-issue6353.xml"), (c) => cases.push(c));
+  expect(cases.map((c) => [c.fullName, c.status, c.message, c.stack])).toEqual([
+    ["SuccessfulTest", "passed", undefined, undefined],
+    ["IgnoredTest", "skipped", "Reason", undefined],
+    ["FailedTest", "failed", "Reason", "Here comes the stack trace"],
+  ]);
+});
+
+test("a bare <test-suite type="Assembly"> root is NUnit 3 (publish-unit-test-result fixture)", async () => {
+  const cases: TestCase[] = [];
+  await parseNUnitFile(join(PUTR, "mstest/clicketyclackety.xml"), (c) => cases.push(c));
+  expect(cases).toHaveLength(23);
+  expect(cases[0]).toMatchObject({
+    fullName: "MyProject.Tests.Real.UserInput.BakeDrawingCommandTests.BakeDrawings",
+    status: "error", // result="Failed" label="Error": the test threw
+  });
+  expect(cases.filter((c) => c.status === "passed")).toHaveLength(13);
+});
