@@ -68,7 +68,7 @@ test("NUnit 2 without result or success attributes: a <failure> child fails the 
   ]);
 });
 
-test("a bare <test-suite type="Assembly"> root is NUnit 3 (publish-unit-test-result fixture)", async () => {
+test("a bare <test-suite type='Assembly'> root is NUnit 3 (publish-unit-test-result fixture)", async () => {
   const cases: TestCase[] = [];
   await parseNUnitFile(join(PUTR, "mstest/clicketyclackety.xml"), (c) => cases.push(c));
   expect(cases).toHaveLength(23);
