@@ -7,6 +7,7 @@ import { dirname, join, posix } from "node:path";
 import type { HealConfig } from "./config.ts";
 import { pythonFor, type RunnableStack } from "./detect.ts";
 import { resolveProgram, start } from "./process.ts";
+import { readJsonFile } from "./json-file.ts";
 import { redact } from "./redact.ts";
 import { runnerEnvironment } from "./runners/run.ts";
 import { forLogStream } from "./sanitize.ts";
@@ -515,4 +516,10 @@ export function writePrepareFile(repoRoot: string, reportsDir: string, file: Pre
   mkdirSync(join(repoRoot, reportsDir), { recursive: true });
   writeFileSync(join(repoRoot, rel), `${JSON.stringify(file, null, 2)}\n`);
   return rel;
+}
+
+/** prepare.json of a reports folder (absolute), or null when heal:prepare did not run there. */
+export function readPrepareFile(reportsDirAbs: string, reportsDirRel = reportsDirAbs): PrepareFile | null {
+  const file = readJsonFile<PrepareFile>(join(reportsDirAbs, PREPARE_FILE), posix.join(reportsDirRel, PREPARE_FILE), "prepare file");
+  return file && Array.isArray(file.steps) ? file : null;
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { defaultConfig, type HealConfig, parseConfig } from "../lib/config.ts";
 import { detectStacks } from "../lib/detect.ts";
-import { planPrepare, prepare, pyprojectRequirements, STAMP_FILE } from "../lib/prepare.ts";
+import { planPrepare, prepare, pyprojectRequirements, readPrepareFile, STAMP_FILE, writePrepareFile } from "../lib/prepare.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 
 setDefaultTimeout(180_000);
@@ -257,6 +257,15 @@ describe("Terraform and the config", () => {
     const seen = readFileSync(join(dir, "seen.txt"), "utf8");
     expect(seen).toContain("NPM_CONFIG_REGISTRY=https://registry.example");
     for (const name of ["GITHUB_TOKEN", "GH_TOKEN", "MY_AGENT_TOKEN"]) expect(seen).not.toContain(`${name}=`);
+  });
+
+  test("prepare.json round-trips through the reports folder; a missing one is null", async () => {
+    const dir = folder({});
+    const config = parseConfig("prepare:\n  commands:\n    - [true]\n");
+    const file = await prepare(dir, [], config, quiet);
+    expect(writePrepareFile(dir, ".agent/reports", file)).toBe(".agent/reports/prepare.json");
+    expect(readPrepareFile(join(dir, ".agent/reports"))).toEqual(file);
+    expect(readPrepareFile(join(dir, "elsewhere"))).toBeNull();
   });
 
   test("a config field of the wrong shape names the field", () => {
