@@ -36,7 +36,7 @@ interface FuzzSummary {
 
 const PER_INPUT_MS = 5_000;
 const MAX_MUTANT_BYTES = 2 * 1024 * 1024;
-const XML_FORMATS = new Set(["junit", "trx", "nunit"]);
+const XML_FORMATS = new Set(["junit", "trx", "nunit", "xunit"]);
 
 function registerTest(): void {
   let work: string;
@@ -55,6 +55,12 @@ function registerTest(): void {
       ["phpunit.xml", "junit"],
       ["mocha-junit.xml", "junit"],
       ["gotestsum.xml", "junit"],
+      ["googletest.xml", "junit"],
+      ["rspec/rspec.json", "rspec-json"],
+      ["rspec/rspec-load-error.json", "rspec-json"],
+      ["../publish-unit-test-result/xunit/mstest/fixie.xml", "xunit"],
+      ["../publish-unit-test-result/junit-xml/junit.multiresult.xml", "junit"],
+      ["../publish-unit-test-result/nunit/mstest/clicketyclackety.xml", "nunit"],
     ] as const)
       seeds.push({ path: join(fixtures, name), format });
     seeds = seeds.filter((s) => readFileSync(s.path).length > 0);
