@@ -53,13 +53,24 @@ describe("detectFormat", () => {
     );
   });
 
-  test("reads the XML root past prolog, comments and doctype: JUnit, TRX, NUnit", () => {
+  test("reads the XML root past prolog, comments and doctype: JUnit, TRX, NUnit, xUnit.net", () => {
     expect(sniff('\uFEFF<?xml version="1.0"?>\n<!-- generated -->\n<testsuite name="x">')).toBe("junit");
     expect(
       sniff('<?xml version="1.0" encoding="utf-8"?><TestRun id="1" xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">'),
     ).toBe("trx");
     expect(sniff('<?xml version="1.0"?><!DOCTYPE x [ <!ENTITY a "b"> ]><test-run id="2">')).toBe("nunit");
+    expect(sniff('<?xml version="1.0"?><test-suite type="Assembly" name="a.dll">')).toBe("nunit");
+    expect(sniff('\uFEFF<?xml version="1.0" encoding="utf-8" ?>\n<assemblies timestamp="x"><assembly name="a.dll">')).toBe("xunit");
     expect(sniff("<html><body>502 Bad Gateway</body></html>")).toBeNull();
+  });
+
+  test("parseReport hands back the tests a JUnit suite counts but does not list (publish-unit-test-result fixture)", async () => {
+    const path = join(import.meta.dir, "../fixtures/publish-unit-test-result/junit-xml/no-cases-but-tests.xml");
+    expect(await parseReport(path, () => {})).toEqual({
+      format: "junit",
+      cases: 0,
+      unlisted: [{ suite: "pytest", tests: 6, failures: 1, errors: 0, skipped: 2 }],
+    });
   });
 
   test("tells the JSON dialects and line formats apart", () => {
@@ -70,6 +81,8 @@ describe("detectFormat", () => {
     expect(sniff("TAP version 13\nok 1 - a\n1..1\n")).toBe("tap");
     expect(sniff("ok 1 - a\nnot ok 2 - b\n1..2\n")).toBe("tap");
     expect(sniff("bun test v1.4.4 (38afee6c8)\n\ntests/a.test.ts:\n")).toBe("bun-console");
+    expect(sniff('{"version":"3.12.0","examples":[{"id":"./spec/a_spec.rb[1:1]","full_description":"A b"}]}')).toBe("rspec-json");
+    expect(sniff('{"version":"3.12.0","messages":["x"],"examples":[],"summary_line":"0 examples"}')).toBe("rspec-json");
     expect(sniff('{"name":"x"}')).toBeNull();
   });
 
