@@ -96,6 +96,21 @@ describe("hand-off", () => {
     expect(w.githubJson().handoff).toMatchObject({ via: "comment", attempt: 1 });
   });
 
+  test("a repository's handoff.md replaces the wording; the mention and the hand-off tag stay the tool's", async () => {
+    await start();
+    await healed();
+    mkdirSync(join(w.dir, ".agent/heal/templates"), { recursive: true });
+    writeFileSync(
+      join(w.dir, ".agent/heal/templates/handoff.md"),
+      "Bitte #{{ issue_number }} reparieren, Versuch {{ attempt }}/{{ max_attempts }}: {{ task_ref }}\n",
+    );
+    const r = await handOff({ HEAL_AGENT_TOKEN: AGENT_TOKEN });
+    expect(r.code).toBe(0);
+    expect(gh.issue(1)!.comments[0]!.body).toBe(
+      `@claude Bitte #1 reparieren, Versuch 1/3: \`${TASK_PATH}\`\n\n<!-- heal:handoff issue=1 run=1001.1 -->`,
+    );
+  });
+
   test("the agent comment's response is lost: found by its run tag, not posted twice", async () => {
     await start();
     await healed();
