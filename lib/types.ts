@@ -24,6 +24,11 @@ export interface TestCase {
   durationMs?: number;
   /** Earlier runs of the same case in the same report (Surefire flakyFailure/rerunFailure, retries). */
   attempts?: { status: CaseStatus; message?: string }[];
+  /**
+   * Set on a case parseReport makes for failing tests a report counts without listing them (a JUnit <testsuite
+   * failures="2"> with no <testcase>): how many tests it stands for. Absent on every listed case.
+   */
+  unlistedCount?: number;
 }
 
 /**

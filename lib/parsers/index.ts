@@ -205,13 +205,35 @@ async function xmlParser(format: XmlFormat): Promise<XmlParser> {
 /** What parseReport read from one report. */
 export interface ParsedReport {
   format: ReportFormat;
-  /** Test cases handed to onCase. */
+  /** Test cases handed to onCase (one per suite and kind for unlisted failing tests included). */
   cases: number;
   /**
    * JUnit suites whose tests/failures/errors/skipped attributes count more than the test cases they list
    * (a suite saying failures="2" with no <testcase>): those tests exist, though unnamed.
    */
   unlisted?: UnlistedTests[];
+}
+
+/**
+ * Failing tests a suite counts but does not list are never lost: one case per suite and kind stands for them
+ * (named by the suite, so the same gap keeps its identity across runs), and says what the report declared.
+ */
+function emitUnlisted(u: UnlistedTests, emit: (c: TestCase) => void): void {
+  for (const [n, status, attr] of [
+    [u.failures, "failed", "failures"],
+    [u.errors, "error", "errors"],
+  ] as const) {
+    if (n === 0) continue;
+    const tc: TestCase = {
+      framework: "junit",
+      fullName: `${u.suite} > (${attr} the report counts but does not list)`,
+      status,
+      message: `<testsuite name="${u.suite}"> counts ${n} more ${attr} than the test cases it lists`,
+      unlistedCount: n,
+    };
+    if (u.file) tc.file = u.file;
+    emit(tc);
+  }
 }
 
 /**
@@ -235,6 +257,7 @@ export async function parseReport(path: string, onCase: (c: TestCase) => void, o
       case "nunit":
       case "xunit":
         unlisted = (await (await xmlParser(format))(path, emit))?.unlisted;
+        for (const u of unlisted ?? []) emitUnlisted(u, emit);
         break;
       case "rspec-json":
         parseRSpecJson(await readJson(path, size), emit);

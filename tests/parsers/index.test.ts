@@ -64,13 +64,23 @@ describe("detectFormat", () => {
     expect(sniff("<html><body>502 Bad Gateway</body></html>")).toBeNull();
   });
 
-  test("parseReport hands back the tests a JUnit suite counts but does not list (publish-unit-test-result fixture)", async () => {
+  test("a JUnit suite counting a failure it does not list is never green: one failed case stands for it (publish-unit-test-result fixture)", async () => {
     const path = join(import.meta.dir, "../fixtures/publish-unit-test-result/junit-xml/no-cases-but-tests.xml");
-    expect(await parseReport(path, () => {})).toEqual({
+    const cases: TestCase[] = [];
+    expect(await parseReport(path, (c) => cases.push(c))).toEqual({
       format: "junit",
-      cases: 0,
+      cases: 1,
       unlisted: [{ suite: "pytest", tests: 6, failures: 1, errors: 0, skipped: 2 }],
     });
+    expect(cases).toEqual([
+      {
+        framework: "junit",
+        fullName: "pytest > (failures the report counts but does not list)",
+        status: "failed",
+        message: '<testsuite name="pytest"> counts 1 more failures than the test cases it lists',
+        unlistedCount: 1,
+      },
+    ]);
   });
 
   test("tells the JSON dialects and line formats apart", () => {
