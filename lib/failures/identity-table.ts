@@ -86,22 +86,11 @@ export class IdentityTable {
     this.size = 0;
   }
 
-  /** Counts one more occurrence of the identity (in the passes slot) and returns how many it has now. */
-  bump(hi: number, lo: number): number {
-    const sh = this.shardFor(hi);
-    const j = this.slotFor(sh, hi, lo);
-    const v = sh.counts[j]!;
-    if (v < 6) {
-      sh.counts[j] = v + 1;
-      return v + 1;
-    }
-    this.read(sh, j);
-    this.write(sh, j, this.p + 1, 0, 0);
-    return this.p + 1;
-  }
-
   has(hi: number, lo: number): boolean {
-    return this.get(hi, lo) !== undefined;
+    const sh = this.shards[hi >>> 24];
+    if (!sh) return false;
+    const j = findSlot(sh, hi, lo);
+    return sh.keys[2 * j] !== 0 || sh.keys[2 * j + 1] !== 0;
   }
 
   get(hi: number, lo: number): [number, number, number] | undefined {
