@@ -237,7 +237,7 @@ interface RawConfig {
   tasks_dir?: string;
   runner?: { python?: string; timeout_minutes?: number; env_deny?: string[] };
   stacks?: { id?: string; framework: Framework; command: string | string[]; cwd?: string; report?: string }[];
-  prepare?: false | { commands?: (string | string[] | { command: string | string[]; cwd?: string })[] };
+  prepare?: boolean | { commands?: (string | string[] | { command: string | string[]; cwd?: string })[] };
   templates?: Record<string, string>;
   verify?: { close_on?: "pass" | "merge" };
   budget?: { daily_issues?: number; daily_mentions?: number };
@@ -306,7 +306,7 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
 
 function prepareConfig(raw: RawConfig["prepare"], file: string): HealConfig["prepare"] {
   if (raw === false) return { enabled: false, commands: null };
-  if (!raw?.commands) return { enabled: true, commands: null };
+  if (raw === undefined || raw === true || !raw.commands) return { enabled: true, commands: null };
   return {
     enabled: true,
     commands: raw.commands.map((c, i) => {

@@ -261,7 +261,7 @@ describe("Terraform and the config", () => {
 
   test("prepare.json round-trips through the reports folder; a missing one is null", async () => {
     const dir = folder({});
-    const config = parseConfig("prepare:\n  commands:\n    - [true]\n");
+    const config = parseConfig("prepare:\n  commands:\n    - [sh, -c, exit 0]\n");
     const file = await prepare(dir, [], config, quiet);
     expect(writePrepareFile(dir, ".agent/reports", file)).toBe(".agent/reports/prepare.json");
     expect(readPrepareFile(join(dir, ".agent/reports"))).toEqual(file);
@@ -269,7 +269,10 @@ describe("Terraform and the config", () => {
   });
 
   test("a config field of the wrong shape names the field", () => {
-    expect(() => parseConfig("prepare: true\n")).toThrow(/prepare/);
+    expect(parseConfig("prepare: true\n").prepare).toEqual({ enabled: true, commands: null });
+    expect(() => parseConfig("prepare: yes please\n")).toThrow('field "prepare" must be object');
+    expect(() => parseConfig("prepare:\n  commands: []\n")).toThrow('field "prepare.commands" must NOT have fewer than 1 items');
+    expect(() => parseConfig("prepare:\n  commands:\n    - [true]\n")).toThrow('field "prepare.commands[0]" must be string');
     expect(() => parseConfig("prepare:\n  comands: [x]\n")).toThrow('unknown field "prepare.comands" (did you mean "commands"?)');
   });
 });
