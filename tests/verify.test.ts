@@ -189,7 +189,9 @@ describe("verdictContext", () => {
   test("untrusted names and messages are neutralised before a template sees them", () => {
     const v = judge([prev("@claude <!-- x --> fixes #1")], {
       cases: [
-        seen("@claude <!-- x --> fixes #1", "failed", { message: "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked ``` @org/team" }),
+        seen("@claude <!-- x --> fixes #1", "failed", {
+          message: "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked ``` @org/team @claude",
+        }),
       ],
       problems: [],
     });
@@ -198,7 +200,9 @@ describe("verdictContext", () => {
     expect(item.name).not.toContain("@claude");
     expect(item.name).not.toContain("<!--");
     expect(item.message).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
-    expect(item.message).not.toMatch(/@org/);
+    // Code shows a mention as printed (GitHub notifies nobody from code), but never the agent's trigger.
+    expect(item.message).toContain("@org/team");
+    expect(item.message).not.toContain("@claude");
     expect(item.message).toStartWith("````");
     expect(ctx.suite_ran).toBe(false);
   });

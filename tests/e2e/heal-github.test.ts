@@ -3,10 +3,10 @@
 // the healing labels, the failures and @claude, the task file pushed to the branch, the agent woken by
 // repository_dispatch. Second run with the same failures: no new issue, no comment, no write at all.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
-import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import { REPORT_FILES, TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { parseMarker } from "../../lib/marker.ts";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
@@ -97,6 +97,9 @@ describe("task heal against GitHub (double) and a bare origin", () => {
     expect(remote.show("dev", taskPath)).toBe(readFileSync(join(remote.cloneDir, taskPath), "utf8"));
     expect(remote.log()[0]).toBe("chore(heal): task context for #1 [skip ci]");
     expect(issue.body).toContain(`/acme/widgets/blob/${remote.head()}/${taskPath}`);
+    // Every file the steps left in the reports folder is one REPORT_FILES names (lib/step-files.ts reads them).
+    const named = new Set<string>(Object.values(REPORT_FILES));
+    expect(readdirSync(join(remote.cloneDir, ".agent/reports")).filter((f) => !named.has(f))).toEqual([]);
 
     expect(gh.state.dispatches).toEqual([
       {
