@@ -17,6 +17,7 @@ import {
   writeIssueFile,
   writeRunsFile,
   writeVerifyFile,
+  type GitHubFile,
 } from "../lib/step-files.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "heal-steps-"));
@@ -40,7 +41,7 @@ describe("github.json", () => {
     mergeGitHubFile(d, { step: "sync-issue", outcome: { issueNumber: 7, issueUrl: "u", action: "created", taskPath: "t.yaml" } });
     mergeGitHubFile(d, { step: "push-task-context", fields: { taskCommit: "abc", taskCommitted: true } });
     const last = mergeGitHubFile(d, { step: "hand-off", fields: { handoff: { via: "dispatch", eventType: "heal-agent", attempt: 1 } } });
-    const expected = {
+    const expected: GitHubFile = {
       issueNumber: 7,
       issueUrl: "u",
       action: "created",
@@ -91,8 +92,8 @@ describe("failures.json, runs.json, verify.json", () => {
 
   test("runs.json and verify.json round-trip; a runs file without runs is refused", () => {
     const d = dir();
-    writeRunsFile(d, { runs: [] } as never);
-    expect(requireRunsFile(d)).toEqual({ runs: [] } as never);
+    writeRunsFile(d, { schemaVersion: 1, runs: [] });
+    expect(requireRunsFile(d)).toEqual({ schemaVersion: 1, runs: [] });
     writeFileSync(join(d, "runs.json"), "{}");
     expect(errorOf(() => requireRunsFile(d, "r")).oneLine()).toContain("r/runs.json: has no runs list");
     const verdict = {
