@@ -57,6 +57,8 @@ interface OpenCase {
   messageAttr?: string;
   /** The exception type (`type` attribute) of the outcome element. */
   typeAttr?: string;
+  /** Outcome elements seen, as the suite's counts count them: 1 failure, 2 error, 4 skipped. */
+  elements: number;
   stack?: BoundedText;
   /** Created on the first flaky/rerun element (most cases have none). */
   attempts?: Attempt[];
@@ -125,7 +127,7 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
         }
         if (current) return openInCase(current, name, attrs);
         if (name === "testcase") {
-          current = { attrs, suites: suitePath, suiteFile, status: "passed", depth: 0 };
+          current = { attrs, suites: suitePath, suiteFile, status: "passed", depth: 0, elements: 0 };
           return;
         }
         switch (name) {
@@ -157,7 +159,7 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
         if (current) {
           if (current.depth === 0 && name === "testcase") {
             const tc = finishCase(current, ctx, names, unnamed);
-            if (tallies.length > 0) tally(tallies[tallies.length - 1]!, tc?.status ?? "passed");
+            if (tallies.length > 0) tally(tallies[tallies.length - 1]!, current.elements, tc?.status ?? "passed");
             if (tc) onCase(tc);
             current = undefined;
           } else closeInCase(current, name);
@@ -187,19 +189,22 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
   return unlisted.length > 0 ? { unlisted } : {};
 }
 
-function tally(t: SuiteTally, status: CaseStatus): void {
+/** Counts a listed case by its outcome elements (pytest counts a failure and a teardown error of one test twice). */
+function tally(t: SuiteTally, elements: number, status: CaseStatus): void {
   t.tests++;
-  if (status === "failed") t.failures++;
-  else if (status === "error") t.errors++;
-  else if (status === "skipped") t.skipped++;
+  if (elements & 1) t.failures++;
+  if (elements & 2) t.errors++;
+  if (elements & 4 || status === "skipped") t.skipped++;
 }
 
 /** A leaf suite's declared counts beyond its listed cases (a suite saying failures="2" with no testcase). */
 function unlistedOf(t: SuiteTally, file: string | undefined): UnlistedTests | undefined {
   const a = t.attrs;
   const count = (v: string | undefined) => (v !== undefined && /^\s*\d+\s*$/.test(v) ? Number(v) : 0);
-  const failures = Math.max(0, count(a.failures) - t.failures);
-  const errors = Math.max(0, count(a.errors) - t.errors);
+  // Writers disagree on failure vs error (a suite that failed to load, a panic): the failing total decides.
+  const failing = Math.max(0, count(a.failures) + count(a.errors) - t.failures - t.errors);
+  const errors = Math.min(failing, Math.max(0, count(a.errors) - t.errors));
+  const failures = failing - errors;
   const skipped = Math.max(0, count(a.skipped ?? a.skip) + count(a.disabled) - t.skipped);
   const tests = Math.max(0, count(a.tests) - t.tests, failures + errors + skipped);
   if (tests === 0) return undefined;
@@ -217,6 +222,7 @@ function openInCase(c: OpenCase, name: string, attrs: Attrs): void {
     case "error":
     case "skipped": {
       const status: CaseStatus = name === "failure" ? "failed" : name === "error" ? "error" : "skipped";
+      c.elements |= name === "failure" ? 1 : name === "error" ? 2 : 4;
       c.stack ??= new BoundedText();
       if (!c.outcome || SEVERITY[status] > SEVERITY[c.status]) {
         // The most severe outcome decides (error > failure > skipped); the texts of all of them are kept.
