@@ -10,6 +10,9 @@ import { redact } from "./redact.ts";
 import { deepestStack } from "./test-selection.ts";
 import type { FailureRecord, FailureReport, FailureSummary, Framework, RunRecord, RunsFile } from "./types.ts";
 
+/** The label a healing issue carries while it lists environment failures. */
+export const ENVIRONMENT_LABEL = "heal:environment";
+
 export type EnvironmentCause = "cannot-start" | "missing-package" | "no-runner" | "no-report";
 export type Language = "js" | "python";
 
