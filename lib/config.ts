@@ -38,6 +38,8 @@ export interface HealConfig {
   labels: { healing: string[]; coverage: string[]; needsHuman: string; paused: string };
   branches: string[];
   coverage: { threshold: number };
+  /** maxSkipAgeDays: a skipped test older than this (days since its skip line was committed) is reported. */
+  testQuality: { maxSkipAgeDays: number };
   reportsDir: string;
   tasksDir: string;
   /** envDeny: variables never passed to the code under test (added to lib/runners RUNNER_ENV_DENY). */
@@ -76,6 +78,7 @@ export function defaultConfig(): HealConfig {
     },
     branches: ["dev", "prod"],
     coverage: { threshold: 80 },
+    testQuality: { maxSkipAgeDays: 30 },
     reportsDir: DEFAULT_REPORTS_DIR,
     tasksDir: DEFAULT_TASKS_DIR,
     runner: { python: null, timeoutMinutes: 30, envDeny: [] },
@@ -233,6 +236,7 @@ interface RawConfig {
   labels?: { healing?: string[]; coverage?: string[]; needs_human?: string; paused?: string };
   branches?: string[];
   coverage?: { threshold?: number };
+  test_quality?: { max_skip_age_days?: number };
   reports_dir?: string;
   tasks_dir?: string;
   runner?: { python?: string; timeout_minutes?: number; env_deny?: string[] };
@@ -266,6 +270,7 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
     },
     branches: raw.branches ?? d.branches,
     coverage: { threshold: raw.coverage?.threshold ?? d.coverage.threshold },
+    testQuality: { maxSkipAgeDays: raw.test_quality?.max_skip_age_days ?? d.testQuality.maxSkipAgeDays },
     reportsDir: normalizeDir(raw.reports_dir ?? d.reportsDir),
     tasksDir: normalizeDir(raw.tasks_dir ?? d.tasksDir),
     runner: {
