@@ -180,13 +180,15 @@ async function streamInto(
           const place = tc.file ? placeOf(tc.file, src.cwd) : undefined;
           const scope = place ? place.scope : "";
           // A suite that failed to load is named by its file: use the repo-relative form of that name.
-          let fullName = tc.file && tc.fullName === tc.file ? (place!.own ?? scope) : tc.fullName;
+          const suiteRecord = !!tc.file && tc.fullName === tc.file;
+          let fullName = suiteRecord ? (place!.own ?? scope) : tc.fullName;
           hasher.test(framework, scope, fullName);
           // The same identity again in one report is another test (legal in bun, vitest, jest, mocha), unless
           // the runner's names are unique by construction (pytest node ids, go's #01 subtests): then a rerun.
           const baseName = fullName;
           let nth = 1;
-          if (!RERUN_ON_REPEAT.has(framework) && staged.has(hasher.hi, hasher.lo)) {
+          // A suite's own error is one failure however many records tell it (jest-junit writes two).
+          if (!suiteRecord && !RERUN_ON_REPEAT.has(framework) && staged.has(hasher.hi, hasher.lo)) {
             const k = `${hasher.hi}:${hasher.lo}`;
             nth = (repeats.get(k) ?? 1) + 1;
             repeats.set(k, nth);
