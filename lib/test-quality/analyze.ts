@@ -1,0 +1,93 @@
+// task test-quality's analysis: find the repository's test files, read their tests (JS/TS by tokens, Python by
+// its ast), and check them against the SOP's rules. Skip ages come from `git blame --porcelain` of the skip line.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fg from "fast-glob";
+import { git } from "../git.ts";
+import { untrusted } from "../sanitize.ts";
+import { findJsTests } from "./js-tests.ts";
+import type { FoundTest, TestQualityFinding, TestQualityRule } from "./model.ts";
+import { TEST_QUALITY_RULES } from "./model.ts";
+import { findPythonTests } from "./python-tests.ts";
+import { checkTests } from "./rules.ts";
+
+export const JS_TEST_GLOBS = [
+  "**/*.{test,spec}.{js,jsx,ts,tsx,mjs,cjs,mts,cts}",
+  "**/__tests__/**/*.{js,jsx,ts,tsx,mjs,cjs,mts,cts}",
+  "test/**/*.{js,mjs,cjs}",
+];
+export const PY_TEST_GLOBS = ["**/test_*.py", "**/*_test.py"];
+const IGNORE = ["**/node_modules/**", "**/.git/**", "**/.venv/**", "**/venv/**", "**/dist/**", "**/build/**", "**/coverage/**"];
+
+export interface TestQualitySummary {
+  /** Test files read, per language. */
+  files: { js: number; python: number };
+  tests: { js: number; python: number };
+  maxSkipAgeDays: number;
+  findings: TestQualityFinding[];
+  counts: Record<TestQualityRule, number>;
+  /** Files that could not be read (a Python syntax error), one line each. */
+  errors: string[];
+}
+
+export interface AnalyzeOptions {
+  maxSkipAgeDays: number;
+  /** Unix seconds; default now. */
+  now?: number;
+  python?: string;
+  /** Extra folders to leave out (the reports folder). */
+  ignore?: string[];
+}
+
+export async function analyzeTestQuality(root: string, opts: AnalyzeOptions): Promise<TestQualitySummary> {
+  const ignore = [...IGNORE, ...(opts.ignore ?? []).map((d) => `${d.replace(/\/+$/, "")}/**`)];
+  const jsFiles = fg.sync(JS_TEST_GLOBS, { cwd: root, ignore, onlyFiles: true, dot: false }).sort();
+  const pyFiles = fg.sync(PY_TEST_GLOBS, { cwd: root, ignore, onlyFiles: true, dot: false }).sort();
+  const jsTests: FoundTest[] = [];
+  for (const file of jsFiles) jsTests.push(...findJsTests(file, readFileSync(join(root, file), "utf8")));
+  const py = await findPythonTests(root, pyFiles, opts.python ?? "python3");
+  const blame = new BlameCache(root);
+  const findings = checkTests(
+    [
+      { language: "js", tests: jsTests },
+      { language: "python", tests: py.tests },
+    ],
+    { maxSkipAgeDays: opts.maxSkipAgeDays, now: opts.now ?? Math.floor(Date.now() / 1000), lineTime: (f, l) => blame.lineTime(f, l) },
+  ).map((f) => ({ ...f, test: untrusted(f.test), detail: untrusted(f.detail) }));
+  const counts = Object.fromEntries(TEST_QUALITY_RULES.map((r) => [r, 0])) as Record<TestQualityRule, number>;
+  for (const f of findings) counts[f.rule]++;
+  return {
+    files: { js: jsFiles.length, python: pyFiles.length },
+    tests: { js: jsTests.length, python: py.tests.length },
+    maxSkipAgeDays: opts.maxSkipAgeDays,
+    findings,
+    counts,
+    errors: py.errors.map((e) => untrusted(e)),
+  };
+}
+
+/** When each line was written: the author time git blame gives the commit that last changed it. */
+export class BlameCache {
+  private readonly files = new Map<string, Map<number, number | null>>();
+  constructor(private readonly root: string) {}
+
+  lineTime(file: string, line: number): number | null {
+    let lines = this.files.get(file);
+    if (!lines) {
+      lines = new Map();
+      this.files.set(file, lines);
+    }
+    if (lines.has(line)) return lines.get(line)!;
+    const r = git(this.root, ["blame", "--porcelain", "-L", `${line},${line}`, "--", file]);
+    const time = r.status === 0 ? parseBlameTime(r.stdout) : null;
+    lines.set(line, time);
+    return time;
+  }
+}
+
+/** author-time of a one-line `git blame --porcelain`; null for a line not committed yet (all-zero commit). */
+export function parseBlameTime(porcelain: string): number | null {
+  if (/^0{40} /.test(porcelain)) return null;
+  const m = /^author-time (\d+)$/m.exec(porcelain);
+  return m ? Number(m[1]) : null;
+}
