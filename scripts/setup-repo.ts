@@ -17,7 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { type ExitCode, log, parseArgs, printHelpIfAsked, runMain, type FlagSpec } from "../lib/cli.ts";
 import { defaultConfig, type HealConfig, loadConfig, parseConfig } from "../lib/config.ts";
 import { originRepository } from "../lib/doctor.ts";
-import { renderWorkflows } from "../lib/workflow-render.ts";
+import { LOOP_WORKFLOW, renderTemplate, renderWorkflows, workflowValues } from "../lib/workflow-render.ts";
 import { git } from "../lib/git.ts";
 import { HealError } from "../lib/errors.ts";
 import { CONFIG_DIR, CONFIG_FILE, TOOLKIT_ROOT } from "../lib/paths.ts";
@@ -33,6 +33,10 @@ const FLAGS: FlagSpec = {
   "render-to": {
     type: "string",
     describe: "write only the two workflows, rendered with the default config, into this folder (what `task lint:workflows` lints)",
+  },
+  reusable: {
+    type: "boolean",
+    describe: "write a short caller of the toolkit's reusable workflow (.github/workflows/heal-reusable.yml) instead of the whole loop",
   },
   "default-branch": {
     type: "string",
@@ -81,11 +85,38 @@ export function seedConfigText(defaultBranch: string | null): string {
   return text.replace(line, `branches: [${defaultBranch}, dev, prod]\n`);
 }
 
+export const CALLER_TEMPLATE = "templates/workflows/caller.yml";
+export const REUSABLE_WORKFLOW = ".github/workflows/heal-reusable.yml";
+
+/**
+ * The ~10-line caller of the toolkit's reusable workflow, at the loop workflow's path. `action` owner/repo@ref
+ * names the toolkit; `./` is the toolkit's own repository (its reusable workflow by path, at the run's commit).
+ */
+export function renderCaller(config: HealConfig, action: string): PlannedFile {
+  const values = workflowValues(config, action);
+  const local = action.startsWith("./");
+  const [path = "", ref = ""] = action.split("@");
+  const repository = path.split("/").slice(0, 2).join("/");
+  Object.assign(values, {
+    __HEAL_REUSABLE__: local ? `./${REUSABLE_WORKFLOW}` : `${repository}/${REUSABLE_WORKFLOW}@${ref}`,
+    __HEAL_TOOLKIT_REPOSITORY__: local ? "${{ github.repository }}" : repository,
+    __HEAL_TOOLKIT_REF__: local ? "${{ github.sha }}" : ref,
+    __HEAL_BRANCHES_JSON__: JSON.stringify(config.branches),
+  });
+  return { path: LOOP_WORKFLOW, content: renderTemplate(readFileSync(join(TOOLKIT_ROOT, CALLER_TEMPLATE), "utf8"), values) };
+}
+
+/** The workflows setup installs: the whole loop, or with `reusable` its caller in the loop workflow's place. */
+function workflowFiles(config: HealConfig, action: string, reusable: boolean): PlannedFile[] {
+  const all = renderWorkflows(config, action);
+  return reusable ? all.map((w) => (w.path === LOOP_WORKFLOW ? renderCaller(config, action) : w)) : all;
+}
+
 /** The files setup installs, as they will be written into the target; the workflows carry `config`'s values. */
-export function plannedFiles(opts: { action: string; config: HealConfig; configText: string }): PlannedFile[] {
+export function plannedFiles(opts: { action: string; config: HealConfig; configText: string; reusable?: boolean }): PlannedFile[] {
   const read = (rel: string) => readFileSync(join(TOOLKIT_ROOT, rel), "utf8");
   return [
-    ...renderWorkflows(opts.config, opts.action),
+    ...workflowFiles(opts.config, opts.action, opts.reusable === true),
     ...["SOP_TDD_WORKFLOW.md", "SOP_DEBUGGING.md", "SOP_WRITING_TESTS.md"].map((name) => ({
       path: `.agent/sops/${name}`,
       content: read(`templates/sops/${name}`),
@@ -136,7 +167,7 @@ export function ignoreReports(target: string, reportsDir: string, dryRun = false
 
 export async function setupRepo(
   target: string,
-  opts: { action: string; dryRun?: boolean; defaultBranch?: string | null },
+  opts: { action: string; dryRun?: boolean; defaultBranch?: string | null; reusable?: boolean },
 ): Promise<SetupResult> {
   if (!existsSync(target) || !statSync(target).isDirectory()) {
     throw new HealError("USAGE", `${target} is not a folder: give the path of the repository to set up`);
@@ -147,7 +178,7 @@ export async function setupRepo(
   const previous = readManifest(target);
   const manifest: Manifest = { schemaVersion: 1, action: opts.action, files: {} };
   const outcomes: SetupResult["outcomes"] = [];
-  for (const file of plannedFiles({ action: opts.action, config, configText })) {
+  for (const file of plannedFiles({ action: opts.action, config, configText, reusable: opts.reusable })) {
     const abs = join(target, file.path);
     const current = existsSync(abs) ? readFileSync(abs, "utf8") : null;
     const outcome = decide(current, file.content, previous?.files[file.path]);
@@ -188,7 +219,7 @@ export const NEXT_STEPS = [
   "next: 5. run `task doctor` (settings live in .agent/heal/config.yaml: after a change, run `task setup -- .` again)",
 ];
 
-const HELP = `task setup -- <path to repository> [--action owner/repo@ref] [--default-branch <name>] [--dry-run]
+const HELP = `task setup -- <path to repository> [--action owner/repo@ref] [--default-branch <name>] [--reusable] [--dry-run]
 Installs the workflows, the agent's SOPs and a default config without overwriting your changes.`;
 
 export async function main(argv: string[]): Promise<ExitCode> {
@@ -199,7 +230,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
   if (renderTo) {
     mkdirSync(renderTo, { recursive: true });
     const action = (flags.action as string | undefined) ?? "./";
-    for (const w of renderWorkflows(defaultConfig(), action)) {
+    for (const w of workflowFiles(defaultConfig(), action, flags.reusable === true)) {
       writeFileSync(join(renderTo, w.path.split("/").at(-1)!), w.content);
     }
     return 0;
@@ -215,7 +246,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
   }
   const dryRun = flags["dry-run"] === true;
   const defaultBranch = flags["default-branch"] as string | undefined;
-  const { outcomes, gitignore } = await setupRepo(target, { action, dryRun, ...(defaultBranch ? { defaultBranch } : {}) });
+  const reusable = flags.reusable === true;
+  const { outcomes, gitignore } = await setupRepo(target, { action, dryRun, reusable, ...(defaultBranch ? { defaultBranch } : {}) });
   for (const { path, outcome } of outcomes) process.stdout.write(`${dryRun ? "(dry run) " : ""}${LINE[outcome](path)}\n`);
   const kept = outcomes.filter((o) => o.outcome === "kept").length;
   const written = outcomes.filter((o) => o.outcome === "created" || o.outcome === "updated").length;

@@ -210,3 +210,68 @@ describe("setup-repo", () => {
     expect(read(".gitignore")).toBe("/.agent/\n");
   });
 });
+
+describe("setup-repo --reusable", () => {
+  test("writes a caller of the toolkit's reusable workflow (about ten lines) carrying the config's values; actionlint checks it against the reusable workflow", () => {
+    repo = createSampleRepo(
+      { "README.md": "# widgets\n", ".agent/heal/config.yaml": "branches: [main, release]\n" },
+      { nodeModules: false },
+    );
+    const r = setup([repo.dir, "--action", ACTION, "--reusable"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      FILES.filter((f) => !f.endsWith("config.yaml"))
+        .map((f) => `[write] ${f}\n`)
+        .join("") + "[skip] .agent/heal/config.yaml (changed by you: kept; compare with the toolkit's version and merge by hand)\n",
+    );
+    const caller = read(".github/workflows/self-healing-tdd-loop.yml");
+    const lines = caller.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
+    expect(lines.length).toBeLessThanOrEqual(14);
+    const doc = parse(caller);
+    expect(doc.on.push.branches).toEqual(["main", "release", "claude/issue-**"]);
+    expect(doc.jobs.loop.uses).toBe(
+      "acme/self-healing-tdd-loop/.github/workflows/heal-reusable.yml@0123456789abcdef0123456789abcdef01234567",
+    );
+    expect(doc.jobs.loop.with).toEqual({
+      "toolkit-repository": "acme/self-healing-tdd-loop",
+      "toolkit-ref": "0123456789abcdef0123456789abcdef01234567",
+      branches: '["main","release"]',
+      "branch-prefix": "claude/issue-",
+      "heal-on-schedule": false,
+      "timeout-minutes": 45,
+      "agent-app-id": "${{ vars.HEAL_AGENT_APP_ID }}",
+      "agent-login": "${{ vars.HEAL_AGENT_LOGIN }}",
+    });
+    expect(Object.keys(doc.jobs.loop.secrets)).toEqual(["agent-token", "agent-app-private-key"]);
+
+    // The same caller naming the reusable workflow by path, in a project holding it: actionlint then checks
+    // every input and secret the caller passes against the workflow_call declaration.
+    const local = createSampleRepo(
+      { ".github/workflows/heal-reusable.yml": readFileSync(join(TOOLKIT_ROOT, ".github/workflows/heal-reusable.yml"), "utf8") },
+      { nodeModules: false },
+    );
+    try {
+      const rendered = setup(["--reusable", "--render-to", join(local.dir, ".github/workflows"), "--action", "./"]);
+      expect(rendered.code).toBe(0);
+      expect(parse(readFileSync(join(local.dir, ".github/workflows/self-healing-tdd-loop.yml"), "utf8")).jobs.loop.uses).toBe(
+        "./.github/workflows/heal-reusable.yml",
+      );
+      const bin = Bun.which("actionlint");
+      expect(bin, "actionlint is not on PATH: go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12").toBeTruthy();
+      const lint = spawnSync(bin!, ["-no-color", "-shellcheck", Bun.which("shellcheck") ?? "shellcheck"], {
+        cwd: local.dir,
+        encoding: "utf8",
+      });
+      expect(lint.stdout + lint.stderr).toBe("");
+      expect(lint.status).toBe(0);
+      // A caller passing an input the reusable workflow does not declare is an error there.
+      const path = join(local.dir, ".github/workflows/self-healing-tdd-loop.yml");
+      writeFileSync(path, readFileSync(path, "utf8").replace("branch-prefix:", "branch-prefixes:"));
+      const bad = spawnSync(bin!, ["-no-color"], { cwd: local.dir, encoding: "utf8" });
+      expect(bad.status).toBe(1);
+      expect(bad.stdout).toContain('input "branch-prefixes" is not defined');
+    } finally {
+      local.cleanup();
+    }
+  });
+});
