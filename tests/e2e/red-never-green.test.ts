@@ -16,7 +16,7 @@ import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 
 setDefaultTimeout(180_000);
 
-type Runner = "bun" | "vitest" | "jest" | "pytest";
+type Runner = "bun" | "vitest" | "jest" | "node-test" | "pytest";
 type Outcome = "pass" | "fail" | "throw" | "skip";
 
 /** One generated test and what the runner must say about it. */
@@ -54,7 +54,7 @@ function outcomeOf(rand: () => number): Outcome {
 }
 
 /** A JS sample for bun, vitest or jest: each file holds tests in describe blocks, one statement per outcome. */
-function jsSample(runner: "bun" | "vitest" | "jest", seed: number, forced: Outcome[]): Sample {
+function jsSample(runner: "bun" | "vitest" | "jest" | "node-test", seed: number, forced: Outcome[]): Sample {
   const rand = mulberry32(seed);
   const files: Record<string, string> = {};
   const planned: Planned[] = [];
@@ -66,10 +66,13 @@ function jsSample(runner: "bun" | "vitest" | "jest", seed: number, forced: Outco
       ? `import { describe, expect, test } from "bun:test";\n`
       : runner === "vitest"
         ? `import { describe, expect, test } from "vitest";\n`
-        : "";
+        : runner === "node-test"
+          ? `import { describe, test } from "node:test";\nimport assert from "node:assert/strict";\n`
+          : "";
   let forcedAt = 0;
   for (const file of chosen) {
-    const lines: string[] = head ? [head.trimEnd()] : [];
+    const lines: string[] = head ? head.trimEnd().split("\n") : [];
+    const same = (a: string, b: string) => (runner === "node-test" ? `assert.equal(${a}, ${b})` : `expect(${a}).toBe(${b})`);
     const testCount = 3 + Math.floor(rand() * 5);
     for (let i = 0; i < testCount; i++) {
       const describes = pick(rand, JS_DESCRIBES);
@@ -81,10 +84,10 @@ function jsSample(runner: "bun" | "vitest" | "jest", seed: number, forced: Outco
       lines.push(`${call}(${JSON.stringify(name)}, () => {`);
       const body =
         outcome === "fail"
-          ? `  expect(${i} + 1).toBe(${i + 100});`
+          ? `  ${same(`${i} + 1`, `${i + 100}`)};`
           : outcome === "throw"
             ? `  throw new Error("broken case ${i} in ${file.replace(/"/g, "")}");`
-            : `  expect(${i}).toBe(${i});`;
+            : `  ${same(`${i}`, `${i}`)};`;
       lines.push(body);
       const line = lines.length;
       lines.push("});");
@@ -94,9 +97,11 @@ function jsSample(runner: "bun" | "vitest" | "jest", seed: number, forced: Outco
     files[file] = `${lines.join("\n")}\n`;
   }
   files["package.json"] = JSON.stringify(
-    esm
-      ? { name: `${runner}-oracle`, private: true, type: "module" }
-      : { name: "jest-oracle", private: true, jest: { testEnvironment: "node" } },
+    runner === "node-test"
+      ? { name: "node-oracle", private: true, type: "module", scripts: { test: "node --test" } }
+      : esm
+        ? { name: `${runner}-oracle`, private: true, type: "module" }
+        : { name: "jest-oracle", private: true, jest: { testEnvironment: "node" } },
   );
   if (runner === "bun") files["bunfig.toml"] = "[test]\n";
   if (runner === "vitest") files["vitest.config.js"] = `export default { test: { include: ["**/*.test.js"] } };\n`;
@@ -160,7 +165,7 @@ function localEnv(): Record<string, string> {
  * Files that make the runner exit non-zero after every test passed (a teardown that throws, a session hook that
  * sets the exit status): the report is green, the run is not, so heal must be red.
  */
-const EXIT_TRAPS: Record<Runner, Record<string, string>> = {
+const EXIT_TRAPS: Record<Exclude<Runner, "node-test">, Record<string, string>> = {
   bun: {
     "tests/zz-teardown.test.js": `import { afterAll, test } from "bun:test";\ntest("teardown sets the exit code", () => {});\nafterAll(() => { process.exitCode = 3; });\n`,
   },
@@ -188,7 +193,7 @@ const baseName = (fullName: string) => fullName.replace(/ \(\d+\)$/, "");
 const key = (file: string | null, fullName: string, line: number | null) => `${file} :: ${baseName(fullName)} :: ${line}`;
 
 const CASES: { runner: Runner; seed: number; forced: Outcome[] }[] = [];
-for (const runner of ["bun", "vitest", "jest", "pytest"] as const) {
+for (const runner of ["bun", "vitest", "jest", "node-test", "pytest"] as const) {
   // Seed 1 forces a pass and a fail under colliding names at the head of the first file; seed 4 is all green.
   CASES.push({ runner, seed: 1, forced: runner === "pytest" ? ["pass", "fail"] : ["pass", "fail", "pass", "throw"] });
   CASES.push({ runner, seed: 2, forced: [] });
