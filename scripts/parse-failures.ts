@@ -17,7 +17,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { log, parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
-import { compareFailures, GarbageGuard, readRunsFile, RecordSpool, streamFailures } from "../lib/failures.ts";
+import { GarbageGuard, readRunsFile, RecordSpool, streamFailures } from "../lib/failures.ts";
 import { git } from "../lib/git.ts";
 import { normalizeFormat } from "../lib/parsers/index.ts";
 import { DEFAULT_REPORTS_DIR, REPORT_FILES, TOOLKIT_ROOT, targetRoot } from "../lib/paths.ts";
@@ -225,7 +225,7 @@ async function writeFailures(
   const tmp = `${out}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(out), { recursive: true });
-    writeReportJson(tmp, report, { count: spool.count, items: spool.sorted(compareFailures) });
+    writeReportJson(tmp, report, { count: spool.count, items: spool.sorted() });
     renameSync(tmp, out);
   } catch (err) {
     try {

@@ -5,7 +5,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FailureRecord } from "../types.ts";
-import type { FailureSortKey } from "./records.ts";
+import { cmp } from "./records.ts";
 import { GarbageGuard } from "./memory-guard.ts";
 
 /** An append-only file of texts, each read back by its index. */
@@ -143,33 +143,70 @@ export class OccurrenceSpill<T> {
   }
 }
 
-/** Sort key of a record (what compareFailures reads) and where its text is. */
-type RecordKey = FailureSortKey & { at: number };
-
 /**
  * Failure records written as failures.json's list items (JSON.stringify(record, null, 2) indented by four
- * spaces), kept in memory only by their sort keys, read back in order.
+ * spaces), kept in memory only by their sort keys in parallel arrays (no object per record), read back in order.
  */
 export class RecordSpool {
   private readonly file = new TextFile("records.jsonl");
-  private readonly keys: RecordKey[] = [];
-  private readonly files = new Map<string, string>();
+  private readonly fileIds = new Map<string, number>();
+  private readonly fileNames: (string | null)[] = [null];
+  private fileOf = new Uint32Array(1024);
+  private lineOf = new Float64Array(1024);
+  private readonly names: string[] = [];
+  private readonly frameworks: string[] = [];
+  private readonly ids: string[] = [];
 
   add(r: FailureRecord): void {
     const at = this.file.append(JSON.stringify(r, null, 2).replaceAll("\n", "\n    "));
-    // One string per distinct file name, however many records name it.
-    const file = r.file === null ? null : (this.files.get(r.file) ?? (this.files.set(r.file, r.file), r.file));
-    this.keys.push({ file, line: r.line, fullName: r.fullName, framework: r.framework, id: r.id, at });
+    if (at === this.fileOf.length) {
+      const files = new Uint32Array(at * 2);
+      files.set(this.fileOf);
+      this.fileOf = files;
+      const lines = new Float64Array(at * 2);
+      lines.set(this.lineOf);
+      this.lineOf = lines;
+    }
+    let f = 0;
+    if (r.file !== null) {
+      f = this.fileIds.get(r.file) ?? 0;
+      if (f === 0) {
+        f = this.fileNames.push(r.file) - 1;
+        this.fileIds.set(r.file, f);
+      }
+    }
+    this.fileOf[at] = f;
+    this.lineOf[at] = r.line ?? -1;
+    this.names.push(r.fullName);
+    this.frameworks.push(r.framework);
+    this.ids.push(r.id);
   }
 
   get count(): number {
-    return this.keys.length;
+    return this.names.length;
   }
 
-  /** The items' texts in `compare` order. */
-  *sorted(compare: (a: FailureSortKey, b: FailureSortKey) => number): Generator<string> {
-    this.keys.sort(compare);
-    for (const k of this.keys) yield this.file.read(k.at);
+  /** The items' texts in compareFailures' order (file, line, fullName, framework, id; null file and line last). */
+  *sorted(): Generator<string> {
+    const { fileNames, fileOf, lineOf, names, frameworks, ids } = this;
+    // Files ranked once: comparing two records' files is then comparing two numbers.
+    const byName = fileNames.map((_, f) => f).sort((a, b) => cmp(fileNames[a] ?? "\uffff", fileNames[b] ?? "\uffff"));
+    const rank = new Uint32Array(fileNames.length);
+    byName.forEach((f, r) => {
+      rank[f] = r;
+    });
+    const line = (i: number) => (lineOf[i] === -1 ? Number.MAX_SAFE_INTEGER : lineOf[i]!);
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort(
+      (a, b) =>
+        rank[fileOf[a]!]! - rank[fileOf[b]!]! ||
+        line(a) - line(b) ||
+        cmp(names[a]!, names[b]!) ||
+        cmp(frameworks[a]!, frameworks[b]!) ||
+        cmp(ids[a]!, ids[b]!),
+    );
+    for (const i of order) yield this.file.read(i);
   }
 
   close(): void {

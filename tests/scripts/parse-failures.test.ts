@@ -194,16 +194,17 @@ describe("parse-failures", () => {
 describe("writeReportJson", () => {
   test("records spooled on disk and sorted by key give the same bytes as collectFailures' sorted report", async () => {
     // Many records across files, lines and names (and duplicate names): the streamed order must be the sorted one.
-    const junit = `<testsuites>${Array.from(
-      { length: 300 },
-      (_, i) =>
-        `<testsuite name="s${i % 7}" file="src/cart.test.js"><testcase name="t${(i * 37) % 50}" classname="c"><failure message="boom ${i}">Error: boom\n    at x (src/cart.test.js:${(i % 3) + 1}:2)</failure></testcase></testsuite>`,
+    const junit = `<testsuites>${Array.from({ length: 300 }, (_, i) =>
+      i % 5 === 0
+        ? `<testsuite name="s${i % 7}" file="nowhere.js"><testcase name="t${(i * 37) % 50}" classname="c"><failure message="boom ${i}">Error: boom</failure></testcase></testsuite>`
+        : `<testsuite name="s${i % 7}" file="src/cart.test.js"><testcase name="t${(i * 37) % 50}" classname="c"><failure message="boom ${i}">Error: boom\n    at x (src/cart.test.js:${(i % 3) + 1}:2)</failure></testcase></testsuite>`,
     ).join("")}</testsuites>`;
     repo.write({ "many/r.xml": junit });
     const r = runScript(["many/r.xml", "--out", "many/failures.json"]);
     expect(r.code).toBe(0);
     const want = await collectFailures({ repoRoot: repo.dir, reportPaths: ["many/r.xml"], meta: runMeta(repo.dir, {}) });
     expect(want.failures).toHaveLength(300);
+    expect(want.failures.filter((f) => f.file === null && f.line === null)).toHaveLength(60);
     expect(readFileSync(join(repo.dir, "many/failures.json"), "utf8")).toBe(`${JSON.stringify(want, null, 2)}\n`);
   });
 
