@@ -1,0 +1,47 @@
+// A one-advisory Go vulnerability database (the layout govulncheck reads from `-db file://…`): stdlib's fmt.Println
+// marked vulnerable until v99, so any program printing with it has a called, vulnerable symbol.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export const ADVISORY_ID = "GO-2099-0001";
+
+export function osvDatabase(dir: string): string {
+  mkdirSync(join(dir, "index"), { recursive: true });
+  mkdirSync(join(dir, "ID"), { recursive: true });
+  const modified = "2026-01-01T00:00:00Z";
+  writeFileSync(join(dir, "index/db.json"), JSON.stringify({ modified }));
+  writeFileSync(
+    join(dir, "index/modules.json"),
+    JSON.stringify([{ path: "stdlib", vulns: [{ id: ADVISORY_ID, modified, fixed: "99.0.0" }] }]),
+  );
+  writeFileSync(
+    join(dir, "ID", `${ADVISORY_ID}.json`),
+    JSON.stringify({
+      schema_version: "1.3.1",
+      id: ADVISORY_ID,
+      modified,
+      published: modified,
+      aliases: ["CVE-2099-0001", "GHSA-2222-3333-4444"],
+      summary: "Println writes too much in fmt",
+      details: "A test advisory.",
+      affected: [
+        {
+          package: { name: "stdlib", ecosystem: "Go" },
+          ranges: [{ type: "SEMVER", events: [{ introduced: "0" }, { fixed: "99.0.0" }] }],
+          ecosystem_specific: { imports: [{ path: "fmt", symbols: ["Println"] }] },
+        },
+      ],
+      references: [{ type: "FIX", url: "https://go.dev/cl/1" }],
+    }),
+  );
+  return dir;
+}
+
+/** govulncheck from PATH or GOBIN (.ci/run installs it pinned). */
+export function govulncheckBin(): string {
+  for (const dir of [...(process.env.PATH ?? "").split(":"), process.env.GOBIN ?? "", join(homedir(), "go/bin")]) {
+    if (dir && existsSync(join(dir, "govulncheck"))) return join(dir, "govulncheck");
+  }
+  return "govulncheck";
+}
