@@ -1,10 +1,10 @@
 // task test-quality's analysis: find the repository's test files, read their tests (JS/TS by tokens, Python by
 // its ast), and check them against the SOP's rules. Skip ages come from `git blame --porcelain` of the skip line.
+// Names stay as written here (test-quality.json); whatever shows them on GitHub or in a log sanitizes them.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fg from "fast-glob";
 import { git } from "../git.ts";
-import { untrusted } from "../sanitize.ts";
 import { findJsTests } from "./js-tests.ts";
 import type { FoundTest, TestQualityFinding, TestQualityRule } from "./model.ts";
 import { TEST_QUALITY_RULES } from "./model.ts";
@@ -53,7 +53,7 @@ export async function analyzeTestQuality(root: string, opts: AnalyzeOptions): Pr
       { language: "python", tests: py.tests },
     ],
     { maxSkipAgeDays: opts.maxSkipAgeDays, now: opts.now ?? Math.floor(Date.now() / 1000), lineTime: (f, l) => blame.lineTime(f, l) },
-  ).map((f) => ({ ...f, test: untrusted(f.test), detail: untrusted(f.detail) }));
+  );
   const counts = Object.fromEntries(TEST_QUALITY_RULES.map((r) => [r, 0])) as Record<TestQualityRule, number>;
   for (const f of findings) counts[f.rule]++;
   return {
@@ -62,7 +62,7 @@ export async function analyzeTestQuality(root: string, opts: AnalyzeOptions): Pr
     maxSkipAgeDays: opts.maxSkipAgeDays,
     findings,
     counts,
-    errors: py.errors.map((e) => untrusted(e)),
+    errors: py.errors,
   };
 }
 
