@@ -1,4 +1,4 @@
-// Bad input for the XML parsers (JUnit, TRX, NUnit): every way a report can be wrong gives one
+// Bad input for the XML parsers (JUnit, TRX, NUnit, xUnit.net): every way a report can be wrong gives one
 // HealError REPORT_UNREADABLE naming the file, one line, no stack; nothing is resolved, expanded or hung on;
 // a 100 MB text node parses with its text capped and memory bounded (measured in a child process).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -11,11 +11,12 @@ import { HealError } from "../../lib/errors.ts";
 import { parseJUnitFile } from "../../lib/parsers/junit.ts";
 import { parseNUnitFile } from "../../lib/parsers/nunit.ts";
 import { parseTrxFile } from "../../lib/parsers/trx.ts";
+import { parseXunitNetFile } from "../../lib/parsers/xunit-net.ts";
 import { assertSaxesInternals, MAX_CASE_TEXT, XML_LIMITS } from "../../lib/parsers/xml-stream.ts";
 import type { TestCase } from "../../lib/types.ts";
 
-const PARSERS = { junit: parseJUnitFile, trx: parseTrxFile, nunit: parseNUnitFile } as const;
-const ROOTS = { junit: "testsuites", trx: "TestRun", nunit: "test-run" } as const;
+const PARSERS = { junit: parseJUnitFile, trx: parseTrxFile, nunit: parseNUnitFile, xunit: parseXunitNetFile } as const;
+const ROOTS = { junit: "testsuites", trx: "TestRun", nunit: "test-run", xunit: "assemblies" } as const;
 
 let dir: string;
 beforeAll(() => {
@@ -29,6 +30,7 @@ function one0(kind: keyof typeof PARSERS, ref: string): string {
     junit: `<testsuites><testsuite name="s"><testcase classname="c" name="t ${ref}"/></testsuite></testsuites>`,
     trx: `<TestRun><Results><UnitTestResult testId="1" testName="t ${ref}" outcome="Passed"/></Results></TestRun>`,
     nunit: `<test-run><test-case fullname="t ${ref}" result="Passed"/></test-run>`,
+    xunit: `<assemblies><assembly><collection><test name="t ${ref}" result="Pass"/></collection></assembly></assemblies>`,
   }[kind];
 }
 
@@ -60,7 +62,9 @@ const wrap = (kind: keyof typeof PARSERS, inner: string) =>
     ? `<testsuites><testsuite name="s">${inner}</testsuite></testsuites>`
     : kind === "trx"
       ? `<TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010"><Results>${inner}</Results></TestRun>`
-      : `<test-run><test-suite>${inner}</test-suite></test-run>`;
+      : kind === "xunit"
+        ? `<assemblies><assembly><collection>${inner}</collection></assembly></assemblies>`
+        : `<test-run><test-suite>${inner}</test-suite></test-run>`;
 
 describe.each(Object.keys(PARSERS) as (keyof typeof PARSERS)[])("%s parser", (kind) => {
   const cases: [string, () => string | Uint8Array, RegExp][] = [
@@ -140,6 +144,7 @@ describe.each(Object.keys(PARSERS) as (keyof typeof PARSERS)[])("%s parser", (ki
         junit: `<testsuites><testsuite name="s"><testcase classname="c" name="t ${ref}"><failure message="m ${ref}">${ref}</failure></testcase></testsuite></testsuites>`,
         trx: `<TestRun><Results><UnitTestResult testId="1" testName="t ${ref}" outcome="Failed"><Output><ErrorInfo><Message>m ${ref}</Message></ErrorInfo></Output></UnitTestResult></Results></TestRun>`,
         nunit: `<test-run><test-case fullname="t ${ref}" result="Failed"><failure><message>m ${ref}</message></failure></test-case></test-run>`,
+        xunit: `<assemblies><assembly><collection><test name="t ${ref}" result="Fail"><failure><message>m ${ref}</message></failure></test></collection></assembly></assemblies>`,
       })[kind];
     const laughs = Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ""};`.repeat(10)}">`).join("");
     const docs: [string, string, string][] = [
@@ -151,7 +156,9 @@ describe.each(Object.keys(PARSERS) as (keyof typeof PARSERS)[])("%s parser", (ki
     for (const [name, xml, literal] of docs) {
       const seen: TestCase[] = [];
       await PARSERS[kind](file(`${kind}-doctype-${name}.xml`, xml), (c) => seen.push(c));
-      expect(seen.map((c) => [c.fullName.replace(/^s > c > /, ""), c.status, c.message])).toEqual([[`t ${literal}`, "failed", `m ${literal}`]]);
+      expect(seen.map((c) => [c.fullName.replace(/^s > c > /, ""), c.status, c.message])).toEqual([
+        [`t ${literal}`, "failed", `m ${literal}`],
+      ]);
       expect(JSON.stringify(seen)).not.toContain("TOP-SECRET");
     }
   });
@@ -182,6 +189,7 @@ describe.each(Object.keys(PARSERS) as (keyof typeof PARSERS)[])("%s parser", (ki
       junit: `<testsuites><testsuite name="s"><testcase classname="c" name="t"/></testsuite></testsuites>`,
       trx: `<TestRun><Results><UnitTestResult testId="1" testName="N.t" outcome="Passed"/></Results></TestRun>`,
       nunit: `<test-run><test-case fullname="N.t" result="Passed"/></test-run>`,
+      xunit: `<assemblies><assembly><collection><test name="N.t" result="Pass"/></collection></assembly></assemblies>`,
     }[kind];
     const seen: TestCase[] = [];
     await PARSERS[kind](file(`${kind}-good.xml`, good), (c) => seen.push(c));
@@ -193,6 +201,7 @@ describe.each(Object.keys(PARSERS) as (keyof typeof PARSERS)[])("%s parser", (ki
       junit: `<testsuites><testsuite name="s"><testcase classname="c" name="café"/></testsuite></testsuites>`,
       trx: `<TestRun><Results><UnitTestResult testId="1" testName="N.café" outcome="Passed"/></Results></TestRun>`,
       nunit: `<test-run><test-case fullname="N.café" result="Passed"/></test-run>`,
+      xunit: `<assemblies><assembly><collection><test name="N.café" result="Pass"/></collection></assembly></assemblies>`,
     }[kind];
     const utf16 = file(`${kind}-utf16.xml`, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body, "utf16le")]));
     const latin1 = file(`${kind}-latin1.xml`, Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>${body}`, "latin1"));
@@ -209,6 +218,7 @@ describe.each(Object.keys(PARSERS) as (keyof typeof PARSERS)[])("%s parser", (ki
       junit: `<testcase name="t"><failure message="${"m".repeat(60 * 1024 * 1024)}">x</failure></testcase>`,
       trx: `<UnitTestResult testId="1" testName="${"m".repeat(60 * 1024 * 1024)}" outcome="Failed"/>`,
       nunit: `<test-case fullname="N.t" result="Failed" label="${"m".repeat(60 * 1024 * 1024)}"><failure/></test-case>`,
+      xunit: `<test name="N.t" result="Fail"><failure exception-type="${"m".repeat(60 * 1024 * 1024)}"/></test>`,
     }[kind];
     const seen: TestCase[] = [];
     await PARSERS[kind](file(`${kind}-huge-attr.xml`, wrap(kind, inner)), (c) => seen.push(c));
