@@ -85,7 +85,16 @@ export function workflowSettings(path: string, text: string): Record<string, str
     if (v !== undefined && v !== null) s[name] = Array.isArray(v) ? v.map(String).join(", ") : String(v);
   };
   const jobs = (doc?.jobs ?? {}) as Record<string, any>;
-  if (path === LOOP_WORKFLOW) {
+  if (path === LOOP_WORKFLOW && jobs.loop?.uses) {
+    // A caller of the reusable workflow (`task setup --reusable`): the same settings, passed as its inputs.
+    const w = jobs.loop.with ?? {};
+    put("branches (pull_request)", doc?.on?.pull_request?.branches);
+    put("branches (push)", doc?.on?.push?.branches);
+    put("workflows.cron", doc?.on?.schedule?.[0]?.cron);
+    put("workflows.heal_on_schedule", w["heal-on-schedule"]);
+    put("agent.branch_prefix", w["branch-prefix"]);
+    for (const name of ["heal", "verify", "coverage"]) put(`timeout-minutes (${name})`, w["timeout-minutes"]);
+  } else if (path === LOOP_WORKFLOW) {
     put("branches (pull_request)", doc?.on?.pull_request?.branches);
     put("branches (push)", doc?.on?.push?.branches);
     put("workflows.cron", doc?.on?.schedule?.[0]?.cron);

@@ -7,9 +7,9 @@ import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
-import { NEXT_STEPS, sha256 } from "../../scripts/setup-repo.ts";
+import { NEXT_STEPS, renderCaller, sha256 } from "../../scripts/setup-repo.ts";
 import { parseConfig } from "../../lib/config.ts";
-import { renderWorkflows } from "../../lib/workflow-render.ts";
+import { LOOP_WORKFLOW, renderWorkflows, workflowDrift } from "../../lib/workflow-render.ts";
 import { createBareRemote } from "../support/git-remote.ts";
 
 const SCRIPT = join(TOOLKIT_ROOT, "scripts/setup-repo.ts");
@@ -273,5 +273,19 @@ describe("setup-repo --reusable", () => {
     } finally {
       local.cleanup();
     }
+  });
+
+  test("task doctor reads a caller's settings from its inputs: no drift for the config it was written with, a changed one is named", () => {
+    const config = parseConfig("branches: [main]\n");
+    const caller = renderCaller(config, ACTION).content;
+    expect(workflowDrift(LOOP_WORKFLOW, caller, config, ACTION)).toEqual([]);
+    const changed = parseConfig("branches: [main]\nagent:\n  branch_prefix: bot/fix-\nrunner:\n  timeout_minutes: 10\n");
+    expect(workflowDrift(LOOP_WORKFLOW, caller, changed, ACTION)).toEqual([
+      "branches (push): installed [main, claude/issue-**], config wants [main, bot/fix-**]",
+      "agent.branch_prefix: installed [claude/issue-], config wants [bot/fix-]",
+      "timeout-minutes (heal): installed [45], config wants [25]",
+      "timeout-minutes (verify): installed [45], config wants [25]",
+      "timeout-minutes (coverage): installed [45], config wants [25]",
+    ]);
   });
 });
