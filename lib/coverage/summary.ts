@@ -125,8 +125,8 @@ export function coverageTemplateContext(
 }
 
 // The coverage templates live beside the healing ones and resolve the same way (override folder, config).
-const BODY_TEMPLATE = "coverage-issue.md" as TemplateName;
-const TITLE_TEMPLATE = "coverage-issue-title.liquid" as TemplateName;
+const BODY_TEMPLATE: TemplateName = "coverage-issue.md";
+const TITLE_TEMPLATE: TemplateName = "coverage-issue-title.liquid";
 
 export function renderCoverageIssue(
   context: CoverageTemplateContext,
