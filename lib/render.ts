@@ -12,6 +12,7 @@ import { redact } from "./redact.ts";
 import { firstMessageLine, groupRootCauses } from "./root-causes.ts";
 import { byteLength, codeBlockFromRaw, inlineCodeFromRaw, limitBody, limitTitle, MAX_BODY_BYTES, untrustedProse } from "./sanitize.ts";
 import type { FailureRecord, FailureReport, RunsFile } from "./types.ts";
+import { agentFailures, ENVIRONMENT_LABEL } from "./environment.ts";
 
 /** Every template a repo can override (templates/README.md documents their variables). */
 export const TEMPLATE_NAMES = [
@@ -145,6 +146,17 @@ export interface TemplateRootCause {
   failures: TemplateFailure[];
 }
 
+/** One stack's environment failure (lib/environment.ts): what to install, and what could not run. */
+export interface TemplateEnvironment {
+  /** The stack's id. */
+  stack: string;
+  framework: string;
+  /** What is wrong and what to install (one line). */
+  message: string;
+  /** The tests that could not run and the runner's output, as a fenced code block ("" when none). */
+  detail: string;
+}
+
 export interface TemplateContext {
   repository: string | null;
   branch: string;
@@ -162,8 +174,10 @@ export interface TemplateContext {
   labels: string[];
   all_passed: boolean;
   failure_count: number;
-  summary: { total: number; passed: number; failed: number; skipped: number; errors: number; flaky: number };
+  summary: { total: number; passed: number; failed: number; skipped: number; errors: number; flaky: number; environment: number };
   failures: TemplateFailure[];
+  /** Stacks that could not start or import their dependencies (kind environment), or null when none: not in `failures`. */
+  environment: TemplateEnvironment[] | null;
   /** Groups of at least two failures with one root cause, largest first. */
   root_causes: TemplateRootCause[];
   /** Failures in no group, in failures.json order. */
@@ -244,7 +258,10 @@ const prose = (v: string | null | undefined) => (v == null ? null : untrustedPro
 
 /** Builds the template context: every value that came from test output is sanitized here. */
 export function buildTemplateContext(input: ContextInput): TemplateContext {
-  const { report, config } = input;
+  const { config } = input;
+  // Environment records are for people (their own section and label), never in the list of failing tests.
+  const environment = input.report.failures.filter((f) => f.kind === "environment");
+  const report = environment.length > 0 ? { ...input.report, failures: agentFailures(input.report.failures) } : input.report;
   const mention = config.agent.mention;
   const byRecord = new Map<FailureRecord, TemplateFailure>();
   const failures = report.failures.map((f): TemplateFailure => {
@@ -304,11 +321,28 @@ export function buildTemplateContext(input: ContextInput): TemplateContext {
       ? `\`${REPORT_FILES.report}\` in the \`${config.reportsDir}\` artifact of [the workflow run](${runUrl})`
       : `\`${reportPath}\``,
     coverage_threshold: config.coverage.threshold,
-    labels: config.labels.healing,
-    all_passed: report.failures.length === 0,
+    labels: environment.length > 0 ? [...config.labels.healing, ENVIRONMENT_LABEL] : config.labels.healing,
+    all_passed: report.failures.length === 0 && environment.length === 0,
     failure_count: report.failures.length,
-    summary: { total: s.total, passed: s.passed, failed: s.failed, skipped: s.skipped, errors: s.errors, flaky: s.flaky ?? 0 },
+    summary: {
+      total: s.total,
+      passed: s.passed,
+      failed: s.failed,
+      skipped: s.skipped,
+      errors: s.errors,
+      flaky: s.flaky ?? 0,
+      environment: s.environment ?? 0,
+    },
     failures,
+    environment:
+      environment.length > 0
+        ? environment.map((f) => ({
+            stack: oneLine(f.fullName.replace(/ \(environment\)$/, "")),
+            framework: f.framework,
+            message: untrustedProse(f.message),
+            detail: f.stack?.trim() ? codeBlockFromRaw(f.stack.trimEnd(), { mention }) : "",
+          }))
+        : null,
     root_causes: rootCauses,
     other_failures: grouping.rest.map((f) => byRecord.get(f)!),
     other_unlisted: 0,
@@ -453,7 +487,7 @@ export function renderIssue(
     : `\`${context.report_path}\``;
   const file = context.report_path.split("/").pop();
   const notice = renderTemplate("cut-notice.md", { kind: "issue", file, where }, repoRoot, config).trim();
-  return { title, body: limitBody(raw, notice, maxBytes), labels: [...config.labels.healing] };
+  return { title, body: limitBody(raw, notice, maxBytes), labels: [...context.labels] };
 }
 
 /** report.md for people: every failure with its stack and re-run command. */

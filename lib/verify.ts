@@ -15,6 +15,7 @@ import { parseYamlSafe } from "./safe-yaml.ts";
 import { codeBlock, limitBody, untrusted } from "./sanitize.ts";
 import { adapterFor } from "./runners/registry.ts";
 import { deepestStack } from "./test-selection.ts";
+import { classifyRun, missingPackages, repoModules } from "./environment.ts";
 import type { CaseStatus, Framework, RunsFile } from "./types.ts";
 
 const TASK_FILE_MAX_BYTES = 1024 * 1024;
@@ -196,6 +197,10 @@ export interface RunResults {
   cases: CaseResult[];
   /** Runs that wrote no readable report: each one line. */
   problems: string[];
+  /** Set-up problems (lib/environment.ts: cannot start, no runner, a missing package): never the agent's. */
+  environment?: string[];
+  /** Failing cases that only lacked a package: judged as environment, not as the agent's failures. */
+  environmentCases?: CaseResult[];
 }
 
 /** Every test case of every report of `runs`, its file mapped to the repository (parsers and location). */
@@ -203,10 +208,15 @@ export async function collectCaseResults(repoRoot: string, runs: RunsFile): Prom
   const index = indexRepo(repoRoot, { fresh: true });
   const cases: CaseResult[] = [];
   const problems: string[] = [];
+  const environment: string[] = [];
+  const environmentCases: CaseResult[] = [];
+  const isRepo = repoModules(repoRoot);
   for (const run of runs.runs) {
     if (run.reports.length === 0) {
       const how = run.signal ? `stopped by ${run.signal}` : `exit ${run.exitCode}`;
-      problems.push(`${run.stack.id}: \`${run.argv.join(" ")}\` wrote no report (${how})`);
+      const problem = classifyRun(run, { noReport: true, isRepo });
+      if (problem) environment.push(`${run.stack.id}: ${problem.message}`);
+      else problems.push(`${run.stack.id}: \`${run.argv.join(" ")}\` wrote no report (${how})`);
       continue;
     }
     for (const report of run.reports) {
@@ -216,21 +226,31 @@ export async function collectCaseResults(repoRoot: string, runs: RunsFile): Prom
           // The stack that ran names the runner (a JUnit report says only "junit"); a suite that failed to
           // load is named by its file, as collectFailures names it.
           const fullName = c.file && c.fullName === c.file && file ? file : c.fullName;
-          cases.push({ framework: run.stack.framework, fullName, file, status: c.status, message: c.message ?? "" });
+          const result = { framework: run.stack.framework, fullName, file, status: c.status, message: c.message ?? "" };
+          const missing =
+            c.status === "failed" || c.status === "error"
+              ? missingPackages(`${result.message}\n${c.stack ?? ""}`, run.stack.framework, isRepo)
+              : [];
+          if (missing.length === 0) cases.push(result);
+          else {
+            environmentCases.push(result);
+            environment.push(`${run.stack.id}: cannot import ${missing.join(", ")} (${fullName})`);
+          }
         });
       } catch (err) {
         problems.push(`${report}: ${(err as Error).message.split("\n")[0]}`);
       }
     }
   }
-  return { cases, problems };
+  return { cases, problems, environment: [...new Set(environment)], environmentCases };
 }
 
 // ---------- the verdict ----------
 
 export interface TestOutcome {
   test: PreviousTest;
-  status: "passed" | "failed" | "skipped" | "missing";
+  /** environment: it could not run for a set-up problem (a missing package), which is not the agent's. */
+  status: "passed" | "failed" | "skipped" | "missing" | "environment";
   message: string;
 }
 
@@ -240,6 +260,8 @@ export interface Verdict {
   /** Failing cases that were not failing before. */
   newFailures: CaseResult[];
   problems: string[];
+  /** Set-up problems: the fix cannot be judged until they are installed; never counted as the agent's. */
+  environment?: string[];
   summary: { total: number; passed: number; failed: number; skipped: number };
 }
 
@@ -262,6 +284,8 @@ export function judge(previous: PreviousTest[], results: RunResults): Verdict {
         : { test, status: "failed", message: results.problems.join("\n") };
     }
     const seen = results.cases.filter((c) => sameTest(test, c));
+    const blocked = (results.environmentCases ?? []).find((c) => sameTest(test, c));
+    if (blocked && seen.length === 0) return { test, status: "environment", message: blocked.message };
     const bad = seen.find((c) => failed(c.status));
     if (bad) return { test, status: "failed", message: bad.message };
     if (seen.some((c) => c.status === "passed")) return { test, status: "passed", message: "" };
@@ -282,9 +306,14 @@ export function judge(previous: PreviousTest[], results: RunResults): Verdict {
     failed: results.cases.filter((c) => failed(c.status)).length,
     skipped: results.cases.filter((c) => c.status === "skipped").length,
   };
+  const environment = results.environment ?? [];
   const healed =
-    outcomes.every((o) => o.status === "passed") && newFailures.length === 0 && results.problems.length === 0 && previous.length > 0;
-  return { healed, outcomes, newFailures, problems: results.problems, summary };
+    outcomes.every((o) => o.status === "passed") &&
+    newFailures.length === 0 &&
+    results.problems.length === 0 &&
+    environment.length === 0 &&
+    previous.length > 0;
+  return { healed, outcomes, newFailures, problems: results.problems, environment, summary };
 }
 
 // ---------- what the comments say ----------
@@ -332,5 +361,6 @@ export function verdictLines(verdict: Verdict): string[] {
   const lines = verdict.outcomes.map((o) => `${o.status === "passed" ? "✓" : "✗"} ${o.test.fullName} (${o.status})`);
   for (const c of verdict.newFailures) lines.push(`✗ ${c.fullName} (new failure)`);
   for (const p of verdict.problems) lines.push(`✗ ${p}`);
+  for (const e of verdict.environment ?? []) lines.push(`! ${e} (environment: not the agent's)`);
   return lines;
 }

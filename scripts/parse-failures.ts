@@ -21,6 +21,7 @@ import { GarbageGuard, readRunsFile, RecordSpool, streamFailures } from "../lib/
 import { git } from "../lib/git.ts";
 import { normalizeFormat } from "../lib/parsers/index.ts";
 import { DEFAULT_REPORTS_DIR, REPORT_FILES, TOOLKIT_ROOT, targetRoot } from "../lib/paths.ts";
+import { readPrepareFile } from "../lib/prepare.ts";
 import type { FailureRecord, FailureReport, RunMeta } from "../lib/types.ts";
 
 const FLAGS: FlagSpec = {
@@ -196,6 +197,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
         reportPaths: files,
         meta: runMeta(repoRoot),
         format: flags.format as string | undefined,
+        prepare: readPrepareFile(join(repoRoot, reportsDir), reportsDir),
       },
       unmatched,
     );
@@ -244,7 +246,7 @@ async function writeFailures(
   const shown = relative(process.cwd(), out) || out;
   log.info(
     `parse-failures: ${s.total} tests, ${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped` +
-      `${s.flaky ? `, ${s.flaky} flaky` : ""}${report.reportErrors?.length ? `, ${report.reportErrors.length} unreadable reports` : ""} -> ${shown}`,
+      `${s.flaky ? `, ${s.flaky} flaky` : ""}${s.environment ? `, ${s.environment} environment` : ""}${report.reportErrors?.length ? `, ${report.reportErrors.length} unreadable reports` : ""} -> ${shown}`,
   );
 }
 

@@ -17,6 +17,7 @@ import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
 import { buildTemplateContext, renderIssue, renderReport } from "../lib/render.ts";
 import { readRunsFile, requireFailuresFile, writeIssueFile } from "../lib/step-files.ts";
 import { rerunCommand, stackOf, writeTaskContext } from "../lib/task-context.ts";
+import { agentFailures } from "../lib/environment.ts";
 
 const FLAGS: FlagSpec = {
   branch: { type: "string", describe: "branch name for the title and task id (default: failures.json, then git)" },
@@ -34,7 +35,13 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const runs = readRunsFile(reportsDir, dir);
   const branch = (flags.branch as string | undefined) ?? report.branch ?? currentBranch(repoRoot) ?? "local";
 
-  const task = writeTaskContext({ report, config, repoRoot, branch, runs, githubIssue: null });
+  // Environment failures are for people: the agent's task holds only its failures, and when there are none
+  // but environment ones, no task is written and the branch's task files stay as they are.
+  const forAgent = { ...report, failures: agentFailures(report.failures) };
+  const task =
+    forAgent.failures.length === 0 && report.failures.length > 0
+      ? { file: null, changed: false, removed: [] }
+      : writeTaskContext({ report: forAgent, config, repoRoot, branch, runs, githubIssue: null });
   const context = buildTemplateContext({
     report,
     config,

@@ -1,7 +1,7 @@
 // lib/environment.ts on real runs: real pytest, vitest, jest and bun run sample projects that lack a package
 // (and, beside it, a test that imports a missing module of the repository itself, which stays the agent's);
-// the real run-tests and parse-failures steps write runs.json and failures.json, and the classifier turns
-// each stack's set-up problem into one environment record naming what to install.
+// the real run-tests and parse-failures steps write runs.json and failures.json, where the classifier has
+// turned each stack's set-up problem into one environment record naming what to install.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -16,7 +16,7 @@ import {
   repoModules,
 } from "../lib/environment.ts";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
-import type { PrepareFile } from "../lib/prepare.ts";
+import { type PrepareFile, writePrepareFile } from "../lib/prepare.ts";
 import type { FailureReport, RunsFile } from "../lib/types.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 
@@ -92,9 +92,9 @@ describe("real runs", () => {
       "tests/test_core.py": "def test_core():\n    from app.core import x\n    assert x\n",
       "tests/test_math.py": "def test_ok():\n    assert 1 + 1 == 2\n\ndef test_bad():\n    assert 1 + 1 == 3\n",
     });
-    const { runs, report } = runAndParse(dir);
-    expect(report.summary).toMatchObject({ total: 5, passed: 1, failed: 4, errors: 0 });
-    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    const { runs, report: out } = runAndParse(dir);
+    // Already sorted out by parse-failures: a second pass changes nothing.
+    expect(applyEnvironment(out, { repoRoot: dir, runs })).toBe(out);
     expect(env(out)).toHaveLength(1);
     const record = env(out)[0]!;
     expect(record.fullName).toBe("pytest (environment)");
@@ -115,9 +115,7 @@ describe("real runs", () => {
       "tests/test_http.py": "import payments_sdk\n\ndef test_get():\n    assert payments_sdk\n",
       "tests/test_yaml.py": "import yaml_nope.loader\n\ndef test_load():\n    assert yaml_nope\n",
     });
-    const { runs, report } = runAndParse(dir);
-    expect(report.failures.map((f) => f.kind)).toEqual(["error", "error"]);
-    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    const { report: out } = runAndParse(dir);
     expect(out.failures.map((f) => [f.fullName, f.kind])).toEqual([["pytest (environment)", "environment"]]);
     expect(out.failures[0]!.message).toStartWith("cannot import payments_sdk, yaml_nope: install payments_sdk yaml_nope:");
     expect(out.summary).toMatchObject({ total: 1, errors: 0, environment: 1 });
@@ -136,7 +134,7 @@ describe("real runs", () => {
       { nodeModules: true },
     );
     const { runs, report } = runAndParse(dir);
-    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    const out = report;
     expect(env(out).map((f) => [f.fullName, f.message.split(":")[0]])).toEqual([["vitest (environment)", "cannot import left-pad"]]);
     expect(env(out)[0]!.message).toContain("`npm install --save-dev left-pad` and commit the lockfile");
     expect(agentFailures(out.failures).map((f) => f.file)).toEqual(["test/local.test.js"]);
@@ -151,7 +149,6 @@ describe("real runs", () => {
       },
       { nodeModules: true },
     );
-    const { runs, report } = runAndParse(dir);
     const prepare: PrepareFile = {
       schemaVersion: 1,
       source: "detected",
@@ -169,7 +166,9 @@ describe("real runs", () => {
         },
       ],
     };
-    const out = applyEnvironment(report, { repoRoot: dir, runs, prepare });
+    // heal:prepare's record is read by parse-failures, so the message names the install that failed.
+    writePrepareFile(dir, ".agent/reports", prepare);
+    const { report: out } = runAndParse(dir);
     expect(env(out)).toHaveLength(1);
     expect(env(out)[0]!.message).toBe(
       "cannot import chalk-nope: install chalk-nope: `pnpm add -D chalk-nope` and commit the lockfile (heal:prepare installs from it); heal:prepare ran `pnpm install --frozen-lockfile` and it exited 1",
@@ -185,7 +184,7 @@ describe("real runs", () => {
       "ok.test.ts": 'import { test, expect } from "bun:test";\ntest("ok", () => expect(1).toBe(1));\n',
     });
     const { runs, report } = runAndParse(dir);
-    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    const out = report;
     expect(env(out).map((f) => f.fullName)).toEqual(["bun (environment)"]);
     expect(env(out)[0]!.message).toStartWith("cannot import left-pad:");
     expect(agentFailures(out.failures)).toEqual([]);
@@ -198,7 +197,7 @@ describe("real runs", () => {
     });
     const { runs, report } = runAndParse(dir, { CI: "true" });
     expect(runs.runs[0]!.argv.slice(0, 2)).toEqual(["npx", "vitest"]);
-    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    const out = report;
     expect(env(out).map((f) => f.fullName)).toEqual(["vitest (environment)"]);
     expect(env(out)[0]!.message).toStartWith("vitest is not installed (npx would have to download vitest@");
     expect(out.failures).toHaveLength(1);
@@ -213,7 +212,7 @@ describe("real runs", () => {
     expect(runs.runs[0]!.exitCode).toBe(127);
     const problem = classifyRun(runs.runs[0]!, { noReport: true, isRepo: repoModules(dir) });
     expect(problem?.cause).toBe("cannot-start");
-    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    const out = report;
     expect(env(out)[0]!.message).toBe(
       "no-such-runner-xyz could not start (exit 127): install it, or set the stack's command under `stacks:` in .agent/heal/config.yaml",
     );
@@ -228,7 +227,7 @@ describe("real runs", () => {
       ".agent/heal/config.yaml": `runner:\n  python: ${python}/bin/python\n`,
     });
     const { runs, report } = runAndParse(dir);
-    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    const out = report;
     expect(env(out).map((f) => f.message.split(":")[0])).toEqual([`pytest is not installed for ${python}/bin/python`]);
   });
 
@@ -239,7 +238,7 @@ describe("real runs", () => {
     });
     const { runs, report } = runAndParse(dir);
     expect(runs.runs[0]!.reports).toEqual([]);
-    const out = applyEnvironment(report, { repoRoot: dir, runs });
+    const out = report;
     expect(env(out)).toHaveLength(1);
     expect(env(out)[0]!.message).toMatch(/ exited 4 and wrote no report, so no test ran/);
     expect(env(out)[0]!.stack).toContain("unrecognized arguments: --no-such-plugin-option");

@@ -269,28 +269,29 @@ describe("streaming aggregation", () => {
 });
 
 describe("runs.json", () => {
-  test("a runner that crashed without a report is an error record with exit code and output tail", async () => {
+  test("a runner that could not load a package and wrote no report is one environment record naming what to install", async () => {
     const tail = "Error: Cannot find module 'ts-node'\n    at Object.<anonymous> (/home/runner/work/app/app/jest.config.js:1:1)";
     const r = await collect([], [run("jest", [], 2, tail)]);
-    expect(r.summary).toEqual({ total: 1, passed: 0, failed: 0, skipped: 0, errors: 1, flaky: 0 });
+    expect(r.summary).toEqual({ total: 1, passed: 0, failed: 0, skipped: 0, errors: 0, flaky: 0, environment: 1 });
     expect(r.failures).toHaveLength(1);
     expect(r.failures[0]).toMatchObject({
       framework: "jest",
-      fullName: "jest (runner exited 2)",
-      message: "node_modules/.bin/jest --json exited 2 and wrote no readable report",
-      // The CI checkout's absolute path is made repo-relative in the stack.
-      stack: tail.replace("/home/runner/work/app/app/", ""),
-      kind: "error",
+      fullName: "jest (environment)",
+      message:
+        "cannot import ts-node: install ts-node: `npm install --save-dev ts-node` and commit the lockfile (heal:prepare installs from it)",
+      kind: "environment",
       file: null,
       line: null,
     });
+    expect(r.failures[0]!.stack).toContain("node_modules/.bin/jest --json (exit 2)\nError: Cannot find module 'ts-node'");
   });
 
   test("a report that is missing or empty, or a killed runner, is also a runner failure", async () => {
     repo.write({ "reports/empty.json": jestReport({}) });
+    // No report at all: the tests never ran, an environment failure (lib/environment.ts), not the agent's.
     const missing = await collect([], [run("unit", ["reports/never-written.json"], 1, "Killed")]);
-    expect(missing.failures.map((f) => [f.fullName, f.message])).toEqual([
-      ["unit (runner exited 1)", "node_modules/.bin/jest --json exited 1 and wrote no readable report"],
+    expect(missing.failures.map((f) => [f.fullName, f.kind, f.message.split(",")[0]])).toEqual([
+      ["unit (environment)", "environment", "node_modules/.bin/jest --json exited 1 and wrote no report"],
     ]);
     expect(missing.reportErrors).toEqual(["reports/never-written.json: file not found"]);
     const empty = await collect([], [run("unit", ["reports/empty.json"], 1, "")]);

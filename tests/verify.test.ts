@@ -249,7 +249,11 @@ describe("collectCaseResults", () => {
         { framework: "bun", fullName: "calc > adds", file: "calc.test.ts", status: "passed", message: "" },
         { framework: "bun", fullName: "calc > skips", file: "calc.test.ts", status: "skipped", message: "" },
       ]);
-      expect(r.problems).toEqual(["bun-web: `bun test --x` wrote no report (exit 1)"]);
+      // A run that wrote no report never ran its tests: a set-up problem, not the agent's (lib/environment.ts).
+      expect(r.problems).toEqual([]);
+      expect(r.environment).toEqual([
+        "bun-web: bun test --x exited 1 and wrote no report, so no test ran: read its output below (a missing plugin, a broken config, an unsupported runner version)",
+      ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -13,6 +13,8 @@ import { IdentityHasher, IdentityTable } from "./identity-table.ts";
 import { GarbageGuard } from "./memory-guard.ts";
 import { OccurrenceSpill } from "./spill.ts";
 import { buildRecord, cmp, compareFailures, isFailing, runnerRecord, type Occurrence } from "./records.ts";
+import { EnvironmentCollector } from "../environment.ts";
+import type { PrepareFile } from "../prepare.ts";
 
 export interface CollectOptions {
   /** The repository the reports describe (paths become relative to it). */
@@ -24,6 +26,8 @@ export interface CollectOptions {
   meta: RunMeta;
   /** Explicit format for `reportPaths` (runs' reports are always sniffed). */
   format?: string;
+  /** heal:prepare's record (prepare.json): environment records name the install that failed. */
+  prepare?: PrepareFile | null;
 }
 
 /** Dialect names that say nothing about the runner: the run's stack framework replaces them. */
@@ -84,8 +88,12 @@ export interface StreamedReport {
  */
 export async function streamFailures(opts: CollectOptions, onRecord: (r: FailureRecord) => void): Promise<StreamedReport> {
   const spill = new OccurrenceSpill<Occurrence>();
+  // Set-up problems (a missing package, a runner that cannot start) are held back: one environment record per stack.
+  const environment = new EnvironmentCollector({ repoRoot: opts.repoRoot, runs: opts.runs ?? null, prepare: opts.prepare ?? null });
   try {
-    return await streamInto(opts, onRecord, spill);
+    const rest = await streamInto(opts, (r) => environment.take(r) || onRecord(r), spill);
+    for (const r of environment.finish(rest.head.summary)) onRecord(r);
+    return rest;
   } finally {
     spill.close();
   }
