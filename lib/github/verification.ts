@@ -1,0 +1,307 @@
+// verify (scripts/verify-fix.ts): check an agent's fix for a healing issue. Which issue (branch or a trusted
+// `Fixes #N`), which tests failed before (the task file on the issue's branch, believed only when it matches the
+// issue's trusted marker), the targeted re-run then the whole suite (lib/verify.ts judges), and what is said on
+// GitHub: ✅/❌ from templates/verify-*.md, the issue closed or labelled needs-human, and the agent asked again
+// through the one hand-off path (lib/github/handoff.ts: prepareHandoff before the ❌ comment, sendHandoff after).
+import { readdirSync, rmSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { attemptsExhausted, countAttempts, isPaused } from "../budget.ts";
+import { log, type ExitCode } from "../cli.ts";
+import type { HealConfig } from "../config.ts";
+import { detectStacks, type RunnableStack } from "../detect.ts";
+import { HealError } from "../errors.ts";
+import { buildMarker, markerData, trustedMarker, type Marker } from "../marker.ts";
+import { REPORT_FILES } from "../paths.ts";
+import { runnerEnvDeny, runStacks } from "../runners/index.ts";
+import { untrusted } from "../sanitize.ts";
+import type { RunsFile } from "../types.ts";
+import { writeRunsFile, writeVerifyFile, type VerifyResult } from "../step-files.ts";
+import {
+  collectCaseResults,
+  eventPullRequest,
+  findPreviousFailures,
+  judge,
+  linkedIssue,
+  stackFor,
+  targetedStack,
+  taskFilesInTree,
+  verdictContext,
+  verdictLines,
+  type PreviousTest,
+  type Verdict,
+} from "../verify.ts";
+import { createCommentOnce, latestMarker, listComments, type IssueComment } from "./comments.ts";
+import { prepareHandoff, sendHandoff, type PreparedHandoff } from "./handoff.ts";
+import { handoffTarget } from "./healing-issue.ts";
+import { bodyWithMarker, closeIssue, getIssue } from "./issues.ts";
+import { addLabels, ensureLabels, labelNames } from "./labels.ts";
+import { openSession, type GitHubSession } from "./session.ts";
+import { appendJobSummary } from "./summary.ts";
+import { cutNotice, renderText, retryNoticeText, retryRequestText } from "./texts.ts";
+
+/** What verify prints on stdout (null: nothing to verify), and its exit code. */
+export interface VerifyOutcome {
+  code: ExitCode;
+  printed: { issue: number | null; attempt: number | null; result: VerifyResult; healed: boolean } | null;
+}
+
+type Result = VerifyResult;
+
+/** Verifies the fix on this run's branch (GitHub) or the local task file (local mode). */
+export async function verifyFix(env: Env, opts: { issue?: string; task?: string }): Promise<VerifyOutcome> {
+  const session = await openSession(env);
+  if (session.kind === "local") {
+    const task = localTask(session.root, session.config, opts.task);
+    const { verdict } = await verifyTests(session.root, session.config, task.tests, env);
+    const printed = report(session.reportsDir, verdict, { issue: null, attempt: null, result: verdict.healed ? "pass" : "fail" });
+    const target = opts.issue ? `#${opts.issue}` : "the healing issue";
+    log.skip(`comment on ${target} and ${verdict.healed ? "close it" : "ask the agent again"}: ${session.reason}`);
+    return { code: verdict.healed ? 0 : 1, printed };
+  }
+  return verifyOnGitHub(session, opts.issue, env);
+}
+
+type Env = Record<string, string | undefined>;
+
+async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, env: Env): Promise<VerifyOutcome> {
+  const skipped: VerifyOutcome = { code: 0, printed: null };
+  const { ctx, config, r } = s;
+  if (ctx.forkPullRequest) {
+    log.skip("verify a pull request from a fork: its read-only token cannot comment, and its code gets no secrets");
+    return skipped;
+  }
+  const link = issueFlag
+    ? { number: Number(issueFlag), source: "flag" as const }
+    : linkedIssue({
+        branch: s.branch,
+        branchPrefix: config.agent.branchPrefix,
+        eventName: ctx.eventName,
+        event: ctx.event,
+        forkPullRequest: ctx.forkPullRequest,
+      });
+  if (!link || !Number.isInteger(link.number) || link.number <= 0) {
+    log.skip(`verify: ${s.branch ?? "this run"} names no healing issue (branch ${config.agent.branchPrefix}<N>-... or \`Fixes #N\`)`);
+    return skipped;
+  }
+  const n = link.number;
+  const botLogin = await s.botLogin();
+  const issue = await getIssue(r, n);
+  const labels = labelNames(issue);
+  const own = trustedMarker(issue, botLogin);
+  if (issue.pull_request || !own || own.kind !== "healing" || !labels.includes(config.labels.healing[0] ?? "")) {
+    log.skip(`verify #${n}: not a healing issue opened by ${botLogin}`);
+    return skipped;
+  }
+  if (isPaused(labels, config)) {
+    log.skip(`verify #${n}: it has the ${config.labels.paused} label (kill switch)`);
+    return skipped;
+  }
+  if (issue.state === "closed") {
+    log.skip(`verify #${n}: the issue is already closed`);
+    return skipped;
+  }
+  const comments = await listComments(r, n);
+  const run = { id: ctx.runId ?? "local", attempt: ctx.runAttempt };
+  const verifications = verificationMarkers(comments, botLogin, n);
+  if (verifications.some((m) => m.run?.id === run.id && m.run?.attempt === run.attempt)) {
+    log.skip(`verify #${n}: run ${run.id} attempt ${run.attempt} already verified it`);
+    return skipped;
+  }
+  const current = latestMarker(issue, comments, botLogin, "healing") ?? own;
+  const task = findPreviousFailures(s.root, config, current);
+  if (!task) {
+    throw new HealError(
+      "INPUT_MISSING",
+      `no task file on origin/${current.branch} lists the ${current.count} failure(s) of #${n}: run heal on ${current.branch} first`,
+      config.tasksDir,
+    );
+  }
+  log.info(`verifying #${n} (${link.source}): ${task.tests.length} previously failing test(s) from ${task.path}`);
+  const { verdict, suiteRan } = await verifyTests(s.root, config, task.tests, env);
+
+  // This run's failure counts as an attempt: the one that reaches max_attempts hands over to a person.
+  const attempt = countAttempts(comments, botLogin) + 1;
+  const result: Result = verdict.healed
+    ? "pass"
+    : attemptsExhausted(attempt, config.agent.maxAttempts) || labels.includes(config.labels.needsHuman)
+      ? "needs-human"
+      : "fail";
+  const branch = s.branch ?? "(unknown branch)";
+  const marker = markerData({
+    kind: "verification",
+    branch,
+    fingerprints: task.tests.map((t) => t.id),
+    run,
+    // result "fail" for needs-human too: lib/budget.ts counts failed attempts by it.
+    extra: { issue: n, result: result === "pass" ? "pass" : "fail", outcome: result, attempt, sha: ctx.sha },
+  });
+  const pr = eventPullRequest(ctx.eventName, ctx.event) ?? (await openPullRequestFor(s, branch));
+  // Decided before the ❌ comment, which says how the agent is asked again (and carries a dispatch's tag).
+  const handoff = result === "fail" ? await prepareHandoff(handoffTarget(s, n, () => s.handoffAuthors(), comments)) : null;
+  const context = {
+    ...verdictContext(verdict, suiteRan),
+    issue_number: n,
+    branch: untrusted(branch),
+    commit_short: ctx.sha ? ctx.sha.slice(0, 7) : "(unknown)",
+    run_url: ctx.runUrl ?? "",
+    close_on: config.verify.closeOn,
+    attempt,
+    max_attempts: config.agent.maxAttempts,
+    retry: handoff ? retryNotice(s, n, handoff) : "",
+    label: config.labels.needsHuman,
+  };
+  const template = result === "pass" ? "verify-pass.md" : result === "fail" ? "verify-fail.md" : "verify-needs-human.md";
+  const text = renderText(template, context, s);
+  const body = bodyWithMarker(text, marker, cutNotice(s, "verification", REPORT_FILES.verify));
+  const uniqueText = buildMarker(marker);
+  const posted = await createCommentOnce(r, n, body, { botLogin, uniqueText });
+  if (pr) await createCommentOnce(r, pr, body, { botLogin, uniqueText });
+
+  if (result === "pass" && config.verify.closeOn === "pass") await closeIssue(r, n, "completed");
+  if (result === "needs-human" && !labels.includes(config.labels.needsHuman)) {
+    await ensureLabels(r, [config.labels.needsHuman]);
+    await addLabels(r, n, [config.labels.needsHuman]);
+  }
+  if (handoff?.ready) {
+    const sent = await sendHandoff(handoffTarget(s, n, handoff.who, comments), handoff, {
+      ask: retryRequestText(s, {
+        branch: untrusted(branch),
+        verification_url: posted.url,
+        attempt: attempt + 1,
+        max_attempts: config.agent.maxAttempts,
+        task_path: task.path,
+      }),
+      // The ❌ comment already carries a dispatch's tag: no separate note.
+      note: null,
+      payload: { issue_number: n, branch, base: current.branch, task_path: task.path, attempt: attempt + 1 },
+    });
+    // Not sent again: a second dispatch could start a second agent run.
+    if (sent.unconfirmed) log.warn(`#${n}: ${sent.reason}; if no agent run started, ask again on the issue`);
+  }
+
+  const printed = report(s.reportsDir, verdict, { issue: n, attempt, result });
+  appendJobSummary(ctx.stepSummaryPath, `${text}\n`);
+  log.info(
+    `#${n}: ${result === "pass" ? "healed" : result === "fail" ? `not healed, attempt ${attempt} of ${config.agent.maxAttempts}` : `not healed, labelled ${config.labels.needsHuman}`} (${posted.url})`,
+  );
+  return { code: verdict.healed ? 0 : 1, printed };
+}
+
+/** Targeted re-run of the previously failing tests, then (when none of them still fails) the whole suite. */
+async function verifyTests(
+  root: string,
+  config: HealConfig,
+  tests: PreviousTest[],
+  env: Env,
+): Promise<{ verdict: Verdict; suiteRan: boolean }> {
+  const stacks = await detectStacks(root, config);
+  const groups = new Map<string, { stack: (typeof stacks)[number]; tests: PreviousTest[] }>();
+  for (const t of tests) {
+    const stack = stackFor(t, stacks);
+    if (!stack) continue;
+    const g = groups.get(stack.id) ?? { stack, tests: [] };
+    g.tests.push(t);
+    groups.set(stack.id, g);
+  }
+  const timeoutMs = config.runner.timeoutMinutes * 60_000;
+  const targeted = [...groups.values()].map((g) => targetedStack(g.stack, g.tests));
+  if (targeted.length > 0) {
+    log.info(`re-running the ${tests.length} previously failing test(s) first`);
+    const runs = await runStacks(targeted, {
+      repoRoot: root,
+      rawDir: `${config.reportsDir}/${REPORT_FILES.rawTargeted}`,
+      timeoutMs,
+      env: env as NodeJS.ProcessEnv,
+      envDeny: runnerEnvDeny(config),
+    });
+    const first = judge(tests, await collectCaseResults(root, runs));
+    if (first.outcomes.some((o) => o.status === "failed")) return { verdict: first, suiteRan: false };
+  }
+  log.info("running the whole suite");
+  const runs = await runWholeSuite(root, config, stacks, env);
+  return { verdict: judge(tests, await collectCaseResults(root, runs)), suiteRan: true };
+}
+
+/**
+ * Every stack as heal:run-tests runs it: the raw reports of an earlier run removed first (files only), then
+ * runs.json written, so the artifact shows this run.
+ */
+async function runWholeSuite(root: string, config: HealConfig, stacks: RunnableStack[], env: Env): Promise<RunsFile> {
+  if (stacks.length === 0) throw new HealError("NO_STACKS", `nothing to run in ${root}`, config.source ?? undefined);
+  const rawDir = `${config.reportsDir}/${REPORT_FILES.raw}`;
+  mkdirSync(join(root, rawDir), { recursive: true });
+  for (const e of readdirSync(join(root, rawDir), { withFileTypes: true })) {
+    if (e.isFile() && /\.(?:xml|json|txt)$/.test(e.name)) rmSync(join(root, rawDir, e.name), { force: true });
+  }
+  const runs = await runStacks(stacks, {
+    repoRoot: root,
+    rawDir,
+    timeoutMs: config.runner.timeoutMinutes * 60_000,
+    env: env as NodeJS.ProcessEnv,
+    envDeny: runnerEnvDeny(config),
+  });
+  writeRunsFile(join(root, config.reportsDir), runs);
+  for (const r of runs.runs) {
+    const status = r.signal ? `stopped by ${r.signal}` : `exit ${r.exitCode}`;
+    log.info(
+      `${r.stack.id}: ${status} in ${(r.durationMs / 1000).toFixed(1)}s, ${r.reports.length > 0 ? r.reports.join(", ") : "no report written"}`,
+    );
+  }
+  return runs;
+}
+
+/** Verification markers the tool left on this issue, oldest first. */
+function verificationMarkers(comments: IssueComment[], botLogin: string, issue: number): Marker[] {
+  return comments
+    .map((c) => trustedMarker({ body: c.body, user: { login: c.author } }, botLogin))
+    .filter((m): m is Marker => !!m && m.kind === "verification" && m.extra?.issue === issue);
+}
+
+async function openPullRequestFor(s: GitHubSession, branch: string): Promise<number | null> {
+  const { data } = await s.r.gh.rest.pulls.list({
+    owner: s.r.owner,
+    repo: s.r.repo,
+    head: `${s.r.owner}:${branch}`,
+    state: "open",
+    per_page: 10,
+  });
+  return data[0]?.number ?? null;
+}
+
+/** The failed verification's line on how the agent is asked again (with a dispatch's tag), or why not. */
+function retryNotice(s: GitHubSession, issue: number, h: PreparedHandoff): string {
+  const event_type = s.config.agent.dispatchEventType;
+  if (h.ready) {
+    const line = retryNoticeText(s, { via: h.via, reason: "", event_type });
+    // Each retry leaves the hand-off tag so the budget counts it: a dispatch's in this comment, a comment's in itself.
+    return h.via === "dispatch" ? `${line}\n\n${h.tag}` : line;
+  }
+  if (h.blocked === "cap") log.warn(`#${issue}: the agent is not asked again (${h.record.reason})`);
+  return retryNoticeText(s, { via: h.blocked === "cap" ? "cap" : "none", reason: h.record.reason ?? "", event_type });
+}
+
+function localTask(root: string, config: HealConfig, flag: string | undefined) {
+  const all = taskFilesInTree(root, config.tasksDir);
+  if (flag) {
+    const found = all.find((t) => t.path === flag.replace(/^\.\//, ""));
+    if (!found) throw new HealError("INPUT_MISSING", `${flag} is not an auto-generated task file under ${config.tasksDir}`, flag);
+    return found;
+  }
+  if (all.length === 1) return all[0]!;
+  throw new HealError(
+    "USAGE",
+    all.length === 0
+      ? `no task file under ${config.tasksDir}: run task heal first, or pass --task`
+      : `${all.length} task files under ${config.tasksDir}: pass --task with one of ${all.map((t) => t.path).join(", ")}`,
+  );
+}
+
+function report(
+  reportsDir: string,
+  verdict: Verdict,
+  meta: { issue: number | null; attempt: number | null; result: Result },
+): NonNullable<VerifyOutcome["printed"]> {
+  writeVerifyFile(reportsDir, { ...meta, ...verdict });
+  for (const line of verdictLines(verdict)) log.info(line);
+  return { ...meta, healed: verdict.healed };
+}
