@@ -38,6 +38,8 @@ export interface HealConfig {
   labels: { healing: string[]; coverage: string[]; needsHuman: string; paused: string };
   branches: string[];
   coverage: { threshold: number };
+  /** task perf: a benchmark slower than its baseline by more than `threshold` percent (and beyond noise) regressed. */
+  perf: { threshold: number };
   /** maxSkipAgeDays: a skipped test older than this (days since its skip line was committed) is reported. */
   testQuality: { maxSkipAgeDays: number };
   reportsDir: string;
@@ -78,6 +80,7 @@ export function defaultConfig(): HealConfig {
     },
     branches: ["dev", "prod"],
     coverage: { threshold: 80 },
+    perf: { threshold: 10 },
     testQuality: { maxSkipAgeDays: 30 },
     reportsDir: DEFAULT_REPORTS_DIR,
     tasksDir: DEFAULT_TASKS_DIR,
@@ -236,6 +239,7 @@ interface RawConfig {
   labels?: { healing?: string[]; coverage?: string[]; needs_human?: string; paused?: string };
   branches?: string[];
   coverage?: { threshold?: number };
+  perf?: { threshold?: number };
   test_quality?: { max_skip_age_days?: number };
   reports_dir?: string;
   tasks_dir?: string;
@@ -270,6 +274,7 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
     },
     branches: raw.branches ?? d.branches,
     coverage: { threshold: raw.coverage?.threshold ?? d.coverage.threshold },
+    perf: { threshold: raw.perf?.threshold ?? d.perf.threshold },
     testQuality: { maxSkipAgeDays: raw.test_quality?.max_skip_age_days ?? d.testQuality.maxSkipAgeDays },
     reportsDir: normalizeDir(raw.reports_dir ?? d.reportsDir),
     tasksDir: normalizeDir(raw.tasks_dir ?? d.tasksDir),

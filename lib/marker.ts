@@ -9,7 +9,8 @@ const MARKER_SUFFIX = " -->";
 /** Past this many fingerprints the marker keeps only the digest, so it never crowds a 65,536-byte body. */
 export const MAX_MARKER_FINGERPRINTS = 1000;
 
-export type MarkerKind = "healing" | "coverage" | "verification";
+/** healing, perf and audit are the three finding kinds one branch issue each tracks (lib/github/healing-issue.ts). */
+export type MarkerKind = "healing" | "perf" | "audit" | "coverage" | "verification";
 
 export interface Marker {
   v: 1;
@@ -60,7 +61,7 @@ export function buildMarker(input: MarkerInput | Marker): string {
   return `${MARKER_PREFIX}${json}${MARKER_SUFFIX}`;
 }
 
-const KINDS = new Set<MarkerKind>(["healing", "coverage", "verification"]);
+const KINDS = new Set<MarkerKind>(["healing", "perf", "audit", "coverage", "verification"]);
 const FINGERPRINT = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**

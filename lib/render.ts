@@ -35,6 +35,14 @@ export const TEMPLATE_NAMES = [
   "coverage-close.md",
   "task-link.md",
   "cut-notice.md",
+  "perf-issue.md",
+  "perf-issue-title.liquid",
+  "perf-update.md",
+  "perf-close.md",
+  "audit-issue.md",
+  "audit-issue-title.liquid",
+  "audit-update.md",
+  "audit-close.md",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

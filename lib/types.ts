@@ -4,7 +4,8 @@
 export type RunnerName = "bun" | "vitest" | "jest" | "node-test" | "pytest" | "go" | "terraform" | "terragrunt";
 
 /** A runner or report dialect that produced a test case ("runner": a run that crashed). */
-export type Framework = RunnerName | "mocha" | "tap" | "junit" | "trx" | "nunit" | "xunit" | "rspec" | "runner";
+/** perf and audit: records of a regressed benchmark (lib/perf) or a vulnerable dependency (lib/audit), not of a test. */
+export type Framework = RunnerName | "mocha" | "tap" | "junit" | "trx" | "nunit" | "xunit" | "rspec" | "runner" | "perf" | "audit";
 
 export type CaseStatus = "passed" | "failed" | "error" | "skipped";
 

@@ -20,6 +20,7 @@ import {
   type HandoffRecord,
 } from "../step-files.ts";
 import { setTaskIssue } from "../task-context.ts";
+import type { TemplateName } from "../render.ts";
 import type { FailureRecord, FailureReport } from "../types.ts";
 import { createCommentOnce, latestMarker, listComments } from "./comments.ts";
 import { countHandoffs, planHandoff, wakeAgent, type HandoffTarget } from "./handoff.ts";
@@ -37,15 +38,39 @@ const TASK_LINK_RESERVE = 1024;
 /** The line the tool owns in the issue body; replaced in place, never duplicated. */
 const LINK_TAG = "<!-- heal:task-link -->";
 
+/**
+ * What a branch issue tracks: failing tests (the default), benchmark regressions (task perf) or vulnerable
+ * dependencies (task audit). Each kind has its own issue per branch (its marker kind), its own step files (a
+ * sub-folder of the reports folder) and its own update/close comments; every step below is the same for all.
+ */
+export interface FindingKind {
+  marker: "healing" | "perf" | "audit";
+  /** Sub-folder of the reports folder holding this kind's failures.json, issue.json and github.json; null: the folder itself. */
+  reportsSubdir: string | null;
+  templates: { update: TemplateName; close: TemplateName };
+}
+
+export const TEST_FAILURES: FindingKind = {
+  marker: "healing",
+  reportsSubdir: null,
+  templates: { update: "issue-update.md", close: "issue-close.md" },
+};
+
+/** Where a finding kind's step files are. */
+export function findingReportsDir(reportsDir: string, finding: FindingKind): string {
+  return finding.reportsSubdir ? join(reportsDir, finding.reportsSubdir) : reportsDir;
+}
+
 // ---------- heal:sync-issue ----------
 
 /**
  * Opens, updates or closes the branch's healing issue; writes github.json and the job summary. Returns
  * github.json as written, or null in local mode (github.json then says why nothing was sent).
  */
-export async function syncHealingIssue(env: Env): Promise<GitHubFile | null> {
+export async function syncHealingIssue(env: Env, finding: FindingKind = TEST_FAILURES): Promise<GitHubFile | null> {
   const session = await openSession(env);
-  const report = requireFailuresFile(session.reportsDir);
+  const dir = findingReportsDir(session.reportsDir, finding);
+  const report = requireFailuresFile(dir);
   const failing = report.failures.length;
 
   if (session.kind === "local") {
@@ -54,19 +79,19 @@ export async function syncHealingIssue(env: Env): Promise<GitHubFile | null> {
         ? `create or update the healing issue for ${session.branch ?? "this branch"} (${failing} failing)`
         : "close the healing issue of this branch if one is open";
     log.skip(`${what}: ${session.reason}`);
-    mergeGitHubFile(session.reportsDir, {
+    mergeGitHubFile(dir, {
       step: "sync-issue",
       outcome: { issueNumber: null, issueUrl: null, action: "skipped", reason: session.reason, branch: session.branch, failures: failing },
     });
     return null;
   }
 
-  const outcome = await sync(session, report);
+  const outcome = await sync(session, report, finding, dir);
   if (outcome.taskPath === undefined) {
-    const input = readIssueFile(session.reportsDir);
+    const input = readIssueFile(dir);
     if (input) outcome.taskPath = input.taskPath ?? taskPathIn(input.body, session.config.tasksDir);
   }
-  const written = mergeGitHubFile(session.reportsDir, { step: "sync-issue", outcome });
+  const written = mergeGitHubFile(dir, { step: "sync-issue", outcome });
   appendJobSummary(
     session.ctx.stepSummaryPath,
     failureSummaryMarkdown(report, { url: written.issueUrl, number: written.issueNumber, action: written.action, note: written.reason }),
@@ -77,7 +102,7 @@ export async function syncHealingIssue(env: Env): Promise<GitHubFile | null> {
   return written;
 }
 
-async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubFile> {
+async function sync(s: GitHubSession, report: FailureReport, finding: FindingKind, dir: string): Promise<GitHubFile> {
   const branch = s.branch;
   const base = { issueNumber: null, issueUrl: null, branch, failures: report.failures.length } as const;
   if (s.ctx.mode === "summary-only") {
@@ -90,10 +115,10 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubFile
 
   const botLogin = await s.botLogin();
   const label = s.config.labels.healing[0] ?? "auto-healing";
-  const issue = await findToolIssue(s.r, { kind: "healing", branch, botLogin, label });
+  const issue = await findToolIssue(s.r, { kind: finding.marker, branch, botLogin, label });
   const fingerprints = report.failures.map((f) => f.id);
   const run = s.ctx.runId ? { id: s.ctx.runId, attempt: s.ctx.runAttempt } : null;
-  const marker = markerData({ kind: "healing", branch, fingerprints, run });
+  const marker = markerData({ kind: finding.marker, branch, fingerprints, run });
   const notice = cutNotice(s, "issue-update", "failures.json");
 
   if (issue) {
@@ -102,12 +127,12 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubFile
       return { ...found, action: "skipped", reason: `issue #${issue.number} has the ${s.config.labels.paused} label` };
     }
     const comments = await listComments(s.r, issue.number);
-    const previous = latestMarker(issue, comments, botLogin, "healing");
+    const previous = latestMarker(issue, comments, botLogin, finding.marker);
     // An issue whose earlier run died before its hand-off still needs one (hand-off reads this).
     // Only hand-offs by the tool or the agent identity count: a tag pasted by anyone else hides nothing.
     found.handedOff = countHandoffs(comments, await s.handoffAuthors()) > 0;
     if (fingerprints.length === 0) {
-      const body = bodyWithMarker(issueCloseText(s, runWhere(s, branch)), marker, notice);
+      const body = bodyWithMarker(issueCloseText(s, runWhere(s, branch), finding.templates.close), marker, notice);
       await createCommentOnce(s.r, issue.number, body, { botLogin, uniqueText: buildMarker(marker) });
       await closeIssue(s.r, issue.number, "completed");
       return { ...found, action: "closed" };
@@ -117,7 +142,7 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubFile
     }
     const diff = diffFingerprints(previous, fingerprints);
     if (!diff.changed) return { ...found, action: "unchanged", reason: "same failing tests as last reported" };
-    const body = bodyWithMarker(changedText(s, branch, report.failures, diff, previous), marker, notice);
+    const body = bodyWithMarker(changedText(s, branch, report.failures, diff, previous, finding.templates.update), marker, notice);
     await createCommentOnce(s.r, issue.number, body, { botLogin, uniqueText: buildMarker(marker) });
     return { ...found, action: "commented" };
   }
@@ -131,7 +156,7 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubFile
   if (selfCaused) return { ...base, action: "skipped", reason: `no new healing issue: ${selfCaused}` };
   // The daily cap counts the tool's healing issues created in the last 24 hours (one more GET, only when creating).
   const recent = await listToolIssues(s.r, { label, botLogin, state: "all", since: new Date(Date.now() - DAY_MS).toISOString() });
-  const created24h = recent.filter((i) => i.marker.kind === "healing").map((i) => ({ createdAt: i.createdAt, author: i.author }));
+  const created24h = recent.filter((i) => i.marker.kind === finding.marker).map((i) => ({ createdAt: i.createdAt, author: i.author }));
   if (dailyCapReached("issues", created24h, Date.now(), s.config.budget.dailyIssues, { botLogin })) {
     return {
       ...base,
@@ -140,13 +165,13 @@ async function sync(s: GitHubSession, report: FailureReport): Promise<GitHubFile
     };
   }
 
-  const input = requireIssueFile(s.reportsDir);
+  const input = requireIssueFile(dir);
   const labels = [...new Set([label, ...(input.labels.length > 0 ? input.labels : s.config.labels.healing)].map((n) => labelSpec(n).name))];
   await ensureLabels(s.r, labels);
   const created = await createIssueOnce(
     s.r,
     { title: limitTitle(input.title), body: issueBodyOnCreate(input.body, marker, notice), labels },
-    { find: () => findToolIssue(s.r, { kind: "healing", branch, botLogin, label }) },
+    { find: () => findToolIssue(s.r, { kind: finding.marker, branch, botLogin, label }) },
   );
   return {
     ...base,
@@ -174,24 +199,29 @@ function changedText(
   failures: FailureRecord[],
   diff: { added: string[]; fixed: string[] },
   previous: Marker | null,
+  template: TemplateName,
 ): string {
   const added = new Set(diff.added);
   const newOnes = failures.filter((f) => added.has(f.id));
-  return issueUpdateText(s, {
-    ...runWhere(s, branch),
-    failure_count: failures.length,
-    new_failures: newOnes.slice(0, MAX_LISTED).map((f) => ({
-      name: untrusted(f.fullName).replace(/\*/g, "\\*"),
-      location: f.file ? inlineCode(untrusted(`${f.file}${f.line ? `:${f.line}` : ""}`)) : "",
-      // Cut before neutralizing: limitChars redacts first and never splits a surrogate pair, an emoji or a mask.
-      message: untrusted(limitChars(f.message.split("\n")[0] ?? "", 300)).replace(/`/g, "'"),
-      id: f.id,
-    })),
-    new_unlisted: Math.max(0, newOnes.length - MAX_LISTED),
-    fixed: diff.fixed.slice(0, MAX_LISTED),
-    fixed_unlisted: Math.max(0, diff.fixed.length - MAX_LISTED),
-    earlier_count: previous && !previous.fingerprints ? previous.count : null,
-  });
+  return issueUpdateText(
+    s,
+    {
+      ...runWhere(s, branch),
+      failure_count: failures.length,
+      new_failures: newOnes.slice(0, MAX_LISTED).map((f) => ({
+        name: untrusted(f.fullName).replace(/\*/g, "\\*"),
+        location: f.file ? inlineCode(untrusted(`${f.file}${f.line ? `:${f.line}` : ""}`)) : "",
+        // Cut before neutralizing: limitChars redacts first and never splits a surrogate pair, an emoji or a mask.
+        message: untrusted(limitChars(f.message.split("\n")[0] ?? "", 300)).replace(/`/g, "'"),
+        id: f.id,
+      })),
+      new_unlisted: Math.max(0, newOnes.length - MAX_LISTED),
+      fixed: diff.fixed.slice(0, MAX_LISTED),
+      fixed_unlisted: Math.max(0, diff.fixed.length - MAX_LISTED),
+      earlier_count: previous && !previous.fingerprints ? previous.count : null,
+    },
+    template,
+  );
 }
 
 /** The task-context path the issue body names (`<tasks>/fix-<id>.yaml`), if any. */
@@ -212,28 +242,28 @@ export interface PushResult {
 }
 
 /** Commits the task file to the branch and links it from the issue; in a green run deletes the old ones. */
-export async function pushTaskContext(env: Env, opts: { task?: string; remote: string }): Promise<PushResult | null> {
+export async function pushTaskContext(
+  env: Env,
+  opts: { task?: string; remote: string },
+  finding: FindingKind = TEST_FAILURES,
+): Promise<PushResult | null> {
   const session = await openSession(env);
+  const dir = findingReportsDir(session.reportsDir, finding);
   if (session.kind === "local") {
     log.skip(`commit and push the task context to ${session.branch ?? "this branch"}: ${session.reason}`);
     return null;
   }
-  const outcome = requireGitHubFile(session.reportsDir);
+  const outcome = requireGitHubFile(dir);
   if (isGreenRun(outcome)) {
-    const stale = outdatedTasks(session.root, session.reportsDir, session.config.tasksDir, null);
-    if (stale.length > 0) return removeTaskFiles(session, outcome, stale, opts.remote);
+    const stale = outdatedTasks(session.root, dir, session.config.tasksDir, null);
+    if (stale.length > 0) return removeTaskFiles(session, outcome, stale, opts.remote, dir);
   }
   if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented" && outcome.action !== "unchanged")) {
     log.skip(`push the task context: no open healing issue in this run (${outcome.action}${outcome.reason ? `: ${outcome.reason}` : ""})`);
     return null;
   }
   const taskPath = opts.task ?? outcome.taskPath;
-  if (!taskPath)
-    throw new HealError(
-      "INPUT_MISSING",
-      "the healing issue names no task file; pass --task <path>",
-      join(session.reportsDir, "issue.json"),
-    );
+  if (!taskPath) throw new HealError("INPUT_MISSING", "the healing issue names no task file; pass --task <path>", join(dir, "issue.json"));
   if (!existsSync(join(session.root, taskPath)))
     throw new HealError("INPUT_MISSING", "task file not found (heal:write-report writes it)", taskPath);
   const branch = session.branch;
@@ -250,7 +280,7 @@ export async function pushTaskContext(env: Env, opts: { task?: string; remote: s
   if (setTaskIssue(session.root, taskPath, `${session.ctx.repository}#${outcome.issueNumber}`)) {
     log.info(`${taskPath}: github_issue set to ${session.ctx.repository}#${outcome.issueNumber}`);
   }
-  const remove = outdatedTasks(session.root, session.reportsDir, session.config.tasksDir, taskPath);
+  const remove = outdatedTasks(session.root, dir, session.config.tasksDir, taskPath);
   const pushed = commitAndPushFile({
     cwd: session.root,
     path: taskPath,
@@ -268,7 +298,7 @@ export async function pushTaskContext(env: Env, opts: { task?: string; remote: s
   const nextBody = withLink(body, taskLinkText(session, { path: taskPath, url }));
   if (nextBody !== body) await updateIssueBody(session.r, outcome.issueNumber, nextBody);
 
-  mergeGitHubFile(session.reportsDir, {
+  mergeGitHubFile(dir, {
     step: "push-task-context",
     fields: { taskPath, taskCommit: commit, taskUrl: url, taskCommitted: pushed.commit !== null },
   });
@@ -298,7 +328,7 @@ function isGreenRun(outcome: GitHubFile): boolean {
  * in one `[skip ci]` commit (rebuilt on the new tip when a push races, never forced), so the agent
  * and the next run do not find a task for tests that pass.
  */
-function removeTaskFiles(session: GitHubSession, outcome: GitHubFile, remove: string[], remote: string): PushResult {
+function removeTaskFiles(session: GitHubSession, outcome: GitHubFile, remove: string[], remote: string, dir: string): PushResult {
   const branch = session.branch;
   if (!branch) throw new HealError("GIT_PUSH_FAILED", "no branch to push to: check out a branch or set GITHUB_REF_NAME");
   const closed = outcome.action === "closed" && outcome.issueNumber ? ` (#${outcome.issueNumber} closed)` : "";
@@ -309,7 +339,7 @@ function removeTaskFiles(session: GitHubSession, outcome: GitHubFile, remove: st
     message: `chore(heal): tests pass, task context removed${closed} [skip ci]`,
     remove,
   });
-  mergeGitHubFile(session.reportsDir, {
+  mergeGitHubFile(dir, {
     step: "push-task-context",
     fields: { taskCommit: pushed.commit, taskCommitted: pushed.commit !== null, removedTasks: pushed.removed },
   });
@@ -375,15 +405,16 @@ export function withLink(body: string, link: string): string {
 // ---------- heal:hand-off ----------
 
 /** Wakes the agent for the healing issue when sync-issue reported new failures; records it in github.json. */
-export async function handOffHealingIssue(env: Env): Promise<HandoffRecord | null> {
+export async function handOffHealingIssue(env: Env, finding: FindingKind = TEST_FAILURES): Promise<HandoffRecord | null> {
   const session = await openSession(env);
+  const dir = findingReportsDir(session.reportsDir, finding);
   if (session.kind === "local") {
     log.skip(`wake the agent (${session.config.agent.mention || "no mention"}): ${session.reason}`);
     return null;
   }
-  const outcome = requireGitHubFile(session.reportsDir);
+  const outcome = requireGitHubFile(dir);
   const record = await handOff(session, outcome);
-  mergeGitHubFile(session.reportsDir, { step: "hand-off", fields: { handoff: record } });
+  mergeGitHubFile(dir, { step: "hand-off", fields: { handoff: record } });
   const summary =
     record.via === "comment"
       ? `Agent woken by a ${session.config.agent.mention} comment from ${session.ctx.agentTokenEnv}'s identity (attempt ${record.attempt}).`

@@ -73,14 +73,18 @@ export interface IssueUpdateValues {
   earlier_count: number | null;
 }
 
-/** sync-issue's comment when the failing set changed. */
-export function issueUpdateText(src: TextSource, v: IssueUpdateValues): string {
-  return renderText("issue-update.md", v, src);
+/** sync-issue's comment when the failing set changed (perf-update.md / audit-update.md for those findings). */
+export function issueUpdateText(src: TextSource, v: IssueUpdateValues, name: TemplateName = "issue-update.md"): string {
+  return renderText(name, v, src);
 }
 
-/** sync-issue's comment when every test passes. */
-export function issueCloseText(src: TextSource, v: { branch: string; commit_short: string; run_url: string }): string {
-  return renderText("issue-close.md", v, src);
+/** sync-issue's comment when every test passes (perf-close.md / audit-close.md for those findings). */
+export function issueCloseText(
+  src: TextSource,
+  v: { branch: string; commit_short: string; run_url: string },
+  name: TemplateName = "issue-close.md",
+): string {
+  return renderText(name, v, src);
 }
 
 /** The coverage issue's closing comment. */

@@ -1,0 +1,51 @@
+#!/usr/bin/env bun
+// perf: compare benchmark results with the default branch's baseline and keep the branch's
+// "⏱️ Performance regression in {branch}" issue in step, through the healing issue's own steps.
+// Reads:  benchmark result files (vitest bench JSON, pytest-benchmark JSON, go test -bench text, hyperfine JSON,
+//         tinybench or benchmark.js JSON; detected by content); the baseline (--baseline, else .agent/perf/baseline.json).
+// Writes: <reports_dir>/perf/{failures.json,issue.json,issue.md,github.json,perf.json,perf.md},
+//         <tasks_dir>/fix-perf-<branch>.yaml (deleted when nothing regressed); --save-baseline <file>;
+//         with a token: the issue created / commented / closed, the task file pushed [skip ci], the agent woken.
+// Exit:   0 no regression, 1 a benchmark regressed, 2 the tool could not compare (bad file, arguments, GitHub).
+// Token:  GITHUB_TOKEN / GH_TOKEN with `issues: write` and `contents: write`; the agent token needs `issues: write`.
+import { type ExitCode, parseArgs, printHelpIfAsked, runMain, type FlagSpec } from "../lib/cli.ts";
+import { HealError } from "../lib/errors.ts";
+import { runPerf } from "../lib/perf/index.ts";
+import type { PerfFormat } from "../lib/perf/results.ts";
+
+const FORMATS: PerfFormat[] = ["vitest-bench", "pytest-benchmark", "go-bench", "hyperfine", "tinybench", "benchmark-js"];
+const FLAGS: FlagSpec = {
+  baseline: {
+    type: "string",
+    describe: "baseline file (the tool's baseline.json or any benchmark result); default .agent/perf/baseline.json",
+  },
+  "save-baseline": { type: "string", describe: "write this run's results as the baseline to this file" },
+  threshold: { type: "string", describe: "percent slower that counts (beyond noise); default perf.threshold (10)" },
+  format: { type: "string", describe: `format of the given files (${FORMATS.join(", ")}); default: detected` },
+};
+
+const USAGE = `bun scripts/perf.ts [--baseline <file>] [--save-baseline <file>] [--threshold <pct>] <result file>...
+Compares benchmark results with the baseline; a benchmark regressed when it is slower by more than the threshold
+and a statistical test over its samples says the difference is beyond noise.`;
+
+export async function main(argv: string[]): Promise<ExitCode> {
+  if (printHelpIfAsked(argv, USAGE, FLAGS)) return 0;
+  const { flags, positionals } = parseArgs(argv, FLAGS);
+  const threshold = flags.threshold === undefined ? undefined : Number(flags.threshold);
+  if (threshold !== undefined && (!Number.isFinite(threshold) || threshold <= 0))
+    throw new HealError("USAGE", `--threshold ${JSON.stringify(flags.threshold)} is not a positive percentage`);
+  const format = flags.format === undefined ? undefined : String(flags.format);
+  if (format !== undefined && !(FORMATS as string[]).includes(format))
+    throw new HealError("USAGE", `--format ${JSON.stringify(format)} is not one of ${FORMATS.join(", ")}`);
+  const out = await runPerf(process.env, {
+    results: positionals,
+    baseline: flags.baseline as string | undefined,
+    saveBaseline: flags["save-baseline"] as string | undefined,
+    thresholdPct: threshold,
+    format: format as PerfFormat | undefined,
+  });
+  process.stdout.write(out.markdown);
+  return out.verdict && out.verdict.regressions.length > 0 ? 1 : 0;
+}
+
+runMain(import.meta, main);
