@@ -4,7 +4,8 @@
 // record: no task for the agent, and heal still exits 1.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { PrepareFile } from "../../lib/prepare.ts";
@@ -100,5 +101,45 @@ describe("task heal installs what the tests need first", () => {
       ["installed", "node_modules/.heal-prepare.json matches package-lock.json", 0],
     ]);
     expect(second.failures.failures).toEqual(first.failures.failures);
+  });
+
+  test("a pytest project whose dependency no index has: prepare's pip fails, and the run is one environment record with no task for the agent", () => {
+    // An empty package folder as the only index: pip finds nothing, as on a machine without the package's registry.
+    const wheels = mkdtempSync(join(tmpdir(), "heal-empty-index-"));
+    const repo = createSampleRepo(
+      {
+        "requirements.txt": "payments-sdk==2.0\n",
+        "pytest.ini": "[pytest]\n",
+        "app/__init__.py": "",
+        "app/pricing.py": "def total(items):\n    return sum(items)\n",
+        "tests/test_pricing.py": "from app.pricing import total\n\ndef test_total():\n    assert total([1, 2]) == 3\n",
+        "tests/test_checkout.py": "import payments_sdk\n\ndef test_charge():\n    assert payments_sdk.charge(3)\n",
+      },
+      { nodeModules: false },
+    );
+    repos.push(repo);
+    repo.write({ ".gitignore": "node_modules\n.agent/reports/\n.venv/\n__pycache__/\n" });
+    const run = heal(repo.dir, { PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheels });
+    rmSync(wheels, { recursive: true });
+    expect(run.code).toBe(1);
+    expect(run.prepare.steps.map((s) => [s.tool, s.status, s.exitCode])).toEqual([["pip", "failed", 1]]);
+    expect(run.failures.failures.map((f) => [f.fullName, f.kind])).toEqual([["pytest (environment)", "environment"]]);
+    const record = run.failures.failures[0]!;
+    expect(record.message).toStartWith("cannot import payments_sdk: install payments_sdk: add it to requirements.txt or pyproject.toml");
+    expect(record.message).toContain("heal:prepare ran `");
+    expect(record.message).toContain("-r requirements.txt` and it exited 1");
+    expect(run.failures.summary).toMatchObject({ errors: 0, failed: 0, environment: 1 });
+    // No task for the agent; the issue says what to install and carries the label.
+    expect(run.taskFiles).toEqual([]);
+    const issue = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/issue.json"), "utf8")) as {
+      labels: string[];
+      body: string;
+      taskPath: string | null;
+    };
+    expect(issue.taskPath).toBeNull();
+    expect(issue.labels).toContain("heal:environment");
+    expect(issue.body).toContain("## 🧰 The Tests Could Not Run");
+    expect(issue.body).toContain("## 🧰 Environment: install before these tests can run (1)");
+    expect(issue.body).not.toContain("Please fix these test failures");
   });
 });
