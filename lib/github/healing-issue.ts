@@ -29,6 +29,7 @@ import { ensureLabels, labelNames, labelSpec } from "./labels.ts";
 import { isHealedBranch, openSession, type GitHubSession } from "./session.ts";
 import { appendJobSummary, failureSummaryMarkdown } from "./summary.ts";
 import { cutNotice, handoffNoteText, healingHandoffText, issueCloseText, issueUpdateText, taskLinkText } from "./texts.ts";
+import { agentFailures } from "../environment.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -413,7 +414,15 @@ export async function handOffHealingIssue(env: Env, finding: FindingKind = TEST_
     return null;
   }
   const outcome = requireGitHubFile(dir);
-  const record = await handOff(session, outcome);
+  // Environment failures (a stack that cannot start or import its dependencies) are for people to install.
+  const failing = requireFailuresFile(dir).failures;
+  const record: HandoffRecord =
+    !session.config.agent.handoffEnvironment && failing.length > 0 && agentFailures(failing).length === 0
+      ? {
+          via: "skipped",
+          reason: "only environment failures: install what the issue names (agent.handoff_environment: true hands them off)",
+        }
+      : await handOff(session, outcome);
   mergeGitHubFile(dir, { step: "hand-off", fields: { handoff: record } });
   const summary =
     record.via === "comment"

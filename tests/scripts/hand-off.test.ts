@@ -301,4 +301,29 @@ describe("hand-off", () => {
     expect(gh.requests).toEqual([]);
     expect(gh.state.dispatches).toHaveLength(1);
   });
+
+  test("only environment failures: nobody is woken (no request at all); agent.handoff_environment: true hands them off", async () => {
+    await start();
+    const environment = failure(1, {
+      fullName: "pytest (environment)",
+      file: null,
+      line: null,
+      kind: "environment",
+      message: "cannot import requests: install requests",
+    });
+    w.writeReports(failureReport([environment]));
+    expect((await runStep("sync-issue", w.dir, actionsEnv(gh))).code).toBe(0);
+    gh.resetLog();
+    const r = await handOff();
+    expect(r.code).toBe(0);
+    expect(requestLog(gh)).toEqual([]);
+    expect(w.githubJson().handoff).toEqual({
+      via: "skipped",
+      reason: "only environment failures: install what the issue names (agent.handoff_environment: true hands them off)",
+    });
+    config("agent:\n  handoff_environment: true\n");
+    const again = await handOff();
+    expect(again.stderr).toBe("agent woken via dispatch (heal-agent)\n");
+    expect(gh.state.dispatches).toHaveLength(1);
+  });
 });
