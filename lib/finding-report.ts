@@ -11,7 +11,7 @@ import { findingReportsDir, handOffHealingIssue, pushTaskContext, syncHealingIss
 import { REPORT_FILES } from "./paths.ts";
 import { redact } from "./redact.ts";
 import { writeIssueFile, type GitHubFile, type HandoffRecord } from "./step-files.ts";
-import { branchSlug } from "./task-context.ts";
+import { branchSlug, setTaskIssue } from "./task-context.ts";
 import type { FailureRecord, FailureReport, RunMeta } from "./types.ts";
 
 export const PERF_FINDING: FindingKind = {
@@ -86,15 +86,14 @@ export function writeFindingFiles(f: FindingFiles): { dir: string; taskWritten: 
   const removed: string[] = [];
   let taskWritten = false;
   if (f.task && f.records.length > 0) {
-    // A re-run keeps the issue the GitHub step linked the file to, so unchanged findings change no byte.
+    // A re-run keeps the issue the GitHub step linked the file to, set the way that step sets it (setTaskIssue),
+    // so unchanged findings change no byte and push nothing.
     const linked = existsSync(abs) ? /^github_issue: "?([\w.-]+\/[\w.-]+#\d+)"?$/m.exec(readFileSync(abs, "utf8"))?.[1] : undefined;
-    const text = stringify({ ...f.task, github_issue: linked && linked !== "null" ? linked : null }, { lineWidth: 0 });
     const before = existsSync(abs) ? readFileSync(abs, "utf8") : null;
-    if (before !== text) {
-      mkdirSync(join(abs, ".."), { recursive: true });
-      writeFileSync(abs, redact(text));
-      taskWritten = true;
-    }
+    mkdirSync(join(abs, ".."), { recursive: true });
+    writeFileSync(abs, redact(stringify({ ...f.task, github_issue: null }, { lineWidth: 0 })));
+    if (linked) setTaskIssue(f.repoRoot, f.taskPath, linked);
+    taskWritten = readFileSync(abs, "utf8") !== before;
   } else if (existsSync(abs) && /^auto_generated: true$/m.test(readFileSync(abs, "utf8"))) {
     rmSync(abs);
     removed.push(f.taskPath);
