@@ -59,7 +59,7 @@ export function comparePerf(baseline: BenchResult[], current: BenchResult[], opt
       continue;
     }
     const ratio = cur.meanNs / b.meanNs;
-    const test = significance(b, cur);
+    const test = significance(b, cur, alpha);
     const slower = ratio > limit;
     const significant = test === null || test.p < alpha;
     const pct = `${((ratio - 1) * 100).toFixed(1)}%`;
@@ -86,13 +86,32 @@ export function comparePerf(baseline: BenchResult[], current: BenchResult[], opt
   return { threshold: opts.thresholdPct, alpha, compared, regressions: compared.filter((c) => c.regression), unmatched };
 }
 
-/** The test the two results allow: samples on both sides -> Mann-Whitney; spreads -> Welch; else none. */
-function significance(b: BenchResult, c: BenchResult): TestResult | null {
-  if (b.samplesNs && c.samplesNs && b.samplesNs.length >= 2 && c.samplesNs.length >= 2) return mannWhitneyU(b.samplesNs, c.samplesNs);
+/**
+ * The test the two results allow: samples on both sides -> Mann-Whitney, unless so few that even fully separated
+ * samples cannot reach alpha (3 vs 3: p = 0.1), then Welch's t over their mean and spread; spreads -> Welch; else none.
+ */
+function significance(b: BenchResult, c: BenchResult, alpha: number): TestResult | null {
+  const bs = b.samplesNs;
+  const cs = c.samplesNs;
+  if (bs && cs && bs.length >= 2 && cs.length >= 2) {
+    if (2 / binomial(bs.length + cs.length, bs.length) < alpha) return mannWhitneyU(bs, cs);
+    return welchT(summaryOf(cs), summaryOf(bs));
+  }
   if (b.sdNs !== null && c.sdNs !== null && b.n >= 2 && c.n >= 2) {
     return welchT({ mean: c.meanNs, sd: c.sdNs, n: c.n }, { mean: b.meanNs, sd: b.sdNs, n: b.n });
   }
   return null;
+}
+
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
+function summaryOf(xs: number[]): { mean: number; sd: number; n: number } {
+  const mean = xs.reduce((a, v) => a + v, 0) / xs.length;
+  return { mean, sd: Math.sqrt(xs.reduce((a, v) => a + (v - mean) ** 2, 0) / (xs.length - 1)), n: xs.length };
 }
 
 /** A baseline for the given results, its sample lists thinned to MAX_BASELINE_SAMPLES. */

@@ -58,6 +58,16 @@ describe("the regression rule", () => {
     expect(v.regressions[0]!.reason).toBe("11.0% slower (no samples to test: threshold only)");
     expect(comparePerf([bare], [{ ...bare, meanNs: 109 }], { thresholdPct: 10 }).regressions).toEqual([]);
   });
+  test("3 vs 3 samples cannot reach p < 0.05 with Mann-Whitney (min 0.1): Welch's t over them decides", () => {
+    const go = readBenchFile(join(TOOLKIT_ROOT, "tests/fixtures/perf/go-bench-count3.txt")).results;
+    const slower = go.map((r) => ({ ...r, samplesNs: r.samplesNs!.map((x) => x + 20), meanNs: r.meanNs + 20 }));
+    const v = comparePerf(go, slower, { thresholdPct: 10 });
+    expect(v.compared.map((c) => [c.name, c.test!.method, c.regression])).toEqual([
+      ["example.com/sum.BenchmarkLoop", "welch", true],
+      ["example.com/sum.BenchmarkAlloc", "welch", true],
+    ]);
+    expect(v.compared[0]!.ratio).toBeCloseTo(1 + 20 / ((39.42 + 43.8 + 44.75) / 3), 10);
+  });
   test("faster is never a regression; a benchmark the baseline lacks is listed as unmatched", () => {
     const base = result("a", samples(5, 8, 100, 0.01));
     const v = comparePerf([base], [result("a", samples(6, 8, 50, 0.01)), result("new", [1, 2])], { thresholdPct: 5 });
