@@ -285,7 +285,8 @@ describe("GitHub faults during heal", () => {
   test(
     "no fault: the baseline request log",
     async () => {
-      const w = await world();
+      // No fault here: a loaded machine must not turn a slow answer into a timeout retry that the count would see.
+      const w = await world({}, { HEAL_GITHUB_TIMEOUT_MS: "15000" });
       await scenario(w, async () => {
         expect(ok(await w.heal())).toEqual(["sync-issue 0", "push-task-context 0", "hand-off 0"]);
         // The writes are the contract here (the read pattern belongs to the GitHub steps' own tests).
