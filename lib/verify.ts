@@ -284,7 +284,10 @@ export function judge(previous: PreviousTest[], results: RunResults): Verdict {
         : { test, status: "failed", message: results.problems.join("\n") };
     }
     const seen = results.cases.filter((c) => sameTest(test, c));
-    const blocked = (results.environmentCases ?? []).find((c) => sameTest(test, c));
+    // A test that lacked a package, or whose file could not load one (named by its file).
+    const blocked = (results.environmentCases ?? []).find(
+      (c) => sameTest(test, c) || (c.file !== null && c.fullName === c.file && c.file === test.file),
+    );
     if (blocked && seen.length === 0) return { test, status: "environment", message: blocked.message };
     const bad = seen.find((c) => failed(c.status));
     if (bad) return { test, status: "failed", message: bad.message };
@@ -332,6 +335,20 @@ function listed<T>(items: T[]): T[] {
   return items.slice(0, LISTED_MAX);
 }
 
+/**
+ * Not healed only for set-up problems (lib/environment.ts): every previously failing test passed or could not
+ * run for one, nothing else fails, no other run is broken. Such a verification is not the agent's attempt.
+ */
+export function blockedByEnvironment(verdict: Verdict): boolean {
+  return (
+    !verdict.healed &&
+    (verdict.environment?.length ?? 0) > 0 &&
+    verdict.newFailures.length === 0 &&
+    verdict.problems.length === 0 &&
+    verdict.outcomes.every((o) => o.status === "passed" || o.status === "environment")
+  );
+}
+
 /** The template variables of a verdict; every untrusted string is sanitized here. */
 export function verdictContext(verdict: Verdict, suiteRan: boolean) {
   const of = (status: TestOutcome["status"]) => verdict.outcomes.filter((o) => o.status === status);
@@ -351,6 +368,7 @@ export function verdictContext(verdict: Verdict, suiteRan: boolean) {
       message: messageBlock(c.message),
     })),
     problems: listed(verdict.problems).map((p) => untrusted(p)),
+    environment: listed(verdict.environment ?? []).map((e) => untrusted(e)),
     summary: verdict.summary,
     suite_ran: suiteRan,
   };

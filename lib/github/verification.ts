@@ -17,6 +17,7 @@ import { untrusted } from "../sanitize.ts";
 import type { RunsFile } from "../types.ts";
 import { writeRunsFile, writeVerifyFile, type VerifyResult } from "../step-files.ts";
 import {
+  blockedByEnvironment,
   collectCaseResults,
   eventPullRequest,
   findPreviousFailures,
@@ -120,10 +121,12 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
   const { verdict, suiteRan } = await verifyTests(s.root, config, task.tests, env);
 
   // This run's failure counts as an attempt: the one that reaches max_attempts hands over to a person.
-  const attempt = countAttempts(comments, botLogin) + 1;
+  // Set-up problems alone (lib/environment.ts) are not the agent's: no attempt counted, nobody asked again.
+  const setUp = blockedByEnvironment(verdict);
+  const attempt = countAttempts(comments, botLogin) + (setUp ? 0 : 1);
   const result: Result = verdict.healed
     ? "pass"
-    : attemptsExhausted(attempt, config.agent.maxAttempts) || labels.includes(config.labels.needsHuman)
+    : !setUp && (attemptsExhausted(attempt, config.agent.maxAttempts) || labels.includes(config.labels.needsHuman))
       ? "needs-human"
       : "fail";
   const branch = s.branch ?? "(unknown branch)";
@@ -133,11 +136,11 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     fingerprints: task.tests.map((t) => t.id),
     run,
     // result "fail" for needs-human too: lib/budget.ts counts failed attempts by it.
-    extra: { issue: n, result: result === "pass" ? "pass" : "fail", outcome: result, attempt, sha: ctx.sha },
+    extra: { issue: n, result: result === "pass" ? "pass" : setUp ? "environment" : "fail", outcome: result, attempt, sha: ctx.sha },
   });
   const pr = eventPullRequest(ctx.eventName, ctx.event) ?? (await openPullRequestFor(s, branch));
   // Decided before the ❌ comment, which says how the agent is asked again (and carries a dispatch's tag).
-  const handoff = result === "fail" ? await prepareHandoff(handoffTarget(s, n, () => s.handoffAuthors(), comments)) : null;
+  const handoff = result === "fail" && !setUp ? await prepareHandoff(handoffTarget(s, n, () => s.handoffAuthors(), comments)) : null;
   const context = {
     ...verdictContext(verdict, suiteRan),
     issue_number: n,
@@ -182,7 +185,7 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
   const printed = report(s.reportsDir, verdict, { issue: n, attempt, result });
   appendJobSummary(ctx.stepSummaryPath, `${text}\n`);
   log.info(
-    `#${n}: ${result === "pass" ? "healed" : result === "fail" ? `not healed, attempt ${attempt} of ${config.agent.maxAttempts}` : `not healed, labelled ${config.labels.needsHuman}`} (${posted.url})`,
+    `#${n}: ${result === "pass" ? "healed" : setUp ? "not verified: set-up problems (environment), not counted as an attempt" : result === "fail" ? `not healed, attempt ${attempt} of ${config.agent.maxAttempts}` : `not healed, labelled ${config.labels.needsHuman}`} (${posted.url})`,
   );
   return { code: verdict.healed ? 0 : 1, printed };
 }

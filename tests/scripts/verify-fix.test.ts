@@ -215,6 +215,20 @@ describe("verify-fix: after the verdict", () => {
     expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments"]);
   }, 60_000);
 
+  test("tests that could not load a package are environment: not the agent's attempt, nobody asked again", async () => {
+    seedHealing();
+    const sha = agentBranch({ "src/calc.ts": CALC("+"), "tests/calc.test.ts": `import "heal-absent-package";\n${TESTS}` });
+    const r = await verify(env({ GITHUB_SHA: sha }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("#1: not verified: set-up problems (environment), not counted as an attempt");
+    expect(gh.state.dispatches).toEqual([]);
+    const body = gh.issue(1)!.comments[0]!.body;
+    expect(body).toContain("### Could not run: environment (1)");
+    expect(body).toContain("cannot import heal-absent-package (tests/calc.test.ts)");
+    expect(body).not.toContain("### Did not run");
+    expect(parseMarker(body)).toMatchObject({ kind: "verification", extra: { issue: 1, result: "environment", attempt: 0 } });
+  }, 60_000);
+
   test("past the daily mention cap the agent is not asked again: the ❌ comment says so, no dispatch, no hand-off tag", async () => {
     seedHealing();
     // Today's hand-off on another tool issue uses up budget.daily_mentions: 1; a user's forged tag counts for nothing.
