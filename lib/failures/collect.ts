@@ -327,6 +327,7 @@ async function streamInto(
       continue;
     }
     guard.tick(32); // locating, redacting and trimming make garbage of a few times each failure's text
+    if ((nFailures & 255) === 255) Bun.gc(false); // that garbage is young: a minor collection is cheap
     for (const o of group) redSources.add(o.source);
     const record = buildRecord(group, repo(), isAncestor);
     if (p + f > 1) record.attempts = p + f;

@@ -103,6 +103,8 @@ export class OccurrenceSpill<T> {
     this.lo[i] = lo;
     this.order[i] = order;
     this.file.append(JSON.stringify(item));
+    // Each kept case leaves young garbage of a few times its text: a minor collection now and then is cheap.
+    if ((i & 255) === 255) Bun.gc(false);
   }
 
   truncate(n: number): void {
@@ -206,7 +208,11 @@ export class RecordSpool {
         cmp(frameworks[a]!, frameworks[b]!) ||
         cmp(ids[a]!, ids[b]!),
     );
-    for (const i of order) yield this.file.read(i);
+    let n = 0;
+    for (const i of order) {
+      yield this.file.read(i);
+      if ((++n & 255) === 0) Bun.gc(false); // each text read is garbage once written
+    }
   }
 
   close(): void {
