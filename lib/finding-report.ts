@@ -24,6 +24,7 @@ export const AUDIT_FINDING: FindingKind = {
   marker: "audit",
   reportsSubdir: "audit",
   templates: { update: "audit-update.md", close: "audit-close.md" },
+  retitle: true,
 };
 
 /** One finding as the pipeline records it: `key` names it stably across runs (benchmark name, package + advisory). */

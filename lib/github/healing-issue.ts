@@ -2,12 +2,15 @@
 // close the branch's issue, commit the task file and link it from the issue, wake the agent. Each returns what
 // its script prints on stdout; `[skip]` and progress lines go to stderr here. The issue's body is written only
 // here: created from issue.json (issueBodyOnCreate), later changed only in its task-link line (withLink).
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { attemptsExhausted, countAttempts, DAY_MS, dailyCapReached, isPaused, selfCausedReason } from "../budget.ts";
 import { log } from "../cli.ts";
 import { HealError } from "../errors.ts";
-import { blobUrl, commitAndPushFile, currentHeadMessage } from "../git.ts";
+import { warnAnnotation } from "../annotations.ts";
+import { withoutVolatile } from "../fingerprint.ts";
+import { redact } from "../redact.ts";
+import { blobUrl, commitAndPushFile, currentHeadMessage, PushRefused } from "../git.ts";
 import { buildMarker, diffFingerprints, MARKER_PREFIX, markerData, type Marker, type MarkerInput } from "../marker.ts";
 import { inlineCode, limitChars, limitTitle, MAX_BODY_BYTES, untrusted } from "../sanitize.ts";
 import {
@@ -24,7 +27,16 @@ import type { TemplateName } from "../render.ts";
 import type { FailureRecord, FailureReport } from "../types.ts";
 import { createCommentOnce, latestMarker, listComments } from "./comments.ts";
 import { countHandoffs, planHandoff, wakeAgent, type HandoffTarget } from "./handoff.ts";
-import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, getIssue, listToolIssues, updateIssueBody } from "./issues.ts";
+import {
+  bodyWithMarker,
+  closeIssue,
+  createIssueOnce,
+  findToolIssue,
+  getIssue,
+  listToolIssues,
+  updateIssue,
+  updateIssueBody,
+} from "./issues.ts";
 import { ensureLabels, labelNames, labelSpec } from "./labels.ts";
 import { isHealedBranch, openSession, type GitHubSession } from "./session.ts";
 import { appendJobSummary, failureSummaryMarkdown } from "./summary.ts";
@@ -49,6 +61,8 @@ export interface FindingKind {
   /** Sub-folder of the reports folder holding this kind's failures.json, issue.json and github.json; null: the folder itself. */
   reportsSubdir: string | null;
   templates: { update: TemplateName; close: TemplateName };
+  /** The title counts what it tracks ("🛡️ Security: N ..."): a changed set also renames the open issue. */
+  retitle?: boolean;
 }
 
 export const TEST_FAILURES: FindingKind = {
@@ -145,6 +159,8 @@ async function sync(s: GitHubSession, report: FailureReport, finding: FindingKin
     if (!diff.changed) return { ...found, action: "unchanged", reason: "same failing tests as last reported" };
     const body = bodyWithMarker(changedText(s, branch, report.failures, diff, previous, finding.templates.update), marker, notice);
     await createCommentOnce(s.r, issue.number, body, { botLogin, uniqueText: buildMarker(marker) });
+    const title = finding.retitle ? limitTitle(requireIssueFile(dir).title) : issue.title;
+    if (title !== issue.title) await updateIssue(s.r, issue.number, { title });
     return { ...found, action: "commented" };
   }
 
@@ -234,7 +250,14 @@ export function taskPathIn(body: string, tasksDir: string): string | null {
 
 // ---------- heal:push-task-context ----------
 
+/** The branch the tool owns for a healed branch's task file when pushes to that branch are refused. */
+export function taskBranchFor(branch: string): string {
+  return `heal/tasks/${branch}`;
+}
+
 export interface PushResult {
+  /** Set when the task file went to the tool's side branch (the push to the failing branch was refused). */
+  taskBranch?: string;
   taskPath?: string;
   taskCommit: string | null;
   taskUrl?: string;
@@ -282,14 +305,23 @@ export async function pushTaskContext(
     log.info(`${taskPath}: github_issue set to ${session.ctx.repository}#${outcome.issueNumber}`);
   }
   const remove = outdatedTasks(session.root, dir, session.config.tasksDir, taskPath);
-  const pushed = commitAndPushFile({
-    cwd: session.root,
-    path: taskPath,
-    branch,
-    remote: opts.remote,
-    message: `chore(heal): task context for #${outcome.issueNumber} [skip ci]`,
-    remove,
-  });
+  const message = `chore(heal): task context for #${outcome.issueNumber} [skip ci]`;
+  // A re-run whose task file differs only in addresses, times or temp paths makes no commit.
+  const equivalent = (a: string, b: string) => withoutVolatile(a) === withoutVolatile(b);
+  let pushed: ReturnType<typeof commitAndPushFile>;
+  let target = branch;
+  let refused: string | null = null;
+  try {
+    pushed = commitAndPushFile({ cwd: session.root, path: taskPath, branch, remote: opts.remote, message, remove, equivalent });
+  } catch (e) {
+    if (!(e instanceof PushRefused)) throw e;
+    // Protected branch, hook or ruleset: the task file goes to the tool's own branch; the hand-off still happens.
+    refused = e.why;
+    target = taskBranchFor(branch);
+    const text = `the push of ${taskPath} to ${branch} was refused (${e.why}); it is on ${target} instead`;
+    if (!warnAnnotation(text, env)) log.warn(text);
+    pushed = commitAndPushFile({ cwd: session.root, path: taskPath, branch: target, remote: opts.remote, message, equivalent });
+  }
   const body = issue.body ?? "";
   const current = currentLink(body);
   // Unchanged file: an existing link still shows the same content, so keep it (no write). With a file
@@ -301,19 +333,34 @@ export async function pushTaskContext(
 
   mergeGitHubFile(dir, {
     step: "push-task-context",
-    fields: { taskPath, taskCommit: commit, taskUrl: url, taskCommitted: pushed.commit !== null },
+    fields: {
+      taskPath,
+      taskCommit: commit,
+      taskUrl: url,
+      taskCommitted: pushed.commit !== null,
+      ...(refused ? { taskBranch: target, taskPushRefused: refused } : {}),
+    },
   });
   appendJobSummary(
     session.ctx.stepSummaryPath,
-    `Task context: [\`${taskPath}\`](${url})${pushed.commit ? " (committed with [skip ci])" : " (unchanged)"}.\n`,
+    `Task context: [\`${taskPath}\`](${url})${pushed.commit ? " (committed with [skip ci])" : " (unchanged)"}${
+      refused ? ` on \`${target}\`: the push to \`${branch}\` was refused` : ""
+    }.\n`,
   );
   if (pushed.removed.length > 0) log.info(`deleted the outdated task context on ${branch}: ${pushed.removed.join(", ")}`);
   log.info(
     pushed.commit
-      ? `task context pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`
-      : `task context unchanged on ${branch}: no commit`,
+      ? `task context pushed to ${target} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`
+      : `task context unchanged on ${target}: no commit`,
   );
-  return { taskPath, taskCommit: commit, taskUrl: url, committed: pushed.commit !== null, removed: pushed.removed };
+  return {
+    taskPath,
+    taskCommit: commit,
+    taskUrl: url,
+    committed: pushed.commit !== null,
+    removed: pushed.removed,
+    ...(refused ? { taskBranch: target } : {}),
+  };
 }
 
 /**
@@ -471,20 +518,44 @@ async function handOff(s: GitHubSession, outcome: GitHubFile): Promise<HandoffRe
   }
   const attempt = failed + 1;
   const taskPath = outcome.taskPath ?? null;
-  const taskRef = taskPath
+  const linked = taskPath
     ? outcome.taskUrl
       ? `[\`${taskPath}\`](${outcome.taskUrl})`
       : `\`${taskPath}\``
     : "the task context named in the issue";
+  const sideBranch = taskPath ? (outcome.taskBranch ?? null) : null;
+  // The failing branch refused the push: the agent is told where the file is and how to read it.
+  const taskRef = sideBranch
+    ? `${linked} (on the branch \`${sideBranch}\`, the push to \`${outcome.branch ?? s.branch}\` was refused: \`git fetch origin ${sideBranch}\` then \`git show FETCH_HEAD:${taskPath}\`)`
+    : linked;
   return wakeAgent({
     ...handoffTarget(s, issueNumber, who, comments),
     ask: healingHandoffText(s, { issue_number: issueNumber, attempt, max_attempts: agent.maxAttempts, task_ref: taskRef }),
     // The dispatch leaves no trace on the issue: a short note (no mention) records the attempt for the budget.
     note: (unconfirmed) =>
       handoffNoteText(s, { kind: "healing", event_type: agent.dispatchEventType, attempt, max_attempts: agent.maxAttempts, unconfirmed }),
-    payload: { issue_number: issueNumber, branch: outcome.branch ?? s.branch ?? null, task_path: taskPath, attempt },
+    payload: {
+      issue_number: issueNumber,
+      branch: outcome.branch ?? s.branch ?? null,
+      task_path: taskPath,
+      attempt,
+      ...(sideBranch && taskPath
+        ? { task_branch: sideBranch, task_url: outcome.taskUrl ?? null, task_yaml: taskYaml(s.root, taskPath) }
+        : {}),
+    },
     attempt,
   });
+}
+
+/** Room for the task file in a dispatch payload; a larger one is only named (task_branch, task_url). */
+const MAX_PAYLOAD_TASK_BYTES = 16 * 1024;
+
+/** The task file's text, redacted, for the dispatch payload when the agent's checkout will not have it; null when too large. */
+function taskYaml(root: string, taskPath: string): string | null {
+  const abs = join(root, taskPath);
+  if (!existsSync(abs)) return null;
+  const text = redact(readFileSync(abs, "utf8"));
+  return Buffer.byteLength(text) <= MAX_PAYLOAD_TASK_BYTES ? text : null;
 }
 
 /** The hand-off target of a GitHub session: its clients, the cap over the tool's labels, this run. */

@@ -10,6 +10,7 @@ import { parseMarker } from "../../lib/marker.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { actionsEnv, requestLog } from "../github/fixtures.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
+import { runGit } from "../support/sample-repo.ts";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { ADVISORY_ID, govulncheckBin, osvDatabase } from "./govulncheck-db.ts";
 
@@ -29,7 +30,7 @@ afterAll(async () => {
   remote?.cleanup();
 });
 
-async function audit(runId: string, main: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function audit(runId: string, main: string, reports: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   writeFileSync(join(remote.cloneDir, "main.go"), main);
   const env = actionsEnv(gh, {
     GITHUB_RUN_ID: runId,
@@ -39,7 +40,7 @@ async function audit(runId: string, main: string): Promise<{ code: number; stdou
     PATH: [dirname(process.execPath), dirname(govulncheckBin()), process.env.PATH ?? ""].join(":"),
     TMPDIR: tmpdir(),
   });
-  const proc = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts/audit.ts")], {
+  const proc = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts/audit.ts"), ...reports], {
     cwd: remote.cloneDir,
     env,
     stdout: "pipe",
@@ -127,6 +128,34 @@ describe("task audit against GitHub (double), govulncheck for real", () => {
       "GET /repos/acme/widgets/issues/1/comments",
       "POST /repos/acme/widgets/issues/1/comments",
       "PATCH /repos/acme/widgets/issues/1",
+    ]);
+  }, 180_000);
+
+  test("reports read instead of run: a new issue after the close; one more vulnerable dependency renames it and comments", async () => {
+    gh.resetLog();
+    const fixture = (n: string) => join(TOOLKIT_ROOT, "tests/fixtures/audit", n);
+    // A person's commit: a run on the tool's own [skip ci] commit opens no issue (lib/budget.ts, as for heal).
+    runGit(remote.cloneDir, ["commit", "-q", "--allow-empty", "-m", "add debug"]);
+    const first = await audit("8005", "package main\n\nfunc main() {}\n", [fixture("npm-v7.json")]);
+    expect({ code: first.code, stderr: first.stderr }).toMatchObject({ code: 1 });
+    expect(gh.state.issues.map((i) => [i.number, i.title, i.state])).toEqual([
+      [1, "🛡️ Security: 1 vulnerable dependencies in dev", "closed"],
+      [2, "🛡️ Security: 1 vulnerable dependencies in dev", "open"],
+    ]);
+    gh.resetLog();
+    const second = await audit("8006", "package main\n\nfunc main() {}\n", [fixture("npm-v7.json"), fixture("bun-audit.json")]);
+    expect(second.code).toBe(1);
+    expect(gh.state.issues[1]!.title).toBe("🛡️ Security: 2 vulnerable dependencies in dev");
+    expect(
+      gh.state.issues[1]!.comments.some((c) =>
+        c.body.includes("**ms**: GHSA-3fx5-fwvr-xrjg (high): Regular Expression Denial of Service in ms"),
+      ),
+    ).toBe(true);
+    expect(requestLog(gh).slice(0, 4)).toEqual([
+      "GET /repos/acme/widgets/issues?labels=auto-healing&creator=github-actions[bot]&state=open",
+      "GET /repos/acme/widgets/issues/2/comments",
+      "POST /repos/acme/widgets/issues/2/comments",
+      "PATCH /repos/acme/widgets/issues/2",
     ]);
   }, 180_000);
 });
