@@ -3,7 +3,8 @@
 import { createHash } from "node:crypto";
 import type { Framework } from "./types.ts";
 
-const RULES: [RegExp, string][] = [
+/** Values that change from run to run whatever the code does; bare numbers and spacing are not among them. */
+const VOLATILE: [RegExp, string][] = [
   // ANSI colour codes some runners leave in messages.
   [/\u001b\[[0-9;]*m/g, ""],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>"],
@@ -14,9 +15,19 @@ const RULES: [RegExp, string][] = [
   [/\b0x[0-9a-f]+\b/gi, "<hex>"],
   [/\b[0-9a-f]{7,}\b/gi, "<hex>"],
   [/\b\d+(\.\d+)?\s?(ns|µs|us|ms|s|sec|secs|seconds?|m|min|minutes?|h|hours?)\b/gi, "<duration>"],
-  [/\d+(\.\d+)?/g, "<n>"],
-  [/\s+/g, " "],
 ];
+
+const RULES: [RegExp, string][] = [...VOLATILE, [/\d+(\.\d+)?/g, "<n>"], [/\s+/g, " "]];
+
+/**
+ * `text` with its volatile values (addresses, hashes, times, temp paths, durations, uuids, colour codes)
+ * replaced as the fingerprint replaces them: two texts equal after this differ only in what a re-run changes.
+ */
+export function withoutVolatile(text: string): string {
+  let out = text;
+  for (const [re, to] of VOLATILE) out = out.replace(re, to);
+  return out;
+}
 
 /** The normalized first line of a message: what "the same kind of error" means. */
 export function errorKind(message: string | undefined | null): string {

@@ -75,6 +75,11 @@ export interface CommitFileOptions {
    * the remote branch are ignored; a path equal to `path` is refused.
    */
   remove?: string[];
+  /**
+   * When the remote's copy differs from the file, whether the two still count as the same (e.g. they differ
+   * only in volatile values): then nothing is committed and the remote keeps its copy.
+   */
+  equivalent?: (remoteText: string, localText: string) => boolean;
 }
 
 export interface CommitFileResult {
@@ -118,7 +123,7 @@ export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
     const parent = fetchTip(opts.cwd, remote, opts.branch);
     // Computed on each attempt: a concurrent push may have added or deleted one of them meanwhile.
     const removed = parent ? remove.filter((rel) => blobAt(opts.cwd, parent, rel) !== null) : [];
-    const fileUnchanged = !file || (parent !== null && blobAt(opts.cwd, parent, file.path) === file.blob);
+    const fileUnchanged = !file || (parent !== null && sameFile(opts.cwd, blobAt(opts.cwd, parent, file.path), file, opts.equivalent));
     if (fileUnchanged && removed.length === 0) {
       return { commit: null, tip: parent, pushAttempts: attempt - 1, removed: [] };
     }
@@ -129,13 +134,24 @@ export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
       return { commit, tip: commit, pushAttempts: attempt, removed };
     }
     if (!isRaceRejection(push.stdout + "\n" + push.stderr)) {
-      throw new HealError("GIT_PUSH_FAILED", `git push to ${remote} ${opts.branch} failed: ${redact(firstError(push))}`);
+      throw new PushRefused(remote, opts.branch, redact(firstError(push)));
     }
   }
   throw new HealError(
     "GIT_PUSH_FAILED",
     `git push to ${remote} ${opts.branch} was rejected ${retries + 1} times by concurrent pushes (never forced)`,
   );
+}
+
+/** The remote refused the push itself (protected branch, pre-receive hook, ruleset, permissions), not a race. */
+export class PushRefused extends HealError {
+  readonly branch: string;
+  readonly why: string;
+  constructor(remote: string, branch: string, why: string) {
+    super("GIT_PUSH_FAILED", `git push to ${remote} ${branch} failed: ${why}`);
+    this.branch = branch;
+    this.why = why;
+  }
 }
 
 function fetchTip(cwd: string, remote: string, branch: string): string | null {
@@ -149,6 +165,21 @@ function fetchTip(cwd: string, remote: string, branch: string): string | null {
     throw new HealError("GIT_PUSH_FAILED", `git fetch ${remote} ${branch} failed: ${redact(firstError(r))}`);
   }
   return gitOk(cwd, ["rev-parse", "FETCH_HEAD^{commit}"]);
+}
+
+/** The remote's blob is the file's, or (with `equivalent`) its text counts as the same. */
+function sameFile(
+  cwd: string,
+  remoteBlob: string | null,
+  file: { path: string; blob: string },
+  equivalent: CommitFileOptions["equivalent"],
+): boolean {
+  if (remoteBlob === file.blob) return true;
+  if (remoteBlob === null || !equivalent) return false;
+  // Raw bytes, not git()'s trimmed stdout: a trailing newline is content too.
+  const remote = runSync(["git", "cat-file", "blob", remoteBlob], { cwd, env: process.env });
+  const local = runSync(["git", "cat-file", "blob", file.blob], { cwd, env: process.env });
+  return remote.exitCode === 0 && local.exitCode === 0 && equivalent(remote.stdout, local.stdout);
 }
 
 function blobAt(cwd: string, commit: string, path: string): string | null {

@@ -145,6 +145,10 @@ export interface GitHubFile {
   taskCommitted?: boolean;
   /** Task files push-task-context deleted on the remote branch in a green run. */
   removedTasks?: string[];
+  /** The tool's side branch holding the task file when the push to the failing branch was refused. */
+  taskBranch?: string | null;
+  /** Why the push to the failing branch was refused (redacted git output). */
+  taskPushRefused?: string | null;
   handoff?: HandoffRecord;
   /** Whether the issue already carries a hand-off (set by sync-issue for an existing issue). */
   handedOff?: boolean;
@@ -153,7 +157,10 @@ export interface GitHubFile {
 /** What each step adds to github.json: sync-issue starts it, the later steps add their own fields only. */
 export type GitHubFilePatch =
   | { step: "sync-issue"; outcome: GitHubFile }
-  | { step: "push-task-context"; fields: Pick<GitHubFile, "taskPath" | "taskCommit" | "taskUrl" | "taskCommitted" | "removedTasks"> }
+  | {
+      step: "push-task-context";
+      fields: Pick<GitHubFile, "taskPath" | "taskCommit" | "taskUrl" | "taskCommitted" | "removedTasks" | "taskBranch" | "taskPushRefused">;
+    }
   | { step: "hand-off"; fields: Pick<GitHubFile, "handoff"> };
 
 export function readGitHubFile(reportsDir: string, shown?: string): GitHubFile | null {

@@ -1,12 +1,13 @@
 // `task -x heal` as a user runs it, inside generated sample repositories, with the real runners and no
 // GitHub token (local mode). Each sample has exactly 3 failing tests of different shapes (assertion in
 // nested describes, thrown error, async rejection, parametrized case, terraform diagnostics); each is
-// healed twice and the task YAML must not change by a byte.
+// healed twice and the task YAML may change only in volatile values (addresses, times, temp paths).
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
+import { withoutVolatile } from "../../lib/fingerprint.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureReport } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
@@ -165,10 +166,12 @@ function healSample(
       });
     }, 120_000);
 
-    test("a second run leaves the task YAML byte-identical", () => {
+    test("a second run keeps the task's id, file name and failures; its YAML differs at most in volatile values", () => {
       expect(second.code).toBe(1);
       expect(second.taskFiles).toEqual(first.taskFiles);
-      expect(second.taskText).toBe(first.taskText);
+      expect(parse(second.taskText).id).toBe(parse(first.taskText).id);
+      // Values stay as printed (an object's address may change): push-task-context commits nothing for that.
+      expect(withoutVolatile(second.taskText)).toBe(withoutVolatile(first.taskText));
       expect(second.failures.failures.map((f) => f.id).sort()).toEqual(first.failures.failures.map((f) => f.id).sort());
     });
   });

@@ -142,6 +142,51 @@ describe("push-task-context", () => {
     expect(remote.git("status", "--porcelain")).toBe("");
   });
 
+  test("a re-run whose task file differs only in volatile values (an object address, a temp path) makes no commit", async () => {
+    await healIssue();
+    const task = (addr: string, tmp: string) =>
+      `id: fix-1\ntest_failures:\n  - test: test_total\n    error: "AssertionError: <Cart object at ${addr}> in ${tmp}/cart.py"\n`;
+    writeTask(task("0x7f3a2b1c4d50", "/tmp/pytest-of-ci/pytest-3"));
+    expect((await runStep("push-task-context", w.dir, env())).code).toBe(0);
+    const tip = remote.head();
+    const pushed = remote.show("dev", TASK_PATH);
+    writeTask(task("0x7f99e0aa1f10", "/tmp/pytest-of-ci/pytest-4"));
+    gh.resetLog();
+    const r = await runStep("push-task-context", w.dir, env({ GITHUB_RUN_ID: "1002" }));
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n").at(-2)).toBe("task context unchanged on dev: no commit");
+    expect(remote.head()).toBe(tip);
+    expect(remote.log()).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
+    expect(remote.show("dev", TASK_PATH)).toBe(pushed);
+    expect(requestLog(gh)).toEqual(["GET /repos/acme/widgets/issues/1"]);
+    // A real change (another assertion) is still pushed.
+    writeTask(task("0x7f99e0aa1f10", "/tmp/pytest-of-ci/pytest-4").replace("test_total", "test_tax"));
+    expect((await runStep("push-task-context", w.dir, env({ GITHUB_RUN_ID: "1003" }))).code).toBe(0);
+    expect(remote.log()).toHaveLength(3);
+  });
+
+  test("the branch refuses the push (pre-receive hook): the task file goes to heal/tasks/dev, a warning, the issue links it, exit 0", async () => {
+    await healIssue();
+    remote.refusePushesTo("dev");
+    writeTask("id: fix-1\n");
+    const r = await runStep("push-task-context", w.dir, env());
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split("\n");
+    expect(lines[0]).toBe(`${TASK_PATH}: github_issue set to acme/widgets#1`);
+    expect(lines[1]).toMatch(
+      /^::warning::the push of \.agent\/tasks\/fix-test-failures-dev\.yaml to dev was refused \(remote: error: GH006: Protected branch update failed for refs\/heads\/dev\.\); it is on heal\/tasks\/dev instead$/,
+    );
+    expect(lines[2]).toMatch(/^task context pushed to heal\/tasks\/dev as [0-9a-f]{12} \(1 push\)$/);
+    expect(remote.log()).toEqual(["initial commit"]);
+    expect(remote.log("heal/tasks/dev")).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
+    expect(remote.show("heal/tasks/dev", TASK_PATH)).toBe('id: fix-1\ngithub_issue: "acme/widgets#1"\n');
+    const sha = remote.head("heal/tasks/dev")!;
+    const url = `https://github.com/acme/widgets/blob/${sha}/${TASK_PATH}`;
+    expect(gh.issue(1)!.body).toContain(`(${url}) <!-- heal:task-link -->`);
+    expect(w.githubJson()).toMatchObject({ taskPath: TASK_PATH, taskCommit: sha, taskUrl: url, taskBranch: "heal/tasks/dev" });
+    expect(JSON.parse(r.stdout)).toMatchObject({ taskBranch: "heal/tasks/dev", committed: true });
+  });
+
   test("failures change: the new task file is pushed and the old one deleted on the remote in the same [skip ci] commit", async () => {
     const a = await heal([failure(1)], "1001");
     expect(tasksOnRemoteAfterFetch()).toEqual([a.taskPath]);

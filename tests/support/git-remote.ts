@@ -26,6 +26,11 @@ export interface BareRemote {
    * `races()` reads how many were staged.
    */
   racingGit(times: number): { binDir: string; races: () => number };
+  /**
+   * Installs a pre-receive hook in the bare repository that refuses every push to `branch` (what a protected
+   * branch, a ruleset or a server hook does), with GitHub's wording; other branches are accepted.
+   */
+  refusePushesTo(branch: string): void;
   /** Runs git in the working clone. */
   git(...args: string[]): string;
   cleanup(): void;
@@ -115,6 +120,22 @@ exec ${q(realGit)} "$@"
       );
       chmodSync(join(binDir, "git"), 0o755);
       return { binDir, races: () => Number(readFileSync(counter, "utf8")) };
+    },
+    refusePushesTo(refused) {
+      const hook = join(bareDir, "hooks", "pre-receive");
+      writeFileSync(
+        hook,
+        `#!/bin/sh
+while read old new ref; do
+  if [ "$ref" = "refs/heads/${refused}" ]; then
+    echo "error: GH006: Protected branch update failed for $ref." >&2
+    exit 1
+  fi
+done
+exit 0
+`,
+      );
+      chmodSync(hook, 0o755);
     },
     git: (...args) => runGit(cloneDir, args),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
