@@ -153,6 +153,80 @@ describe("task heal against GitHub (double) and a bare origin", () => {
   }, 180_000);
 });
 
+describe("task heal when the healed branch refuses pushes (pre-receive hook, as a protected branch does)", () => {
+  test("the issue is filed, heal/tasks/dev holds the task file, the agent is woken with it in the payload, heal exits 1", async () => {
+    if (!TASK_BIN) throw new Error("go-task is not on PATH: go install github.com/go-task/task/v3/cmd/task@v3.54.0");
+    const gh2 = await startGitHubDouble();
+    const protectedRemote = createBareRemote({
+      "package.json": '{"name":"widgets","private":true,"scripts":{"test":"bun test"}}\n',
+      "src/math.ts": MATH_TS,
+      "tests/math.test.ts": MATH_TEST,
+      ".gitignore": "node_modules\n.agent/reports/\n",
+    });
+    try {
+      protectedRemote.refusePushesTo("dev");
+      const env = actionsEnv(gh2, {
+        GITHUB_RUN_ID: "7001",
+        PATH: [dirname(process.execPath), dirname(TASK_BIN), process.env.PATH ?? ""].join(":"),
+        TMPDIR: tmpdir(),
+      });
+      const proc = Bun.spawn([TASK_BIN, "-x", "-t", TASKFILE, "heal"], {
+        cwd: protectedRemote.cloneDir,
+        env,
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+      expect(code).toBe(1);
+      expect(gh2.violations).toEqual([]);
+      expect(stderr).toMatch(
+        /^::warning::the push of \.agent\/tasks\/fix-[^ ]+\.yaml to dev was refused \(.*GH006.*\); it is on heal\/tasks\/dev instead$/m,
+      );
+      expect(gh2.state.issues).toHaveLength(1);
+      const github = JSON.parse(readFileSync(join(protectedRemote.cloneDir, ".agent/reports/github.json"), "utf8"));
+      const taskPath: string = github.taskPath;
+      expect(github).toMatchObject({
+        issueNumber: 1,
+        action: "created",
+        taskBranch: "heal/tasks/dev",
+        handoff: { via: "dispatch", attempt: 1 },
+      });
+      expect(protectedRemote.log()).toEqual(["initial commit"]);
+      const onSide = protectedRemote.show("heal/tasks/dev", taskPath)!;
+      expect(onSide).toBe(readFileSync(join(protectedRemote.cloneDir, taskPath), "utf8"));
+      const sideTip = protectedRemote.head("heal/tasks/dev")!;
+      const url = `https://github.com/acme/widgets/blob/${sideTip}/${taskPath}`;
+      expect(gh2.state.issues[0]!.body).toContain(`(${url}) <!-- heal:task-link -->`);
+      expect(gh2.state.dispatches).toEqual([
+        {
+          eventType: "heal-agent",
+          clientPayload: {
+            issue_number: 1,
+            branch: "dev",
+            task_path: taskPath,
+            attempt: 1,
+            task_branch: "heal/tasks/dev",
+            task_url: url,
+            task_yaml: onSide,
+          },
+          login: "github-actions[bot]",
+        },
+      ]);
+      expect(requestLog(gh2).filter((l) => l.startsWith("POST"))).toEqual([
+        "POST /repos/acme/widgets/labels",
+        "POST /repos/acme/widgets/labels",
+        "POST /repos/acme/widgets/labels",
+        "POST /repos/acme/widgets/issues",
+        "POST /repos/acme/widgets/dispatches",
+        "POST /repos/acme/widgets/issues/1/comments",
+      ]);
+    } finally {
+      await gh2.close();
+      protectedRemote.cleanup();
+    }
+  }, 180_000);
+});
+
 describe("API requests of a whole heal run do not grow with the number of failures", () => {
   test("1 vs 500 failing tests: the same request log, first run and changed-failures run", async () => {
     const logs: Record<number, string[][]> = {};
