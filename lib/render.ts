@@ -199,6 +199,12 @@ export interface TemplateContext {
   flaky: { test: string; file: string | null; framework: string; attempts: number }[];
   report_errors: string[];
   runs: { stack: string; framework: string; cwd: string; command: string; exit: string; duration_s: string; reports: string }[];
+  /** heal:prepare's steps before the runs (runs.json `prepare`), or null when it did not run. */
+  prepare: {
+    source: string;
+    duration_s: string;
+    steps: { cwd: string; tool: string; status: string; command: string; duration_s: string; reason: string }[];
+  } | null;
 }
 
 export interface ContextInput {
@@ -373,6 +379,20 @@ export function buildTemplateContext(input: ContextInput): TemplateContext {
       duration_s: (r.durationMs / 1000).toFixed(1),
       reports: cell(oneLine(r.reports.join(", ") || "none")),
     })),
+    prepare: input.runs?.prepare
+      ? {
+          source: input.runs.prepare.source,
+          duration_s: (input.runs.prepare.durationMs / 1000).toFixed(1),
+          steps: input.runs.prepare.steps.map((p) => ({
+            cwd: cell(oneLine(p.cwd)),
+            tool: p.tool,
+            status: p.status,
+            command: cell(inlineCodeFromRaw(p.commands.map((c) => c.join(" ")).join(" && ") || "(none)", { mention })),
+            duration_s: (p.durationMs / 1000).toFixed(1),
+            reason: cell(oneLine(p.reason)),
+          })),
+        }
+      : null,
   };
 }
 

@@ -1,4 +1,5 @@
 // Shared shapes that cross script boundaries (files on disk between steps).
+import type { PrepareFile } from "./prepare.ts";
 
 /** The runners the toolkit runs itself: one adapter each in lib/runners/ (registry.ts). */
 export type RunnerName = "bun" | "vitest" | "jest" | "node-test" | "pytest" | "go" | "terraform" | "terragrunt";
@@ -121,4 +122,6 @@ export interface RunRecord {
 export interface RunsFile {
   schemaVersion: 1;
   runs: RunRecord[];
+  /** What heal:prepare installed or checked before these runs (its prepare.json), when it ran. */
+  prepare?: PrepareFile;
 }

@@ -13,6 +13,7 @@ import { loadConfig } from "../lib/config.ts";
 import { detectStacks } from "../lib/detect.ts";
 import { HealError } from "../lib/errors.ts";
 import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
+import { readPrepareFile } from "../lib/prepare.ts";
 import { runnerEnvDeny, runStacks } from "../lib/runners/index.ts";
 
 const FLAGS: FlagSpec = {
@@ -60,6 +61,9 @@ export async function main(argv: string[]): Promise<ExitCode> {
     // The code under test never sees the tokens this job holds.
     envDeny: runnerEnvDeny(config),
   });
+  // What heal:prepare did before the runs, so runs.json and the report say what ran and how long.
+  const prepare = readPrepareFile(join(repoRoot, config.reportsDir), config.reportsDir);
+  if (prepare) runs.prepare = prepare;
   const runsPath = `${config.reportsDir}/${REPORT_FILES.runs}`;
   writeFileSync(join(repoRoot, runsPath), `${JSON.stringify(runs, null, 2)}\n`);
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { PrepareFile } from "../../lib/prepare.ts";
-import type { FailureReport } from "../../lib/types.ts";
+import type { FailureReport, RunsFile } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 
 setDefaultTimeout(300_000);
@@ -94,6 +94,13 @@ describe("task heal installs what the tests need first", () => {
     ]);
     expect(first.failures.summary).toMatchObject({ total: 2, passed: 1, failed: 1, errors: 0 });
     expect(first.stderr).toContain("prepare: . (npm, for vitest): npm ci --no-audit --no-fund in ");
+    // What ran and how long is in runs.json and report.md too.
+    const runs = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+    expect(runs.prepare).toEqual(first.prepare);
+    const report = readFileSync(join(repo.dir, ".agent/reports/report.md"), "utf8");
+    expect(report).toMatch(
+      /\n\| \. \| npm \| ran \| `npm ci --no-audit --no-fund` \| \d+\.\d \| node_modules\/\.package-lock\.json is missing \|\n/,
+    );
 
     const second = heal(repo.dir);
     expect(second.code).toBe(1);
