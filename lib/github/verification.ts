@@ -108,6 +108,12 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     log.skip(`verify #${n}: run ${run.id} attempt ${run.attempt} already verified it`);
     return skipped;
   }
+  // The agent's push and its pull request start two runs for one commit: the commit is verified once.
+  const head = headSha(ctx);
+  if (head && verifications.some((m) => m.extra?.sha === head)) {
+    log.skip(`verify #${n}: commit ${head.slice(0, 12)} is already verified`);
+    return skipped;
+  }
   const current = latestMarker(issue, comments, botLogin, "healing") ?? own;
   const task = findPreviousFailures(s.root, config, current);
   if (!task) {
@@ -123,7 +129,16 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
   // This run's failure counts as an attempt: the one that reaches max_attempts hands over to a person.
   // Set-up problems alone (lib/environment.ts) are not the agent's: no attempt counted, nobody asked again.
   const setUp = blockedByEnvironment(verdict);
-  const attempt = countAttempts(comments, botLogin) + (setUp ? 0 : 1);
+  // Checked again after the tests: the other run for this commit may have finished meanwhile.
+  const latest = head ? await listComments(r, n) : comments;
+  if (head && verificationMarkers(latest, botLogin, n).some((m) => m.extra?.sha === head)) {
+    log.skip(`verify #${n}: commit ${head.slice(0, 12)} was verified by another run meanwhile`);
+    return {
+      code: verdict.healed ? 0 : 1,
+      printed: report(s.reportsDir, verdict, { issue: n, attempt: null, result: verdict.healed ? "pass" : "fail" }),
+    };
+  }
+  const attempt = failedCommits(verificationMarkers(latest, botLogin, n), countAttempts(latest, botLogin)) + (setUp ? 0 : 1);
   const result: Result = verdict.healed
     ? "pass"
     : !setUp && (attemptsExhausted(attempt, config.agent.maxAttempts) || labels.includes(config.labels.needsHuman))
@@ -136,7 +151,7 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     fingerprints: task.tests.map((t) => t.id),
     run,
     // result "fail" for needs-human too: lib/budget.ts counts failed attempts by it.
-    extra: { issue: n, result: result === "pass" ? "pass" : setUp ? "environment" : "fail", outcome: result, attempt, sha: ctx.sha },
+    extra: { issue: n, result: result === "pass" ? "pass" : setUp ? "environment" : "fail", outcome: result, attempt, sha: head },
   });
   const pr = eventPullRequest(ctx.eventName, ctx.event) ?? (await openPullRequestFor(s, branch));
   // Decided before the ❌ comment, which says how the agent is asked again (and carries a dispatch's tag).
@@ -251,6 +266,23 @@ async function runWholeSuite(root: string, config: HealConfig, stacks: RunnableS
     );
   }
   return runs;
+}
+
+/** The commit a run verifies: a pull request's head (GITHUB_SHA is its merge commit there), else GITHUB_SHA. */
+function headSha(ctx: GitHubSession["ctx"]): string | null {
+  const pr = ctx.event?.pull_request as { head?: { sha?: unknown } } | undefined;
+  const sha = pr?.head?.sha;
+  return typeof sha === "string" && /^[0-9a-f]{40}$/i.test(sha) ? sha.toLowerCase() : ctx.sha;
+}
+
+/**
+ * Failed attempts so far, one per commit: failed verifications of the same commit (two runs that raced past
+ * both checks) count once. `comments` is the plain count, used when no marker names a commit.
+ */
+function failedCommits(markers: Marker[], counted: number): number {
+  const failed = markers.filter((m) => m.extra?.result === "fail" || m.extra?.result === "needs-human");
+  const shas = new Set(failed.map((m, i) => (typeof m.extra?.sha === "string" ? m.extra.sha : `#${i}`)));
+  return Math.min(counted, shas.size);
 }
 
 /** Verification markers the tool left on this issue, oldest first. */

@@ -111,12 +111,14 @@ describe("task verify, end to end", () => {
     expect(log()).toEqual([
       "GET /issues/1 github-actions[bot]",
       "GET /issues/1/comments github-actions[bot]",
+      // Again after the tests: another run may have verified this commit meanwhile.
+      "GET /issues/1/comments github-actions[bot]",
       "GET /pulls github-actions[bot]",
       "POST /issues/1/comments github-actions[bot]",
       "PATCH /issues/1 github-actions[bot]",
     ]);
-    expect(gh.requests[2]!.query).toMatchObject({ head: "acme:claude/issue-1-x", state: "open" });
-    expect(gh.requests[4]!.body).toEqual({ state: "closed", state_reason: "completed" });
+    expect(gh.requests[3]!.query).toMatchObject({ head: "acme:claude/issue-1-x", state: "open" });
+    expect(gh.requests[5]!.body).toEqual({ state: "closed", state_reason: "completed" });
     const issue = gh.issue(1)!;
     expect(issue.state).toBe("closed");
     const ok = comments().at(-1)!;
@@ -175,6 +177,7 @@ describe("task verify, end to end", () => {
     expect(log()).toEqual([
       "GET /issues/1 github-actions[bot]",
       "GET /issues/1/comments github-actions[bot]",
+      "GET /issues/1/comments github-actions[bot]",
       // Before a retry: the agent's login (its token is a PAT: one GET /user), then the daily mention cap.
       "GET /user heal-agent",
       "GET /issues github-actions[bot]",
@@ -216,6 +219,7 @@ describe("task verify, end to end", () => {
       const last = i === 2;
       expect(log()).toEqual([
         "GET /issues/1 github-actions[bot]",
+        "GET /issues/1/comments github-actions[bot]",
         "GET /issues/1/comments github-actions[bot]",
         "GET /pulls github-actions[bot]",
         ...(last ? [] : ["GET /user heal-agent", "GET /issues github-actions[bot]"]),

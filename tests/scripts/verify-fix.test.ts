@@ -144,6 +144,7 @@ describe("verify-fix: which issue, and whether to trust it", () => {
     expect(log()).toEqual([
       "GET /issues/1",
       "GET /issues/1/comments",
+      "GET /issues/1/comments",
       "POST /issues/1/comments",
       `POST /issues/${pr.number}/comments`,
       "PATCH /issues/1",
@@ -184,6 +185,7 @@ describe("verify-fix: after the verdict", () => {
     expect(log()).toEqual([
       "GET /issues/1",
       "GET /issues/1/comments",
+      "GET /issues/1/comments",
       "GET /pulls",
       "GET /issues",
       "POST /issues/1/comments",
@@ -214,6 +216,54 @@ describe("verify-fix: after the verdict", () => {
     expect(again.stderr).toBe("[skip] verify #1: run 4001 attempt 1 already verified it\n");
     expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments"]);
   }, 60_000);
+
+  test("the agent's push and its pull request for one commit: one verification comment, one attempt, one retry", async () => {
+    seedHealing();
+    const pr = gh.seedIssue({ title: "Fix add", body: "Fixes #1", author: "claude[bot]", pull: { head: "claude/issue-1-x", base: "dev" } });
+    const sha = agentBranch({ "src/calc.ts": CALC("*") });
+    const push = await verify(env({ GITHUB_SHA: sha, GITHUB_RUN_ID: "4001" }));
+    expect(push.code).toBe(1);
+    const eventPath = join(remote.cloneDir, "..", "event-pr.json");
+    writeFileSync(
+      eventPath,
+      JSON.stringify({
+        pull_request: {
+          number: pr.number,
+          body: "Fixes #1",
+          author_association: "NONE",
+          head: { ref: "claude/issue-1-x", sha, repo: { full_name: "acme/widgets" } },
+          base: { ref: "dev", repo: { full_name: "acme/widgets" } },
+        },
+      }),
+    );
+    gh.resetLog();
+    // pull_request: another run id, GITHUB_SHA is the merge commit, the head sha is the pushed commit.
+    const pull = await verify(
+      env({
+        GITHUB_EVENT_NAME: "pull_request",
+        GITHUB_EVENT_PATH: eventPath,
+        GITHUB_HEAD_REF: "claude/issue-1-x",
+        GITHUB_REF_NAME: `${pr.number}/merge`,
+        GITHUB_SHA: "f".repeat(40),
+        GITHUB_RUN_ID: "4002",
+      }),
+    );
+    expect(pull.code).toBe(0);
+    expect(pull.stderr).toBe(`[skip] verify #1: commit ${sha.slice(0, 12)} is already verified\n`);
+    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments"]);
+    const verifications = gh.issue(1)!.comments.filter((c) => parseMarker(c.body)?.kind === "verification");
+    expect(verifications).toHaveLength(1);
+    expect(parseMarker(verifications[0]!.body)).toMatchObject({ extra: { attempt: 1, sha } });
+    expect(gh.state.dispatches).toHaveLength(1);
+
+    // The agent's next commit is a second attempt.
+    remote.git("commit", "-q", "--allow-empty", "-m", "agent again");
+    const next = remote.git("rev-parse", "HEAD");
+    gh.resetLog();
+    const again = await verify(env({ GITHUB_SHA: next, GITHUB_RUN_ID: "4003" }));
+    expect(again.code).toBe(1);
+    expect(parseMarker(gh.issue(1)!.comments.at(-1)!.body)).toMatchObject({ extra: { attempt: 2, sha: next } });
+  }, 90_000);
 
   test("tests that could not load a package are environment: not the agent's attempt, nobody asked again", async () => {
     seedHealing();
@@ -246,6 +296,7 @@ describe("verify-fix: after the verdict", () => {
     expect(log()).toEqual([
       "GET /issues/1",
       "GET /issues/1/comments",
+      "GET /issues/1/comments",
       "GET /pulls",
       "GET /issues",
       `GET /issues/${other.number}/comments`,
@@ -265,7 +316,7 @@ describe("verify-fix: after the verdict", () => {
     agentBranch({ "src/calc.ts": CALC("+"), ".agent/heal/config.yaml": "verify:\n  close_on: merge\n" });
     const r = await verify(env());
     expect(r.code).toBe(0);
-    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /pulls", "POST /issues/1/comments"]);
+    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "GET /issues/1/comments", "GET /pulls", "POST /issues/1/comments"]);
     expect(gh.issue(1)!.state).toBe("open");
     expect(gh.issue(1)!.comments[0]!.body).toContain("#1 closes when the pull request that says `Fixes #1` is merged.");
   }, 60_000);
