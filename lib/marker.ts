@@ -10,7 +10,7 @@ const MARKER_SUFFIX = " -->";
 export const MAX_MARKER_FINGERPRINTS = 1000;
 
 /** healing, perf and audit are the three finding kinds one branch issue each tracks (lib/github/healing-issue.ts). */
-export type MarkerKind = "healing" | "perf" | "audit" | "coverage" | "verification";
+export type MarkerKind = "healing" | "perf" | "audit" | "coverage" | "verification" | "test-quality";
 
 export interface Marker {
   v: 1;
@@ -61,7 +61,7 @@ export function buildMarker(input: MarkerInput | Marker): string {
   return `${MARKER_PREFIX}${json}${MARKER_SUFFIX}`;
 }
 
-const KINDS = new Set<MarkerKind>(["healing", "perf", "audit", "coverage", "verification"]);
+const KINDS = new Set<MarkerKind>(["healing", "perf", "audit", "coverage", "verification", "test-quality"]);
 const FINGERPRINT = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**

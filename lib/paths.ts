@@ -40,6 +40,9 @@ export const REPORT_FILES = {
   verify: "verify.json",
   coverage: "coverage.json",
   coverageMarkdown: "coverage.md",
+  /** task test-quality: the findings and the issue body. */
+  testQuality: "test-quality.json",
+  testQualityMarkdown: "test-quality.md",
   /** task metrics' default output folder (metrics.json, metrics.md, dashboard.html). */
   metrics: "metrics",
 } as const;

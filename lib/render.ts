@@ -43,6 +43,10 @@ export const TEMPLATE_NAMES = [
   "audit-issue-title.liquid",
   "audit-update.md",
   "audit-close.md",
+  "test-quality-issue.md",
+  "test-quality-issue-title.liquid",
+  "test-quality-close.md",
+  "handoff-test-quality.md",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CoverageIssueOutcome } from "./coverage/issue.ts";
 import type { CoverageSummary } from "./coverage/summary.ts";
+import type { TestQualitySummary } from "./test-quality/analyze.ts";
 import { HealError } from "./errors.ts";
 import { readJsonFile, requireJsonFile } from "./json-file.ts";
 import { REPORT_FILES } from "./paths.ts";
@@ -223,4 +224,22 @@ export function readCoverageFile(reportsDir: string, shown?: string): CoverageFi
 export function writeCoverageFile(reportsDir: string, file: CoverageFile, markdown?: string): void {
   writeJson(join(reportsDir, REPORT_FILES.coverage), file);
   if (markdown !== undefined) writeFileSync(join(reportsDir, REPORT_FILES.coverageMarkdown), markdown);
+}
+
+// ---------- test-quality.json ----------
+
+/** test-quality.json: the findings, and what happened to the test-quality issue once it was synced. */
+export interface TestQualityFile extends TestQualitySummary {
+  issue?: CoverageIssueOutcome;
+}
+
+export function readTestQualityFile(reportsDir: string, shown?: string): TestQualityFile | null {
+  const f = at(reportsDir, REPORT_FILES.testQuality, shown);
+  return readJsonFile<TestQualityFile>(f.abs, f.rel);
+}
+
+/** test-quality.json, and test-quality.md beside it when given. */
+export function writeTestQualityFile(reportsDir: string, file: TestQualityFile, markdown?: string): void {
+  writeJson(join(reportsDir, REPORT_FILES.testQuality), file);
+  if (markdown !== undefined) writeFileSync(join(reportsDir, REPORT_FILES.testQualityMarkdown), markdown);
 }

@@ -356,7 +356,7 @@ describe(ACTION, () => {
       encoding: "utf8",
     });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("input 'task' must be heal, verify or coverage\n");
+    expect(r.stderr).toBe("input 'task' must be heal, verify, coverage or test-quality\n");
   });
 });
 

@@ -58,6 +58,35 @@ export interface CoverageIssueInput {
 }
 
 /**
+ * A findings issue of any kind (coverage, test quality): one per repository, found by its marker's kind, created
+ * while there are findings, updated when they change, closed with a comment when none are left, and handed to the
+ * agent when created or changed. syncCoverageIssue and task test-quality both go through syncFindingsIssue.
+ */
+export interface FindingsIssueInput {
+  /** Kind, fingerprints and extra fields of the hidden marker (only what the findings say). */
+  marker: MarkerInput;
+  /** Whether anything is left to fix: false closes an open issue. */
+  open: boolean;
+  title: string;
+  /** Rendered body without the marker. */
+  body: string;
+  labels: string[];
+  botLogin: string;
+  config: Pick<HealConfig, "labels">;
+  /** The notice ending a body cut to GitHub's size limit. */
+  cutNotice: string;
+  /** The closing comment, without the marker. */
+  closeText: () => string;
+  handoff?: FindingsHandoffInput;
+}
+
+/** Waking the agent for a findings issue: the route and cap inputs, the ask and the dispatch note. */
+export interface FindingsHandoffInput extends CoverageHandoffInput {
+  ask: (issueNumber: number) => string;
+  note: (unconfirmed: boolean) => string;
+}
+
+/**
  * The marker holds only what the coverage says (no run id, no commit), so an unchanged coverage renders
  * a byte-identical body and the run makes no write. The coverage issue is one per repository: branch "".
  */
@@ -71,24 +100,56 @@ export function coverageMarker(summary: CoverageSummary): MarkerInput {
 }
 
 export async function syncCoverageIssue(r: RepoClient, input: CoverageIssueInput): Promise<CoverageIssueOutcome> {
+  const h = input.handoff;
+  return syncFindingsIssue(r, {
+    marker: coverageMarker(input.summary),
+    open: input.summary.belowThreshold.length > 0,
+    title: input.title,
+    body: input.body,
+    labels: input.labels,
+    botLogin: input.botLogin,
+    config: input.config,
+    cutNotice: cutNotice(input.texts, "coverage", "coverage.json", input.texts.config.reportsDir),
+    closeText: () => coverageCloseText(input.texts, { threshold: input.summary.threshold, overall_pct: input.overallPct }),
+    handoff: h && {
+      ...h,
+      ask: (n) =>
+        coverageHandoffText(input.texts, {
+          issue_number: n,
+          threshold: input.summary.threshold,
+          branch: h.branch ? `\`${h.branch}\`` : "",
+        }),
+      note: (unconfirmed) =>
+        handoffNoteText(input.texts, {
+          kind: "coverage",
+          event_type: h.agent.dispatchEventType,
+          attempt: null,
+          max_attempts: h.agent.maxAttempts,
+          unconfirmed,
+        }),
+    },
+  });
+}
+
+export async function syncFindingsIssue(r: RepoClient, input: FindingsIssueInput): Promise<CoverageIssueOutcome> {
   const label = input.labels[0] ?? "auto-healing";
-  const find = () => findToolIssue(r, { kind: "coverage", botLogin: input.botLogin, label, state: "open" });
+  const kind = input.marker.kind;
+  const find = () => findToolIssue(r, { kind, botLogin: input.botLogin, label, state: "open" });
   const open = await find();
-  const marker = coverageMarker(input.summary);
-  const below = input.summary.belowThreshold.length;
+  const marker = input.marker;
 
   if (open && isPaused(open.labels, input.config)) return { action: "paused", number: open.number, url: open.url };
 
-  if (below === 0) {
+  if (!input.open) {
     if (!open) return { action: "none", number: null, url: null };
     const tag = buildMarker(marker);
-    const text = `${coverageCloseText(input.texts, { threshold: input.summary.threshold, overall_pct: input.overallPct })}\n\n${tag}`;
+    const text = `${input.closeText()}\n\n${tag}`;
     await createCommentOnce(r, open.number, text, { botLogin: input.botLogin, uniqueText: tag });
     await closeIssue(r, open.number, "completed");
     return { action: "closed", number: open.number, url: open.url };
   }
 
-  const body = bodyWithMarker(input.body, marker, cutNotice(input.texts, "coverage", "coverage.json", input.texts.config.reportsDir));
+  const body = bodyWithMarker(input.body, marker, input.cutNotice);
   if (open) {
     if (open.title === input.title && normalize(open.body) === normalize(body)) {
       return { action: "unchanged", number: open.number, url: open.url };
@@ -96,7 +157,7 @@ export async function syncCoverageIssue(r: RepoClient, input: CoverageIssueInput
     // Title and body in one PATCH; labels stay untouched (a PATCH with labels would drop people's labels).
     await updateIssue(r, open.number, { title: input.title, body });
     const done: CoverageIssueOutcome = { action: "updated", number: open.number, url: open.url };
-    if (normalize(open.body) === normalize(body)) return done; // a new title only: the files to test are the same
+    if (normalize(open.body) === normalize(body)) return done; // a new title only: the findings are the same
     return withHandoff(r, done, input, await listComments(r, open.number));
   }
 
@@ -110,7 +171,7 @@ export async function syncCoverageIssue(r: RepoClient, input: CoverageIssueInput
 async function withHandoff(
   r: RepoClient,
   done: CoverageIssueOutcome,
-  input: CoverageIssueInput,
+  input: FindingsIssueInput,
   comments: IssueComment[],
 ): Promise<CoverageIssueOutcome> {
   const h = input.handoff;
@@ -125,20 +186,9 @@ async function withHandoff(
     comments,
     cap: h.cap,
     run: h.run,
-    ask: coverageHandoffText(input.texts, {
-      issue_number: n,
-      threshold: input.summary.threshold,
-      branch: h.branch ? `\`${h.branch}\`` : "",
-    }),
-    note: (unconfirmed) =>
-      handoffNoteText(input.texts, {
-        kind: "coverage",
-        event_type: h.agent.dispatchEventType,
-        attempt: null,
-        max_attempts: h.agent.maxAttempts,
-        unconfirmed,
-      }),
-    payload: { kind: "coverage", issue_number: n, branch: h.branch },
+    ask: h.ask(n),
+    note: h.note,
+    payload: { kind: input.marker.kind, issue_number: n, branch: h.branch },
   });
   return { ...done, handoff };
 }

@@ -40,7 +40,13 @@ export function coverageHandoffText(src: TextSource, v: { issue_number: number; 
 /** The note a repository_dispatch hand-off leaves on the issue. */
 export function handoffNoteText(
   src: TextSource,
-  v: { kind: "healing" | "coverage"; event_type: string; attempt: number | null; max_attempts: number; unconfirmed: boolean },
+  v: {
+    kind: "healing" | "coverage" | "test-quality";
+    event_type: string;
+    attempt: number | null;
+    max_attempts: number;
+    unconfirmed: boolean;
+  },
 ): string {
   return renderText("handoff-note.md", v, src);
 }
