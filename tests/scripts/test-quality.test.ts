@@ -199,3 +199,50 @@ describe("the test-quality issue against the GitHub API double", () => {
     expect(gh.violations).toEqual([]);
   });
 });
+
+describe("waking the agent for the test-quality issue", () => {
+  const AGENT_TOKEN = `ghs_agentapptoken${"0".repeat(30)}`;
+  let gh: GitHubDouble;
+  beforeAll(async () => {
+    gh = await startGitHubDouble({
+      tokens: {
+        [DEFAULT_TOKEN]: {
+          login: "github-actions[bot]",
+          type: "Bot",
+          permissions: { issues: "write", contents: "write", metadata: "read" },
+        },
+        [AGENT_TOKEN]: { login: "heal-agent[bot]", type: "Bot", permissions: { issues: "write", metadata: "read" } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await gh.close();
+  });
+
+  test("with the agent token: the agent identity's @claude comment asks to fix the listed tests; no dispatch", async () => {
+    repo = createSampleRepo({ "tests/test_cart.py": PY_VAGUE }, { nodeModules: false });
+    const r = await run(repo, [], {
+      GITHUB_TOKEN: DEFAULT_TOKEN,
+      GITHUB_REPOSITORY: gh.repository,
+      GITHUB_API_URL: gh.url,
+      GITHUB_REF_NAME: "dev",
+      GITHUB_RUN_ID: "5001",
+      HEAL_GITHUB_PACING: "0",
+      HEAL_GITHUB_RETRY_BASE_MS: "0",
+      HEAL_AGENT_TOKEN: AGENT_TOKEN,
+    });
+    expect(r.code).toBe(0);
+    expect(gh.requests.map((q) => `${q.method} ${q.path} ${q.login}`).slice(-2)).toEqual([
+      "GET /repos/acme/widgets/issues github-actions[bot]",
+      "POST /repos/acme/widgets/issues/1/comments heal-agent[bot]",
+    ]);
+    expect(gh.state.dispatches).toEqual([]);
+    expect(gh.issue(1)!.comments[0]!.body).toBe(
+      "@claude Please fix the tests test-quality issue #1 lists: give vague tests names that say the scenario, add the missing assertions and docstrings, rename duplicates, and re-enable or delete old skips.\n\n" +
+        "Follow `.agent/sops/SOP_WRITING_TESTS.md`. Change tests only; a re-enabled test that fails stays in the pull request as a failing test with a note. " +
+        "Open a pull request into `dev` that says `Part of #1`.\n\n<!-- heal:handoff issue=1 run=5001.1 -->",
+    );
+    expect(r.stderr).toContain("agent woken for the test-quality issue via comment https://github.com/acme/widgets/issues/1#issuecomment-");
+    expect(gh.violations).toEqual([]);
+  });
+});
