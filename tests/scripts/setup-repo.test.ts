@@ -288,4 +288,19 @@ describe("setup-repo --reusable", () => {
       "timeout-minutes (coverage): installed [45], config wants [25]",
     ]);
   });
+
+  test("the reusable workflow: permissions {} on top, each job its own, actions pinned by full SHA, no expression inside run:", () => {
+    const doc = parse(readFileSync(join(TOOLKIT_ROOT, ".github/workflows/heal-reusable.yml"), "utf8"));
+    expect(Object.keys(doc.on)).toEqual(["workflow_call"]);
+    expect(Object.keys(doc.on.workflow_call.secrets)).toEqual(["agent-token", "agent-app-private-key"]);
+    expect(doc.permissions).toEqual({});
+    expect(Object.keys(doc.jobs)).toEqual(["heal", "verify", "coverage", "test-quality"]);
+    for (const job of Object.values(doc.jobs) as any[]) {
+      expect(job.permissions.issues).toBe("write");
+      for (const step of job.steps) {
+        if (step.uses) expect(step.uses).toMatch(/^(\.\/\.heal-toolkit|[\w-]+\/[\w-]+@[0-9a-f]{40})$/);
+        if (step.run) expect(step.run).not.toContain("${{");
+      }
+    }
+  });
 });
