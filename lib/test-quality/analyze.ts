@@ -1,15 +1,15 @@
 // task test-quality's analysis: find the repository's test files, read their tests (JS/TS by tokens, Python by
 // its ast), and check them against the SOP's rules. Skip ages come from `git blame --porcelain` of the skip line.
 // Names stay as written here (test-quality.json); whatever shows them on GitHub or in a log sanitizes them.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import fg from "fast-glob";
 import { git } from "../git.ts";
 import { findJsTests } from "./js-tests.ts";
-import type { FoundTest, TestQualityFinding, TestQualityRule } from "./model.ts";
+import type { FoundTest, TestLanguage, TestQualityFinding, TestQualityRule } from "./model.ts";
 import { TEST_QUALITY_RULES } from "./model.ts";
 import { findPythonTests } from "./python-tests.ts";
-import { checkTests } from "./rules.ts";
+import { checkTests, type RuleInput } from "./rules.ts";
 
 export const JS_TEST_GLOBS = [
   "**/*.{test,spec}.{js,jsx,ts,tsx,mjs,cjs,mts,cts}",
@@ -47,13 +47,11 @@ export async function analyzeTestQuality(root: string, opts: AnalyzeOptions): Pr
   for (const file of jsFiles) jsTests.push(...findJsTests(file, readFileSync(join(root, file), "utf8")));
   const py = await findPythonTests(root, pyFiles, opts.python ?? "python3");
   const blame = new BlameCache(root);
-  const findings = checkTests(
-    [
-      { language: "js", tests: jsTests },
-      { language: "python", tests: py.tests },
-    ],
-    { maxSkipAgeDays: opts.maxSkipAgeDays, now: opts.now ?? Math.floor(Date.now() / 1000), lineTime: (f, l) => blame.lineTime(f, l) },
-  );
+  const findings = checkTests([...byStack(root, "js", jsTests), ...byStack(root, "python", py.tests)], {
+    maxSkipAgeDays: opts.maxSkipAgeDays,
+    now: opts.now ?? Math.floor(Date.now() / 1000),
+    lineTime: (f, l) => blame.lineTime(f, l),
+  });
   const counts = Object.fromEntries(TEST_QUALITY_RULES.map((r) => [r, 0])) as Record<TestQualityRule, number>;
   for (const f of findings) counts[f.rule]++;
   return {
@@ -64,6 +62,37 @@ export async function analyzeTestQuality(root: string, opts: AnalyzeOptions): Pr
     counts,
     errors: py.errors,
   };
+}
+
+// A stack's root: the nearest folder above a test file holding one of these (else the repository).
+const STACK_MARKERS: Record<TestLanguage, string[]> = {
+  js: ["package.json", "deno.json"],
+  python: ["pyproject.toml", "setup.py", "setup.cfg", "pytest.ini", "tox.ini"],
+};
+
+/** Tests grouped by stack (language + root folder), so duplicates are looked for within one stack only. */
+export function byStack(root: string, language: TestLanguage, tests: FoundTest[]): RuleInput[] {
+  const rootOf = new Map<string, string>();
+  const stackRoot = (file: string): string => {
+    let dir = dirname(file);
+    for (;;) {
+      const known = rootOf.get(dir);
+      if (known !== undefined) return known;
+      if (dir === "." || STACK_MARKERS[language].some((m) => existsSync(join(root, dir, m)))) {
+        rootOf.set(dir, dir);
+        return dir;
+      }
+      dir = dirname(dir);
+    }
+  };
+  const groups = new Map<string, FoundTest[]>();
+  for (const t of tests) {
+    const key = stackRoot(t.file);
+    const list = groups.get(key) ?? [];
+    list.push(t);
+    groups.set(key, list);
+  }
+  return [...groups.values()].map((list) => ({ language, tests: list }));
 }
 
 /** When each line was written: the author time git blame gives the commit that last changed it. */

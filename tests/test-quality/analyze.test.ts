@@ -2,6 +2,7 @@
 // (file, line, rule, test) for JS/TS and Python, the tricky cases named in each expectation.
 import { afterAll, describe, expect, test } from "bun:test";
 import { analyzeTestQuality, parseBlameTime } from "../../lib/test-quality/analyze.ts";
+import { createSampleRepo } from "../support/sample-repo.ts";
 import { CART_TEST, CHECKOUT_TEST, createQualityRepo, LOGIN_TEST, lineOf, OLD_DAYS, RECENT_SKIP } from "./samples.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -121,6 +122,30 @@ describe("analyzeTestQuality", () => {
       expect(summary.tests.js).toBe(11);
     } finally {
       repo.write({ "tests/test_broken.py": "", "src/receipt.test.ts": "" });
+    }
+  });
+});
+
+describe("duplicate names within one stack", () => {
+  test("the same name in two packages is not a duplicate; twice in one package (two files) is", async () => {
+    const same = 'import { it, expect } from "vitest";\nit("sums the order lines", () => {\n  expect(1).toBe(1);\n});\n';
+    const mono = createSampleRepo(
+      {
+        "web/package.json": "{}\n",
+        "web/src/a.test.ts": same,
+        "web/src/deep/b.test.ts": same,
+        "api/package.json": "{}\n",
+        "api/a.test.ts": same,
+      },
+      { nodeModules: false },
+    );
+    try {
+      const summary = await analyzeTestQuality(mono.dir, { maxSkipAgeDays: 30, now: NOW });
+      expect(summary.findings.map((f) => [f.rule, f.file, f.line, f.detail])).toEqual([
+        ["duplicate-name", "web/src/deep/b.test.ts", 2, "the same name as web/src/a.test.ts:2"],
+      ]);
+    } finally {
+      mono.cleanup();
     }
   });
 });
