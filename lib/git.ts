@@ -52,6 +52,11 @@ export function currentBranch(cwd: string, env: Record<string, string | undefine
   return branches.length === 1 ? branches[0]! : `detached-${head.stdout.slice(0, 7)}`;
 }
 
+/** Whether `sha` is HEAD or one of its ancestors (false when the object is absent, e.g. a shallow clone). */
+export function isAncestor(cwd: string, sha: string): boolean {
+  return git(cwd, ["merge-base", "--is-ancestor", sha, "HEAD"]).status === 0;
+}
+
 /** The checked-out commit's message, or null outside a repository. */
 export function currentHeadMessage(cwd: string): string | null {
   const r = git(cwd, ["log", "-1", "--format=%B"]);

@@ -10,8 +10,8 @@ import { HealError } from "../errors.ts";
 import { warnAnnotation } from "../annotations.ts";
 import { withoutVolatile } from "../fingerprint.ts";
 import { redact } from "../redact.ts";
-import { blobUrl, commitAndPushFile, currentHeadMessage, PushRefused } from "../git.ts";
-import { buildMarker, diffFingerprints, MARKER_PREFIX, markerData, type Marker, type MarkerInput } from "../marker.ts";
+import { blobUrl, commitAndPushFile, currentHeadMessage, isAncestor, PushRefused } from "../git.ts";
+import { buildMarker, diffFingerprints, MARKER_PREFIX, markerData, trustedMarker, type Marker, type MarkerInput } from "../marker.ts";
 import { inlineCode, limitChars, limitTitle, MAX_BODY_BYTES, untrusted } from "../sanitize.ts";
 import {
   mergeGitHubFile,
@@ -142,6 +142,23 @@ async function sync(s: GitHubSession, report: FailureReport, finding: FindingKin
       return { ...found, action: "skipped", reason: `issue #${issue.number} has the ${s.config.labels.paused} label` };
     }
     const comments = await listComments(s.r, issue.number);
+    // close_on: merge: `Fixes #N` closes only on the default branch, so a verified fix merged here closes it now.
+    const merged =
+      finding.marker === "healing" && s.config.verify.closeOn === "merge" ? mergedFix(s, issue.number, comments, botLogin) : null;
+    if (merged) {
+      const text = `✅ The verified fix (\`${merged.slice(0, 12)}\`) is merged into ${inlineCode(untrusted(branch))}${
+        s.ctx.runUrl ? ` ([run](${s.ctx.runUrl}))` : ""
+      }. Closing this healing issue (verify.close_on: merge).`;
+      await createCommentOnce(s.r, issue.number, bodyWithMarker(text, marker, notice), { botLogin, uniqueText: buildMarker(marker) });
+      await closeIssue(s.r, issue.number, "completed");
+      return {
+        ...base,
+        issueNumber: issue.number,
+        issueUrl: issue.url,
+        action: "closed",
+        reason: `verified fix ${merged.slice(0, 12)} merged`,
+      };
+    }
     const previous = latestMarker(issue, comments, botLogin, finding.marker);
     // An issue whose earlier run died before its hand-off still needs one (hand-off reads this).
     // Only hand-offs by the tool or the agent identity count: a tag pasted by anyone else hides nothing.
@@ -199,6 +216,21 @@ async function sync(s: GitHubSession, report: FailureReport, finding: FindingKin
     taskPath: input.taskPath ?? taskPathIn(input.body, s.config.tasksDir),
     handedOff: false,
   };
+}
+
+/**
+ * The head SHA of a passing verification of issue `n` that this run's branch now contains (the push event's
+ * commits list it, or git finds it an ancestor of HEAD), or null.
+ */
+function mergedFix(s: GitHubSession, n: number, comments: Awaited<ReturnType<typeof listComments>>, botLogin: string): string | null {
+  const passed = comments
+    .map((c) => trustedMarker({ body: c.body, user: { login: c.author } }, botLogin))
+    .filter((m) => m?.kind === "verification" && m.extra?.issue === n && m.extra?.result === "pass")
+    .map((m) => m!.extra?.sha)
+    .filter((sha): sha is string => typeof sha === "string" && /^[0-9a-f]{40}$/i.test(sha));
+  if (passed.length === 0) return null;
+  const commits = Array.isArray(s.ctx.event?.commits) ? (s.ctx.event.commits as { id?: unknown }[]).map((c) => c.id) : [];
+  return passed.find((sha) => commits.includes(sha) || isAncestor(s.root, sha)) ?? null;
 }
 
 /** The new issue's body: write-report's text and the marker, with room left for the task link. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { buildMarker, parseMarker } from "../../lib/marker.ts";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
-import { actionsEnv, runStep } from "../github/fixtures.ts";
+import { actionsEnv, failure, failureReport, runStep, workdir } from "../github/fixtures.ts";
 
 const TASK = ".agent/tasks/fix-test-failures-dev-0a1b2c3d.yaml";
 const ID = "0a1b2c3d4e5f";
@@ -310,6 +310,50 @@ describe("verify-fix: after the verdict", () => {
       "warning: #1: the agent is not asked again (daily cap reached: 1 agent hand-offs in 24 hours (budget.daily_mentions))",
     );
   }, 60_000);
+
+  test("verify.close_on: merge: the verified fix merged into dev (not the default branch) closes the issue at dev's next heal", async () => {
+    seedHealing();
+    const config = { ".agent/heal/config.yaml": "verify:\n  close_on: merge\n" };
+    const sha = agentBranch({ "src/calc.ts": CALC("+"), ...config });
+    expect((await verify(env({ GITHUB_SHA: sha }))).code).toBe(0);
+    expect(gh.issue(1)!.state).toBe("open");
+    // Another failure is still on dev after the merge, so heal's green close does not apply: the merge closes it.
+    remote.git("checkout", "-q", "dev");
+    remote.git("pull", "-q", "origin", "dev");
+    remote.git("merge", "-q", "--no-ff", "-m", "Merge pull request #2 from claude/issue-1-x", "claude/issue-1-x");
+    remote.git("push", "-q", "origin", "dev");
+    const w = workdir(remote.cloneDir);
+    w.writeReports(failureReport([failure(7)]));
+    gh.resetLog();
+    const sync = await runStep(
+      "sync-issue",
+      remote.cloneDir,
+      actionsEnv(gh, { GITHUB_RUN_ID: "4100", GITHUB_SHA: remote.git("rev-parse", "HEAD") }),
+    );
+    expect(sync.code).toBe(0);
+    expect(gh.issue(1)!.state).toBe("closed");
+    expect(gh.issue(1)!.comments.at(-1)!.body).toStartWith(
+      `✅ The verified fix (\`${sha.slice(0, 12)}\`) is merged into \`dev\` ([run](https://github.com/acme/widgets/actions/runs/4100)). Closing this healing issue (verify.close_on: merge).`,
+    );
+    expect(w.githubJson()).toMatchObject({ issueNumber: 1, action: "closed", reason: `verified fix ${sha.slice(0, 12)} merged` });
+    expect(log()).toEqual(["GET /issues", "GET /issues/1/comments", "POST /issues/1/comments", "PATCH /issues/1"]);
+  }, 90_000);
+
+  test("verify.close_on: merge: a verified fix not yet merged leaves the issue open at dev's heal", async () => {
+    seedHealing();
+    const sha = agentBranch({ "src/calc.ts": CALC("+"), ".agent/heal/config.yaml": "verify:\n  close_on: merge\n" });
+    expect((await verify(env({ GITHUB_SHA: sha }))).code).toBe(0);
+    remote.git("checkout", "-q", "dev");
+    remote.git("pull", "-q", "origin", "dev");
+    mkdirSync(join(remote.cloneDir, ".agent/heal"), { recursive: true });
+    writeFileSync(join(remote.cloneDir, ".agent/heal/config.yaml"), "verify:\n  close_on: merge\n");
+    const w = workdir(remote.cloneDir);
+    w.writeReports(failureReport([failure(7)]));
+    const sync = await runStep("sync-issue", remote.cloneDir, actionsEnv(gh, { GITHUB_RUN_ID: "4101" }));
+    expect(sync.code).toBe(0);
+    expect(gh.issue(1)!.state).toBe("open");
+    expect(w.githubJson()).toMatchObject({ issueNumber: 1, action: "commented" });
+  }, 90_000);
 
   test("verify.close_on: merge leaves the issue open for `Fixes #N`", async () => {
     seedHealing();
