@@ -63,7 +63,7 @@ function jsFiles(runner: JsRunner): Record<string, string> {
     "tests/plugin.test.js": `${head}\n${use("loadPlugin", "../src/loader.js")}\ntest("loads a plugin", () => loadPlugin());\n`,
     "src/loader.js": esm
       ? `export function loadPlugin() {\n  return import("./plugins/missing.js").then((m) => m.default);\n}\n`
-      : `function loadPlugin() {\n  return Promise.resolve().then(() => require("no-such-plugin-pkg"));\n}\nmodule.exports = { loadPlugin };\n`,
+      : `function loadPlugin() {\n  return Promise.resolve().then(() => require("./plugins/missing.js"));\n}\nmodule.exports = { loadPlugin };\n`,
     "src/plugins/.keep": "",
     // 200,000 characters of message before the stack.
     "tests/long.test.js": `${head}\ntest("long message", () => {\n  throw new Error("x".repeat(200000));\n});\n`,
