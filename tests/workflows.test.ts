@@ -374,7 +374,7 @@ describe(AGENT_WORKFLOW, () => {
   });
 
   test("allows exactly the actor that triggers each job, never '*'", () => {
-    expect(claudeSteps).toHaveLength(3);
+    expect(claudeSteps).toHaveLength(4);
     for (const s of claudeSteps) {
       expect(s.with.allowed_bots).toBeString();
       expect(s.with.allowed_bots).not.toContain("*");
@@ -418,7 +418,11 @@ describe(AGENT_WORKFLOW, () => {
   test("a dispatch of kind coverage gets the write-tests prompt, any other the fix-the-code prompt", () => {
     const [coverage, healing] = doc.jobs.dispatched.steps.slice(-2);
     expect(coverage.if).toBe("github.event.client_payload.kind == 'coverage'");
-    expect(healing.if).toBe("github.event.client_payload.kind != 'coverage'");
+    expect(healing.if).toBe("github.event.client_payload.kind != 'coverage' && github.event.client_payload.kind != 'test-quality'");
+    const quality = doc.jobs.dispatched.steps.at(-3);
+    expect(quality.if).toBe("github.event.client_payload.kind == 'test-quality'");
+    expect(quality.with.prompt).toContain("Test-quality issue #${{ github.event.client_payload.issue_number }}");
+    expect(quality.with.prompt).toContain("Change only the tests listed; don't change production code.");
     const tests = coverage.with.prompt as string;
     expect(tests).toContain("Coverage issue #${{ github.event.client_payload.issue_number }}");
     expect(tests).toContain("Write tests for the files listed; don't change production code");
