@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { collectFailures, fullerMessage, trimStack } from "../lib/failures.ts";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
+import { runnerTestName } from "../lib/test-selection.ts";
 import type { FailureReport, RunRecord, Stack } from "../lib/types.ts";
 import { buildCorpus, type Corpus } from "./support/samples.ts";
 import { createSampleRepo, type SampleRepo } from "./support/sample-repo.ts";
@@ -257,6 +258,8 @@ describe("streaming aggregation", () => {
     ]);
     expect(r.flaky).toBeUndefined();
     expect(r.summary).toEqual({ total: 4, passed: 2, failed: 2, skipped: 0, errors: 0, flaky: 0 });
+    // Re-run commands select such a test by the name the runner knows.
+    expect(r.failures.map((f) => runnerTestName(f.fullName))).toEqual(["S C t", "S C t"]);
   });
 
   test("a failing describe-level case is an error when a passing test is named below it", async () => {
