@@ -562,7 +562,13 @@ async function handOff(s: GitHubSession, outcome: GitHubFile): Promise<HandoffRe
     : linked;
   return wakeAgent({
     ...handoffTarget(s, issueNumber, who, comments),
-    ask: healingHandoffText(s, { issue_number: issueNumber, attempt, max_attempts: agent.maxAttempts, task_ref: taskRef }),
+    ask: healingHandoffText(s, {
+      issue_number: issueNumber,
+      attempt,
+      max_attempts: agent.maxAttempts,
+      task_ref: taskRef,
+      branch: inlineCode(untrusted(outcome.branch ?? s.branch ?? "")),
+    }),
     // The dispatch leaves no trace on the issue: a short note (no mention) records the attempt for the budget.
     note: (unconfirmed) =>
       handoffNoteText(s, { kind: "healing", event_type: agent.dispatchEventType, attempt, max_attempts: agent.maxAttempts, unconfirmed }),

@@ -27,7 +27,7 @@ export function cutNotice(src: TextSource, kind: CutKind, file: string, where = 
 /** The agent's hand-off for a healing issue (after the mention). */
 export function healingHandoffText(
   src: TextSource,
-  v: { issue_number: number; attempt: number; max_attempts: number; task_ref: string },
+  v: { issue_number: number; attempt: number; max_attempts: number; task_ref: string; branch: string },
 ): string {
   return renderText("handoff.md", v, src);
 }

@@ -58,7 +58,7 @@ interface Run {
   uploads: string[];
 }
 
-async function healOnPush(opts: { vars: Record<string, string>; secrets: Record<string, string> }): Promise<Run> {
+async function healOnPush(opts: { vars: Record<string, string>; secrets: Record<string, string>; refuseDev?: boolean }): Promise<Run> {
   if (!TASK_BIN) throw new Error("go-task is not on PATH");
   const gh = await startGitHubDouble({
     tokens: {
@@ -86,6 +86,8 @@ async function healOnPush(opts: { vars: Record<string, string>; secrets: Record<
   remote.git("add", "-A");
   remote.git("commit", "-qm", "ci: self-healing TDD loop");
   remote.git("push", "-q", "origin", "dev");
+  // A protected dev: a pre-receive hook refuses every later push to it.
+  if (opts.refuseDev) remote.refusePushesTo("dev");
 
   const run = mkdtempSync(join(root, "run-"));
   const summary = join(run, "step-summary.md");
@@ -268,6 +270,33 @@ describe("with the agent's GitHub App (HEAL_AGENT_APP_ID + HEAL_AGENT_APP_PRIVAT
     expect(mentions).toHaveLength(1);
     expect(mentions[0]!.body).toContain("@claude");
     expect(gh.requests.some((r) => r.method === "POST" && r.login === `${APP_SLUG}[bot]`)).toBe(true);
+  }, 240_000);
+});
+
+describe("when dev refuses pushes (pre-receive hook, as a protected branch or ruleset does)", () => {
+  let run: Run;
+  afterAll(async () => {
+    await run?.gh.close();
+    run?.remote.cleanup();
+  });
+
+  test("the issue is filed, heal/tasks/dev holds the task file, the agent is woken, the heal step exits 1 with a warning", async () => {
+    run = await healOnPush({ vars: {}, secrets: {}, refuseDev: true });
+    const step = run.job.records.find((r) => r.name === "Run task heal")!;
+    expect(step.exitCode, step.stderr).toBe(1);
+    expect(step.stderr).toMatch(
+      /^::warning::the push of \.agent\/tasks\/fix-[^ ]+\.yaml to dev was refused \(.*GH006.*\); it is on heal\/tasks\/dev instead$/m,
+    );
+    const { gh, remote } = run;
+    expect(gh.violations).toEqual([]);
+    expect(gh.state.issues).toHaveLength(1);
+    expect(remote.log()).toEqual(["ci: self-healing TDD loop", "initial commit"]);
+    const dispatch = gh.state.dispatches[0]!;
+    expect(gh.state.dispatches).toHaveLength(1);
+    const taskPath = dispatch.clientPayload.task_path as string;
+    expect(dispatch.clientPayload).toMatchObject({ issue_number: 1, branch: "dev", task_branch: "heal/tasks/dev" });
+    expect(remote.show("heal/tasks/dev", taskPath)).toBe(dispatch.clientPayload.task_yaml as string);
+    expect(gh.state.issues[0]!.body).toContain(`${SERVER}/acme/widgets/blob/${remote.head("heal/tasks/dev")}/${taskPath}`);
   }, 240_000);
 });
 

@@ -91,7 +91,8 @@ describe("hand-off", () => {
     expect(comment.user.login).toBe("heal-agent[bot]");
     expect(comment.body).toStartWith("@claude Please fix the failing tests of #1 (attempt 1 of 3).");
     expect(comment.body).toContain(`Read the task context \`${TASK_PATH}\` first`);
-    expect(comment.body).toContain("`Fixes #1`");
+    // Set-up B: the comment names the failing branch as the fix's base and its pull request's target.
+    expect(comment.body).toContain("branch from `dev` and open a pull request into `dev` that says `Fixes #1`.");
     expect(gh.state.dispatches).toEqual([]);
     expect(w.githubJson().handoff).toMatchObject({ via: "comment", attempt: 1 });
   });
