@@ -293,9 +293,10 @@ describe("when dev refuses pushes (pre-receive hook, as a protected branch or ru
     expect(remote.log()).toEqual(["ci: self-healing TDD loop", "initial commit"]);
     const dispatch = gh.state.dispatches[0]!;
     expect(gh.state.dispatches).toHaveLength(1);
-    const taskPath = dispatch.clientPayload.task_path as string;
-    expect(dispatch.clientPayload).toMatchObject({ issue_number: 1, branch: "dev", task_branch: "heal/tasks/dev" });
-    expect(remote.show("heal/tasks/dev", taskPath)).toBe(dispatch.clientPayload.task_yaml as string);
+    const payload = dispatch.clientPayload!;
+    const taskPath = payload.task_path as string;
+    expect(payload).toMatchObject({ issue_number: 1, branch: "dev", task_branch: "heal/tasks/dev" });
+    expect(remote.show("heal/tasks/dev", taskPath)).toBe(payload.task_yaml as string);
     expect(gh.state.issues[0]!.body).toContain(`${SERVER}/acme/widgets/blob/${remote.head("heal/tasks/dev")}/${taskPath}`);
   }, 240_000);
 });
