@@ -24,8 +24,31 @@ interface GitResult {
 }
 
 export function git(cwd: string, args: string[], env: Record<string, string> = {}): GitResult {
-  const r = runSync(["git", ...args], { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...env } });
+  const auth = args[0] === "fetch" || args[0] === "push" ? authEnv(cwd, process.env) : {};
+  const r = runSync(["git", ...args], { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...auth, ...env } });
   return { status: r.exitCode ?? 1, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+}
+
+/**
+ * The job's token for one fetch or push, as the Authorization header checkout would persist, but given to that
+ * git process alone (GIT_CONFIG_* variables, scoped to GITHUB_SERVER_URL): never written to git config, so
+ * the code under test cannot read it there (the workflows check out with persist-credentials: false).
+ * Nothing when there is no token, or when the checkout already persisted credentials (no second header).
+ */
+export function authEnv(cwd: string, env: Record<string, string | undefined>): Record<string, string> {
+  const token = env.GITHUB_TOKEN?.trim() || env.GH_TOKEN?.trim();
+  if (!token) return {};
+  const server = (env.GITHUB_SERVER_URL?.trim() || "https://github.com").replace(/\/+$/, "");
+  if (!/^https?:\/\//.test(server)) return {};
+  const persisted = runSync(["git", "config", "--get-regexp", "^http\\..*extraheader$"], { cwd, env: process.env });
+  if (persisted.exitCode === 0 && persisted.stdout.trim() !== "") return {};
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  const n = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+  return {
+    GIT_CONFIG_COUNT: String(n + 1),
+    [`GIT_CONFIG_KEY_${n}`]: `http.${server}/.extraheader`,
+    [`GIT_CONFIG_VALUE_${n}`]: `AUTHORIZATION: basic ${basic}`,
+  };
 }
 
 function gitOk(cwd: string, args: string[], env: Record<string, string> = {}): string {

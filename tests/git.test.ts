@@ -1,6 +1,6 @@
 // lib/git.ts against a real bare remote: commit one file, no commit when unchanged, push races, never force.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HealError } from "../lib/errors.ts";
 import { blobUrl, commitAndPushFile, currentBranch } from "../lib/git.ts";
@@ -248,5 +248,45 @@ describe("currentBranch", () => {
     expect(currentBranch(dir, {})).toBeNull();
     runGit(dir, ["init", "-q", "-b", "prod"]);
     expect(currentBranch(dir, {})).toBe("prod");
+  });
+});
+
+describe("the job's token reaches each fetch and push alone, never git config", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of ["PATH", "GITHUB_TOKEN", "GITHUB_SERVER_URL"]) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  test("fetch and push get an Authorization header for GITHUB_SERVER_URL in their environment; git config -l never holds it", () => {
+    // A git wrapper that records, for each network command, the one-process config it was given.
+    const bin = join(remote.bareDir, "..", "recording-git");
+    mkdirSync(bin);
+    const seen = join(bin, "seen.txt");
+    const realGit = Bun.which("git")!;
+    writeFileSync(
+      join(bin, "git"),
+      `#!/bin/sh\ncase "$1" in fetch|push) echo "$1 \${GIT_CONFIG_COUNT:-0} \${GIT_CONFIG_KEY_0:-} \${GIT_CONFIG_VALUE_0:-}" >> '${seen}' ;; esac\nexec '${realGit}' "$@"\n`,
+    );
+    chmodSync(join(bin, "git"), 0o755);
+    const token = "ghs_jobtokenforthistestonly000000000000001";
+    process.env.PATH = `${bin}:${saved.PATH}`;
+    process.env.GITHUB_TOKEN = token;
+    process.env.GITHUB_SERVER_URL = "https://ghe.example.com/";
+    writeTask("v: 1\n");
+    expect(commitAndPushFile({ cwd: remote.cloneDir, path: TASK, branch: "dev", message: "task" }).commit).not.toBeNull();
+    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
+    expect(Bun.file(seen).size).toBeGreaterThan(0);
+    const lines = readFileSync(seen, "utf8").trim().split("\n");
+    expect(lines).toEqual([
+      `fetch 1 http.https://ghe.example.com/.extraheader ${header}`,
+      `push 1 http.https://ghe.example.com/.extraheader ${header}`,
+    ]);
+    const config = runGit(remote.cloneDir, ["config", "-l"]);
+    expect(config).not.toContain(token);
+    expect(config).not.toContain(Buffer.from(`x-access-token:${token}`).toString("base64"));
+    expect(config).not.toContain("extraheader");
   });
 });

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { REPORT_FILES, TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { parseMarker } from "../../lib/marker.ts";
-import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
+import { DEFAULT_TOKEN, startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { actionsEnv, requestLog } from "../github/fixtures.ts";
 
@@ -225,6 +225,71 @@ describe("task heal when the healed branch refuses pushes (pre-receive hook, as 
       protectedRemote.cleanup();
     }
   }, 180_000);
+});
+
+describe("task heal: the code under test gets no secret", () => {
+  test("a test that dumps its environment and `git config -l` finds no token, on the first run and after the task-context push", async () => {
+    if (!TASK_BIN) throw new Error("go-task is not on PATH: go install github.com/go-task/task/v3/cmd/task@v3.54.0");
+    const agentToken = "ghp_agentpatforthistestonly00000000000002";
+    const gh3 = await startGitHubDouble({
+      tokens: {
+        [DEFAULT_TOKEN]: {
+          login: "github-actions[bot]",
+          type: "Bot",
+          permissions: { issues: "write", contents: "write", pull_requests: "write", metadata: "read" },
+        },
+        [agentToken]: { login: "heal-agent", type: "User", permissions: { issues: "write", metadata: "read" } },
+      },
+    });
+    const dump = `import { expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { appendFileSync } from "node:fs";
+
+test("dumps what the code under test can see", () => {
+  const config = spawnSync("git", ["config", "-l"], { encoding: "utf8" }).stdout;
+  appendFileSync(".agent/reports/../leak.txt", JSON.stringify({ env: process.env, config }) + "\\n");
+  expect(1).toBe(2);
+});
+`;
+    const repo = createBareRemote({
+      "package.json": '{"name":"widgets","private":true,"scripts":{"test":"bun test"}}\n',
+      "tests/leak.test.ts": dump,
+      ".gitignore": "node_modules\n.agent/reports/\n.agent/leak.txt\n",
+    });
+    try {
+      const env = actionsEnv(gh3, {
+        HEAL_AGENT_TOKEN: agentToken,
+        ACTIONS_RUNTIME_TOKEN: "runtime-token-for-this-test-0001",
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: "oidc-request-token-for-this-test-0001",
+        PATH: [dirname(process.execPath), dirname(TASK_BIN), process.env.PATH ?? ""].join(":"),
+        TMPDIR: tmpdir(),
+      });
+      for (const runId of ["8001", "8002"]) {
+        const proc = Bun.spawn([TASK_BIN, "-x", "-t", TASKFILE, "heal"], {
+          cwd: repo.cloneDir,
+          env: { ...env, GITHUB_RUN_ID: runId },
+          stdout: "pipe",
+          stderr: "pipe",
+        });
+        const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+        expect({ code, stderr: code === 1 ? "" : stderr }).toEqual({ code: 1, stderr: "" });
+      }
+      expect(repo.log()[0]).toBe("chore(heal): task context for #1 [skip ci]");
+      const dumps = readFileSync(join(repo.cloneDir, ".agent/leak.txt"), "utf8").trim().split("\n");
+      expect(dumps).toHaveLength(2);
+      for (const line of dumps) {
+        const seen = JSON.parse(line) as { env: Record<string, string>; config: string };
+        expect(seen.config).toContain("remote.origin.url=");
+        expect(seen.config).not.toContain("extraheader");
+        for (const secret of [DEFAULT_TOKEN, agentToken, "runtime-token-for-this-test-0001", "oidc-request-token-for-this-test-0001"]) {
+          expect(line).not.toContain(secret);
+        }
+      }
+    } finally {
+      await gh3.close();
+      repo.cleanup();
+    }
+  }, 240_000);
 });
 
 describe("API requests of a whole heal run do not grow with the number of failures", () => {

@@ -3,10 +3,10 @@
 // one rule: how the issue is found and trusted, where the failing tests come from, the kill switch,
 // idempotency, the dispatch retry, close_on: merge, and local mode.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildMarker, parseMarker } from "../../lib/marker.ts";
-import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
+import { DEFAULT_TOKEN, startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { actionsEnv, failure, failureReport, runStep, workdir } from "../github/fixtures.ts";
 
@@ -173,6 +173,41 @@ describe("verify-fix: the previously failing tests", () => {
     expect(r.stderr).toContain("no task file on origin/dev lists the 1 failure(s) of #1: run heal on dev first");
     expect(gh.writes()).toEqual([]);
   }, 60_000);
+});
+
+describe("verify-fix: the agent's code gets no secret", () => {
+  test("a test that dumps its environment and `git config -l` under verify finds neither token", async () => {
+    seedHealing();
+    const agentToken = "ghp_agentpatforthistestonly00000000000001";
+    const dump = `import { test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+
+test("dumps what the code under test can see", () => {
+  mkdirSync(".agent/reports", { recursive: true });
+  const config = spawnSync("git", ["config", "-l"], { encoding: "utf8" }).stdout;
+  writeFileSync(".agent/reports/leak.txt", JSON.stringify({ env: process.env, config }));
+});
+`;
+    const sha = agentBranch({ "src/calc.ts": CALC("+"), "tests/leak.test.ts": dump });
+    const r = await verify(env({ GITHUB_SHA: sha, HEAL_AGENT_TOKEN: agentToken }));
+    expect(r.code).toBe(0);
+    const leak = JSON.parse(readFileSync(join(remote.cloneDir, ".agent/reports/leak.txt"), "utf8")) as {
+      env: Record<string, string>;
+      config: string;
+    };
+    const seen = JSON.stringify(leak);
+    expect(leak.config).toContain("remote.origin.url=");
+    for (const secret of [DEFAULT_TOKEN, agentToken, Buffer.from(`x-access-token:${DEFAULT_TOKEN}`).toString("base64")]) {
+      expect(seen).not.toContain(secret);
+    }
+    expect(leak.config).not.toContain("extraheader");
+    expect(
+      Object.keys(leak.env).filter((k) =>
+        /^(GITHUB_TOKEN|GH_TOKEN|HEAL_AGENT_TOKEN|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_)/.test(k),
+      ),
+    ).toEqual([]);
+  }, 90_000);
 });
 
 describe("verify-fix: after the verdict", () => {
