@@ -2,17 +2,19 @@
 // heal:finish: the last step of `task heal`: one summary line, where the outputs are, and the exit code.
 // Reads:  <reports_dir>/failures.json (required), <reports_dir>/issue.json and github.json (optional),
 //         GITHUB_TOKEN / GH_TOKEN / GITHUB_REPOSITORY (only to say whether this was local mode).
-// Writes: stdout: the summary line, then one `output:` line per file written; nothing else.
+// Writes: stdout: the summary line, then one `output:` line per file written; nothing else. In Actions
+//         (GITHUB_ACTIONS=true), stderr: one `::error file=…,line=…::` annotation per failure, the first 10.
 // Exit:   0 tests passed, 1 tests failed (every output is written by then), 2 failures.json missing or unreadable.
 // Token:  none.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { annotation, inActions, MAX_ERROR_ANNOTATIONS } from "../lib/annotations.ts";
 import { type ExitCode, type FlagSpec, parseArgs, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
 import { localModeReason } from "../lib/github/context.ts";
 import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
-import { forLog } from "../lib/sanitize.ts";
+import { forLog, limitChars } from "../lib/sanitize.ts";
 import { readFailuresFile, readGitHubFile, readIssueFile } from "../lib/step-files.ts";
 
 const FLAGS: FlagSpec = {};
@@ -45,6 +47,15 @@ export async function main(argv: string[]): Promise<ExitCode> {
   if (issue?.taskPath) outputs.push(issue.taskPath);
   for (const rel of outputs) if (existsSync(join(repoRoot, rel))) lines.push(`output: ${rel}`);
   process.stdout.write(`${forLog(lines.join("\n"))}\n`);
+  // In Actions the first failures become annotations on their lines (GitHub shows 10 per step); on stderr, as stdout holds only the lines above.
+  if (inActions()) {
+    for (const f of report.failures.slice(0, MAX_ERROR_ANNOTATIONS)) {
+      const first = f.message.split("\n").find((l) => l.trim() !== "") ?? "failed";
+      process.stderr.write(
+        `${annotation("error", limitChars(first, 500), { file: f.file, line: f.line, title: limitChars(f.fullName, 200) })}\n`,
+      );
+    }
+  }
   return failing > 0 ? 1 : 0;
 }
 

@@ -8,6 +8,7 @@
 // Token:  none.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { GROUP_END, groupStart, inActions } from "../lib/annotations.ts";
 import { type ExitCode, log, parseArgs, printHelpIfAsked, runMain, type FlagSpec } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { detectStacks } from "../lib/detect.ts";
@@ -54,13 +55,27 @@ export async function main(argv: string[]): Promise<ExitCode> {
   for (const e of readdirSync(join(repoRoot, rawDir), { withFileTypes: true })) {
     if (e.isFile() && /\.(?:xml|json|txt)$/.test(e.name)) rmSync(join(repoRoot, rawDir, e.name), { force: true });
   }
-  const runs = await runStacks(stacks, {
+  const options = {
     repoRoot,
     rawDir,
     timeoutMs: config.runner.timeoutMinutes * 60_000,
     // The code under test never sees the tokens this job holds.
     envDeny: runnerEnvDeny(config),
-  });
+  };
+  // In Actions each stack's output is folded in its own ::group:: (one stack at a time, as runStacks runs them).
+  const runs = inActions()
+    ? { schemaVersion: 1 as const, runs: [] as Awaited<ReturnType<typeof runStacks>>["runs"] }
+    : await runStacks(stacks, options);
+  if (inActions()) {
+    for (const stack of stacks) {
+      process.stderr.write(`${groupStart(`${stack.id}: ${stack.command.join(" ")}`)}\n`);
+      try {
+        runs.runs.push(...(await runStacks([stack], options)).runs);
+      } finally {
+        process.stderr.write(`${GROUP_END}\n`);
+      }
+    }
+  }
   // What heal:prepare did before the runs, so runs.json and the report say what ran and how long.
   const prepare = readPrepareFile(join(repoRoot, config.reportsDir), config.reportsDir);
   if (prepare) runs.prepare = prepare;

@@ -514,8 +514,10 @@ export async function handOffHealingIssue(env: Env, finding: FindingKind = TEST_
             ? `⚠️ ${record.reason}`
             : null;
   if (summary) appendJobSummary(session.ctx.stepSummaryPath, `${summary}\n`);
-  if (record.via === "none") log.warn(record.reason ?? "nothing will wake the agent");
-  else if (record.unconfirmed) log.warn(`${record.reason}; if no agent run started, ask again on issue #${outcome.issueNumber}`);
+  if (record.via === "none") {
+    const text = record.reason ?? "nothing will wake the agent";
+    if (!warnAnnotation(text, env)) log.warn(text);
+  } else if (record.unconfirmed) log.warn(`${record.reason}; if no agent run started, ask again on issue #${outcome.issueNumber}`);
   else if (record.via === "skipped") log.skip(`wake the agent: ${record.reason}`);
   else
     log.info(

@@ -76,6 +76,14 @@ describe("task heal against GitHub (double) and a bare origin", () => {
     const r = await heal("5001");
     expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 1 });
     expect(gh.violations).toEqual([]);
+    // Actions folds the stack's output, and annotates each failure on its line.
+    const groups = r.stderr.split("\n").filter((l) => /^::(?:end)?group::/.test(l));
+    expect(groups).toEqual(["::group::bun: bun test", "::endgroup::"]);
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("::error "));
+    expect(errors).toEqual([
+      "::error file=tests/math.test.ts,line=6,title=math > adds two numbers::AssertionError: expect(received).toBe(expected)",
+      "::error file=tests/math.test.ts,line=9,title=math > halves a number::AssertionError: expect(received).toBe(expected)",
+    ]);
 
     expect(gh.state.issues).toHaveLength(1);
     const issue = gh.state.issues[0]!;

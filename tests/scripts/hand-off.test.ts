@@ -138,7 +138,9 @@ describe("hand-off", () => {
     await healed();
     const r = await handOff();
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('warning: nothing will wake the agent: agent.handoff is "token" but HEAL_AGENT_TOKEN is not set');
+    // In Actions a warning annotation (the run's summary shows it), escaped as a workflow command.
+    expect(r.stderr).toStartWith('::warning::nothing will wake the agent: agent.handoff is "token" but HEAL_AGENT_TOKEN is not set');
+    expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
     expect(r.stderr).toContain('README "GitHub set-up"');
     expect(gh.writes()).toEqual([]);
     expect(w.githubJson().handoff).toMatchObject({ via: "none" });
