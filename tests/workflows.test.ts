@@ -170,7 +170,7 @@ describe(LOOP_WORKFLOW, () => {
     expect(doc.on.schedule).toEqual([{ cron: "17 */6 * * *" }]);
     expect("workflow_dispatch" in doc.on).toBe(true);
     expect(doc.jobs.heal.if).toBe(
-      "(false || github.event_name != 'schedule') && !startsWith(github.head_ref || github.ref_name, 'claude/issue-')",
+      "(false || github.event_name != 'schedule') && github.event.action != 'closed' && !startsWith(github.head_ref || github.ref_name, 'claude/issue-')",
     );
     expect(doc.jobs.coverage.if).toBe("github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'");
   });
@@ -258,7 +258,9 @@ describe(LOOP_WORKFLOW, () => {
     expect(d.on.push.branches).toEqual(["main", "dev", "bot/fix-**"]);
     expect(d.on.pull_request.branches).toEqual(["main", "dev"]);
     expect(d.on.schedule).toEqual([{ cron: "5 4 * * 1" }]);
-    expect(d.jobs.heal.if).toBe("(true || github.event_name != 'schedule') && !startsWith(github.head_ref || github.ref_name, 'bot/fix-')");
+    expect(d.jobs.heal.if).toBe(
+      "(true || github.event_name != 'schedule') && github.event.action != 'closed' && !startsWith(github.head_ref || github.ref_name, 'bot/fix-')",
+    );
     expect(d.jobs.verify["timeout-minutes"]).toBe(28);
     expect(workflowDrift(LOOP_WORKFLOW, loop, config, SHA)).toEqual([]);
     expect(workflowDrift(LOOP_WORKFLOW, installed[LOOP_WORKFLOW]!, config, SHA)).toEqual([

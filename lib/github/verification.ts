@@ -13,7 +13,7 @@ import { HealError } from "../errors.ts";
 import { buildMarker, markerData, trustedMarker, type Marker } from "../marker.ts";
 import { REPORT_FILES } from "../paths.ts";
 import { runnerEnvDeny, runStacks } from "../runners/index.ts";
-import { untrusted } from "../sanitize.ts";
+import { inlineCode, untrusted } from "../sanitize.ts";
 import type { RunsFile } from "../types.ts";
 import { writeRunsFile, writeVerifyFile, type VerifyResult } from "../step-files.ts";
 import {
@@ -102,6 +102,9 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     return skipped;
   }
   const comments = await listComments(r, n);
+  if (ctx.eventName === "pull_request" && (ctx.event as { action?: unknown } | null)?.action === "closed") {
+    return closeOnMerge(s, n, comments, botLogin);
+  }
   const run = { id: ctx.runId ?? "local", attempt: ctx.runAttempt };
   const verifications = verificationMarkers(comments, botLogin, n);
   if (verifications.some((m) => m.run?.id === run.id && m.run?.attempt === run.attempt)) {
@@ -266,6 +269,41 @@ async function runWholeSuite(root: string, config: HealConfig, stacks: RunnableS
     );
   }
   return runs;
+}
+
+/**
+ * A closed pull request (verify.close_on: merge): merged, and its head has a passing verification, the tool
+ * closes the issue itself (`Fixes #N` closes only on the default branch; a squash merge leaves no trace in
+ * the branch's history). Nothing runs.
+ */
+async function closeOnMerge(s: GitHubSession, n: number, comments: IssueComment[], botLogin: string): Promise<VerifyOutcome> {
+  const skipped: VerifyOutcome = { code: 0, printed: null };
+  const pr = (s.ctx.event?.pull_request ?? {}) as { merged?: unknown; number?: unknown; base?: { ref?: unknown } };
+  if (pr.merged !== true) {
+    log.skip(`verify #${n}: the pull request was closed without merging`);
+    return skipped;
+  }
+  if (s.config.verify.closeOn !== "merge") {
+    log.skip(`verify #${n}: the pull request is merged; verify.close_on is pass, so the verification closed it`);
+    return skipped;
+  }
+  const head = headSha(s.ctx);
+  if (!head || !verificationMarkers(comments, botLogin, n).some((m) => m.extra?.result === "pass" && m.extra?.sha === head)) {
+    log.skip(`verify #${n}: the merged head ${head?.slice(0, 12) ?? "(unknown)"} has no passing verification`);
+    return skipped;
+  }
+  const into = typeof pr.base?.ref === "string" ? ` into ${inlineCode(untrusted(pr.base.ref))}` : "";
+  const text = `✅ The verified fix (\`${head.slice(0, 12)}\`) is merged${into}. Closing this healing issue (verify.close_on: merge).`;
+  const marker = markerData({
+    kind: "verification",
+    branch: s.branch ?? "",
+    fingerprints: [],
+    extra: { issue: n, result: "merged", sha: head },
+  });
+  await createCommentOnce(s.r, n, bodyWithMarker(text, marker, ""), { botLogin, uniqueText: buildMarker(marker) });
+  await closeIssue(s.r, n, "completed");
+  log.info(`#${n}: closed, its verified fix ${head.slice(0, 12)} is merged`);
+  return skipped;
 }
 
 /** The commit a run verifies: a pull request's head (GITHUB_SHA is its merge commit there), else GITHUB_SHA. */

@@ -374,6 +374,53 @@ describe("verify-fix: after the verdict", () => {
     expect(log()).toEqual(["GET /issues", "GET /issues/1/comments", "POST /issues/1/comments", "PATCH /issues/1"]);
   }, 90_000);
 
+  test("verify.close_on: merge: the agent's pull request closed, then merged (a squash leaves no trace on dev): closed by verify, nothing runs", async () => {
+    seedHealing();
+    const pr = gh.seedIssue({ title: "Fix add", body: "Fixes #1", author: "claude[bot]", pull: { head: "claude/issue-1-x", base: "dev" } });
+    const sha = agentBranch({ "src/calc.ts": CALC("+"), ".agent/heal/config.yaml": "verify:\n  close_on: merge\n" });
+    expect((await verify(env({ GITHUB_SHA: sha }))).code).toBe(0);
+    const closedEvent = (merged: boolean) => {
+      const path = join(remote.cloneDir, "..", `event-closed-${merged}.json`);
+      writeFileSync(
+        path,
+        JSON.stringify({
+          action: "closed",
+          pull_request: {
+            number: pr.number,
+            merged,
+            body: "Fixes #1",
+            author_association: "NONE",
+            head: { ref: "claude/issue-1-x", sha, repo: { full_name: "acme/widgets" } },
+            base: { ref: "dev", repo: { full_name: "acme/widgets" } },
+          },
+        }),
+      );
+      return env({
+        GITHUB_EVENT_NAME: "pull_request",
+        GITHUB_EVENT_PATH: path,
+        GITHUB_HEAD_REF: "claude/issue-1-x",
+        GITHUB_REF_NAME: `${pr.number}/merge`,
+        GITHUB_SHA: "e".repeat(40),
+        GITHUB_RUN_ID: merged ? "4202" : "4201",
+      });
+    };
+    gh.resetLog();
+    const abandoned = await verify(closedEvent(false));
+    expect(abandoned.code).toBe(0);
+    expect(abandoned.stderr).toBe("[skip] verify #1: the pull request was closed without merging\n");
+    expect(gh.writes()).toEqual([]);
+
+    gh.resetLog();
+    const merged = await verify(closedEvent(true));
+    expect(merged.code).toBe(0);
+    expect(merged.stderr).toBe(`#1: closed, its verified fix ${sha.slice(0, 12)} is merged\n`);
+    expect(log()).toEqual(["GET /issues/1", "GET /issues/1/comments", "POST /issues/1/comments", "PATCH /issues/1"]);
+    expect(gh.issue(1)!.state).toBe("closed");
+    expect(gh.issue(1)!.comments.at(-1)!.body).toStartWith(
+      `✅ The verified fix (\`${sha.slice(0, 12)}\`) is merged into \`dev\`. Closing this healing issue (verify.close_on: merge).`,
+    );
+  }, 90_000);
+
   test("verify.close_on: merge: a verified fix not yet merged leaves the issue open at dev's heal", async () => {
     seedHealing();
     const sha = agentBranch({ "src/calc.ts": CALC("+"), ".agent/heal/config.yaml": "verify:\n  close_on: merge\n" });
