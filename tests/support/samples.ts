@@ -297,7 +297,9 @@ def test_not_written_yet():
     assert False
 `;
 
-const PY_BROKEN = `import missing_module  # FAIL:import
+// A module of the repository's own package that is missing: the agent's to write (a missing third-party
+// package would be an environment failure instead, see lib/environment.ts).
+const PY_BROKEN = `from app import missing_module  # FAIL:import
 
 
 def test_never_runs():
