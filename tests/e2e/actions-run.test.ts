@@ -301,6 +301,62 @@ describe("when dev refuses pushes (pre-receive hook, as a protected branch or ru
   }, 240_000);
 });
 
+describe("set-up B: the agent workflow's comment job, as Actions runs it", () => {
+  /** The rendered claude-agent.yml's `mentioned` job for an @claude comment by the agent's App on issue 1. */
+  async function mentioned(issueBody: string) {
+    const dir = mkdtempSync(join(root, "agent-"));
+    const render = spawnSync("bun", [join(TOOLKIT_ROOT, "scripts/setup-repo.ts"), "--render-to", dir, "--action", ACTION], {
+      encoding: "utf8",
+      env: { ...process.env, HEAL_REPO: "" },
+    });
+    expect(render.status).toBe(0);
+    const login = `${APP_SLUG}[bot]`;
+    const event = {
+      comment: { body: "@claude Please fix the failing tests of #1", user: { login }, author_association: "NONE" },
+      issue: { number: 1, body: issueBody },
+    };
+    const used: Record<string, Record<string, string>> = {};
+    const job = await runJob(join(dir, "claude-agent.yml"), "mentioned", {
+      workspace: dir,
+      env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: process.env.HOME!, GITHUB_ACTIONS: "true" },
+      ctx: {
+        github: { event_name: "issue_comment", event, repository: "acme/widgets" },
+        vars: { HEAL_AGENT_LOGIN: login },
+        secrets: { ANTHROPIC_API_KEY: "sk-ant-test" },
+        runner: { os: "Linux", temp: dir },
+        env: {},
+      },
+      localActions: {},
+      tempDir: join(dir, "files"),
+      simulate: (uses, inputs) => {
+        used[uses.split("@")[0]!] = inputs;
+        return {};
+      },
+    });
+    return { job, used };
+  }
+
+  test("the failing branch from the issue's marker: checked out, and the action's base_branch; the agent may open the pull request", async () => {
+    const { job, used } = await mentioned(
+      'failures\n\n<!-- self-healing-tdd:{"v":1,"kind":"healing","branch":"dev","digest":"0123456789abcdef","count":1} -->',
+    );
+    expect(job).not.toBeNull();
+    expect(used["actions/checkout"]).toMatchObject({ ref: "dev", "fetch-depth": "0" });
+    const agent = used["anthropics/claude-code-action"]!;
+    expect(agent.base_branch).toBe("dev");
+    expect(agent.claude_args).toContain("Bash(gh pr create:*)");
+    expect(agent.claude_args).toContain("gh pr create --base");
+  });
+
+  test("a branch name git refuses, or no marker: no base_branch (the action's default), nothing injected", async () => {
+    for (const body of ['<!-- self-healing-tdd:{"branch":"dev..x; rm -rf /"} -->', "a person's issue"]) {
+      const { used } = await mentioned(body);
+      expect(used["actions/checkout"]!.ref).toBe("");
+      expect(used["anthropics/claude-code-action"]!.base_branch).toBe("");
+    }
+  });
+});
+
 describe("the expression evaluator the runner uses (so the conditions above are read as GitHub reads them)", () => {
   const ctx = {
     github: { event_name: "schedule", ref_name: "claude/issue-3-x", head_ref: "", event: { pull_request: null } },
