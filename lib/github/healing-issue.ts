@@ -312,7 +312,7 @@ export async function pushTaskContext(
   const outcome = requireGitHubFile(dir);
   if (isGreenRun(outcome)) {
     const stale = outdatedTasks(session.root, dir, session.config.tasksDir, null);
-    if (stale.length > 0) return removeTaskFiles(session, outcome, stale, opts.remote, dir);
+    if (stale.length > 0) return removeTaskFiles(session, outcome, stale, opts.remote, dir, env);
   }
   if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented" && outcome.action !== "unchanged")) {
     log.skip(`push the task context: no open healing issue in this run (${outcome.action}${outcome.reason ? `: ${outcome.reason}` : ""})`);
@@ -408,17 +408,30 @@ function isGreenRun(outcome: GitHubFile): boolean {
  * in one `[skip ci]` commit (rebuilt on the new tip when a push races, never forced), so the agent
  * and the next run do not find a task for tests that pass.
  */
-function removeTaskFiles(session: GitHubSession, outcome: GitHubFile, remove: string[], remote: string, dir: string): PushResult {
+function removeTaskFiles(session: GitHubSession, outcome: GitHubFile, remove: string[], remote: string, dir: string, env: Env): PushResult {
   const branch = session.branch;
   if (!branch) throw new HealError("GIT_PUSH_FAILED", "no branch to push to: check out a branch or set GITHUB_REF_NAME");
   const closed = outcome.action === "closed" && outcome.issueNumber ? ` (#${outcome.issueNumber} closed)` : "";
-  const pushed = commitAndPushFile({
-    cwd: session.root,
-    branch,
-    remote,
-    message: `chore(heal): tests pass, task context removed${closed} [skip ci]`,
-    remove,
-  });
+  let pushed: ReturnType<typeof commitAndPushFile>;
+  try {
+    pushed = commitAndPushFile({
+      cwd: session.root,
+      branch,
+      remote,
+      message: `chore(heal): tests pass, task context removed${closed} [skip ci]`,
+      remove,
+    });
+  } catch (e) {
+    if (!(e instanceof PushRefused)) throw e;
+    // A protected branch keeps its old task files: a warning, never a failed run.
+    const text = `the push deleting ${remove.join(", ")} on ${branch} was refused (${e.why}); the files stay there`;
+    if (!warnAnnotation(text, env)) log.warn(text);
+    mergeGitHubFile(dir, {
+      step: "push-task-context",
+      fields: { taskCommit: null, taskCommitted: false, removedTasks: [], taskPushRefused: e.why },
+    });
+    return { taskCommit: null, committed: false, removed: [] };
+  }
   mergeGitHubFile(dir, {
     step: "push-task-context",
     fields: { taskCommit: pushed.commit, taskCommitted: pushed.commit !== null, removedTasks: pushed.removed },

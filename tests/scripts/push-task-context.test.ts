@@ -308,6 +308,23 @@ describe("push-task-context", () => {
     expect(gh.requests).toEqual([]);
   });
 
+  test("green again on a branch that now refuses pushes: a warning, the old task file stays, exit 0", async () => {
+    const red = await heal([failure(1)], "1001");
+    const tip = remote.head();
+    remote.refusePushesTo("dev");
+    writeFileSync(join(w.reports, "failures.json"), JSON.stringify(failureReport([])));
+    expect((await runStep("write-report", w.dir, env({ GITHUB_RUN_ID: "1002" }))).code).toBe(0);
+    expect((await runStep("sync-issue", w.dir, env({ GITHUB_RUN_ID: "1002" }))).code).toBe(0);
+    const r = await runStep("push-task-context", w.dir, env({ GITHUB_RUN_ID: "1002" }));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      new RegExp(`^::warning::the push deleting ${escape(red.taskPath)} on dev was refused \\(.*GH006.*\\); the files stay there\n$`),
+    );
+    expect(remote.head()).toBe(tip);
+    expect(tasksOnRemoteAfterFetch()).toEqual([red.taskPath]);
+    expect(w.githubJson()).toMatchObject({ action: "closed", taskCommitted: false, removedTasks: [] });
+  });
+
   test("green while the issue has the paused label: the task file stays upstream, no commit", async () => {
     const red = await heal([failure(1)], "1001");
     gh.seedLabel({ name: "heal:paused" });
