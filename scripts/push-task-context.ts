@@ -12,8 +12,11 @@
 //         Green run (no failures; the issue closed or none open): one commit `chore(heal): tests pass, task
 //         context removed (#N closed) [skip ci]` deleting the task files write-report removed locally, same
 //         retries, no GitHub request; adds taskCommit, taskCommitted, removedTasks to github.json.
-// Exit:   0 done or nothing to do (local mode, no issue this run, paused), 2 push or GitHub failure.
-// Token:  contents: write (push through the checkout's credentials), issues: write (body link).
+//         No commit when the task file differs from the remote's only in volatile values (lib/fingerprint.ts).
+//         A refused push (protected branch, hook, ruleset): a ::warning::, the task file committed on
+//         heal/tasks/<branch> instead, linked from the issue; github.json gets taskBranch and taskPushRefused.
+// Exit:   0 done or nothing to do (local mode, no issue this run, paused, push refused), 2 git or GitHub failure.
+// Token:  contents: write (each fetch and push gets GITHUB_TOKEN alone, not git config), issues: write (body link).
 import { parseArgs, printHelpIfAsked, runMain, type ExitCode, type FlagSpec } from "../lib/cli.ts";
 import { pushTaskContext } from "../lib/github/healing-issue.ts";
 

@@ -10,7 +10,9 @@
 // issue needs-human and mentions nobody; past the daily mention cap (budget.daily_mentions, counted like
 // heal:hand-off) nobody is asked either. A test that was deleted, renamed or skipped is not healed.
 // Kill switch: an issue labelled heal:paused (labels.paused) is left alone. A re-run of the same run and
-// attempt does nothing (its marker is already on the issue).
+// attempt does nothing (its marker is already on the issue), nor does a head commit already verified by
+// another run (the agent's push and its pull request): checked before the tests and again after them.
+// A pull request closed as merged whose head has a passing verification closes the issue (close_on: merge).
 // Reads:  GitHub Actions variables and event, .agent/heal/config.yaml, the task file on origin/<branch>,
 //         the repository's tests. Local mode (no token): --task <file> or the one task file in the tree.
 // Writes: <reports>/raw-targeted/*, <reports>/raw/*, runs.json, verify.json; comments, label, closed issue.
