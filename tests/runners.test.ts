@@ -6,6 +6,7 @@ import type { RunnableStack } from "../lib/detect.ts";
 import { fakeSecrets, unsafePytestProject, unsafeValues } from "./e2e/unsafe-strings.ts";
 import { defaultConfig } from "../lib/config.ts";
 import { planRun, redactFile, redactReportText, runnerEnvDeny, runStack, runStacks, TAIL_LINES } from "../lib/runners/index.ts";
+import { TOOLKIT_ROOT } from "../lib/paths.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
@@ -37,19 +38,30 @@ describe("planRun", () => {
       "--reporter=junit",
       "--outputFile.junit=/r/.agent/reports/raw/vitest.xml",
     ]);
-    expect(planRun(stack({ id: "jest-web", framework: "jest", cwd: "web", command: ["npx", "jest"] }), R, RAW)).toEqual({
-      argv: ["npx", "jest", "--json", "--outputFile=/r/.agent/reports/raw/jest-web.json", "--testLocationInResults"],
+    // jest and pytest get their report options through the environment: the tests' argv stays the user's.
+    expect(
+      planRun(stack({ id: "jest-web", framework: "jest", cwd: "web", command: ["npx", "jest"] }), R, RAW, {
+        NODE_OPTIONS: "--max-old-space-size=4096",
+      }),
+    ).toEqual({
+      argv: ["npx", "jest"],
       report: ".agent/reports/raw/jest-web.json",
       reportIsStdout: false,
+      env: {
+        NODE_OPTIONS: `--max-old-space-size=4096 --require ${join(TOOLKIT_ROOT, "lib/runners/jest-report.cjs")}`,
+        HEAL_JEST_OUTPUT_FILE: "/r/.agent/reports/raw/jest-web.json",
+      },
     });
-    expect(planRun(stack({ id: "pytest", framework: "pytest", command: ["/usr/bin/python3", "-m", "pytest"] }), R, RAW).argv).toEqual([
-      "/usr/bin/python3",
-      "-m",
-      "pytest",
-      "--junitxml=/r/.agent/reports/raw/pytest.xml",
-      "-o",
-      "junit_family=xunit1",
-    ]);
+    expect(
+      planRun(stack({ id: "pytest", framework: "pytest", command: ["/usr/bin/python3", "-m", "pytest"] }), R, RAW, {
+        PYTEST_ADDOPTS: "-p no:cacheprovider",
+      }),
+    ).toEqual({
+      argv: ["/usr/bin/python3", "-m", "pytest"],
+      report: ".agent/reports/raw/pytest.xml",
+      reportIsStdout: false,
+      env: { PYTEST_ADDOPTS: "-p no:cacheprovider --junitxml=/r/.agent/reports/raw/pytest.xml -o junit_family=xunit1" },
+    });
     expect(planRun(stack({ id: "tf", framework: "terraform", cwd: "infra", command: ["terraform", "validate"] }), R, RAW)).toEqual({
       argv: ["terraform", "validate", "-json", "-no-color"],
       report: ".agent/reports/raw/tf.json",

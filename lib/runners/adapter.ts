@@ -72,6 +72,8 @@ export interface RunPlan {
    * file that fails to load only there (its JUnit report leaves it out, or is not written at all).
    */
   consoleLog?: string;
+  /** Environment for the run (reporter options that stay out of the tests' argv), merged over the runner's. */
+  env?: Record<string, string>;
 }
 
 /** Where a run's report goes: `rel` repo-relative (in runs.json), `abs` for the runner's flags. */
@@ -130,8 +132,11 @@ export interface RunnerAdapter {
   findFolders?(tree: RepoTree): string[];
   /** The runner's own command for a found folder, without reporter flags. */
   command(tree: RepoTree, cwd: string): string[];
-  /** The command with the reporter flags that give a machine-readable report with file and line. */
-  plan(stack: RunnableStack, paths: ReportPaths): RunPlan;
+  /**
+   * The command with the reporter options that give a machine-readable report with file and line; `env` is
+   * the run's environment (an option passed in a variable is appended to the user's own).
+   */
+  plan(stack: RunnableStack, paths: ReportPaths, env: NodeJS.ProcessEnv): RunPlan;
   /** Run steps of its own (terraform: init when validation needs it); default: one exec of `plan.argv`. */
   execute?(
     stack: RunnableStack,
@@ -146,6 +151,15 @@ export interface RunnerAdapter {
   coverage(stack: RunnableStack, dir: { rel: string; abs: string }): CoveragePlan | null;
   /** Why a coverage run wrote no report, when the output says (a missing plugin). */
   coverageHint?(tail: string): string | null;
+}
+
+/**
+ * `value` appended to the variable `name` of `env` (space-separated), so options the user set there stay:
+ * PYTEST_ADDOPTS, NODE_OPTIONS.
+ */
+export function appendEnv(env: NodeJS.ProcessEnv, name: string, value: string): string {
+  const before = env[name]?.trim();
+  return before ? `${before} ${value}` : value;
 }
 
 /** Keeps the outermost folders: a run in a parent folder already covers its subfolders. */

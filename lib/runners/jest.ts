@@ -1,6 +1,14 @@
 // jest: its JSON report with test locations (file and line of each test).
 import { escapeRegex, filesOf, namePattern, runnerTestName, shellQuote } from "../test-selection.ts";
-import type { RunnerAdapter } from "./adapter.ts";
+import { join } from "node:path";
+import { TOOLKIT_ROOT } from "../paths.ts";
+import { appendEnv, type RunnerAdapter } from "./adapter.ts";
+
+/** Gives jest its report options in memory (lib/runners/jest-report.cjs), so the tests' argv stays the user's. */
+const REPORT_SHIM = join(TOOLKIT_ROOT, "lib/runners/jest-report.cjs");
+
+/** A path as one NODE_OPTIONS word: node splits the variable on spaces and honours double quotes. */
+const nodeOptionWord = (path: string) => (/[\s"\\]/.test(path) ? `"${path.replace(/(["\\])/g, "\\$1")}"` : path);
 
 const hasConfig = (files: Set<string>) => [...files].some((f) => f.startsWith("jest.config.") && /\.(?:[cm]?[jt]s|json)$/.test(f));
 
@@ -8,7 +16,8 @@ export const jest: RunnerAdapter = {
   name: "jest",
   docs: {
     foundBy: '`test` script says `jest`; `jest` dependency; `jest.config.*`; `"jest"` in package.json',
-    runAs: "`node_modules/.bin/jest --json --outputFile=raw/<id>.json --testLocationInResults`",
+    runAs:
+      "`node_modules/.bin/jest`, its JSON report (`json`, `outputFile=raw/<id>.json`, `testLocationInResults`) set in memory by `NODE_OPTIONS=--require lib/runners/jest-report.cjs` (the tests' `process.argv` stays the user's)",
   },
   reportFormat: "jest-json",
   claimPackage: (p) => {
@@ -16,10 +25,14 @@ export const jest: RunnerAdapter = {
     return "jest" in p.deps || hasConfig(p.folder.files) || p.pkg?.jest !== undefined ? "dependency" : null;
   },
   command: (tree, cwd) => tree.nodeBin(cwd, "jest"),
-  plan: (stack, paths) => ({
-    argv: [...stack.command, "--json", `--outputFile=${paths.abs("json")}`, "--testLocationInResults"],
+  plan: (stack, paths, env) => ({
+    argv: stack.command,
     report: paths.rel("json"),
     reportIsStdout: false,
+    env: {
+      NODE_OPTIONS: appendEnv(env, "NODE_OPTIONS", `--require ${nodeOptionWord(REPORT_SHIM)}`),
+      HEAL_JEST_OUTPUT_FILE: paths.abs("json"),
+    },
   }),
   rerunOne: (r) =>
     r.file && `${r.prefix}npx jest ${shellQuote(r.file)} -t ${shellQuote(`^${escapeRegex(runnerTestName(r.failure.fullName))}$`)}`,

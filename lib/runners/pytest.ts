@@ -4,7 +4,7 @@ import { basename, delimiter, join } from "node:path";
 import type { HealConfig } from "../config.ts";
 import { runSync } from "../process.ts";
 import { relToStack, shellQuote } from "../test-selection.ts";
-import { outermost, type RunnerAdapter } from "./adapter.ts";
+import { appendEnv, outermost, type RunnerAdapter } from "./adapter.ts";
 
 const PY_TEST_FILE = /^(?:test_.*|.*_test)\.py$/;
 const PY_PROJECT_MARKERS = ["pytest.ini", "pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "requirements.txt"];
@@ -89,7 +89,8 @@ export const pytest: RunnerAdapter = {
   docs: {
     foundBy:
       "`pytest.ini`, `[tool.pytest…]` in pyproject.toml, `[tool:pytest]` in setup.cfg, `[pytest]` in tox.ini, `conftest.py`, `test_*.py`/`*_test.py` (run in the nearest folder with a Python project file)",
-    runAs: "`<python> -m pytest --junitxml=raw/<id>.xml -o junit_family=xunit1`",
+    runAs:
+      "`<python> -m pytest` with `PYTEST_ADDOPTS=\"--junitxml=raw/<id>.xml -o junit_family=xunit1\"` (the tests' `sys.argv` stays the user's)",
   },
   reportFormat: "junit",
   // A pytest config file marks a project; a test file belongs to its nearest project folder.
@@ -120,10 +121,12 @@ export const pytest: RunnerAdapter = {
     return outermost(roots);
   },
   command: (tree, cwd) => [pythonFor(tree.repoRoot, cwd, tree.config, tree.env), "-m", "pytest"],
-  plan: (stack, paths) => ({
-    argv: [...stack.command, `--junitxml=${paths.abs("xml")}`, "-o", "junit_family=xunit1"],
+  // In PYTEST_ADDOPTS, not argv: a test that reads sys.argv (a CLI's own parser) sees only the user's words.
+  plan: (stack, paths, env) => ({
+    argv: stack.command,
     report: paths.rel("xml"),
     reportIsStdout: false,
+    env: { PYTEST_ADDOPTS: appendEnv(env, "PYTEST_ADDOPTS", `${shellQuote(`--junitxml=${paths.abs("xml")}`)} -o junit_family=xunit1`) },
   }),
   // How the stack ran pytest (its interpreter or wrapper, up to `pytest`), so the re-run has pytest too.
   rerunOne: (r) => {

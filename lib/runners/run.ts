@@ -57,13 +57,13 @@ export interface RunOptions {
 }
 
 /** The flags each runner needs for a machine-readable report that keeps file and line (its adapter's plan). */
-export function planRun(stack: RunnableStack, repoRoot: string, rawDir: string): RunPlan {
+export function planRun(stack: RunnableStack, repoRoot: string, rawDir: string, env: NodeJS.ProcessEnv = process.env): RunPlan {
   const rel = (ext: string) => posix.join(rawDir, `${stack.id}.${ext}`);
   if (stack.report) return { argv: stack.command, report: posix.join(stack.cwd, stack.report), reportIsStdout: false };
   const adapter = adapterFor(stack.framework);
   // A report-only dialect named in the config: its plain output is kept as the report.
   if (!adapter) return { argv: stack.command, report: rel("txt"), reportIsStdout: true };
-  return adapter.plan(stack, { rel, abs: (ext) => join(repoRoot, rel(ext)) });
+  return adapter.plan(stack, { rel, abs: (ext) => join(repoRoot, rel(ext)) }, env);
 }
 
 /** Keeps the last TAIL_BYTES of output; `text()` gives the last TAIL_LINES, colour codes stripped, redacted. */
@@ -97,7 +97,7 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
   const echo = (s: string) => logStream.write(s);
   const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
   const tail = new OutputTail();
-  const plan = planRun(stack, opts.repoRoot, opts.rawDir);
+  const plan = planRun(stack, opts.repoRoot, opts.rawDir, env);
   const cwd = join(opts.repoRoot, stack.cwd);
   const reportAbs = plan.report ? join(opts.repoRoot, plan.report) : null;
   mkdirSync(join(opts.repoRoot, opts.rawDir), { recursive: true });
@@ -115,7 +115,7 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
     exec: (argv, captureStdout) =>
       start(argv, {
         cwd,
-        env,
+        env: plan.env ? { ...env, ...plan.env } : env,
         timeoutMs,
         captureStdout,
         onTimeout: () => {

@@ -1,0 +1,26 @@
+// Loaded by heal's jest runs through NODE_OPTIONS=--require: adds the JSON report options to jest's parsed
+// options in memory, so they never appear in the tests' process.argv (a CLI's own test may parse it).
+// Does nothing without HEAL_JEST_OUTPUT_FILE, so node processes the tests start are unaffected.
+"use strict";
+const Module = require("node:module");
+const out = process.env.HEAL_JEST_OUTPUT_FILE;
+if (out) {
+  const load = Module._load;
+  let wrapped = null;
+  Module._load = function (request, parent, isMain) {
+    const m = load.apply(this, arguments);
+    if (request !== "@jest/core" || !m || typeof m.runCLI !== "function") return m;
+    if (!wrapped) {
+      const runCLI = m.runCLI;
+      // The process that runs jest took the report path: node processes the tests start do not get it.
+      delete process.env.HEAL_JEST_OUTPUT_FILE;
+      wrapped = Object.create(m);
+      // @jest/core's exports are getters: a plain assignment would not replace runCLI.
+      Object.defineProperty(wrapped, "runCLI", {
+        enumerable: true,
+        value: (argv, projects) => runCLI({ ...argv, json: true, outputFile: out, testLocationInResults: true }, projects),
+      });
+    }
+    return wrapped;
+  };
+}
