@@ -105,6 +105,15 @@ export function repoModules(repoRoot: string, maxDirs = 20_000): RepoModules {
   return (language, name) => (language === "python" ? python.has(name) : js.has(name));
 }
 
+/** The summary lines each runner prints once its tests have run (jest, vitest, bun, pytest, node --test). */
+const TESTS_RAN = [
+  /^Tests:\s+(?:\d+ \w+, )*\d+ total$/m,
+  /^\s*Tests\s+(?:\d+ \w+ \| )*\d+ (?:passed|failed)\b/m,
+  /^\s*\d+ pass\n\s*\d+ fail$/m,
+  /^=+ (?:\d+ \w+(?:, )?)+ in [\d.]+s\b/m,
+  /^(?:# |ℹ )pass \d+$/m,
+];
+
 /** Missing packages in `text` that the repository does not hold itself, for a runner of `framework`. */
 export function missingPackages(text: string, framework: Framework, isRepo: RepoModules): string[] {
   const want: Language | null = PYTHON_FRAMEWORKS.has(framework) ? "python" : JS_FRAMEWORKS.has(framework) ? "js" : null;
@@ -195,6 +204,8 @@ export function classifyRun(
       message: `cannot import ${packages.join(", ")}: ${installHint(run.stack.framework, run.stack.cwd, packages, opts.prepare ?? null, run.stack.id)}`,
     };
   }
+  // Tests ran and the runner failed afterwards (a global teardown that throws): the code's error, not set-up.
+  if (opts.noReport && TESTS_RAN.some((re) => re.test(tail))) return null;
   if (opts.noReport) {
     return {
       cause: "no-report",
