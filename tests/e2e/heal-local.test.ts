@@ -4,31 +4,18 @@
 // healed twice and the task YAML may change only in volatile values (addresses, times, temp paths).
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { withoutVolatile } from "../../lib/fingerprint.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureReport } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+import { localEnv, TASK_BIN, TASKFILE } from "../support/local-heal.ts";
 import { lineOf } from "../support/samples.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
 setDefaultTimeout(60_000);
-
-const TASKFILE = join(TOOLKIT_ROOT, "Taskfile.yml");
-const TASK_BIN = Bun.which("task");
-
-/** Local mode for sure: no token or repository from the machine running the tests. */
-function localEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(GITHUB_|GH_|RUNNER_|HEAL_)/.test(k) || k === "CI") continue;
-    env[k] = v;
-  }
-  env.PATH = [dirname(process.execPath), TASK_BIN ? dirname(TASK_BIN) : "", env.PATH ?? ""].filter(Boolean).join(":");
-  return env;
-}
 
 interface HealRun {
   code: number | null;

@@ -6,26 +6,13 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureReport } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+import { localEnv, TASK_BIN, TASKFILE } from "../support/local-heal.ts";
 
 setDefaultTimeout(180_000);
-
-const TASKFILE = join(TOOLKIT_ROOT, "Taskfile.yml");
-const TASK_BIN = Bun.which("task");
-
-/** Local mode for sure: no token or repository from the machine running the tests. */
-function localEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(GITHUB_|GH_|RUNNER_|HEAL_)/.test(k) || k === "CI") continue;
-    env[k] = v;
-  }
-  env.PATH = [dirname(process.execPath), TASK_BIN ? dirname(TASK_BIN) : "", env.PATH ?? ""].filter(Boolean).join(":");
-  return env;
-}
 
 const repos: SampleRepo[] = [];
 afterAll(() => repos.forEach((r) => r.cleanup()));

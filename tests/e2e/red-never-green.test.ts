@@ -9,10 +9,10 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureReport } from "../../lib/types.ts";
 import { mulberry32 } from "../support/prng.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+import { localEnv, TASK_BIN, TASKFILE } from "../support/local-heal.ts";
 
 setDefaultTimeout(180_000);
 
@@ -33,9 +33,6 @@ interface Sample {
   files: Record<string, string>;
   planned: Planned[];
 }
-
-const TASKFILE = join(TOOLKIT_ROOT, "Taskfile.yml");
-const TASK_BIN = Bun.which("task");
 
 // Pools kept small so that collisions are the rule, not the exception.
 const JS_NAMES = ["adds numbers", "adds numbers", "handles > and & in names", "works", "returns `0` for []", "ünïcödé 計算"];
@@ -148,17 +145,6 @@ function pySample(seed: number, forced: Outcome[], green = false): Sample {
     files[file] = `${lines.join("\n")}\n`;
   }
   return { files, planned };
-}
-
-/** Local mode for sure: no token or repository from the machine running the tests. */
-function localEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(GITHUB_|GH_|RUNNER_|HEAL_)/.test(k) || k === "CI") continue;
-    env[k] = v;
-  }
-  env.PATH = [dirname(process.execPath), TASK_BIN ? dirname(TASK_BIN) : "", env.PATH ?? ""].filter(Boolean).join(":");
-  return env;
 }
 
 /**
