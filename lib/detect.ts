@@ -4,6 +4,8 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, join, relative } from "node:path";
 import type { HealConfig } from "./config.ts";
+import { findNodeLockfile } from "./prepare.ts";
+import type { PackageManager, Stack } from "./types.ts";
 import {
   CLAIM_RANK,
   type Claim,
@@ -14,6 +16,7 @@ import {
   type RepoTree,
   type RunnableStack,
 } from "./runners/adapter.ts";
+import { packageManagerOf, scriptCommand, scriptRunner, vitestNeedsRun } from "./runners/package-script.ts";
 import { ADAPTERS } from "./runners/registry.ts";
 
 export type { RunnableStack } from "./runners/adapter.ts";
@@ -119,7 +122,8 @@ export function repoTree(repoRoot: string, config: HealConfig, env: NodeJS.Proce
 }
 
 /** Each JavaScript package folder with the runner that claims it most strongly (a tie: registry order). */
-function packageRunners(tree: RepoTree): Map<string, string[]> {
+function packageRunners(tree: RepoTree): { claimed: Map<string, string[]>; packages: Map<string, PackageFolder> } {
+  const packages = new Map<string, PackageFolder>();
   const jsTestDirs = tree.folders.filter((d) => [...d.files].some((f) => JS_TEST_FILE.test(f))).map((d) => d.rel);
   const claimed = new Map<string, string[]>();
   for (const folder of tree.folders) {
@@ -133,6 +137,7 @@ function packageRunners(tree: RepoTree): Map<string, string[]> {
       deps: { ...pkg?.dependencies, ...pkg?.devDependencies },
       hasTests: jsTestDirs.some((t) => isUnder(t, folder.rel)),
     };
+    packages.set(folder.rel, p);
     let best: { name: string; claim: Claim } | null = null;
     for (const a of ADAPTERS) {
       const claim = a.claimPackage?.(p) ?? null;
@@ -140,7 +145,35 @@ function packageRunners(tree: RepoTree): Map<string, string[]> {
     }
     if (best) claimed.set(best.name, [...(claimed.get(best.name) ?? []), folder.rel]);
   }
-  return claimed;
+  return { claimed, packages };
+}
+
+/** The package manager of a folder: its lockfile's (here or above), else package.json's `packageManager`, else npm. */
+function packageManager(tree: RepoTree, p: PackageFolder): PackageManager {
+  return (
+    findNodeLockfile(tree.repoRoot, p.folder.rel)?.tool ??
+    packageManagerOf((p.pkg as { packageManager?: unknown } | null)?.packageManager) ??
+    "npm"
+  );
+}
+
+/**
+ * The package's own `test` script when its last segment runs this runner (pretest, the script's own set-up
+ * and flags kept; appended flags reach the runner), else the runner alone; a runner not installed, too.
+ */
+function packageCommand(
+  tree: RepoTree,
+  a: { name: string; command(tree: RepoTree, cwd: string): string[] },
+  p: PackageFolder | undefined,
+  cwd: string,
+): Pick<Stack, "command" | "script"> {
+  const own = a.command(tree, cwd);
+  // A runner not installed stays `npx <runner>`: environment.ts names what is missing (the script would exit 127).
+  if (!p || scriptRunner(p.testScript) !== a.name || own[0] === "npx") return { command: own };
+  const manager = packageManager(tree, p);
+  const runner = a.name as NonNullable<Stack["script"]>["runner"];
+  const command = [...scriptCommand(manager), ...(runner === "vitest" && vitestNeedsRun(p.testScript) ? ["--run"] : [])];
+  return { command, script: { manager, runner } };
 }
 
 export interface DetectOptions {
@@ -161,12 +194,15 @@ export async function detectStacks(repoRoot: string, config: HealConfig, opts: D
     }));
   }
   const tree = repoTree(repoRoot, config, opts.env ?? process.env);
-  const packages = packageRunners(tree);
+  const { claimed, packages } = packageRunners(tree);
   const stacks: RunnableStack[] = [];
   for (const a of ADAPTERS) {
     // Nested packages with the same runner run once, from the outermost folder.
-    const folders = a.claimPackage ? outermost(packages.get(a.name) ?? []) : (a.findFolders?.(tree) ?? []);
-    for (const cwd of folders) stacks.push({ id: stackId(a.name, cwd, taken), framework: a.name, cwd, command: a.command(tree, cwd) });
+    const folders = a.claimPackage ? outermost(claimed.get(a.name) ?? []) : (a.findFolders?.(tree) ?? []);
+    for (const cwd of folders) {
+      const run = a.claimPackage ? packageCommand(tree, a, packages.get(cwd), cwd) : { command: a.command(tree, cwd) };
+      stacks.push({ id: stackId(a.name, cwd, taken), framework: a.name, cwd, ...run });
+    }
   }
   return stacks;
 }

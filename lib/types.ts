@@ -4,6 +4,9 @@ import type { PrepareFile } from "./prepare.ts";
 /** The runners the toolkit runs itself: one adapter each in lib/runners/ (registry.ts). */
 export type RunnerName = "bun" | "vitest" | "jest" | "node-test" | "pytest" | "go" | "terraform" | "terragrunt";
 
+/** The JavaScript package managers whose `run test` heal can use as a stack's command. */
+export type PackageManager = "npm" | "pnpm" | "yarn" | "bun";
+
 /** A runner or report dialect that produced a test case ("runner": a run that crashed). */
 /** perf and audit: records of a regressed benchmark (lib/perf) or a vulnerable dependency (lib/audit), not of a test. */
 export type Framework = RunnerName | "mocha" | "tap" | "junit" | "trx" | "nunit" | "xunit" | "rspec" | "runner" | "perf" | "audit";
@@ -103,6 +106,8 @@ export interface Stack {
   cwd: string;
   /** The runner's own command without the reporter flags the tool adds. */
   command: string[];
+  /** The command is the package's own `test` script run by this manager, its last segment running this runner. */
+  script?: { manager: PackageManager; runner: RunnerName };
 }
 
 /** `.agent/reports/runs.json`: what run-tests did, read by parse-failures. */

@@ -25,7 +25,42 @@ const brief = (stacks: { id: string; framework: string; cwd: string; command: st
 describe("detectStacks", () => {
   test("bun: the package's test script names bun test", async () => {
     const dir = repo({ "package.json": '{"scripts":{"test":"bun test"}}', "src/sum.test.ts": "" });
-    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["bun bun . :: bun test"]);
+    // The script is run as the project runs it (pretest, its own flags); no lockfile: npm.
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["bun bun . :: npm run test --"]);
+  });
+
+  test("the project's own command: the lockfile's or packageManager's manager; only when the runner's segment is last", async () => {
+    const script = (test: string, more: Record<string, string> = {}) =>
+      repo(
+        {
+          ...more,
+          "package.json": JSON.stringify({ scripts: { test }, ...JSON.parse(more["package.json"] ?? "{}") }),
+          "a.test.ts": "",
+        },
+        { nodeModules: true },
+      );
+    const detect = async (dir: string) =>
+      (await detectStacks(dir, defaultConfig(), { env })).map((s) => ({ command: s.command.join(" "), script: s.script }));
+    expect(await detect(script("tsc -p . && vitest run", { "pnpm-lock.yaml": "" }))).toEqual([
+      { command: "pnpm run test", script: { manager: "pnpm", runner: "vitest" } },
+    ]);
+    // vitest without `run` would watch: --run is added.
+    expect(await detect(script("vitest --typecheck", { "yarn.lock": "" }))).toEqual([
+      { command: "yarn run test --run", script: { manager: "yarn", runner: "vitest" } },
+    ]);
+    expect(await detect(script("NODE_ENV=test jest --ci", { "package.json": '{"packageManager":"bun@1.4.4"}' }))).toEqual([
+      { command: "bun run test", script: { manager: "bun", runner: "jest" } },
+    ]);
+    expect(await detect(script("jest", { "package-lock.json": "{}", "packages/a/package.json": "{}" }))).toEqual([
+      { command: "npm run test --", script: { manager: "npm", runner: "jest" } },
+    ]);
+    // Appended flags would not reach the runner: after another command, or after node --test's files.
+    expect(await detect(script("jest --ci && echo done"))).toEqual([{ command: "node_modules/.bin/jest", script: undefined }]);
+    expect(await detect(script("node --test test/"))).toEqual([{ command: "node --test", script: undefined }]);
+    expect(await detect(script("node --test"))).toEqual([{ command: "npm run test --", script: { manager: "npm", runner: "node-test" } }]);
+    // A runner not installed: npx, so the environment check names what is missing.
+    const bare = repo({ "package.json": '{"scripts":{"test":"vitest run"}}' });
+    expect(brief(await detectStacks(bare, defaultConfig(), { env }))).toEqual(["vitest vitest . :: npx vitest run"]);
   });
 
   test("bun: bun.lock or bunfig.toml plus test files, without a script", async () => {
@@ -61,7 +96,7 @@ describe("detectStacks", () => {
     const dir = repo({ "package.json": '{"scripts":{"test":"node --experimental-strip-types --test test/"}}', "test/a.test.js": "" });
     expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["node-test node-test . :: node --test"]);
     const withJest = repo({ "package.json": '{"scripts":{"test":"node --test"},"devDependencies":{"jest":"30.5.2"}}' });
-    expect(brief(await detectStacks(withJest, defaultConfig(), { env }))).toEqual(["node-test node-test . :: node --test"]);
+    expect(brief(await detectStacks(withJest, defaultConfig(), { env }))).toEqual(["node-test node-test . :: npm run test --"]);
     const plainNode = repo({ "package.json": '{"scripts":{"test":"node test.js --testing"}}' });
     expect(await detectStacks(plainNode, defaultConfig(), { env })).toEqual([]);
   });
@@ -111,7 +146,7 @@ describe("detectStacks", () => {
       { nodeModules: true },
     );
     expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual([
-      "vitest vitest . :: node_modules/.bin/vitest run",
+      "vitest vitest . :: npm run test --",
       `pytest-backend pytest backend :: ${PY} -m pytest`,
     ]);
   });
@@ -154,7 +189,10 @@ describe("detectStacks", () => {
       "packages/x/x.test.ts": "",
       "web/package.json": '{"devDependencies":{"jest":"1"}}',
     });
-    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["bun bun . :: bun test", "jest-web jest web :: npx jest"]);
+    expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual([
+      "bun bun . :: npm run test --",
+      "jest-web jest web :: npx jest",
+    ]);
   });
 
   test("config `stacks:` replaces detection; ids default to framework and folder", async () => {

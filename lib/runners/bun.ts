@@ -6,7 +6,8 @@ export const bun: RunnerAdapter = {
   name: "bun",
   docs: {
     foundBy: "`test` script says `bun test`; or `bun.lock`/`bunfig.toml` plus `*.test.*`/`*.spec.*` files",
-    runAs: "`bun test --reporter=junit --reporter-outfile=raw/<id>.xml`",
+    runAs:
+      "the `test` script (`npm run test --`, `pnpm`/`yarn`/`bun run test`) when its last command runs `bun test`, else `bun test`; with `--reporter=junit --reporter-outfile=raw/<id>.xml`",
   },
   reportFormat: "junit",
   claimPackage: (p) => {

@@ -17,7 +17,7 @@ export const jest: RunnerAdapter = {
   docs: {
     foundBy: '`test` script says `jest`; `jest` dependency; `jest.config.*`; `"jest"` in package.json',
     runAs:
-      "`node_modules/.bin/jest`, its JSON report (`json`, `outputFile=raw/<id>.json`, `testLocationInResults`) set in memory by `NODE_OPTIONS=--require lib/runners/jest-report.cjs` (the tests' `process.argv` stays the user's)",
+      "the `test` script (`npm run test --`, `pnpm`/`yarn`/`bun run test`) when its last command runs jest, else `node_modules/.bin/jest`; its JSON report (`json`, `outputFile=raw/<id>.json`, `testLocationInResults`) set in memory by `NODE_OPTIONS=--require lib/runners/jest-report.cjs` (the tests' `process.argv` stays the user's)",
   },
   reportFormat: "jest-json",
   claimPackage: (p) => {

@@ -26,7 +26,8 @@ export const nodeTest: RunnerAdapter = {
   name: "node-test",
   docs: {
     foundBy: "`test` script says `node --test`",
-    runAs: "`node --test --test-reporter=junit --test-reporter-destination=raw/<id>.xml` (and spec on the console)",
+    runAs:
+      "the `test` script (`npm run test --`, `pnpm`/`yarn`/`bun run test`) when its last command runs `node --test` naming no files, else `node --test`; with `--test-reporter=junit --test-reporter-destination=raw/<id>.xml` (and spec on the console)",
   },
   reportFormat: "junit",
   claimPackage: (p) => (/\bnode\b[^&|;]*?\s--test\b/.test(p.testScript) ? "script" : null),

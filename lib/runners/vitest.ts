@@ -9,7 +9,8 @@ export const vitest: RunnerAdapter = {
   name: "vitest",
   docs: {
     foundBy: "`test` script says `vitest`; `vitest` dependency; `vitest.config.*`",
-    runAs: "`node_modules/.bin/vitest run --reporter=default --reporter=junit --outputFile.junit=raw/<id>.xml`",
+    runAs:
+      "the `test` script (`npm run test --`, `pnpm`/`yarn`/`bun run test`) when its last command runs vitest (plus `--run` without `run`), else `node_modules/.bin/vitest run`; with `--reporter=default --reporter=junit --outputFile.junit=raw/<id>.xml`",
   },
   reportFormat: "junit",
   claimPackage: (p) => {

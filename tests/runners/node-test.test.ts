@@ -77,7 +77,15 @@ describe("node --test", () => {
   test("healed end to end: run-tests then parse-failures give each failing test's name, file and line", async () => {
     const repo = cartProject();
     const list = script("run-tests.ts", repo.dir, "--list");
-    expect(JSON.parse(list.stdout)).toEqual([{ id: "node-test", framework: "node-test", cwd: ".", command: ["node", "--test"] }]);
+    expect(JSON.parse(list.stdout)).toEqual([
+      {
+        id: "node-test",
+        framework: "node-test",
+        cwd: ".",
+        command: ["npm", "run", "test", "--"],
+        script: { manager: "npm", runner: "node-test" },
+      },
+    ]);
 
     const run = script("run-tests.ts", repo.dir);
     expect(run.code).toBe(0);

@@ -56,7 +56,13 @@ describe("scripts/run-tests.ts", () => {
     expect(runs.schemaVersion).toBe(1);
     expect(runs.runs.length).toBe(1);
     const [one] = runs.runs;
-    expect(one!.stack).toEqual({ id: "bun", framework: "bun", cwd: ".", command: ["bun", "test"] });
+    expect(one!.stack).toEqual({
+      id: "bun",
+      framework: "bun",
+      cwd: ".",
+      command: ["npm", "run", "test", "--"],
+      script: { manager: "npm", runner: "bun" },
+    });
     expect(one!.exitCode).toBe(1);
     expect(one!.reports).toEqual([".agent/reports/raw/bun.xml", ".agent/reports/raw/bun.console.txt"]);
     expect(one!.outputTail).toContain("1 fail");
