@@ -76,6 +76,12 @@ export function currentBranch(cwd: string, env: Record<string, string | undefine
 }
 
 /** Whether `sha` is HEAD or one of its ancestors (false when the object is absent, e.g. a shallow clone). */
+/** Whether git ignores `rel` (a folder: end it with "/") in the repository at `cwd`; null outside a repository. */
+export function isIgnored(cwd: string, rel: string): boolean | null {
+  const r = git(cwd, ["check-ignore", "-q", "--", rel]);
+  return r.status === 0 ? true : r.status === 1 ? false : null;
+}
+
 export function isAncestor(cwd: string, sha: string): boolean {
   return git(cwd, ["merge-base", "--is-ancestor", sha, "HEAD"]).status === 0;
 }

@@ -2,16 +2,18 @@
 // heal:finish: the last step of `task heal`: one summary line, where the outputs are, and the exit code.
 // Reads:  <reports_dir>/failures.json (required), <reports_dir>/issue.json and github.json (optional),
 //         GITHUB_TOKEN / GH_TOKEN / GITHUB_REPOSITORY (only to say whether this was local mode).
-// Writes: stdout: the summary line, then one `output:` line per file written; nothing else. In Actions
+// Writes: stdout: one `output:` line per file written, then the summary line (the tool's last); nothing else.
+//         stderr: a warning when git does not ignore the reports folder. In Actions
 //         (GITHUB_ACTIONS=true), stderr: one `::error file=…,line=…::` annotation per failure, the first 10.
 // Exit:   0 tests passed, 1 tests failed (every output is written by then), 2 failures.json missing or unreadable.
 // Token:  none.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { annotation, inActions, MAX_ERROR_ANNOTATIONS } from "../lib/annotations.ts";
-import { type ExitCode, type FlagSpec, parseArgs, printHelpIfAsked, runMain } from "../lib/cli.ts";
+import { type ExitCode, type FlagSpec, log, parseArgs, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
 import { HealError } from "../lib/errors.ts";
+import { isIgnored } from "../lib/git.ts";
 import { localModeReason } from "../lib/github/context.ts";
 import { REPORT_FILES, targetRoot } from "../lib/paths.ts";
 import { forLog, limitChars } from "../lib/sanitize.ts";
@@ -42,10 +44,14 @@ export async function main(argv: string[]): Promise<ExitCode> {
     : github?.issueUrl
       ? `healing issue ${github.action ?? "synced"}: ${github.issueUrl}`
       : "GitHub: no healing issue";
-  const lines = [`heal: ${verdict} (${counts}); ${where}`];
+  // Reports hold raw test output: committed by accident they would publish it (task setup ignores the folder).
+  if (isIgnored(repoRoot, `${dir}/`) === false) log.warn(`${dir}/ is not ignored by git: add it to .gitignore (task setup does)`);
+  const lines: string[] = [];
   const outputs = [failuresRel, `${dir}/${REPORT_FILES.report}`, `${dir}/${REPORT_FILES.issue}`, `${dir}/${REPORT_FILES.issueBody}`];
   if (issue?.taskPath) outputs.push(issue.taskPath);
   for (const rel of outputs) if (existsSync(join(repoRoot, rel))) lines.push(`output: ${rel}`);
+  // The summary is the tool's last line.
+  lines.push(`heal: ${verdict} (${counts}); ${where}`);
   process.stdout.write(`${forLog(lines.join("\n"))}\n`);
   // In Actions the first failures become annotations on their lines (GitHub shows 10 per step); on stderr, as stdout holds only the lines above.
   if (inActions()) {

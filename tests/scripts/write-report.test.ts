@@ -102,16 +102,26 @@ describe("scripts/write-report.ts", () => {
 
     const finish = run(FINISH, repo.dir);
     expect(finish.code).toBe(1);
-    const lines = finish.stdout.trim().split("\n");
-    expect(lines[0]).toBe(
-      "heal: 🔴 1 failing test (3 passed, 1 failed, 0 errors, 0 skipped); local mode: no GITHUB_TOKEN or GH_TOKEN, nothing was sent to GitHub",
-    );
-    expect(lines.slice(1)).toEqual([
+    // The outputs, then the summary as the tool's last line.
+    expect(finish.stdout.trim().split("\n")).toEqual([
       "output: .agent/reports/failures.json",
       "output: .agent/reports/report.md",
       "output: .agent/reports/issue.json",
       "output: .agent/reports/issue.md",
       `output: ${taskPath}`,
+      "heal: 🔴 1 failing test (3 passed, 1 failed, 0 errors, 0 skipped); local mode: no GITHUB_TOKEN or GH_TOKEN, nothing was sent to GitHub",
+    ]);
+  });
+
+  test("finish warns once when git does not ignore the reports folder, and only then", () => {
+    const repo = sample([]);
+    run(SCRIPT, repo.dir);
+    expect(run(FINISH, repo.dir).stderr).not.toContain("is not ignored");
+    repo.write({ ".gitignore": "node_modules\n" });
+    const r = run(FINISH, repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n").filter((l) => l.includes("is not ignored"))).toEqual([
+      "warning: .agent/reports/ is not ignored by git: add it to .gitignore (task setup does)",
     ]);
   });
 
@@ -130,7 +140,9 @@ describe("scripts/write-report.ts", () => {
     expect(issue.removedTasks).toEqual([taskPath]);
     const finish = run(FINISH, repo.dir);
     expect(finish.code).toBe(0);
-    expect(finish.stdout).toStartWith("heal: ✅ all tests passed (4 passed, 0 failed, 0 errors, 0 skipped); local mode:");
+    expect(finish.stdout.trim().split("\n").at(-1)).toStartWith(
+      "heal: ✅ all tests passed (4 passed, 0 failed, 0 errors, 0 skipped); local mode:",
+    );
   });
 
   test("a broken template override: exit 2 naming the template file", () => {
