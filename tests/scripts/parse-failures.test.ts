@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { FailureReport, RunsFile } from "../../lib/types.ts";
 import { collectFailures } from "../../lib/failures.ts";
-import { runMeta, writeReportJson } from "../../scripts/parse-failures.ts";
+import { runMeta, writeReportJson } from "../../lib/failures/failures-file.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 
 const SCRIPT = join(TOOLKIT_ROOT, "scripts", "parse-failures.ts");
