@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
-import { NEXT_STEPS, renderCaller, sha256 } from "../../scripts/setup-repo.ts";
+import { NEXT_STEPS, renderCaller, sha256 } from "../../lib/setup.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { LOOP_WORKFLOW, renderWorkflows, workflowDrift } from "../../lib/workflow-render.ts";
 import { createBareRemote } from "../support/git-remote.ts";
