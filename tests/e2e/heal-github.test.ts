@@ -78,7 +78,7 @@ describe("task heal against GitHub (double) and a bare origin", () => {
     expect(gh.violations).toEqual([]);
     // Actions folds the stack's output, and annotates each failure on its line.
     const groups = r.stderr.split("\n").filter((l) => /^::(?:end)?group::/.test(l));
-    expect(groups).toEqual(["::group::bun: bun test", "::endgroup::"]);
+    expect(groups).toEqual(["::group::bun: npm run test --", "::endgroup::"]);
     const errors = r.stderr.split("\n").filter((l) => l.startsWith("::error "));
     expect(errors).toEqual([
       "::error file=tests/math.test.ts,line=6,title=math > adds two numbers::AssertionError: expect(received).toBe(expected)",
