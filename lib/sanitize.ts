@@ -48,9 +48,25 @@ export function stripInvisible(text: string): string {
     .replace(ZWJ_NOT_IN_EMOJI, "");
 }
 
-/** Breaks every @mention: `@user`, `@org/team`, the agent's own, and `user@host` too (substring gates). */
+// A package spec's `@` mentions nobody: GitHub links `@name` only at the start or after a non-word character, so
+// the `@` of `lodash@4.17.20` (a version after a name) is none, and `@babel/core@7.0.0` is a scoped package.
+const VERSION_AT = /(?<=\w)@(?=v?\d)/y;
+// A team mention only notifies the org's members when its author belongs to the org: not the tool's bot.
+const SCOPED_PACKAGE_AT = /(?<!\w)@(?=[A-Za-z0-9][\w.-]*\/[\w.-]+@[v^~]?\d)/y;
+
+function isPackageSpecAt(text: string, offset: number): boolean {
+  VERSION_AT.lastIndex = offset;
+  SCOPED_PACKAGE_AT.lastIndex = offset;
+  return VERSION_AT.test(text) || SCOPED_PACKAGE_AT.test(text);
+}
+
+/**
+ * Breaks every @mention: `@user`, `@org/team`, the agent's own (also as `@claude/x@1.0`), and `user@host` too
+ * (substring gates); the `@` of a package spec (`pkg@1.2.3`, `@scope/pkg@1.2.3`, `mod@v0.17.0`) stays.
+ */
 export function breakMentions(text: string): string {
-  return text.replace(/@(?=[A-Za-z0-9_-])/g, FULLWIDTH_AT);
+  const out = text.replace(/@(?=[A-Za-z0-9_-])/g, (at, offset: number) => (isPackageSpecAt(text, offset) ? at : FULLWIDTH_AT));
+  return breakAgentMention(out);
 }
 
 const ISSUE_URL =

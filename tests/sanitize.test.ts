@@ -46,6 +46,9 @@ describe("neutralize: nothing in test output can wake the agent or notify anyone
     "＠claude",
     "@someone",
     "@acme/core-team",
+    "@claude/sdk@1.0.0",
+    "@lodash@4.17.20",
+    "cc @acme/core-team@next",
   ];
   for (const text of cases) {
     test(JSON.stringify(text), () => {
@@ -59,6 +62,21 @@ describe("neutralize: nothing in test output can wake the agent or notify anyone
   test("the mention is visible and readable, not removed", () => {
     expect(neutralize("ping @someone and @acme/core-team")).toBe("ping ＠someone and ＠acme/core-team");
     expect(claudeTrigger("@claude").test(HOSTILE.agentMention)).toBe(true); // the oracle can fail
+  });
+});
+
+describe("neutralize: a package spec's @ is no mention and stays", () => {
+  test("name@version and @scope/name@version read as printed (npm, Go module, range)", () => {
+    const specs = "npm i lodash@4.17.20 @babel/core@7.0.0 @types/node@^20.1.0; go get golang.org/x/net@v0.17.0";
+    expect(neutralize(specs)).toBe(specs);
+    expect(untrusted("lodash@4.17.20: Prototype Pollution in lodash")).toBe("lodash@4.17.20: Prototype Pollution in lodash");
+  });
+  test("mentions beside them still break: unscoped @name@version, a scope with no version, an email, the agent's scope", () => {
+    const out = neutralize("@lodash@4.17.20 cc @acme/core-team, @babel/core, user@example.com, @claude/sdk@1.0.0, x@claude");
+    expect(out).toBe("＠lodash@4.17.20 cc ＠acme/core-team, ＠babel/core, user＠example.com, ＠claude/sdk@1.0.0, x＠claude");
+    expect(liveMention.test(out)).toBe(false);
+    expect(containsGate(out, "@claude")).toBe(false);
+    expect(neutralize(out)).toBe(out);
   });
 });
 
