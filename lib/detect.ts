@@ -16,8 +16,9 @@ import {
   type RepoTree,
   type RunnableStack,
 } from "./runners/adapter.ts";
-import { packageManagerOf, scriptCommand, scriptRunner, vitestNeedsRun } from "./runners/package-script.ts";
+import { packageManagerOf, scriptCommand, scriptRunner, scriptSegments, segmentRunner, vitestNeedsRun } from "./runners/package-script.ts";
 import { ADAPTERS } from "./runners/registry.ts";
+import { fansOut, findWorkspaces, type Workspace } from "./workspaces.ts";
 
 export type { RunnableStack } from "./runners/adapter.ts";
 export { pythonFor } from "./runners/pytest.ts";
@@ -148,13 +149,48 @@ function packageRunners(tree: RepoTree): { claimed: Map<string, string[]>; packa
   return { claimed, packages };
 }
 
-/** The package manager of a folder: its lockfile's (here or above), else package.json's `packageManager`, else npm. */
-function packageManager(tree: RepoTree, p: PackageFolder): PackageManager {
+/**
+ * The package manager of a folder: its lockfile's (here or above), else package.json's `packageManager` (its
+ * workspace root's for a workspace package), else pnpm for a pnpm-workspace.yaml, else npm.
+ */
+function packageManager(tree: RepoTree, p: PackageFolder, ws: WorkspaceLayout): PackageManager {
+  const field = (pkg: PackageJson | null | undefined) => packageManagerOf((pkg as { packageManager?: unknown } | null)?.packageManager);
+  const workspace = ws.of.get(p.folder.rel);
   return (
     findNodeLockfile(tree.repoRoot, p.folder.rel)?.tool ??
-    packageManagerOf((p.pkg as { packageManager?: unknown } | null)?.packageManager) ??
+    field(p.pkg) ??
+    (workspace ? (field(ws.packages.get(workspace.root)?.pkg) ?? workspace.manager) : null) ??
     "npm"
   );
+}
+
+/** How workspaces change detection: roots that are no stack, packages run apart, each package's workspace. */
+interface WorkspaceLayout {
+  /** Workspace roots whose test script fans out to the packages, or runs no runner while packages do. */
+  dropped: Set<string>;
+  /** Workspace packages whose own `test` script runs a runner: each its own stack. */
+  apart: Set<string>;
+  of: Map<string, Workspace>;
+  packages: Map<string, PackageFolder>;
+}
+
+/**
+ * A workspace whose root runs a runner itself (`vitest run` over its projects) stays one stack at the root.
+ * Otherwise each package whose test script runs a runner is its own stack, run by that script, and the root
+ * is none when it fans out (`pnpm -r test`, turbo, lerna) or when its packages' stacks cover its tests.
+ */
+function workspaceLayout(tree: RepoTree, packages: Map<string, PackageFolder>): WorkspaceLayout {
+  const layout: WorkspaceLayout = { dropped: new Set(), apart: new Set(), of: new Map(), packages };
+  const runsRunner = (script: string) => !fansOut(script) && scriptSegments(script).some((seg) => segmentRunner(seg) !== null);
+  for (const ws of findWorkspaces(tree)) {
+    for (const m of ws.members) layout.of.set(m, ws);
+    const rootScript = packages.get(ws.root)?.testScript ?? "";
+    if (runsRunner(rootScript)) continue;
+    const own = ws.members.filter((m) => runsRunner(packages.get(m)?.testScript ?? ""));
+    for (const m of own) layout.apart.add(m);
+    if (own.length > 0 || fansOut(rootScript)) layout.dropped.add(ws.root);
+  }
+  return layout;
 }
 
 /**
@@ -166,11 +202,12 @@ function packageCommand(
   a: { name: string; command(tree: RepoTree, cwd: string): string[] },
   p: PackageFolder | undefined,
   cwd: string,
+  ws: WorkspaceLayout,
 ): Pick<Stack, "command" | "script"> {
   const own = a.command(tree, cwd);
   // A runner not installed stays `npx <runner>`: environment.ts names what is missing (the script would exit 127).
   if (!p || scriptRunner(p.testScript) !== a.name || own[0] === "npx") return { command: own };
-  const manager = packageManager(tree, p);
+  const manager = packageManager(tree, p, ws);
   const runner = a.name as NonNullable<Stack["script"]>["runner"];
   const command = [...scriptCommand(manager), ...(runner === "vitest" && vitestNeedsRun(p.testScript) ? ["--run"] : [])];
   return { command, script: { manager, runner } };
@@ -195,12 +232,14 @@ export async function detectStacks(repoRoot: string, config: HealConfig, opts: D
   }
   const tree = repoTree(repoRoot, config, opts.env ?? process.env);
   const { claimed, packages } = packageRunners(tree);
+  const ws = workspaceLayout(tree, packages);
   const stacks: RunnableStack[] = [];
   for (const a of ADAPTERS) {
-    // Nested packages with the same runner run once, from the outermost folder.
-    const folders = a.claimPackage ? outermost(claimed.get(a.name) ?? []) : (a.findFolders?.(tree) ?? []);
+    // Nested packages with the same runner run once, from the outermost folder; workspace packages by their own scripts.
+    const own = (claimed.get(a.name) ?? []).filter((d) => !ws.dropped.has(d));
+    const folders = a.claimPackage ? outermost(own, ws.apart) : (a.findFolders?.(tree) ?? []);
     for (const cwd of folders) {
-      const run = a.claimPackage ? packageCommand(tree, a, packages.get(cwd), cwd) : { command: a.command(tree, cwd) };
+      const run = a.claimPackage ? packageCommand(tree, a, packages.get(cwd), cwd, ws) : { command: a.command(tree, cwd) };
       stacks.push({ id: stackId(a.name, cwd, taken), framework: a.name, cwd, ...run });
     }
   }

@@ -195,6 +195,90 @@ describe("detectStacks", () => {
     ]);
   });
 
+  test("workspaces: each package whose test script runs a runner is its own stack, run by its workspace's manager; a fanning-out root is none", async () => {
+    const pkg = (scripts: Record<string, string>, more: object = {}) => JSON.stringify({ scripts, ...more });
+    // pnpm: pnpm-workspace.yaml's globs with an exclusion; the root's vitest dependency does not make it a stack.
+    const pnpm = repo(
+      {
+        "package.json": pkg({ test: "pnpm -r test" }, { devDependencies: { vitest: "4.1.12" } }),
+        "pnpm-workspace.yaml": 'packages:\n  - "packages/*"\n  - "!packages/legacy"\n',
+        "packages/a/package.json": pkg({ pretest: "tsc", test: "vitest run --typecheck" }),
+        "packages/a/src/a.test.ts": "",
+        "packages/b/package.json": pkg({ test: "vitest" }),
+        "packages/b/b.test.ts": "",
+        "packages/legacy/package.json": pkg({ test: "vitest run" }),
+      },
+      { nodeModules: true },
+    );
+    expect(brief(await detectStacks(pnpm, defaultConfig(), { env }))).toEqual([
+      "vitest-packages-a vitest packages/a :: pnpm run test",
+      "vitest-packages-b vitest packages/b :: pnpm run test --run",
+      // Excluded from the workspace: a package of its own, with no lockfile or packageManager: npm.
+      "vitest-packages-legacy vitest packages/legacy :: npm run test --",
+    ]);
+    // npm: `workspaces` array and package-lock.json; a package without a runner script is not run.
+    const npm = repo(
+      {
+        "package.json": pkg({ test: "npm run test --workspaces --if-present" }, { workspaces: ["packages/*"] }),
+        "package-lock.json": "{}",
+        "packages/cli/package.json": pkg({ test: "jest" }),
+        "packages/fmt/package.json": pkg({ test: "bun test" }),
+        "packages/fmt/fmt.test.ts": "",
+        "packages/docs/package.json": pkg({ build: "true" }),
+      },
+      { nodeModules: true },
+    );
+    expect(brief(await detectStacks(npm, defaultConfig(), { env }))).toEqual([
+      "bun-packages-fmt bun packages/fmt :: npm run test --",
+      "jest-packages-cli jest packages/cli :: npm run test --",
+    ]);
+    // yarn's `{packages: [...]}` form, turbo at the root; bun's workspaces with `bun run --filter`.
+    const yarn = repo(
+      {
+        "package.json": pkg({ test: "turbo run test" }, { workspaces: { packages: ["apps/*"] } }),
+        "yarn.lock": "",
+        "apps/web/package.json": pkg({ test: "vitest run" }),
+      },
+      { nodeModules: true },
+    );
+    expect(brief(await detectStacks(yarn, defaultConfig(), { env }))).toEqual(["vitest-apps-web vitest apps/web :: yarn run test"]);
+    const bunWs = repo({
+      "package.json": pkg({ test: "bun run --filter '*' test" }, { workspaces: ["pkgs/*"] }),
+      "bun.lock": "",
+      "pkgs/x/package.json": pkg({ test: "bun test" }),
+      "pkgs/x/x.test.ts": "",
+    });
+    expect(brief(await detectStacks(bunWs, defaultConfig(), { env }))).toEqual(["bun-pkgs-x bun pkgs/x :: bun run test"]);
+  });
+
+  test("workspaces: a root whose own script runs the runner stays the one stack; a fanning-out root with no package scripts is none", async () => {
+    const root = repo(
+      {
+        "package.json": JSON.stringify({ workspaces: ["packages/*"], scripts: { test: "vitest run" } }),
+        "packages/a/package.json": '{"scripts":{"test":"vitest run"}}',
+        "packages/a/a.test.ts": "",
+      },
+      { nodeModules: true },
+    );
+    expect(brief(await detectStacks(root, defaultConfig(), { env }))).toEqual(["vitest vitest . :: npm run test --"]);
+    // `lerna run test` fans out; the packages have tests but no runner script: each is found as any package is.
+    const lerna = repo(
+      {
+        "package.json": JSON.stringify({
+          workspaces: ["packages/*"],
+          scripts: { test: "lerna run test" },
+          devDependencies: { jest: "30" },
+        }),
+        "packages/a/package.json": '{"devDependencies":{"jest":"30"}}',
+        "packages/a/a.test.js": "",
+      },
+      { nodeModules: true },
+    );
+    expect(brief(await detectStacks(lerna, defaultConfig(), { env }))).toEqual([
+      "jest-packages-a jest packages/a :: ../../node_modules/.bin/jest",
+    ]);
+  });
+
   test("config `stacks:` replaces detection; ids default to framework and folder", async () => {
     const dir = repo({ "package.json": '{"scripts":{"test":"bun test"}}', "a.test.ts": "" });
     const config = parseConfig(

@@ -162,11 +162,14 @@ export function appendEnv(env: NodeJS.ProcessEnv, name: string, value: string): 
   return before ? `${before} ${value}` : value;
 }
 
-/** Keeps the outermost folders: a run in a parent folder already covers its subfolders. */
-export function outermost(dirs: string[]): string[] {
+/**
+ * Keeps the outermost folders: a run in a parent folder already covers its subfolders. Folders in `apart`
+ * (workspace packages run by their own scripts) are kept under a parent too.
+ */
+export function outermost(dirs: string[], apart: ReadonlySet<string> = new Set()): string[] {
   const under = (child: string, parent: string) => parent === "." || child === parent || child.startsWith(`${parent}/`);
   const sorted = [...new Set(dirs)].sort((a, b) => a.split("/").length - b.split("/").length || (a < b ? -1 : 1));
   const kept: string[] = [];
-  for (const d of sorted) if (!kept.some((k) => under(d, k))) kept.push(d);
+  for (const d of sorted) if (!kept.some((k) => under(d, k) && !(apart.has(d) && d !== k))) kept.push(d);
   return kept.sort();
 }
