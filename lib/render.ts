@@ -25,6 +25,8 @@ export const TEMPLATE_NAMES = [
   "verify-pass.md",
   "verify-fail.md",
   "verify-needs-human.md",
+  "verify-perf.md",
+  "verify-audit.md",
   "handoff.md",
   "handoff-coverage.md",
   "handoff-note.md",
@@ -47,6 +49,10 @@ export const TEMPLATE_NAMES = [
   "test-quality-issue-title.liquid",
   "test-quality-close.md",
   "handoff-test-quality.md",
+  "failure-summary.md",
+  "issue-summary.md",
+  "task-context-summary.md",
+  "handoff-summary.md",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

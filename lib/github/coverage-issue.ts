@@ -15,7 +15,9 @@ import { HealError } from "../errors.ts";
 import { REPORT_FILES } from "../paths.ts";
 import { writeCoverageFile } from "../step-files.ts";
 import { openSession, type GitHubSession, type LocalSession } from "./session.ts";
-import { appendJobSummary } from "./summary.ts";
+import { appendFindingsSummary, findingsHandoff, findingsSession, logFindingsOutcome } from "./findings-step.ts";
+
+const COVERAGE_STEP = { name: "coverage issue" };
 
 export interface CoverageRequest {
   /** Line coverage (percent) a file needs; default coverage.threshold. */
@@ -91,13 +93,8 @@ export async function checkCoverage(env: Record<string, string | undefined>, req
   );
 
   const outcome = await syncIssue(session, summary, { overallPct, complete: result.errors.length === 0 });
-  if (outcome) {
-    writeCoverageFile(session.reportsDir, { ...summary, issue: outcome });
-    const link = outcome.url ? ` [#${outcome.number}](${outcome.url})` : "";
-    appendJobSummary(ctx?.stepSummaryPath ?? null, `${local.body}\nCoverage issue:${link} (${outcome.action}).\n`);
-  } else {
-    appendJobSummary(ctx?.stepSummaryPath ?? null, local.body);
-  }
+  if (outcome) writeCoverageFile(session.reportsDir, { ...summary, issue: outcome });
+  appendFindingsSummary(session, COVERAGE_STEP, local.body, outcome);
   return local.body;
 }
 
@@ -108,64 +105,30 @@ async function syncIssue(
 ): Promise<CoverageIssueOutcome | null> {
   const { config } = session;
   const below = summary.belowThreshold.length;
-  const what = below > 0 ? "create or update the coverage issue" : "close the coverage issue if one is open";
-  if (session.kind === "local") {
-    log.skip(`${what}: ${session.reason}`);
-    return null;
-  }
-  if (session.ctx.mode === "summary-only") {
-    log.skip(`${what}: pull request from a fork (read-only token): job summary only`);
-    return null;
-  }
-  if (summary.files.length === 0) {
-    log.skip(`${what}: no file was measured`);
-    return null;
-  }
-  if (below === 0 && !opts.complete) {
-    // Some coverage is missing: "every file meets the threshold" is not known, so nothing is closed.
-    log.skip(`${what}: some reports could not be read, so the issue stays as it is`);
-    return null;
-  }
+  const hold =
+    summary.files.length === 0
+      ? "no file was measured"
+      : below === 0 && !opts.complete
+        ? // Some coverage is missing: "every file meets the threshold" is not known, so nothing is closed.
+          "some reports could not be read, so the issue stays as it is"
+        : null;
+  const github = findingsSession(session, { ...COVERAGE_STEP, open: below > 0, hold });
+  if (!github) return null;
   // The issue shows only what the coverage says (no run link): an unchanged coverage makes no write.
-  const issue = renderCoverageIssue(coverageTemplateContext(summary, { config, runUrl: null }), session.root, config);
-  const outcome = await syncCoverageIssue(session.r, {
+  const issue = renderCoverageIssue(coverageTemplateContext(summary, { config, runUrl: null }), github.root, config);
+  const outcome = await syncCoverageIssue(github.r, {
     summary,
     title: issue.title,
     body: issue.body,
     labels: config.labels.coverage,
-    botLogin: await session.botLogin(),
+    botLogin: await github.botLogin(),
     config,
     overallPct: opts.overallPct,
-    texts: { root: session.root, config },
-    handoff: {
-      agent: config.agent,
-      agentClient: session.agentClient,
-      who: () => session.handoffAuthors(),
-      cap: {
-        dailyMentions: config.budget.dailyMentions,
-        labels: [config.labels.healing[0] ?? "auto-healing", config.labels.coverage[0] ?? "auto-healing"],
-      },
-      run: { id: session.ctx.runId, attempt: session.ctx.runAttempt },
-      branch: session.branch,
-    },
+    texts: { root: github.root, config },
+    handoff: findingsHandoff(github),
   });
-  const where = outcome.number ? ` #${outcome.number}` : "";
-  const said: Record<CoverageIssueOutcome["action"], string> = {
-    created: `coverage issue${where} created: ${outcome.url}`,
-    updated: `coverage issue${where} updated: ${outcome.url}`,
-    unchanged: `coverage issue${where} unchanged`,
-    closed: `coverage issue${where} closed: every file meets ${summary.threshold}%`,
-    none: `no coverage issue needed: every file meets ${summary.threshold}%`,
-    paused: `coverage issue${where} carries ${config.labels.paused}: left alone`,
-  };
-  log.info(said[outcome.action]);
-  const h = outcome.handoff;
-  if (h?.via === "none" || h?.unconfirmed) log.warn(h.reason ?? "nothing will wake the agent");
-  else if (h?.via === "skipped") log.skip(`wake the agent for the coverage issue: ${h.reason}`);
-  else if (h)
-    log.info(
-      `agent woken for the coverage issue via ${h.via}${h.commentUrl ? ` ${h.commentUrl}` : h.eventType ? ` (${h.eventType})` : ""}`,
-    );
+  const meets = `every file meets ${summary.threshold}%`;
+  logFindingsOutcome(COVERAGE_STEP, outcome, { closed: meets, none: meets, pausedLabel: config.labels.paused });
   return outcome;
 }
 

@@ -39,7 +39,7 @@ import {
 } from "./issues.ts";
 import { ensureLabels, labelNames, labelSpec } from "./labels.ts";
 import { isHealedBranch, openSession, type GitHubSession } from "./session.ts";
-import { appendJobSummary, failureSummaryMarkdown } from "./summary.ts";
+import { appendJobSummary, failureSummaryMarkdown, handoffSummary, taskContextSummary } from "./summary.ts";
 import { cutNotice, handoffNoteText, healingHandoffText, issueCloseText, issueUpdateText, taskLinkText } from "./texts.ts";
 import { agentFailures } from "../environment.ts";
 
@@ -71,6 +71,17 @@ export const TEST_FAILURES: FindingKind = {
   templates: { update: "issue-update.md", close: "issue-close.md" },
 };
 
+/** What people call a finding kind's issue in log lines and the job summary. */
+const ISSUE_NAMES: Record<FindingKind["marker"], string> = {
+  healing: "healing issue",
+  perf: "performance issue",
+  audit: "security issue",
+};
+
+export function issueName(finding: FindingKind): string {
+  return ISSUE_NAMES[finding.marker];
+}
+
 /** Where a finding kind's step files are. */
 export function findingReportsDir(reportsDir: string, finding: FindingKind): string {
   return finding.reportsSubdir ? join(reportsDir, finding.reportsSubdir) : reportsDir;
@@ -91,8 +102,8 @@ export async function syncHealingIssue(env: Env, finding: FindingKind = TEST_FAI
   if (session.kind === "local") {
     const what =
       failing > 0
-        ? `create or update the healing issue for ${session.branch ?? "this branch"} (${failing} failing)`
-        : "close the healing issue of this branch if one is open";
+        ? `create or update the ${issueName(finding)} for ${session.branch ?? "this branch"} (${failing} failing)`
+        : `close the ${issueName(finding)} of this branch if one is open`;
     log.skip(`${what}: ${session.reason}`);
     mergeGitHubFile(dir, {
       step: "sync-issue",
@@ -109,10 +120,15 @@ export async function syncHealingIssue(env: Env, finding: FindingKind = TEST_FAI
   const written = mergeGitHubFile(dir, { step: "sync-issue", outcome });
   appendJobSummary(
     session.ctx.stepSummaryPath,
-    failureSummaryMarkdown(report, { url: written.issueUrl, number: written.issueNumber, action: written.action, note: written.reason }),
+    failureSummaryMarkdown(
+      session,
+      report,
+      { url: written.issueUrl, number: written.issueNumber, action: written.action, note: written.reason },
+      issueName(finding),
+    ),
   );
   log.info(
-    `healing issue: ${written.action}${written.issueUrl ? ` ${written.issueUrl}` : ""}${written.reason ? ` (${written.reason})` : ""}`,
+    `${issueName(finding)}: ${written.action}${written.issueUrl ? ` ${written.issueUrl}` : ""}${written.reason ? ` (${written.reason})` : ""}`,
   );
   return written;
 }
@@ -181,13 +197,13 @@ async function sync(s: GitHubSession, report: FailureReport, finding: FindingKin
     return { ...found, action: "commented" };
   }
 
-  if (fingerprints.length === 0) return { ...base, action: "unchanged", reason: "all tests pass and no healing issue is open" };
+  if (fingerprints.length === 0) return { ...base, action: "unchanged", reason: `all tests pass and no ${issueName(finding)} is open` };
 
   const selfCaused = selfCausedReason(
     { actor: s.ctx.actor, branch, eventName: s.ctx.eventName, headCommitMessage: s.ctx.headCommitMessage ?? currentHeadMessage(s.root) },
     s.config,
   );
-  if (selfCaused) return { ...base, action: "skipped", reason: `no new healing issue: ${selfCaused}` };
+  if (selfCaused) return { ...base, action: "skipped", reason: `no new ${issueName(finding)}: ${selfCaused}` };
   // The daily cap counts the tool's healing issues created in the last 24 hours (one more GET, only when creating).
   const recent = await listToolIssues(s.r, { label, botLogin, state: "all", since: new Date(Date.now() - DAY_MS).toISOString() });
   const created24h = recent.filter((i) => i.marker.kind === finding.marker).map((i) => ({ createdAt: i.createdAt, author: i.author }));
@@ -195,7 +211,7 @@ async function sync(s: GitHubSession, report: FailureReport, finding: FindingKin
     return {
       ...base,
       action: "skipped",
-      reason: `daily cap reached: ${s.config.budget.dailyIssues} healing issues in 24 hours (budget.daily_issues)`,
+      reason: `daily cap reached: ${s.config.budget.dailyIssues} ${issueName(finding)}s in 24 hours (budget.daily_issues)`,
     };
   }
 
@@ -315,11 +331,14 @@ export async function pushTaskContext(
     if (stale.length > 0) return removeTaskFiles(session, outcome, stale, opts.remote, dir, env);
   }
   if (!outcome.issueNumber || (outcome.action !== "created" && outcome.action !== "commented" && outcome.action !== "unchanged")) {
-    log.skip(`push the task context: no open healing issue in this run (${outcome.action}${outcome.reason ? `: ${outcome.reason}` : ""})`);
+    log.skip(
+      `push the task context: no open ${issueName(finding)} in this run (${outcome.action}${outcome.reason ? `: ${outcome.reason}` : ""})`,
+    );
     return null;
   }
   const taskPath = opts.task ?? outcome.taskPath;
-  if (!taskPath) throw new HealError("INPUT_MISSING", "the healing issue names no task file; pass --task <path>", join(dir, "issue.json"));
+  if (!taskPath)
+    throw new HealError("INPUT_MISSING", `the ${issueName(finding)} names no task file; pass --task <path>`, join(dir, "issue.json"));
   if (!existsSync(join(session.root, taskPath)))
     throw new HealError("INPUT_MISSING", "task file not found (heal:write-report writes it)", taskPath);
   const branch = session.branch;
@@ -375,9 +394,13 @@ export async function pushTaskContext(
   });
   appendJobSummary(
     session.ctx.stepSummaryPath,
-    `Task context: [\`${taskPath}\`](${url})${pushed.commit ? " (committed with [skip ci])" : " (unchanged)"}${
-      refused ? ` on \`${target}\`: the push to \`${branch}\` was refused` : ""
-    }.\n`,
+    taskContextSummary(session, {
+      action: pushed.commit ? "committed" : "unchanged",
+      path: taskPath,
+      url,
+      branch,
+      sideBranch: refused ? target : null,
+    }),
   );
   if (pushed.removed.length > 0) log.info(`deleted the outdated task context on ${branch}: ${pushed.removed.join(", ")}`);
   log.info(
@@ -437,10 +460,7 @@ function removeTaskFiles(session: GitHubSession, outcome: GitHubFile, remove: st
     fields: { taskCommit: pushed.commit, taskCommitted: pushed.commit !== null, removedTasks: pushed.removed },
   });
   if (pushed.commit) {
-    appendJobSummary(
-      session.ctx.stepSummaryPath,
-      `Task context: tests pass, ${pushed.removed.map((p) => `\`${p}\``).join(", ")} deleted on ${branch} (committed with [skip ci]).\n`,
-    );
+    appendJobSummary(session.ctx.stepSummaryPath, taskContextSummary(session, { action: "deleted", branch, deleted: pushed.removed }));
     log.info(`deleted the outdated task context on ${branch}: ${pushed.removed.join(", ")}`);
     log.info(`pushed to ${branch} as ${pushed.commit.slice(0, 12)} (${pushed.pushAttempts} push${pushed.pushAttempts === 1 ? "" : "es"})`);
   } else {
@@ -516,17 +536,16 @@ export async function handOffHealingIssue(env: Env, finding: FindingKind = TEST_
         }
       : await handOff(session, outcome);
   mergeGitHubFile(dir, { step: "hand-off", fields: { handoff: record } });
-  const summary =
-    record.via === "comment"
-      ? `Agent woken by a ${session.config.agent.mention} comment from ${session.ctx.agentTokenEnv}'s identity (attempt ${record.attempt}).`
-      : record.via === "dispatch" && record.unconfirmed
-        ? `⚠️ ${record.reason}: if no agent run started, ask again on the issue.`
-        : record.via === "dispatch"
-          ? `Agent woken by \`repository_dispatch\` \`${record.eventType}\` (attempt ${record.attempt}).`
-          : record.via === "none"
-            ? `⚠️ ${record.reason}`
-            : null;
-  if (summary) appendJobSummary(session.ctx.stepSummaryPath, `${summary}\n`);
+  const summary = handoffSummary(session, {
+    via: record.via,
+    mention: session.config.agent.mention,
+    tokenEnv: session.ctx.agentTokenEnv,
+    eventType: record.eventType ?? null,
+    attempt: record.attempt ?? null,
+    unconfirmed: record.unconfirmed === true,
+    reason: record.reason ?? null,
+  });
+  if (summary) appendJobSummary(session.ctx.stepSummaryPath, summary);
   if (record.via === "none") {
     const text = record.reason ?? "nothing will wake the agent";
     if (!warnAnnotation(text, env)) log.warn(text);

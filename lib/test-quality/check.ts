@@ -4,7 +4,7 @@
 import { log } from "../cli.ts";
 import { syncFindingsIssue, type CoverageIssueOutcome } from "../coverage/issue.ts";
 import { openSession, type GitHubSession, type LocalSession } from "../github/session.ts";
-import { appendJobSummary } from "../github/summary.ts";
+import { appendFindingsSummary, findingsHandoff, findingsSession, logFindingsOutcome } from "../github/findings-step.ts";
 import { cutNotice, handoffNoteText, renderText } from "../github/texts.ts";
 import { untrusted } from "../sanitize.ts";
 import { writeTestQualityFile } from "../step-files.ts";
@@ -12,6 +12,7 @@ import { analyzeTestQuality, type TestQualitySummary } from "./analyze.ts";
 import { renderTestQualityIssue, testQualityMarker, testQualityTemplateContext } from "./issue-text.ts";
 
 export const TEST_QUALITY_FILE = "test-quality.json";
+const TEST_QUALITY_STEP = { name: "test-quality issue" };
 
 export interface TestQualityRequest {
   /** Overrides test_quality.max_skip_age_days. */
@@ -44,64 +45,41 @@ export async function checkTestQuality(env: Record<string, string | undefined>, 
       ` -> ${config.reportsDir}/${TEST_QUALITY_FILE}`,
   );
   const outcome = await syncIssue(session, summary);
-  if (outcome) {
-    writeTestQualityFile(session.reportsDir, { ...summary, issue: outcome });
-    const link = outcome.url ? ` [#${outcome.number}](${outcome.url})` : "";
-    appendJobSummary(ctx?.stepSummaryPath ?? null, `${local.body}\nTest-quality issue:${link} (${outcome.action}).\n`);
-  } else {
-    appendJobSummary(ctx?.stepSummaryPath ?? null, local.body);
-  }
+  if (outcome) writeTestQualityFile(session.reportsDir, { ...summary, issue: outcome });
+  appendFindingsSummary(session, TEST_QUALITY_STEP, local.body, outcome);
   return local.body;
 }
 
 async function syncIssue(session: LocalSession | GitHubSession, summary: TestQualitySummary): Promise<CoverageIssueOutcome | null> {
   const { config } = session;
   const found = summary.findings.length;
-  const what = found > 0 ? "create or update the test-quality issue" : "close the test-quality issue if one is open";
-  if (session.kind === "local") {
-    log.skip(`${what}: ${session.reason}`);
-    return null;
-  }
-  if (session.ctx.mode === "summary-only") {
-    log.skip(`${what}: pull request from a fork (read-only token): job summary only`);
-    return null;
-  }
-  if (found === 0 && summary.errors.length > 0) {
-    // A file that could not be read may hold findings: "none left" is not known, so nothing is closed.
-    log.skip(`${what}: some test files could not be read, so the issue stays as it is`);
-    return null;
-  }
+  // A file that could not be read may hold findings: "none left" is not known, so nothing is closed.
+  const hold = found === 0 && summary.errors.length > 0 ? "some test files could not be read, so the issue stays as it is" : null;
+  const github = findingsSession(session, { ...TEST_QUALITY_STEP, open: found > 0, hold });
+  if (!github) return null;
   // The issue shows only what the findings say (no run link): unchanged findings make no write.
   const issue = renderTestQualityIssue(
     testQualityTemplateContext(summary, { reportsDir: config.reportsDir, runUrl: null }),
-    session.root,
+    github.root,
     config,
   );
-  const texts = { root: session.root, config };
+  const texts = { root: github.root, config };
   const tests = summary.tests.js + summary.tests.python;
   const files = summary.files.js + summary.files.python;
-  const outcome = await syncFindingsIssue(session.r, {
+  const outcome = await syncFindingsIssue(github.r, {
     marker: testQualityMarker(summary),
     open: found > 0,
     title: issue.title,
     body: issue.body,
     labels: config.labels.coverage,
-    botLogin: await session.botLogin(),
+    botLogin: await github.botLogin(),
     config,
     cutNotice: cutNotice(texts, "coverage", TEST_QUALITY_FILE, config.reportsDir),
     closeText: () => renderText("test-quality-close.md", { test_count: tests, test_file_count: files }, texts),
     handoff: {
-      agent: config.agent,
-      agentClient: session.agentClient,
-      who: () => session.handoffAuthors(),
-      cap: {
-        dailyMentions: config.budget.dailyMentions,
-        labels: [config.labels.healing[0] ?? "auto-healing", config.labels.coverage[0] ?? "auto-healing"],
-      },
-      run: { id: session.ctx.runId, attempt: session.ctx.runAttempt },
-      branch: session.branch,
+      ...findingsHandoff(github),
       ask: (n) =>
-        renderText("handoff-test-quality.md", { issue_number: n, branch: session.branch ? `\`${untrusted(session.branch)}\`` : "" }, texts),
+        renderText("handoff-test-quality.md", { issue_number: n, branch: github.branch ? `\`${untrusted(github.branch)}\`` : "" }, texts),
       note: (unconfirmed) =>
         handoffNoteText(texts, {
           kind: "test-quality",
@@ -112,19 +90,6 @@ async function syncIssue(session: LocalSession | GitHubSession, summary: TestQua
         }),
     },
   });
-  const where = outcome.number ? ` #${outcome.number}` : "";
-  const said: Record<CoverageIssueOutcome["action"], string> = {
-    created: `test-quality issue${where} created: ${outcome.url}`,
-    updated: `test-quality issue${where} updated: ${outcome.url}`,
-    unchanged: `test-quality issue${where} unchanged`,
-    closed: `test-quality issue${where} closed: no finding left`,
-    none: "no test-quality issue needed: no finding",
-    paused: `test-quality issue${where} carries ${config.labels.paused}: left alone`,
-  };
-  log.info(said[outcome.action]);
-  const h = outcome.handoff;
-  if (h?.via === "none" || h?.unconfirmed) log.warn(h.reason ?? "nothing will wake the agent");
-  else if (h?.via === "skipped") log.skip(`wake the agent for the test-quality issue: ${h.reason}`);
-  else if (h) log.info(`agent woken for the test-quality issue via ${h.via}${h.commentUrl ? ` ${h.commentUrl}` : ""}`);
+  logFindingsOutcome(TEST_QUALITY_STEP, outcome, { closed: "no finding left", none: "no finding", pausedLabel: config.labels.paused });
   return outcome;
 }
