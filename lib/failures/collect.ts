@@ -6,9 +6,9 @@ import { HealError } from "../errors.ts";
 import { testKey } from "../fingerprint.ts";
 import { readJsonFile } from "../json-file.ts";
 import { indexRepo, repoRelative, resolveRepoPath, type RepoIndex } from "../location.ts";
-import { parseReport } from "../parsers/index.ts";
+import { parseReport, type ParsedReport } from "../parsers/index.ts";
 import { redact } from "../redact.ts";
-import type { FailureRecord, FailureReport, Framework, RunMeta, RunsFile } from "../types.ts";
+import type { FailureRecord, FailureReport, Framework, RunMeta, RunsFile, UnlistedTests } from "../types.ts";
 import { IdentityHasher, IdentityTable } from "./identity-table.ts";
 import { GarbageGuard } from "./memory-guard.ts";
 import { OccurrenceSpill } from "./spill.ts";
@@ -39,6 +39,8 @@ const RERUN_ON_REPEAT = new Set<Framework>(["pytest", "go"]);
 interface Source {
   path: string;
   source: string;
+  /** The run's stack id (absent for report paths given as arguments). */
+  stack?: string;
   cwd: string;
   framework?: Framework;
   format?: string;
@@ -91,7 +93,8 @@ export async function streamFailures(opts: CollectOptions, onRecord: (r: Failure
   // Set-up problems (a missing package, a runner that cannot start) are held back: one environment record per stack.
   const environment = new EnvironmentCollector({ repoRoot: opts.repoRoot, runs: opts.runs ?? null, prepare: opts.prepare ?? null });
   try {
-    const rest = await streamInto(opts, (r) => environment.take(r) || onRecord(r), spill);
+    // A stand-in for unlisted tests is counted by its suite's numbers, never moved to the environment count.
+    const rest = await streamInto(opts, (r, standIn) => (!standIn && environment.take(r)) || onRecord(r), spill);
     for (const r of environment.finish(rest.head.summary)) onRecord(r);
     return rest;
   } finally {
@@ -101,7 +104,7 @@ export async function streamFailures(opts: CollectOptions, onRecord: (r: Failure
 
 async function streamInto(
   opts: CollectOptions,
-  onRecord: (r: FailureRecord) => void,
+  onRecord: (r: FailureRecord, standIn: boolean) => void,
   spill: OccurrenceSpill<Occurrence>,
 ): Promise<StreamedReport> {
   const root = resolve(opts.repoRoot);
@@ -141,7 +144,14 @@ async function streamInto(
       const abs = resolve(root, rel);
       if (seen.has(abs)) continue;
       seen.add(abs);
-      sources.push({ path: abs, source, cwd: run.stack.cwd || ".", framework: run.stack.framework, index: sources.length });
+      sources.push({
+        path: abs,
+        source,
+        stack: run.stack.id,
+        cwd: run.stack.cwd || ".",
+        framework: run.stack.framework,
+        index: sources.length,
+      });
     }
   });
   for (const p of opts.reportPaths) {
@@ -168,6 +178,10 @@ async function streamInto(
   };
   // Every "a > b" prefix of every name, per file: a failing case whose name is one is a describe block.
   const ancestors = new IdentityTable();
+  // Tests suites count but do not list, per suite (unlistedKey): they are counted from these numbers, and
+  // the stand-in cases parseReport makes for their failing ones (standIns) count nothing themselves.
+  const unlistedTotals = new Map<string, UnlistedTests>();
+  const standIns = new IdentityTable();
 
   const guard = new GarbageGuard(4096);
   for (const src of sources) {
@@ -178,10 +192,13 @@ async function streamInto(
     // Names seen more than once in this report: how many times (a Map only for the rare repeated name).
     const repeats = new Map<string, number>();
     let stagedAncestors: IdentityTable | undefined;
+    let stagedStandIns: IdentityTable | undefined;
+    let parsed: ParsedReport;
     let nCases = 0;
+    let nStandIns = 0;
     let nFailing = 0;
     try {
-      await parseReport(
+      parsed = await parseReport(
         src.path,
         (tc) => {
           const framework = src.framework && GENERIC.includes(tc.framework) ? src.framework : tc.framework;
@@ -217,6 +234,10 @@ async function streamInto(
           const hi = hasher.hi;
           const lo = hasher.lo;
           staged.add(hi, lo, p, f, s);
+          if (tc.unlistedCount !== undefined) {
+            (stagedStandIns ??= new IdentityTable()).add(hi, lo, 0, 0, 0);
+            nStandIns++;
+          }
           if (fullName.includes(" > ")) {
             stagedAncestors ??= new IdentityTable();
             for (let at = fullName.indexOf(" > "); at !== -1; at = fullName.indexOf(" > ", at + 3)) {
@@ -259,9 +280,10 @@ async function streamInto(
       continue;
     }
     counts.readable++;
-    counts.cases += nCases;
+    counts.cases += nCases - nStandIns + addUnlisted(unlistedTotals, parsed.unlisted, src, (file) => placeOf(file, src.cwd).scope);
     counts.failing += nFailing;
     stagedAncestors?.forEach((hi, lo) => ancestors.add(hi, lo, 0, 0, 0));
+    stagedStandIns?.forEach((hi, lo) => standIns.add(hi, lo, 0, 0, 0));
     if (src.source !== bestSource) {
       foldSource();
       bestSource = src.source;
@@ -278,7 +300,9 @@ async function streamInto(
   const summary = { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0, flaky: 0 };
 
   // Tests without a failing status: counted only.
-  totals.forEach((_hi, _lo, p, f) => {
+  const hasStandIns = standIns.size > 0;
+  totals.forEach((hi, lo, p, f) => {
+    if (hasStandIns && standIns.has(hi, lo)) return; // counted with its suite's unlisted tests below
     summary.total++;
     if (p + f === 0) summary.skipped++;
     else if (f === 0) summary.passed++;
@@ -314,7 +338,9 @@ async function streamInto(
     const group: Occurrence[] = [];
     for (let k = starts[g]!; k < starts[g + 1]!; k++) group.push(spill.read(order[k]!));
     const first = group[0]!;
-    if (p > 0) {
+    // A stand-in for unlisted failing tests stays a failure even if a listed test shares its name and passed.
+    const standIn = group.some((o) => o.tc.unlistedCount !== undefined);
+    if (p > 0 && !standIn) {
       for (const o of group) if (isFailing(o.tc.status) || o.tc.attempts?.length) flakySources.add(o.source);
       summary.passed++;
       summary.flaky++;
@@ -331,9 +357,11 @@ async function streamInto(
     for (const o of group) redSources.add(o.source);
     const record = buildRecord(group, repo(), isAncestor);
     if (p + f > 1) record.attempts = p + f;
-    if (record.kind === "error") summary.errors++;
+    if (standIn) {
+      // Counted with its suite's unlisted tests below.
+    } else if (record.kind === "error") summary.errors++;
     else summary.failed++;
-    onRecord(record);
+    onRecord(record, standIn);
     nFailures++;
   }
 
@@ -349,7 +377,17 @@ async function streamInto(
     const record = runnerRecord(run, counts, repo(), flakySources.has(source));
     summary.total++;
     summary.errors++;
-    onRecord(record);
+    onRecord(record, false);
+  }
+
+  // Tests the reports count but do not list: the suite's own numbers, each suite once.
+  for (const u of unlistedTotals.values()) {
+    const tests = Math.max(u.tests, u.failures + u.errors + u.skipped);
+    summary.total += tests;
+    summary.passed += tests - u.failures - u.errors - u.skipped;
+    summary.failed += u.failures;
+    summary.errors += u.errors;
+    summary.skipped += u.skipped;
   }
 
   flaky.sort((a, b) => cmp(a.file ?? "\uffff", b.file ?? "\uffff") || cmp(a.fullName, b.fullName));
@@ -366,6 +404,47 @@ async function streamInto(
     flaky,
     reportErrors,
   };
+}
+
+/**
+ * Adds one report's unlisted tests to `into`, keyed by stack, folder, framework, file and suite: suites of
+ * one key in one report add up (two suites), a key seen in several reports keeps its largest count of each
+ * kind (the same suite again: another format or a re-run, as a listed test counts once). Returns how many
+ * tests the report counts without listing them.
+ */
+function addUnlisted(
+  into: Map<string, UnlistedTests>,
+  unlisted: UnlistedTests[] | undefined,
+  src: Source,
+  scopeOf: (file: string) => string,
+): number {
+  if (!unlisted?.length) return 0;
+  const framework = src.framework ?? "junit";
+  const own = new Map<string, UnlistedTests>();
+  let tests = 0;
+  for (const u of unlisted) {
+    tests += u.tests;
+    const key = [src.stack ?? "", src.cwd, framework, u.file ? scopeOf(u.file) : "", u.suite].join("\u0000");
+    const sum = own.get(key);
+    if (!sum) own.set(key, { suite: u.suite, tests: u.tests, failures: u.failures, errors: u.errors, skipped: u.skipped });
+    else {
+      sum.tests += u.tests;
+      sum.failures += u.failures;
+      sum.errors += u.errors;
+      sum.skipped += u.skipped;
+    }
+  }
+  for (const [key, u] of own) {
+    const had = into.get(key);
+    if (!had) into.set(key, u);
+    else {
+      had.tests = Math.max(had.tests, u.tests);
+      had.failures = Math.max(had.failures, u.failures);
+      had.errors = Math.max(had.errors, u.errors);
+      had.skipped = Math.max(had.skipped, u.skipped);
+    }
+  }
+  return tests;
 }
 
 /** Reads runs.json; a missing file is null, a broken one a HealError naming it. */

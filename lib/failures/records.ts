@@ -126,11 +126,13 @@ export function buildRecord(
   // Setup failed rather than the test: a record named by its file (the file did not load), a
   // describe-level "test" (vitest), bun's "(unnamed)" hook record, or
   // an error raised only above the test's own line (jest reports a failing beforeAll on each test).
+  // A stand-in for tests a suite counts but does not list is what its report says: a failure or an error.
   const isSuiteLevel =
-    outsideTest ||
-    (o.scope !== "" && o.fullName === o.scope) ||
-    /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
-    isAncestor(o.scope, o.fullName);
+    o.tc.unlistedCount === undefined &&
+    (outsideTest ||
+      (o.scope !== "" && o.fullName === o.scope) ||
+      /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
+      isAncestor(o.scope, o.fullName));
   const rawMessage = relativizePaths(fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)", index.root);
   // Redact before cutting, so a cut never leaves the visible half of a secret.
   const message = headAndTail(redact(rawMessage), MAX_MESSAGE_CHARS);
