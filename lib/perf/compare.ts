@@ -145,6 +145,11 @@ export function readBaseline(path: string): PerfBaseline {
   } catch (e) {
     throw new HealError("INPUT_MISSING", `cannot read the perf baseline (${(e as Error).message})`, path);
   }
+  return parseBaseline(text, path);
+}
+
+/** A baseline's text (`origin` names it in errors): the tool's own JSON, or any benchmark result. */
+export function parseBaseline(text: string, origin: string): PerfBaseline {
   try {
     const data = JSON.parse(text) as Partial<PerfBaseline>;
     if (data && data.kind === "perf-baseline" && Array.isArray(data.results)) return data as PerfBaseline;
@@ -152,6 +157,6 @@ export function readBaseline(path: string): PerfBaseline {
     // not JSON: maybe go -bench text, read below
   }
   const format = detectPerfFormat(text);
-  if (!format) throw new HealError("REPORT_UNREADABLE", "neither a perf baseline nor a benchmark result", path);
+  if (!format) throw new HealError("REPORT_UNREADABLE", "neither a perf baseline nor a benchmark result", origin);
   return { kind: "perf-baseline", version: 1, branch: null, commit: null, createdAt: "", results: parseBench(text, format) };
 }

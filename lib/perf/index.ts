@@ -1,7 +1,8 @@
 // task perf: read benchmark results, compare them with the default branch's baseline, and file the branch's
 // "⏱️ Performance regression" finding through the same pipeline as test failures (lib/finding-report.ts).
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { warnAnnotation } from "../annotations.ts";
 import { log } from "../cli.ts";
 import { HealError } from "../errors.ts";
 import { findingRecord, findingTaskPath, PERF_FINDING, syncFinding, writeFindingFiles, type FindingSync } from "../finding-report.ts";
@@ -9,20 +10,28 @@ import { openSession } from "../github/session.ts";
 import { runSync } from "../process.ts";
 import { renderTemplate } from "../render.ts";
 import { inlineCode, limitTitle, untrusted } from "../sanitize.ts";
-import { comparePerf, makeBaseline, readBaseline, writeBaseline, type PerfComparison, type PerfVerdict } from "./compare.ts";
+import { BASELINE_BRANCH, defaultBranch, fetchBaseline, storeBaseline, type BaselineStored, type BenchSource } from "./baseline-branch.ts";
+import {
+  comparePerf,
+  makeBaseline,
+  readBaseline,
+  writeBaseline,
+  type PerfBaseline,
+  type PerfComparison,
+  type PerfVerdict,
+} from "./compare.ts";
 import { readBenchFile, type BenchResult, type PerfFormat } from "./results.ts";
-
-/** Where the tool keeps the default branch's baseline unless --baseline names another file. */
-export const DEFAULT_BASELINE = ".agent/perf/baseline.json";
 
 export interface PerfRequest {
   /** Benchmark result files (repo-relative or absolute). */
   results: string[];
   format?: PerfFormat;
-  /** Baseline file; default DEFAULT_BASELINE when it exists. */
+  /** Baseline file; default: origin's heal/perf-baseline branch (fetched). */
   baseline?: string;
-  /** Write this run's results as the baseline here (on the default branch, after the comparison). */
+  /** Write this run's results as the baseline here too. */
   saveBaseline?: string;
+  /** On the default branch, store this run as the baseline even when it regressed (an accepted slowdown). */
+  updateBaseline?: boolean;
   thresholdPct?: number;
 }
 
@@ -30,6 +39,8 @@ export interface PerfOutcome {
   verdict: PerfVerdict | null;
   markdown: string;
   sync: FindingSync | null;
+  /** On the default branch: each source's baseline file and its commit on heal/perf-baseline; null elsewhere. */
+  stored: BaselineStored[] | null;
 }
 
 /** Formats nanoseconds for people: `850 ns`, `12.3 µs`, `1.20 ms`, `2.50 s`. */
@@ -52,18 +63,54 @@ export async function runPerf(env: Record<string, string | undefined>, req: Perf
   const branch = session.branch ?? "HEAD";
   const threshold = req.thresholdPct ?? config.perf.threshold;
   if (req.results.length === 0) throw new HealError("USAGE", "name at least one benchmark result file");
-  const current: BenchResult[] = req.results.flatMap((p) => readBenchFile(resolve(root, p), req.format).results);
+  const sources: BenchSource[] = req.results.map((file) => ({ file, results: readBenchFile(resolve(root, file), req.format).results }));
+  const current: BenchResult[] = sources.flatMap((s) => s.results);
   const commit = session.kind === "github" ? session.ctx.sha : headCommit(root);
+  const onDefault = session.branch !== null && session.branch === defaultBranch(root, session.kind === "github" ? session.ctx.event : null);
 
-  const baselinePath = req.baseline ? resolve(root, req.baseline) : join(root, DEFAULT_BASELINE);
-  const baseline = existsSync(baselinePath) || req.baseline ? readBaseline(baselinePath) : null;
+  let baseline: PerfBaseline | null;
+  if (req.baseline) baseline = readBaseline(resolve(root, req.baseline));
+  else {
+    const read = fetchBaseline(root, session.reportsDir, req.results);
+    baseline = read.baseline;
+    if (read.baseline) log.info(`perf: baseline from origin/${BASELINE_BRANCH}: ${read.files.join(", ")}`);
+    else log.skip(`perf: no baseline: ${read.why}; nothing compared`);
+  }
   if (req.saveBaseline) {
     writeBaseline(resolve(root, req.saveBaseline), makeBaseline(current, { branch: session.branch, commit }));
     log.info(`perf: baseline of ${current.length} benchmarks written to ${req.saveBaseline}`);
   }
+  // Only a run without regression replaces the default branch's baseline: a slowdown stays measured against the last good run.
+  const store = (regressed: number): BaselineStored[] | null => {
+    if (!onDefault) return null;
+    if (regressed > 0 && !req.updateBaseline) {
+      const n = `${regressed} benchmark${regressed === 1 ? "" : "s"}`;
+      log.skip(`perf: ${BASELINE_BRANCH} not updated: ${n} regressed (--update-baseline stores this run anyway)`);
+      return null;
+    }
+    if (session.kind !== "github") {
+      log.skip(`perf: push the baseline to origin ${BASELINE_BRANCH}: ${session.reason}`);
+      return null;
+    }
+    const stored = storeBaseline(root, session.reportsDir, sources, { branch: session.branch, commit });
+    for (const s of stored) {
+      if (s.refused) {
+        const text = `the push of the perf baseline ${s.path} to ${BASELINE_BRANCH} was refused (${s.refused}); the old baseline stays`;
+        if (!warnAnnotation(text, env)) log.warn(text);
+      } else
+        log.info(
+          `perf: baseline ${s.path} ${s.commit ? `committed to ${BASELINE_BRANCH} (${s.commit.slice(0, 12)})` : `unchanged on ${BASELINE_BRANCH}`}`,
+        );
+    }
+    return stored;
+  };
   if (!baseline) {
-    log.skip(`perf: no baseline (${DEFAULT_BASELINE} or --baseline): nothing compared`);
-    return { verdict: null, markdown: `No baseline: ${current.length} benchmarks recorded, none compared.\n`, sync: null };
+    return {
+      verdict: null,
+      markdown: `No baseline: ${current.length} benchmarks recorded, none compared.\n`,
+      sync: null,
+      stored: store(0),
+    };
   }
 
   const verdict = comparePerf(baseline.results, current, { thresholdPct: threshold });
@@ -147,10 +194,12 @@ export async function runPerf(env: Record<string, string | undefined>, req: Perf
   writeFileSync(join(dir, "perf.md"), `${body}\n`);
   for (const c of verdict.compared) log.info(`perf: ${c.regression ? "REGRESSION" : "ok"} ${untrusted(c.name)}: ${c.reason}`);
   const sync = await syncFinding(env, PERF_FINDING);
+  const stored = store(regressions.length);
   return {
     verdict,
     markdown: regressions.length > 0 ? `${body}\n` : `No regression beyond ${threshold}% in ${verdict.compared.length} benchmarks.\n`,
     sync,
+    stored,
   };
 }
 
