@@ -16,6 +16,7 @@ export interface ToolIssue {
   author: string;
   marker: Marker;
   createdAt: string;
+  closedAt: string | null;
 }
 
 export interface FindIssueQuery {
@@ -28,27 +29,30 @@ export interface FindIssueQuery {
   state?: "open" | "closed" | "all";
 }
 
-/** Raw list of the tool's issues with `label`, created by `botLogin` (pull requests left out). Paginated. */
-export async function listToolIssues(
-  r: RepoClient,
-  q: { label: string; botLogin: string; state?: "open" | "closed" | "all"; since?: string },
-): Promise<ToolIssue[]> {
-  let raw;
-  try {
-    raw = await r.gh.paginate(r.gh.rest.issues.listForRepo, {
-      owner: r.owner,
-      repo: r.repo,
-      labels: q.label,
-      creator: q.botLogin,
-      state: q.state ?? "open",
-      sort: "created",
-      direction: "asc",
-      per_page: 100,
-      ...(q.since ? { since: q.since } : {}),
-    });
-  } catch (err) {
-    throw listFailed(err);
-  }
+export interface ListIssuesQuery {
+  label: string;
+  botLogin: string;
+  state?: "open" | "closed" | "all";
+  /** ISO time: only issues updated at or after it (GitHub's `since`). */
+  since?: string | null;
+}
+
+/**
+ * The tool's issues with `label`, created by `botLogin` and carrying its trusted marker, oldest first (pull
+ * requests left out). Paginated; GitHub's errors as they come (task metrics reports them as they are).
+ */
+export async function listTrustedIssues(r: RepoClient, q: ListIssuesQuery): Promise<ToolIssue[]> {
+  const raw = await r.gh.paginate(r.gh.rest.issues.listForRepo, {
+    owner: r.owner,
+    repo: r.repo,
+    labels: q.label,
+    creator: q.botLogin,
+    state: q.state ?? "open",
+    sort: "created",
+    direction: "asc",
+    per_page: 100,
+    ...(q.since ? { since: q.since } : {}),
+  });
   const out: ToolIssue[] = [];
   for (const issue of raw) {
     if (issue.pull_request) continue;
@@ -57,6 +61,15 @@ export async function listToolIssues(
     out.push(toToolIssue(issue, marker));
   }
   return out;
+}
+
+/** listTrustedIssues for a step that is about to file: a failed list stops it (fail closed, never a duplicate). */
+export async function listToolIssues(r: RepoClient, q: ListIssuesQuery): Promise<ToolIssue[]> {
+  try {
+    return await listTrustedIssues(r, q);
+  } catch (err) {
+    throw listFailed(err);
+  }
 }
 
 /** The oldest matching issue (duplicates made by hand or by older versions resolve to the first). */
@@ -198,6 +211,7 @@ interface RawIssue {
   labels: (string | { name?: string | null })[];
   user: { login: string } | null;
   created_at: string;
+  closed_at?: string | null;
 }
 
 function toToolIssue(issue: RawIssue, marker: Marker): ToolIssue {
@@ -211,5 +225,6 @@ function toToolIssue(issue: RawIssue, marker: Marker): ToolIssue {
     author: issue.user?.login ?? "",
     marker,
     createdAt: issue.created_at,
+    closedAt: issue.closed_at ?? null,
   };
 }

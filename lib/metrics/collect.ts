@@ -4,7 +4,7 @@
 // Requests for R repositories with I tool issues, C comments since --since and V coverage issues:
 // ceil(I/100) per listed label + ceil(C/100) + V (each at least 1); --org adds ceil(repositories/100).
 import type { RepoClient } from "../github/client.ts";
-import { labelNames } from "../github/labels.ts";
+import { listTrustedIssues } from "../github/issues.ts";
 import { trustedMarker } from "../marker.ts";
 import type { IssueHistory, RepositoryHistory } from "./model.ts";
 
@@ -21,36 +21,12 @@ export async function collectRepository(r: RepoClient, opts: CollectOptions): Pr
   const repository = `${r.owner}/${r.repo}`;
   const byNumber = new Map<number, IssueHistory>();
   for (const label of [...new Set(opts.labels)]) {
-    const raw = await r.gh.paginate(r.gh.rest.issues.listForRepo, {
-      owner: r.owner,
-      repo: r.repo,
-      labels: label,
-      creator: opts.botLogin,
-      state: "all",
-      sort: "created",
-      direction: "asc",
-      per_page: 100,
-      ...(opts.since ? { since: opts.since } : {}),
-    });
-    for (const issue of raw) {
-      if (issue.pull_request || byNumber.has(issue.number)) continue;
-      if (opts.since && issue.created_at < opts.since) continue;
-      const marker = trustedMarker(issue, opts.botLogin);
-      if (!marker || marker.kind === "verification") continue;
-      byNumber.set(issue.number, {
-        repository,
-        number: issue.number,
-        url: issue.html_url,
-        title: issue.title,
-        body: issue.body ?? "",
-        state: issue.state === "closed" ? "closed" : "open",
-        labels: labelNames(issue),
-        createdAt: issue.created_at,
-        closedAt: issue.closed_at ?? null,
-        marker,
-        posts: [],
-        renames: [],
-      });
+    for (const issue of await listTrustedIssues(r, { label, botLogin: opts.botLogin, state: "all", since: opts.since })) {
+      if (byNumber.has(issue.number)) continue;
+      if (opts.since && issue.createdAt < opts.since) continue;
+      if (issue.marker.kind === "verification") continue;
+      const { author: _author, ...fields } = issue;
+      byNumber.set(issue.number, { repository, ...fields, posts: [], renames: [] });
     }
   }
   if (byNumber.size === 0) return { repository, issues: [] };
