@@ -38,8 +38,12 @@ export interface HealConfig {
   labels: { healing: string[]; coverage: string[]; needsHuman: string; paused: string };
   branches: string[];
   coverage: { threshold: number };
-  /** task perf: a benchmark slower than its baseline by more than `threshold` percent (and beyond noise) regressed. */
-  perf: { threshold: number };
+  /**
+   * task perf: a benchmark slower than its baseline by more than `threshold` percent (and beyond noise) regressed;
+   * `results`: the benchmark result files read when none are given (non-empty: the loop workflow runs perf);
+   * `command`: the argv that writes them, run first (null: they exist already).
+   */
+  perf: { threshold: number; results: string[]; command: string[] | null };
   /** maxSkipAgeDays: a skipped test older than this (days since its skip line was committed) is reported. */
   testQuality: { maxSkipAgeDays: number };
   reportsDir: string;
@@ -80,7 +84,7 @@ export function defaultConfig(): HealConfig {
     },
     branches: ["dev", "prod"],
     coverage: { threshold: 80 },
-    perf: { threshold: 10 },
+    perf: { threshold: 10, results: [], command: null },
     testQuality: { maxSkipAgeDays: 30 },
     reportsDir: DEFAULT_REPORTS_DIR,
     tasksDir: DEFAULT_TASKS_DIR,
@@ -239,7 +243,7 @@ interface RawConfig {
   labels?: { healing?: string[]; coverage?: string[]; needs_human?: string; paused?: string };
   branches?: string[];
   coverage?: { threshold?: number };
-  perf?: { threshold?: number };
+  perf?: { threshold?: number; results?: string[]; command?: string | string[] };
   test_quality?: { max_skip_age_days?: number };
   reports_dir?: string;
   tasks_dir?: string;
@@ -274,7 +278,11 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
     },
     branches: raw.branches ?? d.branches,
     coverage: { threshold: raw.coverage?.threshold ?? d.coverage.threshold },
-    perf: { threshold: raw.perf?.threshold ?? d.perf.threshold },
+    perf: {
+      threshold: raw.perf?.threshold ?? d.perf.threshold,
+      results: raw.perf?.results ?? d.perf.results,
+      command: perfCommand(raw.perf?.command, file),
+    },
     testQuality: { maxSkipAgeDays: raw.test_quality?.max_skip_age_days ?? d.testQuality.maxSkipAgeDays },
     reportsDir: normalizeDir(raw.reports_dir ?? d.reportsDir),
     tasksDir: normalizeDir(raw.tasks_dir ?? d.tasksDir),
@@ -312,6 +320,13 @@ function withDefaults(raw: RawConfig, file: string): HealConfig {
     },
     source: file,
   };
+}
+
+function perfCommand(raw: string | string[] | undefined, file: string): string[] | null {
+  if (raw === undefined) return null;
+  const command = typeof raw === "string" ? splitCommand(raw) : raw;
+  if (command.length === 0 || command[0] === "") throw new HealError("CONFIG_INVALID", `field "perf.command" is empty`, file);
+  return command;
 }
 
 function prepareConfig(raw: RawConfig["prepare"], file: string): HealConfig["prepare"] {

@@ -4,10 +4,12 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { warnAnnotation } from "../annotations.ts";
 import { log } from "../cli.ts";
+import type { HealConfig } from "../config.ts";
 import { HealError } from "../errors.ts";
 import { findingRecord, findingTaskPath, PERF_FINDING, syncFinding, writeFindingFiles, type FindingSync } from "../finding-report.ts";
 import { openSession } from "../github/session.ts";
 import { runSync } from "../process.ts";
+import { runnerEnvDeny, runnerEnvironment } from "../runners/run.ts";
 import { renderTemplate } from "../render.ts";
 import { inlineCode, limitTitle, untrusted } from "../sanitize.ts";
 import { BASELINE_BRANCH, defaultBranch, fetchBaseline, storeBaseline, type BaselineStored, type BenchSource } from "./baseline-branch.ts";
@@ -23,7 +25,7 @@ import {
 import { readBenchFile, type BenchResult, type PerfFormat } from "./results.ts";
 
 export interface PerfRequest {
-  /** Benchmark result files (repo-relative or absolute). */
+  /** Benchmark result files (repo-relative or absolute); none: the config's perf.results, after perf.command. */
   results: string[];
   format?: PerfFormat;
   /** Baseline file; default: origin's heal/perf-baseline branch (fetched). */
@@ -62,8 +64,10 @@ export async function runPerf(env: Record<string, string | undefined>, req: Perf
   const { root, config } = session;
   const branch = session.branch ?? "HEAD";
   const threshold = req.thresholdPct ?? config.perf.threshold;
-  if (req.results.length === 0) throw new HealError("USAGE", "name at least one benchmark result file");
-  const sources: BenchSource[] = req.results.map((file) => ({ file, results: readBenchFile(resolve(root, file), req.format).results }));
+  const files = req.results.length > 0 ? req.results : config.perf.results;
+  if (files.length === 0) throw new HealError("USAGE", "name at least one benchmark result file (or perf.results in the config)");
+  if (req.results.length === 0 && config.perf.command) runBenchmarks(root, config, env);
+  const sources: BenchSource[] = files.map((file) => ({ file, results: readBenchFile(resolve(root, file), req.format).results }));
   const current: BenchResult[] = sources.flatMap((s) => s.results);
   const commit = session.kind === "github" ? session.ctx.sha : headCommit(root);
   const onDefault = session.branch !== null && session.branch === defaultBranch(root, session.kind === "github" ? session.ctx.event : null);
@@ -71,7 +75,7 @@ export async function runPerf(env: Record<string, string | undefined>, req: Perf
   let baseline: PerfBaseline | null;
   if (req.baseline) baseline = readBaseline(resolve(root, req.baseline));
   else {
-    const read = fetchBaseline(root, session.reportsDir, req.results);
+    const read = fetchBaseline(root, session.reportsDir, files);
     baseline = read.baseline;
     if (read.baseline) log.info(`perf: baseline from origin/${BASELINE_BRANCH}: ${read.files.join(", ")}`);
     else log.skip(`perf: no baseline: ${read.why}; nothing compared`);
@@ -201,6 +205,20 @@ export async function runPerf(env: Record<string, string | undefined>, req: Perf
     sync,
     stored,
   };
+}
+
+/** Runs perf.command (the config's benchmarks) in the repository, without the tool's tokens, its output on stderr. */
+function runBenchmarks(root: string, config: HealConfig, env: Record<string, string | undefined>): void {
+  const argv = config.perf.command!;
+  log.info(`perf: running ${argv.join(" ")}`);
+  const r = runSync(argv, {
+    cwd: root,
+    env: runnerEnvironment(env, runnerEnvDeny(config)),
+    timeoutMs: config.runner.timeoutMinutes * 60_000,
+  });
+  for (const line of `${r.stdout}${r.stderr}`.split("\n").filter(Boolean).slice(-40)) log.info(`  ${line}`);
+  if (r.exitCode !== 0)
+    throw new HealError("BENCH_COMMAND_FAILED", `${argv[0]} exited ${r.exitCode ?? r.signal ?? "abnormally"}`, config.source ?? undefined);
 }
 
 function headCommit(root: string): string | null {

@@ -49,3 +49,42 @@ describe("scripts/perf.ts", () => {
     }
   }, 60_000);
 });
+
+describe("scripts/perf.ts with the config's perf.command and perf.results (real go test -bench)", () => {
+  const config = (command: string) =>
+    `perf:\n  results: [bench/go.txt]\n  command: [sh, -c, ${JSON.stringify(command)}]\n`;
+  const goFiles = {
+    "go.mod": "module example.com/sum\n\ngo 1.21\n",
+    "sum_test.go":
+      'package sum\n\nimport "testing"\n\nfunc BenchmarkAdd(b *testing.B) {\n\tx := 0\n\tfor i := 0; i < b.N; i++ {\n\t\tx += i\n\t}\n\t_ = x\n}\n',
+  };
+
+  test("no file named: perf.command writes the results, perf.results are read; no baseline yet is a [skip], exit 0", () => {
+    const repo = createSampleRepo(
+      { ...goFiles, ".agent/heal/config.yaml": config("mkdir -p bench && go test -run '^$' -bench . -benchtime 100x -count 3 . > bench/go.txt") },
+      { nodeModules: false },
+    );
+    try {
+      const r = perf(repo.dir, []);
+      expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: "No baseline: 1 benchmarks recorded, none compared.\n" });
+      expect(r.stderr).toContain("perf: running sh -c mkdir -p bench && go test");
+      expect(r.stderr).toMatch(/\[skip\] perf: no baseline: cannot fetch origin heal\/perf-baseline: .*; nothing compared/);
+      expect(readFileSync(join(repo.dir, "bench/go.txt"), "utf8").match(/^BenchmarkAdd-\d+\s+100\s+[\d.]+ ns\/op$/gm)).toHaveLength(3);
+    } finally {
+      repo.cleanup();
+    }
+  }, 120_000);
+
+  test("a failing perf.command: exit 2 naming the config, nothing compared", () => {
+    const repo = createSampleRepo({ ...goFiles, ".agent/heal/config.yaml": config("echo no benchmarks here >&2; exit 3") }, { nodeModules: false });
+    try {
+      const r = perf(repo.dir, []);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("  no benchmarks here");
+      expect(r.stderr).toContain(".agent/heal/config.yaml: sh exited 3 — the benchmarks did not run");
+      expect(existsSync(join(repo.dir, ".agent/reports/perf"))).toBe(false);
+    } finally {
+      repo.cleanup();
+    }
+  }, 60_000);
+});
