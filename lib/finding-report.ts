@@ -36,9 +36,14 @@ export interface FindingRecord {
   message: string;
 }
 
+/** A finding's fingerprint: its kind and key only, so the same benchmark or advisory keeps it across runs. */
+export function findingId(framework: "perf" | "audit", key: string): string {
+  return fingerprint({ framework, file: null, fullName: key, message: "" });
+}
+
 export function findingRecord(framework: "perf" | "audit", r: FindingRecord): FailureRecord {
   return {
-    id: fingerprint({ framework, file: null, fullName: r.key, message: "" }),
+    id: findingId(framework, r.key),
     framework,
     fullName: r.name,
     file: null,

@@ -9,10 +9,13 @@ import type { RunnableStack } from "./runners/adapter.ts";
 import { git } from "./git.ts";
 import { indexRepo, repoRelative, resolveRepoPath } from "./location.ts";
 import { fingerprintDigest, type Marker } from "./marker.ts";
+import { advisoryKey, type Vulnerability } from "./audit/reports.ts";
+import { formatNs } from "./perf/index.ts";
+import type { PerfVerdict } from "./perf/compare.ts";
 import { parseReport } from "./parsers/index.ts";
 import { redact } from "./redact.ts";
 import { parseYamlSafe } from "./safe-yaml.ts";
-import { codeBlock, limitBody, untrusted } from "./sanitize.ts";
+import { codeBlock, limitBody, limitChars, untrusted } from "./sanitize.ts";
 import { adapterFor } from "./runners/registry.ts";
 import { deepestStack } from "./test-selection.ts";
 import { classifyRun, missingPackages, repoModules } from "./environment.ts";
@@ -136,22 +139,28 @@ export function taskFilesInTree(repoRoot: string, tasksDir: string): TaskFailure
   return out;
 }
 
-/** Auto-generated task files at `origin/<branch>`'s tip (fetched), or [] when it cannot be fetched. */
-export function taskFilesOnRemote(repoRoot: string, tasksDir: string, branch: string, remote = "origin"): TaskFailures[] {
+/** The text of each task file (`fix-*.yaml`) at `origin/<branch>`'s tip (fetched), or [] when it cannot be fetched. */
+function taskTextsOnRemote(repoRoot: string, tasksDir: string, branch: string, remote: string): { path: string; text: string }[] {
   if (git(repoRoot, ["fetch", "--quiet", "--no-tags", remote, `refs/heads/${branch}`]).status !== 0) return [];
   const tip = git(repoRoot, ["rev-parse", "FETCH_HEAD^{commit}"]);
   if (tip.status !== 0) return [];
   const listing = git(repoRoot, ["ls-tree", "--name-only", `${tip.stdout}:${tasksDir}`]);
   if (listing.status !== 0) return [];
-  const out: TaskFailures[] = [];
+  const out: { path: string; text: string }[] = [];
   for (const name of listing.stdout.split("\n").filter(isTaskName).sort()) {
     const rel = posix.join(tasksDir, name);
     const shown = git(repoRoot, ["show", `${tip.stdout}:${rel}`]);
     if (shown.status !== 0 || shown.stdout.length > TASK_FILE_MAX_BYTES) continue;
-    const parsed = parseTaskFailures(shown.stdout, rel);
-    if (parsed) out.push(parsed);
+    out.push({ path: rel, text: shown.stdout });
   }
   return out;
+}
+
+/** Auto-generated task files at `origin/<branch>`'s tip (fetched), or [] when it cannot be fetched. */
+export function taskFilesOnRemote(repoRoot: string, tasksDir: string, branch: string, remote = "origin"): TaskFailures[] {
+  return taskTextsOnRemote(repoRoot, tasksDir, branch, remote)
+    .map((t) => parseTaskFailures(t.text, t.path))
+    .filter((t): t is TaskFailures => t !== null);
 }
 
 /**
@@ -164,6 +173,85 @@ export function findPreviousFailures(repoRoot: string, config: Pick<HealConfig, 
     if (matchesMarker(candidate, marker)) return candidate;
   }
   return null;
+}
+
+// ---------- which findings (perf, audit) were filed ----------
+
+/** One benchmark or advisory a perf or audit issue was filed for. */
+export interface FindingItem {
+  /** Its record key (lib/finding-report.ts): the benchmark's name, or `<ecosystem>/<package> <advisory id>`. */
+  key: string;
+  /** What the comments show: the benchmark, or `<package> <advisory id>`. */
+  name: string;
+}
+
+export interface FindingTask {
+  kind: "perf" | "audit";
+  /** The task files that list the items (repo-relative, sorted); the first is the one a retry names. */
+  paths: string[];
+  items: FindingItem[];
+  /** perf: the rule the issue was filed under (percent and alpha), when its task file says. */
+  thresholdPct: number | null;
+  alpha: number | null;
+}
+
+/** The items of one perf or audit task file's text; null when it is not the tool's task file of that kind and branch. */
+export function parseFindingTask(
+  text: string,
+  path: string,
+  want: { kind: "perf" | "audit"; branch: string },
+): Omit<FindingTask, "paths"> | null {
+  let data: Record<string, unknown>;
+  try {
+    data = parseYamlSafe(text, path) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (!data || typeof data !== "object" || data.auto_generated !== true || data.kind !== want.kind || data.branch !== want.branch)
+    return null;
+  const items: FindingItem[] = [];
+  const list = (v: unknown): Record<string, unknown>[] =>
+    Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => !!x && typeof x === "object") : [];
+  if (want.kind === "perf") {
+    for (const r of list(data.regressions)) if (typeof r.benchmark === "string") items.push({ key: r.benchmark, name: r.benchmark });
+  } else {
+    for (const g of list(data.advisory_groups)) {
+      if (typeof g.package !== "string" || typeof g.ecosystem !== "string") continue;
+      for (const a of list(g.advisories)) {
+        if (typeof a.id !== "string") continue;
+        items.push({ key: advisoryKey({ ecosystem: g.ecosystem, package: g.package, id: a.id }), name: `${g.package} ${a.id}` });
+      }
+    }
+  }
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  return { kind: want.kind, items, thresholdPct: num(data.threshold_pct), alpha: num(data.alpha) };
+}
+
+/**
+ * The benchmarks or advisories of a perf or audit issue: read from the issue's own branch on the remote (every
+ * task file of that kind and branch: one per advisory group for audits), believed only when their ids are
+ * exactly the set in the issue's trusted marker. `idOf` is the pipeline's fingerprint of a record key.
+ */
+export function findFindingTask(
+  repoRoot: string,
+  config: Pick<HealConfig, "tasksDir">,
+  marker: Marker,
+  idOf: (kind: "perf" | "audit", key: string) => string,
+): FindingTask | null {
+  const kind = marker.kind;
+  if (kind !== "perf" && kind !== "audit") return null;
+  const paths: string[] = [];
+  const items = new Map<string, FindingItem>();
+  let rule: Pick<FindingTask, "thresholdPct" | "alpha"> = { thresholdPct: null, alpha: null };
+  for (const t of taskTextsOnRemote(repoRoot, config.tasksDir, marker.branch, "origin")) {
+    const parsed = parseFindingTask(t.text, t.path, { kind, branch: marker.branch });
+    if (!parsed || parsed.items.length === 0) continue;
+    paths.push(t.path);
+    for (const item of parsed.items) items.set(idOf(kind, item.key), item);
+    if (parsed.thresholdPct !== null) rule = { thresholdPct: parsed.thresholdPct, alpha: parsed.alpha };
+  }
+  if (items.size !== marker.count || fingerprintDigest(items.keys()) !== marker.digest) return null;
+  return { kind, paths, items: [...items.values()], ...rule };
 }
 
 // ---------- the targeted re-run ----------
@@ -317,6 +405,90 @@ export function judge(previous: PreviousTest[], results: RunResults): Verdict {
     environment.length === 0 &&
     previous.length > 0;
   return { healed, outcomes, newFailures, problems: results.problems, environment, summary };
+}
+
+// ---------- the verdict on a finding (perf, audit) ----------
+
+const findingTest = (kind: "perf" | "audit", item: FindingItem): PreviousTest => ({
+  id: item.key,
+  framework: kind,
+  fullName: item.name,
+  file: null,
+  line: null,
+});
+
+/**
+ * perf: each benchmark of the issue judged by lib/perf's own rule on this run's results (the rule that filed it).
+ * Healed when none of them is a regression any more; one with no result now did not run, which is not healed.
+ */
+export function judgePerf(task: FindingTask, comparison: PerfVerdict): Verdict {
+  const outcomes: TestOutcome[] = task.items.map((item) => {
+    const test = findingTest("perf", item);
+    const c = comparison.compared.find((x) => x.name === item.key);
+    if (!c) return { test, status: "missing", message: "" };
+    const message = `${formatNs(c.baselineNs)} → ${formatNs(c.currentNs)} (×${c.ratio.toFixed(2)}): ${c.reason}`;
+    return { test, status: c.regression ? "failed" : "passed", message };
+  });
+  const regressed = comparison.regressions.length;
+  return {
+    healed: outcomes.length > 0 && outcomes.every((o) => o.status === "passed"),
+    outcomes,
+    newFailures: [],
+    problems: [],
+    environment: [],
+    summary: { total: comparison.compared.length, passed: comparison.compared.length - regressed, failed: regressed, skipped: 0 },
+  };
+}
+
+/**
+ * audit: each advisory of the issue is fixed when the audit no longer reports it for that package; then the whole
+ * suite (`suite`, null when it did not run) must pass as judge() asks of any fix: no failing test, every run read.
+ */
+export function judgeAudit(task: FindingTask, reported: Vulnerability[], suite: RunResults | null): Verdict {
+  const now = new Map(reported.map((v) => [advisoryKey(v), v]));
+  const outcomes: TestOutcome[] = task.items.map((item) => {
+    const test = findingTest("audit", item);
+    const v = now.get(item.key);
+    if (!v) return { test, status: "passed", message: "" };
+    const message = `${v.severity}, installed ${v.installed ?? "unknown"}, fixed in ${v.fixed ?? "none known"}: ${v.title}`;
+    return { test, status: "failed", message };
+  });
+  const tests = suite ? judge([], suite) : null;
+  const advisoriesGone = outcomes.length > 0 && outcomes.every((o) => o.status === "passed");
+  return {
+    healed:
+      advisoriesGone &&
+      tests !== null &&
+      tests.newFailures.length === 0 &&
+      tests.problems.length === 0 &&
+      (tests.environment ?? []).length === 0,
+    outcomes,
+    newFailures: tests?.newFailures ?? [],
+    problems: tests?.problems ?? [],
+    environment: tests?.environment ?? [],
+    summary: tests?.summary ?? { total: 0, passed: 0, failed: 0, skipped: 0 },
+  };
+}
+
+/** The template variables of a finding's verdict (verify-perf.md, verify-audit.md); every untrusted string sanitized here. */
+export function findingVerdictContext(verdict: Verdict, suiteRan: boolean) {
+  const item = (o: TestOutcome) => ({
+    name: untrusted(o.test.fullName),
+    // One line: a reason or an advisory's title, never a code block.
+    detail: untrusted(limitChars(o.message.split("\n")[0] ?? "", 300)).replace(/`/g, "'"),
+  });
+  const of = (status: TestOutcome["status"]) => listed(verdict.outcomes.filter((o) => o.status === status)).map(item);
+  const tests = verdictContext(verdict, suiteRan);
+  return {
+    fixed: of("passed"),
+    still_failing: of("failed"),
+    missing: of("missing"),
+    new_failures: tests.new_failures,
+    problems: tests.problems,
+    environment: tests.environment,
+    summary: verdict.summary,
+    suite_ran: suiteRan,
+  };
 }
 
 // ---------- what the comments say ----------

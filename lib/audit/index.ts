@@ -10,6 +10,7 @@ import { runSync } from "../process.ts";
 import { renderTemplate } from "../render.ts";
 import { inlineCode, limitChars, limitTitle, untrusted } from "../sanitize.ts";
 import {
+  advisoryKey,
   dedupeVulnerabilities,
   detectAuditFormat,
   groupByPackage,
@@ -61,14 +62,16 @@ export interface AuditOutcome {
   sync: FindingSync | null;
 }
 
-export async function runAudit(env: Record<string, string | undefined>, req: AuditRequest): Promise<AuditOutcome> {
-  const session = await openSession(env);
-  const { root, config } = session;
-  const branch = session.branch ?? "HEAD";
+/** The advisories the audits report now, deduplicated, and which audits said so (also verify's re-run). */
+export function collectAudit(
+  root: string,
+  env: Record<string, string | undefined>,
+  reports: string[],
+): { vulnerabilities: Vulnerability[]; sources: string[] } {
   const found: Vulnerability[] = [];
   const sources: string[] = [];
-  if (req.reports.length > 0) {
-    for (const p of req.reports) {
+  if (reports.length > 0) {
+    for (const p of reports) {
       const r = readAuditFile(resolve(root, p));
       found.push(...r.vulnerabilities);
       sources.push(r.format);
@@ -95,7 +98,14 @@ export async function runAudit(env: Record<string, string | undefined>, req: Aud
       sources.push(t.name);
     }
   }
-  const vulnerabilities = dedupeVulnerabilities(found);
+  return { vulnerabilities: dedupeVulnerabilities(found), sources };
+}
+
+export async function runAudit(env: Record<string, string | undefined>, req: AuditRequest): Promise<AuditOutcome> {
+  const session = await openSession(env);
+  const { root, config } = session;
+  const branch = session.branch ?? "HEAD";
+  const { vulnerabilities, sources } = collectAudit(root, env, req.reports);
   const groups = groupByPackage(vulnerabilities);
   const shownBranch = untrusted(branch);
   const taskPath = findingTaskPath(config, AUDIT_FINDING, branch);
@@ -135,7 +145,7 @@ export async function runAudit(env: Record<string, string | undefined>, req: Aud
   );
   const records = vulnerabilities.map((v) =>
     findingRecord("audit", {
-      key: `${v.ecosystem}/${v.package} ${v.id}`,
+      key: advisoryKey(v),
       name: v.package,
       message: `${v.id} (${v.severity}): ${limitChars(v.title, 200)}`,
     }),

@@ -30,6 +30,11 @@ export interface Vulnerability {
   format: AuditFormat;
 }
 
+/** How the pipeline names one advisory of one package across runs (its record key; verify matches on it). */
+export function advisoryKey(v: Pick<Vulnerability, "ecosystem" | "package" | "id">): string {
+  return `${v.ecosystem}/${v.package} ${v.id}`;
+}
+
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);

@@ -4,14 +4,20 @@
 // GitHub: ✅/❌ from templates/verify-*.md, the issue closed or labelled needs-human, and the agent asked again
 // through the one hand-off path (lib/github/handoff.ts: prepareHandoff before the ❌ comment, sendHandoff after).
 import { readdirSync, rmSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { collectAudit } from "../audit/index.ts";
 import { attemptsExhausted, countAttempts, isPaused } from "../budget.ts";
 import { log, type ExitCode } from "../cli.ts";
 import type { HealConfig } from "../config.ts";
 import { detectStacks, type RunnableStack } from "../detect.ts";
 import { HealError } from "../errors.ts";
+import { findingId } from "../finding-report.ts";
 import { buildMarker, markerData, trustedMarker, type Marker } from "../marker.ts";
 import { REPORT_FILES } from "../paths.ts";
+import { comparePerf, readBaseline } from "../perf/compare.ts";
+import { BASELINE_BRANCH, fetchBaseline } from "../perf/baseline-branch.ts";
+import { readBenchFile, type BenchResult } from "../perf/results.ts";
+import type { TemplateName } from "../render.ts";
 import { runnerEnvDeny, runStacks } from "../runners/index.ts";
 import { inlineCode, untrusted } from "../sanitize.ts";
 import type { RunsFile } from "../types.ts";
@@ -20,14 +26,19 @@ import {
   blockedByEnvironment,
   collectCaseResults,
   eventPullRequest,
+  findFindingTask,
+  findingVerdictContext,
   findPreviousFailures,
   judge,
+  judgeAudit,
+  judgePerf,
   linkedIssue,
   stackFor,
   targetedStack,
   taskFilesInTree,
   verdictContext,
   verdictLines,
+  type FindingTask,
   type PreviousTest,
   type Verdict,
 } from "../verify.ts";
@@ -48,8 +59,21 @@ export interface VerifyOutcome {
 
 type Result = VerifyResult;
 
+/** What `task verify` is told: the issue and, for a performance or security issue, the inputs its check reads. */
+export interface VerifyOptions {
+  issue?: string;
+  /** Local mode: the task file whose failures to verify. */
+  task?: string;
+  /** Performance issue: this run's benchmark result files (the files `task perf` reads). */
+  bench?: string[];
+  /** Performance issue: the baseline file as `task perf --baseline` names it (default: origin's baseline branch). */
+  baseline?: string;
+  /** Security issue: audit reports to read instead of running the audits (as `task audit <report>...`). */
+  auditReports?: string[];
+}
+
 /** Verifies the fix on this run's branch (GitHub) or the local task file (local mode). */
-export async function verifyFix(env: Env, opts: { issue?: string; task?: string }): Promise<VerifyOutcome> {
+export async function verifyFix(env: Env, opts: VerifyOptions): Promise<VerifyOutcome> {
   const session = await openSession(env);
   if (session.kind === "local") {
     const task = localTask(session.root, session.config, opts.task);
@@ -59,12 +83,13 @@ export async function verifyFix(env: Env, opts: { issue?: string; task?: string 
     log.skip(`comment on ${target} and ${verdict.healed ? "close it" : "ask the agent again"}: ${session.reason}`);
     return { code: verdict.healed ? 0 : 1, printed };
   }
-  return verifyOnGitHub(session, opts.issue, env);
+  return verifyOnGitHub(session, opts, env);
 }
 
 type Env = Record<string, string | undefined>;
 
-async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, env: Env): Promise<VerifyOutcome> {
+async function verifyOnGitHub(s: GitHubSession, opts: VerifyOptions, env: Env): Promise<VerifyOutcome> {
+  const issueFlag = opts.issue;
   const skipped: VerifyOutcome = { code: 0, printed: null };
   const { ctx, config, r } = s;
   if (ctx.forkPullRequest) {
@@ -89,7 +114,8 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
   const issue = await getIssue(r, n);
   const labels = labelNames(issue);
   const own = trustedMarker(issue, botLogin);
-  if (issue.pull_request || !own || own.kind !== "healing" || !labels.includes(config.labels.healing[0] ?? "")) {
+  // A performance or security issue is verified on the rule that filed it; other kinds (coverage, ...) are not.
+  if (issue.pull_request || !own || !VERIFIED_KINDS.has(own.kind) || !labels.includes(config.labels.healing[0] ?? "")) {
     log.skip(`verify #${n}: not a healing issue opened by ${botLogin}`);
     return skipped;
   }
@@ -117,17 +143,14 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     log.skip(`verify #${n}: commit ${head.slice(0, 12)} is already verified`);
     return skipped;
   }
-  const current = latestMarker(issue, comments, botLogin, "healing") ?? own;
-  const task = findPreviousFailures(s.root, config, current);
-  if (!task) {
-    throw new HealError(
-      "INPUT_MISSING",
-      `no task file on origin/${current.branch} lists the ${current.count} failure(s) of #${n}: run heal on ${current.branch} first`,
-      config.tasksDir,
-    );
-  }
-  log.info(`verifying #${n} (${link.source}): ${task.tests.length} previously failing test(s) from ${task.path}`);
-  const { verdict, suiteRan } = await verifyTests(s.root, config, task.tests, env);
+  const current = latestMarker(issue, comments, botLogin, own.kind) ?? own;
+  const check =
+    current.kind === "perf"
+      ? await checkPerf(s, n, current, opts)
+      : current.kind === "audit"
+        ? await checkAudit(s, n, current, opts, env)
+        : await checkTests(s, n, current, link.source, env);
+  const { verdict, suiteRan, task } = check;
 
   // This run's failure counts as an attempt: the one that reaches max_attempts hands over to a person.
   // Set-up problems alone (lib/environment.ts) are not the agent's: no attempt counted, nobody asked again.
@@ -151,7 +174,7 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
   const marker = markerData({
     kind: "verification",
     branch,
-    fingerprints: task.tests.map((t) => t.id),
+    fingerprints: check.ids,
     run,
     // result "fail" for needs-human too: lib/budget.ts counts failed attempts by it.
     extra: { issue: n, result: result === "pass" ? "pass" : setUp ? "environment" : "fail", outcome: result, attempt, sha: head },
@@ -160,7 +183,8 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
   // Decided before the ❌ comment, which says how the agent is asked again (and carries a dispatch's tag).
   const handoff = result === "fail" && !setUp ? await prepareHandoff(handoffTarget(s, n, () => s.handoffAuthors(), comments)) : null;
   const context = {
-    ...verdictContext(verdict, suiteRan),
+    ...check.context,
+    result,
     issue_number: n,
     branch: untrusted(branch),
     commit_short: ctx.sha ? ctx.sha.slice(0, 7) : "(unknown)",
@@ -171,7 +195,7 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     retry: handoff ? retryNotice(s, n, handoff) : "",
     label: config.labels.needsHuman,
   };
-  const template = result === "pass" ? "verify-pass.md" : result === "fail" ? "verify-fail.md" : "verify-needs-human.md";
+  const template = check.template(result);
   const text = renderText(template, context, s);
   const body = bodyWithMarker(text, marker, cutNotice(s, "verification", REPORT_FILES.verify));
   const uniqueText = buildMarker(marker);
@@ -206,6 +230,118 @@ async function verifyOnGitHub(s: GitHubSession, issueFlag: string | undefined, e
     `#${n}: ${result === "pass" ? "healed" : setUp ? "not verified: set-up problems (environment), not counted as an attempt" : result === "fail" ? `not healed, attempt ${attempt} of ${config.agent.maxAttempts}` : `not healed, labelled ${config.labels.needsHuman}`} (${posted.url})`,
   );
   return { code: verdict.healed ? 0 : 1, printed };
+}
+
+const VERIFIED_KINDS = new Set(["healing", "perf", "audit"]);
+
+/** What one kind's check found, and how its comment is written; everything after it is the same for every kind. */
+interface Check {
+  verdict: Verdict;
+  suiteRan: boolean;
+  /** The ids of what the issue was filed for (the verification marker's fingerprints). */
+  ids: string[];
+  /** The task file a retry names. */
+  task: { path: string };
+  /** The comment's kind-specific variables, and its template for a result. */
+  context: Record<string, unknown>;
+  template(result: Result): TemplateName;
+}
+
+/** A healing issue: its previously failing tests re-run first, then the whole suite. */
+async function checkTests(s: GitHubSession, n: number, current: Marker, source: string, env: Env): Promise<Check> {
+  const task = findPreviousFailures(s.root, s.config, current);
+  if (!task) {
+    throw new HealError(
+      "INPUT_MISSING",
+      `no task file on origin/${current.branch} lists the ${current.count} failure(s) of #${n}: run heal on ${current.branch} first`,
+      s.config.tasksDir,
+    );
+  }
+  log.info(`verifying #${n} (${source}): ${task.tests.length} previously failing test(s) from ${task.path}`);
+  const { verdict, suiteRan } = await verifyTests(s.root, s.config, task.tests, env);
+  return {
+    verdict,
+    suiteRan,
+    ids: task.tests.map((t) => t.id),
+    task,
+    context: verdictContext(verdict, suiteRan),
+    template: (result) => (result === "pass" ? "verify-pass.md" : result === "fail" ? "verify-fail.md" : "verify-needs-human.md"),
+  };
+}
+
+/** The benchmarks or advisories of a performance or security issue, from the tool's task files on the issue's branch. */
+function findingTask(s: GitHubSession, n: number, current: Marker, what: string, command: string): FindingTask {
+  const task = findFindingTask(s.root, s.config, current, findingId);
+  if (!task) {
+    throw new HealError(
+      "INPUT_MISSING",
+      `no task file on origin/${current.branch} lists the ${current.count} ${what} of #${n}: run ${command} on ${current.branch} first`,
+      s.config.tasksDir,
+    );
+  }
+  return task;
+}
+
+/**
+ * A performance issue: this run's benchmark results compared with the baseline by lib/perf's rule, at the
+ * threshold the issue was filed under. Healed when none of the issue's benchmarks is a regression any more.
+ */
+async function checkPerf(s: GitHubSession, n: number, current: Marker, opts: VerifyOptions): Promise<Check> {
+  const task = findingTask(s, n, current, "regressed benchmark(s)", "task perf");
+  const files = opts.bench ?? [];
+  if (files.length === 0) {
+    throw new HealError(
+      "USAGE",
+      `#${n} is a performance issue: pass this run's benchmark results with --bench <file> (the files task perf reads)`,
+    );
+  }
+  const results = files.flatMap((p) => readBenchFile(resolve(s.root, p)).results);
+  const baseline = perfBaseline(s.root, s.reportsDir, files, opts.baseline);
+  const threshold = task.thresholdPct ?? s.config.perf.threshold;
+  log.info(`verifying #${n}: ${task.items.length} regressed benchmark(s) from ${task.paths.join(", ")} against ${baseline.from}`);
+  const comparison = comparePerf(baseline.results, results, { thresholdPct: threshold, alpha: task.alpha ?? undefined });
+  const verdict = judgePerf(task, comparison);
+  return {
+    verdict,
+    suiteRan: false,
+    ids: task.items.map((i) => findingId("perf", i.key)),
+    task: { path: task.paths[0]! },
+    context: { ...findingVerdictContext(verdict, false), threshold },
+    template: () => "verify-perf.md",
+  };
+}
+
+/** The baseline `task perf` compares with: the --baseline file, else the tool's baseline branch on origin (fetched). */
+function perfBaseline(root: string, reportsDir: string, files: string[], flag: string | undefined): { results: BenchResult[]; from: string } {
+  if (flag) return { results: readBaseline(resolve(root, flag)).results, from: flag };
+  const read = fetchBaseline(root, reportsDir, files);
+  if (!read.baseline) throw new HealError("INPUT_MISSING", `no perf baseline to compare with: ${read.why}`);
+  return { results: read.baseline.results, from: `origin/${BASELINE_BRANCH} (${read.files.join(", ")})` };
+}
+
+/**
+ * A security issue: the audit again (its tools, or the reports given), then, when none of the issue's advisories
+ * remains, the whole suite: healed when no advisory of the issue is reported and the tests pass.
+ */
+async function checkAudit(s: GitHubSession, n: number, current: Marker, opts: VerifyOptions, env: Env): Promise<Check> {
+  const task = findingTask(s, n, current, "advisories", "task audit");
+  log.info(`verifying #${n}: ${task.items.length} advisories from ${task.paths.join(", ")}`);
+  const audit = collectAudit(s.root, env, opts.auditReports ?? []);
+  let verdict = judgeAudit(task, audit.vulnerabilities, null);
+  const remaining = verdict.outcomes.some((o) => o.status !== "passed");
+  if (!remaining) {
+    log.info("no advisory of the issue remains: running the whole suite");
+    const runs = await runWholeSuite(s.root, s.config, await detectStacks(s.root, s.config), env);
+    verdict = judgeAudit(task, audit.vulnerabilities, await collectCaseResults(s.root, runs));
+  }
+  return {
+    verdict,
+    suiteRan: !remaining,
+    ids: task.items.map((i) => findingId("audit", i.key)),
+    task: { path: task.paths[0]! },
+    context: { ...findingVerdictContext(verdict, !remaining), tools: untrusted([...new Set(audit.sources)].join(", ")) },
+    template: () => "verify-audit.md",
+  };
 }
 
 /** Targeted re-run of the previously failing tests, then (when none of them still fails) the whole suite. */
