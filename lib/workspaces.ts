@@ -71,7 +71,7 @@ function segmentFansOut(words: string[]): boolean {
   if (names.some((n) => MONOREPO_TOOLS.has(n))) return true;
   const pm = names.findIndex((n) => Object.hasOwn(WORKSPACE_FLAGS, n));
   if (pm === -1) return false;
-  const rest = names.slice(pm + 1);
+  const rest = words.slice(pm + 1);
   if (rest.some((w) => WORKSPACE_FLAGS[names[pm] as PackageManager].has(w.split("=")[0]!))) return true;
   // yarn 1 `yarn workspaces run test`, yarn 2+ `yarn workspaces foreach … run test`, `yarn workspace <name> test`.
   return names[pm] === "yarn" && (rest[0] === "workspaces" || rest[0] === "workspace");
