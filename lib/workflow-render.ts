@@ -42,6 +42,8 @@ export function workflowValues(config: HealConfig, action: string): Record<strin
     __HEAL_BRANCH_PREFIX__: prefix,
     __HEAL_JOB_TIMEOUT__: String(jobTimeout(config)),
     __HEAL_ON_SCHEDULE__: String(config.workflows.healOnSchedule),
+    // The perf job runs only for a config that names benchmark results.
+    __HEAL_PERF__: String(config.perf.results.length > 0),
     __HEAL_CRON__: config.workflows.cron,
     __HEAL_ACTION__: action,
     __HEAL_DISPATCH_TYPE__: type,
@@ -93,6 +95,7 @@ export function workflowSettings(path: string, text: string): Record<string, str
     put("workflows.cron", doc?.on?.schedule?.[0]?.cron);
     put("workflows.heal_on_schedule", w["heal-on-schedule"]);
     put("agent.branch_prefix", w["branch-prefix"]);
+    put("perf.results (runs perf)", w.perf);
     for (const name of ["heal", "verify", "coverage"]) put(`timeout-minutes (${name})`, w["timeout-minutes"]);
   } else if (path === LOOP_WORKFLOW) {
     put("branches (pull_request)", doc?.on?.pull_request?.branches);
@@ -100,6 +103,7 @@ export function workflowSettings(path: string, text: string): Record<string, str
     put("workflows.cron", doc?.on?.schedule?.[0]?.cron);
     put("workflows.heal_on_schedule", /\((true|false) \|\| github\.event_name != 'schedule'\)/.exec(String(jobs.heal?.if ?? ""))?.[1]);
     put("agent.branch_prefix", /startsWith\(github\.ref_name, '([^']*)'\)/.exec(String(jobs.verify?.if ?? ""))?.[1]);
+    put("perf.results (runs perf)", /^(true|false) &&/.exec(String(jobs.perf?.if ?? ""))?.[1]);
     for (const name of ["heal", "verify", "coverage"]) put(`timeout-minutes (${name})`, jobs[name]?.["timeout-minutes"]);
   } else {
     put("agent.dispatch_event_type", doc?.on?.repository_dispatch?.types);

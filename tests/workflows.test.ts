@@ -78,9 +78,9 @@ describe("actionlint with shellcheck", () => {
     expect(r.status).toBe(0);
   });
 
-  test("reports nothing for a non-default config either (other branches, prefix, mention, schedule, timeout)", () => {
+  test("reports nothing for a non-default config either (other branches, prefix, mention, schedule, timeout, perf)", () => {
     const config = parseConfig(
-      "branches: [main, release/2.x]\nagent:\n  mention: '@helper'\n  branch_prefix: bot/fix-\n  dispatch_event_type: fix-tests\nrunner:\n  timeout_minutes: 50\nworkflows:\n  heal_on_schedule: true\n  cron: '5 4 * * 1'\n",
+      "branches: [main, release/2.x]\nperf:\n  results: [bench/go.txt]\nagent:\n  mention: '@helper'\n  branch_prefix: bot/fix-\n  dispatch_event_type: fix-tests\nrunner:\n  timeout_minutes: 50\nworkflows:\n  heal_on_schedule: true\n  cron: '5 4 * * 1'\n",
     );
     const dir = mkdtempSync(join(tmpdir(), "heal-rendered-other-"));
     try {
@@ -192,14 +192,68 @@ describe(LOOP_WORKFLOW, () => {
     expect(
       jobsFor({ event_name: "pull_request", ref_name: "9/merge", head_ref: "feature", repository: "acme/widgets", event: fork }),
     ).toEqual(["heal"]);
-    expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" })).toEqual(["coverage"]);
-    expect(jobsFor({ event_name: "workflow_dispatch", ref_name: "dev", repository: "acme/widgets" })).toEqual(["heal", "coverage"]);
+    expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" })).toEqual(["coverage", "audit"]);
+    expect(jobsFor({ event_name: "workflow_dispatch", ref_name: "dev", repository: "acme/widgets" })).toEqual([
+      "heal",
+      "coverage",
+      "audit",
+    ]);
     const optIn = parse(renderWorkflows(parseConfig("workflows:\n  heal_on_schedule: true\n"), SHA)[0]!.content);
-    expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" }, optIn)).toEqual(["heal", "coverage"]);
+    expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" }, optIn)).toEqual([
+      "heal",
+      "coverage",
+      "audit",
+    ]);
+  });
+
+  test("audit: the schedule, a manual run, and a push to the default branch whose commits touch a lockfile", () => {
+    const jobsFor = (github: Record<string, unknown>) =>
+      Object.keys(doc.jobs).filter((j) => condition(doc.jobs[j].if, { github: { head_ref: "", ...github } }, { failed: false }));
+    // A push event's commits as GitHub sends them: each with its added, modified and removed files.
+    const push = (ref: string, files: string[]) => ({
+      event_name: "push",
+      ref_name: ref,
+      repository: "acme/widgets",
+      event: {
+        repository: { default_branch: "dev" },
+        commits: [
+          { id: "a1", message: "chore: bump", added: [], modified: ["README.md"], removed: [] },
+          { id: "b2", message: "deps", added: [], modified: files, removed: [] },
+        ],
+      },
+    });
+    expect(jobsFor(push("dev", ["package-lock.json"]))).toEqual(["heal", "audit"]);
+    expect(jobsFor(push("dev", ["services/api/go.sum"]))).toEqual(["heal", "audit"]);
+    expect(jobsFor(push("dev", ["src/app.ts"]))).toEqual(["heal"]);
+    // Another branch's lockfile waits for the default branch (and the schedule).
+    expect(jobsFor(push("prod", ["yarn.lock"]))).toEqual(["heal"]);
+  });
+
+  test("perf: only when the config names benchmark results; the branches' pushes and pull requests, never the agent's", () => {
+    expect(doc.jobs.perf.if).toStartWith("false && ");
+    const config = parseConfig("perf:\n  results: [bench/go.txt]\n  command: [sh, -c, 'go test -bench . > bench/go.txt']\n");
+    const withPerf = parse(renderWorkflows(config, SHA).find((w) => w.path === LOOP_WORKFLOW)!.content);
+    const jobsFor = (github: Record<string, unknown>) =>
+      Object.keys(withPerf.jobs).filter((j) =>
+        condition(withPerf.jobs[j].if, { github: { head_ref: "", ...github } }, { failed: false }),
+      );
+    const own = { pull_request: { head: { repo: { full_name: "acme/widgets" } } } };
+    expect(jobsFor({ event_name: "push", ref_name: "dev", repository: "acme/widgets" })).toEqual(["heal", "perf"]);
+    expect(
+      jobsFor({ event_name: "pull_request", ref_name: "9/merge", head_ref: "feature", repository: "acme/widgets", event: own }),
+    ).toEqual(["heal", "verify", "perf"]);
+    expect(jobsFor({ event_name: "push", ref_name: "claude/issue-4-fix", repository: "acme/widgets" })).toEqual(["verify"]);
+    expect(
+      jobsFor({ event_name: "pull_request", ref_name: "9/merge", head_ref: "feature", repository: "acme/widgets", event: { ...own, action: "closed" } }),
+    ).toEqual(["verify"]);
+    expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" })).toEqual(["coverage", "audit"]);
+    expect(workflowDrift(LOOP_WORKFLOW, installed[LOOP_WORKFLOW]!, config, SHA)).toEqual([
+      "perf.results (runs perf): installed [false], config wants [true]",
+    ]);
   });
 
   test("job timeouts are runner.timeout_minutes plus 15 minutes for installs and the issue", () => {
-    for (const job of ["heal", "verify", "coverage"]) expect(doc.jobs[job]["timeout-minutes"]).toBe(45);
+    for (const job of ["heal", "verify", "coverage", "perf", "audit"]) expect(doc.jobs[job]["timeout-minutes"]).toBe(45);
   });
 
   test("one run per branch or pull request, and one verification at a time per head branch", () => {
@@ -212,7 +266,7 @@ describe(LOOP_WORKFLOW, () => {
   });
 
   test("each job mints the agent's App token when HEAL_AGENT_APP_ID is set, else passes the PAT secret", () => {
-    expect(Object.keys(doc.jobs)).toEqual(["heal", "verify", "coverage"]);
+    expect(Object.keys(doc.jobs)).toEqual(["heal", "verify", "coverage", "perf", "audit"]);
     for (const [name, job] of Object.entries(doc.jobs as Record<string, Yaml>)) {
       const mint = job.steps.find((s: Yaml) => String(s.uses).startsWith("actions/create-github-app-token@"));
       expect(mint.id).toBe("agent-app");
@@ -246,6 +300,8 @@ describe(LOOP_WORKFLOW, () => {
     expect(doc.jobs.heal.permissions).toEqual({ contents: "write", issues: "write" });
     expect(doc.jobs.verify.permissions).toEqual({ contents: "write", issues: "write", "pull-requests": "write" });
     expect(doc.jobs.coverage.permissions).toEqual({ contents: "write", issues: "write" });
+    expect(doc.jobs.perf.permissions).toEqual({ contents: "write", issues: "write" });
+    expect(doc.jobs.audit.permissions).toEqual({ contents: "write", issues: "write" });
     expect(installed[LOOP_WORKFLOW]).not.toContain("secrets.GITHUB_TOKEN");
   });
 

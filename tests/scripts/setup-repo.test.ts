@@ -238,6 +238,7 @@ describe("setup-repo --reusable", () => {
       branches: '["main","release"]',
       "branch-prefix": "claude/issue-",
       "heal-on-schedule": false,
+      perf: false,
       "timeout-minutes": 45,
       "agent-app-id": "${{ vars.HEAL_AGENT_APP_ID }}",
       "agent-login": "${{ vars.HEAL_AGENT_LOGIN }}",
@@ -294,7 +295,7 @@ describe("setup-repo --reusable", () => {
     expect(Object.keys(doc.on)).toEqual(["workflow_call"]);
     expect(Object.keys(doc.on.workflow_call.secrets)).toEqual(["agent-token", "agent-app-private-key"]);
     expect(doc.permissions).toEqual({});
-    expect(Object.keys(doc.jobs)).toEqual(["heal", "verify", "coverage", "test-quality"]);
+    expect(Object.keys(doc.jobs)).toEqual(["heal", "verify", "coverage", "test-quality", "perf", "audit"]);
     for (const job of Object.values(doc.jobs) as any[]) {
       expect(job.permissions.issues).toBe("write");
       for (const step of job.steps) {
