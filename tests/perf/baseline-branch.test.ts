@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
+import { baselinePath, defaultBranch } from "../../lib/perf/baseline-branch.ts";
 import { CONFIG_FILE, TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { actionsEnv, requestLog } from "../github/fixtures.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
@@ -141,4 +142,23 @@ describe("task perf: the baseline on heal/perf-baseline", () => {
     );
     expect(remote.head("heal/perf-baseline")).toBe(before);
   }, 120_000);
+});
+
+describe("where the baseline lives and which branch keeps it", () => {
+  test("one file per result file under <reports>/perf/baseline, named by its repo-relative path", () => {
+    const root = "/work/repo";
+    expect(baselinePath(root, `${root}/.agent/reports`, "bench/go.txt")).toBe(".agent/reports/perf/baseline/bench/go.txt.json");
+    expect(baselinePath(root, `${root}/out`, `${root}/web/bench result.json`)).toBe("out/perf/baseline/web/bench_result.json.json");
+    // Outside the repository: its name alone, never a path that climbs out.
+    expect(baselinePath(root, `${root}/.agent/reports`, "/tmp/x/../hyperfine.json")).toBe(
+      ".agent/reports/perf/baseline/hyperfine.json.json",
+    );
+    expect(baselinePath(root, `${root}/.agent/reports`, "../other/go.txt")).toBe(".agent/reports/perf/baseline/go.txt.json");
+  });
+
+  test("the default branch: the event's repository.default_branch, else origin's HEAD", () => {
+    expect(defaultBranch(remote.cloneDir, { repository: { default_branch: "trunk" } })).toBe("trunk");
+    expect(defaultBranch(remote.cloneDir, null)).toBe("main");
+    expect(defaultBranch(remote.cloneDir, { repository: {} })).toBe("main");
+  });
 });
