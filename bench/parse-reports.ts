@@ -299,31 +299,45 @@ export async function generateReport(
   const done = () => (until.cases !== undefined ? cases >= until.cases : bytes >= (until.bytes ?? 0));
   await emit(`<?xml version="1.0" encoding="utf-8"?>\n<testsuites name="bench" tests="0">\n`);
   for (let suite = 0; !done(); suite++) {
-    await emit(`  <testsuite name="pytest" errors="0" failures="0" skipped="0" tests="50" time="1.5" hostname="bench">\n`);
+    // The suite's counts are written once its cases are (the last suite may hold fewer than 50), as pytest does.
+    const body: string[] = [];
+    const counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+    const suiteEmit = (s: string) => {
+      body.push(s);
+      bytes += Buffer.byteLength(s);
+    };
     for (let i = 0; i < 50 && !done(); i++, cases++) {
+      counts.tests++;
       const r = rand();
       const mod = `tests.unit.test_module_${suite % 97}`;
       const cls = i % 3 === 0 ? `${mod}.TestGroup${i % 5}` : mod;
       const open = `    <testcase classname="${cls}" name="test_case_${cases}[param-${i % 7}-&lt;edge&gt;]" time="0.${(i * 37) % 1000}"`;
       if (r < failing) failingCases++;
       if (r < (failing * 5) / 7) {
-        await emit(
+        counts.failures++;
+        suiteEmit(
           `${open}>\n      <failure message="assert 13 == 14&#10; +  where 13 = add(6, 7) &amp; more">${traceback(cases)}</failure>\n    </testcase>\n`,
         );
       } else if (r < failing) {
-        await emit(
+        counts.errors++;
+        suiteEmit(
           `${open}>\n      <error message="failed on setup with &quot;RuntimeError: fixture broke&quot;">${traceback(cases)}</error>\n    </testcase>\n`,
         );
       } else if (r < failing + 0.03) {
-        await emit(
+        counts.skipped++;
+        suiteEmit(
           `${open}>\n      <skipped type="pytest.skip" message="not on this platform">/src/tests/unit/test_module.py:${i}: not on this platform</skipped>\n    </testcase>\n`,
         );
       } else if (r < failing + 0.13) {
-        await emit(
+        suiteEmit(
           `${open}>\n      <system-out><![CDATA[${"captured log line: value=42 status=ok <tag> & friends\n".repeat(10)}]]></system-out>\n    </testcase>\n`,
         );
-      } else await emit(`${open} />\n`);
+      } else suiteEmit(`${open} />\n`);
     }
+    const head = `  <testsuite name="pytest" errors="${counts.errors}" failures="${counts.failures}" skipped="${counts.skipped}" tests="${counts.tests}" time="1.5" hostname="bench">\n`;
+    bytes -= Buffer.byteLength(body.join(""));
+    await emit(head);
+    for (const piece of body) await emit(piece);
     await emit(`  </testsuite>\n`);
   }
   await emit(`</testsuites>\n`);

@@ -6,6 +6,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { SaxesParser } from "saxes";
 import { HealError } from "../errors.ts";
+import { ScanFallback, scanXml } from "./xml-scan.ts";
 
 export const XML_LIMITS = {
   /** Bytes read from disk at a time. */
@@ -150,12 +151,29 @@ function describeStart(text: string): string {
   return `it starts with ${JSON.stringify(oneLine(t.slice(0, 20), 20))}`;
 }
 
+/** Handlers that only let saxes check the file (after the scanner delivered events and then stopped). */
+const CHECK_ONLY: XmlHandlers = { onOpen() {}, onClose() {}, onText() {}, wantsText: () => false };
+
 /**
- * Streams `path` through saxes, calling handlers for elements and text. Never loads the whole file, never
- * declares, expands or fetches an entity (a DOCTYPE is refused or ignored, `opts.doctype`), and turns every
- * way the file can be wrong into HealError("REPORT_UNREADABLE", ..., path).
+ * Streams `path`, calling handlers for elements and text. Never loads the whole file, never declares, expands
+ * or fetches an entity (a DOCTYPE is refused or ignored, `opts.doctype`), and turns every way the file can be
+ * wrong into HealError("REPORT_UNREADABLE", ..., path). UTF-8 XML 1.0 is read by the scanner of xml-scan.ts;
+ * what it does not take (another encoding, XML 1.1, any error) is read by saxes, whose messages the errors keep.
  */
 export async function streamXml(path: string, handlers: XmlHandlers, opts: XmlStreamOptions = {}): Promise<void> {
+  try {
+    await scanXml(path, handlers, opts, XML_LIMITS);
+  } catch (err) {
+    if (!(err instanceof ScanFallback)) throw err;
+    if (!err.delivered) return streamXmlSaxes(path, handlers, opts);
+    // Events were handed over: saxes reads the file again only to say what is wrong, as it always did.
+    await streamXmlSaxes(path, CHECK_ONLY, { doctype: opts.doctype });
+    throw new HealError("REPORT_UNREADABLE", `not well-formed XML: ${err.reason}`, path);
+  }
+}
+
+/** streamXml through saxes (the files the scanner leaves, and the error messages); exported for the tests that compare the two. */
+export async function streamXmlSaxes(path: string, handlers: XmlHandlers, opts: XmlStreamOptions = {}): Promise<void> {
   const fail: (detail: string) => never = (detail) => {
     throw new HealError("REPORT_UNREADABLE", detail, path);
   };

@@ -1,0 +1,188 @@
+// The scanner of lib/parsers/xml-scan.ts against saxes (the parser it replaced, still reading what the scanner
+// leaves): the same elements, attributes and text for every committed report fixture and for a document of
+// awkward constructs read in every small chunk size (so each construct is cut by a chunk boundary at every
+// offset), and the same one-line error for malformed files.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HealError } from "../../lib/errors.ts";
+import { ScanFallback, scanXml } from "../../lib/parsers/xml-scan.ts";
+import { streamXml, streamXmlSaxes, XML_LIMITS, type XmlHandlers } from "../../lib/parsers/xml-stream.ts";
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "heal-xml-scan-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every event as one line; consecutive text pieces joined (both parsers may split text differently). */
+function recorder(): { handlers: XmlHandlers; events: string[] } {
+  const events: string[] = [];
+  let text = "";
+  const flush = () => {
+    if (text) events.push(`text ${JSON.stringify(text)}`);
+    text = "";
+  };
+  return {
+    events,
+    handlers: {
+      onOpen(name, attributes) {
+        flush();
+        events.push(`open ${name} ${JSON.stringify(Object.entries(attributes))}`);
+      },
+      onClose(name) {
+        flush();
+        events.push(`close ${name}`);
+      },
+      onText(t) {
+        text += t;
+      },
+      wantsText: () => true,
+    },
+  };
+}
+
+async function viaScanner(path: string, readBytes = XML_LIMITS.readBytes): Promise<string[]> {
+  const r = recorder();
+  await scanXml(path, r.handlers, { doctype: "ignore" }, { ...XML_LIMITS, readBytes });
+  r.handlers.onClose("(end)");
+  return r.events;
+}
+
+async function viaSaxes(path: string): Promise<string[]> {
+  const r = recorder();
+  await streamXmlSaxes(path, r.handlers, { doctype: "ignore" });
+  r.handlers.onClose("(end)");
+  return r.events;
+}
+
+function fixtures(root: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(root)) {
+    const p = join(root, name);
+    if (statSync(p).isDirectory()) out.push(...fixtures(p));
+    else if (/\.(xml|trx)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+describe("the scanner hands over what saxes did", () => {
+  const files = fixtures(join(import.meta.dir, "../fixtures"));
+
+  test("every committed XML report fixture: same elements, attributes and text", async () => {
+    expect(files.length).toBeGreaterThan(50);
+    let scanned = 0;
+    for (const file of files) {
+      const expected = await viaSaxes(file).catch((e: unknown) => e);
+      const actual = await viaScanner(file).catch((e: unknown) => e);
+      if (actual instanceof ScanFallback) {
+        // Left to saxes: only files saxes refuses or the scanner does not read (another encoding).
+        expect(expected instanceof Error || !actual.delivered).toBe(true);
+        continue;
+      }
+      scanned++;
+      expect({ file, events: actual }).toEqual({ file, events: expected as string[] });
+    }
+    expect(scanned).toBeGreaterThan(50);
+  });
+
+  test("awkward constructs cut by a read boundary at every offset", async () => {
+    const doc =
+      '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\r\n' +
+      '<!DOCTYPE r SYSTEM "r.dtd" [ <!ENTITY x "y"> <!-- a ] > comment --> <!ATTLIST r a CDATA "q>"> ]>\n' +
+      "<!-- before -->\n<?pi data?>\n" +
+      '<r a="1&amp;2 &lt;3&gt; &quot;q&quot; &apos;s&apos;" b=\'single "q"\' c="tab\there\nnl\r\ncrlf\rcr &#10;&#x41;&#65;">\n' +
+      '  <t name="café ünïcödé 日本語 😀">x &amp; y &#x1F600; &undeclared; caf\u00e9\r\nline2\rline3</t>\n' +
+      "  <t><![CDATA[raw <b>&amp;</b> ]] ] >\r\n end]]>after<!-- c --><?p i?>tail</t>\n" +
+      '  <empty/><e2 a = "spaced" ></e2 >\n' +
+      '  <deep><deeper x="&#x10000;">😀😀</deeper></deep>\n' +
+      "</r>\n<!-- after -->\n";
+    const path = join(dir, "awkward.xml");
+    writeFileSync(path, doc);
+    const expected = await viaSaxes(path);
+    expect(expected).toContain('open t [["name","café ünïcödé 日本語 😀"]]');
+    expect(expected).toContain('text "x & y 😀 &undeclared; café\\nline2\\nline3"');
+    for (let readBytes = 1; readBytes <= 64; readBytes++) {
+      expect({ readBytes, events: await viaScanner(path, readBytes) }).toEqual({ readBytes, events: expected });
+    }
+  });
+
+  test("a huge attribute value is cut at the limit, the rest read past, whatever the chunk size", async () => {
+    const value = `${"v".repeat(3000)}&amp;${"w".repeat(3000)}`;
+    const path = join(dir, "huge-attr.xml");
+    writeFileSync(path, `<r><a x="${value}" y="after"/></r>`);
+    for (const readBytes of [97, 1000, 4096]) {
+      const r = recorder();
+      await scanXml(path, r.handlers, {}, { ...XML_LIMITS, readBytes, attributeValueChars: 2500 });
+      expect(r.events).toEqual([
+        "open r []",
+        `open a ${JSON.stringify([
+          ["x", "v".repeat(2500)],
+          ["y", "after"],
+        ])}`,
+        "close a",
+        "close r",
+      ]);
+    }
+  });
+});
+
+describe("malformed files give saxes's one-line error", () => {
+  const bad: [string, string][] = [
+    ["mismatched close tag", "<r>\n  <a>\n  </b>\n</r>"],
+    ["undeclared entity in text", "<r><a>x &nope; y</a></r>"],
+    ["bare ampersand in an attribute", '<r a="x & y"/>'],
+    ["lt in an attribute", '<r a="x < y"/>'],
+    ["unquoted attribute", "<r a=1/>"],
+    ["duplicate attribute", '<r a="1" a="2"/>'],
+    ["no space between attributes", '<r a="1"b="2"/>'],
+    ["text after the root", "<r/>trailing"],
+    ["a second root", "<r/><r/>"],
+    ["truncated inside a tag", '<r><a x="1'],
+    ["truncated before the close tags", "<r>\n<inner>text"],
+    ["a NUL character", "<r>a\u0000b</r>"],
+    ["]]> in text", "<r>a ]]> b</r>"],
+    ["double dash in a comment", "<r><!-- a -- b --></r>"],
+    ["a bad character reference", "<r>&#0;</r>"],
+    ["an XML declaration later", '<r><?xml version="1.0"?></r>'],
+    ["a DOCTYPE after the root", "<r/><!DOCTYPE r>"],
+    ["an unclosed CDATA section", "<r><![CDATA[ never ends"],
+  ];
+  test.each(bad)("%s", async (name, content) => {
+    for (const padded of [false, true]) {
+      // Padded: past 1 MB of good elements, so the scanner has handed over events before it meets the error.
+      const path = join(dir, `${name.replace(/\W+/g, "-")}-${padded}.xml`);
+      writeFileSync(path, padded && content.startsWith("<r>") ? `<r>${"\n<p/>".repeat(250_000)}${content.slice(3)}` : content);
+      await sameError(path);
+    }
+  });
+
+  async function sameError(path: string): Promise<void> {
+    const expected = await streamXmlSaxes(path, recorder().handlers, { doctype: "ignore" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(expected).toBeInstanceOf(HealError);
+    const actual = await streamXml(path, recorder().handlers, { doctype: "ignore" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(actual).toBeInstanceOf(HealError);
+    expect((actual as HealError).message).toBe((expected as HealError).message);
+    expect((actual as HealError).file).toBe(path);
+  }
+
+  test("an error found after events were handed over still reads as saxes says it", async () => {
+    const path = join(dir, "late-error.xml");
+    const good = '<t name="ok"/>\n'.repeat(100_000);
+    writeFileSync(path, `<r>\n${good}<a></b></r>`);
+    const seen: string[] = [];
+    const err = await streamXml(path, { onOpen: (n) => seen.push(n), onClose() {}, onText() {} }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(seen.length).toBeGreaterThan(1000);
+    expect((err as HealError).message).toBe("not well-formed XML at line 100002, column 7: unexpected close tag.");
+  });
+});
