@@ -53,6 +53,7 @@ export const TEMPLATE_NAMES = [
   "issue-summary.md",
   "task-context-summary.md",
   "handoff-summary.md",
+  "issue-close-merged.md",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

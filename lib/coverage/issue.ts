@@ -10,7 +10,8 @@ import type { HealConfig } from "../config.ts";
 import type { RepoClient } from "../github/client.ts";
 import { createCommentOnce, listComments, type IssueComment } from "../github/comments.ts";
 import { wakeAgent, type HandoffAuthors } from "../github/handoff.ts";
-import { bodyWithMarker, closeIssue, createIssueOnce, findToolIssue, updateIssue } from "../github/issues.ts";
+import { writeIssueBody, type BodyChange } from "../github/issue-body.ts";
+import { closeIssue, findToolIssue } from "../github/issues.ts";
 import { ensureLabels } from "../github/labels.ts";
 import { coverageCloseText, coverageHandoffText, cutNotice, handoffNoteText, type TextSource } from "../github/texts.ts";
 import type { HandoffRecord } from "../step-files.ts";
@@ -149,23 +150,21 @@ export async function syncFindingsIssue(r: RepoClient, input: FindingsIssueInput
     return { action: "closed", number: open.number, url: open.url };
   }
 
-  const body = bodyWithMarker(input.body, marker, input.cutNotice);
+  const text: BodyChange = { kind: "text", text: input.body, marker, cutNotice: input.cutNotice, linkRoom: false };
   if (open) {
-    if (open.title === input.title && normalize(open.body) === normalize(body)) {
-      return { action: "unchanged", number: open.number, url: open.url };
-    }
-    // Title and body in one PATCH; labels stay untouched (a PATCH with labels would drop people's labels).
-    await updateIssue(r, open.number, { title: input.title, body });
-    const done: CoverageIssueOutcome = { action: "updated", number: open.number, url: open.url };
-    if (normalize(open.body) === normalize(body)) return done; // a new title only: the findings are the same
+    // Title and body in one PATCH, only when either changed.
+    const written = await writeIssueBody(r, { issue: open }, text, input.title);
+    const done: CoverageIssueOutcome = { action: written.action === "unchanged" ? "unchanged" : "updated", number: open.number, url: open.url };
+    if (!written.bodyChanged) return done; // a new title only: the findings are the same
     return withHandoff(r, done, input, await listComments(r, open.number));
   }
 
   await ensureLabels(r, input.labels);
-  const created = await createIssueOnce(r, { title: input.title, body, labels: input.labels }, { find });
-  const done: CoverageIssueOutcome = { action: created.adopted ? "unchanged" : "created", number: created.number, url: created.url };
+  const created = await writeIssueBody(r, { create: { title: input.title, labels: input.labels, find } }, text);
+  const adopted = created.action === "adopted";
+  const done: CoverageIssueOutcome = { action: adopted ? "unchanged" : "created", number: created.number, url: created.url };
   // A new issue has no comments yet; one adopted after a lost response may already carry this run's hand-off.
-  return withHandoff(r, done, input, created.adopted ? await listComments(r, created.number) : []);
+  return withHandoff(r, done, input, adopted ? await listComments(r, created.number) : []);
 }
 
 async function withHandoff(
@@ -191,9 +190,4 @@ async function withHandoff(
     payload: { kind: input.marker.kind, issue_number: n, branch: h.branch },
   });
   return { ...done, handoff };
-}
-
-/** GitHub may hand a body back with CRLF line ends: compare text, not bytes. */
-function normalize(text: string): string {
-  return text.replace(/\r\n/g, "\n").trimEnd();
 }

@@ -1,7 +1,7 @@
 // The healing issue's GitHub steps (heal:sync-issue, heal:push-task-context, heal:hand-off): open, update or
 // close the branch's issue, commit the task file and link it from the issue, wake the agent. Each returns what
-// its script prints on stdout; `[skip]` and progress lines go to stderr here. The issue's body is written only
-// here: created from issue.json (issueBodyOnCreate), later changed only in its task-link line (withLink).
+// its script prints on stdout; `[skip]` and progress lines go to stderr here. The issue's body is built and written
+// only by lib/github/issue-body.ts: filed from issue.json here, later changed only in its task-link line.
 import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { attemptsExhausted, countAttempts, DAY_MS, dailyCapReached, isPaused, selfCausedReason } from "../budget.ts";
@@ -11,8 +11,8 @@ import { warnAnnotation } from "../annotations.ts";
 import { withoutVolatile } from "../fingerprint.ts";
 import { redact } from "../redact.ts";
 import { blobUrl, commitAndPushFile, currentHeadMessage, isAncestor, PushRefused } from "../git.ts";
-import { buildMarker, diffFingerprints, MARKER_PREFIX, markerData, trustedMarker, type Marker, type MarkerInput } from "../marker.ts";
-import { inlineCode, limitChars, limitTitle, MAX_BODY_BYTES, untrusted } from "../sanitize.ts";
+import { buildMarker, diffFingerprints, markerData, trustedMarker, type Marker } from "../marker.ts";
+import { inlineCode, limitChars, limitTitle, untrusted } from "../sanitize.ts";
 import {
   mergeGitHubFile,
   readIssueFile,
@@ -27,16 +27,8 @@ import type { TemplateName } from "../render.ts";
 import type { FailureRecord, FailureReport } from "../types.ts";
 import { createCommentOnce, latestMarker, listComments } from "./comments.ts";
 import { countHandoffs, planHandoff, wakeAgent, type HandoffTarget } from "./handoff.ts";
-import {
-  bodyWithMarker,
-  closeIssue,
-  createIssueOnce,
-  findToolIssue,
-  getIssue,
-  listToolIssues,
-  updateIssue,
-  updateIssueBody,
-} from "./issues.ts";
+import { currentTaskLink, writeIssueBody } from "./issue-body.ts";
+import { bodyWithMarker, closeIssue, findToolIssue, getIssue, listToolIssues, updateIssue } from "./issues.ts";
 import { ensureLabels, labelNames, labelSpec } from "./labels.ts";
 import { isHealedBranch, openSession, type GitHubSession } from "./session.ts";
 import { appendJobSummary, failureSummaryMarkdown, handoffSummary, taskContextSummary } from "./summary.ts";
@@ -46,10 +38,6 @@ import { agentFailures } from "../environment.ts";
 type Env = Record<string, string | undefined>;
 
 const MAX_LISTED = 50;
-/** Room left in a new issue's body for the task link push-task-context adds (a ~250-byte line). */
-const TASK_LINK_RESERVE = 1024;
-/** The line the tool owns in the issue body; replaced in place, never duplicated. */
-const LINK_TAG = "<!-- heal:task-link -->";
 
 /**
  * What a branch issue tracks: failing tests (the default), benchmark regressions (task perf) or vulnerable
@@ -162,9 +150,7 @@ async function sync(s: GitHubSession, report: FailureReport, finding: FindingKin
     const merged =
       finding.marker === "healing" && s.config.verify.closeOn === "merge" ? mergedFix(s, issue.number, comments, botLogin) : null;
     if (merged) {
-      const text = `✅ The verified fix (\`${merged.slice(0, 12)}\`) is merged into ${inlineCode(untrusted(branch))}${
-        s.ctx.runUrl ? ` ([run](${s.ctx.runUrl}))` : ""
-      }. Closing this healing issue (verify.close_on: merge).`;
+      const text = issueCloseText(s, { ...runWhere(s, branch), commit_short: merged.slice(0, 12) }, "issue-close-merged.md");
       await createCommentOnce(s.r, issue.number, bodyWithMarker(text, marker, notice), { botLogin, uniqueText: buildMarker(marker) });
       await closeIssue(s.r, issue.number, "completed");
       return {
@@ -218,17 +204,17 @@ async function sync(s: GitHubSession, report: FailureReport, finding: FindingKin
   const input = requireIssueFile(dir);
   const labels = [...new Set([label, ...(input.labels.length > 0 ? input.labels : s.config.labels.healing)].map((n) => labelSpec(n).name))];
   await ensureLabels(s.r, labels);
-  const created = await createIssueOnce(
+  const created = await writeIssueBody(
     s.r,
-    { title: limitTitle(input.title), body: issueBodyOnCreate(input.body, marker, notice), labels },
-    { find: () => findToolIssue(s.r, { kind: finding.marker, branch, botLogin, label }) },
+    { create: { title: limitTitle(input.title), labels, find: () => findToolIssue(s.r, { kind: finding.marker, branch, botLogin, label }) } },
+    { kind: "text", text: input.body, marker, cutNotice: notice, linkRoom: true },
   );
   return {
     ...base,
     issueNumber: created.number,
     issueUrl: created.url,
     action: "created",
-    ...(created.adopted ? { reason: "the create's response was lost; the issue it made was found and adopted" } : {}),
+    ...(created.action === "adopted" ? { reason: "the create's response was lost; the issue it made was found and adopted" } : {}),
     taskPath: input.taskPath ?? taskPathIn(input.body, s.config.tasksDir),
     handedOff: false,
   };
@@ -247,11 +233,6 @@ function mergedFix(s: GitHubSession, n: number, comments: Awaited<ReturnType<typ
   if (passed.length === 0) return null;
   const commits = Array.isArray(s.ctx.event?.commits) ? (s.ctx.event.commits as { id?: unknown }[]).map((c) => c.id) : [];
   return passed.find((sha) => commits.includes(sha) || isAncestor(s.root, sha)) ?? null;
-}
-
-/** The new issue's body: write-report's text and the marker, with room left for the task link. */
-export function issueBodyOnCreate(text: string, marker: MarkerInput | Marker, notice: string): string {
-  return bodyWithMarker(text, marker, notice, TASK_LINK_RESERVE);
 }
 
 function runWhere(s: GitHubSession, branch: string): { branch: string; commit_short: string; run_url: string } {
@@ -373,14 +354,12 @@ export async function pushTaskContext(
     if (!warnAnnotation(text, env)) log.warn(text);
     pushed = commitAndPushFile({ cwd: session.root, path: taskPath, branch: target, remote: opts.remote, message, equivalent });
   }
-  const body = issue.body ?? "";
-  const current = currentLink(body);
+  const current = currentTaskLink(issue.body ?? "");
   // Unchanged file: an existing link still shows the same content, so keep it (no write). With a file
   // to commit the tip is never null (a branch without commits gets the commit).
   const commit = pushed.commit ?? (current?.path === taskPath ? current.sha : pushed.tip!);
   const url = blobUrl(session.ctx.serverUrl, session.ctx.repository, commit, taskPath);
-  const nextBody = withLink(body, taskLinkText(session, { path: taskPath, url }));
-  if (nextBody !== body) await updateIssueBody(session.r, outcome.issueNumber, nextBody);
+  await writeIssueBody(session.r, { issue: { number: issue.number, title: issue.title, body: issue.body } }, { kind: "task-link", link: taskLinkText(session, { path: taskPath, url }) });
 
   mergeGitHubFile(dir, {
     step: "push-task-context",
@@ -489,30 +468,6 @@ function outdatedTasks(root: string, reportsDir: string, tasksDir: string, taskP
     else if (!existsSync(join(root, rel))) keep.push(rel);
   }
   return keep;
-}
-
-function currentLink(body: string): { sha: string; path: string } | null {
-  const line = body.split("\n").find((l) => l.includes(LINK_TAG));
-  const m = line && /\/blob\/([0-9a-f]{40})\/(\S+?)\)/.exec(line);
-  return m ? { sha: m[1]!, path: decodeURIComponent(m[2]!) } : null;
-}
-
-/**
- * The issue body with the tool's task-link line (`link`, rendered from task-link.md) set: replaced where it
- * is, else placed just above the hidden marker. People's edits elsewhere in the body are kept.
- */
-export function withLink(body: string, link: string): string {
-  const line = `${link} ${LINK_TAG}`;
-  const lines = body.split("\n");
-  const at = lines.findIndex((l) => l.includes(LINK_TAG));
-  if (at !== -1) {
-    lines[at] = line;
-    return lines.join("\n");
-  }
-  const marker = body.lastIndexOf(MARKER_PREFIX);
-  const next = marker === -1 ? `${body.trimEnd()}\n\n${line}\n` : `${body.slice(0, marker).trimEnd()}\n\n${line}\n\n${body.slice(marker)}`;
-  // A body already at GitHub's limit keeps its text; the link is then only in github.json and the summary.
-  return new TextEncoder().encode(next).length <= MAX_BODY_BYTES ? next : body;
 }
 
 // ---------- heal:hand-off ----------

@@ -169,11 +169,6 @@ export async function createOnce<T>(
   throw lastErr;
 }
 
-/** Replaces the body only (title, labels, state untouched). */
-export async function updateIssueBody(r: RepoClient, issueNumber: number, body: string): Promise<void> {
-  await updateIssue(r, issueNumber, { body });
-}
-
 /**
  * Replaces the title and/or the body in one PATCH; labels, state and assignees stay untouched (a PATCH with
  * `labels` would replace people's labels). Nothing given -> no request.

@@ -84,7 +84,7 @@ export function issueUpdateText(src: TextSource, v: IssueUpdateValues, name: Tem
   return renderText(name, v, src);
 }
 
-/** sync-issue's comment when every test passes (perf-close.md / audit-close.md for those findings). */
+/** sync-issue's comment when every test passes (issue-close-merged.md: a verified fix merged; perf-close.md / audit-close.md for those findings). */
 export function issueCloseText(
   src: TextSource,
   v: { branch: string; commit_short: string; run_url: string },

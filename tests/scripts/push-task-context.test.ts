@@ -1,16 +1,12 @@
 // Black-box: `bun scripts/push-task-context.ts` with a real bare origin and the GitHub double.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultConfig } from "../../lib/config.ts";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { actionsEnv, failure, failureReport, requestLog, runStep, TASK_PATH, workdir, type Workdir } from "../github/fixtures.ts";
 import type { FailureRecord } from "../../lib/types.ts";
 import { parse } from "yaml";
-import { withLink } from "../../lib/github/healing-issue.ts";
-import { taskLinkText } from "../../lib/github/texts.ts";
 
 let gh: GitHubDouble;
 let remote: BareRemote;
@@ -370,19 +366,5 @@ describe("push-task-context", () => {
     const r = await runStep("push-task-context", w.dir, env());
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${TASK_PATH}: task file not found (heal:write-report writes it)`);
-  });
-
-  test("withLink: the task-link.md line placed above the marker, replaced in place, never duplicated; a full body is left alone", () => {
-    const src = { root: mkdtempSync(join(tmpdir(), "heal-link-")), config: defaultConfig() };
-    const link = (sha: string) => taskLinkText(src, { path: "a.yaml", url: `https://x/blob/${sha}/a.yaml` });
-    const body = "text\n\n<!-- self-healing-tdd:{} -->";
-    const once = withLink(body, link("1"));
-    expect(once).toBe(
-      "text\n\n**Task context file:** [`a.yaml`](https://x/blob/1/a.yaml) <!-- heal:task-link -->\n\n<!-- self-healing-tdd:{} -->",
-    );
-    const twice = withLink(once, link("2"));
-    expect(twice).toBe(once.replace("blob/1", "blob/2"));
-    const full = "x".repeat(65_530);
-    expect(withLink(full, link("1"))).toBe(full);
   });
 });
