@@ -4,8 +4,11 @@
 // vars / secrets / steps / inputs contexts, GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STEP_SUMMARY files, bash
 // with -eo pipefail. The composite action's `run:` steps really run, `bun install --production
 // --frozen-lockfile` included, in a copy of the toolkit (its action path). External actions are simulated
-// minimally (checkout: the clone is there; setup-bun / setup-task: the binaries on PATH, versions checked).
-// Two set-ups: no agent identity (repository_dispatch) and a GitHub App minted per job (a comment by its bot).
+// minimally (checkout: the clone is there; setup-bun / setup-task: the binaries on PATH, versions checked;
+// setup-node / setup-python: the inputs recorded, the machine's node and python stand in). A pnpm + Python
+// repository shows the toolchain step's outputs feeding them, the corepack step (real, pnpm 9.1.0 from the
+// registry) and the store cache. Two set-ups: no agent identity (repository_dispatch) and a GitHub App minted
+// per job (a comment by its bot).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -56,9 +59,27 @@ interface Run {
   summary: string;
   cacheKeys: string[];
   uploads: string[];
+  /** Inputs of each simulated setup-node / setup-python, in order. */
+  setups: string[];
+  run: string;
 }
 
-async function healOnPush(opts: { vars: Record<string, string>; secrets: Record<string, string>; refuseDev?: boolean }): Promise<Run> {
+const BUN_SAMPLE = {
+  "package.json": '{"name":"widgets","private":true,"scripts":{"test":"bun test"}}\n',
+  "src/math.ts": MATH_TS,
+  "tests/math.test.ts": MATH_TEST,
+  ".gitignore": "node_modules\n.agent/reports/\n",
+};
+
+async function healOnPush(opts: {
+  vars: Record<string, string>;
+  secrets: Record<string, string>;
+  refuseDev?: boolean;
+  /** The repository's files (default: the bun sample). */
+  files?: Record<string, string>;
+  /** More environment for every step. */
+  env?: (run: string) => Record<string, string>;
+}): Promise<Run> {
   if (!TASK_BIN) throw new Error("go-task is not on PATH");
   const gh = await startGitHubDouble({
     tokens: {
@@ -70,12 +91,7 @@ async function healOnPush(opts: { vars: Record<string, string>; secrets: Record<
       [APP_TOKEN]: { login: `${APP_SLUG}[bot]`, type: "Bot", permissions: { issues: "write", metadata: "read" } },
     },
   });
-  const remote = createBareRemote({
-    "package.json": '{"name":"widgets","private":true,"scripts":{"test":"bun test"}}\n',
-    "src/math.ts": MATH_TS,
-    "tests/math.test.ts": MATH_TEST,
-    ".gitignore": "node_modules\n.agent/reports/\n",
-  });
+  const remote = createBareRemote(opts.files ?? BUN_SAMPLE);
   // What a user does: task setup, commit, push.
   const setup = spawnSync("bun", [join(TOOLKIT_ROOT, "scripts/setup-repo.ts"), ".", "--action", ACTION], {
     cwd: remote.cloneDir,
@@ -135,8 +151,10 @@ async function healOnPush(opts: { vars: Record<string, string>; secrets: Record<
     // Tests do not wait GitHub's real pacing and backoff seconds.
     HEAL_GITHUB_PACING: "0",
     HEAL_GITHUB_RETRY_BASE_MS: "20",
+    ...opts.env?.(run),
   };
   const cacheKeys: string[] = [];
+  const setups: string[] = [];
   const uploads: string[] = [];
   const job = await runJob(join(remote.cloneDir, ".github/workflows/self-healing-tdd-loop.yml"), "heal", {
     workspace: remote.cloneDir,
@@ -160,6 +178,11 @@ async function healOnPush(opts: { vars: Record<string, string>; secrets: Record<
         expect(spawnSync(TASK_BIN!, ["--version"], { encoding: "utf8" }).stdout.trim()).toContain(inputs.version!);
         return {};
       }
+      if (name === "actions/setup-node" || name === "actions/setup-python") {
+        // The node and python on PATH stand for what they install; the test checks what they were given.
+        setups.push(`${name} ${JSON.stringify(inputs)}`);
+        return {};
+      }
       if (name === "actions/cache") {
         cacheKeys.push(`${inputs.path} ${inputs.key}`);
         return { "cache-hit": "false" };
@@ -172,7 +195,7 @@ async function healOnPush(opts: { vars: Record<string, string>; secrets: Record<
     },
   });
   expect(job).not.toBeNull();
-  return { gh, remote, job: job!, summary, cacheKeys, uploads };
+  return { gh, remote, job: job!, summary, cacheKeys, uploads, setups, run };
 }
 
 describe("the heal job of the shipped workflow, step by step, on a push to dev", () => {
@@ -196,6 +219,13 @@ describe("the heal job of the shipped workflow, step by step, on a push to dev",
       "run Locate the bun cache -> 0",
       "uses Keep the bun cache -> 0",
       "run Install the toolkit's dependencies (no dev dependencies) -> 0",
+      "run Read the project's toolchain -> 0",
+      "skipped Set up Node.js as the project names it",
+      "skipped Set up the project's package manager (corepack)",
+      "skipped Set up Python as the project names it",
+      "skipped Locate the package store",
+      "skipped Keep the package store",
+      "skipped Keep the pip cache",
       "run Run task heal -> 1",
       "uses Heal -> 1",
       "uses Upload the reports -> 0",
@@ -210,6 +240,8 @@ describe("the heal job of the shipped workflow, step by step, on a push to dev",
     const lockHash = new Bun.CryptoHasher("sha256").update(readFileSync(join(toolkit, "bun.lock"))).digest("hex");
     const cacheDir = spawnSync("bun", ["pm", "cache"], { cwd: toolkit, encoding: "utf8" }).stdout.trim();
     expect(run.cacheKeys).toEqual([`${cacheDir} heal-bun-Linux-${lockHash}`]);
+    // The repository names no version and has no lockfile: nothing of its own is set up or cached.
+    expect(run.setups).toEqual([]);
   });
 
   test("the task step got the inputs as env: the job's token, no agent token", () => {
@@ -240,6 +272,97 @@ describe("the heal job of the shipped workflow, step by step, on a push to dev",
     // (The issue's own link is the html_url GitHub answers with: the double's is github.com.)
     expect(readFileSync(run.summary, "utf8")).toContain(`Task context: [\``);
     expect(readFileSync(run.summary, "utf8")).toContain(`](${SERVER}/acme/widgets/blob/`);
+  });
+});
+
+const PNPM_LOCK =
+  "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .: {}\n";
+
+describe("a pnpm + Python repository: the toolchain it names feeds setup-node, corepack, setup-python and the store cache", () => {
+  let run: Run;
+  afterAll(async () => {
+    await run?.gh.close();
+    run?.remote.cleanup();
+  });
+
+  beforeAll(async () => {
+    run = await healOnPush({
+      vars: {},
+      secrets: {},
+      files: {
+        ...BUN_SAMPLE,
+        "package.json": '{"name":"widgets","private":true,"packageManager":"pnpm@9.1.0","scripts":{"test":"bun test"}}\n',
+        "pnpm-lock.yaml": PNPM_LOCK,
+        ".nvmrc": "20\n",
+        ".python-version": "3.11\n",
+        "tests/test_sum.py": "def test_sum():\n    assert 1 + 1 == 2\n",
+        ".gitignore": "node_modules\n.agent/reports/\n__pycache__\n",
+      },
+      env: (dir) => ({
+        // Everything corepack, pnpm and pip keep goes in this run's folder, as on a fresh runner.
+        COREPACK_HOME: join(dir, "corepack-home"),
+        XDG_DATA_HOME: join(dir, "data"),
+        PIP_CACHE_DIR: join(dir, "pip-cache"),
+        // This machine's npm mirror serves packages without registry signatures; GitHub's runners reach npmjs.org.
+        COREPACK_INTEGRITY_KEYS: "0",
+        // corepack downloads pnpm itself (node's fetch): the machine's own CA for its way to the registry.
+        ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+      }),
+    });
+  }, 240_000);
+
+  test("the toolchain step's outputs: .nvmrc, pnpm@9.1.0 through corepack, .python-version, the store's key", () => {
+    const toolchain = run.job.records.find((r) => r.name === "Read the project's toolchain")!;
+    expect(toolchain.exitCode, toolchain.stderr).toBe(0);
+    expect(toolchain.outputs).toMatchObject({
+      "node-version-file": ".nvmrc",
+      "node-version": "",
+      "package-manager": "pnpm",
+      "package-manager-version": "9.1.0",
+      corepack: "true",
+      "python-version-file": ".python-version",
+      "python-version": "",
+      "python-store-key": "", // nothing for pip to install: no pip cache
+    });
+    expect(toolchain.outputs["node-store-key"]).toMatch(/^heal-store-pnpm-Linux-[0-9a-f]{64}$/);
+  });
+
+  test("setup-node and setup-python get the files, corepack's pnpm 9.1.0 is on PATH, pnpm's store is cached on that key", () => {
+    const corepack = run.job.records.find((r) => r.name === "Set up the project's package manager (corepack)")!;
+    expect(corepack.exitCode, corepack.stderr).toBe(0);
+    const names = run.job.records.map((r) => `${r.kind} ${r.name}${r.exitCode !== undefined ? ` -> ${r.exitCode}` : ""}`);
+    expect(names.slice(names.indexOf("run Read the project's toolchain -> 0"), -2)).toEqual([
+      "run Read the project's toolchain -> 0",
+      "uses Set up Node.js as the project names it -> 0",
+      "run Set up the project's package manager (corepack) -> 0",
+      "uses Set up Python as the project names it -> 0",
+      "run Locate the package store -> 0",
+      "uses Keep the package store -> 0",
+      "skipped Keep the pip cache",
+      "run Run task heal -> 1",
+    ]);
+    expect(run.setups).toEqual([
+      'actions/setup-node {"node-version-file":".nvmrc","node-version":"","package-manager-cache":"false"}',
+      'actions/setup-python {"python-version-file":".python-version","python-version":""}',
+    ]);
+    expect(corepack.stdout!.trim().split("\n").at(-1)).toBe("9.1.0");
+    const key = run.job.records.find((r) => r.name === "Read the project's toolchain")!.outputs["node-store-key"];
+    expect(run.cacheKeys.at(-1)).toBe(`${join(run.run, "data")}/pnpm/store/v3 ${key}`);
+  });
+
+  test("heal:prepare installed with that pnpm, and heal ran the project's own command through it", () => {
+    const heal = run.job.records.find((r) => r.name === "Run task heal")!;
+    expect(heal.env!.PATH.split(":")[0]).toBe(join(run.run, "heal-corepack/bin"));
+    expect(`${heal.stdout}${heal.stderr}`).toContain("pnpm run test");
+    const prepared = JSON.parse(readFileSync(join(run.remote.cloneDir, ".agent/reports/prepare.json"), "utf8"));
+    expect(
+      prepared.steps.map(
+        (s: { tool: string; status: string; commands: string[][] }) => `${s.tool} ${s.status} ${s.commands.map((c) => c.join(" "))}`,
+      ),
+    ).toEqual(["pnpm ran pnpm install --frozen-lockfile"]);
+    expect(run.gh.state.issues).toHaveLength(1);
+    expect(run.gh.state.issues[0]!.body).toContain("adds two numbers");
+    expect(run.gh.state.issues[0]!.body).not.toContain("test_sum");
   });
 });
 
