@@ -2,15 +2,27 @@
 // as test failures: its records go to failures.json, its issue to issue.json/issue.md and its task file to the
 // tasks folder, in the finding kind's own reports sub-folder; then the healing issue's own steps run on them
 // (lib/github/healing-issue.ts: sync-issue, push-task-context, hand-off). Nothing here talks to GitHub itself.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, posix } from "node:path";
 import { stringify } from "yaml";
 import type { HealConfig } from "./config.ts";
 import { fingerprint } from "./fingerprint.ts";
-import { findingReportsDir, handOffHealingIssue, pushTaskContext, syncHealingIssue, type FindingKind } from "./github/healing-issue.ts";
+import { log } from "./cli.ts";
+import { commitAndPushFile, PushRefused } from "./git.ts";
+import {
+  findingReportsDir,
+  handOffHealingIssue,
+  pushTaskContext,
+  syncHealingIssue,
+  taskBranchFor,
+  type FindingKind,
+} from "./github/healing-issue.ts";
+import { openSession } from "./github/session.ts";
+import { withoutVolatile } from "./fingerprint.ts";
 import { REPORT_FILES } from "./paths.ts";
 import { redact } from "./redact.ts";
-import { writeIssueFile, type GitHubFile, type HandoffRecord } from "./step-files.ts";
+import { parseYamlSafe } from "./safe-yaml.ts";
+import { readIssueFile, writeIssueFile, type GitHubFile, type HandoffRecord } from "./step-files.ts";
 import { branchSlug, setTaskIssue } from "./task-context.ts";
 import type { FailureRecord, FailureReport, RunMeta } from "./types.ts";
 
@@ -72,11 +84,16 @@ export interface FindingFiles {
   taskPath: string;
   /** The task file's content (values already redacted); null when nothing is found. */
   task: Record<string, unknown> | null;
+  /** More task files of this finding, written beside taskPath (one per advisory group); the issue names taskPath. */
+  also?: { path: string; task: Record<string, unknown> }[];
+  /** The branch the task files are for (their `branch:`); default meta.branch, else HEAD. */
+  branch?: string;
 }
 
 /**
- * Writes failures.json, issue.json/issue.md and the task file for a finding kind. With no records the branch's
- * task file is deleted and listed in removedTasks, as write-report does for a green run.
+ * Writes failures.json, issue.json/issue.md and the task file(s) for a finding kind. The kind's older task files of
+ * this branch that this run does not write (all of them when nothing is found) are deleted and listed in
+ * removedTasks, as write-report does for a green run, so the push step deletes them upstream.
  */
 export function writeFindingFiles(f: FindingFiles): { dir: string; taskWritten: boolean; removed: string[] } {
   const dir = findingReportsDir(f.reportsDir, f.finding);
@@ -88,31 +105,79 @@ export function writeFindingFiles(f: FindingFiles): { dir: string; taskWritten: 
     failures: f.records,
   };
   writeFileSync(join(dir, REPORT_FILES.failures), `${JSON.stringify(report, null, 2)}\n`);
-  const abs = join(f.repoRoot, f.taskPath);
-  const removed: string[] = [];
+  const found = f.task !== null && f.records.length > 0;
+  const files = found ? [{ path: f.taskPath, task: f.task! }, ...(f.also ?? [])] : [];
   let taskWritten = false;
-  if (f.task && f.records.length > 0) {
-    // A re-run keeps the issue the GitHub step linked the file to, set the way that step sets it (setTaskIssue),
-    // so unchanged findings change no byte and push nothing.
-    const linked = existsSync(abs) ? /^github_issue: "?([\w.-]+\/[\w.-]+#\d+)"?$/m.exec(readFileSync(abs, "utf8"))?.[1] : undefined;
-    const before = existsSync(abs) ? readFileSync(abs, "utf8") : null;
-    mkdirSync(join(abs, ".."), { recursive: true });
-    writeFileSync(abs, redact(stringify({ ...f.task, github_issue: null }, { lineWidth: 0 })));
-    if (linked) setTaskIssue(f.repoRoot, f.taskPath, linked);
-    taskWritten = readFileSync(abs, "utf8") !== before;
-  } else if (existsSync(abs) && /^auto_generated: true$/m.test(readFileSync(abs, "utf8"))) {
-    rmSync(abs);
-    removed.push(f.taskPath);
+  for (const t of files) taskWritten = writeTaskFile(f.repoRoot, t.path, t.task) || taskWritten;
+  const written = new Set(files.map((t) => t.path));
+  const branch = f.branch ?? f.meta.branch ?? "HEAD";
+  const removed: string[] = [];
+  for (const rel of findingTaskFiles(f.repoRoot, posix.dirname(f.taskPath), f.finding, branch)) {
+    if (written.has(rel)) continue;
+    rmSync(join(f.repoRoot, rel));
+    removed.push(rel);
   }
   writeIssueFile(dir, {
     title: f.title,
     body: f.body,
     labels: f.labels,
-    taskPath: f.records.length > 0 ? f.taskPath : null,
-    taskId: f.records.length > 0 ? f.taskPath.replace(/^.*\/fix-|\.yaml$/g, "") : null,
+    taskPath: found ? f.taskPath : null,
+    taskId: found ? f.taskPath.replace(/^.*\/fix-|\.yaml$/g, "") : null,
     removedTasks: removed,
   });
   return { dir, taskWritten, removed };
+}
+
+/** Writes one task file; true when its bytes changed. */
+function writeTaskFile(repoRoot: string, taskPath: string, task: Record<string, unknown>): boolean {
+  const abs = join(repoRoot, taskPath);
+  // A re-run keeps the issue the GitHub step linked the file to, set the way that step sets it (setTaskIssue),
+  // so unchanged findings change no byte and push nothing.
+  const before = existsSync(abs) ? readFileSync(abs, "utf8") : null;
+  const linked = before ? /^github_issue: "?([\w.-]+\/[\w.-]+#\d+)"?$/m.exec(before)?.[1] : undefined;
+  mkdirSync(join(abs, ".."), { recursive: true });
+  writeFileSync(abs, redact(stringify({ ...task, github_issue: null }, { lineWidth: 0 })));
+  if (linked) setTaskIssue(repoRoot, taskPath, linked);
+  return readFileSync(abs, "utf8") !== before;
+}
+
+/** The tool's task files of a finding kind and branch in the working tree (`fix-<kind>-*.yaml`, read by content). */
+function findingTaskFiles(repoRoot: string, tasksDir: string, finding: FindingKind, branch: string): string[] {
+  const abs = join(repoRoot, tasksDir);
+  if (!existsSync(abs)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(abs).sort()) {
+    if (!name.startsWith(`fix-${finding.marker}-`) || !name.endsWith(".yaml")) continue;
+    const rel = posix.join(tasksDir, name);
+    let data: unknown;
+    try {
+      data = parseYamlSafe(readFileSync(join(abs, name), "utf8"), rel);
+    } catch {
+      continue; // not the tool's file: a person's is never deleted
+    }
+    const d = data as { auto_generated?: unknown; kind?: unknown; branch?: unknown } | null;
+    if (d?.auto_generated === true && d.kind === finding.marker && d.branch === branch) out.push(rel);
+  }
+  return out;
+}
+
+/** `<tasks>/fix-audit-<branch>-<ecosystem>-<package>.yaml` for each group key (`<ecosystem>/<package>`), distinct. */
+export function groupTaskPaths(config: Pick<HealConfig, "tasksDir">, branch: string, keys: string[]): Map<string, string> {
+  const slug = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[-.]+|[-.]+$/g, "")
+      .slice(0, 60)
+      .replace(/[-.]+$/, "") || "package";
+  const base = findingTaskPath(config, AUDIT_FINDING, branch).replace(/\.yaml$/, "");
+  const named = keys.map((key) => ({ key, path: `${base}-${slug(key)}` }));
+  // Two packages that sanitise alike (`@a/b`, `a-b`) keep apart by their own key's digest.
+  const seen = new Map<string, number>();
+  for (const n of named) seen.set(n.path, (seen.get(n.path) ?? 0) + 1);
+  return new Map(
+    named.map((n) => [n.key, `${n.path}${(seen.get(n.path) ?? 0) > 1 ? `-${findingId("audit", n.key).slice(0, 6)}` : ""}.yaml`]),
+  );
 }
 
 export interface FindingSync {
@@ -120,11 +185,64 @@ export interface FindingSync {
   handoff: HandoffRecord | null;
 }
 
-/** The healing issue's three GitHub steps, run for this finding kind: the same code, its own files. */
-export async function syncFinding(env: Record<string, string | undefined>, finding: FindingKind, remote = "origin"): Promise<FindingSync> {
+/**
+ * The healing issue's three GitHub steps, run for this finding kind: the same code, its own files. `also`: more
+ * task files (one per advisory group), committed with the issue's task file in the push step's one commit.
+ */
+export async function syncFinding(
+  env: Record<string, string | undefined>,
+  finding: FindingKind,
+  remote = "origin",
+  also: string[] = [],
+): Promise<FindingSync> {
   const issue = await syncHealingIssue(env, finding);
   if (!issue) return { issue, handoff: null };
+  if (also.length > 0) await pushAlso(env, finding, issue, also, remote);
   await pushTaskContext(env, { remote }, finding);
   const handoff = await handOffHealingIssue(env, finding);
   return { issue, handoff };
+}
+
+/**
+ * Puts the issue's task file and `also` in one `[skip ci]` commit, each naming the issue, as push-task-context does
+ * for its one file (same message, same side branch when the push is refused); push-task-context then finds its
+ * file on the branch unchanged and links it from the issue. Only while the issue is open and not paused.
+ */
+async function pushAlso(
+  env: Record<string, string | undefined>,
+  finding: FindingKind,
+  issue: GitHubFile,
+  also: string[],
+  remote: string,
+): Promise<void> {
+  const session = await openSession(env);
+  const n = issue.issueNumber;
+  const open = issue.action === "created" || issue.action === "commented" || issue.action === "unchanged";
+  if (session.kind === "local" || !n || !open || !issue.taskPath || !session.branch) return;
+  const files = [issue.taskPath, ...also];
+  for (const rel of files) setTaskIssue(session.root, rel, `${session.ctx.repository}#${n}`);
+  // The groups gone since the last run are deleted in the same commit.
+  const root = session.root;
+  const remove = (readIssueFile(findingReportsDir(session.reportsDir, finding))?.removedTasks ?? []).filter(
+    (rel) => !existsSync(join(root, rel)),
+  );
+  const push = (branch: string) =>
+    commitAndPushFile({
+      cwd: session.root,
+      path: issue.taskPath!,
+      also,
+      remove,
+      branch,
+      remote,
+      message: `chore(heal): task context for #${n} [skip ci]`,
+      equivalent: (a, b) => withoutVolatile(a) === withoutVolatile(b),
+    });
+  let pushed: ReturnType<typeof commitAndPushFile>;
+  try {
+    pushed = push(session.branch);
+  } catch (e) {
+    if (!(e instanceof PushRefused)) throw e;
+    pushed = push(taskBranchFor(session.branch));
+  }
+  if (pushed.commit) log.info(`task context: ${files.length} task files committed together as ${pushed.commit.slice(0, 12)}`);
 }

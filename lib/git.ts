@@ -99,6 +99,8 @@ export interface CommitFileOptions {
    * a removal-only commit of `remove` (e.g. a green run deleting the branch's task files).
    */
   path?: string;
+  /** More repo-relative files committed with `path` in the same commit (e.g. one task file per advisory group). */
+  also?: string[];
   branch: string;
   message: string;
   remote?: string;
@@ -140,6 +142,11 @@ export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
   const retries = opts.retries ?? 3;
   const message = redact(opts.message);
   const remove = [...new Set(opts.remove ?? [])];
+  const also = opts.path === undefined ? [] : [...new Set(opts.also ?? [])].filter((rel) => rel !== opts.path);
+  for (const rel of also) {
+    if (!isPlainRelPath(rel) || remove.includes(rel))
+      throw new HealError("GIT_PUSH_FAILED", "refusing to commit this path: not a plain repo-relative file kept by this commit", rel);
+  }
   for (const rel of remove) {
     if (!isPlainRelPath(rel) || rel === opts.path) {
       throw new HealError(
@@ -152,19 +159,20 @@ export function commitAndPushFile(opts: CommitFileOptions): CommitFileResult {
   if (opts.path === undefined && remove.length === 0)
     throw new HealError("GIT_PUSH_FAILED", "nothing to commit: no file and no path to remove");
   const file = opts.path === undefined ? null : { path: opts.path, blob: gitOk(opts.cwd, ["hash-object", "-w", "--", opts.path]) };
+  const files = file ? [file, ...also.map((rel) => ({ path: rel, blob: gitOk(opts.cwd, ["hash-object", "-w", "--", rel]) }))] : [];
   const env = identityEnv(opts.cwd);
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const parent = fetchTip(opts.cwd, remote, opts.branch);
     // Computed on each attempt: a concurrent push may have added or deleted one of them meanwhile.
     const removed = parent ? remove.filter((rel) => blobAt(opts.cwd, parent, rel) !== null) : [];
-    const fileUnchanged = !file || (parent !== null && sameFile(opts.cwd, blobAt(opts.cwd, parent, file.path), file, opts.equivalent));
+    const fileUnchanged = files.every((f) => parent !== null && sameFile(opts.cwd, blobAt(opts.cwd, parent, f.path), f, opts.equivalent));
     if (fileUnchanged && removed.length === 0) {
       return { commit: null, tip: parent, pushAttempts: attempt - 1, removed: [] };
     }
-    const commit = buildCommit(opts.cwd, parent, file, removed, message, env);
+    const commit = buildCommit(opts.cwd, parent, files, removed, message, env);
     const push = git(opts.cwd, ["push", "--porcelain", remote, `${commit}:refs/heads/${opts.branch}`]);
     if (push.status === 0) {
-      fastForwardLocal(opts.cwd, opts.branch, parent, commit, file, removed);
+      fastForwardLocal(opts.cwd, opts.branch, parent, commit, files, removed);
       return { commit, tip: commit, pushAttempts: attempt, removed };
     }
     if (!isRaceRejection(push.stdout + "\n" + push.stderr)) {
@@ -229,7 +237,7 @@ function isPlainRelPath(rel: string): boolean {
 function buildCommit(
   cwd: string,
   parent: string | null,
-  file: { path: string; blob: string } | null,
+  files: { path: string; blob: string }[],
   remove: string[],
   message: string,
   env: Record<string, string>,
@@ -238,7 +246,7 @@ function buildCommit(
   try {
     const indexEnv = { ...env, GIT_INDEX_FILE: join(dir, "index") };
     if (parent) gitOk(cwd, ["read-tree", parent], indexEnv);
-    if (file) gitOk(cwd, ["update-index", "--add", "--cacheinfo", `100644,${file.blob},${file.path}`], indexEnv);
+    for (const f of files) gitOk(cwd, ["update-index", "--add", "--cacheinfo", `100644,${f.blob},${f.path}`], indexEnv);
     if (remove.length > 0) gitOk(cwd, ["update-index", "--force-remove", "--", ...remove], indexEnv);
     const tree = gitOk(cwd, ["write-tree"], indexEnv);
     return gitOk(cwd, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", message], indexEnv);
@@ -258,14 +266,14 @@ function fastForwardLocal(
   branch: string,
   parent: string | null,
   commit: string,
-  file: { path: string; blob: string } | null,
+  files: { path: string; blob: string }[],
   removed: string[],
 ): void {
   const head = git(cwd, ["symbolic-ref", "--short", "-q", "HEAD"]);
   const headSha = git(cwd, ["rev-parse", "-q", "--verify", "HEAD"]);
   if (head.stdout !== branch || !parent || headSha.stdout !== parent) return;
   if (git(cwd, ["update-ref", "-m", "heal: task context pushed", `refs/heads/${branch}`, commit, parent]).status !== 0) return;
-  if (file) git(cwd, ["update-index", "--add", "--cacheinfo", `100644,${file.blob},${file.path}`]);
+  for (const f of files) git(cwd, ["update-index", "--add", "--cacheinfo", `100644,${f.blob},${f.path}`]);
   const gone = removed.filter((rel) => !existsSync(join(cwd, rel)));
   if (gone.length > 0) git(cwd, ["update-index", "--force-remove", "--", ...gone]);
 }

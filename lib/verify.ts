@@ -215,7 +215,8 @@ export function parseFindingTask(
   if (want.kind === "perf") {
     for (const r of list(data.regressions)) if (typeof r.benchmark === "string") items.push({ key: r.benchmark, name: r.benchmark });
   } else {
-    for (const g of list(data.advisory_groups)) {
+    // A task file per advisory group (one package), or the earlier one per branch listing every group.
+    for (const g of data.advisory_groups === undefined ? [data] : list(data.advisory_groups)) {
       if (typeof g.package !== "string" || typeof g.ecosystem !== "string") continue;
       for (const a of list(g.advisories)) {
         if (typeof a.id !== "string") continue;

@@ -14,12 +14,13 @@
 // another run (the agent's push and its pull request): checked before the tests and again after them.
 // A pull request closed as merged whose head has a passing verification closes the issue (close_on: merge).
 // A performance or security issue (its marker's kind) is verified on the rule that filed it, with the same
-// comments' markers, attempts, hand-off and close: perf compares --bench results with the baseline (--baseline,
-// else origin's heal/perf-baseline) by lib/perf's rule, healed when none of the issue's benchmarks regresses; audit
-// runs the audits again (or reads --audit-report files), healed when none of the issue's advisories remains and
-// the whole suite passes.
+// comments' markers, attempts, hand-off and close: perf compares --bench results (else perf.results, after
+// perf.command) with the baseline (--baseline, else origin's heal/perf-baseline) by lib/perf's rule, healed when
+// none of the issue's benchmarks regresses; audit runs the audits again (or reads --audit-report files), healed
+// when none of the issue's advisories remains and then the whole suite passes.
 // Reads:  GitHub Actions variables and event, .agent/heal/config.yaml, the task file(s) on origin/<branch>,
-//         the repository's tests; perf: --bench files and the baseline; audit: lockfiles and tools, or reports. Local mode (no token): --task <file> or the one task file in the tree.
+//         the repository's tests; perf: --bench files and the baseline; audit: lockfiles and tools, or reports.
+//         Local mode (no token): --task <file> or the one task file in the tree.
 // Writes: <reports>/raw-targeted/*, <reports>/raw/*, runs.json, verify.json; comments, label, closed issue.
 // Exit:   0 healed or nothing to verify (no linked issue, paused, closed, already verified by this run),
 //         1 not healed, 2 the tool could not do its job (no matching task file, GitHub refused).
@@ -31,7 +32,11 @@ import { verifyFix } from "../lib/github/verification.ts";
 const FLAGS: FlagSpec = {
   issue: { type: "string", describe: "the healing issue number (default: from the branch or the pull request)" },
   task: { type: "string", describe: "local mode: the task file whose failures to verify" },
-  bench: { type: "string", multiple: true, describe: "performance issue: this run's benchmark result file (repeatable)" },
+  bench: {
+    type: "string",
+    multiple: true,
+    describe: "performance issue: this run's benchmark result file (repeatable; default: perf.results after perf.command)",
+  },
   baseline: { type: "string", describe: "performance issue: the baseline file (default: origin's heal/perf-baseline)" },
   "audit-report": {
     type: "string",

@@ -4,7 +4,16 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { log } from "../cli.ts";
 import { HealError } from "../errors.ts";
-import { AUDIT_FINDING, findingRecord, findingTaskPath, syncFinding, writeFindingFiles, type FindingSync } from "../finding-report.ts";
+import {
+  AUDIT_FINDING,
+  findingRecord,
+  findingTaskPath,
+  groupTaskPaths,
+  syncFinding,
+  writeFindingFiles,
+  type FindingSync,
+} from "../finding-report.ts";
+import { blobUrl } from "../git.ts";
 import { openSession } from "../github/session.ts";
 import { runSync } from "../process.ts";
 import { renderTemplate } from "../render.ts";
@@ -108,8 +117,19 @@ export async function runAudit(env: Record<string, string | undefined>, req: Aud
   const { vulnerabilities, sources } = collectAudit(root, env, req.reports);
   const groups = groupByPackage(vulnerabilities);
   const shownBranch = untrusted(branch);
-  const taskPath = findingTaskPath(config, AUDIT_FINDING, branch);
+  // One task file per group (package): the first is the one the issue's task link and the hand-off name.
+  const groupPaths = groupTaskPaths(
+    config,
+    branch,
+    groups.map((g) => g.key),
+  );
+  const taskPath = groups.length > 0 ? groupPaths.get(groups[0]!.key)! : findingTaskPath(config, AUDIT_FINDING, branch);
   const runUrl = session.kind === "github" ? session.ctx.runUrl : null;
+  // The branch's copy: the file each group's link opens once the push step has committed it.
+  const fileUrl = (path: string) =>
+    session.kind === "github" && session.branch
+      ? blobUrl(session.ctx.serverUrl, session.ctx.repository, session.branch.split("/").map(encodeURIComponent).join("/"), path)
+      : null;
   const ctx = {
     branch: inlineCode(shownBranch),
     count: groups.length,
@@ -129,6 +149,8 @@ export async function runAudit(env: Record<string, string | undefined>, req: Aud
         severity: a.severity,
         title: untrusted(limitChars(a.title, 200)),
       })),
+      task_path: groupPaths.get(g.key)!,
+      task_url: fileUrl(groupPaths.get(g.key)!),
     })),
     task_path: taskPath,
     run_url: runUrl,
@@ -150,35 +172,37 @@ export async function runAudit(env: Record<string, string | undefined>, req: Aud
       message: `${v.id} (${v.severity}): ${limitChars(v.title, 200)}`,
     }),
   );
-  const task =
-    groups.length > 0
-      ? {
-          id: `audit-${taskPath.replace(/^.*\/fix-audit-|\.yaml$/g, "")}`,
-          auto_generated: true,
-          kind: "audit",
-          branch,
-          github_issue: null,
-          title: `Upgrade the vulnerable dependencies on ${branch}`,
-          tools: [...new Set(sources)],
-          advisory_groups: groups.map((g) => ({
-            package: g.package,
-            ecosystem: g.ecosystem,
-            installed: g.installed,
-            fixed: g.fixed,
-            severity: g.severity,
-            dependency_paths: [...new Set(g.advisories.flatMap((a) => a.paths))],
-            advisories: g.advisories.map((a) => ({
-              id: a.id,
-              aliases: a.aliases,
-              severity: a.severity,
-              title: a.title,
-              url: a.url,
-              vulnerable_range: a.vulnerableRange,
-            })),
-          })),
-          acceptance_criteria: ["the audit reports none of these advisories", "the tests pass"],
-        }
-      : null;
+  const tools = [...new Set(sources)];
+  const tasks = groups.map((g) => {
+    const path = groupPaths.get(g.key)!;
+    return {
+      path,
+      task: {
+        id: path.replace(/^.*\/fix-|\.yaml$/g, ""),
+        auto_generated: true,
+        kind: "audit",
+        branch,
+        github_issue: null,
+        title: `Upgrade ${g.package} (${g.ecosystem}) on ${branch}`,
+        tools,
+        package: g.package,
+        ecosystem: g.ecosystem,
+        installed: g.installed,
+        fixed: g.fixed,
+        severity: g.severity,
+        dependency_paths: [...new Set(g.advisories.flatMap((a) => a.paths))],
+        advisories: g.advisories.map((a) => ({
+          id: a.id,
+          aliases: a.aliases,
+          severity: a.severity,
+          title: a.title,
+          url: a.url,
+          vulnerable_range: a.vulnerableRange,
+        })),
+        acceptance_criteria: [`the audit reports none of these advisories for ${g.package}`, "the tests pass"],
+      } as Record<string, unknown>,
+    };
+  });
   const { dir } = writeFindingFiles({
     repoRoot: root,
     reportsDir: session.reportsDir,
@@ -195,7 +219,9 @@ export async function runAudit(env: Record<string, string | undefined>, req: Aud
     body,
     labels: [...config.labels.healing.filter((l) => l !== "tdd" && l !== "bug"), "security"],
     taskPath,
-    task,
+    task: tasks[0]?.task ?? null,
+    also: tasks.slice(1),
+    branch,
   });
   writeFileSync(
     join(dir, "audit.json"),
@@ -203,7 +229,12 @@ export async function runAudit(env: Record<string, string | undefined>, req: Aud
   );
   writeFileSync(join(dir, "audit.md"), `${body}\n`);
   log.info(`audit: ${vulnerabilities.length} advisories in ${groups.length} dependencies (${sources.join(", ")})`);
-  const sync = await syncFinding(env, AUDIT_FINDING);
+  const sync = await syncFinding(
+    env,
+    AUDIT_FINDING,
+    "origin",
+    tasks.slice(1).map((t) => t.path),
+  );
   return {
     vulnerabilities,
     groups,

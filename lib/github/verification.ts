@@ -18,7 +18,8 @@ import { comparePerf, readBaseline } from "../perf/compare.ts";
 import { BASELINE_BRANCH, fetchBaseline } from "../perf/baseline-branch.ts";
 import { readBenchFile, type BenchResult } from "../perf/results.ts";
 import type { TemplateName } from "../render.ts";
-import { runnerEnvDeny, runStacks } from "../runners/index.ts";
+import { runnerEnvDeny, runnerEnvironment, runStacks } from "../runners/index.ts";
+import { runSync } from "../process.ts";
 import { inlineCode, untrusted } from "../sanitize.ts";
 import type { RunsFile } from "../types.ts";
 import { writeRunsFile, writeVerifyFile, type VerifyResult } from "../step-files.ts";
@@ -146,7 +147,7 @@ async function verifyOnGitHub(s: GitHubSession, opts: VerifyOptions, env: Env): 
   const current = latestMarker(issue, comments, botLogin, own.kind) ?? own;
   const check =
     current.kind === "perf"
-      ? await checkPerf(s, n, current, opts)
+      ? await checkPerf(s, n, current, opts, env)
       : current.kind === "audit"
         ? await checkAudit(s, n, current, opts, env)
         : await checkTests(s, n, current, link.source, env);
@@ -286,15 +287,18 @@ function findingTask(s: GitHubSession, n: number, current: Marker, what: string,
  * A performance issue: this run's benchmark results compared with the baseline by lib/perf's rule, at the
  * threshold the issue was filed under. Healed when none of the issue's benchmarks is a regression any more.
  */
-async function checkPerf(s: GitHubSession, n: number, current: Marker, opts: VerifyOptions): Promise<Check> {
+async function checkPerf(s: GitHubSession, n: number, current: Marker, opts: VerifyOptions, env: Env): Promise<Check> {
   const task = findingTask(s, n, current, "regressed benchmark(s)", "task perf");
-  const files = opts.bench ?? [];
+  // The inputs task perf takes: the files named, else the config's perf.results after its perf.command.
+  const named = opts.bench ?? [];
+  const files = named.length > 0 ? named : s.config.perf.results;
   if (files.length === 0) {
     throw new HealError(
       "USAGE",
-      `#${n} is a performance issue: pass this run's benchmark results with --bench <file> (the files task perf reads)`,
+      `#${n} is a performance issue: pass this run's benchmark results with --bench <file>, or name them in perf.results`,
     );
   }
+  if (named.length === 0 && s.config.perf.command) runBenchmarks(s.root, s.config, env);
   const results = files.flatMap((p) => readBenchFile(resolve(s.root, p)).results);
   const baseline = perfBaseline(s.root, s.reportsDir, files, opts.baseline);
   const threshold = task.thresholdPct ?? s.config.perf.threshold;
@@ -311,8 +315,30 @@ async function checkPerf(s: GitHubSession, n: number, current: Marker, opts: Ver
   };
 }
 
+/**
+ * perf.command, run as task perf runs it (lib/perf/index.ts runBenchmarks, not exported): in the repository, without
+ * the tool's tokens, its last lines on stderr.
+ */
+function runBenchmarks(root: string, config: HealConfig, env: Env): void {
+  const argv = config.perf.command!;
+  log.info(`perf: running ${argv.join(" ")}`);
+  const r = runSync(argv, {
+    cwd: root,
+    env: runnerEnvironment(env, runnerEnvDeny(config)),
+    timeoutMs: config.runner.timeoutMinutes * 60_000,
+  });
+  for (const line of `${r.stdout}${r.stderr}`.split("\n").filter(Boolean).slice(-40)) log.info(`  ${line}`);
+  if (r.exitCode !== 0)
+    throw new HealError("BENCH_COMMAND_FAILED", `${argv[0]} exited ${r.exitCode ?? r.signal ?? "abnormally"}`, config.source ?? undefined);
+}
+
 /** The baseline `task perf` compares with: the --baseline file, else the tool's baseline branch on origin (fetched). */
-function perfBaseline(root: string, reportsDir: string, files: string[], flag: string | undefined): { results: BenchResult[]; from: string } {
+function perfBaseline(
+  root: string,
+  reportsDir: string,
+  files: string[],
+  flag: string | undefined,
+): { results: BenchResult[]; from: string } {
   if (flag) return { results: readBaseline(resolve(root, flag)).results, from: flag };
   const read = fetchBaseline(root, reportsDir, files);
   if (!read.baseline) throw new HealError("INPUT_MISSING", `no perf baseline to compare with: ${read.why}`);

@@ -18,7 +18,7 @@ let gh: GitHubDouble;
 let remote: BareRemote;
 let db: string;
 const UPPER = { id: "GO-2099-0002", path: "strings", symbol: "ToUpper", aliases: ["CVE-2099-0002"] };
-const TASK = ".agent/tasks/fix-audit-dev.yaml";
+const TASK = ".agent/tasks/fix-audit-dev-go-stdlib.yaml";
 
 beforeAll(async () => {
   gh = await startGitHubDouble();

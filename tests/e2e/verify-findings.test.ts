@@ -152,18 +152,26 @@ describe("task verify on a performance issue", () => {
     ]);
   }, 120_000);
 
-  test("no --bench: the tool cannot verify a performance issue and says what to pass, exit 2, nothing written", async () => {
+  test("no --bench and no perf.results: the tool cannot verify a performance issue and says what to pass, exit 2, nothing written", async () => {
     const sha = agentPushes({ "parse.go": "package shop\n" }, "perf: something");
     const r = await run("verify-fix.ts", [], env({ GITHUB_REF_NAME: "claude/issue-1-x", GITHUB_SHA: sha, GITHUB_RUN_ID: "7103" }));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("#1 is a performance issue: pass this run's benchmark results with --bench <file>");
+    expect(r.stderr).toContain(
+      "#1 is a performance issue: pass this run's benchmark results with --bench <file>, or name them in perf.results",
+    );
     expect(gh.requests.filter((q) => q.method !== "GET")).toEqual([]);
   }, 120_000);
 });
 
 describe("task verify on a security issue (govulncheck for real, then go test)", () => {
   const TOUPPER = { id: "GO-2099-0002", path: "strings", symbol: "ToUpper", aliases: ["CVE-2099-0002"] };
-  const PRINTLN = { id: ADVISORY_ID, path: "fmt", symbol: "Println", aliases: ["CVE-2099-0001"], summary: "Println writes too much in fmt" };
+  const PRINTLN = {
+    id: ADVISORY_ID,
+    path: "fmt",
+    symbol: "Println",
+    aliases: ["CVE-2099-0001"],
+    summary: "Println writes too much in fmt",
+  };
   const TEST = [
     "package main",
     "",
@@ -243,7 +251,9 @@ describe("task verify on a security issue (govulncheck for real, then go test)",
     expect(fail.body).toContain("An advisory is still reported, so the tests were not run.");
     // govulncheck names the installed stdlib by the local go's version.
     expect(fail.body).toMatch(
-      new RegExp(`### Still reported by govulncheck \\(1\\)\n\n- stdlib ${ADVISORY_ID}: unknown, installed v1\\.\\d+\\.\\d+, fixed in v99\\.0\\.0: Println writes too much in fmt\n`),
+      new RegExp(
+        `### Still reported by govulncheck \\(1\\)\n\n- stdlib ${ADVISORY_ID}: unknown, installed v1\\.\\d+\\.\\d+, fixed in v99\\.0\\.0: Println writes too much in fmt\n`,
+      ),
     );
     expect(fail.body).toContain("### No longer reported (1)\n\n- stdlib GO-2099-0002");
     expect(gh.issue(1)!.state).toBe("open");

@@ -1,0 +1,124 @@
+// One task file per advisory group (package) for `bun scripts/audit.ts` in GitHub Actions against the GitHub double
+// and a bare origin: two vulnerable packages give two task files with the group's exact fields, committed together
+// in the push step's one commit and each linked from the issue; the next run with one package fixed leaves one file,
+// the other deleted locally and upstream. The reports are real tool outputs (tests/fixtures/audit/README.md).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
+import { parse } from "yaml";
+import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import { actionsEnv } from "../github/fixtures.ts";
+import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
+import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
+
+let gh: GitHubDouble;
+let remote: BareRemote;
+const DEBUG = ".agent/tasks/fix-audit-dev-npm-debug.yaml";
+const MS = ".agent/tasks/fix-audit-dev-npm-ms.yaml";
+const fixture = (n: string) => join(TOOLKIT_ROOT, "tests/fixtures/audit", n);
+
+beforeAll(async () => {
+  gh = await startGitHubDouble();
+  remote = createBareRemote({ "README.md": "# widgets\n", ".gitignore": ".agent/reports/\n" });
+});
+afterAll(async () => {
+  await gh?.close();
+  remote?.cleanup();
+});
+
+async function audit(runId: string, reports: string[]) {
+  const env = actionsEnv(gh, {
+    GITHUB_RUN_ID: runId,
+    PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(":"),
+    TMPDIR: tmpdir(),
+  });
+  const proc = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts/audit.ts"), ...reports.map(fixture)], {
+    cwd: remote.cloneDir,
+    env,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+const localTasks = () => readdirSync(join(remote.cloneDir, ".agent/tasks")).sort();
+/** The paths a commit of the bare origin changed. */
+const changed = (ref: string) => remote.git("diff-tree", "--no-commit-id", "--name-status", "-r", ref).split("\n");
+
+describe("task audit: one task file per advisory group", () => {
+  test("two vulnerable packages: two task files with the group's fields, one commit, the issue links each", async () => {
+    const r = await audit("9001", ["npm-v7.json", "bun-audit.json"]);
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 1 });
+    expect(gh.violations).toEqual([]);
+    expect(localTasks()).toEqual(["fix-audit-dev-npm-debug.yaml", "fix-audit-dev-npm-ms.yaml"]);
+    expect(parse(remote.show("dev", MS)!)).toEqual({
+      id: "audit-dev-npm-ms",
+      auto_generated: true,
+      kind: "audit",
+      branch: "dev",
+      github_issue: "acme/widgets#1",
+      title: "Upgrade ms (npm) on dev",
+      tools: ["npm", "bun"],
+      package: "ms",
+      ecosystem: "npm",
+      installed: null,
+      fixed: [],
+      severity: "high",
+      dependency_paths: [],
+      advisories: [
+        {
+          id: "GHSA-3fx5-fwvr-xrjg",
+          aliases: ["npm:1098340"],
+          severity: "high",
+          title: "Regular Expression Denial of Service in ms",
+          url: "https://github.com/advisories/GHSA-3fx5-fwvr-xrjg",
+          vulnerable_range: "<0.7.1",
+        },
+        {
+          id: "GHSA-w9mr-4mfr-499f",
+          aliases: ["npm:1094419"],
+          severity: "moderate",
+          title: "Vercel ms Inefficient Regular Expression Complexity vulnerability",
+          url: "https://github.com/advisories/GHSA-w9mr-4mfr-499f",
+          vulnerable_range: "<2.0.0",
+        },
+      ],
+      acceptance_criteria: ["the audit reports none of these advisories for ms", "the tests pass"],
+    });
+    expect(parse(remote.show("dev", DEBUG)!)).toMatchObject({
+      id: "audit-dev-npm-debug",
+      github_issue: "acme/widgets#1",
+      package: "debug",
+      ecosystem: "npm",
+      installed: null,
+      fixed: ["express@4.18.3"],
+      severity: "high",
+      dependency_paths: ["node_modules/debug"],
+      advisories: [{ id: "GHSA-9vvw-cc9w-f27h" }, { id: "GHSA-gxpj-cx7g-858c" }],
+    });
+    // Both files in the one task-context commit.
+    expect(remote.log().slice(0, 2)).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
+    const pushed = remote.head()!;
+    remote.git("fetch", "-q", "origin");
+    expect(changed(pushed)).toEqual([`A\t${DEBUG}`, `A\t${MS}`]);
+    const body = gh.issue(1)!.body;
+    expect(body).toContain(`- Task file: [\`${DEBUG}\`](https://github.com/acme/widgets/blob/dev/${DEBUG})\n`);
+    expect(body).toContain(`- Task file: [\`${MS}\`](https://github.com/acme/widgets/blob/dev/${MS})\n`);
+    // The issue's task link (and the hand-off) names the first group's file.
+    expect(gh.state.dispatches.at(-1)!.clientPayload).toMatchObject({ task_path: DEBUG });
+  }, 120_000);
+
+  test("the next run with ms fixed: one file left, the other deleted locally and upstream in one commit", async () => {
+    const r = await audit("9002", ["npm-v7.json"]);
+    expect(r.code).toBe(1);
+    expect(localTasks()).toEqual(["fix-audit-dev-npm-debug.yaml"]);
+    expect(remote.show("dev", MS)).toBeNull();
+    expect(parse(remote.show("dev", DEBUG)!)).toMatchObject({ package: "debug", tools: ["npm"], github_issue: "acme/widgets#1" });
+    expect(remote.log()[0]).toBe("chore(heal): task context for #1 [skip ci]");
+    remote.git("fetch", "-q", "origin");
+    expect(changed(remote.head()!)).toEqual([`M\t${DEBUG}`, `D\t${MS}`]);
+    expect(gh.issue(1)!.title).toBe("🛡️ Security: 1 vulnerable dependencies in dev");
+  }, 120_000);
+});
