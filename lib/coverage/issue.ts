@@ -154,7 +154,11 @@ export async function syncFindingsIssue(r: RepoClient, input: FindingsIssueInput
   if (open) {
     // Title and body in one PATCH, only when either changed.
     const written = await writeIssueBody(r, { issue: open }, text, input.title);
-    const done: CoverageIssueOutcome = { action: written.action === "unchanged" ? "unchanged" : "updated", number: open.number, url: open.url };
+    const done: CoverageIssueOutcome = {
+      action: written.action === "unchanged" ? "unchanged" : "updated",
+      number: open.number,
+      url: open.url,
+    };
     if (!written.bodyChanged) return done; // a new title only: the findings are the same
     return withHandoff(r, done, input, await listComments(r, open.number));
   }

@@ -66,7 +66,7 @@ const ISSUE_NAMES: Record<FindingKind["marker"], string> = {
   audit: "security issue",
 };
 
-export function issueName(finding: FindingKind): string {
+function issueName(finding: FindingKind): string {
   return ISSUE_NAMES[finding.marker];
 }
 
@@ -206,7 +206,9 @@ async function sync(s: GitHubSession, report: FailureReport, finding: FindingKin
   await ensureLabels(s.r, labels);
   const created = await writeIssueBody(
     s.r,
-    { create: { title: limitTitle(input.title), labels, find: () => findToolIssue(s.r, { kind: finding.marker, branch, botLogin, label }) } },
+    {
+      create: { title: limitTitle(input.title), labels, find: () => findToolIssue(s.r, { kind: finding.marker, branch, botLogin, label }) },
+    },
     { kind: "text", text: input.body, marker, cutNotice: notice, linkRoom: true },
   );
   return {
@@ -359,7 +361,11 @@ export async function pushTaskContext(
   // to commit the tip is never null (a branch without commits gets the commit).
   const commit = pushed.commit ?? (current?.path === taskPath ? current.sha : pushed.tip!);
   const url = blobUrl(session.ctx.serverUrl, session.ctx.repository, commit, taskPath);
-  await writeIssueBody(session.r, { issue: { number: issue.number, title: issue.title, body: issue.body } }, { kind: "task-link", link: taskLinkText(session, { path: taskPath, url }) });
+  await writeIssueBody(
+    session.r,
+    { issue: { number: issue.number, title: issue.title, body: issue.body } },
+    { kind: "task-link", link: taskLinkText(session, { path: taskPath, url }) },
+  );
 
   mergeGitHubFile(dir, {
     step: "push-task-context",

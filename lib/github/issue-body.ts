@@ -73,7 +73,11 @@ export interface BodyWritten {
 export async function writeIssueBody(r: RepoClient, target: BodyTarget, change: BodyChange, title?: string): Promise<BodyWritten> {
   if ("create" in target) {
     const body = issueBody("", change);
-    const created = await createIssueOnce(r, { title: title ?? target.create.title, body, labels: target.create.labels }, { find: target.create.find });
+    const created = await createIssueOnce(
+      r,
+      { title: title ?? target.create.title, body, labels: target.create.labels },
+      { find: target.create.find },
+    );
     return { number: created.number, url: created.url, action: created.adopted ? "adopted" : "created", bodyChanged: true };
   }
   const { issue } = target;

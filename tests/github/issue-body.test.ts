@@ -31,7 +31,12 @@ afterEach(async () => {
 
 /** Which requests carried a body, as `METHOD path [fields]`. */
 const bodyWrites = (g: GitHubDouble) =>
-  g.writes().map((w) => `${w.method} ${w.path} ${Object.keys((w.body ?? {}) as object).sort().join(",")}`);
+  g.writes().map(
+    (w) =>
+      `${w.method} ${w.path} ${Object.keys((w.body ?? {}) as object)
+        .sort()
+        .join(",")}`,
+  );
 
 describe("withLink", () => {
   test("the task-link.md line placed above the marker, replaced in place, never duplicated; a full body is left alone", () => {
