@@ -5,7 +5,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
 import { isVersionRange, pep440ToRange } from "../lib/toolchain.ts";
 import { tempFolders } from "./support/temp-folders.ts";
@@ -18,12 +18,15 @@ const VITEST = { "package.json": '{"name":"web","private":true,"scripts":{"test"
 /** A pytest project. */
 const PYTEST = { "tests/test_a.py": "def test_a():\n    assert True\n" };
 
+const SYSTEM_PATH = [dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(":");
+
 /** Runs scripts/toolchain.ts in `dir` as the action does; the outputs parsed from its key=value lines. */
 function toolchain(dir: string, args: string[] = [], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/toolchain.ts"), ...args], {
     cwd: dir,
     encoding: "utf8",
-    env: { ...process.env, HEAL_REPO: "", RUNNER_OS: "Linux", NO_COLOR: "1", ...env },
+    // The system PATH: a pyenv shim's start-up in detection's interpreter probe costs seconds per run.
+    env: { ...process.env, HEAL_REPO: "", RUNNER_OS: "Linux", NO_COLOR: "1", PATH: SYSTEM_PATH, ...env },
   });
   const outputs: Record<string, string> = {};
   for (const l of r.stdout.split("\n").filter(Boolean)) outputs[l.slice(0, l.indexOf("="))] = l.slice(l.indexOf("=") + 1);
@@ -231,6 +234,34 @@ describe("--store: the package manager's own answer (the real tools)", () => {
     const data = join(cacheRoot, "pnpm-data");
     const out = store({ "pnpm-lock.yaml": "lockfileVersion: '9.0'\n" }, { XDG_DATA_HOME: data, PNPM_HOME: "" });
     expect(out).toStartWith(`node-store=${data}/pnpm/store/`);
+  });
+
+  test("yarn 4 through corepack (packageManager yarn@4.18.1): its cacheFolder, the global cache under the folder it is given", () => {
+    // corepack as the action enables it: its shims first on PATH, yarn 4 fetched from the npm registry.
+    const shims = join(cacheRoot, "corepack-bin");
+    mkdirSync(shims, { recursive: true });
+    const corepackEnv = {
+      COREPACK_HOME: join(cacheRoot, "corepack-home"),
+      COREPACK_ENABLE_DOWNLOAD_PROMPT: "0",
+      COREPACK_NPM_REGISTRY: "https://registry.npmjs.org",
+      // This machine's npm mirror serves packages without registry signatures.
+      COREPACK_INTEGRITY_KEYS: "0",
+    };
+    const enable = spawnSync("corepack", ["enable", "--install-directory", shims, "yarn"], {
+      encoding: "utf8",
+      env: { ...process.env, ...corepackEnv },
+    });
+    expect(enable.status, enable.stderr).toBe(0);
+    const global = join(cacheRoot, "yarn-global");
+    const out = store(
+      {
+        "package.json": pkg({ packageManager: "yarn@4.18.1" }),
+        "yarn.lock": "__metadata:\n  version: 8\n  cacheKey: 10c0\n",
+        ".yarnrc.yml": "nodeLinker: node-modules\n",
+      },
+      { ...corepackEnv, PATH: `${shims}:${SYSTEM_PATH}`, YARN_GLOBAL_FOLDER: global },
+    );
+    expect(out).toBe(`node-store=${global}/cache\n`);
   });
 
   test("a package manager that is not installed: no store (the cache step is skipped), a warning, exit 0", () => {
