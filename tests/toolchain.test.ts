@@ -4,10 +4,11 @@
 // pnpm, yarn and bun for their store folders.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
-import { isVersionRange, pep440ToRange } from "../lib/toolchain.ts";
+import { parse } from "yaml";
+import { isVersionRange, pep440ToRange, toolchainOutputs } from "../lib/toolchain.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 
 setDefaultTimeout(60_000);
@@ -288,5 +289,41 @@ describe("version specs as the set-up actions read them", () => {
     expect(pep440ToRange("==3.11.*")).toBe("3.11");
     expect(pep440ToRange(">=3.8, !=3.9.0")).toBe(">=3.8");
     expect(pep440ToRange("python3")).toBeNull();
+  });
+});
+
+describe("action.yml's set-up steps", () => {
+  const text = readFileSync(join(TOOLKIT_ROOT, "action.yml"), "utf8");
+  const steps = (parse(text) as { runs: { steps: { name?: string; uses?: string; if?: string; with?: Record<string, unknown> }[] } }).runs
+    .steps;
+
+  test("setup-node and setup-python pinned by full commit SHA with the release in a comment (the tags' commits)", () => {
+    expect(text).toContain("uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0\n");
+    expect(text).toContain("uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0\n");
+  });
+
+  test("each set-up step runs only on the toolchain step's outputs, and takes its inputs from them", () => {
+    const by = (name: string) => steps.find((s) => s.name === name)!;
+    expect(by("Set up Node.js as the project names it")).toMatchObject({
+      if: "steps.toolchain.outputs.node-version-file != '' || steps.toolchain.outputs.node-version != ''",
+      with: {
+        "node-version-file": "${{ steps.toolchain.outputs.node-version-file }}",
+        "node-version": "${{ steps.toolchain.outputs.node-version }}",
+        "package-manager-cache": false,
+      },
+    });
+    expect(by("Set up Python as the project names it").with).toEqual({
+      "python-version-file": "${{ steps.toolchain.outputs.python-version-file }}",
+      "python-version": "${{ steps.toolchain.outputs.python-version }}",
+    });
+    expect(by("Set up the project's package manager (corepack)").if).toBe("steps.toolchain.outputs.corepack == 'true'");
+    expect(by("Keep the package store").with).toEqual({
+      path: "${{ steps.store.outputs.node-store }}",
+      key: "${{ steps.toolchain.outputs.node-store-key }}",
+      "restore-keys": "${{ steps.toolchain.outputs.node-store-restore-key }}",
+    });
+    // Every key an `if:` or `with:` reads is one the script writes.
+    const written = Object.keys(toolchainOutputs({ node: null, packageManager: null, python: null, nodeStore: null, pythonStore: null }));
+    for (const m of text.matchAll(/steps\.toolchain\.outputs\.([\w-]+)/g)) expect(written, m[1]).toContain(m[1]!);
   });
 });
