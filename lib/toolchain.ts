@@ -286,10 +286,12 @@ export function pythonVersion(repoRoot: string, projectDir: string): VersionSetu
 
 const PY_DEPENDENCY_FILES = /^(?:requirements[\w.-]*\.txt|pyproject\.toml|poetry\.lock|uv\.lock)$/;
 
-/** The pip cache: PIP_CACHE_DIR, else $XDG_CACHE_HOME/pip, else ~/.cache/pip (pip's own order on Linux and macOS). */
-export function pipCacheDir(env: NodeJS.ProcessEnv): string {
+/** The pip cache: PIP_CACHE_DIR, else pip's default (~/Library/Caches/pip on macOS, $XDG_CACHE_HOME/pip or ~/.cache/pip). */
+export function pipCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
   if (env.PIP_CACHE_DIR) return env.PIP_CACHE_DIR;
-  return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "pip");
+  const home = env.HOME || homedir();
+  if (platform === "darwin") return join(home, "Library/Caches/pip");
+  return join(env.XDG_CACHE_HOME || join(home, ".cache"), "pip");
 }
 
 function listFiles(repoRoot: string, dir: string): string[] {

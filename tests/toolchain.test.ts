@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
 import { parse } from "yaml";
-import { isVersionRange, pep440ToRange, toolchainOutputs } from "../lib/toolchain.ts";
+import { isVersionRange, pep440ToRange, pipCacheDir, toolchainOutputs } from "../lib/toolchain.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 
 setDefaultTimeout(60_000);
@@ -325,5 +325,14 @@ describe("action.yml's set-up steps", () => {
     // Every key an `if:` or `with:` reads is one the script writes.
     const written = Object.keys(toolchainOutputs({ node: null, packageManager: null, python: null, nodeStore: null, pythonStore: null }));
     for (const m of text.matchAll(/steps\.toolchain\.outputs\.([\w-]+)/g)) expect(written, m[1]).toContain(m[1]!);
+  });
+});
+
+describe("pip's cache folder", () => {
+  test("PIP_CACHE_DIR, else XDG_CACHE_HOME/pip or ~/.cache/pip; ~/Library/Caches/pip on macOS", () => {
+    expect(pipCacheDir({ PIP_CACHE_DIR: "/c", HOME: "/h" }, "linux")).toBe("/c");
+    expect(pipCacheDir({ XDG_CACHE_HOME: "/x", HOME: "/h" }, "linux")).toBe("/x/pip");
+    expect(pipCacheDir({ HOME: "/h" }, "linux")).toBe("/h/.cache/pip");
+    expect(pipCacheDir({ HOME: "/Users/r" }, "darwin")).toBe("/Users/r/Library/Caches/pip");
   });
 });
