@@ -199,11 +199,7 @@ describe(LOOP_WORKFLOW, () => {
       "audit",
     ]);
     const optIn = parse(renderWorkflows(parseConfig("workflows:\n  heal_on_schedule: true\n"), SHA)[0]!.content);
-    expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" }, optIn)).toEqual([
-      "heal",
-      "coverage",
-      "audit",
-    ]);
+    expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" }, optIn)).toEqual(["heal", "coverage", "audit"]);
   });
 
   test("audit: the schedule, a manual run, and a push to the default branch whose commits touch a lockfile", () => {
@@ -234,9 +230,7 @@ describe(LOOP_WORKFLOW, () => {
     const config = parseConfig("perf:\n  results: [bench/go.txt]\n  command: [sh, -c, 'go test -bench . > bench/go.txt']\n");
     const withPerf = parse(renderWorkflows(config, SHA).find((w) => w.path === LOOP_WORKFLOW)!.content);
     const jobsFor = (github: Record<string, unknown>) =>
-      Object.keys(withPerf.jobs).filter((j) =>
-        condition(withPerf.jobs[j].if, { github: { head_ref: "", ...github } }, { failed: false }),
-      );
+      Object.keys(withPerf.jobs).filter((j) => condition(withPerf.jobs[j].if, { github: { head_ref: "", ...github } }, { failed: false }));
     const own = { pull_request: { head: { repo: { full_name: "acme/widgets" } } } };
     expect(jobsFor({ event_name: "push", ref_name: "dev", repository: "acme/widgets" })).toEqual(["heal", "perf"]);
     expect(
@@ -244,7 +238,13 @@ describe(LOOP_WORKFLOW, () => {
     ).toEqual(["heal", "verify", "perf"]);
     expect(jobsFor({ event_name: "push", ref_name: "claude/issue-4-fix", repository: "acme/widgets" })).toEqual(["verify"]);
     expect(
-      jobsFor({ event_name: "pull_request", ref_name: "9/merge", head_ref: "feature", repository: "acme/widgets", event: { ...own, action: "closed" } }),
+      jobsFor({
+        event_name: "pull_request",
+        ref_name: "9/merge",
+        head_ref: "feature",
+        repository: "acme/widgets",
+        event: { ...own, action: "closed" },
+      }),
     ).toEqual(["verify"]);
     expect(jobsFor({ event_name: "schedule", ref_name: "dev", repository: "acme/widgets" })).toEqual(["coverage", "audit"]);
     expect(workflowDrift(LOOP_WORKFLOW, installed[LOOP_WORKFLOW]!, config, SHA)).toEqual([
@@ -407,14 +407,17 @@ describe(ACTION, () => {
     }
   });
 
-  test("rejects an unknown task before installing anything", () => {
+  test("rejects an unknown task before installing anything; accepts the loop workflow's perf and audit", () => {
     const check = steps(doc)[0];
-    const r = spawnSync("bash", ["-c", check.run], {
-      env: { ...process.env, HEAL_TASK: "deploy", HEAL_CONFIG: ".agent/heal/config.yaml" },
-      encoding: "utf8",
-    });
+    const run = (task: string) =>
+      spawnSync("bash", ["-c", check.run], {
+        env: { ...process.env, HEAL_TASK: task, HEAL_CONFIG: ".agent/heal/config.yaml" },
+        encoding: "utf8",
+      });
+    const r = run("deploy");
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("input 'task' must be heal, verify, coverage or test-quality\n");
+    expect(r.stderr).toBe("input 'task' must be heal, verify, coverage, test-quality, perf or audit\n");
+    for (const task of ["perf", "audit"]) expect({ task, ...run(task) }).toMatchObject({ task, status: 0, stderr: "" });
   });
 });
 
