@@ -91,6 +91,8 @@ describe("task perf: the baseline on heal/perf-baseline", () => {
     ]);
     expect(r.stderr).toContain(`perf: baseline ${BASELINE_FILE} committed to heal/perf-baseline`);
     expect(remote.log("main")).toEqual(["initial commit"]);
+    // The token went to that fetch and push alone (lib/git.ts authEnv): nothing persisted in .git/config.
+    expect(() => remote.git("config", "--get-regexp", "^http\\..*extraheader$")).toThrow();
     expect(gh.requests).toEqual([]);
   }, 120_000);
 
