@@ -56,8 +56,9 @@ interface IssueFacts {
   sightings: { at: string; marker: Marker }[];
 }
 
+/** The issues verify judges (failing tests, regressed benchmarks, vulnerable dependencies): each counts alike. */
 export function isHealing(i: IssueHistory): boolean {
-  return i.marker.kind === "healing";
+  return i.marker.kind === "healing" || i.marker.kind === "perf" || i.marker.kind === "audit";
 }
 
 function facts(issue: IssueHistory, rules: MetricsRules): IssueFacts {
@@ -71,12 +72,12 @@ function facts(issue: IssueHistory, rules: MetricsRules): IssueFacts {
     }));
   const sightings = [
     { at: issue.createdAt, marker: issue.marker },
-    ...issue.posts.filter((p) => p.marker.kind === "healing").map((p) => ({ at: p.createdAt, marker: p.marker })),
+    ...issue.posts.filter((p) => p.marker.kind === issue.marker.kind).map((p) => ({ at: p.createdAt, marker: p.marker })),
   ];
   const fingerprints = new Set(sightings.flatMap((s) => s.marker.fingerprints ?? []));
   const firstPass = verifications.find((v) => v.pass) ?? null;
   // The tool closes a healing issue only after a passing verification or a green run (a healing marker with no failures).
-  const greenClose = issue.posts.find((p) => p.marker.kind === "healing" && p.marker.count === 0) ?? null;
+  const greenClose = issue.posts.find((p) => p.marker.kind === issue.marker.kind && p.marker.count === 0) ?? null;
   const needsHuman =
     issue.labels.some((l) => l.toLowerCase() === rules.needsHumanLabel.toLowerCase()) || verifications.some((v) => v.needsHuman);
   let outcome: Outcome;

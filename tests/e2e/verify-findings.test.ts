@@ -4,7 +4,7 @@
 // lib/perf's comparison of this run's results with the baseline (go -bench text with chosen numbers, as in
 // tests/perf/lifecycle.test.ts), audit by the real govulncheck (local advisory database) and then the real `go test`.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { parseMarker } from "../../lib/marker.ts";
@@ -34,10 +34,12 @@ async function run(script: string, args: string[], env: Record<string, string>) 
   return { code, stdout, stderr };
 }
 
-/** The agent's commit on claude/issue-1-x, from dev as the tool left it (task file included), pushed to origin. */
+/** The agent's commit on claude/issue-1-x (the first from dev as the tool left it, task file included), pushed to origin. */
 function agentPushes(files: Record<string, string>, message: string): string {
-  remote.git("fetch", "-q", "origin");
-  remote.git("checkout", "-q", "-B", "claude/issue-1-x", "origin/dev");
+  if (remote.git("branch", "--show-current") !== "claude/issue-1-x") {
+    remote.git("fetch", "-q", "origin");
+    remote.git("checkout", "-q", "-b", "claude/issue-1-x", "origin/dev");
+  }
   for (const [rel, text] of Object.entries(files)) writeFileSync(join(remote.cloneDir, rel), text);
   remote.git("add", "-A");
   remote.git("commit", "-qm", message);
@@ -119,6 +121,20 @@ describe("task verify on a performance issue", () => {
       run: { id: "7101", attempt: "1" },
       extra: { issue: 1, result: "pass", outcome: "pass", attempt: 1, sha },
     });
+    // task metrics counts the performance issue and its verification like a healing issue's (same markers).
+    const out = mkdtempSync(join(tmpdir(), "heal-metrics-"));
+    const m = await run("metrics.ts", ["--out", out], env());
+    expect({ code: m.code, stderr: m.stderr }).toMatchObject({ code: 0 });
+    const figures = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")).figures;
+    expect(figures).toMatchObject({
+      healingIssues: 1,
+      verifications: 1,
+      passingVerifications: 1,
+      fixSuccessRate: 100,
+      firstAttemptSuccesses: 1,
+      closedIssues: 1,
+      outcomes: { agent: 1, "person-fix": 0, "person-closed": 0, "needs-human": 0, open: 0 },
+    });
   }, 120_000);
 
   test("a fix that leaves the benchmark 30% slower: ❌ attempt 1 naming it, the agent asked again, exit 1", async () => {
@@ -150,6 +166,23 @@ describe("task verify on a performance issue", () => {
       "POST /repos/acme/widgets/issues/1/comments",
       "POST /repos/acme/widgets/dispatches",
     ]);
+  }, 120_000);
+
+  test("three fixes that stay slow: the third labels the issue needs-human and asks nobody (the same attempt budget)", async () => {
+    for (const [i, runId] of ["7201", "7202", "7203"].entries()) {
+      const sha = agentPushes({ "parse.go": `package shop\n\n// attempt ${i + 1}\n` }, `perf: attempt ${i + 1}`);
+      const r = await verify(sha, runId, [130, 131, 129, 132, 128]);
+      expect(r.code).toBe(1);
+      expect(printed(r.stdout)).toEqual({ issue: 1, attempt: i + 1, result: i < 2 ? "fail" : "needs-human", healed: false });
+    }
+    const last = lastComment();
+    expect(last.body).toStartWith("## 🧑‍🔧 Performance Fix Needs a Human (attempt 3 of 3)\n");
+    expect(last.body).toContain("The agent will not be asked again: this issue is labelled `needs-human` for a person to take over.");
+    expect(parseMarker(last.body)).toMatchObject({ kind: "verification", extra: { result: "fail", outcome: "needs-human", attempt: 3 } });
+    expect(gh.issue(1)!.labels).toContain("needs-human");
+    expect(gh.issue(1)!.state).toBe("open");
+    // Filed once by task perf, asked again after the first two failures only.
+    expect(gh.state.dispatches.map((d) => d.clientPayload?.attempt)).toEqual([1, 2, 3]);
   }, 120_000);
 
   test("no --bench and no perf.results: the tool cannot verify a performance issue and says what to pass, exit 2, nothing written", async () => {
