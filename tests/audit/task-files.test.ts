@@ -1,7 +1,8 @@
 // One task file per advisory group (package) for `bun scripts/audit.ts` in GitHub Actions against the GitHub double
 // and a bare origin: two vulnerable packages give two task files with the group's exact fields, committed together
-// in the push step's one commit and each linked from the issue; the next run with one package fixed leaves one file,
-// the other deleted locally and upstream. The reports are real tool outputs (tests/fixtures/audit/README.md).
+// in the push step's one commit and each linked from the issue; verify on the agent branch reads every group's file;
+// the next run with one package fixed leaves one file, the other deleted locally and upstream. The reports are real
+// tool outputs (tests/fixtures/audit/README.md).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -108,6 +109,41 @@ describe("task audit: one task file per advisory group", () => {
     expect(body).toContain(`- Task file: [\`${MS}\`](https://github.com/acme/widgets/blob/dev/${MS})\n`);
     // The issue's task link (and the hand-off) names the first group's file.
     expect(gh.state.dispatches.at(-1)!.clientPayload).toMatchObject({ task_path: DEBUG });
+  }, 120_000);
+
+  test("verify on the agent branch reads every group's file: a fix that leaves ms is ❌ naming its advisories, exit 1", async () => {
+    remote.git("checkout", "-q", "-b", "claude/issue-1-x", "origin/dev");
+    remote.git("commit", "-q", "--allow-empty", "-m", "fix: upgrade debug");
+    remote.git("push", "-q", "origin", "claude/issue-1-x");
+    const sha = remote.git("rev-parse", "HEAD");
+    const env = actionsEnv(gh, {
+      GITHUB_REF_NAME: "claude/issue-1-x",
+      GITHUB_SHA: sha,
+      GITHUB_RUN_ID: "9101",
+      PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(":"),
+    });
+    // The audit as it reads on the agent's branch: only ms is still reported.
+    const proc = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts/verify-fix.ts"), "--audit-report", fixture("bun-audit.json")], {
+      cwd: remote.cloneDir,
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    remote.git("checkout", "-q", "dev");
+    expect({ code, stderr }).toMatchObject({ code: 1 });
+    expect(stderr).toContain(`verifying #1: 4 advisories from ${DEBUG}, ${MS}`);
+    const fail = gh.issue(1)!.comments.at(-1)!.body;
+    expect(fail).toStartWith("## ❌ Security Verification Failed (attempt 1 of 3)");
+    expect(fail).toContain(
+      [
+        "### Still reported by bun (2)",
+        "",
+        "- ms GHSA-3fx5-fwvr-xrjg: high, installed unknown, fixed in none known: Regular Expression Denial of Service in ms",
+        "- ms GHSA-w9mr-4mfr-499f: moderate, installed unknown, fixed in none known: Vercel ms Inefficient Regular Expression Complexity vulnerability",
+      ].join("\n"),
+    );
+    expect(fail).toContain("### No longer reported (2)\n\n- debug GHSA-9vvw-cc9w-f27h\n- debug GHSA-gxpj-cx7g-858c");
   }, 120_000);
 
   test("the next run with ms fixed: one file left, the other deleted locally and upstream in one commit", async () => {
