@@ -154,6 +154,14 @@ export interface RunnerAdapter {
 }
 
 /**
+ * The task file's re-run through the project's own `test` script when the stack runs it (its flags, config and
+ * pretest hold), with the selection appended; null when the stack runs the bare runner.
+ */
+export function scriptRerun(r: RerunRequest, selection: string[]): string | null {
+  return r.stack?.script ? `${r.prefix}${r.shell([...r.stack.command, ...selection])}` : null;
+}
+
+/**
  * `value` appended to the variable `name` of `env` (space-separated), so options the user set there stay:
  * PYTEST_ADDOPTS, NODE_OPTIONS.
  */

@@ -1,6 +1,6 @@
 // bun test: JUnit report plus the console log (a test file that fails to load is only on bun's console).
 import { escapeRegex, filesOf, namePattern, runnerTestName, shellQuote } from "../test-selection.ts";
-import type { RunnerAdapter } from "./adapter.ts";
+import { type RunnerAdapter, scriptRerun } from "./adapter.ts";
 
 export const bun: RunnerAdapter = {
   name: "bun",
@@ -22,8 +22,11 @@ export const bun: RunnerAdapter = {
     reportIsStdout: false,
     consoleLog: paths.rel("console.txt"),
   }),
-  rerunOne: (r) =>
-    r.file && `${r.prefix}bun test ${shellQuote(r.file)} -t ${shellQuote(`^${escapeRegex(runnerTestName(r.failure.fullName))}$`)}`,
+  rerunOne: (r) => {
+    if (!r.file) return null;
+    const name = `^${escapeRegex(runnerTestName(r.failure.fullName))}$`;
+    return scriptRerun(r, [r.file, "-t", name]) ?? `${r.prefix}bun test ${shellQuote(r.file)} -t ${shellQuote(name)}`;
+  },
   // bun reads a bare word as a name filter, not a path: files go as ./paths.
   targetCommand: (stack, tests) => [
     ...stack.command,

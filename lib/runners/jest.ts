@@ -2,7 +2,7 @@
 import { escapeRegex, filesOf, namePattern, runnerTestName, shellQuote } from "../test-selection.ts";
 import { join } from "node:path";
 import { TOOLKIT_ROOT } from "../paths.ts";
-import { appendEnv, type RunnerAdapter } from "./adapter.ts";
+import { appendEnv, type RunnerAdapter, scriptRerun } from "./adapter.ts";
 
 /** Gives jest its report options in memory (lib/runners/jest-report.cjs), so the tests' argv stays the user's. */
 const REPORT_SHIM = join(TOOLKIT_ROOT, "lib/runners/jest-report.cjs");
@@ -34,8 +34,11 @@ export const jest: RunnerAdapter = {
       HEAL_JEST_OUTPUT_FILE: paths.abs("json"),
     },
   }),
-  rerunOne: (r) =>
-    r.file && `${r.prefix}npx jest ${shellQuote(r.file)} -t ${shellQuote(`^${escapeRegex(runnerTestName(r.failure.fullName))}$`)}`,
+  rerunOne: (r) => {
+    if (!r.file) return null;
+    const name = `^${escapeRegex(runnerTestName(r.failure.fullName))}$`;
+    return scriptRerun(r, [r.file, "-t", name]) ?? `${r.prefix}npx jest ${shellQuote(r.file)} -t ${shellQuote(name)}`;
+  },
   targetCommand: (stack, tests) => [...stack.command, ...filesOf(stack.cwd, tests), "-t", namePattern(tests)],
   coverage: (stack, dir) => ({
     commands: [[...stack.command, "--coverage", "--coverageReporters=json", `--coverageDirectory=${dir.abs}`]],

@@ -1,12 +1,19 @@
 // node --test (node's built-in runner): a spec log on stdout and a JUnit report. node reads options only
 // before the first file, so every flag goes right after `--test`.
 import { escapeRegex, filesOf, runnerTestName, shellQuote } from "../test-selection.ts";
-import type { RunnerAdapter } from "./adapter.ts";
+import type { Stack } from "../types.ts";
+import { type RunnerAdapter, scriptRerun } from "./adapter.ts";
+import { scriptCommand } from "./package-script.ts";
 
-/** The command with `flags` right after `--test` (before any file the command names). */
-function withFlags(command: string[], flags: string[]): string[] {
-  const at = command.indexOf("--test");
-  return at === -1 ? [...command, ...flags] : [...command.slice(0, at + 1), ...flags, ...command.slice(at + 1)];
+/**
+ * The command with `flags` right after `--test`, or right after the script's own words when the project's
+ * `test` script runs it: before any file the command names (verification's targeted re-run appends files).
+ */
+function withFlags(stack: Pick<Stack, "command" | "script">, flags: string[]): string[] {
+  const { command } = stack;
+  const test = command.indexOf("--test");
+  const at = test !== -1 ? test + 1 : stack.script ? scriptCommand(stack.script.manager).length : command.length;
+  return [...command.slice(0, at), ...flags, ...command.slice(at)];
 }
 
 /**
@@ -33,7 +40,7 @@ export const nodeTest: RunnerAdapter = {
   claimPackage: (p) => (/\bnode\b[^&|;]*?\s--test\b/.test(p.testScript) ? "script" : null),
   command: () => ["node", "--test"],
   plan: (stack, paths) => ({
-    argv: withFlags(stack.command, [
+    argv: withFlags(stack, [
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
       "--test-reporter=junit",
@@ -42,15 +49,22 @@ export const nodeTest: RunnerAdapter = {
     report: paths.rel("xml"),
     reportIsStdout: false,
   }),
-  rerunOne: (r) =>
-    r.file && `${r.prefix}node --test --test-name-pattern=${shellQuote(nodeNamePattern([r.failure.fullName]))} ${shellQuote(r.file)}`,
+  rerunOne: (r) => {
+    if (!r.file) return null;
+    const pattern = nodeNamePattern([r.failure.fullName]);
+    // The script's `node --test` names no files (package-script.ts), so the pattern and file appended follow its flags.
+    return (
+      scriptRerun(r, [`--test-name-pattern=${pattern}`, r.file]) ??
+      `${r.prefix}node --test --test-name-pattern=${shellQuote(pattern)} ${shellQuote(r.file)}`
+    );
+  },
   targetCommand: (stack, tests) => [
-    ...withFlags(stack.command, [`--test-name-pattern=${nodeNamePattern(tests.map((t) => t.fullName))}`]),
+    ...withFlags(stack, [`--test-name-pattern=${nodeNamePattern(tests.map((t) => t.fullName))}`]),
     ...filesOf(stack.cwd, tests),
   ],
   coverage: (stack, dir) => ({
     commands: [
-      withFlags(stack.command, [
+      withFlags(stack, [
         "--experimental-test-coverage",
         "--test-reporter=spec",
         "--test-reporter-destination=stdout",

@@ -1,9 +1,24 @@
 // vitest: JUnit rather than JSON, since its names are joined with " > " and failures carry `❯ path:line:col`.
-import { escapeRegex, filesOf, namePattern, runnerTestName, shellQuote } from "../test-selection.ts";
-import type { RunnerAdapter } from "./adapter.ts";
+import { escapeRegex, filesOf, relToStack, runnerTestName, shellQuote } from "../test-selection.ts";
+import { type RunnerAdapter, scriptRerun } from "./adapter.ts";
 
 const hasConfig = (files: Set<string>, base: string) =>
   [...files].some((f) => f.startsWith(`${base}.`) && /\.(?:[cm]?[jt]s|json)$/.test(f));
+
+/** vitest's default typecheck.include: type tests (`expectTypeOf`) that `--typecheck` checks with tsc. */
+const TYPE_TEST_FILE = /\.(?:test|spec)-d\.[cm]?[jt]sx?$/;
+
+/**
+ * One anchored -t pattern for these tests (file relative to the stack folder): vitest matches a type test's
+ * name with its file's path before it (`cart.test-d.ts total returns a number`), any other test's without.
+ */
+function vitestNamePattern(tests: { fullName: string; file: string | null }[]): string {
+  const names = tests.map((t) => {
+    const name = escapeRegex(runnerTestName(t.fullName));
+    return t.file && TYPE_TEST_FILE.test(t.file) ? `(?:${escapeRegex(t.file)} )?${name}` : name;
+  });
+  return `^(?:${[...new Set(names)].join("|")})$`;
+}
 
 export const vitest: RunnerAdapter = {
   name: "vitest",
@@ -24,9 +39,18 @@ export const vitest: RunnerAdapter = {
     report: paths.rel("xml"),
     reportIsStdout: false,
   }),
-  rerunOne: (r) =>
-    r.file && `${r.prefix}npx vitest run ${shellQuote(r.file)} -t ${shellQuote(`^${escapeRegex(runnerTestName(r.failure.fullName))}$`)}`,
-  targetCommand: (stack, tests) => [...stack.command, ...filesOf(stack.cwd, tests), "-t", namePattern(tests)],
+  rerunOne: (r) => {
+    if (!r.file) return null;
+    const own = escapeRegex(runnerTestName(r.failure.fullName));
+    const name = TYPE_TEST_FILE.test(r.file) ? `^(?:${escapeRegex(r.file)} )?${own}$` : `^${own}$`;
+    return scriptRerun(r, [r.file, "-t", name]) ?? `${r.prefix}npx vitest run ${shellQuote(r.file)} -t ${shellQuote(name)}`;
+  },
+  targetCommand: (stack, tests) => [
+    ...stack.command,
+    ...filesOf(stack.cwd, tests),
+    "-t",
+    vitestNamePattern(tests.map((t) => ({ fullName: t.fullName, file: t.file && relToStack(stack.cwd, t.file) }))),
+  ],
   coverage: (stack, dir) => {
     const run = stack.command.includes("run") || stack.command.includes("--run") ? [] : ["--run"];
     return {

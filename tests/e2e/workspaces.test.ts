@@ -2,7 +2,8 @@
 // with two vitest packages (one builds what its tests import in a pretest hook) and an npm workspace with a jest
 // package and a bun test package. Each package is its own stack, run by its script through the workspace's manager
 // with its report apart; the root's fan-out script (`pnpm -r test`, `npm run test --workspaces`) is not run as well.
-// Failures carry repo-relative files, and each task-file re-run command, run from the repo root, re-runs that test alone.
+// Failures carry repo-relative files, and each task-file re-run command goes through the package's script from its
+// folder (`cd packages/x && pnpm run test <file> -t …`): run from the repo root, it re-runs that test alone, pretest included.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
@@ -125,12 +126,13 @@ describe("workspaces: each package runs as its own test script says", () => {
     expect(run.summary).toMatchObject({ total: 5, passed: 3, failed: 2, errors: 0 });
 
     expect(run.task.test_failures.map((f) => [f.file, f.rerun])).toEqual([
-      ["packages/labels/test/label.test.js", "cd packages/labels && npx vitest run test/label.test.js -t '^label pads to six$'"],
-      ["packages/prices/src/price.test.js", "cd packages/prices && npx vitest run src/price.test.js -t '^rounds half up$'"],
+      ["packages/labels/test/label.test.js", "cd packages/labels && pnpm run test test/label.test.js -t '^label pads to six$'"],
+      ["packages/prices/src/price.test.js", "cd packages/prices && pnpm run test src/price.test.js -t '^rounds half up$'"],
     ]);
     for (const f of run.task.test_failures) {
       const again = rerun(repo.dir, f.rerun);
       expect(again.code).toBe(1);
+      expect(again.output.includes("node build.js")).toBe(f.file.startsWith("packages/labels/"));
       expect(again.output).toMatch(/Tests +1 failed \| \d+ skipped/);
       expect(again.output).toContain(f.test.split(" > ").pop()!);
     }
@@ -197,8 +199,8 @@ describe("workspaces: each package runs as its own test script says", () => {
     expect(run.summary).toMatchObject({ total: 4, passed: 2, failed: 2, errors: 0 });
 
     expect(run.task.test_failures.map((f) => [f.file, f.rerun])).toEqual([
-      ["packages/cli/src/args.test.js", "cd packages/cli && npx jest src/args.test.js -t '^parseArgs reads --out <file>$'"],
-      ["packages/slug/src/slug.test.ts", "cd packages/slug && bun test src/slug.test.ts -t '^joins words with dashes$'"],
+      ["packages/cli/src/args.test.js", "cd packages/cli && npm run test -- src/args.test.js -t '^parseArgs reads --out <file>$'"],
+      ["packages/slug/src/slug.test.ts", "cd packages/slug && npm run test -- src/slug.test.ts -t '^joins words with dashes$'"],
     ]);
     const [jestAgain, bunAgain] = run.task.test_failures.map((f) => rerun(repo.dir, f.rerun));
     expect(bunAgain!.code).toBe(1);

@@ -5,7 +5,9 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { defaultConfig } from "../../lib/config.ts";
 import { runCoverage } from "../../lib/coverage-run.ts";
+import { detectStacks } from "../../lib/detect.ts";
 import { readCoverage } from "../../lib/coverage/index.ts";
 import { detectFormat, parseReport } from "../../lib/parsers/index.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
@@ -127,6 +129,48 @@ describe("node --test", () => {
     expect(r.stdout).toMatch(/^ *ok \d+ - discount from 100 on # SKIP/m);
     expect(r.stdout).toMatch(/^# pass 0$/m);
     expect(r.stdout).toMatch(/^# fail 1$/m);
+  });
+
+  test("through the project's `test` script: the re-run and the targeted re-run append their selection to it", async () => {
+    const repo = cartProject();
+    const [stack] = await detectStacks(repo.dir, defaultConfig());
+    expect(stack!.script).toEqual({ manager: "npm", runner: "node-test" });
+    const failure = {
+      id: "x",
+      framework: "node-test" as const,
+      fullName: "total > an empty cart is 0",
+      file: "test/cart.test.js",
+      line: 10,
+      message: "",
+      stack: "",
+      kind: "failure" as const,
+    };
+    const cmd = rerunCommand(failure, stack, repo.dir)!;
+    expect(cmd).toBe("npm run test -- '--test-name-pattern=^(?:total an empty cart is 0|an empty cart is 0)$' test/cart.test.js");
+    const r = spawnSync("sh", ["-c", cmd], { cwd: repo.dir, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^ *ok \d+ - discount from 100 on # SKIP/m);
+    expect(r.stdout).toMatch(/^# pass 0$/m);
+    expect(r.stdout).toMatch(/^# fail 1$/m);
+
+    const targeted = targetedStack(stack!, [
+      { id: "a", framework: "node-test", fullName: "total > an empty cart is 0", file: "test/cart.test.js", line: 10 },
+    ]);
+    expect(targeted.command).toEqual([
+      "npm",
+      "run",
+      "test",
+      "--",
+      "--test-name-pattern=^(?:total an empty cart is 0|an empty cart is 0)$",
+      "test/cart.test.js",
+    ]);
+    const run = await runStack(targeted, { repoRoot: repo.dir, rawDir: ".agent/reports/raw-targeted", echo: () => {} });
+    expect(run.exitCode).toBe(1);
+    expect(await statuses(join(repo.dir, run.reports[0]!))).toEqual([
+      ["total > sums price times quantity", "skipped"],
+      ["total > an empty cart is 0", "failed"],
+      ["discount from 100 on", "skipped"],
+    ]);
   });
 
   test("verification's targeted re-run runs the previously failing tests only", async () => {

@@ -1,13 +1,20 @@
 // The project's own command: a package whose `test` script runs a known runner in its last segment is run
 // as `npm run test --` (pretest and the script's own flags kept), and heal still finds the real failures by
-// name, file and line: a pretest build the tests import, and a vitest type test only `--typecheck` runs.
+// name, file and line: a pretest build the tests import, and a vitest type test only `--typecheck` runs. The task
+// file's re-run and verification's targeted re-run go through that script too, so its flags and config hold.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { detectStacks } from "../../lib/detect.ts";
+import { defaultConfig } from "../../lib/config.ts";
+import { parseReport } from "../../lib/parsers/index.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import { runStack } from "../../lib/runners/index.ts";
 import { scriptCommand, scriptRunner, scriptSegments, vitestNeedsRun } from "../../lib/runners/package-script.ts";
-import type { FailureReport, RunsFile } from "../../lib/types.ts";
+import type { CaseStatus, FailureReport, RunsFile } from "../../lib/types.ts";
+import { targetedStack } from "../../lib/verify.ts";
+import { parse } from "yaml";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 import { lineOf } from "../support/samples.ts";
 
@@ -27,19 +34,44 @@ function cleanEnv(dir: string): Record<string, string> {
   return { ...env, HEAL_REPO: dir };
 }
 
-/** run-tests then parse-failures, as `task heal` runs them; the stacks run and the failures found. */
+/** run-tests, parse-failures and write-report, as `task heal` runs them; the stacks run, the failures found, the task file's re-runs. */
 function heal(dir: string) {
   const env = cleanEnv(dir);
-  const run = spawnSync("bun", [join(TOOLKIT_ROOT, "scripts/run-tests.ts")], { cwd: dir, encoding: "utf8", env, timeout: 110_000 });
-  const parse = spawnSync("bun", [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], { cwd: dir, encoding: "utf8", env, timeout: 60_000 });
+  const step = (name: string) =>
+    spawnSync("bun", [join(TOOLKIT_ROOT, "scripts", name)], { cwd: dir, encoding: "utf8", env, timeout: 110_000 });
+  const run = step("run-tests.ts");
+  const parsed = step("parse-failures.ts");
+  const written = step("write-report.ts");
   const runs: RunsFile = JSON.parse(readFileSync(join(dir, ".agent/reports/runs.json"), "utf8"));
   const report: FailureReport = JSON.parse(readFileSync(join(dir, ".agent/reports/failures.json"), "utf8"));
+  const [taskName] = readdirSync(join(dir, ".agent/tasks"));
+  const task = parse(readFileSync(join(dir, ".agent/tasks", taskName!), "utf8")) as { test_failures: { test: string; rerun: string }[] };
   return {
-    codes: [run.status, parse.status],
+    codes: [run.status, parsed.status, written.status],
     output: run.stderr,
     stacks: runs.runs.map((r) => ({ stack: r.stack, exitCode: r.exitCode })),
     failures: report.failures.map((f) => ({ fullName: f.fullName, file: f.file, line: f.line, kind: f.kind })),
+    reruns: task.test_failures.map((f) => [f.test, f.rerun]),
   };
+}
+
+/** A command run from the repo root as the agent would run it: its exit code and output, colours off. */
+function sh(dir: string, command: string) {
+  const r = spawnSync("sh", ["-c", command], { cwd: dir, encoding: "utf8", env: { ...cleanEnv(dir), NO_COLOR: "1" }, timeout: 110_000 });
+  return { code: r.status, output: `${r.stdout}\n${r.stderr}` };
+}
+
+/** Verification's targeted re-run of these tests in the detected stack: the cases that ran (not skipped) and their status. */
+async function targetedRun(dir: string, tests: { fullName: string; file: string }[]) {
+  const [stack] = await detectStacks(dir, defaultConfig());
+  const targeted = targetedStack(
+    stack!,
+    tests.map((t) => ({ id: t.fullName, framework: stack!.framework, fullName: t.fullName, file: t.file, line: 1 })),
+  );
+  const run = await runStack(targeted, { repoRoot: dir, rawDir: ".agent/reports/raw-targeted", env: cleanEnv(dir), echo: () => {} });
+  const ran: [string, CaseStatus][] = [];
+  await parseReport(join(dir, run.reports[0]!), (c) => void (c.status !== "skipped" && ran.push([c.fullName, c.status])));
+  return { command: targeted.command, exitCode: run.exitCode, ran };
 }
 
 describe("package script", () => {
@@ -89,7 +121,7 @@ describe("package script", () => {
     });
     repos.push(repo);
     const r = heal(repo.dir);
-    expect(r.codes).toEqual([0, 0]);
+    expect(r.codes).toEqual([0, 0, 0]);
     expect(r.stacks).toEqual([
       {
         stack: {
@@ -108,7 +140,7 @@ describe("package script", () => {
     ]);
   });
 
-  test("`vitest run --typecheck`: the failing type test is found, with its file and line", () => {
+  test("`vitest run --typecheck`: the failing type test is found, with its file and line, and its re-runs run it alone", async () => {
     const typeTest = [
       'import { expectTypeOf, test } from "vitest";',
       'import { total } from "./cart.ts";',
@@ -129,7 +161,7 @@ describe("package script", () => {
     });
     repos.push(repo);
     const r = heal(repo.dir);
-    expect(r.codes).toEqual([0, 0]);
+    expect(r.codes).toEqual([0, 0, 0]);
     expect(r.stacks).toEqual([
       {
         stack: {
@@ -145,5 +177,75 @@ describe("package script", () => {
     expect(r.failures).toEqual([
       { fullName: "total returns a number", file: "cart.test-d.ts", line: lineOf(typeTest, "FAILS-HERE"), kind: "failure" },
     ]);
+
+    // The task file's re-run goes through the script, so `--typecheck` holds: from the root it runs the type test alone.
+    // vitest names a type test after its file too (`cart.test-d.ts total returns a number`): the pattern allows that.
+    const pattern = String.raw`^(?:cart\.test-d\.ts )?total returns a number$`;
+    expect(r.reruns).toEqual([["total returns a number", `npm run test -- cart.test-d.ts -t '${pattern}'`]]);
+    const again = sh(repo.dir, r.reruns[0]![1]!);
+    expect(again.code).toBe(1);
+    expect(again.output).toContain(`> vitest run --typecheck cart.test-d.ts -t ${pattern}`);
+    expect(again.output).toMatch(/ FAIL +cart\.test-d\.ts > total returns a number\n/);
+    expect(again.output).toMatch(/\n +Tests +1 failed \(1\)\n/);
+    expect(again.output).toMatch(/Type Errors +1 failed\n/);
+    expect(again.output).not.toContain("cart.test.ts");
+    // The bare runner, as the re-run was written before, finds no type test to run at all.
+    expect(sh(repo.dir, `npx vitest run cart.test-d.ts -t '${pattern}'`).output).toContain("No test files found");
+
+    // Verification's targeted re-run is the script too, narrowed to the previous failure.
+    const targeted = await targetedRun(repo.dir, [{ fullName: "total returns a number", file: "cart.test-d.ts" }]);
+    expect(targeted).toEqual({
+      command: ["npm", "run", "test", "--", "cart.test-d.ts", "-t", String.raw`^(?:(?:cart\.test-d\.ts )?total returns a number)$`],
+      exitCode: 1,
+      ran: [["total returns a number", "failed"]],
+    });
+  });
+
+  test("`jest --config jest.ci.js`: the config that lives only there finds the tests, in heal and in both re-runs", async () => {
+    const priceCheck = [
+      'const { price } = require("../src/price.js");',
+      "",
+      'describe("price", () => {',
+      '  test("formats cents", () => expect(price(250)).toBe("2.50"));',
+      '  test("rounds half up", () => expect(price(0.5)).toBe("0.01")); // FAILS-HERE',
+      "});",
+      "",
+    ].join("\n");
+    const repo = createSampleRepo({
+      "package.json": '{"name":"checked","private":true,"scripts":{"test":"jest --config jest.ci.js"}}\n',
+      // Tests named *.check.js: jest finds them only with this config, which no default lookup reads.
+      "jest.ci.js": 'module.exports = { testMatch: ["**/checks/**/*.check.js"] };\n',
+      "src/price.js": "exports.price = (cents) => (Math.floor(cents) / 100).toFixed(2);\n",
+      "checks/price.check.js": priceCheck,
+      "checks/total.check.js": 'test("adds up", () => expect(1 + 2).toBe(4));\n',
+    });
+    repos.push(repo);
+    const r = heal(repo.dir);
+    expect(r.codes).toEqual([0, 0, 0]);
+    expect(r.stacks.map((s) => [s.stack.command.join(" "), s.stack.script, s.exitCode])).toEqual([
+      ["npm run test --", { manager: "npm", runner: "jest" }, 1],
+    ]);
+    expect(r.failures).toEqual([
+      { fullName: "price > rounds half up", file: "checks/price.check.js", line: lineOf(priceCheck, "FAILS-HERE"), kind: "failure" },
+      { fullName: "adds up", file: "checks/total.check.js", line: 1, kind: "failure" },
+    ]);
+    expect(r.reruns).toEqual([
+      ["price > rounds half up", "npm run test -- checks/price.check.js -t '^price rounds half up$'"],
+      ["adds up", "npm run test -- checks/total.check.js -t '^adds up$'"],
+    ]);
+    const again = sh(repo.dir, r.reruns[0]![1]!);
+    expect(again.code).toBe(1);
+    expect(again.output).toContain("> jest --config jest.ci.js checks/price.check.js -t ^price rounds half up$");
+    expect(again.output).toContain("● price › rounds half up");
+    expect(again.output).toContain("Tests:       1 failed, 1 skipped, 2 total");
+    // Without the script's --config, jest finds no test in that file.
+    expect(sh(repo.dir, "npx jest checks/price.check.js -t '^price rounds half up$'").output).toContain("No tests found");
+
+    const targeted = await targetedRun(repo.dir, [{ fullName: "price > rounds half up", file: "checks/price.check.js" }]);
+    expect(targeted).toEqual({
+      command: ["npm", "run", "test", "--", "checks/price.check.js", "-t", "^(?:price rounds half up)$"],
+      exitCode: 1,
+      ran: [["price > rounds half up", "failed"]],
+    });
   });
 });
