@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { parse } from "yaml";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
-import { actionsEnv } from "../github/fixtures.ts";
+import { actionsEnv, runStep } from "../github/fixtures.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 
@@ -28,21 +28,13 @@ afterAll(async () => {
   remote?.cleanup();
 });
 
-async function audit(runId: string, reports: string[]) {
-  const env = actionsEnv(gh, {
-    GITHUB_RUN_ID: runId,
-    PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(":"),
-    TMPDIR: tmpdir(),
-  });
-  const proc = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts/audit.ts"), ...reports.map(fixture)], {
-    cwd: remote.cloneDir,
-    env,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, stdout, stderr };
-}
+const audit = (runId: string, reports: string[]) =>
+  runStep(
+    "audit",
+    remote.cloneDir,
+    actionsEnv(gh, { GITHUB_RUN_ID: runId, PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(":"), TMPDIR: tmpdir() }),
+    reports.map(fixture),
+  );
 
 const localTasks = () => readdirSync(join(remote.cloneDir, ".agent/tasks")).sort();
 /** The paths a commit of the bare origin changed. */
@@ -123,13 +115,7 @@ describe("task audit: one task file per advisory group", () => {
       PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(":"),
     });
     // The audit as it reads on the agent's branch: only ms is still reported.
-    const proc = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts/verify-fix.ts"), "--audit-report", fixture("bun-audit.json")], {
-      cwd: remote.cloneDir,
-      env,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    const { code, stderr } = await runStep("verify-fix", remote.cloneDir, env, ["--audit-report", fixture("bun-audit.json")]);
     remote.git("checkout", "-q", "dev");
     expect({ code, stderr }).toMatchObject({ code: 1 });
     expect(stderr).toContain(`verifying #1: 4 advisories from ${DEBUG}, ${MS}`);

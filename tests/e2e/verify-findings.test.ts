@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { parseMarker } from "../../lib/marker.ts";
-import { TOOLKIT_ROOT } from "../../lib/paths.ts";
-import { actionsEnv, requestLog } from "../github/fixtures.ts";
+import { actionsEnv, requestLog, runStep } from "../github/fixtures.ts";
 import { createBareRemote, type BareRemote } from "../support/git-remote.ts";
 import { startGitHubDouble, type GitHubDouble } from "../support/github-double.ts";
 import { ADVISORY_ID, govulncheckBin, osvDatabase } from "../audit/govulncheck-db.ts";
@@ -23,16 +22,9 @@ afterEach(async () => {
   remote.cleanup();
 });
 
-async function run(script: string, args: string[], env: Record<string, string>) {
-  const proc = Bun.spawn([process.execPath, join(TOOLKIT_ROOT, "scripts", script), ...args], {
-    cwd: remote.cloneDir,
-    env,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, stdout, stderr };
-}
+/** `bun scripts/<script>` in the clone (the double answers from this same process). */
+const run = (script: string, args: string[], env: Record<string, string>) =>
+  runStep(script.replace(/\.ts$/, ""), remote.cloneDir, env, args);
 
 /** The agent's commit on claude/issue-1-x (the first from dev as the tool left it, task file included), pushed to origin. */
 function agentPushes(files: Record<string, string>, message: string): string {
