@@ -4,14 +4,13 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { warnAnnotation } from "../annotations.ts";
 import { log } from "../cli.ts";
-import type { HealConfig } from "../config.ts";
 import { HealError } from "../errors.ts";
 import { findingRecord, findingTaskPath, PERF_FINDING, syncFinding, writeFindingFiles, type FindingSync } from "../finding-report.ts";
 import { openSession } from "../github/session.ts";
 import { runSync } from "../process.ts";
-import { runnerEnvDeny, runnerEnvironment } from "../runners/run.ts";
 import { renderTemplate } from "../render.ts";
 import { inlineCode, limitTitle, untrusted } from "../sanitize.ts";
+import { runBenchmarks } from "./benchmarks.ts";
 import { BASELINE_BRANCH, defaultBranch, fetchBaseline, storeBaseline, type BaselineStored, type BenchSource } from "./baseline-branch.ts";
 import {
   comparePerf,
@@ -205,20 +204,6 @@ export async function runPerf(env: Record<string, string | undefined>, req: Perf
     sync,
     stored,
   };
-}
-
-/** Runs perf.command (the config's benchmarks) in the repository, without the tool's tokens, its output on stderr. */
-function runBenchmarks(root: string, config: HealConfig, env: Record<string, string | undefined>): void {
-  const argv = config.perf.command!;
-  log.info(`perf: running ${argv.join(" ")}`);
-  const r = runSync(argv, {
-    cwd: root,
-    env: runnerEnvironment(env, runnerEnvDeny(config)),
-    timeoutMs: config.runner.timeoutMinutes * 60_000,
-  });
-  for (const line of `${r.stdout}${r.stderr}`.split("\n").filter(Boolean).slice(-40)) log.info(`  ${line}`);
-  if (r.exitCode !== 0)
-    throw new HealError("BENCH_COMMAND_FAILED", `${argv[0]} exited ${r.exitCode ?? r.signal ?? "abnormally"}`, config.source ?? undefined);
 }
 
 function headCommit(root: string): string | null {
