@@ -1,8 +1,8 @@
 // One task file per advisory group (package) for `bun scripts/audit.ts` in GitHub Actions against the GitHub double
 // and a bare origin: two vulnerable packages give two task files with the group's exact fields, committed together
 // in the push step's one commit and each linked from the issue; verify on the agent branch reads every group's file;
-// the next run with one package fixed leaves one file, the other deleted locally and upstream. The reports are real
-// tool outputs (tests/fixtures/audit/README.md).
+// the next run with one package fixed leaves one file, the other deleted locally and upstream; a branch that refuses
+// the push gets them all on heal/tasks/<branch>. The reports are real tool outputs (tests/fixtures/audit/README.md).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -142,5 +142,37 @@ describe("task audit: one task file per advisory group", () => {
     remote.git("fetch", "-q", "origin");
     expect(changed(remote.head()!)).toEqual([`M\t${DEBUG}`, `D\t${MS}`]);
     expect(gh.issue(1)!.title).toBe("🛡️ Security: 1 vulnerable dependencies in dev");
+  }, 120_000);
+});
+
+describe("task audit: the group files when the branch refuses the push", () => {
+  let gh2: GitHubDouble;
+  let remote2: BareRemote;
+  beforeAll(async () => {
+    gh2 = await startGitHubDouble();
+    remote2 = createBareRemote({ "README.md": "# widgets\n", ".gitignore": ".agent/reports/\n" });
+    remote2.refusePushesTo("dev");
+  });
+  afterAll(async () => {
+    await gh2?.close();
+    remote2?.cleanup();
+  });
+
+  test("both group files go to heal/tasks/dev in one commit, one warning, the agent told where they are", async () => {
+    const env = actionsEnv(gh2, { GITHUB_RUN_ID: "9501", PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(":") });
+    const r = await runStep("audit", remote2.cloneDir, env, [fixture("npm-v7.json"), fixture("bun-audit.json")]);
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 1 });
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("::warning::"))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^::warning::the push of ${DEBUG.replace(/\./g, "\\.")} to dev was refused \\(.*GH006.*\\); it is on heal/tasks/dev instead$`,
+        ),
+      ),
+    ]);
+    expect(remote2.log()).toEqual(["initial commit"]);
+    expect(remote2.log("heal/tasks/dev")).toEqual(["chore(heal): task context for #1 [skip ci]", "initial commit"]);
+    expect(parse(remote2.show("heal/tasks/dev", DEBUG)!)).toMatchObject({ package: "debug", github_issue: "acme/widgets#1" });
+    expect(parse(remote2.show("heal/tasks/dev", MS)!)).toMatchObject({ package: "ms", github_issue: "acme/widgets#1" });
+    expect(gh2.state.dispatches.at(-1)!.clientPayload).toMatchObject({ task_path: DEBUG, task_branch: "heal/tasks/dev" });
   }, 120_000);
 });
