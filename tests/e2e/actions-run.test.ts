@@ -253,6 +253,17 @@ describe("the heal job of the shipped workflow, step by step, on a push to dev",
     expect(step.exitCode, step.stderr).toBe(1); // the tests fail: exit 1, not 2
   });
 
+  test("a red run ends with heal's own summary: go-task's `Failed to run task` line and its `::error title=Task` annotation are dropped", () => {
+    const step = run.job.records.find((r) => r.name === "Run task heal")!;
+    const out = step.stdout!.trimEnd().split("\n");
+    expect(out.at(-1)).toMatch(/^heal: 🔴 1 failing test \(/);
+    expect(step.stdout).not.toContain("Failed to run task");
+    expect(step.stdout).not.toContain("::error title=Task");
+    expect(step.stderr).not.toContain("Failed to run task");
+    // The tool's own annotation for the failing test stays.
+    expect(step.stderr).toContain("::error file=tests/math.test.ts");
+  });
+
   test("the healing issue is filed and the agent woken by repository_dispatch", () => {
     const { gh } = run;
     expect(gh.violations).toEqual([]);
