@@ -307,7 +307,8 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
         }
         return len;
       }
-      if (lt > i) text(s, i, lt);
+      // Blank or unwanted text with no reference or "]]>" in it needs nothing (most text between tags).
+      if (lt > i && (textOn || depth === 0 || nextAmp < lt || nextCdEnd < lt)) text(s, i, lt);
       i = lt;
       const c = s.charCodeAt(lt + 1);
       if (c === 47) {
@@ -441,7 +442,8 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
             bail("unquoted attribute value");
           }
           const vs = ++j;
-          let special = false;
+          // 1: a reference, 2: a tab or line end (normalised to a space).
+          let special = 0;
           for (;;) {
             const v = s.charCodeAt(j);
             // Most characters are letters (one comparison); NaN (past the end) falls through to the bounds check.
@@ -455,13 +457,15 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
               if (j - vs > attributeValueChars + 64) return giantValue(s, lt, vs, d);
               return lt;
             }
-            if (v < 32 || v === 38 || v === 60) special = true;
+            if (v === 38) special |= 1;
+            else if (v < 32) special |= 2;
+            else if (v === 60) bail("a malformed attribute value");
             j++;
           }
           let value = s.slice(vs, j);
           j++;
-          if (special) {
-            const decoded = decodeXmlAttr(value, sawDoctype);
+          if (special !== 0) {
+            const decoded = special === 1 ? decodeXmlText(value, sawDoctype) : decodeXmlAttr(value, sawDoctype);
             if (decoded === undefined) bail("a malformed attribute value");
             value = decoded!;
           }
