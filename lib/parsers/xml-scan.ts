@@ -243,7 +243,7 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
       return;
     }
     if (nextCdEnd < a) {
-      nextCdEnd = s.indexOf("]]>", a);
+      nextCdEnd = closer(s, a, 93);
       if (nextCdEnd === -1) nextCdEnd = s.length;
     }
     if (nextCdEnd + 3 <= b) bail('"]]>" in text');
@@ -286,7 +286,7 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
     nextCdEnd = -1;
     for (;;) {
       if (mode !== TEXT) {
-        const e = s.indexOf(mode === CDATA ? "]]>" : "-->", i);
+        const e = closer(s, i, mode === CDATA ? 93 : 45);
         if (e === -1) {
           if (final) bail("unclosed CDATA section or comment");
           let cut = len - 2 < i ? i : len - 2;
@@ -345,7 +345,7 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
         seenMarkup = true;
         if (s.charCodeAt(lt + 2) === 45) {
           if (s.charCodeAt(lt + 3) !== 45) bail("malformed comment");
-          const e = s.indexOf("-->", lt + 4);
+          const e = closer(s, lt + 4, 45);
           if (e === -1) {
             mode = COMMENT;
             i = lt + 4;
@@ -580,6 +580,16 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Where "]]>" (c = "]") or "-->" (c = "-") starts at or after `from`, or -1: the ">" is found by the one-character
+ * indexOf, which is many times faster than a three-character search.
+ */
+function closer(s: string, from: number, c: number): number {
+  for (let g = s.indexOf(">", from + 2); g !== -1; g = s.indexOf(">", g + 1))
+    if (s.charCodeAt(g - 1) === c && s.charCodeAt(g - 2) === c) return g - 2;
+  return -1;
 }
 
 /** The ">" that ends a DOCTYPE started before `from` (quotes, the internal subset and its comments read past); -1 if not in `s`. */
