@@ -11,6 +11,7 @@ import { readJsonFile } from "./json-file.ts";
 import { redact } from "./redact.ts";
 import { runnerEnvironment } from "./runners/run.ts";
 import { forLogStream } from "./sanitize.ts";
+import { expandMembers, packageJsonGlobs, pnpmWorkspaceGlobs } from "./workspaces.ts";
 
 /** File name of the record in the reports folder. */
 export const PREPARE_FILE = "prepare.json";
@@ -155,6 +156,35 @@ export function findNodeLockfile(
   }
 }
 
+/**
+ * The root of the workspace (pnpm-workspace.yaml, else package.json `workspaces`) that lists `cwd` as a member,
+ * or null: a member is installed by its workspace root's install, never on its own. `members` caches each folder's.
+ */
+export function workspaceRootOf(repoRoot: string, cwd: string, members = new Map<string, string[]>()): string | null {
+  let dir = cwd;
+  while (dir !== ".") {
+    dir = posix.dirname(dir);
+    let listed = members.get(dir);
+    if (!listed) {
+      const abs = join(repoRoot, dir);
+      let globs: string[] = [];
+      if (existsSync(join(abs, "pnpm-workspace.yaml"))) {
+        globs = pnpmWorkspaceGlobs(fileText(join(abs, "pnpm-workspace.yaml")), posix.join(dir, "pnpm-workspace.yaml"));
+      } else {
+        try {
+          globs = packageJsonGlobs(JSON.parse(fileText(join(abs, "package.json"))));
+        } catch {
+          globs = []; // no package.json, or a broken one: its package manager says why
+        }
+      }
+      listed = globs.length > 0 ? expandMembers(repoRoot, dir, globs) : [];
+      members.set(dir, listed);
+    }
+    if (listed.includes(cwd)) return dir;
+  }
+  return null;
+}
+
 /** yarn 2+ ("berry"): `.yarnrc.yml`, a `__metadata:` lockfile, or `packageManager: yarn@>=2`. */
 function isYarnBerry(abs: string): boolean {
   const pm = packageManagerField(abs);
@@ -172,21 +202,32 @@ function nodeMarker(tool: "npm" | "pnpm" | "yarn" | "bun", berry: boolean): stri
 
 function planNode(repoRoot: string, stacks: RunnableStack[], env: NodeJS.ProcessEnv): PlannedStep[] {
   const byDir = new Map<string, PlannedStep>();
+  const unlocked = new Map<string, PlannedStep>();
+  const workspaces = new Map<string, string[]>();
   const out: PlannedStep[] = [];
   for (const stack of stacks) {
-    const found = findNodeLockfile(repoRoot, stack.cwd);
+    // A workspace member is checked and installed at its workspace root, with the root's lockfile and node_modules.
+    const base = workspaceRootOf(repoRoot, stack.cwd, workspaces) ?? stack.cwd;
+    const found = findNodeLockfile(repoRoot, base);
     if (!found) {
       // Without a lockfile there is nothing to install reproducibly; an installed folder needs nothing.
       // bun and node --test need no install to start; a project without dependencies has no lockfile.
-      if (existsSync(join(repoRoot, stack.cwd, "node_modules")) || stack.framework === "bun" || stack.framework === "node-test") continue;
-      out.push({
+      if (existsSync(join(repoRoot, base, "node_modules")) || stack.framework === "bun" || stack.framework === "node-test") continue;
+      const skipped = unlocked.get(base);
+      if (skipped) {
+        skipped.stacks.push(stack.id);
+        continue;
+      }
+      const step: PlannedStep = {
         stacks: [stack.id],
-        cwd: stack.cwd,
+        cwd: base,
         tool: "npm",
         commands: [],
-        skipped: `no lockfile (package-lock.json, pnpm-lock.yaml, yarn.lock, bun.lock) in ${stack.cwd} or above and no node_modules: commit a lockfile, or install in a step before heal`,
+        skipped: `no lockfile (package-lock.json, pnpm-lock.yaml, yarn.lock, bun.lock) in ${base} or above and no node_modules: commit a lockfile, or install in a step before heal`,
         why: "",
-      });
+      };
+      unlocked.set(base, step);
+      out.push(step);
       continue;
     }
     const existing = byDir.get(found.dir);

@@ -117,6 +117,45 @@ describe("JavaScript: the lockfile's own package manager", () => {
       ],
     ]);
   });
+
+  test("workspace members are checked and installed at the workspace root only, never per package", async () => {
+    const config = defaultConfig();
+    const members = {
+      "packages/a/package.json": JSON.stringify({ name: "a", scripts: { test: "vitest run" } }),
+      "packages/b/package.json": JSON.stringify({ name: "b", scripts: { test: "jest" } }),
+      "packages/a/x.test.js": "",
+      "packages/b/y.test.js": "",
+    };
+    const npmRoot = JSON.stringify({ name: "root", private: true, workspaces: ["packages/*"], scripts: { test: "npm test -ws" } });
+    const plan = async (dir: string) =>
+      planPrepare(dir, await detectStacks(dir, config), config).map((s) => [s.cwd, s.stacks, s.commands, s.skipped ?? null]);
+
+    // No lockfile, the root installed (node_modules there, none in the packages): nothing to do, nothing to warn about.
+    const installed = folder({ "package.json": npmRoot, ...members, "node_modules/.bin/.keep": "" });
+    expect(await plan(installed)).toEqual([]);
+    const pnpm = folder({
+      "package.json": JSON.stringify({ name: "root", private: true, scripts: { test: "pnpm -r test" } }),
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+      ...members,
+      "node_modules/.bin/.keep": "",
+    });
+    expect(await plan(pnpm)).toEqual([]);
+
+    // No lockfile and nothing installed: one step at the root says so for both packages.
+    const bare = folder({ "package.json": npmRoot, ...members });
+    expect(await plan(bare)).toEqual([
+      [
+        ".",
+        ["vitest-packages-a", "jest-packages-b"],
+        [],
+        "no lockfile (package-lock.json, pnpm-lock.yaml, yarn.lock, bun.lock) in . or above and no node_modules: commit a lockfile, or install in a step before heal",
+      ],
+    ]);
+
+    // A lockfile left in a member folder (from before the workspace) is not installed on its own: the root's is.
+    const stray = folder({ "package.json": npmRoot, "package-lock.json": "{}", ...members, "packages/a/package-lock.json": "{}" });
+    expect(await plan(stray)).toEqual([[".", ["vitest-packages-a", "jest-packages-b"], [["npm", "ci", "--no-audit", "--no-fund"]], null]]);
+  });
 });
 
 /** A wheel written by hand (zip + dist-info with a sha256 RECORD): the only way to a package with no index. */

@@ -1,7 +1,8 @@
 // heal:prepare under the real `task -x heal`, in local mode: a vitest project cloned with its lockfile and no
 // node_modules is installed by `npm ci` (vitest and picocolors from the npm registry), then its real failure is
-// found exactly; the next heal only checks. A pytest project whose dependency no index has is one environment
-// record: no task for the agent, and heal still exits 1.
+// found exactly; the next heal only checks. An npm workspace of two packages is installed once, at its root, by
+// one `npm ci`, then only checked. A pytest project whose dependency no index has is one environment record: no
+// task for the agent, and heal still exits 1.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -11,6 +12,7 @@ import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import type { PrepareFile } from "../../lib/prepare.ts";
 import type { FailureReport, RunsFile } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
+import { lineOf } from "../support/samples.ts";
 
 setDefaultTimeout(300_000);
 const TASKFILE = join(TOOLKIT_ROOT, "Taskfile.yml");
@@ -107,6 +109,109 @@ describe("task heal installs what the tests need first", () => {
     expect(second.prepare.steps.map((s) => [s.status, s.reason, s.durationMs])).toEqual([
       ["installed", "node_modules/.heal-prepare.json matches package-lock.json", 0],
     ]);
+    expect(second.failures.failures).toEqual(first.failures.failures);
+  });
+
+  test("an npm workspace of two packages: one `npm ci` at the root for both, then a check; no per-package step or warning", () => {
+    const colorsTest = [
+      'const { test } = require("node:test");',
+      'const assert = require("node:assert");',
+      'const { label, strip } = require("../index.js");',
+      "",
+      'test("label keeps the text", () => assert.match(label("tea"), /tea/));',
+      'test("strip removes colour codes", () => assert.strictEqual(strip("\\x1b[1mtea\\x1b[22m"), "tea")); // FAILS-HERE',
+      "",
+    ].join("\n");
+    const cartTest = [
+      'const { test } = require("node:test");',
+      'const assert = require("node:assert");',
+      'const { line } = require("../index.js");',
+      "",
+      'test("a line names the item", () => assert.match(line("tea", 2), /tea/));',
+      'test("a line shows the quantity", () => assert.match(line("tea", 2), /x2/)); // FAILS-HERE',
+      "",
+    ].join("\n");
+    const repo = createSampleRepo(
+      {
+        "package.json": JSON.stringify({
+          name: "shop",
+          private: true,
+          workspaces: ["packages/*"],
+          scripts: { test: "npm run test --workspaces" },
+        }),
+        "packages/colors/package.json": JSON.stringify({
+          name: "@shop/colors",
+          version: "1.0.0",
+          scripts: { test: "node --test" },
+          dependencies: { picocolors: "1.1.1" },
+        }),
+        "packages/colors/index.js": 'const pc = require("picocolors");\n\nexports.label = (s) => pc.bold(s);\nexports.strip = (s) => s;\n',
+        "packages/colors/test/colors.test.js": colorsTest,
+        // Needs the workspace link to @shop/colors that only the root's install makes.
+        "packages/cart/package.json": JSON.stringify({
+          name: "@shop/cart",
+          version: "1.0.0",
+          scripts: { test: "node --test" },
+          dependencies: { "@shop/colors": "1.0.0" },
+        }),
+        "packages/cart/index.js": 'const { label } = require("@shop/colors");\n\nexports.line = (item, qty) => label(item);\n',
+        "packages/cart/test/cart.test.js": cartTest,
+      },
+      { nodeModules: false, git: false },
+    );
+    repos.push(repo);
+    // The root's lockfile as the project commits it; a fresh clone has no node_modules anywhere.
+    const lock = spawnSync("npm", ["install", "--package-lock-only", "--no-audit", "--no-fund"], { cwd: repo.dir, encoding: "utf8" });
+    expect(lock.status).toBe(0);
+    repo.write({ ".gitignore": "node_modules\n.agent/reports/\n" });
+    repo.git("init", "-q", "-b", "dev");
+    repo.git("add", "-A");
+    repo.git("commit", "-qm", "shop");
+    expect(
+      ["node_modules", "packages/cart/node_modules", "packages/colors/node_modules"].map((d) => existsSync(join(repo.dir, d))),
+    ).toEqual([false, false, false]);
+
+    const stacks = ["node-test-packages-cart", "node-test-packages-colors"];
+    const first = heal(repo.dir);
+    expect(first.code).toBe(1);
+    expect(first.prepare.steps.map((s) => [s.cwd, s.tool, s.commands, s.status, s.stacks])).toEqual([
+      [".", "npm", [["npm", "ci", "--no-audit", "--no-fund"]], "ran", stacks],
+    ]);
+    expect(first.stderr.match(/\$ npm ci/g)).toEqual(["$ npm ci"]);
+    expect(first.stderr).not.toContain("nothing installed");
+    expect(existsSync(join(repo.dir, "node_modules/@shop/colors/index.js"))).toBe(true);
+    expect(first.failures.failures.map((f) => [f.fullName, f.file, f.line, f.kind])).toEqual([
+      ["a line shows the quantity", "packages/cart/test/cart.test.js", lineOf(cartTest, "FAILS-HERE"), "failure"],
+      ["strip removes colour codes", "packages/colors/test/colors.test.js", lineOf(colorsTest, "FAILS-HERE"), "failure"],
+    ]);
+    expect(first.failures.summary).toMatchObject({ total: 4, passed: 2, failed: 2, errors: 0 });
+
+    // Installed: the root's stamp is the check, for both packages; nothing runs and nothing warns.
+    const second = heal(repo.dir);
+    expect(second.code).toBe(1);
+    expect(second.prepare.steps).toEqual([
+      {
+        stacks,
+        cwd: ".",
+        tool: "npm",
+        commands: [["npm", "ci", "--no-audit", "--no-fund"]],
+        status: "installed",
+        reason: "node_modules/.heal-prepare.json matches package-lock.json",
+        exitCode: null,
+        durationMs: 0,
+      },
+    ]);
+    expect(second.stderr).not.toContain("$ npm ci");
+    expect(second.stderr).not.toContain("nothing installed");
+    expect(second.stderr).toContain(
+      `prepare: . (npm, for ${stacks.join(", ")}): installed (node_modules/.heal-prepare.json matches package-lock.json)`,
+    );
+    const runs = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+    expect(runs.prepare).toEqual(second.prepare);
+    const report = readFileSync(join(repo.dir, ".agent/reports/report.md"), "utf8");
+    expect(report).toContain(
+      "\n| . | npm | installed | `npm ci --no-audit --no-fund` | 0.0 | node_modules/.heal-prepare.json matches package-lock.json |\n",
+    );
     expect(second.failures.failures).toEqual(first.failures.failures);
   });
 

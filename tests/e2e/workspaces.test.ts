@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { parseReport } from "../../lib/parsers/index.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import type { PrepareFile } from "../../lib/prepare.ts";
 import type { FailureReport, RunsFile } from "../../lib/types.ts";
 import { localEnv, TASKFILE, taskBin } from "../support/local-heal.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
@@ -43,6 +44,7 @@ async function heal(dir: string) {
   return {
     code: r.status,
     stderr: r.stderr,
+    prepare: JSON.parse(read(".agent/reports/prepare.json")) as PrepareFile,
     runs: runs.runs.map((run) => [run.stack.id, run.stack.cwd, run.stack.command.join(" "), run.reports, run.exitCode]),
     failures: report.failures.map((f) => [f.fullName, f.file, f.line, f.kind]),
     summary: report.summary,
@@ -110,6 +112,10 @@ describe("workspaces: each package runs as its own test script says", () => {
 
     const run = await heal(repo.dir);
     expect(run.code).toBe(1);
+    // No lockfile, and the root installed (node_modules there, none in the packages): prepare warns about no package.
+    expect(run.prepare.steps).toEqual([]);
+    expect(run.stderr).toContain("prepare: 0 step(s) in ");
+    expect(run.stderr).not.toContain("nothing installed");
     expect(run.runs).toEqual([
       ["vitest-packages-labels", "packages/labels", "pnpm run test", [".agent/reports/raw/vitest-packages-labels.xml"], 1],
       ["vitest-packages-prices", "packages/prices", "pnpm run test", [".agent/reports/raw/vitest-packages-prices.xml"], 1],
