@@ -20,7 +20,7 @@
 // when none of the issue's advisories remains and then the whole suite passes.
 // Reads:  GitHub Actions variables and event, .agent/heal/config.yaml, the task file(s) on origin/<branch>,
 //         the repository's tests; perf: --bench files and the baseline; audit: lockfiles and tools, or reports.
-//         Local mode (no token): --task <file> or the one task file in the tree.
+//         Local mode (no token): --task <file> (a perf or audit task file too) or the one task file in the tree.
 // Writes: <reports>/raw-targeted/*, <reports>/raw/*, runs.json, verify.json; comments, label, closed issue.
 // Exit:   0 healed or nothing to verify (no linked issue, paused, closed, already verified by this run),
 //         1 not healed, 2 the tool could not do its job (no matching task file, GitHub refused).
@@ -31,7 +31,7 @@ import { verifyFix } from "../lib/github/verification.ts";
 
 const FLAGS: FlagSpec = {
   issue: { type: "string", describe: "the healing issue number (default: from the branch or the pull request)" },
-  task: { type: "string", describe: "local mode: the task file whose failures to verify" },
+  task: { type: "string", describe: "local mode: the task file whose failures (or benchmarks, or advisories) to verify" },
   bench: {
     type: "string",
     multiple: true,

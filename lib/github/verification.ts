@@ -3,7 +3,7 @@
 // issue's trusted marker), the targeted re-run then the whole suite (lib/verify.ts judges), and what is said on
 // GitHub: ✅/❌ from templates/verify-*.md, the issue closed or labelled needs-human, and the agent asked again
 // through the one hand-off path (lib/github/handoff.ts: prepareHandoff before the ❌ comment, sendHandoff after).
-import { readdirSync, rmSync, mkdirSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { collectAudit } from "../audit/index.ts";
 import { attemptsExhausted, countAttempts, isPaused } from "../budget.ts";
@@ -20,6 +20,7 @@ import { readBenchFile, type BenchResult } from "../perf/results.ts";
 import type { TemplateName } from "../render.ts";
 import { runnerEnvDeny, runnerEnvironment, runStacks } from "../runners/index.ts";
 import { runSync } from "../process.ts";
+import { parseYamlSafe } from "../safe-yaml.ts";
 import { inlineCode, untrusted } from "../sanitize.ts";
 import type { RunsFile } from "../types.ts";
 import { writeRunsFile, writeVerifyFile, type VerifyResult } from "../step-files.ts";
@@ -33,6 +34,7 @@ import {
   judge,
   judgeAudit,
   judgePerf,
+  parseFindingTask,
   linkedIssue,
   stackFor,
   targetedStack,
@@ -63,7 +65,7 @@ type Result = VerifyResult;
 /** What `task verify` is told: the issue and, for a performance or security issue, the inputs its check reads. */
 export interface VerifyOptions {
   issue?: string;
-  /** Local mode: the task file whose failures to verify. */
+  /** Local mode: the task file whose failures (a perf or audit task file: benchmarks, advisories) to verify. */
   task?: string;
   /** Performance issue: this run's benchmark result files (the files `task perf` reads). */
   bench?: string[];
@@ -77,6 +79,17 @@ export interface VerifyOptions {
 export async function verifyFix(env: Env, opts: VerifyOptions): Promise<VerifyOutcome> {
   const session = await openSession(env);
   if (session.kind === "local") {
+    // A perf or audit task file named with --task: its own check, nothing said on GitHub.
+    const finding = opts.task ? localFindingTask(session.root, opts.task) : null;
+    if (finding) {
+      const what = finding.paths[0]!;
+      const { verdict } =
+        finding.kind === "perf" ? await checkPerf(session, finding, what, opts, env) : await checkAudit(session, finding, what, opts, env);
+      const printed = report(session.reportsDir, verdict, { issue: null, attempt: null, result: verdict.healed ? "pass" : "fail" });
+      const target = opts.issue ? `#${opts.issue}` : `the ${finding.kind === "perf" ? "performance" : "security"} issue`;
+      log.skip(`comment on ${target} and ${verdict.healed ? "close it" : "ask the agent again"}: ${session.reason}`);
+      return { code: verdict.healed ? 0 : 1, printed };
+    }
     const task = localTask(session.root, session.config, opts.task);
     const { verdict } = await verifyTests(session.root, session.config, task.tests, env);
     const printed = report(session.reportsDir, verdict, { issue: null, attempt: null, result: verdict.healed ? "pass" : "fail" });
@@ -147,9 +160,9 @@ async function verifyOnGitHub(s: GitHubSession, opts: VerifyOptions, env: Env): 
   const current = latestMarker(issue, comments, botLogin, own.kind) ?? own;
   const check =
     current.kind === "perf"
-      ? await checkPerf(s, n, current, opts, env)
+      ? await checkPerf(s, findingTask(s, n, current, "regressed benchmark(s)", "task perf"), `#${n}`, opts, env)
       : current.kind === "audit"
-        ? await checkAudit(s, n, current, opts, env)
+        ? await checkAudit(s, findingTask(s, n, current, "advisories", "task audit"), `#${n}`, opts, env)
         : await checkTests(s, n, current, link.source, env);
   const { verdict, suiteRan, task } = check;
 
@@ -270,6 +283,9 @@ async function checkTests(s: GitHubSession, n: number, current: Marker, source: 
   };
 }
 
+/** Where a check runs: the repository, its config and reports folder (a GitHub or a local session). */
+type Place = Pick<GitHubSession, "root" | "config" | "reportsDir">;
+
 /** The benchmarks or advisories of a performance or security issue, from the tool's task files on the issue's branch. */
 function findingTask(s: GitHubSession, n: number, current: Marker, what: string, command: string): FindingTask {
   const task = findFindingTask(s.root, s.config, current, findingId);
@@ -287,22 +303,21 @@ function findingTask(s: GitHubSession, n: number, current: Marker, what: string,
  * A performance issue: this run's benchmark results compared with the baseline by lib/perf's rule, at the
  * threshold the issue was filed under. Healed when none of the issue's benchmarks is a regression any more.
  */
-async function checkPerf(s: GitHubSession, n: number, current: Marker, opts: VerifyOptions, env: Env): Promise<Check> {
-  const task = findingTask(s, n, current, "regressed benchmark(s)", "task perf");
+async function checkPerf(s: Place, task: FindingTask, what: string, opts: VerifyOptions, env: Env): Promise<Check> {
   // The inputs task perf takes: the files named, else the config's perf.results after its perf.command.
   const named = opts.bench ?? [];
   const files = named.length > 0 ? named : s.config.perf.results;
   if (files.length === 0) {
     throw new HealError(
       "USAGE",
-      `#${n} is a performance issue: pass this run's benchmark results with --bench <file>, or name them in perf.results`,
+      `${what} is a performance issue: pass this run's benchmark results with --bench <file>, or name them in perf.results`,
     );
   }
   if (named.length === 0 && s.config.perf.command) runBenchmarks(s.root, s.config, env);
   const results = files.flatMap((p) => readBenchFile(resolve(s.root, p)).results);
   const baseline = perfBaseline(s.root, s.reportsDir, files, opts.baseline);
   const threshold = task.thresholdPct ?? s.config.perf.threshold;
-  log.info(`verifying #${n}: ${task.items.length} regressed benchmark(s) from ${task.paths.join(", ")} against ${baseline.from}`);
+  log.info(`verifying ${what}: ${task.items.length} regressed benchmark(s) from ${task.paths.join(", ")} against ${baseline.from}`);
   const comparison = comparePerf(baseline.results, results, { thresholdPct: threshold, alpha: task.alpha ?? undefined });
   const verdict = judgePerf(task, comparison);
   return {
@@ -349,9 +364,8 @@ function perfBaseline(
  * A security issue: the audit again (its tools, or the reports given), then, when none of the issue's advisories
  * remains, the whole suite: healed when no advisory of the issue is reported and the tests pass.
  */
-async function checkAudit(s: GitHubSession, n: number, current: Marker, opts: VerifyOptions, env: Env): Promise<Check> {
-  const task = findingTask(s, n, current, "advisories", "task audit");
-  log.info(`verifying #${n}: ${task.items.length} advisories from ${task.paths.join(", ")}`);
+async function checkAudit(s: Place, task: FindingTask, what: string, opts: VerifyOptions, env: Env): Promise<Check> {
+  log.info(`verifying ${what}: ${task.items.length} advisories from ${task.paths.join(", ")}`);
   const audit = collectAudit(s.root, env, opts.auditReports ?? []);
   let verdict = judgeAudit(task, audit.vulnerabilities, null);
   const remaining = verdict.outcomes.some((o) => o.status !== "passed");
@@ -513,6 +527,23 @@ function retryNotice(s: GitHubSession, issue: number, h: PreparedHandoff): strin
   }
   if (h.blocked === "cap") log.warn(`#${issue}: the agent is not asked again (${h.record.reason})`);
   return retryNoticeText(s, { via: h.blocked === "cap" ? "cap" : "none", reason: h.record.reason ?? "", event_type });
+}
+
+/** Local mode: the perf or audit task file `flag` names (its own kind and branch), or null for any other file. */
+function localFindingTask(root: string, flag: string): FindingTask | null {
+  const rel = flag.replace(/^\.\//, "");
+  let head: { kind?: unknown; branch?: unknown } | null;
+  let text: string;
+  try {
+    text = readFileSync(join(root, rel), "utf8");
+    head = parseYamlSafe(text, rel) as typeof head;
+  } catch {
+    return null; // localTask says what is wrong with it
+  }
+  const kind = head?.kind;
+  if ((kind !== "perf" && kind !== "audit") || typeof head?.branch !== "string") return null;
+  const parsed = parseFindingTask(text, rel, { kind, branch: head.branch });
+  return parsed && parsed.items.length > 0 ? { ...parsed, paths: [rel] } : null;
 }
 
 function localTask(root: string, config: HealConfig, flag: string | undefined) {

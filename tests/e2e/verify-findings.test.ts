@@ -57,7 +57,7 @@ describe("task verify on a performance issue", () => {
     for (const [name, ns] of Object.entries(values)) for (const v of ns) lines.push(`${name}-2   \t    1000\t      ${v} ns/op`);
     return `${lines.join("\n")}\nPASS\n`;
   }
-  const env = (over: Record<string, string> = {}) =>
+  const env = (over: Record<string, string | undefined> = {}) =>
     actionsEnv(gh, { PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(":"), TMPDIR: tmpdir(), ...over });
 
   beforeEach(async () => {
@@ -175,6 +175,23 @@ describe("task verify on a performance issue", () => {
     expect(gh.issue(1)!.state).toBe("open");
     // Filed once by task perf, asked again after the first two failures only.
     expect(gh.state.dispatches.map((d) => d.clientPayload?.attempt)).toEqual([1, 2, 3]);
+  }, 120_000);
+
+  test("local mode (no token): --task names the perf task file; the same rule, [skip] for GitHub, exit 0 then 1", async () => {
+    gh.resetLog();
+    const local = (parse: number[]) => {
+      writeFileSync(join(remote.cloneDir, "current.txt"), goBench({ BenchmarkParse: parse, BenchmarkRender: [200, 201, 199, 202, 198] }));
+      const args = ["--task", ".agent/tasks/fix-perf-dev.yaml", "--bench", "current.txt", "--baseline", "base.txt"];
+      return run("verify-fix.ts", args, env({ GITHUB_TOKEN: undefined }));
+    };
+    const ok = await local([101, 100, 102, 99, 103]);
+    expect({ code: ok.code, stderr: ok.stderr }).toMatchObject({ code: 0 });
+    expect(printed(ok.stdout)).toEqual({ issue: null, attempt: null, result: "pass", healed: true });
+    expect(ok.stderr).toContain("[skip] comment on the performance issue and close it: no GITHUB_TOKEN or GH_TOKEN (local mode)");
+    const slow = await local([130, 131, 129, 132, 128]);
+    expect(slow.code).toBe(1);
+    expect(slow.stderr).toContain("✗ example.com/shop.BenchmarkParse (failed)");
+    expect(gh.requests).toEqual([]);
   }, 120_000);
 
   test("no --bench and no perf.results: the tool cannot verify a performance issue and says what to pass, exit 2, nothing written", async () => {
