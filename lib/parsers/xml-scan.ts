@@ -201,9 +201,9 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
   let seenMarkup = false;
   let textOn = wantsText === undefined;
   let mode = TEXT;
-  /** Where the next "&" and "]]>" are in the current string (recomputed when passed). */
+  /** Where the next "&" and "]" are in the current string (recomputed when passed). */
   let nextAmp = -1;
-  let nextCdEnd = -1;
+  let nextBracket = -1;
 
   // Names repeat on every element: the same string each time is compared by pointer and is a property key
   // already (a fresh slice as an object key is hashed and atomised on every element).
@@ -242,11 +242,16 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
       }
       return;
     }
-    if (nextCdEnd < a) {
-      nextCdEnd = closer(s, a, 93);
-      if (nextCdEnd === -1) nextCdEnd = s.length;
+    // "]]>" may not appear in text: each "]" is looked at (the one-character indexOf is the fast one).
+    if (nextBracket < a) {
+      nextBracket = s.indexOf("]", a);
+      if (nextBracket === -1) nextBracket = s.length;
     }
-    if (nextCdEnd + 3 <= b) bail('"]]>" in text');
+    while (nextBracket < b) {
+      if (nextBracket + 2 < b && s.charCodeAt(nextBracket + 1) === 93 && s.charCodeAt(nextBracket + 2) === 62) bail('"]]>" in text');
+      nextBracket = s.indexOf("]", nextBracket + 1);
+      if (nextBracket === -1) nextBracket = s.length;
+    }
     if (textOn) {
       const t = decodeXmlText(s.slice(a, b), sawDoctype);
       if (t === undefined) bail("a malformed reference in text");
@@ -283,7 +288,7 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
   const scan = (s: string, i: number, final: boolean): number => {
     const len = s.length;
     nextAmp = -1;
-    nextCdEnd = -1;
+    nextBracket = -1;
     for (;;) {
       if (mode !== TEXT) {
         const e = closer(s, i, mode === CDATA ? 93 : 45);
@@ -307,8 +312,8 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
         }
         return len;
       }
-      // Blank or unwanted text with no reference or "]]>" in it needs nothing (most text between tags).
-      if (lt > i && (textOn || depth === 0 || nextAmp < lt || nextCdEnd < lt)) text(s, i, lt);
+      // Blank or unwanted text with no reference or "]" in it needs nothing (most text between tags).
+      if (lt > i && (textOn || depth === 0 || nextAmp < lt || nextBracket < lt)) text(s, i, lt);
       i = lt;
       const c = s.charCodeAt(lt + 1);
       if (c === 47) {
