@@ -11,6 +11,7 @@ import { defaultConfig } from "../../lib/config.ts";
 import { parseReport } from "../../lib/parsers/index.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { runStack } from "../../lib/runners/index.ts";
+import { rerunCommand } from "../../lib/task-context.ts";
 import { scriptCommand, scriptRunner, scriptSegments, vitestNeedsRun } from "../../lib/runners/package-script.ts";
 import type { CaseStatus, FailureReport, RunsFile } from "../../lib/types.ts";
 import { targetedStack } from "../../lib/verify.ts";
@@ -200,6 +201,48 @@ describe("package script", () => {
       ran: [["total returns a number", "failed"]],
     });
   });
+
+  for (const manager of ["yarn", "bun"] as const) {
+    test(`${manager} as the package manager: the re-run is \`${manager} run test <file> -t …\`, and runs that one test`, async () => {
+      const repo = createSampleRepo(
+        {
+          "package.json": JSON.stringify({
+            name: "slugs",
+            private: true,
+            packageManager: { yarn: "yarn@1.22.22", bun: "bun@1.4.4" }[manager],
+            scripts: { test: "bun test" },
+          }),
+          "src/slug.ts": "export const slug = (s: string) => s.toLowerCase();\n",
+          "src/slug.test.ts": [
+            'import { expect, test } from "bun:test";',
+            'import { slug } from "./slug.ts";',
+            'test("lowercases", () => expect(slug("Tea")).toBe("tea"));',
+            'test("joins words", () => expect(slug("green tea")).toBe("green-tea"));',
+            "",
+          ].join("\n"),
+        },
+        { nodeModules: false, git: false },
+      );
+      repos.push(repo);
+      const [stack] = await detectStacks(repo.dir, defaultConfig());
+      expect([stack!.command, stack!.script]).toEqual([[manager, "run", "test"], { manager, runner: "bun" }]);
+      const failure = {
+        id: "x",
+        framework: "bun" as const,
+        fullName: "joins words",
+        file: "src/slug.test.ts",
+        line: 4,
+        message: "",
+        stack: "",
+        kind: "failure" as const,
+      };
+      const cmd = rerunCommand(failure, stack, repo.dir)!;
+      expect(cmd).toBe(`${manager} run test src/slug.test.ts -t '^joins words$'`);
+      const again = sh(repo.dir, cmd);
+      expect(again.code).toBe(1);
+      expect(again.output).toMatch(/ 0 pass\n 1 filtered out\n 1 fail\n/);
+    });
+  }
 
   test("`jest --config jest.ci.js`: the config that lives only there finds the tests, in heal and in both re-runs", async () => {
     const priceCheck = [
