@@ -79,21 +79,17 @@ export interface VerifyOptions {
 export async function verifyFix(env: Env, opts: VerifyOptions): Promise<VerifyOutcome> {
   const session = await openSession(env);
   if (session.kind === "local") {
-    // A perf or audit task file named with --task: its own check, nothing said on GitHub.
+    // A perf or audit task file named with --task gets that kind's check; any other, its previously failing tests.
     const finding = opts.task ? localFindingTask(session.root, opts.task) : null;
-    if (finding) {
-      const what = finding.paths[0]!;
-      const { verdict } =
-        finding.kind === "perf" ? await checkPerf(session, finding, what, opts, env) : await checkAudit(session, finding, what, opts, env);
-      const printed = report(session.reportsDir, verdict, { issue: null, attempt: null, result: verdict.healed ? "pass" : "fail" });
-      const target = opts.issue ? `#${opts.issue}` : `the ${finding.kind === "perf" ? "performance" : "security"} issue`;
-      log.skip(`comment on ${target} and ${verdict.healed ? "close it" : "ask the agent again"}: ${session.reason}`);
-      return { code: verdict.healed ? 0 : 1, printed };
-    }
-    const task = localTask(session.root, session.config, opts.task);
-    const { verdict } = await verifyTests(session.root, session.config, task.tests, env);
+    const what = finding?.paths[0] ?? "";
+    const { verdict } = !finding
+      ? await verifyTests(session.root, session.config, localTask(session.root, session.config, opts.task).tests, env)
+      : finding.kind === "perf"
+        ? await checkPerf(session, finding, what, opts, env)
+        : await checkAudit(session, finding, what, opts, env);
     const printed = report(session.reportsDir, verdict, { issue: null, attempt: null, result: verdict.healed ? "pass" : "fail" });
-    const target = opts.issue ? `#${opts.issue}` : "the healing issue";
+    const kind = !finding ? "healing" : finding.kind === "perf" ? "performance" : "security";
+    const target = opts.issue ? `#${opts.issue}` : `the ${kind} issue`;
     log.skip(`comment on ${target} and ${verdict.healed ? "close it" : "ask the agent again"}: ${session.reason}`);
     return { code: verdict.healed ? 0 : 1, printed };
   }
