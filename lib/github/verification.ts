@@ -18,8 +18,7 @@ import { comparePerf, readBaseline } from "../perf/compare.ts";
 import { BASELINE_BRANCH, fetchBaseline } from "../perf/baseline-branch.ts";
 import { readBenchFile, type BenchResult } from "../perf/results.ts";
 import type { TemplateName } from "../render.ts";
-import { runnerEnvDeny, runnerEnvironment, runStacks } from "../runners/index.ts";
-import { runSync } from "../process.ts";
+import { runnerEnvDeny, runStacks } from "../runners/index.ts";
 import { parseYamlSafe } from "../safe-yaml.ts";
 import { inlineCode, untrusted } from "../sanitize.ts";
 import type { RunsFile } from "../types.ts";
@@ -53,6 +52,7 @@ import { addLabels, ensureLabels, labelNames } from "./labels.ts";
 import { openSession, type GitHubSession } from "./session.ts";
 import { appendJobSummary } from "./summary.ts";
 import { cutNotice, renderText, retryNoticeText, retryRequestText } from "./texts.ts";
+import { runBenchmarks } from "../perf/benchmarks.ts";
 
 /** What verify prints on stdout (null: nothing to verify), and its exit code. */
 export interface VerifyOutcome {
@@ -324,23 +324,6 @@ async function checkPerf(s: Place, task: FindingTask, what: string, opts: Verify
     context: { ...findingVerdictContext(verdict, false), threshold },
     template: () => "verify-perf.md",
   };
-}
-
-/**
- * perf.command, run as task perf runs it (lib/perf/index.ts runBenchmarks, not exported): in the repository, without
- * the tool's tokens, its last lines on stderr.
- */
-function runBenchmarks(root: string, config: HealConfig, env: Env): void {
-  const argv = config.perf.command!;
-  log.info(`perf: running ${argv.join(" ")}`);
-  const r = runSync(argv, {
-    cwd: root,
-    env: runnerEnvironment(env, runnerEnvDeny(config)),
-    timeoutMs: config.runner.timeoutMinutes * 60_000,
-  });
-  for (const line of `${r.stdout}${r.stderr}`.split("\n").filter(Boolean).slice(-40)) log.info(`  ${line}`);
-  if (r.exitCode !== 0)
-    throw new HealError("BENCH_COMMAND_FAILED", `${argv[0]} exited ${r.exitCode ?? r.signal ?? "abnormally"}`, config.source ?? undefined);
 }
 
 /** The baseline `task perf` compares with: the --baseline file, else the tool's baseline branch on origin (fetched). */
