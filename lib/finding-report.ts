@@ -8,21 +8,11 @@ import { stringify } from "yaml";
 import type { HealConfig } from "./config.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { log } from "./cli.ts";
-import { commitAndPushFile, PushRefused } from "./git.ts";
-import {
-  findingReportsDir,
-  handOffHealingIssue,
-  pushTaskContext,
-  syncHealingIssue,
-  taskBranchFor,
-  type FindingKind,
-} from "./github/healing-issue.ts";
-import { openSession } from "./github/session.ts";
-import { withoutVolatile } from "./fingerprint.ts";
+import { findingReportsDir, handOffHealingIssue, pushTaskContext, syncHealingIssue, type FindingKind } from "./github/healing-issue.ts";
 import { REPORT_FILES } from "./paths.ts";
 import { redact } from "./redact.ts";
 import { parseYamlSafe } from "./safe-yaml.ts";
-import { readIssueFile, writeIssueFile, type GitHubFile, type HandoffRecord } from "./step-files.ts";
+import { writeIssueFile, type GitHubFile, type HandoffRecord } from "./step-files.ts";
 import { branchSlug, setTaskIssue } from "./task-context.ts";
 import type { FailureRecord, FailureReport, RunMeta } from "./types.ts";
 
@@ -197,52 +187,7 @@ export async function syncFinding(
 ): Promise<FindingSync> {
   const issue = await syncHealingIssue(env, finding);
   if (!issue) return { issue, handoff: null };
-  if (also.length > 0) await pushAlso(env, finding, issue, also, remote);
-  await pushTaskContext(env, { remote }, finding);
+  await pushTaskContext(env, { remote, also }, finding);
   const handoff = await handOffHealingIssue(env, finding);
   return { issue, handoff };
-}
-
-/**
- * Puts the issue's task file and `also` in one `[skip ci]` commit, each naming the issue, as push-task-context does
- * for its one file (same message, same side branch when the push is refused); push-task-context then finds its
- * file on the branch unchanged and links it from the issue. Only while the issue is open and not paused.
- */
-async function pushAlso(
-  env: Record<string, string | undefined>,
-  finding: FindingKind,
-  issue: GitHubFile,
-  also: string[],
-  remote: string,
-): Promise<void> {
-  const session = await openSession(env);
-  const n = issue.issueNumber;
-  const open = issue.action === "created" || issue.action === "commented" || issue.action === "unchanged";
-  if (session.kind === "local" || !n || !open || !issue.taskPath || !session.branch) return;
-  const files = [issue.taskPath, ...also];
-  for (const rel of files) setTaskIssue(session.root, rel, `${session.ctx.repository}#${n}`);
-  // The groups gone since the last run are deleted in the same commit.
-  const root = session.root;
-  const remove = (readIssueFile(findingReportsDir(session.reportsDir, finding))?.removedTasks ?? []).filter(
-    (rel) => !existsSync(join(root, rel)),
-  );
-  const push = (branch: string) =>
-    commitAndPushFile({
-      cwd: session.root,
-      path: issue.taskPath!,
-      also,
-      remove,
-      branch,
-      remote,
-      message: `chore(heal): task context for #${n} [skip ci]`,
-      equivalent: (a, b) => withoutVolatile(a) === withoutVolatile(b),
-    });
-  let pushed: ReturnType<typeof commitAndPushFile>;
-  try {
-    pushed = push(session.branch);
-  } catch (e) {
-    if (!(e instanceof PushRefused)) throw e;
-    pushed = push(taskBranchFor(session.branch));
-  }
-  if (pushed.commit) log.info(`task context: ${files.length} task files committed together as ${pushed.commit.slice(0, 12)}`);
 }

@@ -299,7 +299,7 @@ export interface PushResult {
 /** Commits the task file to the branch and links it from the issue; in a green run deletes the old ones. */
 export async function pushTaskContext(
   env: Env,
-  opts: { task?: string; remote: string },
+  opts: { task?: string; remote: string; also?: string[] },
   finding: FindingKind = TEST_FAILURES,
 ): Promise<PushResult | null> {
   const session = await openSession(env);
@@ -335,8 +335,12 @@ export async function pushTaskContext(
   }
 
   // The pushed file names its issue; write-report keeps the link on later runs, so a re-run changes no byte.
-  if (setTaskIssue(session.root, taskPath, `${session.ctx.repository}#${outcome.issueNumber}`)) {
-    log.info(`${taskPath}: github_issue set to ${session.ctx.repository}#${outcome.issueNumber}`);
+  // `also`: more task files of this issue (one per advisory group), in the same one commit.
+  const also = opts.also ?? [];
+  for (const rel of [taskPath, ...also]) {
+    if (setTaskIssue(session.root, rel, `${session.ctx.repository}#${outcome.issueNumber}`)) {
+      log.info(`${rel}: github_issue set to ${session.ctx.repository}#${outcome.issueNumber}`);
+    }
   }
   const remove = outdatedTasks(session.root, dir, session.config.tasksDir, taskPath);
   const message = `chore(heal): task context for #${outcome.issueNumber} [skip ci]`;
@@ -346,7 +350,7 @@ export async function pushTaskContext(
   let target = branch;
   let refused: string | null = null;
   try {
-    pushed = commitAndPushFile({ cwd: session.root, path: taskPath, branch, remote: opts.remote, message, remove, equivalent });
+    pushed = commitAndPushFile({ cwd: session.root, path: taskPath, also, branch, remote: opts.remote, message, remove, equivalent });
   } catch (e) {
     if (!(e instanceof PushRefused)) throw e;
     // Protected branch, hook or ruleset: the task file goes to the tool's own branch; the hand-off still happens.
@@ -354,7 +358,7 @@ export async function pushTaskContext(
     target = taskBranchFor(branch);
     const text = `the push of ${taskPath} to ${branch} was refused (${e.why}); it is on ${target} instead`;
     if (!warnAnnotation(text, env)) log.warn(text);
-    pushed = commitAndPushFile({ cwd: session.root, path: taskPath, branch: target, remote: opts.remote, message, equivalent });
+    pushed = commitAndPushFile({ cwd: session.root, path: taskPath, also, branch: target, remote: opts.remote, message, equivalent });
   }
   const current = currentTaskLink(issue.body ?? "");
   // Unchanged file: an existing link still shows the same content, so keep it (no write). With a file
