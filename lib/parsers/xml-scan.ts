@@ -92,7 +92,8 @@ function reference(raw: string, amp: number, semi: number, keepUndefined: boolea
   else if (c1 === 35) {
     const hex = raw.charCodeAt(amp + 2) === 120;
     const digits = raw.slice(amp + (hex ? 3 : 2), semi);
-    if (digits.length === 0 || digits.length > 8 || !(hex ? /^[0-9A-Fa-f]+$/ : /^[0-9]+$/).test(digits)) return undefined;
+    // Any number of leading zeros is allowed; a value past U+10FFFF is refused by isXmlChar.
+    if (digits.length === 0 || !(hex ? /^[0-9A-Fa-f]+$/ : /^[0-9]+$/).test(digits)) return undefined;
     const code = parseInt(digits, hex ? 16 : 10);
     return isXmlChar(code) ? String.fromCodePoint(code) : undefined;
   }

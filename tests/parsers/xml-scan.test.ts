@@ -92,7 +92,7 @@ describe("the scanner hands over what saxes did", () => {
       '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\r\n' +
       '<!DOCTYPE r SYSTEM "r.dtd" [ <!ENTITY x "y"> <!-- a ] > comment --> <!ATTLIST r a CDATA "q>"> ]>\n' +
       "<!-- before -->\n<?pi data?>\n" +
-      '<r a="1&amp;2 &lt;3&gt; &quot;q&quot; &apos;s&apos;" b=\'single "q"\' c="tab\there\nnl\r\ncrlf\rcr &#10;&#x41;&#65;">\n' +
+      '<r a="1&amp;2 &lt;3&gt; &quot;q&quot; &apos;s&apos;" b=\'single "q"\' c="tab\there\nnl\r\ncrlf\rcr &#10;&#x41;&#65;&#0000000066;">\n' +
       '  <t name="café ünïcödé 日本語 😀">x &amp; y &#x1F600; &undeclared; caf\u00e9\r\nline2\rline3</t>\n' +
       "  <t><![CDATA[raw <b>&amp;</b> ]] ] >\r\n end]]>after<!-- c --><?p i?>tail</t>\n" +
       '  <empty/><e2 a = "spaced" ></e2 >\n' +
