@@ -1,7 +1,7 @@
 // Finds the test stacks of a repository: the repository is walked once and each runner adapter
 // (lib/runners/) says which folders it runs in. JavaScript package folders get the one runner that
 // claims them most strongly. The config's `stacks:` replaces detection.
-import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, join, relative } from "node:path";
 import type { HealConfig } from "./config.ts";
 import { findNodeLockfile } from "./prepare.ts";
@@ -9,6 +9,7 @@ import type { PackageManager, Stack } from "./types.ts";
 import {
   CLAIM_RANK,
   type Claim,
+  isExecutable,
   outermost,
   type PackageFolder,
   type PackageJson,
@@ -73,15 +74,6 @@ function readPackageJson(path: string): PackageJson | null {
     return v && typeof v === "object" ? (v as PackageJson) : null;
   } catch {
     return null;
-  }
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
   }
 }
 

@@ -1,5 +1,6 @@
 // What `task metrics` reads from GitHub (the tool's own issues, comments and markers) and what it writes
 // (metrics.json, schemas/metrics.schema.json). Collection fills the first half, lib/metrics/compute.ts the second.
+import type { ToolIssue } from "../github/issues.ts";
 import type { Marker } from "../marker.ts";
 
 /** One post by the tool's identity on one of its issues: only these carry state (lib/marker.ts trust rule). */
@@ -8,20 +9,12 @@ export interface ToolPost {
   marker: Marker;
 }
 
-/** One of the tool's issues (healing or coverage) with the history it left there. */
-export interface IssueHistory {
+/**
+ * One of the tool's issues (healing, coverage, perf, audit) with the history it left there: the issue as the
+ * filing steps list it (lib/github/issues.ts; its title and body untrusted: escaped and redacted wherever shown).
+ */
+export interface IssueHistory extends Omit<ToolIssue, "author"> {
   repository: string;
-  number: number;
-  url: string;
-  /** Untrusted: escaped and redacted wherever it is shown. */
-  title: string;
-  body: string;
-  state: "open" | "closed";
-  labels: string[];
-  createdAt: string;
-  closedAt: string | null;
-  /** The issue's own marker (its author is the tool). */
-  marker: Marker;
   /** The tool's comments with a trusted marker, oldest first; comments by anyone else are not kept. */
   posts: ToolPost[];
   /** Titles the tool gave it over time (`renamed` events by the tool), oldest first; coverage issues only. */

@@ -2,6 +2,7 @@
 // several adapters share. Everything the toolkit knows about one runner lives in its adapter: how it is
 // found, the command with its reporter flags, the report dialect, the re-run of one test for the task
 // file, the targeted re-run for verification and the coverage command.
+import { accessSync, constants, statSync } from "node:fs";
 import type { HealConfig } from "../config.ts";
 import type { CoverageFormat } from "../coverage/model.ts";
 import type { ReportFormat } from "../parsers/index.ts";
@@ -180,4 +181,14 @@ export function outermost(dirs: string[], apart: ReadonlySet<string> = new Set()
   const kept: string[] = [];
   for (const d of sorted) if (!kept.some((k) => under(d, k) && !(apart.has(d) && d !== k))) kept.push(d);
   return kept.sort();
+}
+
+/** A file this process may execute (a runner binary, an interpreter). */
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,10 +1,10 @@
 // pytest: JUnit XML in the xunit1 family, which keeps each test case's file and line attributes.
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, delimiter, join } from "node:path";
 import type { HealConfig } from "../config.ts";
 import { runSync } from "../process.ts";
 import { relToStack, shellQuote } from "../test-selection.ts";
-import { appendEnv, outermost, type RunnerAdapter } from "./adapter.ts";
+import { appendEnv, isExecutable, outermost, type RunnerAdapter } from "./adapter.ts";
 
 const PY_TEST_FILE = /^(?:test_.*|.*_test)\.py$/;
 const PY_PROJECT_MARKERS = ["pytest.ini", "pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "requirements.txt"];
@@ -17,15 +17,6 @@ function canImportPytest(python: string): boolean {
     pytestCache.set(python, ok);
   }
   return ok;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**
