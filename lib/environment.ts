@@ -13,7 +13,8 @@ import type { FailureRecord, FailureReport, FailureSummary, Framework, RunRecord
 /** The label a healing issue carries while it lists environment failures. */
 export const ENVIRONMENT_LABEL = "heal:environment";
 
-export type EnvironmentCause = "cannot-start" | "missing-package" | "no-runner" | "no-report";
+/** `setup-failed`: a workspace root's step before the packages' tests (pretest, a chained build) failed in heal:prepare. */
+export type EnvironmentCause = "cannot-start" | "missing-package" | "no-runner" | "no-report" | "setup-failed";
 export type Language = "js" | "python";
 
 export interface EnvironmentProblem {
@@ -278,6 +279,20 @@ export class EnvironmentCollector {
     return (this.isRepo ??= repoModules(this.opts.repoRoot));
   }
 
+  /** The failed heal:prepare root step (pretest, a chained build) a stack's tests ran without, if any. */
+  private failedSetup(stackId: string | undefined): EnvironmentProblem | null {
+    const step = stackId
+      ? this.opts.prepare?.steps.find((s) => s.tool === "script" && s.status === "failed" && s.stacks.includes(stackId))
+      : undefined;
+    if (!step) return null;
+    const cmd = step.commands.map((c) => c.join(" ")).join(" && ");
+    return {
+      cause: "setup-failed",
+      packages: [],
+      message: `\`${cmd}\` (run by heal:prepare in ${step.cwd} before the workspace's tests, as its test script does) exited ${step.exitCode}, so these tests ran without what it sets up: fix that step, then run heal again`,
+    };
+  }
+
   /** True when `record` is an environment problem: it is held back and becomes part of its stack's record. */
   take(record: FailureRecord): boolean {
     if (record.kind === "environment") return false;
@@ -288,11 +303,6 @@ export class EnvironmentCollector {
           )
         : undefined;
     const noReport = !!run && (run.reports.length === 0 || record.message.endsWith("wrote no readable report"));
-    const problem = run ? classifyRun(run, { noReport, isRepo: this.repo(), prepare: this.opts.prepare }) : null;
-    const packages = run ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo());
-    if (!problem && packages.length === 0) return false;
-    if (record.kind === "error") this.removedErrors++;
-    else this.removedFailed++;
     const stack =
       run?.stack ??
       deepestStack(
@@ -300,12 +310,19 @@ export class EnvironmentCollector {
         record.framework,
         record.file,
       );
+    const setup = this.failedSetup(stack?.id);
+    const problem = setup ?? (run ? classifyRun(run, { noReport, isRepo: this.repo(), prepare: this.opts.prepare }) : null);
+    const packages = run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo());
+    if (!problem && packages.length === 0) return false;
+    if (record.kind === "error") this.removedErrors++;
+    else this.removedFailed++;
     const id = stack?.id ?? record.framework;
     let e = this.byStack.get(id);
     if (!e) this.byStack.set(id, (e = { framework: record.framework, cwd: stack?.cwd ?? ".", packages: new Set(), affected: [] }));
     for (const p of problem?.packages ?? packages) e.packages.add(p);
     if (problem) e.run = problem;
-    else e.affected.push(record.file ? `${record.fullName} (${record.file}${record.line ? `:${record.line}` : ""})` : record.fullName);
+    if (!run && (!problem || setup))
+      e.affected.push(record.file ? `${record.fullName} (${record.file}${record.line ? `:${record.line}` : ""})` : record.fullName);
     return true;
   }
 
@@ -325,8 +342,17 @@ export class EnvironmentCollector {
               }
             : e.run!;
       const run = this.runs.find((r) => r.stack.id === id);
+      const setup =
+        problem.cause === "setup-failed"
+          ? this.opts.prepare?.steps.find((s) => s.tool === "script" && s.status === "failed" && s.stacks.includes(id))
+          : undefined;
       const detail = [
-        e.affected.length > 0 ? `Could not run (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}` : "",
+        e.affected.length > 0
+          ? `${setup ? "Failed without that step" : "Could not run"} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
+          : "",
+        setup
+          ? `heal:prepare: ${setup.commands.map((c) => c.join(" ")).join(" && ")} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}`
+          : "",
         run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})\n${run.outputTail}` : "",
       ]
         .filter(Boolean)

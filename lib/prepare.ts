@@ -3,7 +3,7 @@
 // repository that is already installed every step is a check (a marker or stamp newer than the lockfile).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, posix } from "node:path";
+import { delimiter, dirname, join, posix } from "node:path";
 import type { HealConfig } from "./config.ts";
 import { pythonFor, type RunnableStack } from "./detect.ts";
 import { resolveProgram, start } from "./process.ts";
@@ -11,7 +11,7 @@ import { readJsonFile } from "./json-file.ts";
 import { redact } from "./redact.ts";
 import { runnerEnvironment } from "./runners/run.ts";
 import { forLogStream } from "./sanitize.ts";
-import { expandMembers, packageJsonGlobs, pnpmWorkspaceGlobs } from "./workspaces.ts";
+import { expandMembers, fansOut, packageJsonGlobs, pnpmWorkspaceGlobs, segmentsBeforeFanOut } from "./workspaces.ts";
 
 /** File name of the record in the reports folder. */
 export const PREPARE_FILE = "prepare.json";
@@ -19,7 +19,8 @@ export const PREPARE_FILE = "prepare.json";
 export const STAMP_FILE = ".heal-prepare.json";
 const TAIL_LINES = 40;
 
-export type PrepareTool = "npm" | "pnpm" | "yarn" | "bun" | "pip" | "uv" | "poetry" | "terraform" | "config";
+/** `script`: a workspace root's own step before its test script fans out (its pretest, a chained build). */
+export type PrepareTool = "npm" | "pnpm" | "yarn" | "bun" | "pip" | "uv" | "poetry" | "terraform" | "config" | "script";
 
 /**
  * - `installed`: already installed, nothing ran (the check named in `reason`);
@@ -63,6 +64,8 @@ export interface PlannedStep {
   commands: string[][];
   /** Extra environment for the commands (poetry's in-project virtualenv, ...). */
   env?: Record<string, string>;
+  /** Repo-relative folder put first on PATH, as a package manager does for a script (`<root>/node_modules/.bin`). */
+  binDir?: string;
   /** Set when nothing needs to run: the check that passed. */
   installed?: string;
   /** Set when nothing can run: why (no lockfile, tool missing). */
@@ -433,7 +436,73 @@ function planTerraform(repoRoot: string, stacks: RunnableStack[], env: NodeJS.Pr
   return out;
 }
 
+// ---------- a workspace root's own steps ----------
+
+/** The package manager a workspace root's scripts run with: its lockfile's, `packageManager`, pnpm for pnpm-workspace.yaml, else npm. */
+function rootManager(repoRoot: string, root: string): "npm" | "pnpm" | "yarn" | "bun" {
+  const abs = join(repoRoot, root);
+  const pm = packageManagerField(abs)?.name as "npm" | "pnpm" | "yarn" | "bun" | undefined;
+  return findNodeLockfile(repoRoot, root)?.tool ?? pm ?? (existsSync(join(abs, "pnpm-workspace.yaml")) ? "pnpm" : "npm");
+}
+
+/** A word for sh: bare, so expansions and globs work as in the script; quoted only when it held spaces or quotes. */
+function shellWord(word: string): string {
+  return /[\s'"]/.test(word) ? `'${word.replaceAll("'", "'\\''")}'` : word;
+}
+
+/** A segment that needs the shell to mean what it says: an assignment in front, an expansion, a glob, a redirection. */
+function needsShell(words: string[]): boolean {
+  return /^[A-Za-z_]\w*=/.test(words[0] ?? "") || words.some((w) => /[$`*?<>(){}~\\]/.test(w));
+}
+
+/**
+ * What a workspace root runs before its `test` script hands `test` to the packages: its `pretest` script, then
+ * each segment chained in front of the fan-out (`npm run build && npm test --workspaces`), one step each, run
+ * every time (a build is not a check). Only roots of detected stacks; a root whose test script does not fan out
+ * runs none (its own script runs as a stack, pretest and all).
+ */
+export function planRootScripts(repoRoot: string, stacks: RunnableStack[]): PlannedStep[] {
+  const byRoot = new Map<string, string[]>();
+  const workspaces = new Map<string, string[]>();
+  for (const stack of stacks) {
+    const root = workspaceRootOf(repoRoot, stack.cwd, workspaces);
+    if (root !== null) byRoot.set(root, [...(byRoot.get(root) ?? []), stack.id]);
+  }
+  const out: PlannedStep[] = [];
+  for (const [root, ids] of [...byRoot].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    let scripts: Record<string, unknown> = {};
+    try {
+      scripts = ((JSON.parse(fileText(join(repoRoot, root, "package.json"))) as { scripts?: unknown }).scripts ?? {}) as Record<
+        string,
+        unknown
+      >;
+    } catch {
+      continue; // no package.json at a pnpm root, or a broken one: nothing to run
+    }
+    const test = typeof scripts.test === "string" ? scripts.test : "";
+    if (!fansOut(test)) continue;
+    const manager = rootManager(repoRoot, root);
+    const binDir = posix.join(root, "node_modules/.bin");
+    const base = { stacks: ids, cwd: root, tool: "script" as const, binDir };
+    if (typeof scripts.pretest === "string" && scripts.pretest.trim() !== "") {
+      out.push({
+        ...base,
+        commands: [[manager, "run", "pretest"]],
+        why: `the workspace root's pretest script (${root}/package.json), run before its test script`,
+      });
+    }
+    for (const words of segmentsBeforeFanOut(test)) {
+      const argv = needsShell(words) ? ["sh", "-c", words.map(shellWord).join(" ")] : words;
+      out.push({ ...base, commands: [argv], why: `chained before the fan-out in the workspace root's test script (${root}/package.json)` });
+    }
+  }
+  return out;
+}
+
 // ---------- plan and run ----------
+
+/** Steps whose failure stops a workspace root's script steps after them. */
+const JS_STEP_TOOLS = new Set<PrepareTool>(["npm", "pnpm", "yarn", "bun", "script"]);
 
 /** Runners whose dependencies live in node_modules (node --test included). */
 const JS_RUNNERS = new Set<string>(["bun", "vitest", "jest", "node-test", "mocha"]);
@@ -457,7 +526,12 @@ export function planPrepare(
   const js = stacks.filter((s) => JS_RUNNERS.has(s.framework));
   const py = stacks.filter((s) => s.framework === "pytest");
   const tf = stacks.filter((s) => s.framework === "terraform");
-  return [...planNode(repoRoot, js, env), ...planPython(repoRoot, py, config, env), ...planTerraform(repoRoot, tf, env)];
+  return [
+    ...planNode(repoRoot, js, env),
+    ...planPython(repoRoot, py, config, env),
+    ...planTerraform(repoRoot, tf, env),
+    ...planRootScripts(repoRoot, js),
+  ];
 }
 
 /** Keeps the last lines of the output, redacted, for prepare.json. */
@@ -500,6 +574,7 @@ export async function runStep(repoRoot: string, step: PlannedStep, opts: Prepare
   const log = forLogStream(echoSink);
   // Install scripts are the repository's code (the agent's, under verify): none of the toolkit's tokens.
   const env = { ...runnerEnvironment(opts.env ?? process.env, opts.envDeny), ...step.env };
+  if (step.binDir) env.PATH = [join(repoRoot, step.binDir), env.PATH].filter(Boolean).join(delimiter);
   const started = performance.now();
   let output = "";
   const seen = (s: string) => {
@@ -542,7 +617,28 @@ export async function prepare(
   const started = performance.now();
   if (!config.prepare.enabled) return { schemaVersion: 1, source: "off", durationMs: 0, steps: [] };
   const steps: PrepareStep[] = [];
-  for (const step of planPrepare(repoRoot, stacks, config, opts.env)) steps.push(await runStep(repoRoot, step, opts));
+  for (const step of planPrepare(repoRoot, stacks, config, opts.env)) {
+    // A root's script steps run as its package manager would run them: not after a failed install or step before them.
+    const failed =
+      step.tool === "script"
+        ? steps.find((s) => s.status === "failed" && JS_STEP_TOOLS.has(s.tool) && isUnder(step.cwd, s.cwd))
+        : undefined;
+    if (failed) {
+      const reason = `not run: \`${failed.commands.map((c) => c.join(" ")).join(" && ")}\` in ${failed.cwd} failed before it`;
+      steps.push({
+        stacks: step.stacks,
+        cwd: step.cwd,
+        tool: step.tool,
+        commands: step.commands,
+        status: "skipped",
+        reason,
+        exitCode: null,
+        durationMs: 0,
+      });
+      continue;
+    }
+    steps.push(await runStep(repoRoot, step, opts));
+  }
   return {
     schemaVersion: 1,
     source: config.prepare.commands ? "config" : "detected",

@@ -82,6 +82,16 @@ export function fansOut(script: string): boolean {
   return scriptSegments(script).some(segmentFansOut);
 }
 
+/**
+ * The segments a fanning-out root `test` script runs before it hands `test` to the packages, in order
+ * (`pnpm build && pnpm -r test` -> [["pnpm", "build"]]); [] when it does not fan out or fans out first.
+ */
+export function segmentsBeforeFanOut(script: string): string[][] {
+  const segments = scriptSegments(script);
+  const at = segments.findIndex(segmentFansOut);
+  return at === -1 ? [] : segments.slice(0, at);
+}
+
 /** Every workspace of the repository: folders with a pnpm-workspace.yaml or a package.json `workspaces` field. */
 export function findWorkspaces(tree: RepoTree): Workspace[] {
   const out: Workspace[] = [];
