@@ -303,19 +303,23 @@ export class EnvironmentCollector {
           )
         : undefined;
     const noReport = !!run && (run.reports.length === 0 || record.message.endsWith("wrote no readable report"));
-    const stack =
+    // The record's stack, looked up only when a root step failed or the record is a set-up problem.
+    const stackOf = () =>
       run?.stack ??
       deepestStack(
         this.runs.map((r) => r.stack),
         record.framework,
         record.file,
       );
-    const setup = this.failedSetup(stack?.id);
+    const setup = this.opts.prepare?.steps.some((s) => s.tool === "script" && s.status === "failed")
+      ? this.failedSetup(stackOf()?.id)
+      : null;
     const problem = setup ?? (run ? classifyRun(run, { noReport, isRepo: this.repo(), prepare: this.opts.prepare }) : null);
     const packages = run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo());
     if (!problem && packages.length === 0) return false;
     if (record.kind === "error") this.removedErrors++;
     else this.removedFailed++;
+    const stack = stackOf();
     const id = stack?.id ?? record.framework;
     let e = this.byStack.get(id);
     if (!e) this.byStack.set(id, (e = { framework: record.framework, cwd: stack?.cwd ?? ".", packages: new Set(), affected: [] }));

@@ -3,11 +3,19 @@
 // settings); terraform init installs a local module. Each install runs once: the next prepare is a check.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultConfig, type HealConfig, parseConfig } from "../lib/config.ts";
 import { detectStacks } from "../lib/detect.ts";
-import { planPrepare, prepare, pyprojectRequirements, readPrepareFile, STAMP_FILE, writePrepareFile } from "../lib/prepare.ts";
+import {
+  planPrepare,
+  planRootScripts,
+  prepare,
+  pyprojectRequirements,
+  readPrepareFile,
+  STAMP_FILE,
+  writePrepareFile,
+} from "../lib/prepare.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 
 setDefaultTimeout(180_000);
@@ -178,6 +186,78 @@ with zipfile.ZipFile(f"{out}/{name}-{version}-py3-none-any.whl", "w") as z:
 `;
   run("/usr/bin/python3", ["-c", script, name, version, code, dir], dir);
 }
+
+/** A workspace whose packages/a runs `bun test` (needs no install), with the root's package.json fields. */
+function rootWorkspace(root: Record<string, unknown>, files: Record<string, string> = {}): string {
+  return folder({
+    "package.json": JSON.stringify({ name: "ws", private: true, workspaces: ["packages/*"], ...root }),
+    "packages/a/package.json": JSON.stringify({ name: "a", scripts: { test: "bun test" } }),
+    "packages/a/a.test.ts": 'import { test } from "bun:test";\ntest("a", () => {});\n',
+    ...files,
+  });
+}
+
+const rootSteps = async (dir: string) =>
+  planRootScripts(dir, await detectStacks(dir, defaultConfig())).map((s) => [s.cwd, s.tool, s.commands, s.stacks]);
+
+describe("a workspace root's own steps before its test script fans out", () => {
+  test("pretest as `<pm> run pretest`, then each segment chained in front of the fan-out, in order; pnpm from pnpm-workspace.yaml", async () => {
+    const dir = folder({
+      "package.json": JSON.stringify({
+        name: "ws",
+        private: true,
+        scripts: { pretest: "node gen.js", test: "pnpm build && pnpm -r test" },
+      }),
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+      "packages/a/package.json": JSON.stringify({ name: "a", scripts: { test: "bun test" } }),
+      "packages/a/a.test.ts": 'import { test } from "bun:test";\ntest("a", () => {});\n',
+    });
+    expect(await rootSteps(dir)).toEqual([
+      [".", "script", [["pnpm", "run", "pretest"]], ["bun-packages-a"]],
+      [".", "script", [["pnpm", "build"]], ["bun-packages-a"]],
+    ]);
+  });
+
+  test("a fan-out that is the only segment, without pretest, adds nothing; a segment the shell must read runs through sh -c", async () => {
+    expect(await rootSteps(rootWorkspace({ scripts: { test: "npm test --workspaces" } }))).toEqual([]);
+    expect(await rootSteps(rootWorkspace({ scripts: { test: "turbo run test" } }))).toEqual([]);
+    const dir = rootWorkspace({ scripts: { test: "rm -rf packages/*/dist && tsc -b && NODE_ENV=test lerna run test" } });
+    expect(await rootSteps(dir)).toEqual([
+      [".", "script", [["sh", "-c", "rm -rf packages/*/dist"]], ["bun-packages-a"]],
+      [".", "script", [["tsc", "-b"]], ["bun-packages-a"]],
+    ]);
+  });
+
+  test("they run in the root with node_modules/.bin on PATH and no toolkit token; a failure stops the root's later steps", async () => {
+    const dir = rootWorkspace(
+      { scripts: { test: "mybuild && sh -c 'exit 3' && mybuild && npm test --workspaces" } },
+      { "node_modules/.bin/mybuild": '#!/bin/sh\necho "token=${GITHUB_TOKEN:-none}" >> built.txt\n' },
+    );
+    chmodSync(join(dir, "node_modules/.bin/mybuild"), 0o755);
+    const config = defaultConfig();
+    const result = await prepare(dir, await detectStacks(dir, config), config, {
+      ...quiet,
+      env: { ...process.env, GITHUB_TOKEN: "ghs_x" },
+    });
+    expect(result.steps.map((s) => [s.tool, s.commands, s.status, s.exitCode, s.reason])).toEqual([
+      ["script", [["mybuild"]], "ran", 0, "chained before the fan-out in the workspace root's test script (./package.json)"],
+      ["script", [["sh", "-c", "exit 3"]], "failed", 3, "chained before the fan-out in the workspace root's test script (./package.json)"],
+      ["script", [["mybuild"]], "skipped", null, "not run: `sh -c exit 3` in . failed before it"],
+    ]);
+    expect(readFileSync(join(dir, "built.txt"), "utf8")).toBe("token=none\n");
+  });
+
+  test("prepare.commands replace them too; prepare: false runs nothing", async () => {
+    const dir = rootWorkspace({ scripts: { pretest: "touch pre", test: "touch built && npm test --workspaces" } });
+    const own = parseConfig("prepare:\n  commands:\n    - touch own\n");
+    expect((await prepare(dir, await detectStacks(dir, own), own, quiet)).steps.map((s) => [s.tool, s.commands])).toEqual([
+      ["config", [["touch", "own"]]],
+    ]);
+    const off = parseConfig("prepare: false\n");
+    expect((await prepare(dir, await detectStacks(dir, off), off, quiet)).steps).toEqual([]);
+    expect(["own", "pre", "built"].map((f) => existsSync(join(dir, f)))).toEqual([true, false, false]);
+  });
+});
 
 describe("Python: pip into .venv", () => {
   const wheels = folder();
