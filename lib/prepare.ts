@@ -445,6 +445,17 @@ function rootManager(repoRoot: string, root: string): "npm" | "pnpm" | "yarn" | 
   return findNodeLockfile(repoRoot, root)?.tool ?? pm ?? (existsSync(join(abs, "pnpm-workspace.yaml")) ? "pnpm" : "npm");
 }
 
+/** Whether `<pm> test` runs the root's pretest: not yarn 2+ (no pre/post hooks), not pnpm with the hooks turned off. */
+function runsPretest(repoRoot: string, root: string, manager: "npm" | "pnpm" | "yarn" | "bun"): boolean {
+  const abs = join(repoRoot, root);
+  if (manager === "yarn") return !isYarnBerry(abs);
+  if (manager !== "pnpm") return true;
+  return !(
+    /^\s*enable-pre-post-scripts\s*=\s*false\b/m.test(fileText(join(abs, ".npmrc"))) ||
+    /^enablePrePostScripts:\s*false\b/m.test(fileText(join(abs, "pnpm-workspace.yaml")))
+  );
+}
+
 /** A word for sh: bare, so expansions and globs work as in the script; quoted only when it held spaces or quotes. */
 function shellWord(word: string): string {
   return /[\s'"]/.test(word) ? `'${word.replaceAll("'", "'\\''")}'` : word;
@@ -459,7 +470,7 @@ function needsShell(words: string[]): boolean {
  * What a workspace root runs before its `test` script hands `test` to the packages: its `pretest` script, then
  * each segment chained in front of the fan-out (`npm run build && npm test --workspaces`), one step each, run
  * every time (a build is not a check). Only roots of detected stacks; a root whose test script does not fan out
- * runs none (its own script runs as a stack, pretest and all).
+ * runs none (its own script runs as a stack, pretest and all). pretest only where `<pm> test` runs it.
  */
 export function planRootScripts(repoRoot: string, stacks: RunnableStack[]): PlannedStep[] {
   const byRoot = new Map<string, string[]>();
@@ -484,7 +495,7 @@ export function planRootScripts(repoRoot: string, stacks: RunnableStack[]): Plan
     const manager = rootManager(repoRoot, root);
     const binDir = posix.join(root, "node_modules/.bin");
     const base = { stacks: ids, cwd: root, tool: "script" as const, binDir };
-    if (typeof scripts.pretest === "string" && scripts.pretest.trim() !== "") {
+    if (typeof scripts.pretest === "string" && scripts.pretest.trim() !== "" && runsPretest(repoRoot, root, manager)) {
       out.push({
         ...base,
         commands: [[manager, "run", "pretest"]],

@@ -218,6 +218,17 @@ describe("a workspace root's own steps before its test script fans out", () => {
     ]);
   });
 
+  test("no pretest step where `<pm> test` would not run it: yarn 2+, pnpm with enable-pre-post-scripts=false", async () => {
+    const scripts = { pretest: "node gen.js", test: "yarn workspaces foreach -A run test" };
+    expect(await rootSteps(rootWorkspace({ scripts, packageManager: "yarn@4.5.0" }))).toEqual([]);
+    expect(await rootSteps(rootWorkspace({ scripts, packageManager: "yarn@1.22.22" }))).toEqual([
+      [".", "script", [["yarn", "run", "pretest"]], ["bun-packages-a"]],
+    ]);
+    const pnpm = { scripts: { pretest: "node gen.js", test: "pnpm -r test" }, packageManager: "pnpm@12.24.0" };
+    expect(await rootSteps(rootWorkspace(pnpm, { ".npmrc": "enable-pre-post-scripts=false\n" }))).toEqual([]);
+    expect(await rootSteps(rootWorkspace(pnpm))).toEqual([[".", "script", [["pnpm", "run", "pretest"]], ["bun-packages-a"]]]);
+  });
+
   test("a fan-out that is the only segment, without pretest, adds nothing; a segment the shell must read runs through sh -c", async () => {
     expect(await rootSteps(rootWorkspace({ scripts: { test: "npm test --workspaces" } }))).toEqual([]);
     expect(await rootSteps(rootWorkspace({ scripts: { test: "turbo run test" } }))).toEqual([]);
