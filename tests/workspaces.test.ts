@@ -1,6 +1,6 @@
 // lib/workspaces.ts: which folders a workspace's globs name, and which root test scripts only fan out to them.
 import { describe, expect, test } from "bun:test";
-import { expandMembers, fansOut, packageJsonGlobs, pnpmWorkspaceGlobs } from "../lib/workspaces.ts";
+import { expandMembers, fansOut, packageJsonGlobs, pnpmWorkspaceGlobs, segmentsBeforeFanOut } from "../lib/workspaces.ts";
 import { tempFolders } from "./support/temp-folders.ts";
 
 const repo = tempFolders();
@@ -30,11 +30,7 @@ describe("workspaces", () => {
       "apps/web/e2e/package.json": "{}",
       "tools/x/package.json": "{}",
     });
-    expect(expandMembers(dir, ".", ["packages/*", "!packages/old", "./apps/**/"])).toEqual([
-      "apps/web",
-      "apps/web/e2e",
-      "packages/a",
-    ]);
+    expect(expandMembers(dir, ".", ["packages/*", "!packages/old", "./apps/**/"])).toEqual(["apps/web", "apps/web/e2e", "packages/a"]);
     // A workspace below the repo root: members are repo-relative.
     expect(expandMembers(dir, "apps", ["web"])).toEqual(["apps/web"]);
     expect(expandMembers(dir, ".", ["!packages/*"])).toEqual([]);
@@ -60,5 +56,16 @@ describe("workspaces", () => {
     const own = ["vitest run", "jest --ci", "bun test", "pnpm -w run unit", "npm run unit", "tsc && node --test", ""];
     expect(out.filter((s) => !fansOut(s))).toEqual([]);
     expect(own.filter((s) => fansOut(s))).toEqual([]);
+  });
+
+  test("the segments a fanning-out root script runs before the fan-out, in order; none when it fans out first or not at all", () => {
+    expect(segmentsBeforeFanOut("pnpm build && pnpm -r test")).toEqual([["pnpm", "build"]]);
+    expect(segmentsBeforeFanOut('npm run build && tsc -b "tsconfig.build.json" && npm test --workspaces && echo done')).toEqual([
+      ["npm", "run", "build"],
+      ["tsc", "-b", "tsconfig.build.json"],
+    ]);
+    expect(segmentsBeforeFanOut("turbo run test")).toEqual([]);
+    expect(segmentsBeforeFanOut("tsc && vitest run")).toEqual([]);
+    expect(segmentsBeforeFanOut("")).toEqual([]);
   });
 });
