@@ -33,6 +33,10 @@ export class ScanFallback extends Error {
 const BAD_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 const DECL = /^\uFEFF?<\?xml[^>]*?\sversion\s*=\s*["']([^"']*)["'](?:[^>]*?\sencoding\s*=\s*["']([^"']*)["'])?/;
 
+/** A well-formed XML declaration (anything else is left to saxes to word). */
+const XML_DECL =
+  /^<\?xml\s+version\s*=\s*(?:"1\.[0-9]+"|'1\.[0-9]+')(?:\s+encoding\s*=\s*(?:"[A-Za-z][\w.-]*"|'[A-Za-z][\w.-]*'))?(?:\s+standalone\s*=\s*(?:"(?:yes|no)"|'(?:yes|no)'))?\s*\?>$/;
+
 const TEXT = 0;
 const CDATA = 1;
 const COMMENT = 2;
@@ -232,6 +236,7 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
   /** Text run [a, b) of `s` (no "<" in it). */
   const text = (s: string, a: number, b: number) => {
     if (depth === 0) {
+      seenMarkup = true; // an XML declaration after this is not at the start
       for (let k = a; k < b; k++) {
         const c = s.charCodeAt(k);
         if (c !== 32 && c !== 10 && c !== 9 && c !== 13) bail("text outside the root element");
@@ -388,7 +393,10 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
         let j = lt + 2;
         if (!isNameStart(s.charCodeAt(j))) bail("malformed processing instruction");
         while (isNameChar(s.charCodeAt(j))) j++;
-        if (seenMarkup && s.slice(lt + 2, j).toLowerCase() === "xml") bail("an XML declaration not at the start");
+        const after = s.charCodeAt(j);
+        if (j !== e && after !== 32 && after !== 10 && after !== 9 && after !== 13) bail("malformed processing instruction");
+        if (s.slice(lt + 2, j).toLowerCase() === "xml" && (seenMarkup || !XML_DECL.test(s.slice(lt, e + 2))))
+          bail("an XML declaration not at the start, or malformed");
         seenMarkup = true;
         i = e + 2;
       } else {
