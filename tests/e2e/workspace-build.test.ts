@@ -143,7 +143,19 @@ describe("task heal runs a workspace root's own steps before its packages' tests
     );
     expect(f[0]!.stack).toContain("error TS1005");
     expect(r.failures.summary).toMatchObject({ failed: 0, environment: 1 });
+    expect(f[0]!.stack).toStartWith(
+      "Failed without that step (1):\n- packages/app/test/app.test.js (packages/app/test/app.test.js:2)\n\nheal:prepare: npm run build (exit 1)\n",
+    );
+    // No task for the agent; the issue asks nothing of it and carries the environment label.
     expect(r.taskFiles).toEqual([]);
-    expect(r.stderr).not.toMatch(/handed|hand-off to/i);
+    const issue = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/issue.json"), "utf8")) as {
+      labels: string[];
+      body: string;
+      taskPath: string | null;
+    };
+    expect(issue.taskPath).toBeNull();
+    expect(issue.labels).toContain("heal:environment");
+    expect(issue.body).toContain("## 🧰 The Tests Could Not Run");
+    expect(issue.body).not.toContain("Please fix these test failures");
   });
 });
