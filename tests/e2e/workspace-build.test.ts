@@ -2,7 +2,8 @@
 // workspace whose packages/app (bun test) imports packages/lib's dist/index.js, which only the root builds
 // (`npm run build && npm test --workspaces`, or a root `pretest`). node_modules comes from heal:prepare's real
 // `npm ci`; then the root's build runs, and heal finds exactly the app's one real failure, not "Cannot find
-// module". A build that exits 1 is one environment record naming it: exit 1, no task for the agent.
+// module". A build that exits 1 is one environment record naming it: exit 1, no task for the agent; a pytest stack
+// beside the workspace keeps its real failure.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -40,7 +41,7 @@ function localEnv(): Record<string, string> {
 }
 
 /** An npm workspace as a fresh clone has it: a committed lockfile, no node_modules, no dist/. */
-function workspace(rootScripts: Record<string, string>, build: string): SampleRepo {
+function workspace(rootScripts: Record<string, string>, build: string, extra: Record<string, string> = {}): SampleRepo {
   const repo = createSampleRepo(
     {
       "package.json": JSON.stringify({ name: "ws", private: true, workspaces: ["packages/*"], scripts: rootScripts }),
@@ -55,6 +56,7 @@ function workspace(rootScripts: Record<string, string>, build: string): SampleRe
         dependencies: { "@ws/lib": "1.0.0" },
       }),
       "packages/app/test/app.test.js": APP_TEST,
+      ...extra,
     },
     { nodeModules: false, git: false },
   );
@@ -157,5 +159,21 @@ describe("task heal runs a workspace root's own steps before its packages' tests
     expect(issue.labels).toContain("heal:environment");
     expect(issue.body).toContain("## 🧰 The Tests Could Not Run");
     expect(issue.body).not.toContain("Please fix these test failures");
+  });
+
+  test("a failed root build makes only that workspace's stacks environment: a pytest stack beside it keeps its real failure", () => {
+    const pyTest = ["def test_rounds():", "    assert round(2.5) == 3  # FAILS-HERE", ""].join("\n");
+    const broken = "process.exit(1);\n";
+    const repo = workspace({ build: "node scripts/build.js", test: "npm run build && npm test --workspaces" }, broken, {
+      "tools/test_money.py": pyTest,
+    });
+    const r = heal(repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.failures.failures.map((f) => [f.fullName, f.kind, f.file, f.line])).toEqual([
+      ["tools/test_money.py::test_rounds", "failure", "tools/test_money.py", lineOf(pyTest, "FAILS-HERE")],
+      ["bun-packages-app (environment)", "environment", null, null],
+    ]);
+    expect(r.failures.summary).toMatchObject({ failed: 1, environment: 1 });
+    expect(r.taskFiles.length).toBe(1);
   });
 });
