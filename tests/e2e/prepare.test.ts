@@ -251,7 +251,7 @@ describe("task heal installs what the tests need first", () => {
     expect(issue.taskPath).toBeNull();
     expect(issue.labels).toContain("heal:environment");
     expect(issue.body).toContain("## 🧰 The Tests Could Not Run");
-    expect(issue.body).toContain("## 🧰 Environment: install before these tests can run (1)");
+    expect(issue.body).toContain("## 🧰 Environment: set up before these tests can run (1)");
     expect(issue.body).not.toContain("Please fix these test failures");
   });
 });
