@@ -14,7 +14,8 @@ export const ERRORS = {
   GITHUB_UNAVAILABLE: "GitHub did not answer after retries: re-run the job",
   GITHUB_LIST_FAILED: "existing issues could not be listed, so nothing was created: re-run the job",
   GIT_PUSH_FAILED: "the task context could not be pushed: check `contents: write` and branch protection",
-  TOOLCHAIN_INVALID: "a version file names no version setup-node or setup-python can install: fix the file named (README 'The composite action')",
+  TOOLCHAIN_INVALID:
+    "a version file names no version setup-node or setup-python can install: fix the file named (README 'The composite action')",
   USAGE: "wrong arguments: run the script with --help",
   BENCH_COMMAND_FAILED: "the benchmarks did not run: run perf.command from .agent/heal/config.yaml by hand and fix it",
   DEMO_MISMATCH: "the demo did not go as its example promises: read the step named, and check the toolkit's install (README first command)",

@@ -51,8 +51,7 @@ describe("scripts/perf.ts", () => {
 });
 
 describe("scripts/perf.ts with the config's perf.command and perf.results (real go test -bench)", () => {
-  const config = (command: string) =>
-    `perf:\n  results: [bench/go.txt]\n  command: [sh, -c, ${JSON.stringify(command)}]\n`;
+  const config = (command: string) => `perf:\n  results: [bench/go.txt]\n  command: [sh, -c, ${JSON.stringify(command)}]\n`;
   const goFiles = {
     "go.mod": "module example.com/sum\n\ngo 1.21\n",
     "sum_test.go":
@@ -61,7 +60,10 @@ describe("scripts/perf.ts with the config's perf.command and perf.results (real 
 
   test("no file named: perf.command writes the results, perf.results are read; no baseline yet is a [skip], exit 0", () => {
     const repo = createSampleRepo(
-      { ...goFiles, ".agent/heal/config.yaml": config("mkdir -p bench && go test -run '^$' -bench . -benchtime 100x -count 3 . > bench/go.txt") },
+      {
+        ...goFiles,
+        ".agent/heal/config.yaml": config("mkdir -p bench && go test -run '^$' -bench . -benchtime 100x -count 3 . > bench/go.txt"),
+      },
       { nodeModules: false },
     );
     try {
@@ -76,7 +78,10 @@ describe("scripts/perf.ts with the config's perf.command and perf.results (real 
   }, 120_000);
 
   test("a failing perf.command: exit 2 naming the config, nothing compared", () => {
-    const repo = createSampleRepo({ ...goFiles, ".agent/heal/config.yaml": config("echo no benchmarks here >&2; exit 3") }, { nodeModules: false });
+    const repo = createSampleRepo(
+      { ...goFiles, ".agent/heal/config.yaml": config("echo no benchmarks here >&2; exit 3") },
+      { nodeModules: false },
+    );
     try {
       const r = perf(repo.dir, []);
       expect(r.code).toBe(2);
