@@ -31,12 +31,19 @@ export function withoutVolatile(text: string): string {
 
 /** The normalized first line of a message: what "the same kind of error" means. */
 export function errorKind(message: string | undefined | null): string {
-  const first = (
-    (message ?? "")
-      .slice(0, 64 * 1024)
-      .split("\n")
-      .find((l) => l.trim() !== "") ?? ""
-  ).slice(0, 2_000);
+  // The first non-blank line of the first 64 KiB, found without splitting the rest into lines.
+  const text = (message ?? "").slice(0, 64 * 1024);
+  let first = "";
+  for (let at = 0; at <= text.length; ) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    const line = text.slice(at, end);
+    if (line.trim() !== "") {
+      first = line.slice(0, 2_000);
+      break;
+    }
+    at = end + 1;
+  }
   // "AssertionError: x" and "x" are the same error as two reports of one run write it.
   let kind = first.trim().replace(/^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error|panic):\s+/, "");
   for (const [re, to] of RULES) kind = kind.replace(re, to);

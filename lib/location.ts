@@ -87,18 +87,20 @@ interface FramePattern {
   innermostLast: boolean;
   path?: (m: RegExpMatchArray) => string;
   at?: (m: RegExpMatchArray) => number;
+  /** Texts holding none of these strings cannot match: the pattern is not run on them. */
+  needs?: string[];
 }
 
 const PATTERNS: FramePattern[] = [
   // Python traceback: File "path", line N, in fn
-  { re: /File "([^"\n]{1,1000})", line (\d+)/g, innermostLast: true },
+  { re: /File "([^"\n]{1,1000})", line (\d+)/g, innermostLast: true, needs: ['File "'] },
   // pytest long repr: `path:line: in fn` and the raising line `path:line: ErrorName`
   // (the test's own first frame has nothing after the colon).
-  { re: new RegExp(String.raw`^\s*(${PATH_TOKEN}\.py):(\d+):(?:[ \t].*)?$`, "gm"), innermostLast: true },
+  { re: new RegExp(String.raw`^\s*(${PATH_TOKEN}\.py):(\d+):(?:[ \t].*)?$`, "gm"), innermostLast: true, needs: [".py:"] },
   // V8 / bun with a function name: at fn (path:line:col)
   { re: /\(((?:file:\/\/)?[^()\n]{1,1000}?):(\d+):(\d+)\)/g, innermostLast: false },
   // .NET (TRX, NUnit, xUnit): at Ns.Class.Method() in /path/X.cs:line 17
-  { re: new RegExp(String.raw`\sin (${PATH_TOKEN}\.[A-Za-z]\w*):line (\d+)`, "g"), innermostLast: false },
+  { re: new RegExp(String.raw`\sin (${PATH_TOKEN}\.[A-Za-z]\w*):line (\d+)`, "g"), innermostLast: false, needs: [":line "] },
   // JVM (Surefire, Gradle): at com.acme.XTest.method(XTest.java:17): the file sits in its package's folder
   // (com/acme/XTest.java), which tells apart same-named classes of different packages or modules.
   {
@@ -106,6 +108,7 @@ const PATTERNS: FramePattern[] = [
     innermostLast: false,
     path: (m) => `${m[1]!.split(".").filter(Boolean).join("/")}${m[1] ? "/" : ""}${m[2]}`,
     at: (m) => m[0].lastIndexOf("(") + 1,
+    needs: [".java:", ".kt:", ".scala:", ".groovy:"],
   },
   // anything else: at path:line:col, ❯ path:line:col, go's file_test.go:19:, go panics' /path/x.go:55 +0x28
   { re: new RegExp(String.raw`(?:^|[\s(❯›>])(${PATH_TOKEN}\.[A-Za-z][\w]*):(\d+)(?::(\d+))?`, "gm"), innermostLast: false },
@@ -130,7 +133,8 @@ export function parseFrames(input: string): Frame[] {
   }
   const found: { path: string; line: number; column?: number; pos: number; innermostLast: boolean }[] = [];
   const seenPos = new Set<number>();
-  for (const { re, innermostLast, path: pathOf, at } of PATTERNS) {
+  for (const { re, innermostLast, path: pathOf, at, needs } of PATTERNS) {
+    if (needs && !needs.some((n) => text.includes(n))) continue;
     re.lastIndex = 0;
     for (const m of text.matchAll(re)) {
       const path = pathOf ? pathOf(m) : m[1]!;
@@ -184,6 +188,21 @@ function stripScheme(raw: string): string {
  */
 export function resolveRepoPath(raw: string, index: RepoIndex, opts: { cwd?: string; nearDir?: string } = {}): string | null {
   if (!raw) return null;
+  // Stack frames repeat across failures: the answer depends only on the index and these three strings.
+  let memo = resolveMemo.get(index);
+  if (!memo) resolveMemo.set(index, (memo = new Map()));
+  const key = `${opts.cwd ?? ""}\u0000${opts.nearDir ?? ""}\u0000${raw}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const found = mapRepoPath(raw, index, opts);
+  if (memo.size >= RESOLVE_MEMO_MAX) memo.clear(); // bounded: a report of unique paths must not grow memory
+  memo.set(key, found);
+  return found;
+}
+const resolveMemo = new WeakMap<RepoIndex, Map<string, string | null>>();
+const RESOLVE_MEMO_MAX = 20_000;
+
+function mapRepoPath(raw: string, index: RepoIndex, opts: { cwd?: string; nearDir?: string }): string | null {
   let p = stripScheme(raw.trim());
   if (isForeignFrame(p)) return null;
   p = toPosix(p);
@@ -257,13 +276,20 @@ export function repoRelative(raw: string, root: string): string {
  * The text with absolute paths of the checkout made repo-relative: GitHub's runners (/home/runner/work/r/r/,
  * D:\\a\\r\\r\\, container jobs' /__w/r/r/), and the local root, with or without file://.
  */
+const WINDOWS_CHECKOUT_HINT = /:[\\/]a[\\/]/;
+
 export function relativizePaths(text: string, root: string): string {
   if (!text) return text;
   const rootPosix = toPosix(root).replace(/\/$/, "");
-  let out = text.replace(/(?:file:\/\/)?(?:\/home\/runner\/work|\/__w)\/([^/\s"'()]+)\/\1\//g, "");
-  out = out.replace(/(?:file:\/\/\/)?\b[A-Za-z]:[\\/]a[\\/]([^\\/\s"'()]+)[\\/]\1[\\/]([^\s"'()<>|]*)/g, (_m, _r, rest: string) =>
-    rest.replace(/\\/g, "/"),
-  );
+  // Each pattern runs only on texts holding its fixed part (most failure texts hold neither).
+  let out =
+    text.includes("/home/runner/work/") || text.includes("/__w/")
+      ? text.replace(/(?:file:\/\/)?(?:\/home\/runner\/work|\/__w)\/([^/\s"'()]+)\/\1\//g, "")
+      : text;
+  if (WINDOWS_CHECKOUT_HINT.test(out))
+    out = out.replace(/(?:file:\/\/\/)?\b[A-Za-z]:[\\/]a[\\/]([^\\/\s"'()]+)[\\/]\1[\\/]([^\s"'()<>|]*)/g, (_m, _r, rest: string) =>
+      rest.replace(/\\/g, "/"),
+    );
   if (rootPosix.length > 1) out = out.split(`file://${rootPosix}/`).join("").split(`${rootPosix}/`).join("");
   return out;
 }
@@ -478,7 +504,7 @@ export function lineOfMissingImport(text: string, index: RepoIndex, file: string
 
 // ---------- message vs. stack ----------
 
-const FRAME_LINE = /^\s*(at\s|❯\s|File "|>?\s*\d+\s*\|)|^\s+[^\s:]+\.\w+:\d+ [+]0x/;
+export const FRAME_LINE = /^\s*(at\s|❯\s|File "|>?\s*\d+\s*\|)|^\s+[^\s:]+\.\w+:\d+ [+]0x/;
 
 /**
  * Splits a runner's failure text into the message (the lines before the first stack frame or code frame,

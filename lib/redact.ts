@@ -44,6 +44,8 @@ interface Rule {
   re: RegExp;
   /** Replaces the match; default: the whole match becomes the mask. */
   replace?: (match: string, ...groups: string[]) => string;
+  /** A fixed part every match holds: a text without it is not scanned (the same result, sooner). */
+  needs?: string;
 }
 
 const hasDigit = (s: string) => /\d/.test(s);
@@ -55,23 +57,25 @@ const RULES: Rule[] = [
     kind: "private-key",
     // The whole block; a block cut before its END line is masked to the end of the text.
     re: /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    needs: "-----BEGIN",
   },
   // `\\.`: the same token inside a regex-escaped test name (a re-run command's `-t` pattern).
-  { kind: "github-token", re: /ghs_(?:\\?[A-Za-z0-9._-]){36,}/g },
+  { kind: "github-token", re: /ghs_(?:\\?[A-Za-z0-9._-]){36,}/g, needs: "ghs_" },
   { kind: "github-token", re: /gh[pour]_[A-Za-z0-9]{36,}/g },
-  { kind: "github-token", re: /github_pat_[A-Za-z0-9_]{22,}/g },
-  { kind: "anthropic-key", re: /sk-ant-[A-Za-z0-9_-]{20,}/g },
+  { kind: "github-token", re: /github_pat_[A-Za-z0-9_]{22,}/g, needs: "github_pat_" },
+  { kind: "anthropic-key", re: /sk-ant-[A-Za-z0-9_-]{20,}/g, needs: "sk-ant-" },
   {
     kind: "openai-key",
     re: /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}/g,
     replace: (m) => (hasDigit(m) ? mask("openai-key") : m),
+    needs: "sk-",
   },
-  { kind: "npm-token", re: /npm_[A-Za-z0-9]{36,}/g },
-  { kind: "slack-webhook", re: /hooks\\?\.slack\\?\.com\\?\/(?:services|workflows|triggers)(?:\\?[A-Za-z0-9+/_-]){8,}/g },
-  { kind: "slack-token", re: /xox[abposre]-[A-Za-z0-9-]{10,}/g },
-  { kind: "slack-token", re: /\bxapp-\d-[A-Za-z0-9-]{10,}/g },
-  { kind: "stripe-key", re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
-  { kind: "google-api-key", re: /AIza[0-9A-Za-z_-]{35}/g },
+  { kind: "npm-token", re: /npm_[A-Za-z0-9]{36,}/g, needs: "npm_" },
+  { kind: "slack-webhook", re: /hooks\\?\.slack\\?\.com\\?\/(?:services|workflows|triggers)(?:\\?[A-Za-z0-9+/_-]){8,}/g, needs: "hooks" },
+  { kind: "slack-token", re: /xox[abposre]-[A-Za-z0-9-]{10,}/g, needs: "xox" },
+  { kind: "slack-token", re: /\bxapp-\d-[A-Za-z0-9-]{10,}/g, needs: "xapp-" },
+  { kind: "stripe-key", re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, needs: "k_" },
+  { kind: "google-api-key", re: /AIza[0-9A-Za-z_-]{35}/g, needs: "AIza" },
   { kind: "aws-access-key-id", re: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b/g },
   {
     kind: "jwt",
@@ -88,6 +92,7 @@ const RULES: Rule[] = [
     kind: "url-credentials",
     // scheme://user:password@host -> the password goes; the user name and host stay.
     re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/[^\s:/?#@'"`<>]{1,256}:)([^\s/?#@'"`<>]{1,256})@/gi,
+    needs: "://",
     replace: (m, head: string, pw: string) => (pw.startsWith("[REDACTED") ? m : `${head}${mask("url-credentials")}@`),
   },
   {
@@ -270,9 +275,23 @@ function redactHeadlessKeys(text: string): string {
 /** Masks every secret found in `text`. Deterministic, idempotent, linear in the text's length. */
 export function redact(text: string, opts: RedactOptions = {}): string {
   if (typeof text !== "string" || text.length === 0) return text;
+  return redactWith(text, secretLiterals(opts.env ?? process.env));
+}
+
+/**
+ * redact() with the environment read once: for a caller masking many texts in one go (parse-failures'
+ * records), where reading the environment for each text costs more than the masking itself.
+ */
+export function redactor(opts: RedactOptions = {}): (text: string) => string {
+  const literals = secretLiterals(opts.env ?? process.env);
+  return (text) => (typeof text !== "string" || text.length === 0 ? text : redactWith(text, literals));
+}
+
+function redactWith(text: string, literals: string[]): string {
   // Exact values first: a known secret is masked whole even when no shape rule knows it.
-  let out = redactLiterals(text, secretLiterals(opts.env ?? process.env));
+  let out = redactLiterals(text, literals);
   for (const rule of RULES) {
+    if (rule.needs !== undefined && !out.includes(rule.needs)) continue;
     rule.re.lastIndex = 0;
     out = rule.replace
       ? out.replace(rule.re, rule.replace as (substring: string, ...args: string[]) => string)

@@ -7,7 +7,7 @@ import { testKey } from "../fingerprint.ts";
 import { readJsonFile } from "../json-file.ts";
 import { indexRepo, repoRelative, resolveRepoPath, type RepoIndex } from "../location.ts";
 import { parseReport, type ParsedReport } from "../parsers/index.ts";
-import { redact } from "../redact.ts";
+import { redact, redactor } from "../redact.ts";
 import type { FailureRecord, FailureReport, Framework, RunMeta, RunsFile, UnlistedTests } from "../types.ts";
 import { IdentityHasher, IdentityTable } from "./identity-table.ts";
 import { GarbageGuard } from "./memory-guard.ts";
@@ -109,6 +109,8 @@ async function streamInto(
 ): Promise<StreamedReport> {
   const root = resolve(opts.repoRoot);
   const hasher = new IdentityHasher();
+  // The environment's secret values read once for every record of this run (redact() reads it per text).
+  const red = redactor();
   let index: RepoIndex | null = null;
   // A fresh listing per call: the repository changes between runs of a long-lived process (tests, verify).
   const repo = () => (index ??= indexRepo(root, { fresh: true }));
@@ -355,7 +357,7 @@ async function streamInto(
     guard.tick(32); // locating, redacting and trimming make garbage of a few times each failure's text
     if ((nFailures & 255) === 255) Bun.gc(false); // that garbage is young: a minor collection is cheap
     for (const o of group) redSources.add(o.source);
-    const record = buildRecord(group, repo(), isAncestor);
+    const record = buildRecord(group, repo(), isAncestor, red);
     if (p + f > 1) record.attempts = p + f;
     if (standIn) {
       // Counted with its suite's unlisted tests below.

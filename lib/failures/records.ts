@@ -1,7 +1,7 @@
 // One failing test's record from its occurrences (location, message, trimmed stack, fingerprint), the record of
 // a runner that failed without a failure of its own, and the order of records.
 import { fingerprint } from "../fingerprint.ts";
-import { isForeignFrame, locate, relativizePaths, splitMessage, type RepoIndex } from "../location.ts";
+import { FRAME_LINE, isForeignFrame, locate, relativizePaths, splitMessage, type RepoIndex } from "../location.ts";
 import { redact } from "../redact.ts";
 import type { CaseStatus, FailureRecord, Framework, RunRecord, TestCase } from "../types.ts";
 
@@ -101,6 +101,8 @@ export function buildRecord(
   group: Occurrence[],
   index: RepoIndex,
   isAncestor: (scope: string, fullName: string) => boolean,
+  /** redact(), or a redactor() that read the environment once for a whole batch of records. */
+  red: (text: string) => string = redact,
 ): FailureRecord {
   const failing = group.filter((o) => isFailing(o.tc.status));
   let best: { o: Occurrence; file: string | null; line: number | null; outsideTest: boolean; score: number } | null = null;
@@ -135,19 +137,19 @@ export function buildRecord(
       isAncestor(o.scope, o.fullName));
   const rawMessage = relativizePaths(fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)", index.root);
   // Redact before cutting, so a cut never leaves the visible half of a secret.
-  const message = headAndTail(redact(rawMessage), MAX_MESSAGE_CHARS);
+  const message = headAndTail(red(rawMessage), MAX_MESSAGE_CHARS);
   // bun names a failing describe-level hook "(unnamed)": the describe is what failed.
   // Test names are untrusted text too: failures.json is uploaded as an artifact.
-  const fullName = redact(o.fullName.replace(/ > \(unnamed\)$/, ""));
+  const fullName = red(o.fullName.replace(/ > \(unnamed\)$/, ""));
   return {
     id: fingerprint({ framework: o.framework, file, fullName, message }),
     framework: o.framework,
     fullName,
     // A file name can hold a secret too (it is untrusted like any report text).
-    file: file === null ? null : redact(file),
+    file: file === null ? null : red(file),
     line,
     message,
-    stack: trimStack(redact(o.tc.stack ? relativizePaths(o.tc.stack, index.root) : rawMessage)),
+    stack: trimStack(red(o.tc.stack ? relativizePaths(o.tc.stack, index.root) : rawMessage)),
     kind: worst === "error" || isSuiteLevel ? "error" : "failure",
   };
 }
@@ -160,10 +162,40 @@ const TYPE_PREFIX = /^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error)(?: \[\w+\
  */
 export function fullerMessage(message: string, stack: string | undefined): string {
   if (!stack) return message;
+  if (!message) return splitMessage(stack).message.trim();
+  const head = (t: string) => t.slice(0, firstBreak(t)).trim().replace(TYPE_PREFIX, "");
+  const wanted = head(message);
+  // Most stacks open with another line: their message part is not split out at all then.
+  if (stackMessageHead(stack).replace(TYPE_PREFIX, "") !== wanted) return message;
   const fromStack = splitMessage(stack).message.trim();
-  if (!message) return fromStack;
-  const head = (t: string) => (t.split("\n")[0] ?? "").trim().replace(TYPE_PREFIX, "");
-  return fromStack.length > message.length && head(fromStack) === head(message) ? fromStack : message;
+  return fromStack.length > message.length && head(fromStack) === wanted ? fromStack : message;
+}
+
+const firstBreak = (t: string) => {
+  const at = t.indexOf("\n");
+  return at === -1 ? t.length : at;
+};
+
+/** The first line of splitMessage(text).message, trimmed, without splitting the whole text. */
+function stackMessageHead(stack: string): string {
+  const text = stack.includes("\r") ? stack.replace(/\r\n?/g, "\n") : stack;
+  for (let at = 0; at <= text.length; ) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    const line = text.slice(at, end);
+    if (FRAME_LINE.test(line.slice(0, 1000))) break;
+    if (line.trim() && !/^\s*● /.test(line)) return line.trim();
+    at = end + 1;
+  }
+  // No message line before the first frame: splitMessage's message is then the text's first non-blank line.
+  for (let at = 0; at <= text.length; ) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    const line = text.slice(at, end).trim();
+    if (line) return line;
+    at = end + 1;
+  }
+  return "";
 }
 
 export function runnerRecord(
