@@ -136,7 +136,8 @@ export function parseFrames(input: string): Frame[] {
   for (const { re, innermostLast, path: pathOf, at, needs } of PATTERNS) {
     if (needs && !needs.some((n) => text.includes(n))) continue;
     re.lastIndex = 0;
-    for (const m of text.matchAll(re)) {
+    // exec on the shared pattern, not matchAll (which copies the pattern each call); no pattern matches empty.
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const path = pathOf ? pathOf(m) : m[1]!;
       const line = Number(pathOf ? m[3] : m[2]);
       if (!Number.isFinite(line) || line < 1) continue;
