@@ -3,7 +3,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import Ajv from "ajv";
 import { collectFailures, fullerMessage, trimStack } from "../lib/failures.ts";
+import { schemaHash } from "../lib/failures/failures-file.ts";
+import * as precompiled from "../lib/failures/failures-validators.generated.ts";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
 import { runnerTestName } from "../lib/test-selection.ts";
 import type { FailureReport, RunRecord, Stack } from "../lib/types.ts";
@@ -379,5 +382,40 @@ describe("message and stack", () => {
       '  File "/usr/lib/python3/dist-packages/_pytest/python.py", line 195, in pytest_pyfunc_call',
     ].join("\n");
     expect(trimStack(stack)).toBe("Error: boom\n    at Object.<anonymous> (/ci/app/tests/a.test.ts:4:11)");
+  });
+});
+
+describe("schema check", () => {
+  test("the precompiled validators are of schemas/failures.schema.json and judge records as ajv compiling it does", async () => {
+    const text = readFileSync(join(TOOLKIT_ROOT, "schemas", "failures.schema.json"), "utf8");
+    // Stale after a schema change: run `bun lib/failures/generate-validators.ts` (parse-failures compiles meanwhile).
+    expect(precompiled.schemaHash).toBe(schemaHash(text));
+    const schema = JSON.parse(text);
+    const fresh = new Ajv({ allErrors: true, strict: false }).compile({ ...schema.definitions.failure, definitions: schema.definitions });
+    const good = {
+      id: "0123456789ab",
+      framework: "vitest",
+      fullName: "a > b",
+      file: "t.test.ts",
+      line: 3,
+      message: "m",
+      stack: "s",
+      kind: "failure",
+    };
+    const cases: unknown[] = [
+      good,
+      { ...good, id: "XYZ" },
+      { ...good, line: 0 },
+      { ...good, fullName: "" },
+      { ...good, kind: "other" },
+      { ...good, extra: 1 },
+      { ...good, attempts: 1 },
+      { ...good, attempts: 2 },
+    ];
+    const validateRecord = precompiled.validateRecord as unknown as typeof fresh;
+    for (const c of cases) {
+      expect(validateRecord(c)).toBe(fresh(c));
+      expect(validateRecord.errors ?? null).toEqual(fresh.errors ?? null);
+    }
   });
 });
