@@ -133,7 +133,8 @@ function newShard(cap: number): Shard {
 function findSlot(sh: Shard, hi: number, lo: number): number {
   const keys = sh.keys;
   const cap = sh.cap;
-  let j = lo % cap;
+  // An int32 modulo (lo itself can exceed 2^31, where % is a floating-point remainder).
+  let j = (lo & 0x7fffffff) % cap;
   for (;;) {
     const h = keys[2 * j]!;
     const l = keys[2 * j + 1]!;
