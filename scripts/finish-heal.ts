@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { annotation, inActions, MAX_ERROR_ANNOTATIONS } from "../lib/annotations.ts";
 import { type ExitCode, type FlagSpec, log, parseArgs, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { loadConfig } from "../lib/config.ts";
+import { agentFailures } from "../lib/environment.ts";
 import { HealError } from "../lib/errors.ts";
 import { isIgnored } from "../lib/git.ts";
 import { localModeReason } from "../lib/github/context.ts";
@@ -36,8 +37,15 @@ export async function main(argv: string[]): Promise<ExitCode> {
 
   const s = report.summary;
   const failing = report.failures.length;
-  const counts = `${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped${s.flaky ? `, ${s.flaky} flaky` : ""}`;
-  const verdict = failing > 0 ? `🔴 ${failing} failing test${failing === 1 ? "" : "s"}` : "✅ all tests passed";
+  const counts = `${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped${s.flaky ? `, ${s.flaky} flaky` : ""}${s.environment ? `, ${s.environment} could not run` : ""}`;
+  // Stacks that could not run (set-up problems, lib/environment.ts) are not failing tests: said apart.
+  const tests = agentFailures(report.failures).length;
+  const blocked = failing - tests;
+  const parts = [
+    ...(tests > 0 ? [`${tests} failing test${tests === 1 ? "" : "s"}`] : []),
+    ...(blocked > 0 ? [`${blocked} stack${blocked === 1 ? "" : "s"} that could not run (set-up, see report.md)`] : []),
+  ];
+  const verdict = failing > 0 ? `🔴 ${parts.join(" and ")}` : "✅ all tests passed";
   const local = localModeReason();
   const where = local
     ? `local mode: ${local.replace(/ \(local mode\)$/, "")}, nothing was sent to GitHub`

@@ -67,7 +67,11 @@ export async function main(argv: string[]): Promise<ExitCode> {
     log.info(`${task.changed ? "wrote" : "unchanged"} ${task.file.path}`);
     process.stdout.write(`${task.file.path}\n`);
   } else {
-    log.info("all tests passed: no task context written");
+    log.info(
+      report.failures.length > 0
+        ? "only set-up problems (environment), nothing for the agent: no task context written"
+        : "all tests passed: no task context written",
+    );
   }
   log.info(`wrote ${dir}/${REPORT_FILES.report}, ${dir}/${REPORT_FILES.issue}, ${dir}/${REPORT_FILES.issueBody}`);
   return 0;

@@ -90,7 +90,7 @@ export async function syncHealingIssue(env: Env, finding: FindingKind = TEST_FAI
   if (session.kind === "local") {
     const what =
       failing > 0
-        ? `create or update the ${issueName(finding)} for ${session.branch ?? "this branch"} (${failing} failing)`
+        ? `create or update the ${issueName(finding)} for ${session.branch ?? "this branch"} (${findingCount(report.failures, finding)})`
         : `close the ${issueName(finding)} of this branch if one is open`;
     log.skip(`${what}: ${session.reason}`);
     mergeGitHubFile(dir, {
@@ -616,4 +616,17 @@ export function handoffTarget(
     },
     run: { id: s.ctx.runId, attempt: s.ctx.runAttempt },
   };
+}
+
+/** What a local run would file, counted as people read it: failing tests and set-up problems apart. */
+function findingCount(failures: FailureRecord[], finding: FindingKind): string {
+  const n = failures.length;
+  if (finding.marker === "perf") return `${n} regressed benchmark${n === 1 ? "" : "s"}`;
+  if (finding.marker === "audit") return `${n} vulnerable dependenc${n === 1 ? "y" : "ies"}`;
+  const tests = agentFailures(failures).length;
+  const blocked = failures.length - tests;
+  return [
+    ...(tests > 0 ? [`${tests} failing`] : []),
+    ...(blocked > 0 ? [`${blocked} stack${blocked === 1 ? "" : "s"} that could not run`] : []),
+  ].join(", ");
 }

@@ -145,6 +145,42 @@ describe("scripts/write-report.ts", () => {
     );
   });
 
+  test("set-up problems are said apart from failing tests: no task file for them, finish still exits 1", () => {
+    const ENVIRONMENT: FailureRecord = {
+      id: "7a1c3e5f9b2d",
+      framework: "pytest",
+      fullName: "pytest (environment)",
+      file: null,
+      line: null,
+      message: "cannot import requests: install requests (pip install -r requirements.txt)",
+      stack: "ModuleNotFoundError: No module named 'requests'",
+      kind: "environment",
+    };
+    // As parse-failures writes it: the environment record counted as such, not as a failed test.
+    const only = sample([]);
+    only.write({
+      ".agent/reports/failures.json": JSON.stringify({
+        ...JSON.parse(failuresJson([ENVIRONMENT])),
+        summary: { total: 4, passed: 4, failed: 0, skipped: 0, errors: 0, environment: 1 },
+      }),
+    });
+    const r = run(SCRIPT, only.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("only set-up problems (environment), nothing for the agent: no task context written");
+    const finish = run(FINISH, only.dir);
+    expect(finish.code).toBe(1);
+    expect(finish.stdout.trim().split("\n").at(-1)).toStartWith(
+      "heal: 🔴 1 stack that could not run (set-up, see report.md) (4 passed, 0 failed, 0 errors, 0 skipped, 1 could not run); local mode:",
+    );
+
+    const both = sample([FAILURE, ENVIRONMENT]);
+    expect(run(SCRIPT, both.dir).stdout.trim()).toMatch(/^\.agent\/tasks\/.+\.yaml$/);
+    expect(run(FINISH, both.dir).stdout.trim().split("\n").at(-1)).toStartWith(
+      "heal: 🔴 1 failing test and 1 stack that could not run (set-up, see report.md) (",
+    );
+  });
+
   test("a broken template override: exit 2 naming the template file", () => {
     const repo = sample([FAILURE]);
     repo.write({ ".agent/heal/templates/issue.md": "{{ failures | frist }}\n" });
