@@ -129,14 +129,17 @@ export function installHint(framework: Framework, cwd: string, packages: string[
   const where = cwd === "." ? "" : ` (in ${cwd})`;
   const list = packages.join(" ");
   const step = prepare?.steps.find((s) => s.stacks.includes(stackId));
+  // A failed install is the cause: the packages may well be declared, so adding them is not the advice.
+  if (step?.status === "failed") {
+    const cmd = step.commands.map((c) => c.join(" ")).join(" && ");
+    return `heal:prepare's install \`${cmd}\`${where} exited ${step.exitCode}, so ${packages.length > 1 ? "they are" : "it is"} not installed: fix that install (its output is in prepare.json in the reports folder), then run heal again`;
+  }
   const prep =
-    step?.status === "failed"
-      ? `; heal:prepare ran \`${step.commands.map((c) => c.join(" ")).join(" && ")}\` and it exited ${step.exitCode}`
-      : step?.status === "skipped"
-        ? `; heal:prepare installed nothing: ${step.reason}`
-        : step?.status === "ran" || step?.status === "installed"
-          ? `; heal:prepare's ${step.tool} install did not provide ${packages.length > 1 ? "them" : "it"}`
-          : "";
+    step?.status === "skipped"
+      ? `; heal:prepare installed nothing: ${step.reason}`
+      : step?.status === "ran" || step?.status === "installed"
+        ? `; heal:prepare's ${step.tool} install did not provide ${packages.length > 1 ? "them" : "it"}`
+        : "";
   if (PYTHON_FRAMEWORKS.has(framework)) {
     return `install ${list}${where}: add ${packages.length > 1 ? "them" : "it"} to requirements.txt or pyproject.toml (heal:prepare installs it into .venv), or \`pip install ${list}\` for runner.python${prep}`;
   }

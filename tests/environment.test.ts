@@ -171,7 +171,7 @@ describe("real runs", () => {
     const { report: out } = runAndParse(dir);
     expect(env(out)).toHaveLength(1);
     expect(env(out)[0]!.message).toBe(
-      "cannot import chalk-nope: install chalk-nope: `pnpm add -D chalk-nope` and commit the lockfile (heal:prepare installs from it); heal:prepare ran `pnpm install --frozen-lockfile` and it exited 1",
+      "cannot import chalk-nope: heal:prepare's install `pnpm install --frozen-lockfile` exited 1, so it is not installed: fix that install (its output is in prepare.json in the reports folder), then run heal again",
     );
     expect(agentFailures(out.failures).map((f) => f.file)).toEqual(["d.test.js"]);
   });

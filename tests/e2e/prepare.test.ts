@@ -237,9 +237,12 @@ describe("task heal installs what the tests need first", () => {
     expect(run.prepare.steps.map((s) => [s.tool, s.status, s.exitCode])).toEqual([["pip", "failed", 1]]);
     expect(run.failures.failures.map((f) => [f.fullName, f.kind])).toEqual([["pytest (environment)", "environment"]]);
     const record = run.failures.failures[0]!;
-    expect(record.message).toStartWith("cannot import payments_sdk: install payments_sdk: add it to requirements.txt or pyproject.toml");
-    expect(record.message).toContain("heal:prepare ran `");
-    expect(record.message).toContain("-r requirements.txt` and it exited 1");
+    // payments_sdk is declared in requirements.txt: the failed install is the cause, not a missing declaration.
+    expect(record.message).toStartWith("cannot import payments_sdk: heal:prepare's install `");
+    expect(record.message).toContain(
+      "-r requirements.txt` exited 1, so it is not installed: fix that install (its output is in prepare.json in the reports folder), then run heal again",
+    );
+    expect(record.message).not.toContain("add it to requirements.txt");
     expect(run.failures.summary).toMatchObject({ errors: 0, failed: 0, environment: 1 });
     // No task for the agent; the issue says what to install and carries the label.
     expect(run.taskFiles).toEqual([]);
