@@ -17,7 +17,17 @@ import {
   type RepoTree,
   type RunnableStack,
 } from "./runners/adapter.ts";
-import { packageManagerOf, scriptCommand, scriptRunner, scriptSegments, segmentRunner, vitestNeedsRun } from "./runners/package-script.ts";
+import {
+  chainsRunners,
+  packageManagerOf,
+  runnerSegments,
+  scriptCommand,
+  scriptRunner,
+  scriptSegments,
+  segmentCommand,
+  segmentRunner,
+  vitestNeedsRun,
+} from "./runners/package-script.ts";
 import { ADAPTERS } from "./runners/registry.ts";
 import { fansOut, findWorkspaces, type Workspace } from "./workspaces.ts";
 
@@ -205,6 +215,26 @@ function packageCommand(
   return { command, script: { manager, runner } };
 }
 
+/**
+ * One stack per runner segment of a `test` script that chains several runners (`vitest run && vitest run
+ * --config x`): each runs in the package folder as the segment says, with its own reporter flags and report,
+ * and every one runs even when an earlier one fails. pretest and the segments before the first runner are
+ * heal:prepare steps (lib/prepare.ts).
+ */
+function segmentStacks(tree: RepoTree, p: PackageFolder, cwd: string, taken: Set<string>): RunnableStack[] {
+  const segments = runnerSegments(p.testScript);
+  return segments.map(({ words, runner, index }) => {
+    // The program as the package manager finds it (node_modules/.bin); a runner not installed stays `npx <runner>`.
+    const bin = (name: string) => {
+      if (name.includes("/")) return null;
+      const found = tree.nodeBin(cwd, name);
+      return found[0] !== "npx" || (name === runner && runner !== "bun") ? found : null;
+    };
+    const command = segmentCommand(words, runner, bin);
+    return { id: stackId(runner, cwd, taken), framework: runner, cwd, command, segment: { index, of: segments.length } };
+  });
+}
+
 export interface DetectOptions {
   env?: NodeJS.ProcessEnv;
 }
@@ -231,6 +261,11 @@ export async function detectStacks(repoRoot: string, config: HealConfig, opts: D
     const own = (claimed.get(a.name) ?? []).filter((d) => !ws.dropped.has(d));
     const folders = a.claimPackage ? outermost(own, ws.apart) : (a.findFolders?.(tree) ?? []);
     for (const cwd of folders) {
+      const p = a.claimPackage ? packages.get(cwd) : undefined;
+      if (p && !fansOut(p.testScript) && chainsRunners(p.testScript)) {
+        stacks.push(...segmentStacks(tree, p, cwd, taken));
+        continue;
+      }
       const run = a.claimPackage ? packageCommand(tree, a, packages.get(cwd), cwd, ws) : { command: a.command(tree, cwd) };
       stacks.push({ id: stackId(a.name, cwd, taken), framework: a.name, cwd, ...run });
     }

@@ -11,6 +11,7 @@ import { readJsonFile } from "./json-file.ts";
 import { redact } from "./redact.ts";
 import { runnerEnvironment } from "./runners/run.ts";
 import { forLogStream } from "./sanitize.ts";
+import { segmentsBeforeRunners } from "./runners/package-script.ts";
 import { expandMembers, fansOut, packageJsonGlobs, pnpmWorkspaceGlobs, segmentsBeforeFanOut } from "./workspaces.ts";
 
 /** File name of the record in the reports folder. */
@@ -470,14 +471,20 @@ function needsShell(words: string[]): boolean {
  * What a workspace root runs before its `test` script hands `test` to the packages: its `pretest` script, then
  * each segment chained in front of the fan-out (`npm run build && npm test --workspaces`), one step each, run
  * every time (a build is not a check). Only roots of detected stacks; a root whose test script does not fan out
- * runs none (its own script runs as a stack, pretest and all). pretest only where `<pm> test` runs it.
+ * runs none (its own script runs as a stack, pretest and all). pretest only where `<pm> test` runs it. A package
+ * whose test script chains several runners (each its own stack) gets its pretest and the segments before its
+ * first runner the same way.
  */
 export function planRootScripts(repoRoot: string, stacks: RunnableStack[]): PlannedStep[] {
   const byRoot = new Map<string, string[]>();
   const workspaces = new Map<string, string[]>();
+  const chained = new Set<string>();
   for (const stack of stacks) {
     const root = workspaceRootOf(repoRoot, stack.cwd, workspaces);
     if (root !== null) byRoot.set(root, [...(byRoot.get(root) ?? []), stack.id]);
+    // A package whose test script chains several runners runs each as a stack: its own steps come first too.
+    if (stack.segment && stack.cwd !== root) byRoot.set(stack.cwd, [...(byRoot.get(stack.cwd) ?? []), stack.id]);
+    if (stack.segment) chained.add(stack.cwd);
   }
   const out: PlannedStep[] = [];
   for (const [root, ids] of [...byRoot].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -491,20 +498,29 @@ export function planRootScripts(repoRoot: string, stacks: RunnableStack[]): Plan
       continue; // no package.json at a pnpm root, or a broken one: nothing to run
     }
     const test = typeof scripts.test === "string" ? scripts.test : "";
-    if (!fansOut(test)) continue;
-    const manager = rootManager(repoRoot, root);
-    const binDir = posix.join(root, "node_modules/.bin");
+    if (!fansOut(test) && !chained.has(root)) continue;
+    const before = fansOut(test) ? segmentsBeforeFanOut(test) : segmentsBeforeRunners(test);
+    const where = fansOut(test) ? "before the fan-out in the workspace root's" : "before the first runner in the";
+    // A chained package in a workspace runs its scripts with the workspace's manager (pnpm-workspace.yaml, ...).
+    const managerRoot = fansOut(test) ? root : (workspaceRootOf(repoRoot, root, workspaces) ?? root);
+    const manager = rootManager(repoRoot, managerRoot);
+    // A workspace package's binaries may be hoisted to a folder above it: the nearest node_modules/.bin.
+    let binDir = posix.join(root, "node_modules/.bin");
+    for (let d = root; !existsSync(join(repoRoot, binDir)) && d !== "."; ) {
+      d = posix.dirname(d);
+      binDir = posix.join(d, "node_modules/.bin");
+    }
     const base = { stacks: ids, cwd: root, tool: "script" as const, binDir };
-    if (typeof scripts.pretest === "string" && scripts.pretest.trim() !== "" && runsPretest(repoRoot, root, manager)) {
+    if (typeof scripts.pretest === "string" && scripts.pretest.trim() !== "" && runsPretest(repoRoot, managerRoot, manager)) {
       out.push({
         ...base,
         commands: [[manager, "run", "pretest"]],
-        why: `the workspace root's pretest script (${root}/package.json), run before its test script`,
+        why: `${fansOut(test) ? "the workspace root's" : "the package's"} pretest script (${root}/package.json), run before its test script`,
       });
     }
-    for (const words of segmentsBeforeFanOut(test)) {
+    for (const words of before) {
       const argv = needsShell(words) ? ["sh", "-c", words.map(shellWord).join(" ")] : words;
-      out.push({ ...base, commands: [argv], why: `chained before the fan-out in the workspace root's test script (${root}/package.json)` });
+      out.push({ ...base, commands: [argv], why: `chained ${where} test script (${root}/package.json)` });
     }
   }
   return out;

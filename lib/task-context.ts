@@ -14,6 +14,7 @@ import { renderString, resolveTemplate } from "./render.ts";
 import { firstMessageLine, groupRootCauses } from "./root-causes.ts";
 import { parseYamlSafeDocument, readYamlFile } from "./safe-yaml.ts";
 import { adapterFor } from "./runners/registry.ts";
+import { segmentByReport } from "./runners/segment-of.ts";
 import { deepestStack, escapeRegex, relToStack, shellQuote } from "./test-selection.ts";
 import type { FailureRecord, FailureReport, RunsFile, Stack } from "./types.ts";
 
@@ -51,12 +52,13 @@ export function taskFileName(taskId: string): string {
 
 export { shellQuote } from "./test-selection.ts";
 
-/** The stack a failure came from: same framework, the deepest folder that holds its file. */
-export function stackOf(f: FailureRecord, runs: RunsFile | null | undefined): Stack | undefined {
+/** The stack a failure came from: same framework, the deepest folder that holds its file (of chained segments, the one whose report names it). */
+export function stackOf(f: FailureRecord, runs: RunsFile | null | undefined, repoRoot?: string): Stack | undefined {
   // A runner record is named after its stack: "<stack id> (runner exited 1)".
   const stacks = (runs?.runs ?? []).map((r) => r.stack);
   const named = stacks.find((s) => f.file === null && f.fullName.startsWith(`${s.id} (`));
-  return named ?? deepestStack(stacks, f.framework, f.file);
+  const deepest = deepestStack(stacks, f.framework, f.file);
+  return named ?? (deepest && segmentByReport(deepest, runs?.runs ?? [], f.file, repoRoot));
 }
 
 /** A stack's command words as a shell string; an absolute path inside the repo becomes relative to the stack folder. */
@@ -201,7 +203,7 @@ export function buildTaskFile(input: TaskContextInput): TaskFile {
 
   const testFailures = failures.map((f) => {
     const m = new YAMLMap();
-    const stack = stackOf(f, input.runs);
+    const stack = stackOf(f, input.runs, repoRoot);
     m.set("id", f.id);
     m.set("test", textNode(redact(f.fullName)));
     m.set("framework", f.framework);

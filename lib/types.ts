@@ -108,6 +108,11 @@ export interface Stack {
   command: string[];
   /** The command is the package's own `test` script run by this manager, its last segment running this runner. */
   script?: { manager: PackageManager; runner: RunnerName };
+  /**
+   * The command is one runner segment of the package's `test` script, which chains several (flags appended to
+   * the script would reach only the last): `index` among the script's segments, `of` runner segments in all.
+   */
+  segment?: { index: number; of: number };
 }
 
 /** `.agent/reports/runs.json`: what run-tests did, read by parse-failures. */

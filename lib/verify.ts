@@ -18,6 +18,7 @@ import { parseYamlSafe } from "./safe-yaml.ts";
 import { codeBlock, limitBody, limitChars, untrusted } from "./sanitize.ts";
 import { adapterFor } from "./runners/registry.ts";
 import { deepestStack } from "./test-selection.ts";
+import { segmentByRerun } from "./runners/segment-of.ts";
 import { classifyRun, missingPackages, repoModules } from "./environment.ts";
 import type { CaseStatus, Framework, RunsFile } from "./types.ts";
 
@@ -79,6 +80,8 @@ export interface PreviousTest {
   fullName: string;
   file: string | null;
   line: number | null;
+  /** The task file's re-run command: which of a package's chained runner segments the test belongs to. */
+  rerun?: string;
 }
 
 export interface TaskFailures {
@@ -102,7 +105,7 @@ export function parseTaskFailures(text: string, path: string): TaskFailures | nu
   const tests: PreviousTest[] = [];
   for (const t of raw) {
     if (!t || typeof t !== "object") return null;
-    const { id, framework, test, file, line } = t as Record<string, unknown>;
+    const { id, framework, test, file, line, rerun } = t as Record<string, unknown>;
     if (typeof id !== "string" || typeof framework !== "string" || typeof test !== "string") return null;
     tests.push({
       id,
@@ -110,6 +113,7 @@ export function parseTaskFailures(text: string, path: string): TaskFailures | nu
       fullName: test,
       file: typeof file === "string" ? file : null,
       line: typeof line === "number" ? line : null,
+      ...(typeof rerun === "string" ? { rerun } : {}),
     });
   }
   const branch = (data as { branch?: unknown }).branch;
@@ -257,9 +261,10 @@ export function findFindingTask(
 
 // ---------- the targeted re-run ----------
 
-/** The stack a previous failure belongs to: same framework, the deepest folder holding its file. */
+/** The stack a previous failure belongs to: same framework, the deepest folder holding its file (of chained segments, the one its re-run names). */
 export function stackFor(test: PreviousTest, stacks: RunnableStack[]): RunnableStack | undefined {
-  return deepestStack(stacks, test.framework, test.file);
+  const deepest = deepestStack(stacks, test.framework, test.file);
+  return deepest && segmentByRerun(deepest, stacks, test.rerun);
 }
 
 /**

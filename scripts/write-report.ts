@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     runs,
     taskPath: task.file?.path ?? null,
     taskId: task.file ? `fix-${task.file.taskId}` : null,
-    rerun: (f) => rerunCommand(f, stackOf(f, runs), repoRoot),
+    rerun: (f) => rerunCommand(f, stackOf(f, runs, repoRoot), repoRoot),
     repoRoot,
   });
   const issue = renderIssue(context, repoRoot, config);

@@ -156,10 +156,11 @@ export interface RunnerAdapter {
 
 /**
  * The task file's re-run through the project's own `test` script when the stack runs it (its flags, config and
- * pretest hold), with the selection appended; null when the stack runs the bare runner.
+ * pretest hold), or through the script's own runner segment when it chains several, with the selection appended;
+ * null when the stack runs the bare runner.
  */
 export function scriptRerun(r: RerunRequest, selection: string[]): string | null {
-  return r.stack?.script ? `${r.prefix}${r.shell([...r.stack.command, ...selection])}` : null;
+  return r.stack?.script || r.stack?.segment ? `${r.prefix}${r.shell([...r.stack.command, ...selection])}` : null;
 }
 
 /**

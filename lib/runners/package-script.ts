@@ -64,6 +64,45 @@ export function scriptRunner(script: string): RunnerName | null {
   return runner;
 }
 
+/** Each segment of the script that runs a known runner, in order, with its index among all segments. */
+export function runnerSegments(script: string): { words: string[]; runner: RunnerName; index: number }[] {
+  return scriptSegments(script).flatMap((words, index) => {
+    const runner = segmentRunner(words);
+    return runner ? [{ words, runner, index }] : [];
+  });
+}
+
+/**
+ * The segments before the script's first runner segment (`tsc -b && vitest run && vitest run -c x` -> [["tsc",
+ * "-b"]]): what a script with several runner segments runs before its runners, as heal:prepare steps.
+ */
+export function segmentsBeforeRunners(script: string): string[][] {
+  const segments = scriptSegments(script);
+  const at = segments.findIndex((s) => segmentRunner(s) !== null);
+  return at === -1 ? [] : segments.slice(0, at);
+}
+
+/** Flags appended to a script reach only its last runner: with more than one, each runs as its own stack. */
+export function chainsRunners(script: string): boolean {
+  return runnerSegments(script).length > 1;
+}
+
+/**
+ * One runner segment as a command of its own, run in the package folder as the script would run it: leading
+ * `NAME=value` words through `env`, the program from node_modules/.bin (`bin` resolves it, null: left as
+ * written), `--run` for a vitest that would watch.
+ */
+export function segmentCommand(words: string[], runner: RunnerName, bin: (name: string) => string[] | null): string[] {
+  const assigns = words.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w));
+  const env = assigns > 0 ? ["env", ...words.slice(0, assigns)] : [];
+  const [program, ...rest] = words.slice(Math.max(assigns, 0));
+  const command = [...env, ...(bin(program!) ?? [program!]), ...rest];
+  const at = rest.findIndex((w) => w.split("/").pop() === "vitest");
+  const vitestArgs = program!.split("/").pop() === "vitest" ? rest : rest.slice(at + 1);
+  const watches = runner === "vitest" && !vitestArgs.some((w) => w === "run" || w === "--run");
+  return watches ? [...command, "--run"] : command;
+}
+
 /** The command that runs a package's `test` script with pretest/posttest; words appended reach the script. */
 export function scriptCommand(manager: PackageManager): string[] {
   return manager === "npm" ? ["npm", "run", "test", "--"] : [manager, "run", "test"];
