@@ -89,6 +89,8 @@ interface FramePattern {
   at?: (m: RegExpMatchArray) => number;
   /** Texts holding none of these strings cannot match: the pattern is not run on them. */
   needs?: string[];
+  /** A cheap pattern every match contains: a text without it is not scanned by the costly one. */
+  hint?: RegExp;
 }
 
 const PATTERNS: FramePattern[] = [
@@ -98,7 +100,7 @@ const PATTERNS: FramePattern[] = [
   // (the test's own first frame has nothing after the colon).
   { re: new RegExp(String.raw`^\s*(${PATH_TOKEN}\.py):(\d+):(?:[ \t].*)?$`, "gm"), innermostLast: true, needs: [".py:"] },
   // V8 / bun with a function name: at fn (path:line:col)
-  { re: /\(((?:file:\/\/)?[^()\n]{1,1000}?):(\d+):(\d+)\)/g, innermostLast: false },
+  { re: /\(((?:file:\/\/)?[^()\n]{1,1000}?):(\d+):(\d+)\)/g, innermostLast: false, hint: /:\d+:\d+\)/ },
   // .NET (TRX, NUnit, xUnit): at Ns.Class.Method() in /path/X.cs:line 17
   { re: new RegExp(String.raw`\sin (${PATH_TOKEN}\.[A-Za-z]\w*):line (\d+)`, "g"), innermostLast: false, needs: [":line "] },
   // JVM (Surefire, Gradle): at com.acme.XTest.method(XTest.java:17): the file sits in its package's folder
@@ -133,8 +135,9 @@ export function parseFrames(input: string): Frame[] {
   }
   const found: { path: string; line: number; column?: number; pos: number; innermostLast: boolean }[] = [];
   const seenPos = new Set<number>();
-  for (const { re, innermostLast, path: pathOf, at, needs } of PATTERNS) {
+  for (const { re, innermostLast, path: pathOf, at, needs, hint } of PATTERNS) {
     if (needs && !needs.some((n) => text.includes(n))) continue;
+    if (hint && !hint.test(text)) continue;
     re.lastIndex = 0;
     // exec on the shared pattern, not matchAll (which copies the pattern each call); no pattern matches empty.
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
