@@ -63,6 +63,35 @@ describe("detectStacks", () => {
     expect(brief(await detectStacks(bare, defaultConfig(), { env }))).toEqual(["vitest vitest . :: npx vitest run"]);
   });
 
+  test("a test script chaining runner commands: one stack per runner segment, run as the segment says", async () => {
+    const script = (test: string) =>
+      repo({ "package.json": JSON.stringify({ scripts: { test } }), "pnpm-lock.yaml": "", "a.test.ts": "" }, { nodeModules: true });
+    const detect = async (dir: string) =>
+      (await detectStacks(dir, defaultConfig(), { env })).map((s) => [s.id, s.framework, s.command.join(" "), s.script, s.segment]);
+    // solidjs/solid's packages/solid: flags appended to the script would reach only the second vitest.
+    expect(await detect(script("tsc -b && vitest run && NODE_ENV=test SSR=1 vitest --config vitest.server.config.mjs"))).toEqual([
+      ["vitest", "vitest", "node_modules/.bin/vitest run", undefined, { index: 1, of: 2 }],
+      [
+        "vitest-2",
+        "vitest",
+        "env NODE_ENV=test SSR=1 node_modules/.bin/vitest --config vitest.server.config.mjs --run",
+        undefined,
+        { index: 2, of: 2 },
+      ],
+    ]);
+    // Two runners: each its own; cross-env from node_modules/.bin when installed, else as written; bun and node as written.
+    expect(await detect(script("jest --ci; cross-env CI=1 vitest run && bun test && node --test test/"))).toEqual([
+      ["jest", "jest", "node_modules/.bin/jest --ci", undefined, { index: 0, of: 4 }],
+      ["vitest", "vitest", "cross-env CI=1 vitest run", undefined, { index: 1, of: 4 }],
+      ["bun", "bun", "bun test", undefined, { index: 2, of: 4 }],
+      ["node-test", "node-test", "node --test test/", undefined, { index: 3, of: 4 }],
+    ]);
+    // One runner segment: the script itself, exactly as before.
+    expect(await detect(script("tsc -b && vitest run"))).toEqual([
+      ["vitest", "vitest", "pnpm run test", { manager: "pnpm", runner: "vitest" }, undefined],
+    ]);
+  });
+
   test("bun: bun.lock or bunfig.toml plus test files, without a script", async () => {
     const dir = repo({ "package.json": "{}", "bunfig.toml": "", "lib/a.spec.ts": "" });
     expect(brief(await detectStacks(dir, defaultConfig(), { env }))).toEqual(["bun bun . :: bun test"]);

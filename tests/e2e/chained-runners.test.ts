@@ -10,7 +10,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
+import { defaultConfig } from "../../lib/config.ts";
+import { detectStacks } from "../../lib/detect.ts";
+import { parseReport } from "../../lib/parsers/index.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import { runStack } from "../../lib/runners/index.ts";
+import { parseTaskFailures, stackFor, targetedStack } from "../../lib/verify.ts";
 import type { PrepareFile } from "../../lib/prepare.ts";
 import type { FailureReport, RunsFile } from "../../lib/types.ts";
 import { localEnv, TASKFILE, taskBin } from "../support/local-heal.ts";
@@ -110,6 +115,7 @@ function heal(dir: string) {
     runs: runs.runs.map((run) => [run.stack.id, run.stack.cwd, run.stack.command.join(" "), run.reports, run.exitCode]),
     failures: report.failures.map((f) => [f.fullName, f.file, f.line, f.kind]),
     summary: report.summary,
+    taskPath: tasks[0] ? `.agent/tasks/${tasks[0]}` : null,
     task: tasks[0] ? (parse(read(`.agent/tasks/${tasks[0]}`)) as { test_failures: { test: string; file: string; rerun: string }[] }) : null,
   };
 }
@@ -141,7 +147,7 @@ const RUNS = (clientCode: number, serverCode: number) => [
 ];
 
 describe("a test script chaining two vitest commands", () => {
-  test("red: every failure of both commands, totals of both summaries, a re-run per test under its own config", () => {
+  test("red: every failure of both commands, totals of both summaries, a re-run per test under its own config", async () => {
     const repo = sample(true);
     const run = heal(repo.dir);
     expect(run.code).toBe(1);
@@ -184,6 +190,33 @@ describe("a test script chaining two vitest commands", () => {
       expect(again.output).not.toContain(other);
       expect(again.output).toContain("Test Files  1 failed (1)");
     }
+
+    // verify's targeted re-run: the task file says which segment each test is of; only that test runs, and fails.
+    const previous = parseTaskFailures(readFileSync(join(repo.dir, run.taskPath!), "utf8"), run.taskPath!)!;
+    const stacks = await detectStacks(repo.dir, defaultConfig());
+    const targeted = [];
+    for (const t of previous.tests) {
+      const stack = targetedStack(stackFor(t, stacks)!, [t]);
+      const ran = await runStack(stack, { repoRoot: repo.dir, rawDir: ".agent/reports/raw-targeted", env: localEnv(), echo: () => {} });
+      const cases: [string, string][] = [];
+      await parseReport(join(repo.dir, ran.reports[0]!), (c) => void (c.status !== "skipped" && cases.push([c.fullName, c.status])));
+      targeted.push([stack.id, stack.command.join(" "), ran.exitCode, cases]);
+    }
+    expect(targeted).toEqual([
+      [
+        "vitest-packages-solid-targeted",
+        `${BIN} run test/client/render.test.js -t ^(?:render escapes <)$`,
+        1,
+        [["render > escapes <", "failed"]],
+      ],
+      ["vitest-packages-solid-targeted", `${BIN} run test/client/render.test.js -t ^(?:empty)$`, 1, [["empty", "failed"]]],
+      [
+        "vitest-packages-solid-2-targeted",
+        `env SSR=1 ${BIN} run --config vitest.server.config.mjs test/server/render.test.js -t ^(?:renders to a string)$`,
+        1,
+        [["renders to a string", "failed"]],
+      ],
+    ]);
   });
 
   test("green: both commands counted, exit 0", () => {

@@ -12,7 +12,17 @@ import { parseReport } from "../../lib/parsers/index.ts";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
 import { runStack } from "../../lib/runners/index.ts";
 import { rerunCommand } from "../../lib/task-context.ts";
-import { scriptCommand, scriptRunner, scriptSegments, vitestNeedsRun } from "../../lib/runners/package-script.ts";
+import {
+  chainsRunners,
+  runnerSegments,
+  scriptCommand,
+  scriptRunner,
+  scriptSegments,
+  segmentCommand,
+  segmentsBeforeRunners,
+  vitestNeedsRun,
+} from "../../lib/runners/package-script.ts";
+import { planRootScripts } from "../../lib/prepare.ts";
 import type { CaseStatus, FailureReport, RunsFile } from "../../lib/types.ts";
 import { targetedStack } from "../../lib/verify.ts";
 import { parse } from "yaml";
@@ -96,6 +106,72 @@ describe("package script", () => {
       "pnpm run test",
       "yarn run test",
       "bun run test",
+    ]);
+  });
+
+  test("chained runner segments: which run, what runs before the first, each as its own command", () => {
+    const script = "tsc -b && rm -rf out/* && vitest run && NODE_ENV=test vitest --config v.server.mjs | tee log";
+    expect(runnerSegments(script).map((s) => [s.runner, s.index, s.words.join(" ")])).toEqual([
+      ["vitest", 2, "vitest run"],
+      ["vitest", 3, "NODE_ENV=test vitest --config v.server.mjs"],
+    ]);
+    expect(chainsRunners(script)).toBe(true);
+    expect(chainsRunners("tsc -b && vitest run")).toBe(false);
+    expect(segmentsBeforeRunners(script)).toEqual([
+      ["tsc", "-b"],
+      ["rm", "-rf", "out/*"],
+    ]);
+    expect(segmentsBeforeRunners("vitest run && jest")).toEqual([]);
+    const bin = (name: string) => (name === "vitest" || name === "cross-env" ? [`../../node_modules/.bin/${name}`] : null);
+    expect(segmentCommand(["NODE_ENV=test", "vitest", "--config", "v.server.mjs"], "vitest", bin)).toEqual([
+      "env",
+      "NODE_ENV=test",
+      "../../node_modules/.bin/vitest",
+      "--config",
+      "v.server.mjs",
+      "--run",
+    ]);
+    expect(segmentCommand(["cross-env", "CI=1", "vitest", "run"], "vitest", bin)).toEqual([
+      "../../node_modules/.bin/cross-env",
+      "CI=1",
+      "vitest",
+      "run",
+    ]);
+    expect(segmentCommand(["npx", "jest", "--ci"], "jest", bin)).toEqual(["npx", "jest", "--ci"]);
+  });
+
+  test("chained runner segments: pretest and the segments before the first runner are heal:prepare script steps", async () => {
+    const repo = createSampleRepo(
+      {
+        "package.json": '{"name":"root","private":true,"workspaces":["packages/*"]}\n',
+        "package-lock.json": "{}\n",
+        "packages/solid/package.json": JSON.stringify({
+          name: "solid",
+          scripts: { pretest: "node pre.js", test: "tsc -b && NODE_ENV=x node gen.js && vitest run && vitest run --config v.server.mjs" },
+        }),
+        "packages/solid/a.test.js": "",
+        "packages/one/package.json": JSON.stringify({ name: "one", scripts: { pretest: "node pre.js", test: "tsc -b && vitest run" } }),
+        "packages/one/a.test.js": "",
+      },
+      { git: false },
+    );
+    repos.push(repo);
+    const stacks = await detectStacks(repo.dir, defaultConfig());
+    expect(stacks.map((s) => [s.id, s.command.join(" ")])).toEqual([
+      ["vitest-packages-one", "npm run test --"],
+      ["vitest-packages-solid", "../../node_modules/.bin/vitest run"],
+      ["vitest-packages-solid-2", "../../node_modules/.bin/vitest run --config v.server.mjs"],
+    ]);
+    // The one-runner package runs its script, pretest and all: no steps of its own.
+    expect(planRootScripts(repo.dir, stacks).map((s) => [s.cwd, s.stacks, s.commands, s.binDir])).toEqual([
+      ["packages/solid", ["vitest-packages-solid", "vitest-packages-solid-2"], [["npm", "run", "pretest"]], "node_modules/.bin"],
+      ["packages/solid", ["vitest-packages-solid", "vitest-packages-solid-2"], [["tsc", "-b"]], "node_modules/.bin"],
+      [
+        "packages/solid",
+        ["vitest-packages-solid", "vitest-packages-solid-2"],
+        [["sh", "-c", "NODE_ENV=x node gen.js"]],
+        "node_modules/.bin",
+      ],
     ]);
   });
 
