@@ -214,14 +214,6 @@ async function streamInto(
           // the runner's names are unique by construction (pytest node ids, go's #01 subtests): then a rerun.
           const baseName = fullName;
           let nth = 1;
-          // A suite's own error is one failure however many records tell it (jest-junit writes two).
-          if (!suiteRecord && !RERUN_ON_REPEAT.has(framework) && staged.has(hasher.hi, hasher.lo)) {
-            const k = `${hasher.hi}:${hasher.lo}`;
-            nth = (repeats.get(k) ?? 1) + 1;
-            repeats.set(k, nth);
-            fullName = `${fullName} (${nth})`;
-            hasher.test(framework, scope, fullName);
-          }
           const failing = isFailing(tc.status);
           let p = tc.status === "passed" ? 1 : 0;
           let f = failing ? 1 : 0;
@@ -233,9 +225,18 @@ async function streamInto(
               else s++;
             }
           }
+          // A suite's own error is one failure however many records tell it (jest-junit writes two).
+          if (suiteRecord || RERUN_ON_REPEAT.has(framework)) staged.add(hasher.hi, hasher.lo, p, f, s);
+          else if (!staged.addNew(hasher.hi, hasher.lo, p, f, s)) {
+            const k = `${hasher.hi}:${hasher.lo}`;
+            nth = (repeats.get(k) ?? 1) + 1;
+            repeats.set(k, nth);
+            fullName = `${fullName} (${nth})`;
+            hasher.test(framework, scope, fullName);
+            staged.add(hasher.hi, hasher.lo, p, f, s);
+          }
           const hi = hasher.hi;
           const lo = hasher.lo;
-          staged.add(hi, lo, p, f, s);
           if (tc.unlistedCount !== undefined) {
             (stagedStandIns ??= new IdentityTable()).add(hi, lo, 0, 0, 0);
             nStandIns++;

@@ -47,13 +47,14 @@ export class IdentityTable {
   }
 
   private write(sh: Shard, j: number, p: number, f: number, s: number): void {
-    const name = `${sh.keys[2 * j]}:${sh.keys[2 * j + 1]}`;
+    // The Map's key only for the rare large counts (not a string per write).
+    const name = () => `${sh.keys[2 * j]}:${sh.keys[2 * j + 1]}`;
     if (p <= 6 && f <= 6 && s <= 4) {
-      if (sh.counts[j] === BIG) this.big.delete(name);
+      if (sh.counts[j] === BIG) this.big.delete(name());
       sh.counts[j] = p + 7 * f + 49 * s;
     } else {
       sh.counts[j] = BIG;
-      this.big.set(name, [p, f, s]);
+      this.big.set(name(), [p, f, s]);
     }
   }
 
@@ -68,6 +69,20 @@ export class IdentityTable {
     }
     this.read(sh, j);
     this.write(sh, j, this.p + p, this.f + f, this.s + s);
+  }
+
+  /**
+   * Inserts the identity with these counts when it is new and says so; one that is there is left as it is
+   * (has() then add() in one probe: the common case of a report's case seen once).
+   */
+  addNew(hi: number, lo: number, p: number, f: number, s: number): boolean {
+    const sh = this.shardFor(hi);
+    const before = this.size;
+    const j = this.slotFor(sh, hi, lo);
+    if (this.size === before) return false;
+    if (p <= 6 && f <= 6 && s <= 4) sh.counts[j] = p + 7 * f + 49 * s;
+    else this.write(sh, j, p, f, s);
+    return true;
   }
 
   /** Sets the counts unless the identity already has as many statuses (the first of equals is kept). */
