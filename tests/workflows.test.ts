@@ -361,7 +361,9 @@ describe(ACTION, () => {
     expect(runs).toContain("bun install --production --frozen-lockfile");
     const cache = uses("actions/cache@");
     expect(cache.with).toEqual({ path: "${{ steps.bun-cache.outputs.dir }}", key: "${{ steps.bun-cache.outputs.key }}" });
-    expect(runs.at(-1)).toBe('task -x -t "$GITHUB_ACTION_PATH/Taskfile.yml" "$HEAL_TASK"');
+    // The task runs with -x; on exit 1 only go-task's own two lines are filtered (tests/e2e/actions-run.test.ts).
+    expect(runs.at(-1)).toStartWith('status=0\ntask -x -t "$GITHUB_ACTION_PATH/Taskfile.yml" "$HEAL_TASK" \\\n');
+    expect(runs.at(-1)).toEndWith('wait\nexit "$status"\n');
     expect(steps(doc).at(-1).env).toEqual({
       HEAL_TASK: "${{ inputs.task }}",
       GITHUB_TOKEN: "${{ inputs.token }}",
