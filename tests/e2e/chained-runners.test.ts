@@ -191,6 +191,10 @@ describe("a test script chaining two vitest commands", () => {
       expect(again.output).toContain("Test Files  1 failed (1)");
     }
 
+    // report.md names the same re-run per test as the task file.
+    const reportMd = readFileSync(join(repo.dir, ".agent/reports/report.md"), "utf8");
+    for (const f of run.task!.test_failures) expect(reportMd).toContain(f.rerun);
+
     // verify's targeted re-run: the task file says which segment each test is of; only that test runs, and fails.
     const previous = parseTaskFailures(readFileSync(join(repo.dir, run.taskPath!), "utf8"), run.taskPath!)!;
     const stacks = await detectStacks(repo.dir, defaultConfig());
