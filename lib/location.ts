@@ -152,8 +152,12 @@ export function parseFrames(input: string): Frame[] {
     }
   }
   found.sort((a, b) => a.pos - b.pos);
-  const n = found.length;
-  return found
+  // A stack printed inside a value (an assertion's Received string, a serialized Error) sits on one line after
+  // an escaped newline: it is the value's, not this failure's, so it counts only when the text has no other frame.
+  const own = notEmbedded(text, found);
+  const frames = own.length > 0 ? own : found;
+  const n = frames.length;
+  return frames
     .map((f, i) => ({
       path: f.path,
       line: f.line,
@@ -161,6 +165,24 @@ export function parseFrames(input: string): Frame[] {
       depth: f.innermostLast ? n - i : i,
     }))
     .sort((a, b) => a.depth - b.depth);
+}
+
+/** The frames (sorted by `pos`) not after an escaped newline (`\\n`) on their line; one pass, only when the text has one. */
+function notEmbedded<F extends { pos: number }>(text: string, found: F[]): F[] {
+  if (found.length === 0 || !text.includes("\\n")) return found;
+  const keep: F[] = [];
+  let next = 0;
+  let escaped = false;
+  for (let i = 0; i < text.length && next < found.length; i++) {
+    while (next < found.length && found[next]!.pos <= i) {
+      if (!escaped) keep.push(found[next]!);
+      next++;
+    }
+    const c = text.charCodeAt(i);
+    if (c === 10) escaped = false;
+    else if (c === 92 && text.charCodeAt(i + 1) === 110) escaped = true;
+  }
+  return keep;
 }
 
 /** True for frames of runtimes, runners and dependencies. */

@@ -102,6 +102,23 @@ describe("parseFrames", () => {
     ]);
   });
 
+  test("a stack printed inside a value (an escaped \\n in vitest's Received line) is not the failure's own frame", () => {
+    // Shape seen on solidjs/solid@f47845f (packages/solid, vitest 3, a server render's serialized Error in the
+    // received string); trimmed. The failure's own frame is vitest's ❯ line.
+    const text = [
+      "AssertionError: expected 'error boundary: boom<script>self.$R=s…' to contain 'content'",
+      "",
+      'Expected: "content"',
+      'Received: "error boundary: boom<script>Object.assign(new Error(\\"boom\\"),{stack:\\"Error: boom\\n    at packages/solid/test/server/lazy.spec.ts:69:29\\n    at load (packages/solid/src/server/rendering.ts:563:24)\\n    at Object.get children [as children] (packages/solid/test/server/lazy.spec.ts:79:22)\\"});</script>"',
+      "",
+      " ❯ test/server/lazy.spec.ts:91:19",
+    ].join("\n");
+    expect(parseFrames(text).map((f) => `${f.path}:${f.line}`)).toEqual(["test/server/lazy.spec.ts:91"]);
+    // With no frame of its own, a printed stack is still better than none.
+    const only = 'Received: "Error: boom\\n    at tests/a.test.ts:7:3"';
+    expect(parseFrames(only).map((f) => `${f.path}:${f.line}`)).toEqual(["tests/a.test.ts:7"]);
+  });
+
   test("does not hang on adversarial megabyte-long lines (no catastrophic backtracking)", () => {
     const inputs = [
       "x".repeat(2_000_000),
