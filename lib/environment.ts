@@ -292,7 +292,7 @@ export class EnvironmentCollector {
     return {
       cause: "setup-failed",
       packages: [],
-      message: `\`${cmd}\` (run by heal:prepare in ${step.cwd} before the workspace's tests, as its test script does) exited ${step.exitCode}, so these tests ran without what it sets up: fix that step, then run heal again`,
+      message: `\`${cmd}\` (run by heal:prepare in ${step.cwd} before these tests, as the test script does) exited ${step.exitCode}, so these tests ran without what it sets up: fix that step, then run heal again`,
     };
   }
 
