@@ -140,9 +140,7 @@ describe("task heal runs a workspace root's own steps before its packages' tests
     expect(r.prepare.steps[1]!.outputTail).toContain("error TS1005");
     const f = r.failures.failures;
     expect(f.map((x) => [x.fullName, x.kind, x.file])).toEqual([["bun-packages-app (environment)", "environment", null]]);
-    expect(f[0]!.message).toStartWith(
-      "`npm run build` (run by heal:prepare in . before these tests, as the test script does) exited 1",
-    );
+    expect(f[0]!.message).toStartWith("`npm run build` (run by heal:prepare in . before these tests, as the test script does) exited 1");
     expect(f[0]!.stack).toContain("error TS1005");
     expect(r.failures.summary).toMatchObject({ failed: 0, environment: 1 });
     expect(f[0]!.stack).toStartWith(
