@@ -38,7 +38,9 @@ describe("the finding kinds' own issue names", () => {
     const r = await script("perf", repo.dir, { ...process.env, ...LOCAL }, ["--baseline", "base.txt", "cur.txt"]);
     expect(r.code).toBe(1);
     const skips = r.stderr.split("\n").filter((l) => l.startsWith("[skip]"));
-    expect(skips[0]).toBe("[skip] create or update the performance issue for dev (2 failing): no GITHUB_TOKEN or GH_TOKEN (local mode)");
+    expect(skips[0]).toBe(
+      "[skip] create or update the performance issue for dev (2 regressed benchmarks): no GITHUB_TOKEN or GH_TOKEN (local mode)",
+    );
     expect(r.stderr).not.toContain("healing issue");
   }, 60_000);
 

@@ -25,7 +25,7 @@ describe("scripts/perf.ts", () => {
       expect(r.stdout).toStartWith("## ⏱️ Performance regression in `dev`");
       expect(r.stdout).toContain("| `example.com/sum.BenchmarkLoop` | 42.7 ns | 64.0 ns | ×1.50 | Welch's t p=");
       expect(r.stderr).toContain(
-        "[skip] create or update the performance issue for dev (2 failing): no GITHUB_TOKEN or GH_TOKEN (local mode)",
+        "[skip] create or update the performance issue for dev (2 regressed benchmarks): no GITHUB_TOKEN or GH_TOKEN (local mode)",
       );
       const task = readFileSync(join(repo.dir, ".agent/tasks/fix-perf-dev.yaml"), "utf8");
       expect(task).toContain("benchmark: example.com/sum.BenchmarkAlloc");
