@@ -86,7 +86,8 @@ function mtimeMs(path: string): number | null {
   }
 }
 
-function sha256(parts: string[]): string {
+/** One sha256 over several parts, each ended by a NUL (so ["ab","c"] and ["a","bc"] differ); toolchain keys use it too. */
+export function sha256(parts: string[]): string {
   const h = createHash("sha256");
   for (const p of parts) h.update(p).update("\u0000");
   return h.digest("hex");

@@ -1,13 +1,12 @@
 // The toolchain a repository names for its tests: the Node.js and Python versions, the package manager, and the
 // package store worth caching between runs. The composite action feeds it to actions/setup-node,
 // actions/setup-python, corepack and actions/cache before heal:prepare installs from the lockfiles.
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, posix } from "node:path";
 import type { RunnableStack } from "./detect.ts";
 import { HealError } from "./errors.ts";
-import { findNodeLockfile, pyprojectRequirements } from "./prepare.ts";
+import { findNodeLockfile, pyprojectRequirements, sha256 } from "./prepare.ts";
 import { runSync } from "./process.ts";
 import type { PackageManager } from "./types.ts";
 
@@ -67,12 +66,6 @@ function fileText(path: string): string | null {
   } catch {
     return null;
   }
-}
-
-function sha256(parts: string[]): string {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p).update("\u0000");
-  return h.digest("hex");
 }
 
 /** `dir`, its parents, up to the repository root ("."), nearest first. */
