@@ -5,7 +5,8 @@
 // text goes to `stack` untouched (lib/location.ts finds the failing line later).
 import { HealError } from "../errors.ts";
 import type { CaseStatus, Framework, TestCase, UnlistedTests } from "../types.ts";
-import { BoundedText, capText, own, secondsToMs, IGNORE_DTD, streamXml } from "./xml-stream.ts";
+import { noTopTier } from "./xml-scan.ts";
+import { BoundedText, capText, IGNORE_DTD, own, secondsToMs, streamXml, type XmlHandlers } from "./xml-stream.ts";
 
 /** Which runner wrote the report; decides how names are joined and what `line` means. */
 export type JUnitDialect = "bun" | "vitest" | "jest" | "pytest" | "mocha" | "node" | "go" | "surefire" | "phpunit" | "junit";
@@ -111,81 +112,79 @@ export async function parseJUnitFile(path: string, onCase: (c: TestCase) => void
   let current: OpenCase | undefined;
   const unnamed = { n: 0 };
 
-  await streamXml(
-    path,
-    {
-      onOpen(name, attrs) {
-        if (!root) {
-          root = name;
-          if (name !== "testsuites" && name !== "testsuite")
-            throw new HealError(
-              "REPORT_UNREADABLE",
-              `root element <${name.slice(0, 60)}> is not JUnit XML (expected <testsuites> or <testsuite>)`,
-              path,
-            );
-          if (name === "testsuites") ctx.rootName = attrs.name;
-        }
-        if (current) return openInCase(current, name, attrs);
-        if (name === "testcase") {
-          current = { attrs, suites: suitePath, suiteFile, status: "passed", depth: 0, elements: 0 };
-          return;
-        }
-        switch (name) {
-          case "testsuite":
-            if (tallies.length > 0) tallies[tallies.length - 1]!.leaf = false;
-            tallies.push({ attrs, leaf: true, tests: 0, failures: 0, errors: 0, skipped: 0 });
-            suites.push(attrs);
-            suitePath = suites.slice();
-            suiteFile = suiteFileOf(suites);
-            if (attrs.name === "pytest") ctx.pytest = true;
-            if (attrs.disabled !== undefined) ctx.nodeSuites = true;
-            if (/surefire/i.test(attrs["xsi:noNamespaceSchemaLocation"] ?? "")) ctx.java = true;
-            if (root === "testsuite" && suites.length === 1 && ROOT_NAMES.has(attrs.name ?? "")) ctx.rootName = attrs.name;
-            ctx.dialect = reportDialect(ctx);
-            break;
-          case "property": {
-            const prop = attrs.name ?? "";
-            if (prop === "go.version") ctx.go = true;
-            else if (/^(java\.|surefire\.|maven\.|gradle)/.test(prop)) ctx.java = true;
-            ctx.dialect = reportDialect(ctx);
-            break;
-          }
-          case "testsuites":
-            ctx.dialect = reportDialect(ctx);
-            break;
-        }
-      },
-      onClose(name) {
-        if (current) {
-          if (current.depth === 0 && name === "testcase") {
-            const tc = finishCase(current, ctx, names, unnamed);
-            if (tallies.length > 0) tally(tallies[tallies.length - 1]!, current.elements, tc?.status ?? "passed");
-            if (tc) onCase(tc);
-            current = undefined;
-          } else closeInCase(current, name);
-          return;
-        }
-        if (name === "testsuite") {
-          const t = tallies.pop();
-          if (t?.leaf && unlisted.length < MAX_UNLISTED) {
-            const u = unlistedOf(t, suiteFileOf(suites));
-            if (u) unlisted.push(u);
-          }
-          suites.pop();
+  const handlers: XmlHandlers = {
+    onOpen(name, attrs) {
+      if (!root) {
+        root = name;
+        if (name !== "testsuites" && name !== "testsuite")
+          throw new HealError(
+            "REPORT_UNREADABLE",
+            `root element <${name.slice(0, 60)}> is not JUnit XML (expected <testsuites> or <testsuite>)`,
+            path,
+          );
+        if (name === "testsuites") ctx.rootName = attrs.name;
+      }
+      if (current) return openInCase(current, name, attrs);
+      if (name === "testcase") {
+        current = { attrs, suites: suitePath, suiteFile, status: "passed", depth: 0, elements: 0 };
+        return;
+      }
+      switch (name) {
+        case "testsuite":
+          if (tallies.length > 0) tallies[tallies.length - 1]!.leaf = false;
+          tallies.push({ attrs, leaf: true, tests: 0, failures: 0, errors: 0, skipped: 0 });
+          suites.push(attrs);
           suitePath = suites.slice();
           suiteFile = suiteFileOf(suites);
+          if (attrs.name === "pytest") ctx.pytest = true;
+          if (attrs.disabled !== undefined) ctx.nodeSuites = true;
+          if (/surefire/i.test(attrs["xsi:noNamespaceSchemaLocation"] ?? "")) ctx.java = true;
+          if (root === "testsuite" && suites.length === 1 && ROOT_NAMES.has(attrs.name ?? "")) ctx.rootName = attrs.name;
+          ctx.dialect = reportDialect(ctx);
+          break;
+        case "property": {
+          const prop = attrs.name ?? "";
+          if (prop === "go.version") ctx.go = true;
+          else if (/^(java\.|surefire\.|maven\.|gradle)/.test(prop)) ctx.java = true;
+          ctx.dialect = reportDialect(ctx);
+          break;
         }
-      },
-      onText(text) {
-        if (!current) return;
-        if (current.capture) current.capture.append(text);
-        else if (current.attempt && current.depth === 2) current.attempt.trace.append(text);
-      },
-      wantsText: () => current !== undefined && (current.capture !== undefined || (current.attempt !== undefined && current.depth === 2)),
-      rawText: true,
+        case "testsuites":
+          ctx.dialect = reportDialect(ctx);
+          break;
+      }
     },
-    IGNORE_DTD,
-  );
+    onClose(name) {
+      if (current) {
+        if (current.depth === 0 && name === "testcase") {
+          const tc = finishCase(current, ctx, names, unnamed);
+          if (tallies.length > 0) tally(tallies[tallies.length - 1]!, current.elements, tc?.status ?? "passed");
+          if (tc) onCase(tc);
+          current = undefined;
+        } else closeInCase(current, name);
+        return;
+      }
+      if (name === "testsuite") {
+        const t = tallies.pop();
+        if (t?.leaf && unlisted.length < MAX_UNLISTED) {
+          const u = unlistedOf(t, suiteFileOf(suites));
+          if (u) unlisted.push(u);
+        }
+        suites.pop();
+        suitePath = suites.slice();
+        suiteFile = suiteFileOf(suites);
+      }
+    },
+    onText(text) {
+      if (!current) return;
+      if (current.capture) current.capture.append(text);
+      else if (current.attempt && current.depth === 2) current.attempt.trace.append(text);
+    },
+    wantsText: () => current !== undefined && (current.capture !== undefined || (current.attempt !== undefined && current.depth === 2)),
+    rawText: true,
+  };
+  noTopTier(handlers.onOpen, handlers.onClose, handlers.onText, handlers.wantsText!);
+  await streamXml(path, handlers, IGNORE_DTD);
   return unlisted.length > 0 ? { unlisted } : {};
 }
 
@@ -570,3 +569,22 @@ function suiteFileOf(suites: Attrs[]): string | undefined {
   }
   return undefined;
 }
+
+noTopTier(
+  tally,
+  unlistedOf,
+  openInCase,
+  closeInCase,
+  reportDialect,
+  dialectOf,
+  finishCase,
+  joinedName,
+  jestName,
+  mochaName,
+  firstLine,
+  trimBlock,
+  toLine,
+  suiteFileOf,
+  withType,
+);
+noTopTier(NameCache.prototype.ownFile, NameCache.prototype.pytestPrefix);

@@ -6,7 +6,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { SaxesParser } from "saxes";
 import { HealError } from "../errors.ts";
-import { ScanFallback, scanXml } from "./xml-scan.ts";
+import { noTopTier, ScanFallback, scanXml } from "./xml-scan.ts";
 
 export const XML_LIMITS = {
   /** Bytes read from disk at a time. */
@@ -671,3 +671,10 @@ export async function streamXmlTree(file: string, opts: XmlStreamOptions & { wha
     throw err;
   }
 }
+
+noTopTier(decodeContent, decodeMarkup, decodeEntities, own, ownCase, capText, secondsToMs);
+noTopTier(
+  BoundedText.prototype.append,
+  BoundedText.prototype.toString,
+  Object.getOwnPropertyDescriptor(BoundedText.prototype, "length")!.get!,
+);
