@@ -604,12 +604,13 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
 }
 
 /**
- * Where "]]>" (c = "]") or "-->" (c = "-") starts at or after `from`, or -1: the ">" is found by the one-character
- * indexOf, which is many times faster than a three-character search.
+ * Where "]]>" (c = "]") or "-->" (c = "-") starts at or after `from`, or -1: its first character is found by the
+ * one-character indexOf, many times faster than a three-character search (and rarer than ">" in captured output).
  */
 function closer(s: string, from: number, c: number): number {
-  for (let g = s.indexOf(">", from + 2); g !== -1; g = s.indexOf(">", g + 1))
-    if (s.charCodeAt(g - 1) === c && s.charCodeAt(g - 2) === c) return g - 2;
+  const first = c === 93 ? "]" : "-";
+  for (let g = s.indexOf(first, from); g !== -1; g = s.indexOf(first, g + 1))
+    if (s.charCodeAt(g + 1) === c && s.charCodeAt(g + 2) === 62) return g;
   return -1;
 }
 
