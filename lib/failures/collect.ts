@@ -89,7 +89,8 @@ export interface StreamedReport {
  * particular order; compareFailures sorts them), kept cases wait on disk (spill.ts).
  */
 export async function streamFailures(opts: CollectOptions, onRecord: (r: FailureRecord) => void): Promise<StreamedReport> {
-  const spill = new OccurrenceSpill<Occurrence>();
+  // An occurrence weighs about its texts (names and paths are short next to a stack).
+  const spill = new OccurrenceSpill<Occurrence>((o) => (o.tc.stack?.length ?? 0) + (o.tc.message?.length ?? 0) + 256);
   // Set-up problems (a missing package, a runner that cannot start) are held back: one environment record per stack.
   const environment = new EnvironmentCollector({ repoRoot: opts.repoRoot, runs: opts.runs ?? null, prepare: opts.prepare ?? null });
   try {
@@ -316,7 +317,7 @@ async function streamInto(
     hasher.text(`${scope}\u0000${fullName}`);
     return ancestors.has(hasher.hi, hasher.lo);
   };
-  const { order, starts, count } = spill.groups();
+  const { order, starts, count, seq } = spill.groups();
   // Their counts are read first and the identity table (~16 bytes a test) is dropped before the records are
   // built: building them makes garbage of a few times each failure's text, and it then starts from less.
   const passes = new Uint32Array(count);
@@ -334,7 +335,8 @@ async function streamInto(
   const redSources = new Set<string>();
   const flakySources = new Set<string>();
   let nFailures = 0;
-  for (let g = 0; g < count; g++) {
+  // In the order the failures were kept (the reports' order): a spill on disk is then read front to back.
+  for (const g of seq) {
     const p = passes[g]!;
     const f = fails[g]!;
     if (f === 0) continue; // retried, but no attempt failed: counted above
@@ -356,7 +358,8 @@ async function streamInto(
       continue;
     }
     guard.tick(32); // locating, redacting and trimming make garbage of a few times each failure's text
-    if ((nFailures & 255) === 255) Bun.gc(false); // that garbage is young: a minor collection is cheap
+    // That garbage is young: a minor collection is cheap (kept in memory, there are few failures: JSC copes).
+    if ((nFailures & 255) === 255 && spill.onDisk) Bun.gc(false);
     for (const o of group) redSources.add(o.source);
     const record = buildRecord(group, repo(), isAncestor, red);
     if (p + f > 1) record.attempts = p + f;

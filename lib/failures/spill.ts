@@ -1,12 +1,22 @@
-// Failing test cases and built records on disk instead of in memory: a 1 GB report with 283,000 failures holds
-// ~400 MB of failure text, which kept as objects peaked at 1.7 GB. Only small numbers (hashes, offsets) and
-// the sort keys of records stay in memory.
+// Failing test cases and built records kept until they are grouped and sorted: in memory while they are small,
+// on disk past a budget. A 1 GB report with 283,000 failures holds ~400 MB of failure text, which kept as
+// objects peaked at 1.7 GB; a report with a few thousand failures never pays for a file, JSON round trips and
+// forced collections. Only small numbers (hashes, offsets) and the records' sort keys stay in memory on disk.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FailureRecord } from "../types.ts";
 import { cmp } from "./records.ts";
 import { GarbageGuard } from "./memory-guard.ts";
+
+/**
+ * Characters of failure text each store keeps in memory before it moves to disk (~32 MB of Latin-1 text:
+ * the 1 GB report's peak stays under 256 MB). HEAL_SPILL_BUDGET overrides it (tests run the disk path with 0).
+ */
+export function spillBudget(env: Record<string, string | undefined> = process.env): number {
+  const v = env.HEAL_SPILL_BUDGET?.trim();
+  return v && /^\d+$/.test(v) ? Number(v) : 32 * 1024 * 1024;
+}
 
 /** An append-only file of texts, each read back by its index. */
 class TextFile {
@@ -58,16 +68,44 @@ class TextFile {
     this.used = 0;
   }
 
+  /** The text at index `i`: from the window when it lies there, else the window moves to it (read ahead). */
   read(i: number): string {
+    return this.window.read(i);
+  }
+
+  /** A reader with a window of its own (`size` bytes), for reading several stretches of the file in turn. */
+  reader(size?: number): TextReader {
     this.flush();
-    const length = this.lengths[i]!;
-    const out = Buffer.allocUnsafe(length);
-    for (let at = 0; at < length; ) {
-      const n = readSync(this.fd, out, at, length - at, this.offsets[i]! + at);
-      if (n === 0) throw new Error("spill file ended early");
+    return new TextReader(this, size);
+  }
+
+  /** Reads `length` bytes at `offset` into `into` (what is written so far); the bytes read. */
+  readAt(into: Buffer, offset: number, length: number): number {
+    this.flush();
+    let at = 0;
+    while (at < length) {
+      const n = readSync(this.fd, into, at, length - at, offset + at);
+      if (n === 0) break;
       at += n;
     }
-    return out.toString("utf8");
+    return at;
+  }
+
+  offsetOf(i: number): number {
+    return this.offsets[i]!;
+  }
+
+  lengthOf(i: number): number {
+    return this.lengths[i]!;
+  }
+
+  get size(): number {
+    return this.written + this.used;
+  }
+
+  private windowReader: TextReader | undefined;
+  private get window(): TextReader {
+    return (this.windowReader ??= new TextReader(this));
   }
 
   close(): void {
@@ -76,15 +114,114 @@ class TextFile {
   }
 }
 
-/** Kept test cases (JSON) with their identity hash and their position in the reports. */
+/**
+ * Reads a TextFile's texts through a window of 1 MB read ahead: texts read in file order cost one read per
+ * window, not one per text (a 300 MB report's 83,000 failures were 166,000 reads and as many buffers).
+ */
+class TextReader {
+  private buf: Buffer | undefined;
+  private start = 0;
+  private length = 0;
+  constructor(
+    private readonly file: TextFile,
+    private readonly size = 1 << 20,
+  ) {}
+
+  read(i: number): string {
+    const offset = this.file.offsetOf(i);
+    const length = this.file.lengthOf(i);
+    if (length > this.size / 4) {
+      const out = Buffer.allocUnsafe(length);
+      if (this.file.readAt(out, offset, length) < length) throw new Error("spill file ended early");
+      return out.toString("utf8");
+    }
+    if (offset < this.start || offset + length > this.start + this.length) {
+      this.buf ??= Buffer.allocUnsafe(this.size);
+      this.start = offset;
+      this.length = this.file.readAt(this.buf, offset, Math.min(this.size, this.file.size - offset));
+      if (this.length < length) throw new Error("spill file ended early");
+    }
+    return this.buf!.toString("utf8", offset - this.start, offset - this.start + length);
+  }
+}
+
+/**
+ * Items kept in memory until their weight passes the budget, then all of them (and every later one) as text
+ * in a TextFile. In memory an item is the object itself: no text, no parse, no file.
+ */
+class Store<T> {
+  private items: T[] = [];
+  private weight = 0;
+  private file: TextFile | undefined;
+  constructor(
+    private readonly name: string,
+    private readonly budget: number,
+    private readonly weigh: (item: T) => number,
+    private readonly toText: (item: T) => string,
+    private readonly fromText: (text: string) => T,
+  ) {}
+
+  get count(): number {
+    return this.file ? this.file.count : this.items.length;
+  }
+
+  get onDisk(): boolean {
+    return this.file !== undefined;
+  }
+
+  append(item: T): number {
+    if (this.file) return this.file.append(this.toText(item));
+    this.weight += this.weigh(item);
+    if (this.weight <= this.budget) return this.items.push(item) - 1;
+    // Over budget: everything kept so far moves to disk, in order, and memory lets go of it.
+    const file = new TextFile(this.name);
+    for (const kept of this.items) file.append(this.toText(kept));
+    this.items = [];
+    this.file = file;
+    return file.append(this.toText(item));
+  }
+
+  truncate(n: number): void {
+    if (this.file) this.file.truncate(n);
+    else if (n < this.items.length) {
+      for (let i = n; i < this.items.length; i++) this.weight -= this.weigh(this.items[i]!);
+      this.items.length = n;
+    }
+  }
+
+  read(i: number): T {
+    return this.file ? this.fromText(this.file.read(i)) : this.items[i]!;
+  }
+
+  close(): void {
+    this.file?.close();
+    this.items = [];
+  }
+}
+
+/** Kept test cases with their identity hash and their position in the reports (JSON lines once on disk). */
 export class OccurrenceSpill<T> {
-  private readonly file = new TextFile("occurrences.jsonl");
+  private readonly file: Store<T>;
+  constructor(weigh: (item: T) => number, budget = spillBudget()) {
+    this.file = new Store<T>(
+      "occurrences.jsonl",
+      budget,
+      weigh,
+      (item) => JSON.stringify(item),
+      (text) => JSON.parse(text) as T,
+    );
+  }
   private hi = new Uint32Array(1024);
   private lo = new Uint32Array(1024);
   private order = new Float64Array(1024);
 
   get count(): number {
     return this.file.count;
+  }
+
+  /** Whether the items moved to disk (past the budget): reading them back then makes garbage. */
+  get onDisk(): boolean {
+    return this.file.onDisk;
   }
 
   add(item: T, hi: number, lo: number, order: number): void {
@@ -102,9 +239,9 @@ export class OccurrenceSpill<T> {
     this.hi[i] = hi;
     this.lo[i] = lo;
     this.order[i] = order;
-    this.file.append(JSON.stringify(item));
-    // Each kept case leaves young garbage of a few times its text: a minor collection now and then is cheap.
-    if ((i & 255) === 255) Bun.gc(false);
+    this.file.append(item);
+    // On disk each kept case leaves young garbage of a few times its text: a minor collection now and then is cheap.
+    if ((i & 255) === 255 && this.file.onDisk) Bun.gc(false);
   }
 
   truncate(n: number): void {
@@ -113,9 +250,10 @@ export class OccurrenceSpill<T> {
 
   /**
    * The items grouped by identity: `order` holds item indices sorted by identity then report position, and
-   * group g is order[starts[g]] .. order[starts[g + 1] - 1] (no object per group).
+   * group g is order[starts[g]] .. order[starts[g + 1] - 1] (no object per group); `seq` lists the groups in
+   * the order their first items were added.
    */
-  groups(): { order: Uint32Array; starts: Uint32Array; count: number } {
+  groups(): { order: Uint32Array; starts: Uint32Array; count: number; seq: Uint32Array } {
     const n = this.file.count;
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
@@ -129,7 +267,17 @@ export class OccurrenceSpill<T> {
       if (k === 0 || hi[i] !== hi[prev] || lo[i] !== lo[prev]) starts[count++] = k;
     }
     starts[count] = n;
-    return { order, starts, count };
+    // Groups in the order their first items were kept: reading them then goes through the file front to back.
+    const seq = new Uint32Array(count);
+    for (let g = 0; g < count; g++) seq[g] = g;
+    const first = new Uint32Array(count);
+    for (let g = 0; g < count; g++) {
+      let min = order[starts[g]!]!;
+      for (let k = starts[g]! + 1; k < starts[g + 1]!; k++) if (order[k]! < min) min = order[k]!;
+      first[g] = min;
+    }
+    seq.sort((a, b) => first[a]! - first[b]!);
+    return { order, starts, count, seq };
   }
 
   hashOf(i: number): [number, number] {
@@ -137,7 +285,7 @@ export class OccurrenceSpill<T> {
   }
 
   read(i: number): T {
-    return JSON.parse(this.file.read(i)) as T;
+    return this.file.read(i);
   }
 
   close(): void {
@@ -147,10 +295,17 @@ export class OccurrenceSpill<T> {
 
 /**
  * Failure records written as failures.json's list items (JSON.stringify(record, null, 2) indented by four
- * spaces), kept in memory only by their sort keys in parallel arrays (no object per record), read back in order.
+ * spaces), in memory up to the budget; past it each batch goes to disk as a run sorted by the records' keys,
+ * and the runs are merged when read (an external sort: every run read front to back). The sort keys stay in
+ * memory in parallel arrays (no object per record).
  */
 export class RecordSpool {
-  private readonly file = new TextFile("records.jsonl");
+  private file: TextFile | undefined;
+  /** Each run on disk: its records' indices in sorted order, and where its texts start in the file. */
+  private readonly runs: { items: Uint32Array; first: number }[] = [];
+  private batch: string[] = [];
+  private batchStart = 0;
+  private batchWeight = 0;
   private readonly fileIds = new Map<string, number>();
   private readonly fileNames: (string | null)[] = [null];
   private fileOf = new Uint32Array(1024);
@@ -159,8 +314,11 @@ export class RecordSpool {
   private readonly frameworks: string[] = [];
   private readonly ids: string[] = [];
 
+  constructor(private readonly budget = spillBudget()) {}
+
   add(r: FailureRecord): void {
-    const at = this.file.append(JSON.stringify(r, null, 2).replaceAll("\n", "\n    "));
+    const at = this.names.length;
+    const text = JSON.stringify(r, null, 2).replaceAll("\n", "\n    ");
     if (at === this.fileOf.length) {
       const files = new Uint32Array(at * 2);
       files.set(this.fileOf);
@@ -182,40 +340,89 @@ export class RecordSpool {
     this.names.push(r.fullName);
     this.frameworks.push(r.framework);
     this.ids.push(r.id);
+    this.batch.push(text);
+    this.batchWeight += text.length;
+    if (this.batchWeight > this.budget) this.spillBatch();
   }
 
   get count(): number {
     return this.names.length;
   }
 
+  /** compareFailures on two records' keys (null file and line last), by index; `rank` orders the files. */
+  private comparator(rank?: Uint32Array): (a: number, b: number) => number {
+    const { fileNames, fileOf, lineOf, names, frameworks, ids } = this;
+    const line = (i: number) => (lineOf[i] === -1 ? Number.MAX_SAFE_INTEGER : lineOf[i]!);
+    const files = rank
+      ? (a: number, b: number) => rank[fileOf[a]!]! - rank[fileOf[b]!]!
+      : (a: number, b: number) => cmp(fileNames[fileOf[a]!] ?? "\uffff", fileNames[fileOf[b]!] ?? "\uffff");
+    return (a, b) =>
+      files(a, b) || line(a) - line(b) || cmp(names[a]!, names[b]!) || cmp(frameworks[a]!, frameworks[b]!) || cmp(ids[a]!, ids[b]!);
+  }
+
+  /** The batch in memory, sorted (a stable sort: equal keys keep the order they were added in). */
+  private sortedBatch(compare: (a: number, b: number) => number): Uint32Array {
+    const items = new Uint32Array(this.batch.length);
+    for (let k = 0; k < items.length; k++) items[k] = this.batchStart + k;
+    return items.sort(compare);
+  }
+
+  private spillBatch(): void {
+    const file = (this.file ??= new TextFile("records.jsonl"));
+    const items = this.sortedBatch(this.comparator());
+    const first = file.count;
+    for (const i of items) file.append(this.batch[i - this.batchStart]!);
+    this.runs.push({ items, first });
+    this.batchStart += this.batch.length;
+    this.batch = [];
+    this.batchWeight = 0;
+  }
+
   /** The items' texts in compareFailures' order (file, line, fullName, framework, id; null file and line last). */
   *sorted(): Generator<string> {
-    const { fileNames, fileOf, lineOf, names, frameworks, ids } = this;
+    const { fileNames } = this;
     // Files ranked once: comparing two records' files is then comparing two numbers.
     const byName = fileNames.map((_, f) => f).sort((a, b) => cmp(fileNames[a] ?? "\uffff", fileNames[b] ?? "\uffff"));
     const rank = new Uint32Array(fileNames.length);
     byName.forEach((f, r) => {
       rank[f] = r;
     });
-    const line = (i: number) => (lineOf[i] === -1 ? Number.MAX_SAFE_INTEGER : lineOf[i]!);
-    const order = new Uint32Array(this.count);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    order.sort(
-      (a, b) =>
-        rank[fileOf[a]!]! - rank[fileOf[b]!]! ||
-        line(a) - line(b) ||
-        cmp(names[a]!, names[b]!) ||
-        cmp(frameworks[a]!, frameworks[b]!) ||
-        cmp(ids[a]!, ids[b]!),
-    );
+    const compare = this.comparator(rank);
+    const last = this.sortedBatch(compare);
+    if (!this.file) {
+      for (const i of last) yield this.batch[i - this.batchStart]!;
+      return;
+    }
+    // Merge the runs and the batch still in memory; equal keys go by index, as one stable sort of all would.
+    type Cursor = { items: Uint32Array; at: number; text: (k: number) => string };
+    // Windows of 1 MB while the runs are few (a 1 GB report makes about a dozen), smaller when a tiny budget makes many.
+    const window = Math.max(16 * 1024, Math.min(1 << 20, Math.floor((32 << 20) / this.runs.length)));
+    const cursors: Cursor[] = this.runs.map(({ items, first }) => {
+      const reader = this.file!.reader(window);
+      return { items, at: 0, text: (k: number) => reader.read(first + k) };
+    });
+    if (last.length > 0) cursors.push({ items: last, at: 0, text: (k) => this.batch[last[k]! - this.batchStart]! });
     let n = 0;
-    for (const i of order) {
-      yield this.file.read(i);
-      if ((++n & 255) === 0) Bun.gc(false); // each text read is garbage once written
+    for (;;) {
+      let best: Cursor | undefined;
+      for (const c of cursors) {
+        if (c.at === c.items.length) continue;
+        if (!best) best = c;
+        else {
+          const a = c.items[c.at]!;
+          const b = best.items[best.at]!;
+          const d = compare(a, b);
+          if (d < 0 || (d === 0 && a < b)) best = c;
+        }
+      }
+      if (!best) return;
+      yield best.text(best.at++);
+      if ((++n & 1023) === 0) Bun.gc(false); // each text read from disk is garbage once written
     }
   }
 
   close(): void {
-    this.file.close();
+    this.file?.close();
+    this.batch = [];
   }
 }
