@@ -137,6 +137,8 @@ async function child(mode: string, path: string): Promise<ExitCode> {
   } else if (mode === "e2e") {
     // As `bun scripts/parse-failures.ts <report> --out <file>` runs it, the report's folder as the repository.
     process.env.HEAL_REPO = dirname(path);
+    // The run's metadata as on Actions, from its variables (a local run asks git: three child processes).
+    Object.assign(process.env, { GITHUB_REPOSITORY: "bench/report", GITHUB_SHA: "0".repeat(40), GITHUB_REF_NAME: "main" });
     const code = await parseFailuresMain([path, "--out", out]);
     if (code !== 0) throw new HealError("USAGE", `parse-failures exited ${code}`);
   } else throw new HealError("USAGE", `--child must be stream, junit or e2e, not ${mode}`);

@@ -38,6 +38,8 @@ const JS_MISSING = [
   /\bFailed to (?:resolve|load) (?:import|url) ['"]?([^'"\s]+?)['"]?(?:\s|$)/g, // vite
   /\bCould not resolve ['"]([^'"\s]+)['"]/g, // bun's bundler, esbuild
 ];
+/** Words every match of PY_MISSING or JS_MISSING contains. */
+const MISSING_WORDS = ["No module named", "Cannot find ", "Failed to ", "Could not resolve"];
 
 /** The package a bare JS specifier installs ("@a/b/c" -> "@a/b", "lodash/fp" -> "lodash"), or null when it is a path. */
 export function jsPackageName(specifier: string): string | null {
@@ -51,6 +53,8 @@ export function jsPackageName(specifier: string): string | null {
 /** Packages a runner's text says it could not import, with the language of the message. */
 export function missingImports(text: string): { language: Language; name: string }[] {
   const found = new Map<string, { language: Language; name: string }>();
+  // Each pattern's fixed words first: most failure texts hold none, and then no pattern runs.
+  if (!MISSING_WORDS.some((w) => text.includes(w))) return [];
   for (const m of text.matchAll(PY_MISSING)) {
     const name = m[1]!.split(".")[0]!;
     found.set(`python:${name}`, { language: "python", name });
