@@ -76,6 +76,34 @@ export async function collectFailures(opts: CollectOptions): Promise<FailureRepo
   return report;
 }
 
+/**
+ * An occurrence on disk: its small fields as one JSON line, then the lengths and the raw text of its stack
+ * and message. Escaping and unescaping a traceback as JSON cost four to six times as much.
+ */
+const OCCURRENCE_TEXT = {
+  toText(o: Occurrence): string {
+    const { stack, message } = o.tc;
+    const head = JSON.stringify({ ...o, tc: { ...o.tc, stack: undefined, message: undefined } });
+    return `${head}\n${stack === undefined ? -1 : stack.length} ${message === undefined ? -1 : message.length}\n${stack ?? ""}${message ?? ""}`;
+  },
+  fromText(text: string): Occurrence {
+    // JSON text holds no raw newline: the first one ends the head.
+    const end = text.indexOf("\n");
+    const o = JSON.parse(text.slice(0, end)) as Occurrence;
+    const space = text.indexOf(" ", end + 1);
+    const lengths = text.indexOf("\n", space + 1);
+    const stack = Number(text.slice(end + 1, space));
+    const message = Number(text.slice(space + 1, lengths));
+    let at = lengths + 1;
+    if (stack >= 0) {
+      o.tc.stack = text.slice(at, at + stack);
+      at += stack;
+    }
+    if (message >= 0) o.tc.message = text.slice(at, at + message);
+    return o;
+  },
+};
+
 /** What a FailureReport holds besides its failures list. */
 export interface StreamedReport {
   /** The report's fields before `failures`, in failures.json's order. */
@@ -90,7 +118,11 @@ export interface StreamedReport {
  */
 export async function streamFailures(opts: CollectOptions, onRecord: (r: FailureRecord) => void): Promise<StreamedReport> {
   // An occurrence weighs about its texts (names and paths are short next to a stack).
-  const spill = new OccurrenceSpill<Occurrence>((o) => (o.tc.stack?.length ?? 0) + (o.tc.message?.length ?? 0) + 256);
+  const spill = new OccurrenceSpill<Occurrence>(
+    (o) => (o.tc.stack?.length ?? 0) + (o.tc.message?.length ?? 0) + 256,
+    undefined,
+    OCCURRENCE_TEXT,
+  );
   // Set-up problems (a missing package, a runner that cannot start) are held back: one environment record per stack.
   const environment = new EnvironmentCollector({ repoRoot: opts.repoRoot, runs: opts.runs ?? null, prepare: opts.prepare ?? null });
   try {

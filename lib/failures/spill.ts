@@ -202,14 +202,16 @@ class Store<T> {
 /** Kept test cases with their identity hash and their position in the reports (JSON lines once on disk). */
 export class OccurrenceSpill<T> {
   private readonly file: Store<T>;
-  constructor(weigh: (item: T) => number, budget = spillBudget()) {
-    this.file = new Store<T>(
-      "occurrences.jsonl",
-      budget,
-      weigh,
-      (item) => JSON.stringify(item),
-      (text) => JSON.parse(text) as T,
-    );
+  constructor(
+    weigh: (item: T) => number,
+    budget = spillBudget(),
+    /** How an item is written on disk and read back (default JSON). */
+    codec: { toText: (item: T) => string; fromText: (text: string) => T } = {
+      toText: (item) => JSON.stringify(item),
+      fromText: (text) => JSON.parse(text) as T,
+    },
+  ) {
+    this.file = new Store<T>("occurrences.jsonl", budget, weigh, codec.toText, codec.fromText);
   }
   private hi = new Uint32Array(1024);
   private lo = new Uint32Array(1024);
