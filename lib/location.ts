@@ -133,7 +133,37 @@ export function parseFrames(input: string): Frame[] {
       .filter((l) => l.length <= 2_000 && /:\d|line \d/.test(l));
     text = [input.slice(0, half), ...middle, input.slice(-half)].join("\n");
   }
-  const found: { path: string; line: number; column?: number; pos: number; innermostLast: boolean }[] = [];
+  // The .NET and JVM patterns can match across a line break (`\s`, `at\s+`): texts holding their words are read whole.
+  const found = CROSS_LINE_NEEDS.some((n) => text.includes(n)) ? wholeTextMatches(text) : lineMatches(text);
+  // A stack printed inside a value (an assertion's Received string, a serialized Error) sits on one line after
+  // an escaped newline: it is the value's, not this failure's, so it counts only when the text has no other frame.
+  const own = notEmbedded(text, found);
+  const frames = own.length > 0 ? own : found;
+  const n = frames.length;
+  const out: Frame[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const f = frames[i]!;
+    out[i] = { path: f.path, line: f.line, column: f.column, depth: f.innermostLast ? n - i : i };
+  }
+  return out.sort((a, b) => a.depth - b.depth);
+}
+
+interface FoundFrame {
+  path: string;
+  line: number;
+  column?: number;
+  pos: number;
+  innermostLast: boolean;
+}
+
+/** Words of the patterns that may span lines (see parseFrames). */
+const CROSS_LINE_NEEDS = [...PATTERNS[3]!.needs!, ...PATTERNS[4]!.needs!];
+/** The patterns whose matches never hold a line break: run on each line that can hold a frame, results kept per line. */
+const LINE_PATTERNS = [PATTERNS[0]!, PATTERNS[1]!, PATTERNS[2]!, PATTERNS[5]!];
+
+/** Every pattern's matches over the whole text, sorted by position; a position matched twice keeps the first pattern's. */
+function wholeTextMatches(text: string): FoundFrame[] {
+  const found: FoundFrame[] = [];
   const seenPos = new Set<number>();
   for (const { re, innermostLast, path: pathOf, at, needs, hint } of PATTERNS) {
     if (needs && !needs.some((n) => text.includes(n))) continue;
@@ -151,20 +181,82 @@ export function parseFrames(input: string): Frame[] {
       found.push({ path, line, column: !pathOf && m[3] ? Number(m[3]) : undefined, pos, innermostLast });
     }
   }
-  found.sort((a, b) => a.pos - b.pos);
-  // A stack printed inside a value (an assertion's Received string, a serialized Error) sits on one line after
-  // an escaped newline: it is the value's, not this failure's, so it counts only when the text has no other frame.
-  const own = notEmbedded(text, found);
-  const frames = own.length > 0 ? own : found;
-  const n = frames.length;
-  return frames
-    .map((f, i) => ({
-      path: f.path,
-      line: f.line,
-      column: f.column,
-      depth: f.innermostLast ? n - i : i,
-    }))
-    .sort((a, b) => a.depth - b.depth);
+  return found.sort((a, b) => a.pos - b.pos);
+}
+
+/** A line's frames with positions relative to the line's start. */
+type LineFrames = readonly FoundFrame[];
+const NO_FRAMES: LineFrames = [];
+// Stacks of one run repeat the same frame lines: each line is matched once (bounded, cleared when full).
+const lineMemo = new Map<string, LineFrames>();
+const LINE_MEMO_MAX = 50_000;
+const LINE_MEMO_MAX_CHARS = 2_000;
+const LINE_MEMO_MAX_TOTAL = 1_000_000;
+let lineMemoChars = 0;
+
+/**
+ * The same matches as wholeTextMatches for texts without .NET/JVM words, found line by line: only lines holding
+ * `:<digit>` or `File "` can match a line pattern, and a line already seen gives its memoized frames.
+ */
+function lineMatches(text: string): FoundFrame[] {
+  const found: FoundFrame[] = [];
+  const len = text.length;
+  let colon = nextColonDigit(text, 0);
+  let file = text.indexOf('File "');
+  while (colon !== -1 || file !== -1) {
+    const c = colon === -1 ? file : file === -1 ? colon : Math.min(colon, file);
+    const start = c === 0 ? 0 : text.lastIndexOf("\n", c - 1) + 1;
+    let end = text.indexOf("\n", c);
+    if (end === -1) end = len;
+    const line = text.slice(start, end);
+    let frames: LineFrames | undefined;
+    if (line.length <= LINE_MEMO_MAX_CHARS) {
+      frames = lineMemo.get(line);
+      if (frames === undefined) {
+        // A copy of its own: a slice would keep the whole text alive for as long as the memo holds the line.
+        const own = `${line} `.slice(0, -1);
+        frames = framesOfLine(own);
+        if (lineMemo.size >= LINE_MEMO_MAX || lineMemoChars > LINE_MEMO_MAX_TOTAL) {
+          lineMemo.clear();
+          lineMemoChars = 0;
+        }
+        lineMemo.set(own, frames);
+        lineMemoChars += own.length;
+      }
+    } else frames = framesOfLine(line);
+    for (const f of frames)
+      found.push({ path: f.path, line: f.line, column: f.column, pos: start + f.pos, innermostLast: f.innermostLast });
+    if (end >= len) break;
+    if (colon !== -1 && colon < end) colon = nextColonDigit(text, end);
+    if (file !== -1 && file < end) file = text.indexOf('File "', end);
+  }
+  return found;
+}
+
+/** The offset of the next `:` followed by a digit at or after `from`, or -1. */
+function nextColonDigit(text: string, from: number): number {
+  for (let i = text.indexOf(":", from); i !== -1; i = text.indexOf(":", i + 1)) {
+    const d = text.charCodeAt(i + 1);
+    if (d >= 48 && d <= 57) return i;
+  }
+  return -1;
+}
+
+/** The line patterns' matches in one line, sorted by position; a position matched twice keeps the first pattern's. */
+function framesOfLine(line: string): LineFrames {
+  let found: FoundFrame[] | null = null;
+  for (const { re, innermostLast } of LINE_PATTERNS) {
+    re.lastIndex = 0;
+    for (let m = re.exec(line); m !== null; m = re.exec(line)) {
+      const path = m[1]!;
+      const n = Number(m[2]);
+      if (!Number.isFinite(n) || n < 1) continue;
+      const pos = (m.index ?? 0) + m[0].indexOf(path);
+      if (found?.some((f) => f.pos === pos)) continue;
+      (found ??= []).push({ path, line: n, column: m[3] ? Number(m[3]) : undefined, pos, innermostLast });
+    }
+  }
+  return found ? found.sort((a, b) => a.pos - b.pos) : NO_FRAMES;
 }
 
 /** The frames (sorted by `pos`) not after an escaped newline (`\\n`) on their line; one pass, only when the text has one. */
@@ -214,19 +306,46 @@ function stripScheme(raw: string): string {
  */
 export function resolveRepoPath(raw: string, index: RepoIndex, opts: { cwd?: string; nearDir?: string } = {}): string | null {
   if (!raw) return null;
-  // Stack frames repeat across failures: the answer depends only on the index and these three strings.
-  let memo = resolveMemo.get(index);
-  if (!memo) resolveMemo.set(index, (memo = new Map()));
-  const key = `${opts.cwd ?? ""}\u0000${opts.nearDir ?? ""}\u0000${raw}`;
-  const hit = memo.get(key);
+  return resolveIn(resolveMemoFor(index, opts.cwd ?? "", opts.nearDir ?? ""), raw, index, opts);
+}
+
+// Stack frames repeat across failures: the answer depends only on the index, the cwd, the near folder and the path.
+// One map per (index, cwd, nearDir), the last one at hand, so a frame's lookup is one Map.get of its path.
+type ResolveMemo = Map<string, string | null>;
+interface IndexMemo {
+  byPlace: Map<string, ResolveMemo>;
+  size: number;
+}
+const resolveMemo = new WeakMap<RepoIndex, IndexMemo>();
+const RESOLVE_MEMO_MAX = 20_000;
+let lastMemo: { index: RepoIndex; cwd: string; nearDir: string; memo: ResolveMemo; of: IndexMemo } | null = null;
+
+function resolveMemoFor(index: RepoIndex, cwd: string, nearDir: string): ResolveMemo {
+  if (lastMemo && lastMemo.index === index && lastMemo.cwd === cwd && lastMemo.nearDir === nearDir) return lastMemo.memo;
+  let of = resolveMemo.get(index);
+  if (!of) resolveMemo.set(index, (of = { byPlace: new Map(), size: 0 }));
+  const key = `${cwd}\u0000${nearDir}`;
+  let memo = of.byPlace.get(key);
+  if (!memo) of.byPlace.set(key, (memo = new Map()));
+  lastMemo = { index, cwd, nearDir, memo, of };
+  return memo;
+}
+
+function resolveIn(memo: ResolveMemo, raw: string, index: RepoIndex, opts: { cwd?: string; nearDir?: string }): string | null {
+  const hit = memo.get(raw);
   if (hit !== undefined) return hit;
   const found = mapRepoPath(raw, index, opts);
-  if (memo.size >= RESOLVE_MEMO_MAX) memo.clear(); // bounded: a report of unique paths must not grow memory
-  memo.set(key, found);
+  const of = resolveMemo.get(index)!;
+  // Bounded: a report of unique paths must not grow memory.
+  if (of.size >= RESOLVE_MEMO_MAX) {
+    for (const m of of.byPlace.values()) m.clear();
+    of.size = 0;
+  }
+  // A copy of its own as the key: a slice of a report's text would keep that text alive.
+  memo.set(`${raw} `.slice(0, -1), found);
+  of.size++;
   return found;
 }
-const resolveMemo = new WeakMap<RepoIndex, Map<string, string | null>>();
-const RESOLVE_MEMO_MAX = 20_000;
 
 function mapRepoPath(raw: string, index: RepoIndex, opts: { cwd?: string; nearDir?: string }): string | null {
   let p = stripScheme(raw.trim());
@@ -316,7 +435,9 @@ export function relativizePaths(text: string, root: string): string {
     out = out.replace(/(?:file:\/\/\/)?\b[A-Za-z]:[\\/]a[\\/]([^\\/\s"'()]+)[\\/]\1[\\/]([^\s"'()<>|]*)/g, (_m, _r, rest: string) =>
       rest.replace(/\\/g, "/"),
     );
-  if (rootPosix.length > 1) out = out.split(`file://${rootPosix}/`).join("").split(`${rootPosix}/`).join("");
+  // A text without the root (most) is not split and joined: both forms hold `<root>/`.
+  if (rootPosix.length > 1 && out.includes(`${rootPosix}/`))
+    out = out.split(`file://${rootPosix}/`).join("").split(`${rootPosix}/`).join("");
   return out;
 }
 
@@ -364,12 +485,16 @@ export function locate(input: LocateInput, index: RepoIndex, opts: { cwd?: strin
   const own = input.file ? resolveRepoPath(input.file, index, opts) : null;
   // go names a package, not a file: its folder still tells which of several same-named files is meant.
   const nearDir = own ? posix.dirname(own) : ((input.file ? resolveRepoDir(input.file, index) : null) ?? opts.nearDir);
-  const text = [input.stack, input.message].filter(Boolean).join("\n");
   const frames: { file: string; line: number; depth: number }[] = [];
   // The stack's frames, then the message's (each read whole: a huge message never hides the stack's frames).
+  const frameOpts = { cwd: opts.cwd, nearDir };
   for (const part of [input.stack, input.message]) {
-    for (const f of parseFrames(part ?? "")) {
-      const file = resolveRepoPath(f.path, index, { cwd: opts.cwd, nearDir });
+    if (!part) continue;
+    const found = parseFrames(part);
+    if (found.length === 0) continue;
+    const memo = resolveMemoFor(index, opts.cwd ?? "", nearDir ?? "");
+    for (const f of found) {
+      const file = f.path ? resolveIn(memo, f.path, index, frameOpts) : null;
       if (file) frames.push({ file, line: f.line, depth: f.depth });
     }
   }
@@ -382,6 +507,7 @@ export function locate(input: LocateInput, index: RepoIndex, opts: { cwd?: strin
     const declared = input.fullName ? declarationLine(index, own, input.fullName, input.framework, input.nth ?? 1) : null;
     // pytest's xunit1 line is a decorator's when the test has one: the `def` found by name is the declaration.
     if (input.line && input.line > 0) return { file: own, line: declared && input.framework === "pytest" ? declared : input.line };
+    const text = [input.stack, input.message].filter(Boolean).join("\n");
     const importLine = lineOfMissingImport(text, index, own);
     if (importLine) return { file: own, line: importLine };
     // The test's own file, never a file of the code under test (those frames stay in the stack).

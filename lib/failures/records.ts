@@ -33,37 +33,89 @@ export interface Occurrence {
 
 /** Drops frames of dependencies and runners from a stack, keeps message lines and repo frames, caps its size. */
 export function trimStack(stack: string): string {
-  const lines = headAndTail(stack, 1024 * 1024)
-    .replace(/\r\n?/g, "\n")
-    .split("\n")
-    .map((l) => (l.length > 2_000 ? `${l.slice(0, 1_000)}…${l.slice(-1_000)}` : l));
-  const kept: string[] = [];
+  const cut = headAndTail(stack, 1024 * 1024);
+  const text = cut.includes("\r") ? cut.replace(/\r\n?/g, "\n") : cut;
+  // The kept lines: a line of the text as is (its offsets), or a changed one (a long line cut) as a string.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const changed: (string | undefined)[] = [];
+  let allKept = true;
   let dropSource = false;
-  for (const line of lines) {
-    // The source line Python prints under a dropped `File "..."` frame goes with it.
-    if (dropSource && /^\s{4,}\S/.test(line)) {
-      dropSource = false;
-      continue;
+  for (let at = 0; ; ) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    const long = end - at > 2_000;
+    if (!dropSource && !long && !mayBeFrame(text, at, end)) {
+      // A line opening with a character no frame pattern starts with: kept as is, without a regex.
+      starts.push(at);
+      ends.push(end);
+      changed.push(undefined);
+    } else {
+      const raw = text.slice(at, end);
+      const line = long ? `${raw.slice(0, 1_000)}…${raw.slice(-1_000)}` : raw;
+      const verdict = lineVerdict(line, dropSource);
+      if (verdict === KEEP) {
+        starts.push(at);
+        ends.push(end);
+        changed.push(long ? line : undefined);
+        if (long) allKept = false;
+      } else allKept = false;
+      // The source line Python prints under a dropped `File "..."` frame goes with it.
+      dropSource = verdict === DROP_PYTHON_FRAME;
     }
-    dropSource = false;
-    const py = /^\s*File "([^"]{1,1000})", line \d+/.exec(line);
-    const js = /^\s*(?:at\s+(?:[^()]{0,500}\()?|❯\s+(?:\S+\s+)?|\t)((?:file:\/\/)?[^\s()"]{1,1000}?):\d+/.exec(line);
-    const path = py?.[1] ?? js?.[1];
-    if (path && isForeignFrame(path)) {
-      dropSource = !!py;
-      continue;
-    }
-    if (/^\s*at\s/.test(line) && /\((node:|<anonymous>)|^\s*at (new Promise|async Promise|process\.processTicksAndRejections)/.test(line))
-      continue;
-    kept.push(line);
+    if (end === text.length) break;
+    at = end + 1;
   }
+  const lineAt = (i: number) => changed[i] ?? text.slice(starts[i]!, ends[i]!);
+  const count = starts.length;
   // The head and the tail are kept: the message opens the text, the outermost frames (the test's) close it.
   const half = MAX_STACK_LINES / 2;
-  const out =
-    kept.length > MAX_STACK_LINES
-      ? [...kept.slice(0, half), `… ${kept.length - MAX_STACK_LINES} more lines`, ...kept.slice(-half)].join("\n").trim()
-      : kept.join("\n").trim();
+  let out: string;
+  if (count > MAX_STACK_LINES) {
+    const parts: string[] = [];
+    for (let i = 0; i < half; i++) parts.push(lineAt(i));
+    parts.push(`… ${count - MAX_STACK_LINES} more lines`);
+    for (let i = count - half; i < count; i++) parts.push(lineAt(i));
+    out = parts.join("\n").trim();
+  } else if (allKept) out = text.trim();
+  else {
+    const parts: string[] = [];
+    for (let i = 0; i < count; i++) parts.push(lineAt(i));
+    out = parts.join("\n").trim();
+  }
   return headAndTail(out, MAX_STACK_CHARS);
+}
+
+/**
+ * Whether trimStack must read a line with its patterns: every pattern (`File "`, `at `, `❯ `, a tab after the
+ * indent) and the source line under a dropped frame need, past leading spaces, one of F, a, a control or
+ * whitespace character, or a non-ASCII one; a blank line matches none.
+ */
+function mayBeFrame(text: string, from: number, end: number): boolean {
+  let i = from;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  if (i === end) return false;
+  const c = text.charCodeAt(i);
+  return c === 70 || c === 97 || c <= 32 || c >= 0x80;
+}
+
+const KEEP = 0;
+const DROP = 1;
+const DROP_PYTHON_FRAME = 2;
+
+/**
+ * trimStack's decision for one line: dropped are a frame of a dependency or the runtime (a Python one takes its
+ * source line along), Node's internal frames, and the indented source line under a dropped Python frame.
+ */
+function lineVerdict(line: string, afterPythonDrop: boolean): number {
+  if (afterPythonDrop && /^\s{4,}\S/.test(line)) return DROP;
+  const py = /^\s*File "([^"]{1,1000})", line \d+/.exec(line);
+  const js = py ? null : /^\s*(?:at\s+(?:[^()]{0,500}\()?|❯\s+(?:\S+\s+)?|\t)((?:file:\/\/)?[^\s()"]{1,1000}?):\d+/.exec(line);
+  const path = py?.[1] ?? js?.[1];
+  if (path && isForeignFrame(path)) return py ? DROP_PYTHON_FRAME : DROP;
+  if (/^\s*at\s/.test(line) && /\((node:|<anonymous>)|^\s*at (new Promise|async Promise|process\.processTicksAndRejections)/.test(line))
+    return DROP;
+  return KEEP;
 }
 
 /** A text cut to `max` characters: its first and last halves around a note of what was left out. */
