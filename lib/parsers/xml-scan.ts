@@ -540,8 +540,12 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
     return bail("cannot open");
   }
   try {
-    const buf = Buffer.allocUnsafe(limits.readBytes);
-    const decoder = new TextDecoder("utf-8", { fatal: true });
+    const { readBytes } = limits;
+    let buf = Buffer.allocUnsafe(readBytes);
+    // Not streaming: each read is decoded up to its last complete character, with what the scan left unfinished
+    // kept as bytes in front of it, so that the scanned text is one flat string (a carried string + the chunk would
+    // be a rope, copied whole on its first search). A BOM is dropped by hand, at the start of the file only.
+    const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
     const head = Buffer.alloc(256);
     try {
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
@@ -550,34 +554,47 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
       if (err instanceof ScanFallback) throw err;
       return bail("cannot read");
     }
+    /** Bytes at the start of `buf` not scanned yet (an unfinished construct, a character cut by the read). */
+    let have = 0;
+    /** What the scan left unfinished when it cannot be kept as bytes (rare: see below). */
     let carry = "";
     let first = true;
+    let atStart = true;
     let eof = false;
     while (!eof && !stopped) {
+      if (buf.length < have + readBytes) {
+        const grown = Buffer.allocUnsafe(Math.max(have + readBytes, 2 * buf.length));
+        buf.copy(grown, 0, 0, have);
+        buf = grown;
+      }
       let bytesRead: number;
       try {
-        ({ bytesRead } = await fh.read(buf, 0, buf.length, null));
+        ({ bytesRead } = await fh.read(buf, have, readBytes, null));
       } catch {
         return bail("cannot read");
       }
+      const end = have + bytesRead;
+      eof = bytesRead === 0;
+      const complete = eof ? end : completeUpTo(buf, end);
       let chunk: string;
       try {
-        if (bytesRead === 0) {
-          eof = true;
-          chunk = decoder.decode();
-        } else {
-          chunk = decoder.decode(buf.subarray(0, bytesRead), { stream: true });
-        }
+        chunk = decoder.decode(buf.subarray(0, complete));
       } catch (err) {
         if (err instanceof ScanFallback) throw err;
         return bail("not valid UTF-8");
+      }
+      const ascii = chunk.length === complete;
+      if (atStart && chunk.length > 0) {
+        atStart = false;
+        if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
       }
       if (BAD_CHARS.test(chunk)) bail("a character XML does not allow");
       if (first && chunk.length > 0) {
         first = false;
         const start = chunk.search(/\S/);
         if (start === -1 || chunk.charCodeAt(start) !== 60) bail("does not start with markup");
-      } else if (first && bytesRead === 0) bail("empty");
+      } else if (first && eof) bail("empty");
+      let prefix = carry;
       if (skipQuote !== 0) {
         // Reading past the rest of an oversized attribute value (already cut).
         const q = chunk.indexOf(String.fromCharCode(skipQuote));
@@ -585,22 +602,61 @@ export async function scanXml(path: string, handlers: XmlHandlers, opts: XmlStre
         if (rest.indexOf("<") !== -1) bail("a malformed attribute value");
         if (q === -1) {
           if (eof) bail("unfinished attribute value");
+          have = keep(buf, complete, end, 0);
           continue;
         }
-        chunk = kept + chunk.slice(q);
+        prefix = kept;
+        chunk = chunk.slice(q);
         kept = "";
         skipQuote = 0;
       }
-      const s = carry.length === 0 ? chunk : carry + chunk;
+      const s = prefix.length === 0 ? chunk : prefix + chunk;
       const rest = scan(s, 0, eof);
-      carry = rest < s.length ? s.slice(rest) : "";
+      // The unfinished rest goes back to bytes when it lies in what was just decoded and starts on a whole character.
+      const c = s.charCodeAt(rest);
+      if (rest >= prefix.length && !(c >= 0xdc00 && c <= 0xdfff)) {
+        carry = "";
+        have = keep(buf, complete, end, ascii ? s.length - rest : Buffer.byteLength(s.slice(rest), "utf8"));
+      } else {
+        carry = s.slice(rest);
+        have = keep(buf, complete, end, 0);
+      }
     }
     if (stopped) return;
-    if (carry.length > 0 || mode !== TEXT) bail("unfinished markup at the end");
+    if (carry.length > 0 || have > 0 || mode !== TEXT) bail("unfinished markup at the end");
     if (!sawRoot || depth > 0) bail("no root element, or the file ends early");
   } finally {
     await fh.close();
   }
+}
+
+/** Moves the `unscanned` bytes before `complete` and the cut character after it to the start of `buf`; returns their count. */
+function keep(buf: Buffer, complete: number, end: number, unscanned: number): number {
+  const from = complete - unscanned;
+  if (from > 0 && end > from) buf.copyWithin(0, from, end);
+  return end - from;
+}
+
+/**
+ * Where the last whole UTF-8 character of `b[0, end)` ends: a valid but unfinished sequence at the end waits for the
+ * next read; anything else is decoded now (an invalid one then fails at once, as a streaming decoder fails).
+ */
+function completeUpTo(b: Uint8Array, end: number): number {
+  for (let k = 1; k <= 3 && k <= end; k++) {
+    const lead = b[end - k]!;
+    if (lead < 0x80) return end;
+    if (lead < 0xc0) continue; // a continuation byte: the lead is further back
+    const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    if (need <= k || lead < 0xc2 || lead > 0xf4) return end;
+    if (k >= 2) {
+      const c2 = b[end - k + 1]!;
+      const lo = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+      const hi = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+      if (c2 < lo || c2 > hi) return end;
+    }
+    return end - k;
+  }
+  return end;
 }
 
 /**
@@ -634,4 +690,16 @@ function doctypeEnd(s: string, from: number): number {
   return -1;
 }
 
-noTopTier(isNameNonAscii, isNameStart, isNameChar, isXmlChar, reference, decodeXmlText, decodeXmlAttr, closer, doctypeEnd);
+noTopTier(
+  isNameNonAscii,
+  isNameStart,
+  isNameChar,
+  isXmlChar,
+  reference,
+  decodeXmlText,
+  decodeXmlAttr,
+  closer,
+  doctypeEnd,
+  keep,
+  completeUpTo,
+);

@@ -128,6 +128,49 @@ describe("the scanner hands over what saxes did", () => {
       ]);
     }
   });
+  test("UTF-8 characters cut by a read at every offset: read whole in text, CDATA, comments and attribute values", async () => {
+    // Astral characters (two UTF-16 units) next to the places the scanner cuts a run at a read's end.
+    const doc = '\uFEFF<r a="😀é😀" b="日😀">😀😀é<![CDATA[😀]]😀]]>😀<!--😀-😀-->é&amp;😀\r\n😀<s>日本😀</s>😀</r>\n';
+    const path = join(dir, "astral.xml");
+    writeFileSync(path, doc);
+    const expected = await viaSaxes(path);
+    expect(expected).toContain('open r [["a","😀é😀"],["b","日😀"]]');
+    for (let readBytes = 1; readBytes <= 48; readBytes++) {
+      expect({ readBytes, events: await viaScanner(path, readBytes) }).toEqual({ readBytes, events: expected });
+    }
+  });
+
+  test.each([
+    ["an overlong sequence", [0xe0, 0x80, 0x80]],
+    ["a byte that never starts a character", [0xf5, 0x80]],
+    ["an encoded surrogate", [0xed, 0xa0, 0x80]],
+    ["a lone continuation byte", [0x80]],
+    ["a sequence cut short by the next character", [0xf0, 0x9f, 0x41]],
+  ])("invalid UTF-8 (%s) is refused at every read size, after the events read before it", async (_name, bytes) => {
+    const path = join(dir, "bad-utf8.xml");
+    writeFileSync(path, Buffer.concat([Buffer.from("<r><a/>é"), Buffer.from(bytes), Buffer.from("x</r>")]));
+    const before = ["open r []", "open a []", "close a"];
+    for (let readBytes = 1; readBytes <= 16; readBytes++) {
+      const r = recorder();
+      const err = await scanXml(path, r.handlers, {}, { ...XML_LIMITS, readBytes }).catch((e: unknown) => e);
+      // The read that brings the bad bytes fails whole: the events are those of the reads before it.
+      expect({ readBytes, reason: (err as ScanFallback).reason, events: r.events }).toEqual({
+        readBytes,
+        reason: "not valid UTF-8",
+        events: before.slice(0, r.events.length),
+      });
+      if (readBytes >= 16) expect(r.events).toEqual([]);
+    }
+  });
+
+  test("a file that ends inside a UTF-8 character is refused at every read size", async () => {
+    const path = join(dir, "cut-utf8.xml");
+    writeFileSync(path, Buffer.concat([Buffer.from("<r>é</r>\n"), Buffer.from([0xf0, 0x9f, 0x98])]));
+    for (let readBytes = 1; readBytes <= 16; readBytes++) {
+      const err = await scanXml(path, recorder().handlers, {}, { ...XML_LIMITS, readBytes }).catch((e: unknown) => e);
+      expect({ readBytes, reason: (err as ScanFallback).reason }).toEqual({ readBytes, reason: "not valid UTF-8" });
+    }
+  });
 });
 
 test("thousands of mutated fixtures: saxes and the scanner agree on events or on the error", async () => {
