@@ -18,6 +18,21 @@ const VOLATILE: [RegExp, string][] = [
 
 const RULES: [RegExp, string][] = [...VOLATILE, [/\d+(\.\d+)?/g, "<n>"], [/\s+/g, " "]];
 
+/** For each of RULES: false when the text cannot hold a match (a fixed character every match holds is absent). */
+const RULE_MAY_MATCH: ((s: string, digits: boolean) => boolean)[] = [
+  (s) => s.includes("\u001b"),
+  (s) => s.includes("-"),
+  (s, digits) => digits && s.includes("-"),
+  (s, digits) => digits && s.includes(":"),
+  (s) => s.includes("/") || s.includes("\\"),
+  (s) => s.includes("0x") || s.includes("0X"),
+  (s) => s.length >= 7,
+  (_s, digits) => digits,
+  (_s, digits) => digits,
+  // Only runs of several spaces or other whitespace change: a single space becomes itself.
+  (s) => s.includes("  ") || /[^\S ]/.test(s),
+];
+
 /**
  * `text` with its volatile values (addresses, hashes, times, temp paths, durations, uuids, colour codes)
  * replaced as the fingerprint replaces them: two texts equal after this differ only in what a re-run changes.
@@ -44,8 +59,15 @@ export function errorKind(message: string | undefined | null): string {
     at = end + 1;
   }
   // "AssertionError: x" and "x" are the same error as two reports of one run write it.
-  let kind = first.trim().replace(/^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error|panic):\s+/, "");
-  for (const [re, to] of RULES) kind = kind.replace(re, to);
+  let kind = first.trim();
+  if (kind.includes(":")) kind = kind.replace(/^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error|panic):\s+/, "");
+  // A rule runs only when the line can hold a match of it (a mask such as `<n>` or `<hex>` adds no such character).
+  const digits = /\d/.test(kind);
+  for (let i = 0; i < RULES.length; i++) {
+    if (!RULE_MAY_MATCH[i]!(kind, digits)) continue;
+    const [re, to] = RULES[i]!;
+    kind = kind.replace(re, to);
+  }
   return kind.trim().slice(0, 200);
 }
 

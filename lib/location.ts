@@ -134,7 +134,7 @@ export function parseFrames(input: string): Frame[] {
     text = [input.slice(0, half), ...middle, input.slice(-half)].join("\n");
   }
   // The .NET and JVM patterns can match across a line break (`\s`, `at\s+`): texts holding their words are read whole.
-  const found = CROSS_LINE_NEEDS.some((n) => text.includes(n)) ? wholeTextMatches(text) : lineMatches(text);
+  const found = CROSS_LINE_WORDS.test(text) ? wholeTextMatches(text) : lineMatches(text);
   // A stack printed inside a value (an assertion's Received string, a serialized Error) sits on one line after
   // an escaped newline: it is the value's, not this failure's, so it counts only when the text has no other frame.
   const own = notEmbedded(text, found);
@@ -156,8 +156,8 @@ interface FoundFrame {
   innermostLast: boolean;
 }
 
-/** Words of the patterns that may span lines (see parseFrames). */
-const CROSS_LINE_NEEDS = [...PATTERNS[3]!.needs!, ...PATTERNS[4]!.needs!];
+/** The `needs` words of the .NET and JVM patterns, which may span lines (see parseFrames), in one scan. */
+const CROSS_LINE_WORDS = /:line |\.(?:java|kt|scala|groovy):/;
 /** The patterns whose matches never hold a line break: run on each line that can hold a frame, results kept per line. */
 const LINE_PATTERNS = [PATTERNS[0]!, PATTERNS[1]!, PATTERNS[2]!, PATTERNS[5]!];
 
@@ -423,9 +423,17 @@ export function repoRelative(raw: string, root: string): string {
  */
 const WINDOWS_CHECKOUT_HINT = /:[\\/]a[\\/]/;
 
+// The root is the same for every text of a run: its POSIX form is made once.
+let lastRoot: string | null = null;
+let lastRootPosix = "";
+
 export function relativizePaths(text: string, root: string): string {
   if (!text) return text;
-  const rootPosix = toPosix(root).replace(/\/$/, "");
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootPosix = toPosix(root).replace(/\/$/, "");
+  }
+  const rootPosix = lastRootPosix;
   // Each pattern runs only on texts holding its fixed part (most failure texts hold neither).
   let out =
     text.includes("/home/runner/work/") || text.includes("/__w/")

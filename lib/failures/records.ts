@@ -185,14 +185,14 @@ export function buildRecord(
     o.tc.unlistedCount === undefined &&
     (outsideTest ||
       (o.scope !== "" && o.fullName === o.scope) ||
-      /(^| > )\(unnamed\)$/.test(o.tc.fullName) ||
+      (o.tc.fullName.endsWith("(unnamed)") && /(^| > )\(unnamed\)$/.test(o.tc.fullName)) ||
       isAncestor(o.scope, o.fullName));
   const rawMessage = relativizePaths(fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)", index.root);
   // Redact before cutting, so a cut never leaves the visible half of a secret.
   const message = headAndTail(red(rawMessage), MAX_MESSAGE_CHARS);
   // bun names a failing describe-level hook "(unnamed)": the describe is what failed.
   // Test names are untrusted text too: failures.json is uploaded as an artifact.
-  const fullName = red(o.fullName.replace(/ > \(unnamed\)$/, ""));
+  const fullName = red(o.fullName.endsWith(" > (unnamed)") ? o.fullName.slice(0, -" > (unnamed)".length) : o.fullName);
   return {
     id: fingerprint({ framework: o.framework, file, fullName, message }),
     framework: o.framework,
