@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { OccurrenceSpill, RecordSpool, spillBudget } from "../lib/failures/spill.ts";
+import { listItemJson, OccurrenceSpill, RecordSpool, spillBudget } from "../lib/failures/spill.ts";
 import { TOOLKIT_ROOT } from "../lib/paths.ts";
 import type { FailureRecord, FailureReport } from "../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "./support/sample-repo.ts";
@@ -163,5 +163,16 @@ describe("OccurrenceSpill", () => {
     expect(spillBudget({ HEAL_SPILL_BUDGET: "1000" })).toBe(1000);
     expect(spillBudget({ HEAL_SPILL_BUDGET: "lots" })).toBe(32 * 1024 * 1024);
     expect(spillBudget({})).toBe(32 * 1024 * 1024);
+  });
+});
+
+describe("listItemJson", () => {
+  test("is JSON.stringify(record, null, 2) indented as a list item, for any text and nested field", () => {
+    const records = [
+      record(null, null, 'x "q" \n y', "m\u2028\u0000é😀\ttab"),
+      { ...record("src/a.ts", 3, "t", ""), attempts: 2, kind: "error" as const },
+      { ...record("f", 1, "n", "s"), nested: { a: [1, { b: null }], c: [], d: {} }, gone: undefined },
+    ];
+    for (const r of records) expect(listItemJson(r as FailureRecord)).toBe(JSON.stringify(r, null, 2).replaceAll("\n", "\n    "));
   });
 });

@@ -320,7 +320,7 @@ export class RecordSpool {
 
   add(r: FailureRecord): void {
     const at = this.names.length;
-    const text = JSON.stringify(r, null, 2).replaceAll("\n", "\n    ");
+    const text = listItemJson(r);
     if (at === this.fileOf.length) {
       const files = new Uint32Array(at * 2);
       files.set(this.fileOf);
@@ -427,4 +427,22 @@ export class RecordSpool {
     this.file?.close();
     this.batch = [];
   }
+}
+
+/**
+ * `JSON.stringify(r, null, 2)` with every line after the first indented by four more spaces (an item of
+ * failures.json's list), built field by field: the texts are escaped once and never scanned again for newlines.
+ */
+export function listItemJson(r: FailureRecord): string {
+  let out = "{";
+  let first = true;
+  for (const key of Object.keys(r)) {
+    const value = (r as unknown as Record<string, unknown>)[key];
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") continue;
+    const text =
+      value !== null && typeof value === "object" ? JSON.stringify(value, null, 2).replaceAll("\n", "\n      ") : JSON.stringify(value);
+    out += `${first ? "" : ","}\n      ${JSON.stringify(key)}: ${text}`;
+    first = false;
+  }
+  return first ? "{}" : `${out}\n    }`;
 }
