@@ -322,7 +322,9 @@ export class EnvironmentCollector {
       ? this.failedSetup(stackOf()?.id)
       : null;
     const problem = setup ?? (run ? classifyRun(run, { noReport, isRepo: this.repo(), prepare: this.opts.prepare }) : null);
-    const packages = run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo());
+    // The repository is listed only when a text names a missing import (missingImports looks for its words first).
+    const packages =
+      run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, (l, n) => this.repo()(l, n));
     if (!problem && packages.length === 0) return false;
     if (record.kind === "error") this.removedErrors++;
     else this.removedFailed++;
