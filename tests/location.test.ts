@@ -403,3 +403,33 @@ describe("long texts and CI paths", () => {
     ]);
   });
 });
+
+describe("parseFrames reads a text line by line with the same result as over the whole text", () => {
+  const frames = (text: string) => parseFrames(text).map((f) => `${f.path}:${f.line}`);
+
+  test("a pytest frame after blank lines, CRLF and CR-only line ends, two frames on one line", () => {
+    expect(frames("E   boom\n\n\n   tests/test_calc.py:24: ValueError")).toEqual(["tests/test_calc.py:24"]);
+    expect(frames("Error: x\r\n    at f (tests/a.test.ts:3:4)\r\n    at g (tests/b.test.ts:5:6)\r\n")).toEqual([
+      "tests/a.test.ts:3",
+      "tests/b.test.ts:5",
+    ]);
+    expect(frames("Error: x\r    at f (tests/a.test.ts:3:4)\r    at g (tests/b.test.ts:5:6)")).toEqual([
+      "tests/a.test.ts:3",
+      "tests/b.test.ts:5",
+    ]);
+    expect(frames("x (a (tests/a.test.ts:1:2) (tests/b.test.ts:3:4))")).toEqual(["tests/a.test.ts:1", "tests/b.test.ts:3"]);
+  });
+
+  test("a frame line seen in an earlier text keeps its place (innermost first) in the next one", () => {
+    expect(frames('  File "/r/a.py", line 3, in f\n  File "/r/b.py", line 4, in g')).toEqual(["/r/b.py:4", "/r/a.py:3"]);
+    expect(frames('  File "/r/b.py", line 4, in g\n  File "/r/c.py", line 9, in h')).toEqual(["/r/c.py:9", "/r/b.py:4"]);
+    expect(frames('Traceback:\n  File "/r/b.py", line 4, in g')).toEqual(["/r/b.py:4"]);
+  });
+
+  test("JVM and .NET frames broken across a line end are still found", () => {
+    expect(frames("java.lang.AssertionError: x\n\tat\n com.acme.CalcTest.adds(CalcTest.java:17)")).toEqual(["com/acme/CalcTest.java:17"]);
+    expect(frames("   at Calc.Tests.CalcTests.Adds()\nin /src/Calc.Tests/CalcTests.cs:line 17")).toEqual([
+      "/src/Calc.Tests/CalcTests.cs:17",
+    ]);
+  });
+});
