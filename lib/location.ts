@@ -423,20 +423,32 @@ export function repoRelative(raw: string, root: string): string {
  */
 const WINDOWS_CHECKOUT_HINT = /:[\\/]a[\\/]/;
 
+/**
+ * text.includes(head + rest), found by searching `rest`: a short string opening with a character frequent in the
+ * text (`/` in a stack) is slow to search for, the same string without it is not.
+ */
+function includesAfter(text: string, head: string, rest: string): boolean {
+  for (let i = text.indexOf(rest, head.length); i !== -1; i = text.indexOf(rest, i + 1))
+    if (text.startsWith(head, i - head.length)) return true;
+  return false;
+}
+
 // The root is the same for every text of a run: its POSIX form is made once.
 let lastRoot: string | null = null;
 let lastRootPosix = "";
+let lastRootRest = "";
 
 export function relativizePaths(text: string, root: string): string {
   if (!text) return text;
   if (root !== lastRoot) {
     lastRoot = root;
     lastRootPosix = toPosix(root).replace(/\/$/, "");
+    lastRootRest = `${lastRootPosix.slice(1)}/`;
   }
   const rootPosix = lastRootPosix;
   // Each pattern runs only on texts holding its fixed part (most failure texts hold neither).
   let out =
-    text.includes("/home/runner/work/") || text.includes("/__w/")
+    text.includes("/home/runner/work/") || includesAfter(text, "/", "__w/")
       ? text.replace(/(?:file:\/\/)?(?:\/home\/runner\/work|\/__w)\/([^/\s"'()]+)\/\1\//g, "")
       : text;
   if (WINDOWS_CHECKOUT_HINT.test(out))
@@ -444,7 +456,7 @@ export function relativizePaths(text: string, root: string): string {
       rest.replace(/\\/g, "/"),
     );
   // A text without the root (most) is not split and joined: both forms hold `<root>/`.
-  if (rootPosix.length > 1 && out.includes(`${rootPosix}/`))
+  if (rootPosix.length > 1 && includesAfter(out, rootPosix[0]!, lastRootRest))
     out = out.split(`file://${rootPosix}/`).join("").split(`${rootPosix}/`).join("");
   return out;
 }

@@ -108,6 +108,9 @@ const RULES: Rule[] = [
   },
 ];
 
+/** Each rule's mask, made once. */
+const MASKS = Object.fromEntries(RULES.map((r) => [r.kind, mask(r.kind)])) as Record<SecretKind, string>;
+
 /** Bits per character of the value's own character distribution. */
 export function shannonEntropy(s: string): number {
   if (!s) return 0;
@@ -154,7 +157,14 @@ function isPlaceholder(value: string): boolean {
   );
 }
 
+/** Every assignment name holds one of these words (case-insensitive as ASSIGNMENT is): each is a quicker scan. */
+const ASSIGNMENT_WORDS = [/key/i, /token/i, /secret/i, /pass/i, /cred/i];
+
 function redactAssignments(text: string): string {
+  if (!ASSIGNMENT_WORDS.some((w) => w.test(text))) return text;
+  ASSIGNMENT.lastIndex = 0;
+  if (!ASSIGNMENT.test(text)) return text;
+  ASSIGNMENT.lastIndex = 0;
   return text.replace(ASSIGNMENT, (m, keyword: string, rest: string, sep: string, dq?: string, sq?: string, bq?: string, bare?: string) => {
     const value = dq ?? sq ?? bq ?? bare ?? "";
     // `KeyError: 'name'`, `TokenError: ...`: an error class, not an assignment.
@@ -293,9 +303,12 @@ function redactWith(text: string, literals: string[]): string {
   for (const rule of RULES) {
     if (rule.needs !== undefined && !out.includes(rule.needs)) continue;
     rule.re.lastIndex = 0;
+    // A test that finds nothing costs less than a replace that finds nothing (most texts hold no secret).
+    if (!rule.re.test(out)) continue;
+    rule.re.lastIndex = 0;
     out = rule.replace
       ? out.replace(rule.re, rule.replace as (substring: string, ...args: string[]) => string)
-      : out.replace(rule.re, mask(rule.kind));
+      : out.replace(rule.re, MASKS[rule.kind]);
   }
   return redactAssignments(redactHeadlessKeys(out));
 }

@@ -35,54 +35,50 @@ export interface Occurrence {
 export function trimStack(stack: string): string {
   const cut = headAndTail(stack, 1024 * 1024);
   const text = cut.includes("\r") ? cut.replace(/\r\n?/g, "\n") : cut;
-  // The kept lines: a line of the text as is (its offsets), or a changed one (a long line cut) as a string.
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const changed: (string | undefined)[] = [];
-  let allKept = true;
+  // Lines are counted while every one so far is kept as is; the kept lines become strings from the first one dropped or cut.
+  let kept: string[] | null = null;
+  let count = 0;
   let dropSource = false;
   for (let at = 0; ; ) {
     let end = text.indexOf("\n", at);
     if (end === -1) end = text.length;
     const long = end - at > 2_000;
+    // A line opening with a character no frame pattern starts with is kept as is, without a regex.
     if (!dropSource && !long && !mayBeFrame(text, at, end)) {
-      // A line opening with a character no frame pattern starts with: kept as is, without a regex.
-      starts.push(at);
-      ends.push(end);
-      changed.push(undefined);
+      if (kept === null) count++;
+      else kept.push(text.slice(at, end));
     } else {
       const raw = text.slice(at, end);
       const line = long ? `${raw.slice(0, 1_000)}…${raw.slice(-1_000)}` : raw;
       const verdict = lineVerdict(line, dropSource);
+      if (verdict !== KEEP || long) kept ??= count > 0 ? text.slice(0, at - 1).split("\n") : [];
       if (verdict === KEEP) {
-        starts.push(at);
-        ends.push(end);
-        changed.push(long ? line : undefined);
-        if (long) allKept = false;
-      } else allKept = false;
+        if (kept === null) count++;
+        else kept.push(line);
+      }
       // The source line Python prints under a dropped `File "..."` frame goes with it.
       dropSource = verdict === DROP_PYTHON_FRAME;
     }
     if (end === text.length) break;
     at = end + 1;
   }
-  const lineAt = (i: number) => changed[i] ?? text.slice(starts[i]!, ends[i]!);
-  const count = starts.length;
   // The head and the tail are kept: the message opens the text, the outermost frames (the test's) close it.
   const half = MAX_STACK_LINES / 2;
   let out: string;
-  if (count > MAX_STACK_LINES) {
-    const parts: string[] = [];
-    for (let i = 0; i < half; i++) parts.push(lineAt(i));
-    parts.push(`… ${count - MAX_STACK_LINES} more lines`);
-    for (let i = count - half; i < count; i++) parts.push(lineAt(i));
-    out = parts.join("\n").trim();
-  } else if (allKept) out = text.trim();
-  else {
-    const parts: string[] = [];
-    for (let i = 0; i < count; i++) parts.push(lineAt(i));
-    out = parts.join("\n").trim();
-  }
+  if (kept !== null)
+    out = (
+      kept.length > MAX_STACK_LINES
+        ? [...kept.slice(0, half), `… ${kept.length - MAX_STACK_LINES} more lines`, ...kept.slice(-half)].join("\n")
+        : kept.join("\n")
+    ).trim();
+  else if (count > MAX_STACK_LINES) {
+    // Every line kept: the head ends at the half-th line break, the tail starts after the half-th from the end.
+    let headEnd = -1;
+    for (let i = 0; i < half; i++) headEnd = text.indexOf("\n", headEnd + 1);
+    let tailStart = text.length;
+    for (let i = 0; i < half; i++) tailStart = text.lastIndexOf("\n", tailStart - 1);
+    out = `${text.slice(0, headEnd)}\n… ${count - MAX_STACK_LINES} more lines\n${text.slice(tailStart + 1)}`.trim();
+  } else out = text.trim();
   return headAndTail(out, MAX_STACK_CHARS);
 }
 
