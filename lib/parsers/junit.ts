@@ -287,8 +287,10 @@ function dialectOf(ctx: ReportContext, a: Attrs, suites: Attrs[]): JUnitDialect 
 /** pytest classnames repeat for every test of a module: split each one once. Also copies of file names. */
 class NameCache {
   private pytest = new Map<string, PytestPrefix>();
-  private lastKey = "";
-  private lastHit: PytestPrefix | undefined;
+  /** The last 8 keys looked up (copies, see `own`): compared before the Map hashes a key (a module's classes interleave). */
+  private recentKeys = ["", "", "", "", "", "", "", ""];
+  private recentHits: PytestPrefix[] = [];
+  private nextRecent = 0;
   private lastFile = "";
   private lastOwnFile = "";
   /** `own(file)`, reusing the copy while consecutive cases name the same file. */
@@ -302,20 +304,23 @@ class NameCache {
   /** "file::Class::" for a classname (plus xunit1's file attribute), cached. */
   pytestPrefix(classname: string, fileAttr?: string): PytestPrefix {
     const key = fileAttr ? `${classname}\0${fileAttr}` : classname;
-    // Consecutive cases usually share the classname: compare before hashing.
-    let hit = key === this.lastKey ? this.lastHit : this.pytest.get(key);
+    const keys = this.recentKeys;
+    for (let i = 0; i < 8; i++) if (keys[i] === key) return this.recentHits[i]!;
+    let hit = this.pytest.get(key);
     if (!hit) {
       const { nodeId, file } = pytestNodeId(classname, "", fileAttr);
-      hit = { prefix: nodeId, file };
+      hit = { prefix: nodeId, file, key: own(key) };
       if (this.pytest.size > 10_000) this.pytest.clear();
-      this.pytest.set(key, hit);
+      this.pytest.set(hit.key, hit);
     }
-    this.lastKey = key;
-    this.lastHit = hit;
+    const n = this.nextRecent;
+    keys[n] = hit.key;
+    this.recentHits[n] = hit;
+    this.nextRecent = (n + 1) & 7;
     return hit;
   }
 }
-type PytestPrefix = { prefix: string; file?: string };
+type PytestPrefix = { prefix: string; file?: string; key: string };
 
 function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, unnamed: { n: number }): TestCase | undefined {
   const a = c.attrs;
