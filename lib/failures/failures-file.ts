@@ -15,6 +15,14 @@ import * as precompiled from "./failures-validators.generated.ts";
 import { GarbageGuard } from "./memory-guard.ts";
 import { RecordSpool } from "./spill.ts";
 
+/**
+ * The environment `task heal:parse-failures` runs the script with (Taskfile.yml says the same): JSC's top-tier
+ * JIT (FTL) off. On one report its compiles cost more CPU than they save: a 100k-case report parses end to end
+ * in about 16% less CPU without it, a 300 MB one in about 4% less (bench/xml-vs-expat.ts runs it the same way).
+ * Output is the same either way; `bun scripts/parse-failures.ts` run by hand just takes a little longer.
+ */
+export const PARSE_FAILURES_ENV = { BUN_JSC_useFTLJIT: "0" } as const;
+
 /** Run metadata: GitHub Actions variables when present, else what git knows about the checkout. */
 export function runMeta(repoRoot: string, env: Record<string, string | undefined> = process.env): RunMeta {
   const gitOut = (args: string[]) => {
