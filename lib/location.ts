@@ -187,12 +187,37 @@ function wholeTextMatches(text: string): FoundFrame[] {
 /** A line's frames with positions relative to the line's start. */
 type LineFrames = readonly FoundFrame[];
 const NO_FRAMES: LineFrames = [];
-// Stacks of one run repeat the same frame lines: each line is matched once (bounded, cleared when full).
-const lineMemo = new Map<string, LineFrames>();
+// Stacks of one run repeat the same frame lines: each line is matched once (bounded, cleared when full). Lines are
+// looked up by a hash of their characters in the text, so a line already seen is neither copied nor hashed as a string.
+const lineMemo = new Map<number, { line: string; frames: LineFrames }[]>();
+let lineMemoLines = 0;
+let lineMemoChars = 0;
 const LINE_MEMO_MAX = 50_000;
 const LINE_MEMO_MAX_CHARS = 2_000;
 const LINE_MEMO_MAX_TOTAL = 1_000_000;
-let lineMemoChars = 0;
+
+/** framesOfLine(text.slice(start, end)), memoized. */
+function memoFrames(text: string, start: number, end: number): LineFrames {
+  let h = end - start;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  const bucket = lineMemo.get(h);
+  if (bucket !== undefined) for (const e of bucket) if (e.line.length === end - start && text.startsWith(e.line, start)) return e.frames;
+  // A copy of its own: a slice would keep the whole text alive for as long as the memo holds the line.
+  const line = `${text.slice(start, end)} `.slice(0, -1);
+  const frames = framesOfLine(line);
+  if (lineMemoLines >= LINE_MEMO_MAX || lineMemoChars > LINE_MEMO_MAX_TOTAL) {
+    lineMemo.clear();
+    lineMemoLines = 0;
+    lineMemoChars = 0;
+  }
+  const entry = { line, frames };
+  const again = lineMemo.get(h);
+  if (again) again.push(entry);
+  else lineMemo.set(h, [entry]);
+  lineMemoLines++;
+  lineMemoChars += line.length;
+  return frames;
+}
 
 /**
  * The same matches as wholeTextMatches for texts without .NET/JVM words, found line by line: only lines holding
@@ -208,22 +233,7 @@ function lineMatches(text: string): FoundFrame[] {
     const start = c === 0 ? 0 : text.lastIndexOf("\n", c - 1) + 1;
     let end = text.indexOf("\n", c);
     if (end === -1) end = len;
-    const line = text.slice(start, end);
-    let frames: LineFrames | undefined;
-    if (line.length <= LINE_MEMO_MAX_CHARS) {
-      frames = lineMemo.get(line);
-      if (frames === undefined) {
-        // A copy of its own: a slice would keep the whole text alive for as long as the memo holds the line.
-        const own = `${line} `.slice(0, -1);
-        frames = framesOfLine(own);
-        if (lineMemo.size >= LINE_MEMO_MAX || lineMemoChars > LINE_MEMO_MAX_TOTAL) {
-          lineMemo.clear();
-          lineMemoChars = 0;
-        }
-        lineMemo.set(own, frames);
-        lineMemoChars += own.length;
-      }
-    } else frames = framesOfLine(line);
+    const frames = end - start <= LINE_MEMO_MAX_CHARS ? memoFrames(text, start, end) : framesOfLine(text.slice(start, end));
     for (const f of frames)
       found.push({ path: f.path, line: f.line, column: f.column, pos: start + f.pos, innermostLast: f.innermostLast });
     if (end >= len) break;
@@ -399,16 +409,28 @@ function mapRepoPath(raw: string, index: RepoIndex, opts: { cwd?: string; nearDi
 
 /** The repo folder a path (e.g. a go import path) ends like, by longest suffix; null when none or ambiguous. */
 export function resolveRepoDir(raw: string, index: RepoIndex): string | null {
+  // Every failure of a test file outside the repo asks again for the same path.
+  let memo = dirMemo.get(index);
+  if (!memo) dirMemo.set(index, (memo = new Map()));
+  const hit = memo.get(raw);
+  if (hit !== undefined) return hit;
   index.dirs ??= new Set([...index.files].map((f) => posix.dirname(f)));
   const parts = toPosix(stripScheme(raw))
     .split("/")
     .filter((s) => s && s !== "." && s !== "..");
+  let found: string | null = null;
   for (let i = 0; i < parts.length; i++) {
     const suffix = parts.slice(i).join("/");
-    if (index.dirs.has(suffix)) return suffix;
+    if (index.dirs.has(suffix)) {
+      found = suffix;
+      break;
+    }
   }
-  return null;
+  if (memo.size >= RESOLVE_MEMO_MAX) memo.clear();
+  memo.set(`${raw} `.slice(0, -1), found);
+  return found;
 }
+const dirMemo = new WeakMap<RepoIndex, Map<string, string | null>>();
 
 /** Turns a repo-relative or absolute path into repo-relative POSIX without requiring it to exist. */
 export function repoRelative(raw: string, root: string): string {

@@ -211,10 +211,14 @@ const TYPE_PREFIX = /^(?:[A-Z][\w.]*(?:Error|Exception|Failure)|Error)(?: \[\w+\
 export function fullerMessage(message: string, stack: string | undefined): string {
   if (!stack) return message;
   if (!message) return splitMessage(stack).message.trim();
-  const head = (t: string) => t.slice(0, firstBreak(t)).trim().replace(TYPE_PREFIX, "");
+  const head = (t: string) => {
+    const line = t.slice(0, firstBreak(t)).trim();
+    return line.includes(":") ? line.replace(TYPE_PREFIX, "") : line;
+  };
   const wanted = head(message);
   // Most stacks open with another line: their message part is not split out at all then.
-  if (stackMessageHead(stack).replace(TYPE_PREFIX, "") !== wanted) return message;
+  const stackHead = stackMessageHead(stack);
+  if ((stackHead.includes(":") ? stackHead.replace(TYPE_PREFIX, "") : stackHead) !== wanted) return message;
   const fromStack = splitMessage(stack).message.trim();
   return fromStack.length > message.length && head(fromStack) === wanted ? fromStack : message;
 }
