@@ -140,6 +140,25 @@ describe("the scanner hands over what saxes did", () => {
     }
   });
 
+  test("attribute values made of named references read as saxes reads them (escaped references stay escaped once)", async () => {
+    const path = join(dir, "named-refs.xml");
+    writeFileSync(
+      path,
+      '<r a="&amp;lt;x&amp;gt;" b="&lt;&gt;&amp;&quot;&apos;" c="&amp;amp;&lt;lt;" d="q&quot;&amp;quot;&quot;" e="&apos;&#38;lt;&apos;"/>',
+    );
+    const expected = await viaSaxes(path);
+    expect(expected[0]).toBe(
+      `open r ${JSON.stringify([
+        ["a", "&lt;x&gt;"],
+        ["b", `<>&"'`],
+        ["c", "&amp;<lt;"],
+        ["d", 'q"&quot;"'],
+        ["e", "'&lt;'"],
+      ])}`,
+    );
+    expect(await viaScanner(path)).toEqual(expected);
+  });
+
   test.each([
     ["an overlong sequence", [0xe0, 0x80, 0x80]],
     ["a byte that never starts a character", [0xf5, 0x80]],
