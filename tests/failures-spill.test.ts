@@ -106,7 +106,7 @@ describe("RecordSpool", () => {
     records.push(record(file, line, `t${(i * 11) % 5}`, `#${i}`));
   }
   const sortedTags = (budget: number) => {
-    const spool = new RecordSpool(budget);
+    const spool = new RecordSpool(budget, 1);
     try {
       for (const r of records) spool.add(r);
       return [...spool.sorted()].map((text) => (JSON.parse(text) as FailureRecord).message);
@@ -132,9 +132,21 @@ describe("RecordSpool", () => {
     expect(tags).toEqual(expected);
   });
 
-  test("sorted runs on disk merge to the same order at any budget", () => {
+  test("sorted runs on disk merge to the same order at any budget (a run per record at 0)", () => {
     const inMemory = sortedTags(spillBudget({}));
     for (const budget of [0, 100, 1500, 5000]) expect(sortedTags(budget)).toEqual(inMemory);
+  });
+
+  test("a run holds at least minRun records, however small the budget", () => {
+    const spool = new RecordSpool(0, 25);
+    try {
+      for (const r of records) spool.add(r);
+      // 60 records: two runs of 25 on disk, 10 still in memory; all 60 come back, in order.
+      expect([...spool.sorted()]).toHaveLength(60);
+      expect((spool as unknown as { runs: unknown[] }).runs).toHaveLength(2);
+    } finally {
+      spool.close();
+    }
   });
 });
 

@@ -316,7 +316,11 @@ export class RecordSpool {
   private readonly frameworks: string[] = [];
   private readonly ids: string[] = [];
 
-  constructor(private readonly budget = spillBudget()) {}
+  constructor(
+    private readonly budget = spillBudget(),
+    /** Records a run holds at least: a tiny budget never makes a run per record (a merge of 283,000 runs). */
+    private readonly minRun = 1024,
+  ) {}
 
   add(r: FailureRecord): void {
     const at = this.names.length;
@@ -344,7 +348,7 @@ export class RecordSpool {
     this.ids.push(r.id);
     this.batch.push(text);
     this.batchWeight += text.length;
-    if (this.batchWeight > this.budget) this.spillBatch();
+    if (this.batchWeight > this.budget && this.batch.length >= this.minRun) this.spillBatch();
   }
 
   get count(): number {
@@ -395,30 +399,42 @@ export class RecordSpool {
       for (const i of last) yield this.batch[i - this.batchStart]!;
       return;
     }
-    // Merge the runs and the batch still in memory; equal keys go by index, as one stable sort of all would.
+    // Merge the runs and the batch still in memory through a heap of cursors, each on its run's next record;
+    // equal keys go by index, as one stable sort of all would.
     type Cursor = { items: Uint32Array; at: number; text: (k: number) => string };
-    // Windows of 1 MB while the runs are few (a 1 GB report makes about a dozen), smaller when a tiny budget makes many.
+    // Windows of 1 MB while the runs are few (a 1 GB report makes about a dozen), smaller when there are many.
     const window = Math.max(16 * 1024, Math.min(1 << 20, Math.floor((32 << 20) / this.runs.length)));
-    const cursors: Cursor[] = this.runs.map(({ items, first }) => {
+    const heap: Cursor[] = this.runs.map(({ items, first }) => {
       const reader = this.file!.reader(window);
       return { items, at: 0, text: (k: number) => reader.read(first + k) };
     });
-    if (last.length > 0) cursors.push({ items: last, at: 0, text: (k) => this.batch[last[k]! - this.batchStart]! });
-    let n = 0;
-    for (;;) {
-      let best: Cursor | undefined;
-      for (const c of cursors) {
-        if (c.at === c.items.length) continue;
-        if (!best) best = c;
-        else {
-          const a = c.items[c.at]!;
-          const b = best.items[best.at]!;
-          const d = compare(a, b);
-          if (d < 0 || (d === 0 && a < b)) best = c;
-        }
+    if (last.length > 0) heap.push({ items: last, at: 0, text: (k) => this.batch[last[k]! - this.batchStart]! });
+    const before = (x: Cursor, y: Cursor) => {
+      const a = x.items[x.at]!;
+      const b = y.items[y.at]!;
+      const d = compare(a, b);
+      return d < 0 || (d === 0 && a < b);
+    };
+    const down = (i: number) => {
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= heap.length) return;
+        const c = l + 1 < heap.length && before(heap[l + 1]!, heap[l]!) ? l + 1 : l;
+        if (!before(heap[c]!, heap[i]!)) return;
+        [heap[i], heap[c]] = [heap[c]!, heap[i]!];
+        i = c;
       }
-      if (!best) return;
-      yield best.text(best.at++);
+    };
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+    let n = 0;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      yield top.text(top.at++);
+      if (top.at === top.items.length) {
+        heap[0] = heap[heap.length - 1]!;
+        heap.pop();
+      }
+      down(0);
       if ((++n & 1023) === 0) Bun.gc(false); // each text read from disk is garbage once written
     }
   }
