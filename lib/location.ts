@@ -195,13 +195,22 @@ let lineMemoChars = 0;
 const LINE_MEMO_MAX = 50_000;
 const LINE_MEMO_MAX_CHARS = 2_000;
 const LINE_MEMO_MAX_TOTAL = 1_000_000;
+const LINE_BUCKET_MAX = 8;
 
 /** framesOfLine(text.slice(start, end)), memoized. */
 function memoFrames(text: string, start: number, end: number): LineFrames {
-  let h = end - start;
-  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  // The hash reads the length, the first and last 12 characters and 8 between: lines that collide are told apart
+  // by comparing them whole, and a bucket holds at most LINE_BUCKET_MAX lines.
+  const len = end - start;
+  let h = len;
+  if (len <= 32) for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  else {
+    for (let i = 0; i < 12; i++) h = (Math.imul(h, 31) + text.charCodeAt(start + i) * 65_599 + text.charCodeAt(end - 1 - i)) | 0;
+    const step = Math.floor((len - 24) / 9);
+    for (let i = 1; i <= 8; i++) h = (Math.imul(h, 31) + text.charCodeAt(start + 12 + i * step)) | 0;
+  }
   const bucket = lineMemo.get(h);
-  if (bucket !== undefined) for (const e of bucket) if (e.line.length === end - start && text.startsWith(e.line, start)) return e.frames;
+  if (bucket !== undefined) for (const e of bucket) if (e.line.length === len && text.startsWith(e.line, start)) return e.frames;
   // A copy of its own: a slice would keep the whole text alive for as long as the memo holds the line.
   const line = `${text.slice(start, end)} `.slice(0, -1);
   const frames = framesOfLine(line);
@@ -212,8 +221,9 @@ function memoFrames(text: string, start: number, end: number): LineFrames {
   }
   const entry = { line, frames };
   const again = lineMemo.get(h);
-  if (again) again.push(entry);
-  else lineMemo.set(h, [entry]);
+  if (again === undefined) lineMemo.set(h, [entry]);
+  else if (again.length < LINE_BUCKET_MAX) again.push(entry);
+  else return frames;
   lineMemoLines++;
   lineMemoChars += line.length;
   return frames;

@@ -426,6 +426,12 @@ describe("parseFrames reads a text line by line with the same result as over the
     expect(frames('Traceback:\n  File "/r/b.py", line 4, in g')).toEqual(["/r/b.py:4"]);
   });
 
+  test("twelve frame lines alike but for one character, each in its own text, each give their own file", () => {
+    const line = (c: string) => `    at fn (/r${c}/tests/calc_module_abcdefghij.test.ts:12:5)`;
+    for (let round = 0; round < 2; round++)
+      for (const c of "abcdefghijkl") expect(frames(`Error: x\n${line(c)}`)).toEqual([`/r${c}/tests/calc_module_abcdefghij.test.ts:12`]);
+  });
+
   test("JVM and .NET frames broken across a line end are still found", () => {
     expect(frames("java.lang.AssertionError: x\n\tat\n com.acme.CalcTest.adds(CalcTest.java:17)")).toEqual(["com/acme/CalcTest.java:17"]);
     expect(frames("   at Calc.Tests.CalcTests.Adds()\nin /src/Calc.Tests/CalcTests.cs:line 17")).toEqual([
