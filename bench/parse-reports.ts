@@ -18,6 +18,7 @@ import { SaxesParser } from "saxes";
 import { type ExitCode, helpText, parseArgs, runMain, type FlagSpec } from "../lib/cli.ts";
 import { HealError } from "../lib/errors.ts";
 import { parseJUnitFile } from "../lib/parsers/junit.ts";
+import { PARSE_FAILURES_ENV } from "../lib/failures/failures-file.ts";
 import { main as parseFailuresMain } from "../scripts/parse-failures.ts";
 
 const FLAGS: FlagSpec = {
@@ -175,6 +176,8 @@ function runInChild(mode: ChildResult["mode"], path: string, warm: number): Chil
   const r = spawnSync(process.execPath, [script, "--child", mode, ...(warm ? ["--warm", String(warm)] : []), path], {
     encoding: "utf8",
     maxBuffer: 1 << 20,
+    // parse-failures end to end as `task heal:parse-failures` runs it (JSC's FTL tier off).
+    ...(mode === "e2e" ? { env: { ...process.env, ...PARSE_FAILURES_ENV } } : {}),
   });
   if (r.status !== 0) throw new HealError("USAGE", `bench child (${mode}) failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as ChildResult;

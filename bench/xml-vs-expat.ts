@@ -3,7 +3,8 @@
 // included) of Python's xml.etree.ElementTree.iterparse (C expat) counting testcases and failures with elements
 // cleared, of lib/parsers/xml-stream.ts's streamXml with only a counting handler, of parseJUnitFile counting
 // cases and failures, and of parse-failures end to end (scripts/parse-failures.ts's main: parse, records,
-// schema check, failures.json written); each the median of several runs, and prints each ratio to expat.
+// schema check, failures.json written); each the median of several runs, and prints each ratio to expat. Every
+// child runs with PARSE_FAILURES_ENV, as `task heal:parse-failures` runs the script.
 // Process start-up and module loading are outside every figure (expat's too).
 //
 // Usage: bun bench/xml-vs-expat.ts [--quick] [--keep] [--dir <folder>] [--runs n]
@@ -18,6 +19,7 @@ import { type ExitCode, type FlagSpec, helpText, parseArgs, runMain } from "../l
 import { HealError } from "../lib/errors.ts";
 import { parseJUnitFile } from "../lib/parsers/junit.ts";
 import { IGNORE_DTD, streamXml } from "../lib/parsers/xml-stream.ts";
+import { PARSE_FAILURES_ENV } from "../lib/failures/failures-file.ts";
 import { main as parseFailuresMain } from "../scripts/parse-failures.ts";
 import { generateReport } from "./parse-reports.ts";
 
@@ -104,7 +106,11 @@ function runPython(path: string): Run {
 }
 
 function runChild(mode: string, path: string): Run {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", mode, path], { encoding: "utf8" });
+  // Each child runs as `task heal:parse-failures` runs the script (PARSE_FAILURES_ENV: JSC's FTL tier off).
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", mode, path], {
+    encoding: "utf8",
+    env: { ...process.env, ...PARSE_FAILURES_ENV },
+  });
   if (r.status !== 0) throw new HealError("USAGE", `--child ${mode} failed: ${r.stderr.trim().split("\n").pop()}`);
   return JSON.parse(r.stdout) as Run;
 }

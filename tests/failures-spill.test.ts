@@ -173,8 +173,8 @@ describe("OccurrenceSpill", () => {
   test("HEAL_SPILL_BUDGET is read as a count of characters; anything else keeps the default", () => {
     expect(spillBudget({ HEAL_SPILL_BUDGET: "0" })).toBe(0);
     expect(spillBudget({ HEAL_SPILL_BUDGET: "1000" })).toBe(1000);
-    expect(spillBudget({ HEAL_SPILL_BUDGET: "lots" })).toBe(32 * 1024 * 1024);
-    expect(spillBudget({})).toBe(32 * 1024 * 1024);
+    expect(spillBudget({ HEAL_SPILL_BUDGET: "lots" })).toBe(16 * 1024 * 1024);
+    expect(spillBudget({})).toBe(16 * 1024 * 1024);
   });
 });
 

@@ -10,12 +10,12 @@ import { cmp } from "./records.ts";
 import { GarbageGuard } from "./memory-guard.ts";
 
 /**
- * Characters of failure text each store keeps in memory before it moves to disk (~32 MB of Latin-1 text:
+ * Characters of failure text each store keeps in memory before it moves to disk (~16 MB of Latin-1 text:
  * the 1 GB report's peak stays under 256 MB). HEAL_SPILL_BUDGET overrides it (tests run the disk path with 0).
  */
 export function spillBudget(env: Record<string, string | undefined> = process.env): number {
   const v = env.HEAL_SPILL_BUDGET?.trim();
-  return v && /^\d+$/.test(v) ? Number(v) : 32 * 1024 * 1024;
+  return v && /^\d+$/.test(v) ? Number(v) : 16 * 1024 * 1024;
 }
 
 /** An append-only file of texts, each read back by its index. */
@@ -402,8 +402,8 @@ export class RecordSpool {
     // Merge the runs and the batch still in memory through a heap of cursors, each on its run's next record;
     // equal keys go by index, as one stable sort of all would.
     type Cursor = { items: Uint32Array; at: number; text: (k: number) => string };
-    // Windows of 1 MB while the runs are few (a 1 GB report makes about a dozen), smaller when there are many.
-    const window = Math.max(16 * 1024, Math.min(1 << 20, Math.floor((32 << 20) / this.runs.length)));
+    // 8 MB of windows in all: 1 MB each while the runs are few, smaller when there are many.
+    const window = Math.max(16 * 1024, Math.min(1 << 20, Math.floor((8 << 20) / this.runs.length)));
     const heap: Cursor[] = this.runs.map(({ items, first }) => {
       const reader = this.file!.reader(window);
       return { items, at: 0, text: (k: number) => reader.read(first + k) };
