@@ -1,5 +1,5 @@
-// The fast XML scanner behind streamXml (lib/parsers/xml-stream.ts): UTF-8 reports read in 1 MB chunks, decoded
-// once per chunk, scanned with indexOf/charCodeAt. It covers what reports use (elements, attributes in either
+// The fast XML scanner behind streamXml (lib/parsers/xml-stream.ts): UTF-8 reports read 256 KB at a time, each read
+// decoded once (with the bytes the last scan left unfinished in front of it), scanned with indexOf/charCodeAt. It covers what reports use (elements, attributes in either
 // quote, the five entities and character references, CDATA, comments, PIs, a DOCTYPE skipped with its internal
 // subset, a BOM, characters split across chunks) and hands over the same events saxes did. Anything else — a
 // file that is not UTF-8, XML 1.1, a limit passed, anything malformed — throws ScanFallback: streamXml then
