@@ -129,7 +129,11 @@ export function writeReportJson(
         else {
           put("[");
           let j = 0;
-          for (const text of failures.items) put(`${j++ ? "," : ""}\n    ${text}`);
+          // The separator apart from the record: joining them would copy every record's text once more.
+          for (const text of failures.items) {
+            put(j++ ? ",\n    " : "\n    ");
+            put(text);
+          }
           put("\n  ]");
         }
       } else if (Array.isArray(value) && value.length > 0) {
