@@ -170,6 +170,17 @@ describe("OccurrenceSpill", () => {
     }
   });
 
+  test("texts on disk come back whole: non-ASCII, and longer than the write buffer holds", () => {
+    const spill = new OccurrenceSpill<{ text: string }>((o) => o.text.length, 0);
+    try {
+      const texts = ["é😀 \u2028 ∑", "x".repeat(400_000) + "é", "tail ✓"];
+      texts.forEach((text, i) => spill.add({ text }, i + 1, 1, i));
+      expect(texts.map((_, i) => spill.read(i).text)).toEqual(texts);
+    } finally {
+      spill.close();
+    }
+  });
+
   test("HEAL_SPILL_BUDGET is read as a count of characters; anything else keeps the default", () => {
     expect(spillBudget({ HEAL_SPILL_BUDGET: "0" })).toBe(0);
     expect(spillBudget({ HEAL_SPILL_BUDGET: "1000" })).toBe(1000);

@@ -37,8 +37,6 @@ class TextFile {
   }
 
   append(text: string): number {
-    const bytes = Buffer.byteLength(text);
-    if (bytes > this.buf.length - this.used) this.flush();
     if (this.count === this.offsets.length) {
       const offsets = new Float64Array(this.count * 2);
       offsets.set(this.offsets);
@@ -47,12 +45,21 @@ class TextFile {
       lengths.set(this.lengths);
       this.lengths = lengths;
     }
-    this.offsets[this.count] = this.written + this.used;
-    this.lengths[this.count] = bytes;
-    if (bytes > this.buf.length) {
-      for (let at = 0; at < bytes; ) at += writeSync(this.fd, Buffer.from(text), at, bytes - at, this.written + at);
-      this.written += bytes;
-    } else this.used += this.buf.write(text, this.used);
+    // A UTF-8 text takes at most 3 bytes per UTF-16 unit: when that fits, the write itself says how many it took
+    // (measuring every text with byteLength first cost a scan of it).
+    if (text.length * 3 > this.buf.length - this.used) this.flush();
+    if (text.length * 3 > this.buf.length) {
+      const bytes = Buffer.from(text);
+      this.offsets[this.count] = this.written;
+      this.lengths[this.count] = bytes.length;
+      for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at, this.written + at);
+      this.written += bytes.length;
+    } else {
+      this.offsets[this.count] = this.written + this.used;
+      const n = this.buf.write(text, this.used);
+      this.lengths[this.count] = n;
+      this.used += n;
+    }
     this.guard.tick(text.length);
     return this.count++;
   }
