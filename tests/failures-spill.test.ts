@@ -92,6 +92,31 @@ describe("parse-failures past the memory budget", () => {
   }
 });
 
+describe("retries and flaky tests past the memory budget", () => {
+  test("every format of tests/fixtures/reports (Surefire reruns and a flaky test among them) gives the same failures.json at budget 0", () => {
+    // The fixtures' origins are in tests/fixtures/reports/ORIGINS.md (surefire-rerun.xml: rerunFailure, flakyFailure, flakyError).
+    const dir = join(TOOLKIT_ROOT, "tests", "fixtures", "reports");
+    const run = (budget: string | undefined) => {
+      const out = join(repo.dir, `fixtures-${budget ?? "default"}.json`);
+      const env: Record<string, string> = { ...(process.env as Record<string, string>), HEAL_REPO: repo.dir };
+      delete env.HEAL_SPILL_BUDGET;
+      if (budget !== undefined) env.HEAL_SPILL_BUDGET = budget;
+      const r = spawnSync(process.execPath, [SCRIPT, `${dir}/*.xml`, `${dir}/*.trx`, "--out", out], {
+        cwd: repo.dir,
+        env,
+        encoding: "utf8",
+      });
+      expect(r.status).toBe(0);
+      return readFileSync(out, "utf8");
+    };
+    const inMemory = run(undefined);
+    const report = JSON.parse(inMemory) as FailureReport;
+    expect(report.summary.flaky).toBeGreaterThanOrEqual(1);
+    expect(report.failures.some((f) => (f.attempts ?? 0) > 1)).toBe(true);
+    expect(run("0")).toBe(inMemory);
+  }, 60_000);
+});
+
 /** A record whose sort keys are given; `tag` tells records of equal keys apart. */
 function record(file: string | null, line: number | null, fullName: string, tag: string): FailureRecord {
   return { id: `id-${fullName}`, framework: "bun", fullName, file, line, message: tag, stack: tag, kind: "failure" };
