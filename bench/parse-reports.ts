@@ -186,7 +186,6 @@ function runInChild(mode: ChildResult["mode"], path: string, warm: number): Chil
 async function runChild(mode: string, path: string, warm: number): Promise<ExitCode> {
   let cases = 0;
   let failed = 0;
-  let outBytes: number | undefined;
   const out = join(dirname(path), "failures-e2e.json");
   const parse = async () => {
     cases = 0;

@@ -281,10 +281,11 @@ export class EnvironmentCollector {
     this.isRepo = opts.isRepo;
   }
 
-  /** The repository's own names, listed on first need (most runs have no failure that asks). */
-  private repo(): RepoModules {
-    return (this.isRepo ??= repoModules(this.opts.repoRoot));
-  }
+  /**
+   * The repository's own names, listed on the first question (most runs have no failure that names a missing
+   * import, and then the walk of up to 20,000 folders never runs).
+   */
+  private readonly repo: RepoModules = (language, name) => (this.isRepo ??= repoModules(this.opts.repoRoot))(language, name);
 
   /** The failed heal:prepare root step (pretest, a chained build) a stack's tests ran without, if any. */
   private failedSetup(stackId: string | undefined): EnvironmentProblem | null {
@@ -321,10 +322,8 @@ export class EnvironmentCollector {
     const setup = this.opts.prepare?.steps.some((s) => s.tool === "script" && s.status === "failed")
       ? this.failedSetup(stackOf()?.id)
       : null;
-    const problem = setup ?? (run ? classifyRun(run, { noReport, isRepo: this.repo(), prepare: this.opts.prepare }) : null);
-    // The repository is listed only when a text names a missing import (missingImports looks for its words first).
-    const packages =
-      run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, (l, n) => this.repo()(l, n));
+    const problem = setup ?? (run ? classifyRun(run, { noReport, isRepo: this.repo, prepare: this.opts.prepare }) : null);
+    const packages = run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo);
     if (!problem && packages.length === 0) return false;
     if (record.kind === "error") this.removedErrors++;
     else this.removedFailed++;

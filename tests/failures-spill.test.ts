@@ -26,12 +26,13 @@ function bunTests(file: string, fail: number, pass: number): string {
 let repo: SampleRepo;
 let plain: string;
 
-function parseFailures(budget: string | undefined): string {
-  const out = join(repo.dir, `failures-${budget ?? "default"}.json`);
+/** failures.json of `bun scripts/parse-failures.ts <reports>` in the sample repository, at a spill budget (undefined: the default). */
+function parseFailures(budget: string | undefined, reports = ["bun.xml", "pytest.xml"], name = "failures"): string {
+  const out = join(repo.dir, `${name}-${budget ?? "default"}.json`);
   const env: Record<string, string> = { ...(process.env as Record<string, string>), HEAL_REPO: repo.dir };
   delete env.HEAL_SPILL_BUDGET;
   if (budget !== undefined) env.HEAL_SPILL_BUDGET = budget;
-  const r = spawnSync(process.execPath, [SCRIPT, "bun.xml", "pytest.xml", "--out", out], { cwd: repo.dir, env, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [SCRIPT, ...reports, "--out", out], { cwd: repo.dir, env, encoding: "utf8" });
   expect(r.status).toBe(0);
   return readFileSync(out, "utf8");
 }
@@ -96,19 +97,7 @@ describe("retries and flaky tests past the memory budget", () => {
   test("every format of tests/fixtures/reports (Surefire reruns and a flaky test among them) gives the same failures.json at budget 0", () => {
     // The fixtures' origins are in tests/fixtures/reports/ORIGINS.md (surefire-rerun.xml: rerunFailure, flakyFailure, flakyError).
     const dir = join(TOOLKIT_ROOT, "tests", "fixtures", "reports");
-    const run = (budget: string | undefined) => {
-      const out = join(repo.dir, `fixtures-${budget ?? "default"}.json`);
-      const env: Record<string, string> = { ...(process.env as Record<string, string>), HEAL_REPO: repo.dir };
-      delete env.HEAL_SPILL_BUDGET;
-      if (budget !== undefined) env.HEAL_SPILL_BUDGET = budget;
-      const r = spawnSync(process.execPath, [SCRIPT, `${dir}/*.xml`, `${dir}/*.trx`, "--out", out], {
-        cwd: repo.dir,
-        env,
-        encoding: "utf8",
-      });
-      expect(r.status).toBe(0);
-      return readFileSync(out, "utf8");
-    };
+    const run = (budget: string | undefined) => parseFailures(budget, [`${dir}/*.xml`, `${dir}/*.trx`], "fixtures");
     const inMemory = run(undefined);
     const report = JSON.parse(inMemory) as FailureReport;
     expect(report.summary.flaky).toBeGreaterThanOrEqual(1);

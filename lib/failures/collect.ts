@@ -114,7 +114,7 @@ export interface StreamedReport {
 
 /**
  * collectFailures without holding the records: each one is handed to `onRecord` as it is built (in no
- * particular order; compareFailures sorts them), kept cases wait on disk (spill.ts).
+ * particular order; compareFailures sorts them), kept cases wait in memory or, past a budget, on disk (spill.ts).
  */
 export async function streamFailures(opts: CollectOptions, onRecord: (r: FailureRecord) => void): Promise<StreamedReport> {
   // An occurrence weighs about its texts (names and paths are short next to a stack).

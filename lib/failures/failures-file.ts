@@ -1,5 +1,5 @@
 // failures.json as parse-failures writes it: run metadata, the inputs (files and globs), schema checks, and the
-// report written one record at a time from a spool on disk, so memory does not grow with the failures.
+// report written one record at a time from a spool (on disk past a budget), so memory does not grow with the failures.
 import Ajv from "ajv";
 import fg from "fast-glob";
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
@@ -13,7 +13,7 @@ import type { FailureRecord, FailureReport, RunMeta } from "../types.ts";
 import { readRunsFile, streamFailures } from "./collect.ts";
 import * as precompiled from "./failures-validators.generated.ts";
 import { GarbageGuard } from "./memory-guard.ts";
-import { RecordSpool } from "./spill.ts";
+import { listItemJson, RecordSpool } from "./spill.ts";
 
 /**
  * The environment `task heal:parse-failures` runs the script with (Taskfile.yml says the same): JSC's top-tier
@@ -98,7 +98,7 @@ function validateRecord(record: FailureRecord, at: number): void {
 export function writeReportJson(
   path: string,
   report: FailureReport,
-  /** The failures list's items as text (a spool on disk), instead of `report.failures`. */
+  /** The failures list's items as text (RecordSpool.sorted()), instead of `report.failures`. */
   failures?: { count: number; items: Iterable<string> },
 ): void {
   const fd = openSync(path, "w");
@@ -118,8 +118,8 @@ export function writeReportJson(
       else used += buf.write(text, used);
       guard.tick(text.length);
     };
-    // JSON text never holds a raw newline inside a string: indenting is a replace of "\n".
-    const nested = (value: unknown, indent: string) => JSON.stringify(value, null, 2).replaceAll("\n", `\n${indent}`);
+    // JSON text never holds a raw newline inside a string: indenting a top-level value is a replace of "\n".
+    const nested = (value: unknown) => JSON.stringify(value, null, 2).replaceAll("\n", "\n  ");
     const entries = Object.entries(report).filter(([, v]) => v !== undefined && typeof v !== "function");
     put("{");
     entries.forEach(([key, value], i) => {
@@ -138,9 +138,12 @@ export function writeReportJson(
         }
       } else if (Array.isArray(value) && value.length > 0) {
         put("[");
-        value.forEach((item, j) => put(`${j ? "," : ""}\n    ${item === undefined ? "null" : nested(item, "    ")}`));
+        value.forEach((item, j) => {
+          put(j ? ",\n    " : "\n    ");
+          put(listItemJson(item));
+        });
         put("\n  ]");
-      } else put(nested(value, "  "));
+      } else put(nested(value));
     });
     put(entries.length ? "\n}\n" : "}\n");
     flush();

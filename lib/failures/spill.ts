@@ -18,6 +18,14 @@ export function spillBudget(env: Record<string, string | undefined> = process.en
   return v && /^\d+$/.test(v) ? Number(v) : 16 * 1024 * 1024;
 }
 
+/** `a` itself while index `at` fits in it, else a copy twice as long (the parallel arrays of numbers below). */
+function room<A extends Uint32Array | Float64Array>(a: A, at: number): A {
+  if (at < a.length) return a;
+  const b = new (a.constructor as new (n: number) => A)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 /** An append-only file of texts, each read back by its index. */
 class TextFile {
   private readonly dir: string;
@@ -37,14 +45,8 @@ class TextFile {
   }
 
   append(text: string): number {
-    if (this.count === this.offsets.length) {
-      const offsets = new Float64Array(this.count * 2);
-      offsets.set(this.offsets);
-      this.offsets = offsets;
-      const lengths = new Uint32Array(this.count * 2);
-      lengths.set(this.lengths);
-      this.lengths = lengths;
-    }
+    this.offsets = room(this.offsets, this.count);
+    this.lengths = room(this.lengths, this.count);
     // A UTF-8 text takes at most 3 bytes per UTF-16 unit: when that fits, the write itself says how many it took
     // (measuring every text with byteLength first cost a scan of it).
     if (text.length * 3 > this.buf.length - this.used) this.flush();
@@ -208,7 +210,7 @@ class Store<T> {
 
 /** Kept test cases with their identity hash and their position in the reports (JSON lines once on disk). */
 export class OccurrenceSpill<T> {
-  private readonly file: Store<T>;
+  private readonly store: Store<T>;
   constructor(
     weigh: (item: T) => number,
     budget = spillBudget(),
@@ -218,43 +220,36 @@ export class OccurrenceSpill<T> {
       fromText: (text) => JSON.parse(text) as T,
     },
   ) {
-    this.file = new Store<T>("occurrences.jsonl", budget, weigh, codec.toText, codec.fromText);
+    this.store = new Store<T>("occurrences.jsonl", budget, weigh, codec.toText, codec.fromText);
   }
   private hi = new Uint32Array(1024);
   private lo = new Uint32Array(1024);
   private order = new Float64Array(1024);
 
   get count(): number {
-    return this.file.count;
+    return this.store.count;
   }
 
   /** Whether the items moved to disk (past the budget): reading them back then makes garbage. */
   get onDisk(): boolean {
-    return this.file.onDisk;
+    return this.store.onDisk;
   }
 
   add(item: T, hi: number, lo: number, order: number): void {
-    const i = this.file.count;
-    if (i === this.hi.length) {
-      const grow = <A extends Uint32Array | Float64Array>(a: A, make: (n: number) => A): A => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.hi = grow(this.hi, (n) => new Uint32Array(n));
-      this.lo = grow(this.lo, (n) => new Uint32Array(n));
-      this.order = grow(this.order, (n) => new Float64Array(n));
-    }
+    const i = this.store.count;
+    this.hi = room(this.hi, i);
+    this.lo = room(this.lo, i);
+    this.order = room(this.order, i);
     this.hi[i] = hi;
     this.lo[i] = lo;
     this.order[i] = order;
-    this.file.append(item);
+    this.store.append(item);
     // On disk each kept case leaves young garbage of a few times its text: a minor collection now and then is cheap.
-    if ((i & 255) === 255 && this.file.onDisk) Bun.gc(false);
+    if ((i & 255) === 255 && this.store.onDisk) Bun.gc(false);
   }
 
   truncate(n: number): void {
-    this.file.truncate(n);
+    this.store.truncate(n);
   }
 
   /**
@@ -263,7 +258,7 @@ export class OccurrenceSpill<T> {
    * the order their first items were added.
    */
   groups(): { order: Uint32Array; starts: Uint32Array; count: number; seq: Uint32Array } {
-    const n = this.file.count;
+    const n = this.store.count;
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
     const { hi, lo, order: pos } = this;
@@ -294,11 +289,11 @@ export class OccurrenceSpill<T> {
   }
 
   read(i: number): T {
-    return this.file.read(i);
+    return this.store.read(i);
   }
 
   close(): void {
-    this.file.close();
+    this.store.close();
   }
 }
 
@@ -332,14 +327,8 @@ export class RecordSpool {
   add(r: FailureRecord): void {
     const at = this.names.length;
     const text = listItemJson(r);
-    if (at === this.fileOf.length) {
-      const files = new Uint32Array(at * 2);
-      files.set(this.fileOf);
-      this.fileOf = files;
-      const lines = new Float64Array(at * 2);
-      lines.set(this.lineOf);
-      this.lineOf = lines;
-    }
+    this.fileOf = room(this.fileOf, at);
+    this.lineOf = room(this.lineOf, at);
     let f = 0;
     if (r.file !== null) {
       f = this.fileIds.get(r.file) ?? 0;
@@ -453,12 +442,12 @@ export class RecordSpool {
 }
 
 /**
- * `JSON.stringify(r, null, 2)` with every line after the first indented by four more spaces (an item of
- * failures.json's list): the record stringified two arrays deep, where JSON.stringify indents it so itself, and
- * cut out. A replace of every newline after it cost as much as the stringify again.
+ * `JSON.stringify(item, null, 2)` with every line after the first indented by four more spaces (an item of one of
+ * failures.json's lists; undefined is "null" as in an array): the item stringified two arrays deep, where
+ * JSON.stringify indents it so itself, and cut out. A replace of every newline after it cost as much again.
  */
-export function listItemJson(r: FailureRecord): string {
-  const text = JSON.stringify([[r]], null, 2);
-  // "[\n  [\n    " before the record, "\n  ]\n]" after it.
+export function listItemJson(item: unknown): string {
+  const text = JSON.stringify([[item]], null, 2);
+  // "[\n  [\n    " before the item, "\n  ]\n]" after it.
   return text.slice(10, text.length - 6);
 }

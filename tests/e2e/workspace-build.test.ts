@@ -7,16 +7,14 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { TOOLKIT_ROOT } from "../../lib/paths.ts";
+import { join } from "node:path";
 import type { PrepareFile } from "../../lib/prepare.ts";
 import type { FailureReport } from "../../lib/types.ts";
+import { localEnv, TASKFILE, taskBin } from "../support/local-heal.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 import { lineOf } from "../support/samples.ts";
 
 setDefaultTimeout(120_000);
-const TASKFILE = join(TOOLKIT_ROOT, "Taskfile.yml");
-const TASK_BIN = Bun.which("task");
 const repos: SampleRepo[] = [];
 afterAll(() => repos.forEach((r) => r.cleanup()));
 
@@ -28,17 +26,6 @@ const APP_TEST = [
   'test("adds the tax", () => expect(total([10], 0.2)).toBe(12)); // FAILS-HERE',
   "",
 ].join("\n");
-
-/** Local mode for sure: no token or repository from the machine running the tests. */
-function localEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(GITHUB_|GH_|RUNNER_|HEAL_)/.test(k) || k === "CI") continue;
-    env[k] = v;
-  }
-  env.PATH = [dirname(process.execPath), TASK_BIN ? dirname(TASK_BIN) : "", env.PATH ?? ""].filter(Boolean).join(":");
-  return env;
-}
 
 /** An npm workspace as a fresh clone has it: a committed lockfile, no node_modules, no dist/. */
 function workspace(rootScripts: Record<string, string>, build: string, extra: Record<string, string> = {}): SampleRepo {
@@ -79,8 +66,7 @@ const BUILD = [
 ].join("\n");
 
 function heal(dir: string) {
-  if (!TASK_BIN) throw new Error("go-task is not on PATH: go install github.com/go-task/task/v3/cmd/task@v3.54.0");
-  const r = spawnSync(TASK_BIN, ["-x", "-t", TASKFILE, "heal"], { cwd: dir, encoding: "utf8", env: localEnv(), timeout: 100_000 });
+  const r = spawnSync(taskBin(), ["-x", "-t", TASKFILE, "heal"], { cwd: dir, encoding: "utf8", env: localEnv(), timeout: 100_000 });
   const read = <T>(f: string) => JSON.parse(readFileSync(join(dir, ".agent/reports", f), "utf8")) as T;
   const tasksDir = join(dir, ".agent/tasks");
   return {
