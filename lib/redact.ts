@@ -210,9 +210,12 @@ export function encodedForms(value: string): string[] {
     forms.add(b.replace(/=+$/, ""));
     forms.add(b.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
   }
-  forms.add(encodeURIComponent(value));
-  forms.add(encodeURI(value));
-  forms.add(encodeURIComponent(value).replace(/%20/g, "+"));
+  // A lone surrogate has no URL form (encodeURI throws URIError): the value's other forms are masked all the same.
+  if (value.isWellFormed()) {
+    forms.add(encodeURIComponent(value));
+    forms.add(encodeURI(value));
+    forms.add(encodeURIComponent(value).replace(/%20/g, "+"));
+  }
   return [...forms].filter((f) => f.length >= ENV_MIN_LENGTH);
 }
 

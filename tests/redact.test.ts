@@ -160,6 +160,12 @@ describe("redact: environment values", () => {
     expect(forms).toContain("abc%20def%2Fghi");
     expect(forms).toContain(Buffer.from("abc def/ghi").toString("base64"));
   });
+
+  test("a secret holding a lone surrogate is masked, not a URIError", () => {
+    const value = "zz-lone-\uD800-surrogate-secret";
+    expect(encodedForms(value)).toContain(value);
+    expect(redact(`got ${value} here`, { env: { API_TOKEN: value } })).toBe("got [REDACTED:env] here");
+  });
 });
 
 describe("redact: properties", () => {
