@@ -201,6 +201,8 @@ function base64(s: string): string {
   return Buffer.from(s, "utf8").toString("base64");
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** The literal strings to mask for one secret value: itself, base64 (std, url-safe, unpadded), URL-encoded. */
 export function encodedForms(value: string): string[] {
   const forms = new Set<string>([value]);
@@ -211,7 +213,7 @@ export function encodedForms(value: string): string[] {
     forms.add(b.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
   }
   // A lone surrogate has no URL form (encodeURI throws URIError): the value's other forms are masked all the same.
-  if (value.isWellFormed()) {
+  if (!LONE_SURROGATE.test(value)) {
     forms.add(encodeURIComponent(value));
     forms.add(encodeURI(value));
     forms.add(encodeURIComponent(value).replace(/%20/g, "+"));
