@@ -5,13 +5,16 @@
 // cases and failures, and of parse-failures end to end (scripts/parse-failures.ts's main: parse, records,
 // schema check, failures.json written); each the median of several runs, and prints each ratio to expat. Every
 // child runs with PARSE_FAILURES_ENV, as `task heal:parse-failures` runs the script.
+// It also prints the runtime's floor for that work: the same reads decoded to text by TextDecoder (nothing
+// scanned) plus JSON.stringify and the write of the same failures.json, i.e. what end to end costs in this
+// runtime before a single tag is read or a record is built.
 // Process start-up and module loading are outside every figure (expat's too).
 //
 // Usage: bun bench/xml-vs-expat.ts [--quick] [--keep] [--dir <folder>] [--runs n]
 // Reads: nothing. Writes: report files into a temp folder (removed at the end unless --keep).
 // stdout: the figures. Exit codes: 0 done, 2 the bench could not run (no python3). Token scopes: none.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +30,8 @@ const FLAGS: FlagSpec = {
   quick: { type: "boolean", describe: "small sizes (10k cases, 20 MB) for a smoke test" },
   keep: { type: "boolean", describe: "keep the generated reports" },
   dir: { type: "string", describe: "folder for the generated reports (default: a new temp folder)" },
-  child: { type: "string", describe: "internal: parse one file in this process (stream|junit|e2e)" },
+  child: { type: "string", describe: "internal: parse one file in this process (stream|junit|e2e|floor)" },
+  records: { type: "string", describe: "internal: the failures.json the floor child stringifies again" },
   runs: { type: "string", describe: "runs of each measurement, the median is printed (default 5)" },
 };
 const MB = 1024 * 1024;
@@ -60,7 +64,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     return 0;
   }
   const { flags, positionals } = parseArgs(argv, FLAGS);
-  if (flags.child) return child(flags.child as string, positionals[0]!);
+  if (flags.child) return child(flags.child as string, positionals[0]!, flags.records as string | undefined);
   if (!Bun.which("python3")) throw new HealError("USAGE", "python3 is needed for the expat baseline");
   const quick = flags.quick === true;
   const repeat = Number(flags.runs ?? 5);
@@ -75,14 +79,23 @@ export async function main(argv: string[]): Promise<ExitCode> {
       const path = join(dir, `${label.replace(/\W+/g, "-")}.xml`);
       const gen = await generateReport(path, until);
       // The median of several runs, each kind in turn: the machine is shared, and CPU time moves with load.
-      const runs: Record<"expat" | "stream" | "junit" | "e2e", Run[]> = { expat: [], stream: [], junit: [], e2e: [] };
+      const runs: Record<"expat" | "stream" | "junit" | "e2e" | "floor", Run[]> = { expat: [], stream: [], junit: [], e2e: [], floor: [] };
       for (let i = 0; i < repeat; i++) {
         runs.expat.push(runPython(path));
         for (const mode of ["stream", "junit", "e2e"] as const) runs[mode].push(runChild(mode, path));
+        // The e2e child left its failures.json: the floor writes the same records again.
+        runs.floor.push(runChild("floor", path, ["--records", e2eOut(path)]));
       }
+      rmSync(e2eOut(path), { force: true });
       const median = (rs: Run[]) => rs.slice().sort((a, b) => a.cpuMs - b.cpuMs)[rs.length >> 1]!;
-      const [expat, stream, junit, e2e] = [median(runs.expat), median(runs.stream), median(runs.junit), median(runs.e2e)];
-      for (const r of [expat, stream, junit, e2e])
+      const [expat, stream, junit, e2e, floor] = [runs.expat, runs.stream, runs.junit, runs.e2e, runs.floor].map(median) as [
+        Run,
+        Run,
+        Run,
+        Run,
+        Run,
+      ];
+      for (const r of [expat, stream, junit, e2e, floor])
         if (r.cases !== gen.cases || r.failed !== gen.failing)
           throw new HealError("USAGE", `counted ${r.cases} cases (${r.failed} failing), made ${gen.cases} (${gen.failing})`);
       const ratio = (r: Run) => (r.cpuMs / expat.cpuMs).toFixed(2);
@@ -90,7 +103,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
       process.stdout.write(
         `${label} (${(gen.bytes / MB).toFixed(0)} MB, ${gen.cases} cases, ${gen.failing} failing; CPU, median of ${repeat}): expat iterparse ${expat.cpuMs.toFixed(0)} ms; ` +
           `streamXml ${stream.cpuMs.toFixed(0)} ms (${ratio(stream)}x); parseJUnitFile ${junit.cpuMs.toFixed(0)} ms (${ratio(junit)}x); ` +
-          `parse-failures end to end ${e2e.cpuMs.toFixed(0)} ms (${ratio(e2e)}x, target <= 1.00x ${target})\n`,
+          `parse-failures end to end ${e2e.cpuMs.toFixed(0)} ms (${ratio(e2e)}x, target <= 1.00x ${target}); ` +
+          `runtime floor (decode the file, stringify and write failures.json) ${floor.cpuMs.toFixed(0)} ms (${ratio(floor)}x)\n`,
       );
     }
   } finally {
@@ -105,9 +119,12 @@ function runPython(path: string): Run {
   return JSON.parse(r.stdout) as Run;
 }
 
-function runChild(mode: string, path: string): Run {
+/** Where the e2e child writes failures.json (kept for the floor child, removed by the parent). */
+const e2eOut = (report: string) => join(dirname(report), "failures-expat-bench.json");
+
+function runChild(mode: string, path: string, extra: string[] = []): Run {
   // Each child runs as `task heal:parse-failures` runs the script (PARSE_FAILURES_ENV: JSC's FTL tier off).
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", mode, path], {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", mode, path, ...extra], {
     encoding: "utf8",
     env: { ...process.env, ...PARSE_FAILURES_ENV },
   });
@@ -115,10 +132,15 @@ function runChild(mode: string, path: string): Run {
   return JSON.parse(r.stdout) as Run;
 }
 
-async function child(mode: string, path: string): Promise<ExitCode> {
-  const out = join(dirname(path), "failures-expat-bench.json");
+async function child(mode: string, path: string, records?: string): Promise<ExitCode> {
+  const out = e2eOut(path);
   let cases = 0;
   let failed = 0;
+  // The floor's records are read before the clock starts: only stringifying and writing them is measured.
+  const kept =
+    mode === "floor" && records
+      ? (JSON.parse(readFileSync(records, "utf8")) as { summary: { total: number }; failures: unknown[] })
+      : undefined;
   const cpu = process.cpuUsage();
   if (mode === "stream") {
     // The streamer alone: every element opened and closed, no text wanted (as parseJUnitFile for passing cases).
@@ -147,14 +169,29 @@ async function child(mode: string, path: string): Promise<ExitCode> {
     Object.assign(process.env, { GITHUB_REPOSITORY: "bench/report", GITHUB_SHA: "0".repeat(40), GITHUB_REF_NAME: "main" });
     const code = await parseFailuresMain([path, "--out", out]);
     if (code !== 0) throw new HealError("USAGE", `parse-failures exited ${code}`);
-  } else throw new HealError("USAGE", `--child must be stream, junit or e2e, not ${mode}`);
+  } else if (mode === "floor" && kept) {
+    // The reads the scanner makes (256 KB), decoded as it decodes them, and not one character looked at.
+    const fd = openSync(path, "r");
+    const buf = new Uint8Array(1 << 18);
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    let chars = 0;
+    try {
+      for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) chars += decoder.decode(buf.subarray(0, n), { stream: true }).length;
+    } finally {
+      closeSync(fd);
+    }
+    if (chars === 0) throw new HealError("USAGE", `${path} is empty`);
+    writeFileSync(`${out}.floor`, `${JSON.stringify(kept, null, 2)}\n`);
+    rmSync(`${out}.floor`, { force: true });
+    cases = kept.summary.total;
+    failed = kept.failures.length;
+  } else throw new HealError("USAGE", `--child must be stream, junit, e2e or floor (with --records), not ${mode}`);
   const used = process.cpuUsage(cpu);
   if (mode === "e2e") {
     // Read after measuring: the counts come from the failures.json written.
     const report = JSON.parse(readFileSync(out, "utf8")) as { summary: { total: number }; failures: unknown[] };
     cases = report.summary.total;
     failed = report.failures.length;
-    rmSync(out, { force: true });
   }
   process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000, cases, failed })}\n`);
   return 0;
