@@ -14,7 +14,7 @@ import type { FailureRecord, FailureReport, FailureSummary, Framework, RunRecord
 export const ENVIRONMENT_LABEL = "heal:environment";
 
 /** `setup-failed`: a workspace root's step before the packages' tests (pretest, a chained build) failed in heal:prepare. */
-export type EnvironmentCause = "cannot-start" | "missing-package" | "no-runner" | "no-report" | "setup-failed";
+export type EnvironmentCause = "cannot-start" | "missing-package" | "no-runner" | "no-report" | "no-tests" | "setup-failed";
 export type Language = "js" | "python";
 
 export interface EnvironmentProblem {
@@ -38,6 +38,25 @@ const JS_MISSING = [
   /\bFailed to (?:resolve|load) (?:import|url) ['"]?([^'"\s]+?)['"]?(?:\s|$)/g, // vite
   /\bCould not resolve ['"]([^'"\s]+)['"]/g, // bun's bundler, esbuild
 ];
+/**
+ * A file-level error of a test file that registered no test: vitest ("No test suite found in file") and jest
+ * ("Your test suite must contain at least one test.") fail such a file although nothing in it fails.
+ */
+const NO_TESTS = /^(?:Error: )?No test suite found in file |^Your test suite must contain at least one test\./;
+
+/** The stack's files that hold no test: which files are tests is the maintainer's set-up, not the agent's code. */
+function noTestsProblem(framework: Framework): EnvironmentProblem {
+  const fix =
+    framework === "jest"
+      ? "exclude them with testMatch or testPathIgnorePatterns in the jest config, or give each a test"
+      : `exclude them from ${framework}'s include pattern, give each a test, or, when the project's own test command allows them (vitest --passWithNoTests), set that command as this stack's \`command\` in .agent/heal/config.yaml`;
+  return {
+    cause: "no-tests",
+    packages: [],
+    message: `${framework} collects test files that hold no test and fails each (listed below): ${fix}`,
+  };
+}
+
 /** Words every match of PY_MISSING or JS_MISSING contains. */
 const MISSING_WORDS = ["No module named", "Cannot find ", "Failed to ", "Could not resolve"];
 
@@ -322,7 +341,12 @@ export class EnvironmentCollector {
     const setup = this.opts.prepare?.steps.some((s) => s.tool === "script" && s.status === "failed")
       ? this.failedSetup(stackOf()?.id)
       : null;
-    const problem = setup ?? (run ? classifyRun(run, { noReport, isRepo: this.repo, prepare: this.opts.prepare }) : null);
+    const noTests =
+      !run && !setup && record.kind === "error" && record.file !== null && record.fullName === record.file && NO_TESTS.test(record.message);
+    const problem =
+      setup ??
+      (noTests ? noTestsProblem(record.framework) : null) ??
+      (run ? classifyRun(run, { noReport, isRepo: this.repo, prepare: this.opts.prepare }) : null);
     const packages = run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo);
     if (!problem && packages.length === 0) return false;
     if (record.kind === "error") this.removedErrors++;
@@ -332,9 +356,14 @@ export class EnvironmentCollector {
     let e = this.byStack.get(id);
     if (!e) this.byStack.set(id, (e = { framework: record.framework, cwd: stack?.cwd ?? ".", packages: new Set(), affected: [] }));
     for (const p of problem?.packages ?? packages) e.packages.add(p);
-    if (problem) e.run = problem;
-    if (!run && (!problem || setup))
-      e.affected.push(record.file ? `${record.fullName} (${record.file}${record.line ? `:${record.line}` : ""})` : record.fullName);
+    // A missing package says more than a file without tests: the latter never replaces another problem.
+    if (problem && !(noTests && e.run)) e.run = problem;
+    if (!run && (!problem || setup || noTests))
+      e.affected.push(
+        record.file && (record.fullName !== record.file || record.line)
+          ? `${record.fullName} (${record.file}${record.line ? `:${record.line}` : ""})`
+          : record.fullName,
+      );
     return true;
   }
 
@@ -344,7 +373,7 @@ export class EnvironmentCollector {
     for (const [id, e] of this.byStack) {
       const packages = [...e.packages].sort();
       const problem: EnvironmentProblem =
-        e.run && e.run.cause !== "no-report"
+        e.run && e.run.cause !== "no-report" && !(e.run.cause === "no-tests" && packages.length > 0)
           ? e.run
           : packages.length > 0
             ? {
@@ -360,7 +389,7 @@ export class EnvironmentCollector {
           : undefined;
       const detail = [
         e.affected.length > 0
-          ? `${setup ? "Failed without that step" : "Could not run"} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
+          ? `${setup ? "Failed without that step" : problem.cause === "no-tests" ? "Files without a test" : "Could not run"} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
           : "",
         setup
           ? `heal:prepare: ${setup.commands.map((c) => c.join(" ")).join(" && ")} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}`

@@ -244,6 +244,34 @@ describe("real runs", () => {
     expect(env(out)[0]!.stack).toContain("unrecognized arguments: --no-such-plugin-option");
   });
 
+  for (const framework of ["vitest", "jest"] as const)
+    test(`${framework}: a test file that holds no test (a cases table named *.spec.js) is environment; a failing test stays the agent's`, () => {
+      const esm = framework === "vitest";
+      const dir = folder(
+        {
+          "package.json": JSON.stringify({
+            name: "routes",
+            ...(esm ? { type: "module" } : {}),
+            scripts: { test: esm ? "vitest run" : "jest" },
+          }),
+          "src/cases.spec.js": esm ? "export const CASES = [1, 2];\n" : "module.exports = { CASES: [1, 2] };\n",
+          "src/match.test.js": `${esm ? 'import { test, expect } from "vitest";\n' : ""}test("matches /a", () => expect("/a").toBe("/b"));\n`,
+        },
+        { nodeModules: true },
+      );
+      const { report } = runAndParse(dir);
+      expect(agentFailures(report.failures).map((f) => [f.kind, f.fullName, f.file, f.line])).toEqual([
+        ["failure", "matches /a", "src/match.test.js", esm ? 2 : 1],
+      ]);
+      expect(env(report).map((f) => f.fullName)).toEqual([`${framework} (environment)`]);
+      expect(env(report)[0]!.message).toStartWith(
+        `${framework} collects test files that hold no test and fails each (listed below): exclude them `,
+      );
+      expect(env(report)[0]!.stack).toStartWith("Files without a test (1):\n- src/cases.spec.js\n");
+      // Still red: the file moves from the agent's errors to the maintainer's set-up, never to green.
+      expect(report.summary).toMatchObject({ total: 2, failed: 1, errors: 0, environment: 1 });
+    });
+
   test("a green run and a run with only test failures are left as they are", () => {
     const dir = folder({ "tests/test_a.py": "def test_a():\n    assert 1 == 2\n", "tests/test_b.py": "def test_b():\n    pass\n" });
     const { runs, report } = runAndParse(dir);
