@@ -394,7 +394,8 @@ export class EnvironmentCollector {
         setup
           ? `heal:prepare: ${setup.commands.map((c) => c.join(" ")).join(" && ")} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}`
           : "",
-        run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})\n${run.outputTail}` : "",
+        // The output's tail tells of a stack that could not run; beside files without a test it is other failures.
+        run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})${problem.cause === "no-tests" ? "" : `\n${run.outputTail}`}` : "",
       ]
         .filter(Boolean)
         .join("\n\n");
