@@ -61,7 +61,8 @@ export function groupRootCauses(failures: FailureRecord[], opts: { repoRoot?: st
   for (const f of failures) {
     const location = innermostRepoFrame(f, index);
     if (location === null) continue;
-    const key = `${f.kind}\u0000${errorKind(f.message)}\u0000${location}`;
+    // Not the kind: a test file that fails to load (an error) and tests that fail (failures) can share one bug.
+    const key = `${errorKind(f.message)}\u0000${location}`;
     keyOf.set(f, key);
     const entry = byKey.get(key);
     if (entry) entry.members.push(f);

@@ -183,3 +183,49 @@ describe("root causes of a real bun run", () => {
     ]);
   });
 });
+
+describe("root causes of a real vitest run", () => {
+  test("a test file that fails to load and tests failing at the same repo frame with the same message are one group", async () => {
+    const repo = createSampleRepo(
+      {
+        "package.json": JSON.stringify({ name: "routes", type: "module", scripts: { test: "vitest run" } }),
+        "src/escape.js":
+          "export function escape(s) {\n  if (s.includes('.json')) throw new TypeError(`cannot escape ${s}`);\n  return s;\n}\n",
+        "tests/match.test.js": [
+          `import { expect, test } from "vitest";`,
+          `import { escape } from "../src/escape.js";`,
+          `test("escapes a", () => expect(escape("/a.json")).toBe("/a"));`,
+          `test("escapes b", () => expect(escape("/a.json")).toBe("/b"));`,
+          "",
+        ].join("\n"),
+        // The same bug at import time: vitest fails the whole file (a file-level error, kind error).
+        "tests/table.test.js": [
+          `import { expect, test } from "vitest";`,
+          `import { escape } from "../src/escape.js";`,
+          `const ROUTES = [escape("/a.json")];`,
+          `test("routes", () => expect(ROUTES).toHaveLength(1));`,
+          "",
+        ].join("\n"),
+      },
+      { nodeModules: true, branch: "dev" },
+    );
+    repos.push(repo);
+    const xml = join(repo.dir, "vitest.xml");
+    const r = spawnSync(join(repo.dir, "node_modules/.bin/vitest"), ["run", "--reporter=junit", `--outputFile=${xml}`], {
+      cwd: repo.dir,
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    const report = await collectFailures({ repoRoot: repo.dir, reportPaths: [xml], meta: META });
+    expect(report.failures.map((f) => [f.kind, f.fullName])).toEqual([
+      ["failure", "escapes a"],
+      ["failure", "escapes b"],
+      ["error", "tests/table.test.js"],
+    ]);
+    const { groups, rest } = groupRootCauses(report.failures, { repoRoot: repo.dir });
+    expect(groups.map((g) => [g.message, g.location, g.failures.map((f: FailureRecord) => f.fullName)])).toEqual([
+      ["TypeError: cannot escape /a.json", "src/escape.js:2", ["escapes a", "escapes b", "tests/table.test.js"]],
+    ]);
+    expect(rest).toEqual([]);
+  });
+});
