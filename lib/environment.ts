@@ -2,7 +2,7 @@
 // missing module of the repository), has no runner, or writes no report. They are set-up problems for people,
 // not failing tests for the agent: each stack gets one record of kind "environment" naming what to install.
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { compareFailures } from "./failures/records.ts";
 import { fingerprint } from "./fingerprint.ts";
 import type { PrepareFile } from "./prepare.ts";
@@ -147,8 +147,35 @@ export function missingPackages(text: string, framework: Framework, isRepo: Repo
     .sort();
 }
 
-/** What to do about missing packages, in the stack's own tool, and what heal:prepare did about them. */
-export function installHint(framework: Framework, cwd: string, packages: string[], prepare: PrepareFile | null, stackId: string): string {
+/** Packages that package.json declares (every kind of dependency) in `cwd` or a folder above it in the repository. */
+export function declaredJsPackages(repoRoot: string, cwd: string): Set<string> {
+  const names = new Set<string>();
+  for (let rel = cwd; ; rel = dirname(rel)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(repoRoot, rel, "package.json"), "utf8")) as Record<string, unknown>;
+      for (const field of ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"]) {
+        const deps = pkg?.[field];
+        if (deps && typeof deps === "object") for (const name of Object.keys(deps)) names.add(name);
+      }
+    } catch {
+      /* no package.json here, or not JSON: nothing declared */
+    }
+    if (rel === "." || rel === "/" || rel === "") return names;
+  }
+}
+
+/**
+ * What to do about missing packages, in the stack's own tool, and what heal:prepare did about them. `declared`:
+ * the JS packages package.json already declares (then the advice is to install, not to add them).
+ */
+export function installHint(
+  framework: Framework,
+  cwd: string,
+  packages: string[],
+  prepare: PrepareFile | null,
+  stackId: string,
+  declared?: ReadonlySet<string>,
+): string {
   const where = cwd === "." ? "" : ` (in ${cwd})`;
   const list = packages.join(" ");
   const step = prepare?.steps.find((s) => s.stacks.includes(stackId));
@@ -167,6 +194,8 @@ export function installHint(framework: Framework, cwd: string, packages: string[
     return `install ${list}${where}: add ${packages.length > 1 ? "them" : "it"} to requirements.txt or pyproject.toml (heal:prepare installs it into .venv), or \`pip install ${list}\` for runner.python${prep}`;
   }
   const tool = step && step.tool !== "config" ? step.tool : "npm";
+  if (declared && packages.every((p) => declared.has(p)))
+    return `${list} ${packages.length > 1 ? "are" : "is"} declared in package.json but not installed${where}: run \`${tool} install\` before heal, or commit a lockfile (heal:prepare installs from it)${prep}`;
   const add = tool === "npm" ? "npm install --save-dev" : `${tool} add -D`;
   return `install ${list}${where}: \`${add} ${list}\` and commit the lockfile (heal:prepare installs from it)${prep}`;
 }
@@ -177,11 +206,12 @@ export function installHint(framework: Framework, cwd: string, packages: string[
  */
 export function classifyRun(
   run: RunRecord,
-  opts: { noReport: boolean; isRepo: RepoModules; prepare?: PrepareFile | null },
+  opts: { noReport: boolean; isRepo: RepoModules; prepare?: PrepareFile | null; repoRoot?: string },
 ): EnvironmentProblem | null {
   if (run.signal !== null) return null;
   const cmd = run.argv[0] ?? run.stack.command[0] ?? "";
   const tail = run.outputTail;
+  const declared = () => (opts.repoRoot ? declaredJsPackages(opts.repoRoot, run.stack.cwd) : undefined);
   const npx = /npx canceled due to missing packages[^\n]*?(\[[^\]\n]*\])?\s*$/m.exec(tail);
   if (npx) {
     const wanted = npx[1]
@@ -199,6 +229,7 @@ export function classifyRun(
         wanted.map((w) => w.replace(/(.)@[^@]*$/, "$1")),
         opts.prepare ?? null,
         run.stack.id,
+        declared(),
       )}`,
     };
   }
@@ -228,7 +259,7 @@ export function classifyRun(
     return {
       cause: "missing-package",
       packages,
-      message: `cannot import ${packages.join(", ")}: ${installHint(run.stack.framework, run.stack.cwd, packages, opts.prepare ?? null, run.stack.id)}`,
+      message: `cannot import ${packages.join(", ")}: ${installHint(run.stack.framework, run.stack.cwd, packages, opts.prepare ?? null, run.stack.id, declared())}`,
     };
   }
   // Tests ran and the runner failed afterwards (a global teardown that throws): the code's error, not set-up.
@@ -346,7 +377,7 @@ export class EnvironmentCollector {
     const problem =
       setup ??
       (noTests ? noTestsProblem(record.framework) : null) ??
-      (run ? classifyRun(run, { noReport, isRepo: this.repo, prepare: this.opts.prepare }) : null);
+      (run ? classifyRun(run, { noReport, isRepo: this.repo, prepare: this.opts.prepare, repoRoot: this.opts.repoRoot }) : null);
     const packages = run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo);
     if (!problem && packages.length === 0) return false;
     if (record.kind === "error") this.removedErrors++;
@@ -379,7 +410,7 @@ export class EnvironmentCollector {
             ? {
                 cause: "missing-package",
                 packages,
-                message: `cannot import ${packages.join(", ")}: ${installHint(e.framework, e.cwd, packages, this.opts.prepare ?? null, id)}`,
+                message: `cannot import ${packages.join(", ")}: ${installHint(e.framework, e.cwd, packages, this.opts.prepare ?? null, id, declaredJsPackages(this.opts.repoRoot, e.cwd))}`,
               }
             : e.run!;
       const run = this.runs.find((r) => r.stack.id === id);

@@ -308,7 +308,7 @@ export async function collectCaseResults(repoRoot: string, runs: RunsFile): Prom
   for (const run of runs.runs) {
     if (run.reports.length === 0) {
       const how = run.signal ? `stopped by ${run.signal}` : `exit ${run.exitCode}`;
-      const problem = classifyRun(run, { noReport: true, isRepo });
+      const problem = classifyRun(run, { noReport: true, isRepo, repoRoot });
       if (problem) environment.push(`${run.stack.id}: ${problem.message}`);
       else problems.push(`${run.stack.id}: \`${run.argv.join(" ")}\` wrote no report (${how})`);
       continue;

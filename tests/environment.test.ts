@@ -202,6 +202,19 @@ describe("real runs", () => {
     expect(env(out)[0]!.message).toStartWith("vitest is not installed (npx would have to download vitest@");
     expect(out.failures).toHaveLength(1);
     expect(out.summary).toMatchObject({ errors: 0, environment: 1 });
+    expect(env(out)[0]!.message).toContain("`npm install --save-dev vitest` and commit the lockfile");
+  });
+
+  test("a runner that package.json declares but nothing installed (no lockfile) is told to install, not to add it", () => {
+    // As pillarjs/path-to-regexp: vitest in devDependencies, no lockfile committed, no install step before heal.
+    const dir = folder({
+      "package.json": JSON.stringify({ name: "w", scripts: { test: "vitest run" }, devDependencies: { vitest: "^3.0.5" } }),
+      "a.test.js": 'import { test } from "vitest";\ntest("a", () => {});\n',
+    });
+    const { report } = runAndParse(dir, { CI: "true" });
+    expect(env(report).map((f) => f.message.replace(/vitest@[\w.-]+/, "vitest@<v>"))).toEqual([
+      "vitest is not installed (npx would have to download vitest@<v>): vitest is declared in package.json but not installed: run `npm install` before heal, or commit a lockfile (heal:prepare installs from it)",
+    ]);
   });
 
   test("a command that cannot start (exit 127) is environment", () => {
