@@ -44,6 +44,11 @@ const JS_MISSING = [
  */
 const NO_TESTS = /^(?:Error: )?No test suite found in file |^Your test suite must contain at least one test\./;
 
+/** A file-level error (named by its file) that only says the file holds no test. */
+export function holdsNoTest(c: { fullName: string; file: string | null; message: string | null }): boolean {
+  return c.file !== null && c.fullName === c.file && NO_TESTS.test(c.message ?? "");
+}
+
 /** The stack's files that hold no test: which files are tests is the maintainer's set-up, not the agent's code. */
 function noTestsProblem(framework: Framework): EnvironmentProblem {
   const fix =
@@ -372,8 +377,7 @@ export class EnvironmentCollector {
     const setup = this.opts.prepare?.steps.some((s) => s.tool === "script" && s.status === "failed")
       ? this.failedSetup(stackOf()?.id)
       : null;
-    const noTests =
-      !run && !setup && record.kind === "error" && record.file !== null && record.fullName === record.file && NO_TESTS.test(record.message);
+    const noTests = !run && !setup && record.kind === "error" && holdsNoTest(record);
     const problem =
       setup ??
       (noTests ? noTestsProblem(record.framework) : null) ??

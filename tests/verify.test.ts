@@ -1,12 +1,14 @@
 // lib/verify.ts: the pure rules of verification: which issue a run names, which task file is believed,
 // how the targeted re-run narrows each runner, and the verdict over what the runs report.
 import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunnableStack } from "../lib/detect.ts";
 import { markerData } from "../lib/marker.ts";
 import {
+  blockedByEnvironment,
   collectCaseResults,
   judge,
   linkedIssue,
@@ -19,6 +21,7 @@ import {
   type PreviousTest,
 } from "../lib/verify.ts";
 import { wellFormed } from "./github/fixtures.ts";
+import { createSampleRepo } from "./support/sample-repo.ts";
 
 const prev = (fullName: string, over: Partial<PreviousTest> = {}): PreviousTest => ({
   id: "aaaaaaaaaaaa",
@@ -256,6 +259,40 @@ describe("collectCaseResults", () => {
       ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("a real vitest file that holds no test is a set-up problem: the fixed test passes, nothing is new, the verdict waits on set-up", async () => {
+    const repo = createSampleRepo(
+      {
+        "package.json": JSON.stringify({ name: "routes", type: "module", scripts: { test: "vitest run" } }),
+        "src/cases.spec.js": "export const CASES = [1, 2];\n",
+        "src/match.test.js": 'import { test, expect } from "vitest";\ntest("matches /a", () => expect("/a").toBe("/a"));\n',
+      },
+      { git: false },
+    );
+    try {
+      const r = spawnSync(join(repo.dir, "node_modules/.bin/vitest"), ["run", "--reporter=junit", "--outputFile=vitest.xml"], {
+        cwd: repo.dir,
+        encoding: "utf8",
+      });
+      expect(r.status).toBe(1);
+      const stack = { id: "vitest", framework: "vitest" as const, cwd: ".", command: ["vitest", "run"] };
+      const results = await collectCaseResults(repo.dir, {
+        schemaVersion: 1,
+        runs: [{ stack, argv: ["vitest", "run"], exitCode: 1, signal: null, durationMs: 1, reports: ["vitest.xml"], outputTail: "" }],
+      });
+      expect(results.cases.map((c) => [c.fullName, c.status])).toEqual([["matches /a", "passed"]]);
+      expect(results.environment).toEqual(["vitest: src/cases.spec.js holds no test (vitest fails such a file)"]);
+      const verdict = judge([prev("matches /a", { framework: "vitest", file: "src/match.test.js", line: 2 })], results);
+      // Never healed while the run is red, and never the agent's failed attempt either.
+      expect({ healed: verdict.healed, newFailures: verdict.newFailures, blocked: blockedByEnvironment(verdict) }).toEqual({
+        healed: false,
+        newFailures: [],
+        blocked: true,
+      });
+    } finally {
+      repo.cleanup();
     }
   });
 });
