@@ -295,4 +295,73 @@ describe("collectCaseResults", () => {
       repo.cleanup();
     }
   });
+
+  describe("pytest modules that could not load, judged after a fix (real pytest)", () => {
+    const pytestRun = async (dir: string) => {
+      spawnSync("/usr/bin/python3", ["-m", "pytest", "--junitxml=pytest.xml", "-o", "junit_family=xunit1", "-p", "no:cacheprovider"], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+      const stack = { id: "pytest", framework: "pytest" as const, cwd: ".", command: ["python3", "-m", "pytest"] };
+      return collectCaseResults(dir, {
+        schemaVersion: 1,
+        runs: [
+          { stack, argv: ["python3", "-m", "pytest"], exitCode: 1, signal: null, durationMs: 1, reports: ["pytest.xml"], outputTail: "" },
+        ],
+      });
+    };
+    const broken = (file: string, line: number) => prev(file, { framework: "pytest", file, line });
+
+    test("a broken conftest.py is named by its file and line; fixed, it is healed; still broken, it is not", async () => {
+      const repo = createSampleRepo(
+        {
+          "tests/sub/conftest.py": 'import os\nBASE = os.path.joinn("a", "b")\n',
+          "tests/sub/test_sub.py": "def test_sub():\n    assert True\n",
+        },
+        { git: false, nodeModules: false },
+      );
+      try {
+        const before = await pytestRun(repo.dir);
+        // pytest writes name="" and file="" for it: the traceback's innermost repository module names it.
+        expect(before.cases.map((c) => [c.fullName, c.file, c.status, c.message])).toEqual([
+          ["tests/sub/conftest.py", "tests/sub/conftest.py", "error", "AttributeError: module 'posixpath' has no attribute 'joinn'"],
+        ]);
+        expect(judge([broken("tests/sub/conftest.py", 2)], before).healed).toBe(false);
+        repo.write({ "tests/sub/conftest.py": 'import os\nBASE = os.path.join("a", "b")\n' });
+        const after = await pytestRun(repo.dir);
+        expect(after.cases.map((c) => [c.fullName, c.status])).toEqual([["tests/sub/test_sub.py::test_sub", "passed"]]);
+        expect(judge([broken("tests/sub/conftest.py", 2)], after)).toMatchObject({ healed: true, newFailures: [] });
+      } finally {
+        repo.cleanup();
+      }
+    });
+
+    test("a test module that could not import is healed when its tests run and pass, not when it is deleted", async () => {
+      const repo = createSampleRepo(
+        {
+          "src/calc.py": "def add(a, b):\n    return a + b\n",
+          "tests/test_max-min.py": "from src.calc import addd\n\n\ndef test_add():\n    assert addd(1, 2) == 3\n",
+          "tests/test_other.py": "def test_other():\n    assert True\n",
+        },
+        { git: false, nodeModules: false },
+      );
+      try {
+        const before = await pytestRun(repo.dir);
+        // The hyphen stays in the file's dotted name: the record is named by the file alone.
+        expect(before.cases.map((c) => [c.fullName, c.file, c.status])).toEqual([
+          ["tests/test_max-min.py", "tests/test_max-min.py", "error"],
+        ]);
+        const previous = [broken("tests/test_max-min.py", 1)];
+        repo.write({ "tests/test_max-min.py": "from src.calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n" });
+        const fixed = await pytestRun(repo.dir);
+        expect(judge(previous, fixed)).toMatchObject({ healed: true, newFailures: [] });
+        rmSync(join(repo.dir, "tests/test_max-min.py"));
+        const deleted = await pytestRun(repo.dir);
+        const verdict = judge(previous, deleted);
+        expect({ healed: verdict.healed, status: verdict.outcomes[0]!.status }).toEqual({ healed: false, status: "missing" });
+      } finally {
+        repo.cleanup();
+      }
+    });
+  });
 });

@@ -358,9 +358,13 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, unnamed: 
         fullName = p.prefix + name;
         file ??= p.file;
       } else {
-        const id = pytestNodeId(classname, name, a.file);
+        // A conftest.py that cannot be imported: pytest names nothing (name and file ""), its traceback does.
+        const broken = !a.name?.trim() && c.stack ? pytestModuleFrame(c.stack.toString()) : undefined;
+        const id = broken ? { nodeId: broken.file, file: broken.file } : pytestNodeId(classname, name, a.file);
         fullName = id.nodeId;
-        file ??= id.file;
+        if (!file) file = id.file;
+        // Made 0-based, as xunit1's line attribute is (one is added below).
+        if (broken && line === undefined) line = broken.line - 1;
       }
       // xunit1 writes pytest's 0-based `location` line: the line of the def (or decorator).
       if (line !== undefined) line += 1;
@@ -469,7 +473,8 @@ function jestName(classname: string, name: string): string {
 export function pytestNodeId(classname: string, name: string, fileAttr?: string): { nodeId: string; file?: string } {
   if (!classname) {
     // A collection error (import error in a test module) is reported with classname "" and the module as name.
-    const moduleFile = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(name) ? `${name.replace(/\./g, "/")}.py` : undefined;
+    // Its dotted path keeps the file name's hyphens (tests.test_max-min for tests/test_max-min.py).
+    const moduleFile = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(name) ? `${name.replace(/\./g, "/")}.py` : undefined;
     if (moduleFile && (!fileAttr || fileAttr === moduleFile)) return { nodeId: moduleFile, file: moduleFile };
     return { nodeId: fileAttr ? `${fileAttr}::${name}` : name, file: fileAttr };
   }
@@ -494,6 +499,14 @@ export function pytestNodeId(classname: string, name: string, fileAttr?: string)
     file = `${parts.slice(0, i).join("/")}.py`;
   }
   return { nodeId: [file, ...classes, name].join("::"), file };
+}
+
+/** The innermost repository module of a pytest import traceback ("tests/sub/conftest.py:2: in <module>"). */
+function pytestModuleFrame(text: string): { file: string; line: number } | undefined {
+  let found: { file: string; line: number } | undefined;
+  // Relative paths only: pytest writes files under its rootdir relative, the interpreter's own absolute.
+  for (const m of text.matchAll(/^([^\s/<][^:\n]*\.py):(\d+): in <module>$/gm)) found = { file: m[1]!, line: Number(m[2]) };
+  return found;
 }
 
 /** The last "E   ..." line of a pytest traceback: the exception pytest reports. */
