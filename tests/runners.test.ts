@@ -60,7 +60,10 @@ describe("planRun", () => {
       argv: ["/usr/bin/python3", "-m", "pytest"],
       report: ".agent/reports/raw/pytest.xml",
       reportIsStdout: false,
-      env: { PYTEST_ADDOPTS: "-p no:cacheprovider --junitxml=/r/.agent/reports/raw/pytest.xml -o junit_family=xunit1" },
+      env: {
+        PYTEST_ADDOPTS:
+          "-p no:cacheprovider --junitxml=/r/.agent/reports/raw/pytest.xml -o junit_family=xunit1 --continue-on-collection-errors",
+      },
     });
     expect(planRun(stack({ id: "tf", framework: "terraform", cwd: "infra", command: ["terraform", "validate"] }), R, RAW)).toEqual({
       argv: ["terraform", "validate", "-json", "-no-color"],

@@ -81,7 +81,7 @@ export const pytest: RunnerAdapter = {
     foundBy:
       "`pytest.ini`, `[tool.pytest…]` in pyproject.toml, `[tool:pytest]` in setup.cfg, `[pytest]` in tox.ini, `conftest.py`, `test_*.py`/`*_test.py` (run in the nearest folder with a Python project file)",
     runAs:
-      "`<python> -m pytest` with `PYTEST_ADDOPTS=\"--junitxml=raw/<id>.xml -o junit_family=xunit1\"` (the tests' `sys.argv` stays the user's)",
+      "`<python> -m pytest` with `PYTEST_ADDOPTS=\"--junitxml=raw/<id>.xml -o junit_family=xunit1 --continue-on-collection-errors\"` (the tests' `sys.argv` stays the user's; a module that cannot be imported does not stop the other modules' tests)",
   },
   reportFormat: "junit",
   // A pytest config file marks a project; a test file belongs to its nearest project folder.
@@ -117,7 +117,15 @@ export const pytest: RunnerAdapter = {
     argv: stack.command,
     report: paths.rel("xml"),
     reportIsStdout: false,
-    env: { PYTEST_ADDOPTS: appendEnv(env, "PYTEST_ADDOPTS", `${shellQuote(`--junitxml=${paths.abs("xml")}`)} -o junit_family=xunit1`) },
+    // --continue-on-collection-errors: pytest's default stops every test when one module fails to import, and
+    // the failures of the others would be lost; the import error is still an error record.
+    env: {
+      PYTEST_ADDOPTS: appendEnv(
+        env,
+        "PYTEST_ADDOPTS",
+        `${shellQuote(`--junitxml=${paths.abs("xml")}`)} -o junit_family=xunit1 --continue-on-collection-errors`,
+      ),
+    },
   }),
   // How the stack ran pytest (its interpreter or wrapper, up to `pytest`), so the re-run has pytest too.
   rerunOne: (r) => {

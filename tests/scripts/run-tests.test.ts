@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
-import type { RunsFile } from "../../lib/types.ts";
+import type { FailureReport, RunsFile } from "../../lib/types.ts";
 import { createSampleRepo, type SampleRepo } from "../support/sample-repo.ts";
 
 // These tests start real runners and scripts; a loaded CI machine needs more than bun's 5 s default.
@@ -67,6 +67,30 @@ describe("scripts/run-tests.ts", () => {
     expect(one!.reports).toEqual([".agent/reports/raw/bun.xml", ".agent/reports/raw/bun.console.txt"]);
     expect(one!.outputTail).toContain("1 fail");
     expect(existsSync(join(repo.dir, ".agent/reports/raw/bun.xml"))).toBe(true);
+  });
+
+  test("pytest: a module that cannot be imported does not hide the other modules' failures (real pytest)", () => {
+    const repo = sample({
+      "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+      "src/calc.py": "def add(a, b):\n    return a - b\n",
+      // A typo in an import of the repository's own module: pytest's default would stop here and run nothing.
+      "tests/test_a_import.py": "from src.calc import addd\n\n\ndef test_addd():\n    assert addd(1, 2) == 3\n",
+      "tests/test_b_calc.py":
+        "from src.calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_zero():\n    assert add(0, 0) == 0\n",
+    });
+    expect(run(repo.dir).code).toBe(0);
+    const parse = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: { ...process.env, HEAL_REPO: repo.dir, GITHUB_TOKEN: "", GH_TOKEN: "" },
+    });
+    expect(parse.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+    expect(report.failures.map((f) => [f.kind, f.fullName, f.file, f.line])).toEqual([
+      ["error", "tests/test_a_import.py", "tests/test_a_import.py", 1],
+      ["failure", "tests/test_b_calc.py::test_add", "tests/test_b_calc.py", 5],
+    ]);
+    expect(report.summary).toMatchObject({ total: 3, passed: 1, failed: 1, errors: 1 });
   });
 
   test("--list prints the stacks as JSON and runs nothing; --only with an unknown id is a usage error", () => {
