@@ -63,6 +63,9 @@ const RULES: Rule[] = [
   { kind: "github-token", re: /ghs_(?:\\?[A-Za-z0-9._-]){36,}/g, needs: "ghs_" },
   { kind: "github-token", re: /gh[pour]_[A-Za-z0-9]{36,}/g },
   { kind: "github-token", re: /github_pat_[A-Za-z0-9_]{22,}/g, needs: "github_pat_" },
+  // A token a runner shortened for display (pytest's diff: 'ghp_Q1w2E3r4...2D3f4G5h6J7k8'): its ends stay secret.
+  { kind: "github-token", re: /\b(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]{4,}(?:\.\.\.|…)[A-Za-z0-9_]*/g },
+  { kind: "npm-token", re: /\bnpm_[A-Za-z0-9]{4,}(?:\.\.\.|…)[A-Za-z0-9]*/g, needs: "npm_" },
   { kind: "anthropic-key", re: /sk-ant-[A-Za-z0-9_-]{20,}/g, needs: "sk-ant-" },
   {
     kind: "openai-key",

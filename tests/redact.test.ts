@@ -1,4 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { collectFailures } from "../lib/failures.ts";
 import { encodedForms, isSecretEnvName, mask, redact, redactDeep, shannonEntropy } from "../lib/redact.ts";
 import { envSecret, fakeSecrets } from "./e2e/unsafe-strings.ts";
 
@@ -159,6 +164,33 @@ describe("redact: environment values", () => {
     expect(new Set(forms).size).toBe(forms.length);
     expect(forms).toContain("abc%20def%2Fghi");
     expect(forms).toContain(Buffer.from("abc def/ghi").toString("base64"));
+  });
+
+  test("a token pytest shortened in its assertion diff is masked, both its ends (real pytest)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "heal-redact-"));
+    try {
+      const tail = "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8";
+      // Built from two literals, so the source line a traceback quotes holds no token itself.
+      writeFileSync(
+        join(dir, "test_tok.py"),
+        `def test_token():\n    token = "ghp_" + "${tail}"\n    assert token == "something else entirely that is long enough for pytest to shorten both sides"\n`,
+      );
+      spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=t.xml", "-o", "junit_family=xunit1"], {
+        cwd: dir,
+      });
+      const report = await collectFailures({
+        repoRoot: dir,
+        reportPaths: [join(dir, "t.xml")],
+        meta: { repository: null, branch: null, commit: null, runUrl: null },
+      });
+      const f = report.failures[0]!;
+      expect(f.message).toStartWith("AssertionError: assert '[REDACTED:github-token]' == 'something el");
+      // The runner's own lines (E ...): no 8 characters of the token in a row survive.
+      const printed = [f.message, ...f.stack!.split("\n").filter((l) => l.startsWith("E "))].join("\n");
+      for (let i = 0; i + 8 <= tail.length; i++) expect(printed).not.toContain(tail.slice(i, i + 8));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a secret holding a lone surrogate is masked, not a URIError", () => {
