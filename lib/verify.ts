@@ -313,6 +313,8 @@ export async function collectCaseResults(repoRoot: string, runs: RunsFile): Prom
       else problems.push(`${run.stack.id}: \`${run.argv.join(" ")}\` wrote no report (${how})`);
       continue;
     }
+    // A failing case (or an unreadable report) accounts for a non-zero exit; without one the exit is a problem.
+    let explained = false;
     for (const report of run.reports) {
       try {
         await parseReport(join(repoRoot, report), (c) => {
@@ -321,6 +323,7 @@ export async function collectCaseResults(repoRoot: string, runs: RunsFile): Prom
           // load is named by its file, as collectFailures names it.
           const fullName = c.file && c.fullName === c.file && file ? file : c.fullName;
           const result = { framework: run.stack.framework, fullName, file, status: c.status, message: c.message ?? "" };
+          if (c.status === "failed" || c.status === "error") explained = true;
           const missing =
             c.status === "failed" || c.status === "error"
               ? missingPackages(`${result.message}\n${c.stack ?? ""}`, run.stack.framework, isRepo)
@@ -337,7 +340,14 @@ export async function collectCaseResults(repoRoot: string, runs: RunsFile): Prom
         });
       } catch (err) {
         problems.push(`${report}: ${(err as Error).message.split("\n")[0]}`);
+        explained = true;
       }
+    }
+    // As heal's runner record: a run that exits non-zero (a coverage threshold, an error outside any test) or is
+    // stopped, while its report lists no failing test, is red; its passing tests never make the fix healed.
+    if (!explained && (run.exitCode !== 0 || run.signal !== null)) {
+      const how = run.signal ? `was stopped by ${run.signal}` : `exited ${run.exitCode}`;
+      problems.push(`${run.stack.id}: \`${run.argv.join(" ")}\` ${how}, but its report lists no failing test: read its output`);
     }
   }
   return { cases, problems, environment: [...new Set(environment)], environmentCases };
@@ -363,6 +373,9 @@ export interface Verdict {
   summary: { total: number; passed: number; failed: number; skipped: number };
 }
 
+/** heal's record of a run that failed outside its tests (lib/failures/records.ts runnerRecord). */
+const RUNNER_RECORD = /^\S+ \(runner (?:exited -?\d+|killed by [A-Z0-9]+)\)$/;
+
 /** pytest's per-folder fixture module: it holds no test, so a fixed one leaves no case behind. */
 const isConftest = (file: string | null) => file !== null && /(?:^|\/)conftest\.py$/.test(file);
 
@@ -378,8 +391,9 @@ const failed = (s: CaseStatus) => s === "failed" || s === "error";
  */
 export function judge(previous: PreviousTest[], results: RunResults): Verdict {
   const outcomes: TestOutcome[] = previous.map((test) => {
-    // A runner that crashed before is healed when every run now writes its report.
-    if (test.framework === "runner") {
+    // A runner that crashed or exited non-zero before ("jest (runner exited 1)", whatever its framework) is
+    // healed when every run now writes its report and exits 0 or names its failing tests.
+    if (test.framework === "runner" || RUNNER_RECORD.test(test.fullName)) {
       return results.problems.length === 0
         ? { test, status: "passed", message: "" }
         : { test, status: "failed", message: results.problems.join("\n") };

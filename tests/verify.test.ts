@@ -2,11 +2,13 @@
 // how the targeted re-run narrows each runner, and the verdict over what the runs report.
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunnableStack } from "../lib/detect.ts";
 import { markerData } from "../lib/marker.ts";
+import { TOOLKIT_ROOT } from "../lib/paths.ts";
+import type { RunsFile } from "../lib/types.ts";
 import {
   blockedByEnvironment,
   collectCaseResults,
@@ -298,15 +300,27 @@ describe("collectCaseResults", () => {
 
   describe("pytest modules that could not load, judged after a fix (real pytest)", () => {
     const pytestRun = async (dir: string) => {
-      spawnSync("/usr/bin/python3", ["-m", "pytest", "--junitxml=pytest.xml", "-o", "junit_family=xunit1", "-p", "no:cacheprovider"], {
-        cwd: dir,
-        encoding: "utf8",
-      });
+      const r = spawnSync(
+        "/usr/bin/python3",
+        ["-m", "pytest", "--junitxml=pytest.xml", "-o", "junit_family=xunit1", "-p", "no:cacheprovider"],
+        {
+          cwd: dir,
+          encoding: "utf8",
+        },
+      );
       const stack = { id: "pytest", framework: "pytest" as const, cwd: ".", command: ["python3", "-m", "pytest"] };
       return collectCaseResults(dir, {
         schemaVersion: 1,
         runs: [
-          { stack, argv: ["python3", "-m", "pytest"], exitCode: 1, signal: null, durationMs: 1, reports: ["pytest.xml"], outputTail: "" },
+          {
+            stack,
+            argv: ["python3", "-m", "pytest"],
+            exitCode: r.status,
+            signal: null,
+            durationMs: 1,
+            reports: ["pytest.xml"],
+            outputTail: "",
+          },
         ],
       });
     };
@@ -363,5 +377,61 @@ describe("collectCaseResults", () => {
         repo.cleanup();
       }
     });
+  });
+
+  test("a fix whose run still exits 1 with every test passing (jest's coverage threshold) is not healed (real jest)", async () => {
+    const repo = createSampleRepo(
+      {
+        "package.json": JSON.stringify({
+          name: "calc",
+          scripts: { test: "jest" },
+          jest: { collectCoverage: true, coverageThreshold: { global: { lines: 100 } } },
+        }),
+        "src/calc.js": "exports.add = (a, b) => a + b;\nexports.unused = (a) => {\n  return a * 2;\n};\n",
+        "test/calc.test.js": 'const { add } = require("../src/calc");\ntest("adds", () => expect(add(1, 2)).toBe(3));\n',
+      },
+      { git: false },
+    );
+    try {
+      const r = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/run-tests.ts")], {
+        cwd: repo.dir,
+        encoding: "utf8",
+        env: { ...process.env, HEAL_REPO: repo.dir },
+      });
+      expect(r.status).toBe(0);
+      const runs = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+      expect(runs.runs.map((x) => x.exitCode)).toEqual([1]);
+      const results = await collectCaseResults(repo.dir, runs);
+      expect(results.cases.map((c) => [c.fullName, c.status])).toEqual([["adds", "passed"]]);
+      expect(results.problems).toEqual(["jest: `npm run test --` exited 1, but its report lists no failing test: read its output"]);
+      const verdict = judge([prev("adds", { framework: "jest", file: "test/calc.test.js", line: 2 })], results);
+      // The test passes, yet the run is red: never healed.
+      expect({ healed: verdict.healed, outcome: verdict.outcomes[0]!.status }).toEqual({ healed: false, outcome: "passed" });
+      // The run's own record ("jest (runner exited 1)") is judged by the runs, whatever its framework.
+      expect(judge([prev("jest (runner exited 1)", { framework: "jest", file: null, line: null })], results).outcomes[0]!.status).toBe(
+        "failed",
+      );
+      // The threshold met: the run exits 0, and both records are healed.
+      repo.write({
+        "package.json": JSON.stringify({
+          name: "calc",
+          scripts: { test: "jest" },
+          jest: { collectCoverage: true, coverageThreshold: { global: { lines: 50 } } },
+        }),
+      });
+      spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/run-tests.ts")], {
+        cwd: repo.dir,
+        env: { ...process.env, HEAL_REPO: repo.dir },
+      });
+      const green = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+      expect(green.runs.map((x) => x.exitCode)).toEqual([0]);
+      const previous = [
+        prev("adds", { framework: "jest", file: "test/calc.test.js", line: 2 }),
+        prev("jest (runner exited 1)", { framework: "jest", file: null, line: null }),
+      ];
+      expect(judge(previous, await collectCaseResults(repo.dir, green)).healed).toBe(true);
+    } finally {
+      repo.cleanup();
+    }
   });
 });
