@@ -38,6 +38,11 @@ const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const ZERO_WIDTH = /[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u2060-\u2064\u206a-\u206f\u3164\ufe00-\ufe0e\ufeff\uffa0]/g;
 const ZWJ_NOT_IN_EMOJI = /(?<!\p{Extended_Pictographic}\ufe0f?)\u200d|\u200d(?!\p{Extended_Pictographic})/gu;
 
+/** Strips terminal escapes (colours, cursor moves, titles) only. */
+export function stripAnsi(text: string): string {
+  return text.includes("\x1b") ? text.replace(ANSI, "") : text;
+}
+
 /** Strips terminal escapes, controls and invisible characters; shows bidi controls. */
 export function stripInvisible(text: string): string {
   return text

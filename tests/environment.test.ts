@@ -176,6 +176,33 @@ describe("real runs", () => {
     expect(agentFailures(out.failures).map((f) => f.file)).toEqual(["d.test.js"]);
   });
 
+  test("jest: a coloured diagnostic (ts-jest's TS2307) is read without its colour codes: environment, and no escape in failures.json", () => {
+    // ts-jest reports a module it cannot resolve as a diagnostic with terminal colours; thrown here as it does.
+    const diagnostic =
+      "\\u001b[90mtest/missing.spec.js:1:21 - \\u001b[0m\\u001b[91merror\\u001b[0m\\u001b[90m TS2307: \\u001b[0mCannot find module 'left-pad-not-installed' or its corresponding type declarations.";
+    const dir = folder(
+      {
+        "package.json": JSON.stringify({ name: "transformer", scripts: { test: "jest" } }),
+        "test/missing.spec.js": `throw new Error("${diagnostic}");\ntest("pads", () => {});\n`,
+        "test/ok.spec.js": 'test("ok", () => expect(1).toBe(1));\n',
+      },
+      { nodeModules: true },
+    );
+    const { report } = runAndParse(dir);
+    // No escape character left in any string of failures.json (the source line jest quotes spells them out).
+    const withEscape: string[] = [];
+    JSON.stringify(report, (_k, v) => {
+      if (typeof v === "string" && v.includes("\x1b")) withEscape.push(v);
+      return v;
+    });
+    expect(withEscape).toEqual([]);
+    expect(env(report).map((f) => [f.fullName, f.message.split(":")[0]])).toEqual([
+      ["jest (environment)", "cannot import left-pad-not-installed"],
+    ]);
+    expect(env(report)[0]!.stack).toContain("- test/missing.spec.js");
+    expect(agentFailures(report.failures)).toEqual([]);
+  });
+
   test("bun: a test file that cannot load a package is environment", () => {
     const dir = folder({
       "package.json": JSON.stringify({ name: "b", scripts: { test: "bun test" } }),

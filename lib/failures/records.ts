@@ -3,6 +3,7 @@
 import { fingerprint } from "../fingerprint.ts";
 import { FRAME_LINE, isForeignFrame, locate, relativizePaths, splitMessage, type RepoIndex } from "../location.ts";
 import { redact } from "../redact.ts";
+import { stripAnsi } from "../sanitize.ts";
 import type { CaseStatus, FailureRecord, Framework, RunRecord, TestCase } from "../types.ts";
 
 const MAX_STACK_CHARS = 8_000;
@@ -153,6 +154,11 @@ export function buildRecord(
   red: (text: string) => string = redact,
 ): FailureRecord {
   const failing = group.filter((o) => isFailing(o.tc.status));
+  // Colour codes a runner left in its text (ts-jest's diagnostics) would hide frames and package names, and
+  // reach the issue as garbage: the record holds the text as a terminal shows it.
+  for (const o of failing)
+    if (o.tc.message?.includes("\x1b") || o.tc.stack?.includes("\x1b"))
+      o.tc = { ...o.tc, message: o.tc.message && stripAnsi(o.tc.message), stack: o.tc.stack && stripAnsi(o.tc.stack) };
   let best: { o: Occurrence; file: string | null; line: number | null; outsideTest: boolean; score: number } | null = null;
   for (const o of failing) {
     const loc = locate(
