@@ -18,10 +18,24 @@ export function runnerTestName(fullName: string): string {
     .join(" ");
 }
 
-/** One anchored pattern matching exactly these tests' runner names. */
-export function namePattern(tests: { fullName: string }[]): string {
-  const names = [...new Set(tests.map((t) => runnerTestName(t.fullName)))];
-  return `^(?:${names.map(escapeRegex).join("|")})$`;
+/**
+ * One anchored pattern for a test's runner name. A suite-level error (a describe block whose beforeAll
+ * failed) is matched with the tests under it, whose names it begins ("with a hook adds"): its hook runs only
+ * when one of them does.
+ */
+export function nameRegex(t: { fullName: string; kind?: string }): string {
+  return `${escapeRegex(runnerTestName(t.fullName))}${t.kind === "error" ? "(?: |$)" : "$"}`;
+}
+
+/** One anchored pattern matching exactly these tests' runner names (a suite-level error: its tests too). */
+export function namePattern(tests: { fullName: string; kind?: string }[]): string {
+  return anchored(tests.map((t) => ({ name: escapeRegex(runnerTestName(t.fullName)), open: t.kind === "error" })));
+}
+
+/** `^(?:a|b)$` of escaped names; those marked open also match the names they begin. */
+export function anchored(names: { name: string; open: boolean }[]): string {
+  if (!names.some((n) => n.open)) return `^(?:${[...new Set(names.map((n) => n.name))].join("|")})$`;
+  return `^(?:${[...new Set(names.map((n) => `${n.name}${n.open ? "(?: |$)" : "$"}`))].join("|")})`;
 }
 
 /** POSIX single-quoting for a shell word. */

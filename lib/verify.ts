@@ -80,6 +80,8 @@ export interface PreviousTest {
   fullName: string;
   file: string | null;
   line: number | null;
+  /** The task file's kind: error for a suite-level record (a failing hook, a file that did not load). */
+  kind?: "failure" | "error";
   /** The task file's re-run command: which of a package's chained runner segments the test belongs to. */
   rerun?: string;
 }
@@ -105,7 +107,7 @@ export function parseTaskFailures(text: string, path: string): TaskFailures | nu
   const tests: PreviousTest[] = [];
   for (const t of raw) {
     if (!t || typeof t !== "object") return null;
-    const { id, framework, test, file, line, rerun } = t as Record<string, unknown>;
+    const { id, framework, test, file, line, rerun, kind } = t as Record<string, unknown>;
     if (typeof id !== "string" || typeof framework !== "string" || typeof test !== "string") return null;
     tests.push({
       id,
@@ -114,6 +116,7 @@ export function parseTaskFailures(text: string, path: string): TaskFailures | nu
       file: typeof file === "string" ? file : null,
       line: typeof line === "number" ? line : null,
       ...(typeof rerun === "string" ? { rerun } : {}),
+      ...(kind === "error" || kind === "failure" ? { kind } : {}),
     });
   }
   const branch = (data as { branch?: unknown }).branch;
@@ -321,7 +324,8 @@ export async function collectCaseResults(repoRoot: string, runs: RunsFile): Prom
           const file = c.file ? (resolveRepoPath(c.file, index, { cwd: run.stack.cwd }) ?? repoRelative(c.file, repoRoot)) : null;
           // The stack that ran names the runner (a JUnit report says only "junit"); a suite that failed to
           // load is named by its file, as collectFailures names it.
-          const fullName = c.file && c.fullName === c.file && file ? file : c.fullName;
+          // bun names a failing describe-level hook "<describe> > (unnamed)": heal's record is the describe.
+          const fullName = c.file && c.fullName === c.file && file ? file : c.fullName.replace(/ > \(unnamed\)$/, "");
           const result = { framework: run.stack.framework, fullName, file, status: c.status, message: c.message ?? "" };
           if (c.status === "failed" || c.status === "error") explained = true;
           const missing =
@@ -404,6 +408,16 @@ export function judge(previous: PreviousTest[], results: RunResults): Verdict {
     const seen = results.cases.filter((c) => sameTest(test, c) || (fileLevel && c.file === test.file));
     if (fileLevel && seen.length === 0 && isConftest(test.file) && results.problems.length === 0)
       return { test, status: "passed", message: "" };
+    // A describe block whose hook failed is judged by the tests under it, when it is not named itself any more.
+    if (seen.length === 0 && test.kind === "error")
+      seen.push(
+        ...results.cases.filter(
+          (c) =>
+            c.fullName.startsWith(`${test.fullName} > `) &&
+            c.framework === test.framework &&
+            (!test.file || !c.file || c.file === test.file),
+        ),
+      );
     // A test that lacked a package, or whose file could not load one (named by its file).
     const blocked = (results.environmentCases ?? []).find(
       (c) => sameTest(test, c) || (c.file !== null && c.fullName === c.file && c.file === test.file),

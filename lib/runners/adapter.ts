@@ -113,6 +113,8 @@ export interface RerunRequest {
 export interface TargetTest {
   fullName: string;
   file: string | null;
+  /** error: a describe block whose hook failed (or a file): the pattern selects the tests under it too. */
+  kind?: "failure" | "error";
 }
 
 /** Echo, exec and the output tail of one run: what an adapter with its own run steps (terraform) gets. */

@@ -1,5 +1,5 @@
 // bun test: JUnit report plus the console log (a test file that fails to load is only on bun's console).
-import { escapeRegex, filesOf, namePattern, runnerTestName, shellQuote } from "../test-selection.ts";
+import { escapeRegex, filesOf, namePattern, nameRegex, runnerTestName, shellQuote } from "../test-selection.ts";
 import { type RunnerAdapter, scriptRerun } from "./adapter.ts";
 
 export const bun: RunnerAdapter = {
@@ -24,7 +24,7 @@ export const bun: RunnerAdapter = {
   }),
   rerunOne: (r) => {
     if (!r.file) return null;
-    const name = `^${escapeRegex(runnerTestName(r.failure.fullName))}$`;
+    const name = `^${nameRegex(r.failure)}`;
     return scriptRerun(r, [r.file, "-t", name]) ?? `${r.prefix}bun test ${shellQuote(r.file)} -t ${shellQuote(name)}`;
   },
   // bun reads a bare word as a name filter, not a path: files go as ./paths.

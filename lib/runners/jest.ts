@@ -1,5 +1,5 @@
 // jest: its JSON report with test locations (file and line of each test).
-import { escapeRegex, filesOf, namePattern, runnerTestName, shellQuote } from "../test-selection.ts";
+import { escapeRegex, filesOf, namePattern, nameRegex, runnerTestName, shellQuote } from "../test-selection.ts";
 import { join } from "node:path";
 import { TOOLKIT_ROOT } from "../paths.ts";
 import { appendEnv, type RunnerAdapter, scriptRerun } from "./adapter.ts";
@@ -36,7 +36,7 @@ export const jest: RunnerAdapter = {
   }),
   rerunOne: (r) => {
     if (!r.file) return null;
-    const name = `^${escapeRegex(runnerTestName(r.failure.fullName))}$`;
+    const name = `^${nameRegex(r.failure)}`;
     return scriptRerun(r, [r.file, "-t", name]) ?? `${r.prefix}npx jest ${shellQuote(r.file)} -t ${shellQuote(name)}`;
   },
   targetCommand: (stack, tests) => [...stack.command, ...filesOf(stack.cwd, tests), "-t", namePattern(tests)],

@@ -1,5 +1,5 @@
 // vitest: JUnit rather than JSON, since its names are joined with " > " and failures carry `❯ path:line:col`.
-import { escapeRegex, filesOf, relToStack, runnerTestName, shellQuote } from "../test-selection.ts";
+import { anchored, escapeRegex, filesOf, nameRegex, relToStack, runnerTestName, shellQuote } from "../test-selection.ts";
 import { type RunnerAdapter, scriptRerun } from "./adapter.ts";
 
 const hasConfig = (files: Set<string>, base: string) =>
@@ -12,12 +12,13 @@ const TYPE_TEST_FILE = /\.(?:test|spec)-d\.[cm]?[jt]sx?$/;
  * One anchored -t pattern for these tests (file relative to the stack folder): vitest matches a type test's
  * name with its file's path before it (`cart.test-d.ts total returns a number`), any other test's without.
  */
-function vitestNamePattern(tests: { fullName: string; file: string | null }[]): string {
-  const names = tests.map((t) => {
-    const name = escapeRegex(runnerTestName(t.fullName));
-    return t.file && TYPE_TEST_FILE.test(t.file) ? `(?:${escapeRegex(t.file)} )?${name}` : name;
-  });
-  return `^(?:${[...new Set(names)].join("|")})$`;
+function vitestNamePattern(tests: { fullName: string; file: string | null; kind?: string }[]): string {
+  return anchored(
+    tests.map((t) => {
+      const name = escapeRegex(runnerTestName(t.fullName));
+      return { name: t.file && TYPE_TEST_FILE.test(t.file) ? `(?:${escapeRegex(t.file)} )?${name}` : name, open: t.kind === "error" };
+    }),
+  );
 }
 
 export const vitest: RunnerAdapter = {
@@ -41,15 +42,15 @@ export const vitest: RunnerAdapter = {
   }),
   rerunOne: (r) => {
     if (!r.file) return null;
-    const own = escapeRegex(runnerTestName(r.failure.fullName));
-    const name = TYPE_TEST_FILE.test(r.file) ? `^(?:${escapeRegex(r.file)} )?${own}$` : `^${own}$`;
+    const own = nameRegex(r.failure);
+    const name = TYPE_TEST_FILE.test(r.file) ? `^(?:${escapeRegex(r.file)} )?${own}` : `^${own}`;
     return scriptRerun(r, [r.file, "-t", name]) ?? `${r.prefix}npx vitest run ${shellQuote(r.file)} -t ${shellQuote(name)}`;
   },
   targetCommand: (stack, tests) => [
     ...stack.command,
     ...filesOf(stack.cwd, tests),
     "-t",
-    vitestNamePattern(tests.map((t) => ({ fullName: t.fullName, file: t.file && relToStack(stack.cwd, t.file) }))),
+    vitestNamePattern(tests.map((t) => ({ ...t, file: t.file && relToStack(stack.cwd, t.file) }))),
   ],
   coverage: (stack, dir) => {
     const run = stack.command.includes("run") || stack.command.includes("--run") ? [] : ["--run"];
