@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { compareFailures } from "./failures/records.ts";
 import { fingerprint } from "./fingerprint.ts";
+import { compilerPlaces, indexRepo, locate } from "./location.ts";
 import type { PrepareFile } from "./prepare.ts";
 import { redact } from "./redact.ts";
 import { deepestStack } from "./test-selection.ts";
@@ -269,6 +270,9 @@ export function classifyRun(
   }
   // Tests ran and the runner failed afterwards (a global teardown that throws): the code's error, not set-up.
   if (opts.noReport && TESTS_RAN.some((re) => re.test(tail))) return null;
+  // The output names a line of the repository's own files (a conftest.py's traceback, a pretest's type error,
+  // a lint error chained before the tests): the code's error, which the agent can fix, not set-up.
+  if (opts.noReport && opts.repoRoot && codeErrorAt(tail, opts.repoRoot, run.stack.cwd)) return null;
   if (opts.noReport) {
     return {
       cause: "no-report",
@@ -277,6 +281,13 @@ export function classifyRun(
     };
   }
   return null;
+}
+
+/** Whether an output names a line of a repository file beside an error (tsc's `file(line,col)` read as `file:line:col`). */
+export function codeErrorAt(tail: string, repoRoot: string, cwd: string): boolean {
+  if (!/error|exception|traceback/i.test(tail)) return false;
+  const loc = locate({ stack: compilerPlaces(tail) }, indexRepo(repoRoot), { cwd });
+  return loc.file !== null && loc.line !== null;
 }
 
 /** The missing packages a failure record is about (an import that failed), or [] when it is a test's own failure. */

@@ -533,6 +533,11 @@ export function looksLikeTestFile(path: string): boolean {
  * to load, the line importing the missing module; else the innermost frame in another repo file (test-like
  * files first); else the test's file without a line.
  */
+/** tsc's `src/a.ts(2,9): error TS2322` places written as `src/a.ts:2:9`, which frames are read from. */
+export function compilerPlaces(text: string): string {
+  return text.includes("): error TS") ? text.replace(/^(\S+?\.[cm]?[jt]sx?)\((\d+),(\d+)\)(?=: error TS)/gm, "$1:$2:$3") : text;
+}
+
 export function locate(input: LocateInput, index: RepoIndex, opts: { cwd?: string; nearDir?: string } = {}): Location {
   const own = input.file ? resolveRepoPath(input.file, index, opts) : null;
   // go names a package, not a file: its folder still tells which of several same-named files is meant.

@@ -284,6 +284,31 @@ describe("real runs", () => {
     expect(env(out)[0]!.stack).toContain("unrecognized arguments: --no-such-plugin-option");
   });
 
+  test("a run that writes no report because of the repository's own code is the agent's error at that line, not set-up", () => {
+    // pytest stops on a conftest.py that raises (exit 4, no report); npm's pretest stops on a type error (no jest run).
+    const py = folder({
+      "tests/conftest.py": "import os\n\nDIR_PATH = os.path.dirname(__fle__)\n",
+      "tests/test_a.py": "def test_a():\n    assert True\n",
+    });
+    const js = folder(
+      {
+        "package.json": JSON.stringify({ name: "transformer", scripts: { pretest: "tsc --noEmit -p .", test: "jest" } }),
+        "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, noEmit: true }, include: ["src"] }),
+        "src/is-promise.ts": "export function isPromise(p: unknown): boolean {\n  const n: number = p;\n  return n > 0;\n}\n",
+        "test/a.test.js": 'test("a", () => expect(1).toBe(1));\n',
+      },
+      { nodeModules: true },
+    );
+    const records = (dir: string) => {
+      const { runs, report } = runAndParse(dir);
+      expect(runs.runs[0]!.reports.filter((r) => !r.endsWith(".txt"))).toEqual([]);
+      expect(env(report)).toEqual([]);
+      return agentFailures(report.failures).map((f) => [f.kind, f.fullName, f.file, f.line]);
+    };
+    expect(records(py)).toEqual([["error", "pytest (runner exited 4)", "tests/conftest.py", 3]]);
+    expect(records(js)).toEqual([["error", "jest (runner exited 1)", "src/is-promise.ts", 2]]);
+  });
+
   for (const framework of ["vitest", "jest"] as const)
     test(`${framework}: a test file that holds no test (a cases table named *.spec.js) is environment; a failing test stays the agent's`, () => {
       const esm = framework === "vitest";

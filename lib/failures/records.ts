@@ -1,7 +1,7 @@
 // One failing test's record from its occurrences (location, message, trimmed stack, fingerprint), the record of
 // a runner that failed without a failure of its own, and the order of records.
 import { fingerprint } from "../fingerprint.ts";
-import { FRAME_LINE, isForeignFrame, locate, relativizePaths, splitMessage, type RepoIndex } from "../location.ts";
+import { compilerPlaces, FRAME_LINE, isForeignFrame, locate, relativizePaths, splitMessage, type RepoIndex } from "../location.ts";
 import { redact } from "../redact.ts";
 import { stripAnsi } from "../sanitize.ts";
 import type { CaseStatus, FailureRecord, Framework, RunRecord, TestCase } from "../types.ts";
@@ -273,7 +273,7 @@ export function runnerRecord(
           : "failed, but its report lists no failing test";
   const fullName = redact(`${run.stack.id} (runner ${how})`);
   const message = redact(`${run.argv.join(" ")} ${how} and ${what}`);
-  const loc = locate({ stack: run.outputTail }, index, { cwd: run.stack.cwd });
+  const loc = locate({ stack: compilerPlaces(run.outputTail) }, index, { cwd: run.stack.cwd });
   const framework: Framework = run.stack.framework ?? "runner";
   return {
     id: fingerprint({ framework, file: null, fullName, message: `runner ${what}` }),
