@@ -23,6 +23,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Default 10 s: a runner gets time to write its report and stop its workers. */
   killGraceMs?: number;
+  /** At the timeout SIGINT first, then SIGTERM after `killGraceMs`, then SIGKILL after as long again. */
+  interruptFirst?: boolean;
   /** Called once when the timeout fires, before the group is signalled. */
   onTimeout?: () => void;
   onStdout?: (text: string) => void;
@@ -89,6 +91,7 @@ export async function start(argv: string[], opts: StartOptions): Promise<Process
   p.stderr?.on("data", (b: Buffer) => opts.onStderr?.(err.write(b)));
 
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
   const kill = (signal: NodeJS.Signals) => {
     if (p.stage !== "running" || !p.pid) return;
     // The group first, in one signal: zx's kill signals children one by one first, and a shell whose child
@@ -98,14 +101,24 @@ export async function start(argv: string[], opts: StartOptions): Promise<Process
     } catch {
       /* already gone */
     }
-    p.kill(signal).catch(() => undefined); // zx's kill: descendants that left the group (setsid) too
+    // zx's kill: descendants that left the group (setsid) too. Not for SIGINT: a second Ctrl-C while pytest
+    // writes its report of the first breaks that report.
+    if (signal !== "SIGINT") p.kill(signal).catch(() => undefined);
   };
   const timer =
     opts.timeoutMs && opts.timeoutMs > 0
       ? setTimeout(() => {
           opts.onTimeout?.();
-          kill("SIGTERM");
-          graceTimer = setTimeout(() => kill("SIGKILL"), opts.killGraceMs ?? 10_000);
+          timedOut = true;
+          const grace = opts.killGraceMs ?? 10_000;
+          const terminate = () => {
+            kill("SIGTERM");
+            graceTimer = setTimeout(() => kill("SIGKILL"), grace);
+          };
+          if (opts.interruptFirst) {
+            kill("SIGINT");
+            graceTimer = setTimeout(terminate, grace);
+          } else terminate();
         }, opts.timeoutMs)
       : undefined;
   try {
@@ -121,8 +134,9 @@ export async function start(argv: string[], opts: StartOptions): Promise<Process
       return { exitCode: spawnError.code === "ENOENT" ? 127 : 126, signal: null, stdout: "", stderr: msg };
     }
     return {
-      exitCode: o.exitCode,
-      signal: o.signal,
+      // A runner that stopped on the SIGINT by itself (pytest exits 2) was still stopped: the signal is the record.
+      exitCode: timedOut && !o.signal ? null : o.exitCode,
+      signal: o.signal ?? (timedOut ? "SIGINT" : null),
       stdout: opts.captureStdout ? o.stdout : "",
       stderr: opts.captureStderr ? o.stderr : "",
     };

@@ -349,10 +349,12 @@ export async function collectCaseResults(repoRoot: string, runs: RunsFile): Prom
     }
     // As heal's runner record: a run that exits non-zero (a coverage threshold, an error outside any test) or is
     // stopped, while its report lists no failing test, is red; its passing tests never make the fix healed.
-    if (!explained && (run.exitCode !== 0 || run.signal !== null)) {
-      const how = run.signal ? `was stopped by ${run.signal}` : `exited ${run.exitCode}`;
-      problems.push(`${run.stack.id}: \`${run.argv.join(" ")}\` ${how}, but its report lists no failing test: read its output`);
-    }
+    // A stopped run (the timeout) is one even beside failing tests: the tests after the hung one never ran.
+    if (run.signal !== null) problems.push(`${run.stack.id}: \`${run.argv.join(" ")}\` was stopped by ${run.signal} before it finished`);
+    else if (!explained && run.exitCode !== 0)
+      problems.push(
+        `${run.stack.id}: \`${run.argv.join(" ")}\` exited ${run.exitCode}, but its report lists no failing test: read its output`,
+      );
   }
   return { cases, problems, environment: [...new Set(environment)], environmentCases };
 }

@@ -60,6 +60,7 @@ describe("planRun", () => {
       argv: ["/usr/bin/python3", "-m", "pytest"],
       report: ".agent/reports/raw/pytest.xml",
       reportIsStdout: false,
+      interruptOnTimeout: true,
       env: {
         PYTEST_ADDOPTS:
           "-p no:cacheprovider --junitxml=/r/.agent/reports/raw/pytest.xml -o junit_family=xunit1 --continue-on-collection-errors",

@@ -411,7 +411,8 @@ async function streamInto(
     const failedRun = run.exitCode !== 0 || run.signal !== null;
     const noReport = !counts || counts.readable === 0;
     if (!failedRun && !noReport) continue;
-    if (redSources.has(source)) continue;
+    // A stopped run (the timeout) is a failure of its own, beside the failures of the tests that finished.
+    if (redSources.has(source) && run.signal === null) continue;
     const record = runnerRecord(run, counts, repo(), flakySources.has(source));
     summary.total++;
     summary.errors++;

@@ -266,14 +266,19 @@ export function runnerRecord(
   const what =
     run.reports.length === 0 || !counts || counts.readable === 0
       ? "wrote no readable report"
-      : counts.cases === 0
-        ? "wrote an empty report"
-        : onlyFlaky
-          ? "failed, but every failing test of its report passed on a retry"
-          : "failed, but its report lists no failing test";
+      : run.signal !== null
+        ? "was stopped before it finished: its report holds the tests that finished"
+        : counts.cases === 0
+          ? "wrote an empty report"
+          : onlyFlaky
+            ? "failed, but every failing test of its report passed on a retry"
+            : "failed, but its report lists no failing test";
   const fullName = redact(`${run.stack.id} (runner ${how})`);
   const message = redact(`${run.argv.join(" ")} ${how} and ${what}`);
-  const loc = locate({ stack: compilerPlaces(run.outputTail) }, index, { cwd: run.stack.cwd });
+  // A stopped pytest prints where the Ctrl-C found it after its "KeyboardInterrupt" banner: the hung test's line.
+  const at = run.signal !== null ? run.outputTail.lastIndexOf("! KeyboardInterrupt !") : -1;
+  const where = at === -1 ? run.outputTail : run.outputTail.slice(at);
+  const loc = locate({ stack: compilerPlaces(where) }, index, { cwd: run.stack.cwd });
   const framework: Framework = run.stack.framework ?? "runner";
   return {
     id: fingerprint({ framework, file: null, fullName, message: `runner ${what}` }),

@@ -353,6 +353,8 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, unnamed: 
       fullName = mochaName(classname, name);
       break;
     case "pytest": {
+      // pytest's entry for the test a Ctrl-C interrupted: no name, no class, no result. It did not pass.
+      if (!a.name?.trim() && !classname && !c.outcome) return undefined;
       if (classname) {
         const p = names.pytestPrefix(classname, a.file);
         fullName = p.prefix + name;

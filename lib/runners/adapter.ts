@@ -75,6 +75,11 @@ export interface RunPlan {
   consoleLog?: string;
   /** Environment for the run (reporter options that stay out of the tests' argv), merged over the runner's. */
   env?: Record<string, string>;
+  /**
+   * At the timeout, SIGINT first (Ctrl-C): pytest then writes its report of the tests that finished and prints
+   * where the hung test was; SIGTERM (and SIGKILL) follow if it does not stop.
+   */
+  interruptOnTimeout?: boolean;
 }
 
 /** Where a run's report goes: `rel` repo-relative (in runs.json), `abs` for the runner's flags. */

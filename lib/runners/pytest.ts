@@ -117,6 +117,7 @@ export const pytest: RunnerAdapter = {
     argv: stack.command,
     report: paths.rel("xml"),
     reportIsStdout: false,
+    interruptOnTimeout: true,
     // --continue-on-collection-errors: pytest's default stops every test when one module fails to import, and
     // the failures of the others would be lost; the import error is still an error record.
     env: {

@@ -118,6 +118,7 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
         env: plan.env ? { ...env, ...plan.env } : env,
         timeoutMs,
         captureStdout,
+        interruptFirst: plan.interruptOnTimeout,
         onTimeout: () => {
           const msg = `\n[heal] stopped after ${Math.round(timeoutMs / 1000)}s (runner.timeout_minutes)\n`;
           tail.push(msg);

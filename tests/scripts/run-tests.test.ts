@@ -93,6 +93,33 @@ describe("scripts/run-tests.ts", () => {
     expect(report.summary).toMatchObject({ total: 3, passed: 1, failed: 1, errors: 1 });
   });
 
+  test("pytest past the timeout: Ctrl-C first, so the finished tests' failures are kept and the hung test is named (real pytest)", () => {
+    const repo = sample({
+      ".agent/heal/config.yaml": "runner:\n  timeout_minutes: 0.05\n",
+      "tests/test_h.py":
+        "import time\n\n\ndef test_aa_fails():\n    assert 1 == 2\n\n\ndef test_bb_ok():\n    pass\n\n\ndef test_zz_hang():\n    time.sleep(120)\n",
+    });
+    expect(run(repo.dir).code).toBe(0);
+    const runs = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+    expect(runs.runs.map((r) => [r.signal, r.exitCode, r.reports])).toEqual([["SIGINT", null, [".agent/reports/raw/pytest.xml"]]]);
+    const parse = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: { ...process.env, HEAL_REPO: repo.dir, GITHUB_TOKEN: "", GH_TOKEN: "" },
+    });
+    expect(parse.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+    expect(report.failures.map((f) => [f.kind, f.fullName, f.file, f.line])).toEqual([
+      ["failure", "tests/test_h.py::test_aa_fails", "tests/test_h.py", 5],
+      ["error", "pytest (runner killed by SIGINT)", "tests/test_h.py", 13],
+    ]);
+    expect(report.failures[1]!.message).toEndWith(
+      "killed by SIGINT and was stopped before it finished: its report holds the tests that finished",
+    );
+    // The interrupted test is not counted as passed: 1 passed, the failure, the stopped run.
+    expect(report.summary).toMatchObject({ total: 3, passed: 1, failed: 1, errors: 1 });
+  });
+
   test("--list prints the stacks as JSON and runs nothing; --only with an unknown id is a usage error", () => {
     const repo = sample({ "pytest.ini": "[pytest]\n", "infra/main.tf": "" });
     const list = run(repo.dir, "--list");
