@@ -15,7 +15,14 @@ import type { FailureRecord, FailureReport, FailureSummary, Framework, RunRecord
 export const ENVIRONMENT_LABEL = "heal:environment";
 
 /** `setup-failed`: a workspace root's step before the packages' tests (pretest, a chained build) failed in heal:prepare. */
-export type EnvironmentCause = "cannot-start" | "missing-package" | "no-runner" | "no-report" | "no-tests" | "setup-failed";
+export type EnvironmentCause =
+  | "cannot-start"
+  | "missing-package"
+  | "no-runner"
+  | "no-report"
+  | "no-tests"
+  | "setup-failed"
+  | "unbuilt-package";
 export type Language = "js" | "python";
 
 export interface EnvironmentProblem {
@@ -48,6 +55,19 @@ const NO_TESTS = /^(?:Error: )?No test suite found in file |^Your test suite mus
 /** A file-level error (named by its file) that only says the file holds no test. */
 export function holdsNoTest(c: { fullName: string; file: string | null; message: string | null }): boolean {
   return c.file !== null && c.fullName === c.file && NO_TESTS.test(c.message ?? "");
+}
+
+/** vite's words (vitest) for a package whose package.json names entry files that do not exist. */
+const UNBUILT = /\bFailed to resolve entry for package ["']([^"'\s]+)["']/;
+
+/** Packages of the repository itself that are not built: their build is set-up, which the workspace's CI runs first. */
+function unbuiltProblem(names: string[], tool: string): EnvironmentProblem {
+  const list = names.map((n) => `\`${n}\``).join(", ");
+  return {
+    cause: "unbuilt-package",
+    packages: [],
+    message: `${list} ${names.length > 1 ? "are packages" : "is a package"} of this repository whose package.json names entry files that do not exist (not built): build before the tests, e.g. \`prepare: { commands: ["${tool} run build"] }\` in .agent/heal/config.yaml, or a build step before heal`,
+  };
 }
 
 /** The stack's files that hold no test: which files are tests is the maintainer's set-up, not the agent's code. */
@@ -327,6 +347,8 @@ interface StackProblems {
   affected: string[];
   /** What the stack's run itself says (cannot start, no runner, no report). */
   run?: EnvironmentProblem;
+  /** The repository's own packages that are not built. */
+  unbuilt?: Set<string>;
 }
 
 /**
@@ -389,9 +411,13 @@ export class EnvironmentCollector {
       ? this.failedSetup(stackOf()?.id)
       : null;
     const noTests = !run && !setup && record.kind === "error" && holdsNoTest(record);
+    const unbuiltName = run || setup || noTests ? undefined : UNBUILT.exec(`${record.message}\n${record.stack}`)?.[1];
+    const unbuilt = unbuiltName !== undefined && this.repo("js", unbuiltName);
+    const tool = () => this.opts.prepare?.steps.find((st) => st.tool !== "script" && st.tool !== "config")?.tool ?? "npm";
     const problem =
       setup ??
       (noTests ? noTestsProblem(record.framework) : null) ??
+      (unbuilt ? unbuiltProblem([unbuiltName!], tool()) : null) ??
       (run ? classifyRun(run, { noReport, isRepo: this.repo, prepare: this.opts.prepare, repoRoot: this.opts.repoRoot }) : null);
     const packages = run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo);
     if (!problem && packages.length === 0) return false;
@@ -403,8 +429,9 @@ export class EnvironmentCollector {
     if (!e) this.byStack.set(id, (e = { framework: record.framework, cwd: stack?.cwd ?? ".", packages: new Set(), affected: [] }));
     for (const p of problem?.packages ?? packages) e.packages.add(p);
     // A missing package says more than a file without tests: the latter never replaces another problem.
-    if (problem && !(noTests && e.run)) e.run = problem;
-    if (!run && (!problem || setup || noTests))
+    if (unbuilt) (e.unbuilt ??= new Set()).add(unbuiltName!);
+    if (problem && !(noTests && e.run)) e.run = unbuilt && e.unbuilt ? unbuiltProblem([...e.unbuilt].sort(), tool()) : problem;
+    if (!run && (!problem || setup || noTests || unbuilt))
       e.affected.push(
         record.file && (record.fullName !== record.file || record.line)
           ? `${record.fullName} (${record.file}${record.line ? `:${record.line}` : ""})`
@@ -435,13 +462,15 @@ export class EnvironmentCollector {
           : undefined;
       const detail = [
         e.affected.length > 0
-          ? `${setup ? "Failed without that step" : problem.cause === "no-tests" ? "Files without a test" : "Could not run"} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
+          ? `${setup ? "Failed without that step" : problem.cause === "no-tests" ? "Files without a test" : problem.cause === "unbuilt-package" ? "Failed on an unbuilt package" : "Could not run"} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
           : "",
         setup
           ? `heal:prepare: ${setup.commands.map((c) => c.join(" ")).join(" && ")} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}`
           : "",
         // The output's tail tells of a stack that could not run; beside files without a test it is other failures.
-        run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})${problem.cause === "no-tests" ? "" : `\n${run.outputTail}`}` : "",
+        run
+          ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})${problem.cause === "no-tests" || problem.cause === "unbuilt-package" ? "" : `\n${run.outputTail}`}`
+          : "",
       ]
         .filter(Boolean)
         .join("\n\n");

@@ -4,7 +4,7 @@
 // turned each stack's set-up problem into one environment record naming what to install.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import {
   agentFailures,
@@ -201,6 +201,29 @@ describe("real runs", () => {
     ]);
     expect(env(report)[0]!.stack).toContain("- test/missing.spec.js");
     expect(agentFailures(report.failures)).toEqual([]);
+  });
+
+  test("vitest: a package of the repository that is not built (its main names a missing dist/) is environment, with the build to run", () => {
+    // As jaredwray/cacheable: packages import each other through node_modules, and dist/ is built by CI first.
+    const dir = folder(
+      {
+        "package.json": JSON.stringify({ name: "monorepo", type: "module", scripts: { test: "vitest run" } }),
+        "packages/utils/package.json": JSON.stringify({ name: "@ws/utils", type: "module", main: "./dist/index.js" }),
+        "packages/utils/src/index.js": "export const ms = (n) => n * 1000;\n",
+        "packages/cache/test/ttl.test.js":
+          'import { test, expect } from "vitest";\nimport { ms } from "@ws/utils";\ntest("ttl", () => expect(ms(1)).toBe(1000));\n',
+        "packages/cache/test/plain.test.js": 'import { test, expect } from "vitest";\ntest("plain", () => expect(1).toBe(2));\n',
+      },
+      { nodeModules: true },
+    );
+    mkdirSync(join(dir, "packages/cache/node_modules/@ws"), { recursive: true });
+    symlinkSync(join(dir, "packages/utils"), join(dir, "packages/cache/node_modules/@ws/utils"), "dir");
+    const { report } = runAndParse(dir);
+    expect(env(report).map((f) => f.message)).toEqual([
+      '`@ws/utils` is a package of this repository whose package.json names entry files that do not exist (not built): build before the tests, e.g. `prepare: { commands: ["npm run build"] }` in .agent/heal/config.yaml, or a build step before heal',
+    ]);
+    expect(env(report)[0]!.stack).toStartWith("Failed on an unbuilt package (1):\n- packages/cache/test/ttl.test.js");
+    expect(agentFailures(report.failures).map((f) => f.fullName)).toEqual(["plain"]);
   });
 
   test("bun: a test file that cannot load a package is environment", () => {
