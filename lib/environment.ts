@@ -8,7 +8,7 @@ import { fingerprint } from "./fingerprint.ts";
 import { compilerPlaces, indexRepo, locate } from "./location.ts";
 import type { PrepareFile } from "./prepare.ts";
 import { redact } from "./redact.ts";
-import { deepestStack } from "./test-selection.ts";
+import { deepestStack, shellQuote } from "./test-selection.ts";
 import type { FailureRecord, FailureReport, FailureSummary, Framework, RunRecord, RunsFile } from "./types.ts";
 
 /** The label a healing issue carries while it lists environment failures. */
@@ -207,7 +207,7 @@ export function installHint(
   const step = prepare?.steps.find((s) => s.stacks.includes(stackId));
   // A failed install is the cause: the packages may well be declared, so adding them is not the advice.
   if (step?.status === "failed") {
-    const cmd = step.commands.map((c) => c.join(" ")).join(" && ");
+    const cmd = step.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
     return `heal:prepare's install \`${cmd}\`${where} exited ${step.exitCode}, so ${packages.length > 1 ? "they are" : "it is"} not installed: fix that install (its output is in prepare.json in the reports folder), then run heal again`;
   }
   const prep =
@@ -297,10 +297,18 @@ export function classifyRun(
     return {
       cause: "no-report",
       packages: [],
-      message: `${run.argv.join(" ")} exited ${run.exitCode} and wrote no report, so no test ran: read its output below (a missing plugin, a broken config, an unsupported runner version)`,
+      message: `${run.argv.join(" ")} exited ${run.exitCode} and wrote no report, so no test ran: read its output below (a missing plugin, a broken config, an unsupported runner version)${failedInstall(opts.prepare, run.stack.id)}`,
     };
   }
   return null;
+}
+
+/** "; heal:prepare's install `…` exited N …" when the stack's install failed (what the run lacks may be in it), else "". */
+function failedInstall(prepare: PrepareFile | null | undefined, stackId: string): string {
+  const step = prepare?.steps.find((s) => s.stacks.includes(stackId) && s.status === "failed" && s.tool !== "script");
+  if (!step) return "";
+  const cmd = step.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
+  return `; heal:prepare's install \`${cmd}\` exited ${step.exitCode}, so a plugin it installs may be missing: fix that install first (its output is in prepare.json in the reports folder)`;
 }
 
 /** Whether an output names a line of a repository file beside an error (tsc's `file(line,col)` read as `file:line:col`). */
@@ -381,7 +389,7 @@ export class EnvironmentCollector {
       ? this.opts.prepare?.steps.find((s) => s.tool === "script" && s.status === "failed" && s.stacks.includes(stackId))
       : undefined;
     if (!step) return null;
-    const cmd = step.commands.map((c) => c.join(" ")).join(" && ");
+    const cmd = step.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
     return {
       cause: "setup-failed",
       packages: [],
@@ -465,7 +473,7 @@ export class EnvironmentCollector {
           ? `${setup ? "Failed without that step" : problem.cause === "no-tests" ? "Files without a test" : problem.cause === "unbuilt-package" ? "Failed on an unbuilt package" : "Could not run"} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
           : "",
         setup
-          ? `heal:prepare: ${setup.commands.map((c) => c.join(" ")).join(" && ")} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}`
+          ? `heal:prepare: ${setup.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ")} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}`
           : "",
         // The output's tail tells of a stack that could not run; beside files without a test it is other failures.
         run

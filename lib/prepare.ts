@@ -11,6 +11,7 @@ import { readJsonFile } from "./json-file.ts";
 import { redact } from "./redact.ts";
 import { runnerEnvironment } from "./runners/run.ts";
 import { forLogStream } from "./sanitize.ts";
+import { shellQuote } from "./test-selection.ts";
 import { segmentsBeforeRunners } from "./runners/package-script.ts";
 import { expandMembers, fansOut, packageJsonGlobs, pnpmWorkspaceGlobs, segmentsBeforeFanOut } from "./workspaces.ts";
 
@@ -652,7 +653,7 @@ export async function prepare(
         ? steps.find((s) => s.status === "failed" && JS_STEP_TOOLS.has(s.tool) && isUnder(step.cwd, s.cwd))
         : undefined;
     if (failed) {
-      const reason = `not run: \`${failed.commands.map((c) => c.join(" ")).join(" && ")}\` in ${failed.cwd} failed before it`;
+      const reason = `not run: \`${failed.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ")}\` in ${failed.cwd} failed before it`;
       steps.push({
         stacks: step.stacks,
         cwd: step.cwd,

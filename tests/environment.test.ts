@@ -307,6 +307,25 @@ describe("real runs", () => {
     expect(env(out)[0]!.stack).toContain("unrecognized arguments: --no-such-plugin-option");
   });
 
+  test("a run that writes no report after heal:prepare's install failed names that install (a plugin it installs may be missing)", () => {
+    // As python-semver: addopts name a plugin's option, and the failed install of the dev group would have brought it.
+    const dir = folder({
+      "pytest.ini": "[pytest]\naddopts = --no-such-plugin-option\n",
+      "tests/test_a.py": "def test_a():\n    assert True\n",
+    });
+    const install = [".venv/bin/python", "-m", "pip", "install", "pytest-cov", "hatch>=1.18.0"];
+    writePrepareFile(dir, ".agent/reports", {
+      schemaVersion: 1,
+      source: "detected",
+      durationMs: 5,
+      steps: [{ stacks: ["pytest"], cwd: ".", tool: "pip", commands: [install], status: "failed", reason: "", exitCode: 1, durationMs: 5 }],
+    });
+    const { report } = runAndParse(dir);
+    expect(env(report).map((f) => f.message.replace(/^.*? exited 4 /, "… exited 4 "))).toEqual([
+      "… exited 4 and wrote no report, so no test ran: read its output below (a missing plugin, a broken config, an unsupported runner version); heal:prepare's install `.venv/bin/python -m pip install pytest-cov 'hatch>=1.18.0'` exited 1, so a plugin it installs may be missing: fix that install first (its output is in prepare.json in the reports folder)",
+    ]);
+  });
+
   test("a run that writes no report because of the repository's own code is the agent's error at that line, not set-up", () => {
     // pytest stops on a conftest.py that raises (exit 4, no report); npm's pretest stops on a type error (no jest run).
     const py = folder({

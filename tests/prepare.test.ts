@@ -253,7 +253,7 @@ describe("a workspace root's own steps before its test script fans out", () => {
     expect(result.steps.map((s) => [s.tool, s.commands, s.status, s.exitCode, s.reason])).toEqual([
       ["script", [["mybuild"]], "ran", 0, "chained before the fan-out in the workspace root's test script (./package.json)"],
       ["script", [["sh", "-c", "exit 3"]], "failed", 3, "chained before the fan-out in the workspace root's test script (./package.json)"],
-      ["script", [["mybuild"]], "skipped", null, "not run: `sh -c exit 3` in . failed before it"],
+      ["script", [["mybuild"]], "skipped", null, "not run: `sh -c 'exit 3'` in . failed before it"],
     ]);
     expect(readFileSync(join(dir, "built.txt"), "utf8")).toBe("token=none\n");
   });
