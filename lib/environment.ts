@@ -205,17 +205,20 @@ export function installHint(
   const where = cwd === "." ? "" : ` (in ${cwd})`;
   const list = packages.join(" ");
   const step = prepare?.steps.find((s) => s.stacks.includes(stackId));
-  // A failed install is the cause: the packages may well be declared, so adding them is not the advice.
-  if (step?.status === "failed") {
-    const cmd = step.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
+  // A failed install is the cause: the packages may well be declared, so adding them is not the advice. Unless
+  // it names its packages one by one (pip's dependency group) and these are not among them.
+  const cmd = step?.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
+  if (step?.status === "failed" && !notListed(step.commands, packages)) {
     return `heal:prepare's install \`${cmd}\`${where} exited ${step.exitCode}, so ${packages.length > 1 ? "they are" : "it is"} not installed: fix that install (its output is in prepare.json in the reports folder), then run heal again`;
   }
   const prep =
-    step?.status === "skipped"
-      ? `; heal:prepare installed nothing: ${step.reason}`
-      : step?.status === "ran" || step?.status === "installed"
-        ? `; heal:prepare's ${step.tool} install did not provide ${packages.length > 1 ? "them" : "it"}`
-        : "";
+    step?.status === "failed"
+      ? `; heal:prepare's install \`${cmd}\` exited ${step.exitCode} too, and ${packages.length > 1 ? "they are" : "it is"} not among what it lists`
+      : step?.status === "skipped"
+        ? `; heal:prepare installed nothing: ${step.reason}`
+        : step?.status === "ran" || step?.status === "installed"
+          ? `; heal:prepare's ${step.tool} install did not provide ${packages.length > 1 ? "them" : "it"}`
+          : "";
   if (PYTHON_FRAMEWORKS.has(framework)) {
     return `install ${list}${where}: add ${packages.length > 1 ? "them" : "it"} to requirements.txt or pyproject.toml (heal:prepare installs it into .venv), or \`pip install ${list}\` for runner.python${prep}`;
   }
@@ -301,6 +304,26 @@ export function classifyRun(
     };
   }
   return null;
+}
+
+/**
+ * True when a pip install names its packages one by one (no requirements file, no project) and none of these
+ * is among them, by pip's name rules (case, `-`/`_`/`.`).
+ */
+function notListed(commands: string[][], packages: string[]): boolean {
+  const words = commands.flat();
+  const at = words.indexOf("install");
+  if (!words.includes("pip") || at === -1) return false;
+  const args = words.slice(at + 1);
+  if (
+    args.some(
+      (w) => w === "-r" || w.startsWith("--requirement") || w === "-e" || w.startsWith("--editable") || w === "." || w.startsWith("-c"),
+    )
+  )
+    return false;
+  const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+  const listed = new Set(args.filter((w) => !w.startsWith("-")).map((w) => norm(w.split(/[<>=!~[;@ ]/)[0]!)));
+  return packages.every((p) => !listed.has(norm(p)));
 }
 
 /** "; heal:prepare's install `…` exited N …" when the stack's install failed (what the run lacks may be in it), else "". */

@@ -307,6 +307,26 @@ describe("real runs", () => {
     expect(env(out)[0]!.stack).toContain("unrecognized arguments: --no-such-plugin-option");
   });
 
+  test("a package that a failed install does not list is still to be added; one it may hold (a requirements file) blames the install", () => {
+    const dir = folder({ "tests/test_a.py": "import requests_nope\n\n\ndef test_a():\n    assert True\n" });
+    const withStep = (commands: string[][]) => {
+      writePrepareFile(dir, ".agent/reports", {
+        schemaVersion: 1,
+        source: "detected",
+        durationMs: 5,
+        steps: [{ stacks: ["pytest"], cwd: ".", tool: "pip", commands, status: "failed", reason: "", exitCode: 1, durationMs: 5 }],
+      });
+      return env(runAndParse(dir).report).map((f) => f.message);
+    };
+    // As andialbrecht/sqlparse: the dev group's install failed, and requests was never in it.
+    expect(withStep([[".venv/bin/python", "-m", "pip", "install", "pytest", "ruff", "hatch>=1.18.0"]])).toEqual([
+      "cannot import requests_nope: install requests_nope: add it to requirements.txt or pyproject.toml (heal:prepare installs it into .venv), or `pip install requests_nope` for runner.python; heal:prepare's install `.venv/bin/python -m pip install pytest ruff 'hatch>=1.18.0'` exited 1 too, and it is not among what it lists",
+    ]);
+    expect(withStep([[".venv/bin/python", "-m", "pip", "install", "-r", "requirements.txt"]])).toEqual([
+      "cannot import requests_nope: heal:prepare's install `.venv/bin/python -m pip install -r requirements.txt` exited 1, so it is not installed: fix that install (its output is in prepare.json in the reports folder), then run heal again",
+    ]);
+  });
+
   test("a run that writes no report after heal:prepare's install failed names that install (a plugin it installs may be missing)", () => {
     // As python-semver: addopts name a plugin's option, and the failed install of the dev group would have brought it.
     const dir = folder({
