@@ -1,8 +1,8 @@
 // Environment failures: a stack that cannot start, cannot import its dependencies (a missing package, not a
 // missing module of the repository), has no runner, or writes no report. They are set-up problems for people,
 // not failing tests for the agent: each stack gets one record of kind "environment" naming what to install.
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, posix } from "node:path";
 import { compareFailures } from "./failures/records.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { compilerPlaces, indexRepo, locate } from "./location.ts";
@@ -22,7 +22,18 @@ export type EnvironmentCause =
   | "no-report"
   | "no-tests"
   | "setup-failed"
-  | "unbuilt-package";
+  | "unbuilt-package"
+  | "project-not-installed";
+
+/**
+ * Causes whose record lists the test records it took (under this heading) and leaves out the run's output tail,
+ * which tells of a run that could not start and here holds only the other tests' failures.
+ */
+const LISTED: Partial<Record<EnvironmentCause, string>> = {
+  "no-tests": "Files without a test",
+  "unbuilt-package": "Failed on an unbuilt package",
+  "project-not-installed": "Failed without the project installed",
+};
 export type Language = "js" | "python";
 
 export interface EnvironmentProblem {
@@ -68,6 +79,45 @@ function unbuiltProblem(names: string[], tool: string): EnvironmentProblem {
     packages: [],
     message: `${list} ${names.length > 1 ? "are packages" : "is a package"} of this repository whose package.json names entry files that do not exist (not built): build before the tests, e.g. \`prepare: { commands: ["${tool} run build"] }\` in .agent/heal/config.yaml, or a build step before heal`,
   };
+}
+
+/** importlib.metadata's words for a distribution that is not installed. */
+const NO_METADATA = /PackageNotFoundError: No package metadata was found for ([\w.-]+)/;
+const INSTALL_PROJECT = '`prepare: { commands: ["python -m pip install -e ."] }` in .agent/heal/config.yaml';
+
+/**
+ * The repository's own Python package that the tests cannot import from their folder (a src/ layout that
+ * pytest's path does not hold) or whose metadata is missing (the project was never installed): set-up, which
+ * the project's own CI does with `pip install -e .` or `pythonpath`. Null for any other failure.
+ */
+export function projectNotInstalled(text: string, isRepo: RepoModules, repoRoot: string, cwd: string): EnvironmentProblem | null {
+  if (!text.includes("No module named") && !text.includes("PackageNotFoundError")) return null;
+  const meta = NO_METADATA.exec(text)?.[1];
+  if (meta && isRepo("python", meta.replace(/-/g, "_"))) {
+    return {
+      cause: "project-not-installed",
+      packages: [],
+      message: `\`${meta}\`, this repository's own project, is not installed, so its metadata cannot be read: install it before the tests, e.g. ${INSTALL_PROJECT}`,
+    };
+  }
+  for (const m of text.matchAll(PY_MISSING)) {
+    const name = m[1]!.split(".")[0]!;
+    if (!isRepo("python", name)) continue;
+    const base = join(repoRoot, cwd);
+    // Importable from the tests' folder: a real import error of the code (a module the code lost), the agent's.
+    if (existsSync(join(base, name)) || existsSync(join(base, `${name}.py`))) return null;
+    const home = [...indexRepo(repoRoot).files].find((f) => f.endsWith(`/${name}/__init__.py`) || f.endsWith(`/${name}.py`));
+    const pkg = home?.replace(/\/__init__\.py$/, "");
+    const dir = pkg ? posix.dirname(pkg) : null;
+    const rel = dir && cwd !== "." ? posix.relative(cwd, dir) : dir;
+    const path = rel ? `add \`pythonpath = ["${rel}"]\` under [tool.pytest.ini_options], or ` : "";
+    return {
+      cause: "project-not-installed",
+      packages: [],
+      message: `\`${name}\`, this repository's own package${pkg ? ` (${pkg})` : ""}, cannot be imported from ${cwd === "." ? "the repository root" : cwd}, where pytest runs: ${path}install the project before the tests, e.g. ${INSTALL_PROJECT}`,
+    };
+  }
+  return null;
 }
 
 /** The stack's files that hold no test: which files are tests is the maintainer's set-up, not the agent's code. */
@@ -445,10 +495,15 @@ export class EnvironmentCollector {
     const unbuiltName = run || setup || noTests ? undefined : UNBUILT.exec(`${record.message}\n${record.stack}`)?.[1];
     const unbuilt = unbuiltName !== undefined && this.repo("js", unbuiltName);
     const tool = () => this.opts.prepare?.steps.find((st) => st.tool !== "script" && st.tool !== "config")?.tool ?? "npm";
+    const notInstalled =
+      run || setup || noTests || unbuilt || !PYTHON_FRAMEWORKS.has(record.framework)
+        ? null
+        : projectNotInstalled(`${record.message}\n${record.stack}`, this.repo, this.opts.repoRoot, stackOf()?.cwd ?? ".");
     const problem =
       setup ??
       (noTests ? noTestsProblem(record.framework) : null) ??
       (unbuilt ? unbuiltProblem([unbuiltName!], tool()) : null) ??
+      notInstalled ??
       (run ? classifyRun(run, { noReport, isRepo: this.repo, prepare: this.opts.prepare, repoRoot: this.opts.repoRoot }) : null);
     const packages = run || setup ? [] : missingPackages(`${record.message}\n${record.stack}`, record.framework, this.repo);
     if (!problem && packages.length === 0) return false;
@@ -462,7 +517,7 @@ export class EnvironmentCollector {
     // A missing package says more than a file without tests: the latter never replaces another problem.
     if (unbuilt) (e.unbuilt ??= new Set()).add(unbuiltName!);
     if (problem && !(noTests && e.run)) e.run = unbuilt && e.unbuilt ? unbuiltProblem([...e.unbuilt].sort(), tool()) : problem;
-    if (!run && (!problem || setup || noTests || unbuilt))
+    if (!run && (!problem || setup || problem.cause in LISTED))
       e.affected.push(
         record.file && (record.fullName !== record.file || record.line)
           ? `${record.fullName} (${record.file}${record.line ? `:${record.line}` : ""})`
@@ -493,15 +548,13 @@ export class EnvironmentCollector {
           : undefined;
       const detail = [
         e.affected.length > 0
-          ? `${setup ? "Failed without that step" : problem.cause === "no-tests" ? "Files without a test" : problem.cause === "unbuilt-package" ? "Failed on an unbuilt package" : "Could not run"} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
+          ? `${setup ? "Failed without that step" : (LISTED[problem.cause] ?? "Could not run")} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
           : "",
         setup
           ? `heal:prepare: ${setup.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ")} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}`
           : "",
         // The output's tail tells of a stack that could not run; beside files without a test it is other failures.
-        run
-          ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})${problem.cause === "no-tests" || problem.cause === "unbuilt-package" ? "" : `\n${run.outputTail}`}`
-          : "",
+        run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})${problem.cause in LISTED ? "" : `\n${run.outputTail}`}` : "",
       ]
         .filter(Boolean)
         .join("\n\n");

@@ -307,6 +307,37 @@ describe("real runs", () => {
     expect(env(out)[0]!.stack).toContain("unrecognized arguments: --no-such-plugin-option");
   });
 
+  test("pytest: the repository's own package that the tests cannot import (src layout) or whose metadata is missing is set-up", () => {
+    // As python-semver without its .pytest.ini, and toolz's version test: the project's CI installs it first.
+    const dir = folder({
+      "pyproject.toml": '[project]\nname = "calc"\nversion = "1.0"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+      "src/calc/__init__.py": "def add(a, b):\n    return a + b\n",
+      "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+      "tests/test_version.py":
+        'from importlib.metadata import version\n\n\ndef test_version():\n    assert version("calc") == "1.0"\n\n\ndef test_plain():\n    assert 1 == 2\n',
+    });
+    const { report } = runAndParse(dir);
+    expect(env(report).map((f) => f.message)).toEqual([
+      '`calc`, this repository\'s own project, is not installed, so its metadata cannot be read: install it before the tests, e.g. `prepare: { commands: ["python -m pip install -e ."] }` in .agent/heal/config.yaml',
+    ]);
+    expect(env(report)[0]!.stack).toStartWith(
+      "Failed without the project installed (2):\n- tests/test_calc.py (tests/test_calc.py:1)\n- tests/test_version.py::test_version (tests/test_version.py:5)",
+    );
+    // The one failure of the code itself stays the agent's.
+    expect(agentFailures(report.failures).map((f) => f.fullName)).toEqual(["tests/test_version.py::test_plain"]);
+  });
+
+  test("pytest: a src-layout package the tests cannot import names the pythonpath to add", () => {
+    const dir = folder({
+      "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+      "src/calc/__init__.py": "def add(a, b):\n    return a + b\n",
+      "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+    });
+    expect(env(runAndParse(dir).report).map((f) => f.message)).toEqual([
+      '`calc`, this repository\'s own package (src/calc), cannot be imported from the repository root, where pytest runs: add `pythonpath = ["src"]` under [tool.pytest.ini_options], or install the project before the tests, e.g. `prepare: { commands: ["python -m pip install -e ."] }` in .agent/heal/config.yaml',
+    ]);
+  });
+
   test("a package that a failed install does not list is still to be added; one it may hold (a requirements file) blames the install", () => {
     const dir = folder({ "tests/test_a.py": "import requests_nope\n\n\ndef test_a():\n    assert True\n" });
     const withStep = (commands: string[][]) => {
