@@ -42,7 +42,9 @@ function repoFrame(frame: Frame, index: RepoIndex | null): string | null {
  */
 export function innermostRepoFrame(f: FailureRecord, index: RepoIndex | null): string | null {
   for (const text of [f.stack, f.message]) {
-    for (const frame of parseFrames(text ?? "")) {
+    // pytest closes a doctest's traceback with the example's line (`pkg/m.py:6: UnexpectedException`): where it
+    // raised is the traceback's own innermost frame, as for a test that raises the same.
+    for (const frame of parseFrames((text ?? "").replace(/^\S+:\d+: UnexpectedException\s*$/m, ""))) {
       const file = repoFrame(frame, index);
       if (file) return `${file}:${frame.line}`;
     }

@@ -9,6 +9,7 @@ import { defaultConfig } from "../lib/config.ts";
 import { collectFailures } from "../lib/failures.ts";
 import { buildTemplateContext, renderIssue } from "../lib/render.ts";
 import { groupRootCauses, innermostRepoFrame } from "../lib/root-causes.ts";
+import { pytestSelector } from "../lib/runners/pytest.ts";
 import { byteLength, MAX_BODY_BYTES } from "../lib/sanitize.ts";
 import { buildTaskFile } from "../lib/task-context.ts";
 import type { FailureRecord, FailureReport } from "../lib/types.ts";
@@ -227,5 +228,67 @@ describe("root causes of a real vitest run", () => {
       ["TypeError: cannot escape /a.json", "src/escape.js:2", ["escapes a", "escapes b", "tests/table.test.js"]],
     ]);
     expect(rest).toEqual([]);
+  });
+});
+
+describe("root causes of a real pytest run with doctests (--doctest-modules)", () => {
+  test("a doctest's message is its outcome, not the docstring listing: it groups with a test raising the same, and re-runs alone", async () => {
+    const repo = createSampleRepo(
+      {
+        "conftest.py": "",
+        "pkg/__init__.py": "",
+        "pkg/seqs.py": [
+          "def interleave(seqs):",
+          '    """Interleave a sequence of sequences',
+          "",
+          "    >>> list(interleave([[1, 2], [3, 4]]))",
+          "    [1, 3, 2, 4]",
+          "    >>> interleave(None)",
+          "    []",
+          '    """',
+          "    return [x for pair in zip(*seqs) for x in pair]",
+          "",
+          "",
+          "def double(x):",
+          '    """',
+          "    >>> double(2)",
+          "    5",
+          '    """',
+          "    return x * 2",
+          "",
+        ].join("\n"),
+        "tests/test_seqs.py": "from pkg.seqs import interleave\n\n\ndef test_none():\n    assert interleave(None) == []\n",
+      },
+      { nodeModules: false, branch: "dev" },
+    );
+    repos.push(repo);
+    const xml = join(repo.dir, "pytest.xml");
+    spawnSync(
+      "/usr/bin/python3",
+      ["-m", "pytest", "--doctest-modules", `--junitxml=${xml}`, "-o", "junit_family=xunit1", "-p", "no:cacheprovider"],
+      {
+        cwd: repo.dir,
+      },
+    );
+    const report = await collectFailures({ repoRoot: repo.dir, reportPaths: [xml], meta: META });
+    expect(report.failures.map((f) => [f.fullName, f.message])).toEqual([
+      ["pkg/seqs.py::pkg.seqs.interleave", "TypeError: zip() argument after * must be an iterable, not NoneType"],
+      ["pkg/seqs.py::pkg.seqs.double", ">>> double(2)\nExpected:\n    5\nGot:\n    4"],
+      ["tests/test_seqs.py::test_none", "TypeError: zip() argument after * must be an iterable, not NoneType"],
+    ]);
+    const { groups } = groupRootCauses(report.failures, { repoRoot: repo.dir });
+    expect(groups.map((g) => [g.location, g.failures.map((f: FailureRecord) => f.fullName)])).toEqual([
+      ["pkg/seqs.py:9", ["pkg/seqs.py::pkg.seqs.interleave", "tests/test_seqs.py::test_none"]],
+    ]);
+    // Each doctest re-runs alone (its node id), not its whole module.
+    const one = spawnSync(
+      "/usr/bin/python3",
+      ["-m", "pytest", "--doctest-modules", "-p", "no:cacheprovider", pytestSelector(report.failures[1]!.fullName, "pkg/seqs.py", ".")],
+      {
+        cwd: repo.dir,
+        encoding: "utf8",
+      },
+    );
+    expect(one.stdout).toMatch(/^=+ 1 failed in /m);
   });
 });

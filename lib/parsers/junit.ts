@@ -405,6 +405,7 @@ function finishCase(c: OpenCase, ctx: ReportContext, names: NameCache, unnamed: 
   if (dialect === "node" && message === "true") message = undefined; // node writes message="true" on skips
   // pytest says only "collection failure" for a module that cannot be imported: the E line says why.
   if (dialect === "pytest" && message === "collection failure" && stack) message = pytestErrorLine(stack) ?? message;
+  else if (dialect === "pytest" && message && DOCTEST_END.test(message)) message = doctestMessage(message);
   if (dialect === "go" && stack) message = goMessage(stack) ?? message;
   else if (dialect === "go" && status === "skipped" && message) message = goMessage(message) ?? message;
   if (status === "failed" || status === "error") {
@@ -509,6 +510,35 @@ function pytestModuleFrame(text: string): { file: string; line: number } | undef
   // Relative paths only: pytest writes files under its rootdir relative, the interpreter's own absolute.
   for (const m of text.matchAll(/^([^\s/<][^:\n]*\.py):(\d+): in <module>$/gm)) found = { file: m[1]!, line: Number(m[2]) };
   return found;
+}
+
+const DOCTEST_END = /:\d+: (?:DocTestFailure|UnexpectedException)\s*$/;
+
+/**
+ * A doctest failure as pytest writes it (the docstring listed with line numbers, then the outcome): the failing
+ * example with Expected/Got, or the exception it raised (what a test raising it would say, so they group).
+ */
+function doctestMessage(text: string): string {
+  const lines = text.trimEnd().split("\n").slice(0, -1);
+  const raised = lines.findIndex((l) => l.startsWith("UNEXPECTED EXCEPTION: "));
+  if (raised !== -1) {
+    const last = lines
+      .slice(raised + 1)
+      .reverse()
+      .find((l) => /^[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)?: |^[A-Za-z_][\w.]*$/.test(l));
+    return last?.trim() ?? lines[raised]!.slice("UNEXPECTED EXCEPTION: ".length);
+  }
+  const expected = lines.findIndex((l) => l === "Expected:" || l.startsWith("Expected nothing"));
+  // The example is the last numbered line before the outcome: "014     >>> double(2)".
+  const example = lines
+    .slice(0, Math.max(expected, 0))
+    .reverse()
+    .find((l) => />>> /.test(l));
+  const outcome = expected === -1 ? lines : lines.slice(expected);
+  return [example ? example.replace(/^\d{3,}\s+/, "") : null, ...outcome]
+    .filter((l) => l !== null)
+    .join("\n")
+    .trim();
 }
 
 /** The last "E   ..." line of a pytest traceback: the exception pytest reports. */

@@ -41,7 +41,11 @@ export function pythonFor(repoRoot: string, cwd: string, config: HealConfig, env
 export function pytestSelector(fullName: string, file: string | null, cwd: string): string {
   const [path, ...rest] = fullName.split("::");
   const last = (rest.at(-1) ?? "").split("[")[0]!;
-  if (rest.length > 0 && !last.includes(".")) return fullName;
+  // A module named by its dotted path (an old collection error's id) re-runs as its file; a doctest's id
+  // (`pkg/mod.py::pkg.mod.double`) names more than the module and re-runs alone.
+  const dotted = path!.replace(/\.py$/, "").replace(/[\\/]/g, ".");
+  const moduleItself = last === dotted || dotted.endsWith(`.${last}`);
+  if (rest.length > 0 && (!last.includes(".") || !moduleItself)) return fullName;
   return file ? relToStack(cwd, file) : path!;
 }
 
