@@ -47,6 +47,7 @@ describe("planRun", () => {
       argv: ["npx", "jest"],
       report: ".agent/reports/raw/jest-web.json",
       reportIsStdout: false,
+      reportSeries: true,
       env: {
         NODE_OPTIONS: `--max-old-space-size=4096 --require ${join(TOOLKIT_ROOT, "lib/runners/jest-report.cjs")}`,
         HEAL_JEST_OUTPUT_FILE: "/r/.agent/reports/raw/jest-web.json",

@@ -80,6 +80,11 @@ export interface RunPlan {
    * where the hung test was; SIGTERM (and SIGKILL) follow if it does not stop.
    */
   interruptOnTimeout?: boolean;
+  /**
+   * The command may run the runner more than once (a test script that runs `npm run test-tz` and then jest): the
+   * first run writes `report`, each later one the next of `<name>.2.<ext>`, `<name>.3.<ext>`, ...
+   */
+  reportSeries?: boolean;
 }
 
 /** Where a run's report goes: `rel` repo-relative (in runs.json), `abs` for the runner's flags. */

@@ -3,7 +3,17 @@
 // Does nothing without HEAL_JEST_OUTPUT_FILE, so node processes the tests start are unaffected.
 "use strict";
 const Module = require("node:module");
-const out = process.env.HEAL_JEST_OUTPUT_FILE;
+const fs = require("node:fs");
+const given = process.env.HEAL_JEST_OUTPUT_FILE;
+// A script may run jest more than once (`npm run test-tz && jest`): each run writes the next free file of the
+// series heal reads (jest.json, jest.2.json, ...), so no run's report overwrites another's.
+const out = given && !fs.existsSync(given) ? given : given && nextFree(given);
+function nextFree(first) {
+  for (let n = 2; ; n++) {
+    const p = first.replace(/(\.[^./]+)?$/, `.${n}$1`);
+    if (!fs.existsSync(p)) return p;
+  }
+}
 if (out) {
   const load = Module._load;
   let wrapped = null;

@@ -29,6 +29,7 @@ export const jest: RunnerAdapter = {
     argv: stack.command,
     report: paths.rel("json"),
     reportIsStdout: false,
+    reportSeries: true,
     env: {
       NODE_OPTIONS: appendEnv(env, "NODE_OPTIONS", `--require ${nodeOptionWord(REPORT_SHIM)}`),
       HEAL_JEST_OUTPUT_FILE: paths.abs("json"),

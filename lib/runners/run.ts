@@ -1,8 +1,8 @@
 // Runs one test stack with the reporter flags its adapter adds, streaming the runner's own console
 // output to stderr, and records what happened (exit code, signal, duration, reports, redacted tail).
 // The code under test gets an environment without the tokens the toolkit holds (runnerEnvironment).
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { join, posix } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { basename, dirname, join, posix } from "node:path";
 import type { HealConfig } from "../config.ts";
 import { start } from "../process.ts";
 import { redact } from "../redact.ts";
@@ -66,6 +66,19 @@ export function planRun(stack: RunnableStack, repoRoot: string, rawDir: string, 
   return adapter.plan(stack, { rel, abs: (ext) => join(repoRoot, rel(ext)) }, env);
 }
 
+/** The later reports of a series (`jest.2.json`, `jest.3.json`, ... beside `jest.json`), in order. */
+function seriesFiles(first: string): string[] {
+  const dir = dirname(first);
+  const m = /^(.*)(\.[^.]+)$/.exec(basename(first));
+  if (!m || !existsSync(dir)) return [];
+  const [, stem, ext] = m;
+  return readdirSync(dir)
+    .map((f) => ({ f, n: f.startsWith(`${stem}.`) && f.endsWith(ext!) ? Number(f.slice(stem!.length + 1, -ext!.length)) : Number.NaN }))
+    .filter((x) => Number.isInteger(x.n) && x.n >= 2)
+    .sort((a, b) => a.n - b.n)
+    .map((x) => join(dir, x.f));
+}
+
 /** Keeps the last TAIL_BYTES of output; `text()` gives the last TAIL_LINES, colour codes stripped, redacted. */
 class OutputTail {
   private buf = "";
@@ -103,6 +116,7 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
   mkdirSync(join(opts.repoRoot, opts.rawDir), { recursive: true });
   // An earlier run's report must never pass for this run's (a configured report is inside the repo: schema).
   if (reportAbs) rmSync(reportAbs, { force: true });
+  if (reportAbs && plan.reportSeries) for (const f of seriesFiles(reportAbs)) rmSync(f, { force: true });
   const consoleAbs = plan.consoleLog ? join(opts.repoRoot, plan.consoleLog) : null;
   const consoleFd = consoleAbs ? openSync(consoleAbs, "w") : null;
   const consoleStream = consoleFd === null ? null : forLogStream((s) => void writeSync(consoleFd, s));
@@ -157,6 +171,8 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
   if (plan.reportIsStdout && reportAbs && result.stdout.trim() !== "") writeFileSync(reportAbs, redactReportText(result.stdout));
   const wrote = reportAbs !== null && existsSync(reportAbs) && statSync(reportAbs).isFile();
   if (wrote && !plan.reportIsStdout) redactFile(reportAbs!);
+  const series = wrote && plan.reportSeries ? seriesFiles(reportAbs!) : [];
+  for (const f of series) redactFile(f);
   return {
     stack,
     argv: plan.argv,
@@ -165,6 +181,7 @@ export async function runStack(stack: RunnableStack, opts: RunOptions): Promise<
     durationMs,
     reports: [
       ...(wrote && plan.report ? [plan.report] : []),
+      ...series.map((f) => posix.join(posix.dirname(plan.report!), basename(f))),
       ...(plan.consoleLog && statSync(join(opts.repoRoot, plan.consoleLog)).size > 0 ? [plan.consoleLog] : []),
     ],
     outputTail: tail.text(),

@@ -120,6 +120,35 @@ describe("scripts/run-tests.ts", () => {
     expect(report.summary).toMatchObject({ total: 3, passed: 1, failed: 1, errors: 1 });
   });
 
+  test("jest run twice by one test script (as iamkun/dayjs runs it per time zone): each run's report is kept, none overwrites another", () => {
+    // `;` makes the script's exit code the last jest's: with one report file the first run's failure was lost, and green.
+    const repo = sample(
+      {
+        "package.json": JSON.stringify({
+          name: "tz",
+          scripts: { "test-tz": "jest test/tz", test: "TZ=UTC npm run test-tz; jest test/core" },
+        }),
+        "test/tz.test.js": 'test("tz offset", () => expect(new Date(0).getTimezoneOffset()).toBe(60));\n',
+        "test/core.test.js": 'test("core", () => expect(1).toBe(1));\n',
+      },
+      true,
+    );
+    expect(run(repo.dir).code).toBe(0);
+    const runs = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+    expect(runs.runs.map((r) => [r.exitCode, r.reports])).toEqual([
+      [0, [".agent/reports/raw/jest.json", ".agent/reports/raw/jest.2.json"]],
+    ]);
+    const parse = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: { ...process.env, HEAL_REPO: repo.dir, GITHUB_TOKEN: "", GH_TOKEN: "" },
+    });
+    expect(parse.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+    expect(report.failures.map((f) => [f.fullName, f.file, f.line])).toEqual([["tz offset", "test/tz.test.js", 1]]);
+    expect(report.summary).toMatchObject({ total: 2, passed: 1, failed: 1 });
+  });
+
   test("--list prints the stacks as JSON and runs nothing; --only with an unknown id is a usage error", () => {
     const repo = sample({ "pytest.ini": "[pytest]\n", "infra/main.tf": "" });
     const list = run(repo.dir, "--list");
