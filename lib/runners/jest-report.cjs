@@ -17,8 +17,20 @@ function nextFree(first) {
 if (out) {
   const load = Module._load;
   let wrapped = null;
+  let wrappedCli = null;
   Module._load = function (request, parent, isMain) {
     const m = load.apply(this, arguments);
+    // jest 23 and older have no @jest/core: their bin calls run() of jest-cli/build/cli, which parses the argv it
+    // is given (else process.argv). The options go to that parse only; process.argv stays the user's.
+    if (request === "../build/cli" && /jest-cli[\\/]bin[\\/]jest\.js$/.test(parent?.filename ?? "") && typeof m?.run === "function") {
+      if (!wrappedCli) {
+        delete process.env.HEAL_JEST_OUTPUT_FILE;
+        wrappedCli = Object.create(m);
+        wrappedCli.run = (maybeArgv, project) =>
+          m.run([...(maybeArgv || process.argv.slice(2)), "--json", `--outputFile=${out}`, "--testLocationInResults"], project);
+      }
+      return wrappedCli;
+    }
     if (request !== "@jest/core" || !m || typeof m.runCLI !== "function") return m;
     if (!wrapped) {
       const runCLI = m.runCLI;

@@ -1,6 +1,6 @@
 // Black-box: `bun scripts/run-tests.ts` run inside sample repositories, as `task heal:run-tests` runs it.
 import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { TOOLKIT_ROOT } from "../../lib/paths.ts";
@@ -147,6 +147,36 @@ describe("scripts/run-tests.ts", () => {
     const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
     expect(report.failures.map((f) => [f.fullName, f.file, f.line])).toEqual([["tz offset", "test/tz.test.js", 1]]);
     expect(report.summary).toMatchObject({ total: 2, passed: 1, failed: 1 });
+  });
+
+  test("jest 22 (no @jest/core: iamkun/dayjs pins it) writes its report too: the failure named, the passing test counted", () => {
+    const repo = sample({
+      "package.json": JSON.stringify({
+        name: "dates",
+        scripts: { test: "jest" },
+        jest: { testEnvironment: "node" },
+        devDependencies: { jest: "22.4.4" },
+      }),
+      "test/dates.test.js":
+        'describe("dates", () => {\n  test("parses", () => expect(1 + 1).toBe(2));\n  test("formats", () => expect("a").toBe("b"));\n});\n',
+    });
+    // The toolkit's own copy of jest 22 (package.json: "jest22": "npm:jest@22.4.4"), as the repository's jest.
+    mkdirSync(join(repo.dir, "node_modules/.bin"), { recursive: true });
+    symlinkSync(join(TOOLKIT_ROOT, "node_modules/jest22/bin/jest.js"), join(repo.dir, "node_modules/.bin/jest"));
+    expect(run(repo.dir).code).toBe(0);
+    const parse = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: { ...process.env, HEAL_REPO: repo.dir, GITHUB_TOKEN: "", GH_TOKEN: "" },
+    });
+    expect(parse.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+    expect(report.failures.map((f) => [f.kind, f.fullName, f.file, f.line])).toEqual([
+      ["failure", "dates > formats", "test/dates.test.js", 3],
+    ]);
+    expect(report.summary).toMatchObject({ total: 2, passed: 1, failed: 1, errors: 0 });
+    // The tests' own argv never holds the report options.
+    expect(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")).not.toContain("--outputFile");
   });
 
   test("--list prints the stacks as JSON and runs nothing; --only with an unknown id is a usage error", () => {
