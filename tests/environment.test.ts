@@ -126,7 +126,8 @@ describe("real runs", () => {
       {
         "package.json": JSON.stringify({ name: "web", type: "module", scripts: { test: "vitest run" } }),
         "test/pad.test.js":
-          'import { test, expect } from "vitest";\nimport pad from "left-pad";\ntest("pads", () => expect(pad("1", 2)).toBe(" 1"));\n',
+          // Not left-pad: the toolkit's node_modules holds it (jest22's jsdom needs it), and it would resolve.
+          'import { test, expect } from "vitest";\nimport pad from "left-pad-not-installed";\ntest("pads", () => expect(pad("1", 2)).toBe(" 1"));\n',
         "test/local.test.js":
           'import { test, expect } from "vitest";\nimport { x } from "../src/nothere.js";\ntest("x", () => expect(x).toBe(1));\n',
         "test/ok.test.js": 'import { test, expect } from "vitest";\ntest("ok", () => expect(1).toBe(1));\n',
@@ -135,8 +136,10 @@ describe("real runs", () => {
     );
     const { runs, report } = runAndParse(dir);
     const out = report;
-    expect(env(out).map((f) => [f.fullName, f.message.split(":")[0]])).toEqual([["vitest (environment)", "cannot import left-pad"]]);
-    expect(env(out)[0]!.message).toContain("`npm install --save-dev left-pad` and commit the lockfile");
+    expect(env(out).map((f) => [f.fullName, f.message.split(":")[0]])).toEqual([
+      ["vitest (environment)", "cannot import left-pad-not-installed"],
+    ]);
+    expect(env(out)[0]!.message).toContain("`npm install --save-dev left-pad-not-installed` and commit the lockfile");
     expect(agentFailures(out.failures).map((f) => f.file)).toEqual(["test/local.test.js"]);
   });
 
