@@ -19,6 +19,7 @@ import {
 } from "./runners/adapter.ts";
 import {
   chainsRunners,
+  checksBeforeRunner,
   packageManagerOf,
   runnerSegments,
   scriptCommand,
@@ -262,7 +263,7 @@ export async function detectStacks(repoRoot: string, config: HealConfig, opts: D
     const folders = a.claimPackage ? outermost(own, ws.apart) : (a.findFolders?.(tree) ?? []);
     for (const cwd of folders) {
       const p = a.claimPackage ? packages.get(cwd) : undefined;
-      if (p && !fansOut(p.testScript) && chainsRunners(p.testScript)) {
+      if (p && !fansOut(p.testScript) && (chainsRunners(p.testScript) || checksBeforeRunner(p.testScript))) {
         stacks.push(...segmentStacks(tree, p, cwd, taken));
         continue;
       }

@@ -6,8 +6,9 @@ import { dirname, join, posix } from "node:path";
 import { compareFailures } from "./failures/records.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { compilerPlaces, indexRepo, locate } from "./location.ts";
-import type { PrepareFile } from "./prepare.ts";
+import type { PrepareFile, PrepareStep } from "./prepare.ts";
 import { redact } from "./redact.ts";
+import { isCheckCommand } from "./runners/package-script.ts";
 import { deepestStack, shellQuote } from "./test-selection.ts";
 import type { FailureRecord, FailureReport, FailureSummary, Framework, RunRecord, RunsFile } from "./types.ts";
 
@@ -23,7 +24,8 @@ export type EnvironmentCause =
   | "no-tests"
   | "setup-failed"
   | "unbuilt-package"
-  | "project-not-installed";
+  | "project-not-installed"
+  | "check-failed";
 
 /**
  * Causes whose record lists the test records it took (under this heading) and leaves out the run's output tail,
@@ -33,6 +35,7 @@ const LISTED: Partial<Record<EnvironmentCause, string>> = {
   "no-tests": "Files without a test",
   "unbuilt-package": "Failed on an unbuilt package",
   "project-not-installed": "Failed without the project installed",
+  "check-failed": "Failed beside the check",
 };
 export type Language = "js" | "python";
 
@@ -430,6 +433,29 @@ interface StackProblems {
   run?: EnvironmentProblem;
   /** The repository's own packages that are not built. */
   unbuilt?: Set<string>;
+  /** Failed checks (lint, type check) the test script runs before the tests. */
+  checks?: PrepareStep[];
+}
+
+/** A prepare step's commands as a shell line. */
+const commandText = (step: PrepareStep) => step.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
+
+/** A check the test script runs before its tests (lib/runners/package-script.ts): its failure is not set-up. */
+export function isCheckStep(step: PrepareStep): boolean {
+  return step.commands.every(isCheckCommand);
+}
+
+/** The failed script steps of heal:prepare: the checks among them, or the set-up steps. */
+function failedSteps(prepare: PrepareFile | null | undefined, checks: boolean): PrepareStep[] {
+  return (prepare?.steps ?? []).filter((s) => s.tool === "script" && s.status === "failed" && isCheckStep(s) === checks);
+}
+
+function checkProblem(step: PrepareStep): EnvironmentProblem {
+  return {
+    cause: "check-failed",
+    packages: [],
+    message: `\`${commandText(step)}\`, a check the test script runs before the tests (heal:prepare ran it in ${step.cwd}), exited ${step.exitCode}: fix what it reports (below); the tests ran anyway, and their own failures stand`,
+  };
 }
 
 /**
@@ -458,9 +484,7 @@ export class EnvironmentCollector {
 
   /** The failed heal:prepare root step (pretest, a chained build) a stack's tests ran without, if any. */
   private failedSetup(stackId: string | undefined): EnvironmentProblem | null {
-    const step = stackId
-      ? this.opts.prepare?.steps.find((s) => s.tool === "script" && s.status === "failed" && s.stacks.includes(stackId))
-      : undefined;
+    const step = stackId ? failedSteps(this.opts.prepare, false).find((s) => s.stacks.includes(stackId)) : undefined;
     if (!step) return null;
     const cmd = step.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
     return {
@@ -488,9 +512,7 @@ export class EnvironmentCollector {
         record.framework,
         record.file,
       );
-    const setup = this.opts.prepare?.steps.some((s) => s.tool === "script" && s.status === "failed")
-      ? this.failedSetup(stackOf()?.id)
-      : null;
+    const setup = failedSteps(this.opts.prepare, false).length > 0 ? this.failedSetup(stackOf()?.id) : null;
     const noTests = !run && !setup && record.kind === "error" && holdsNoTest(record);
     const unbuiltName = run || setup || noTests ? undefined : UNBUILT.exec(`${record.message}\n${record.stack}`)?.[1];
     const unbuilt = unbuiltName !== undefined && this.repo("js", unbuiltName);
@@ -529,6 +551,24 @@ export class EnvironmentCollector {
   /** The environment records (one per stack), with `summary`'s counts moved to `summary.environment`. */
   finish(summary: FailureSummary): FailureRecord[] {
     const records: FailureRecord[] = [];
+    // A failed check (lint, type check) before the tests took no test record: it is a record of its own all the
+    // same, or a package whose tests pass but whose test script fails at its lint would pass as green.
+    for (const step of failedSteps(this.opts.prepare, true)) {
+      for (const id of step.stacks) {
+        const e = this.byStack.get(id);
+        const stack = this.runs.find((r) => r.stack.id === id)?.stack;
+        if (e) (e.checks ??= []).push(step);
+        else if (stack)
+          this.byStack.set(id, {
+            framework: stack.framework,
+            cwd: stack.cwd,
+            packages: new Set(),
+            affected: [],
+            run: checkProblem(step),
+            checks: [step],
+          });
+      }
+    }
     for (const [id, e] of this.byStack) {
       const packages = [...e.packages].sort();
       const problem: EnvironmentProblem =
@@ -542,10 +582,7 @@ export class EnvironmentCollector {
               }
             : e.run!;
       const run = this.runs.find((r) => r.stack.id === id);
-      const setup =
-        problem.cause === "setup-failed"
-          ? this.opts.prepare?.steps.find((s) => s.tool === "script" && s.status === "failed" && s.stacks.includes(id))
-          : undefined;
+      const setup = problem.cause === "setup-failed" ? failedSteps(this.opts.prepare, false).find((s) => s.stacks.includes(id)) : undefined;
       const detail = [
         e.affected.length > 0
           ? `${setup ? "Failed without that step" : (LISTED[problem.cause] ?? "Could not run")} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
@@ -553,6 +590,7 @@ export class EnvironmentCollector {
         setup
           ? `heal:prepare: ${setup.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ")} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}`
           : "",
+        ...(e.checks ?? []).map((c) => `heal:prepare: ${commandText(c)} (exit ${c.exitCode})\n${c.outputTail ?? ""}`),
         // The output's tail tells of a stack that could not run; beside files without a test it is other failures.
         run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})${problem.cause in LISTED ? "" : `\n${run.outputTail}`}` : "",
       ]

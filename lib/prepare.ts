@@ -12,7 +12,7 @@ import { redact } from "./redact.ts";
 import { runnerEnvironment } from "./runners/run.ts";
 import { forLogStream } from "./sanitize.ts";
 import { shellQuote } from "./test-selection.ts";
-import { segmentsBeforeRunners } from "./runners/package-script.ts";
+import { isCheckCommand, segmentsBeforeRunners } from "./runners/package-script.ts";
 import { expandMembers, fansOut, packageJsonGlobs, pnpmWorkspaceGlobs, segmentsBeforeFanOut } from "./workspaces.ts";
 
 /** File name of the record in the reports folder. */
@@ -648,9 +648,16 @@ export async function prepare(
   const steps: PrepareStep[] = [];
   for (const step of planPrepare(repoRoot, stacks, config, opts.env)) {
     // A root's script steps run as its package manager would run them: not after a failed install or step before them.
+    // A failed check (lint) does not stop what follows: the tests do not need what it makes.
     const failed =
       step.tool === "script"
-        ? steps.find((s) => s.status === "failed" && JS_STEP_TOOLS.has(s.tool) && isUnder(step.cwd, s.cwd))
+        ? steps.find(
+            (s) =>
+              s.status === "failed" &&
+              JS_STEP_TOOLS.has(s.tool) &&
+              isUnder(step.cwd, s.cwd) &&
+              !(s.tool === "script" && s.commands.every(isCheckCommand)),
+          )
         : undefined;
     if (failed) {
       const reason = `not run: \`${failed.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ")}\` in ${failed.cwd} failed before it`;

@@ -82,6 +82,23 @@ export function segmentsBeforeRunners(script: string): string[][] {
   return at === -1 ? [] : segments.slice(0, at);
 }
 
+/**
+ * A check a test script runs before its tests (lint, format, a type check that writes nothing): the tests do not
+ * need what it makes, so its failure must not stop them or hide their failures. A build (`tsc` that emits) is not.
+ */
+const CHECK_WORD =
+  /^(?:eslint|biome|prettier|stylelint|oxlint|xo|dprint|vue-tsc)$|^(?:[\w-]+:)*(?:lint|typecheck|type-check|check-types|format|fmt)(?::[\w-]+)*$/;
+
+export function isCheckCommand(words: string[]): boolean {
+  const names = words.map((w) => w.replace(/^.*\//, ""));
+  return names.some((w) => CHECK_WORD.test(w)) || (names.includes("tsc") && names.includes("--noEmit"));
+}
+
+/** A script with a check before its one runner (`npm run lint && vitest run`): run apart, as chained runners are. */
+export function checksBeforeRunner(script: string): boolean {
+  return segmentsBeforeRunners(script).some(isCheckCommand);
+}
+
 /** Flags appended to a script reach only its last runner: with more than one, each runs as its own stack. */
 export function chainsRunners(script: string): boolean {
   return runnerSegments(script).length > 1;

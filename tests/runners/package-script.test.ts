@@ -14,6 +14,8 @@ import { runStack } from "../../lib/runners/index.ts";
 import { rerunCommand } from "../../lib/task-context.ts";
 import {
   chainsRunners,
+  checksBeforeRunner,
+  isCheckCommand,
   runnerSegments,
   scriptCommand,
   scriptRunner,
@@ -366,5 +368,33 @@ describe("package script", () => {
       exitCode: 1,
       ran: [["price > rounds half up", "failed"]],
     });
+  });
+});
+
+describe("checks before the runner", () => {
+  test("lint, format and a type check that writes nothing are checks; a build (tsc that emits) is not", () => {
+    for (const words of [
+      ["npm", "run", "lint"],
+      ["pnpm", "lint:ci"],
+      ["eslint", "."],
+      ["node_modules/.bin/biome", "check"],
+      ["tsc", "--noEmit", "-p", "."],
+      ["yarn", "format:check"],
+    ])
+      expect([words.join(" "), isCheckCommand(words)]).toEqual([words.join(" "), true]);
+    for (const words of [
+      ["npm", "run", "build"],
+      ["tsc", "-p", "."],
+      ["node", "scripts/gen.js"],
+      ["npm", "run", "blint"],
+    ])
+      expect([words.join(" "), isCheckCommand(words)]).toEqual([words.join(" "), false]);
+  });
+
+  test("a check before the one runner runs it apart; a build before it does not", () => {
+    expect(checksBeforeRunner("npm run lint && vitest run")).toBe(true);
+    expect(checksBeforeRunner("tsc --noEmit && jest --ci")).toBe(true);
+    expect(checksBeforeRunner("npm run build && vitest run")).toBe(false);
+    expect(checksBeforeRunner("vitest run && npm run lint")).toBe(false);
   });
 });
