@@ -9,7 +9,7 @@ import { compilerPlaces, indexRepo, locate } from "./location.ts";
 import type { PrepareFile, PrepareStep } from "./prepare.ts";
 import { redact } from "./redact.ts";
 import { isCheckCommand } from "./runners/package-script.ts";
-import { deepestStack, shellQuote } from "./test-selection.ts";
+import { deepestStack, shellLine } from "./test-selection.ts";
 import type { FailureRecord, FailureReport, FailureSummary, Framework, RunRecord, RunsFile } from "./types.ts";
 
 /** The label a healing issue carries while it lists environment failures. */
@@ -260,7 +260,7 @@ export function installHint(
   const step = prepare?.steps.find((s) => s.stacks.includes(stackId));
   // A failed install is the cause: the packages may well be declared, so adding them is not the advice. Unless
   // it names its packages one by one (pip's dependency group) and these are not among them.
-  const cmd = step?.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
+  const cmd = step && shellLine(step.commands);
   if (step?.status === "failed" && !notListed(step.commands, packages)) {
     return `heal:prepare's install \`${cmd}\`${where} exited ${step.exitCode}, so ${packages.length > 1 ? "they are" : "it is"} not installed: fix that install (its output is in prepare.json in the reports folder), then run heal again`;
   }
@@ -383,7 +383,7 @@ function notListed(commands: string[][], packages: string[]): boolean {
 function failedInstall(prepare: PrepareFile | null | undefined, stackId: string): string {
   const step = prepare?.steps.find((s) => s.stacks.includes(stackId) && s.status === "failed" && s.tool !== "script");
   if (!step) return "";
-  const cmd = step.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
+  const cmd = shellLine(step.commands);
   return `; heal:prepare's install \`${cmd}\` exited ${step.exitCode}, so a plugin it installs may be missing: fix that install first (its output is in prepare.json in the reports folder)`;
 }
 
@@ -437,9 +437,6 @@ interface StackProblems {
   checks?: PrepareStep[];
 }
 
-/** A prepare step's commands as a shell line. */
-const commandText = (step: PrepareStep) => step.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
-
 /** A check the test script runs before its tests (lib/runners/package-script.ts): its failure is not set-up. */
 export function isCheckStep(step: PrepareStep): boolean {
   return step.commands.every(isCheckCommand);
@@ -454,7 +451,7 @@ function checkProblem(step: PrepareStep): EnvironmentProblem {
   return {
     cause: "check-failed",
     packages: [],
-    message: `\`${commandText(step)}\`, a check the test script runs before the tests (heal:prepare ran it in ${step.cwd}), exited ${step.exitCode}: fix what it reports (below); the tests ran anyway, and their own failures stand`,
+    message: `\`${shellLine(step.commands)}\`, a check the test script runs before the tests (heal:prepare ran it in ${step.cwd}), exited ${step.exitCode}: fix what it reports (below); the tests ran anyway, and their own failures stand`,
   };
 }
 
@@ -486,7 +483,7 @@ export class EnvironmentCollector {
   private failedSetup(stackId: string | undefined): EnvironmentProblem | null {
     const step = stackId ? failedSteps(this.opts.prepare, false).find((s) => s.stacks.includes(stackId)) : undefined;
     if (!step) return null;
-    const cmd = step.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
+    const cmd = shellLine(step.commands);
     return {
       cause: "setup-failed",
       packages: [],
@@ -587,10 +584,8 @@ export class EnvironmentCollector {
         e.affected.length > 0
           ? `${setup ? "Failed without that step" : (LISTED[problem.cause] ?? "Could not run")} (${e.affected.length}):\n${e.affected.map((a) => `- ${a}`).join("\n")}`
           : "",
-        setup
-          ? `heal:prepare: ${setup.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ")} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}`
-          : "",
-        ...(e.checks ?? []).map((c) => `heal:prepare: ${commandText(c)} (exit ${c.exitCode})\n${c.outputTail ?? ""}`),
+        setup ? `heal:prepare: ${shellLine(setup.commands)} (exit ${setup.exitCode})\n${setup.outputTail ?? ""}` : "",
+        ...(e.checks ?? []).map((c) => `heal:prepare: ${shellLine(c.commands)} (exit ${c.exitCode})\n${c.outputTail ?? ""}`),
         // The output's tail tells of a stack that could not run; beside files without a test it is other failures.
         run ? `Command: ${run.argv.join(" ")} (exit ${run.exitCode})${problem.cause in LISTED ? "" : `\n${run.outputTail}`}` : "",
       ]

@@ -11,7 +11,7 @@ import { readJsonFile } from "./json-file.ts";
 import { redact } from "./redact.ts";
 import { runnerEnvironment } from "./runners/run.ts";
 import { forLogStream } from "./sanitize.ts";
-import { shellQuote } from "./test-selection.ts";
+import { shellLine } from "./test-selection.ts";
 import { isCheckCommand, segmentsBeforeRunners } from "./runners/package-script.ts";
 import { expandMembers, fansOut, packageJsonGlobs, pnpmWorkspaceGlobs, segmentsBeforeFanOut } from "./workspaces.ts";
 
@@ -660,7 +660,7 @@ export async function prepare(
           )
         : undefined;
     if (failed) {
-      const reason = `not run: \`${failed.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ")}\` in ${failed.cwd} failed before it`;
+      const reason = `not run: \`${shellLine(failed.commands)}\` in ${failed.cwd} failed before it`;
       steps.push({
         stacks: step.stacks,
         cwd: step.cwd,

@@ -11,7 +11,7 @@ import { buildMarker, markerData } from "./marker.ts";
 import { redact } from "./redact.ts";
 import { firstMessageLine, groupRootCauses } from "./root-causes.ts";
 import { byteLength, codeBlockFromRaw, inlineCodeFromRaw, limitBody, limitTitle, MAX_BODY_BYTES, untrustedProse } from "./sanitize.ts";
-import { shellQuote } from "./test-selection.ts";
+import { shellLine } from "./test-selection.ts";
 import type { FailureRecord, FailureReport, RunsFile } from "./types.ts";
 import { agentFailures, ENVIRONMENT_LABEL } from "./environment.ts";
 
@@ -399,7 +399,7 @@ export function buildTemplateContext(input: ContextInput): TemplateContext {
             cwd: cell(oneLine(p.cwd)),
             tool: p.tool,
             status: p.status,
-            command: cell(inlineCodeFromRaw(p.commands.map((c) => c.map(shellQuote).join(" ")).join(" && ") || "(none)", { mention })),
+            command: cell(inlineCodeFromRaw(shellLine(p.commands) || "(none)", { mention })),
             duration_s: (p.durationMs / 1000).toFixed(1),
             reason: cell(oneLine(p.reason)),
           })),

@@ -24,23 +24,31 @@ export function runnerTestName(fullName: string): string {
  * when one of them does.
  */
 export function nameRegex(t: { fullName: string; kind?: string }): string {
-  return `${escapeRegex(runnerTestName(t.fullName))}${t.kind === "error" ? "(?: |$)" : "$"}`;
+  return `${escapeRegex(runnerTestName(t.fullName))}${nameEnd(t.kind)}`;
 }
+
+/** Where a name pattern ends: the name itself, or (a suite-level error) any name it begins. */
+const nameEnd = (kind: string | undefined) => (kind === "error" ? "(?: |$)" : "$");
 
 /** One anchored pattern matching exactly these tests' runner names (a suite-level error: its tests too). */
 export function namePattern(tests: { fullName: string; kind?: string }[]): string {
-  return anchored(tests.map((t) => ({ name: escapeRegex(runnerTestName(t.fullName)), open: t.kind === "error" })));
+  return anchored(tests.map((t) => ({ name: escapeRegex(runnerTestName(t.fullName)), kind: t.kind })));
 }
 
-/** `^(?:a|b)$` of escaped names; those marked open also match the names they begin. */
-export function anchored(names: { name: string; open: boolean }[]): string {
-  if (!names.some((n) => n.open)) return `^(?:${[...new Set(names.map((n) => n.name))].join("|")})$`;
-  return `^(?:${[...new Set(names.map((n) => `${n.name}${n.open ? "(?: |$)" : "$"}`))].join("|")})`;
+/** `^(?:a|b)$` of escaped names; a suite-level error's also matches the names it begins. */
+export function anchored(names: { name: string; kind?: string }[]): string {
+  if (!names.some((n) => n.kind === "error")) return `^(?:${[...new Set(names.map((n) => n.name))].join("|")})$`;
+  return `^(?:${[...new Set(names.map((n) => `${n.name}${nameEnd(n.kind)}`))].join("|")})`;
 }
 
 /** POSIX single-quoting for a shell word. */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Commands as one shell line joined by `&&`, each word quoted as a shell reads it back (`'hatch>=1.18.0'`). */
+export function shellLine(commands: string[][]): string {
+  return commands.map((c) => c.map(shellQuote).join(" ")).join(" && ");
 }
 
 /** A repo-relative path as seen from a stack's folder. */

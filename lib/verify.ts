@@ -19,6 +19,7 @@ import { codeBlock, limitBody, limitChars, untrusted } from "./sanitize.ts";
 import { adapterFor } from "./runners/registry.ts";
 import { deepestStack } from "./test-selection.ts";
 import { segmentByRerun } from "./runners/segment-of.ts";
+import { hookOwner } from "./failures/records.ts";
 import { classifyRun, holdsNoTest, missingPackages, repoModules } from "./environment.ts";
 import type { CaseStatus, Framework, RunsFile } from "./types.ts";
 
@@ -324,8 +325,8 @@ export async function collectCaseResults(repoRoot: string, runs: RunsFile): Prom
           const file = c.file ? (resolveRepoPath(c.file, index, { cwd: run.stack.cwd }) ?? repoRelative(c.file, repoRoot)) : null;
           // The stack that ran names the runner (a JUnit report says only "junit"); a suite that failed to
           // load is named by its file, as collectFailures names it.
-          // bun names a failing describe-level hook "<describe> > (unnamed)": heal's record is the describe.
-          const fullName = c.file && c.fullName === c.file && file ? file : c.fullName.replace(/ > \(unnamed\)$/, "");
+          // bun's failing describe-level hook is named by its describe, as heal's record is.
+          const fullName = c.file && c.fullName === c.file && file ? file : hookOwner(c.fullName);
           const result = { framework: run.stack.framework, fullName, file, status: c.status, message: c.message ?? "" };
           if (c.status === "failed" || c.status === "error") explained = true;
           const missing =

@@ -145,6 +145,11 @@ export function compareFailures(a: FailureSortKey, b: FailureSortKey): number {
   );
 }
 
+/** bun names a failing describe-level hook "<describe> > (unnamed)": the describe is what failed. */
+export function hookOwner(fullName: string): string {
+  return fullName.endsWith(" > (unnamed)") ? fullName.slice(0, -" > (unnamed)".length) : fullName;
+}
+
 /** The record of a failing test from its best occurrence: a located line in its own file beats anything else. */
 export function buildRecord(
   group: Occurrence[],
@@ -192,9 +197,8 @@ export function buildRecord(
   const rawMessage = relativizePaths(fullerMessage(o.tc.message?.trim() ?? "", o.tc.stack) || "(no message)", index.root);
   // Redact before cutting, so a cut never leaves the visible half of a secret.
   const message = headAndTail(red(rawMessage), MAX_MESSAGE_CHARS);
-  // bun names a failing describe-level hook "(unnamed)": the describe is what failed.
   // Test names are untrusted text too: failures.json is uploaded as an artifact.
-  const fullName = red(o.fullName.endsWith(" > (unnamed)") ? o.fullName.slice(0, -" > (unnamed)".length) : o.fullName);
+  const fullName = red(hookOwner(o.fullName));
   return {
     id: fingerprint({ framework: o.framework, file, fullName, message }),
     framework: o.framework,

@@ -16,7 +16,7 @@ function vitestNamePattern(tests: { fullName: string; file: string | null; kind?
   return anchored(
     tests.map((t) => {
       const name = escapeRegex(runnerTestName(t.fullName));
-      return { name: t.file && TYPE_TEST_FILE.test(t.file) ? `(?:${escapeRegex(t.file)} )?${name}` : name, open: t.kind === "error" };
+      return { name: t.file && TYPE_TEST_FILE.test(t.file) ? `(?:${escapeRegex(t.file)} )?${name}` : name, kind: t.kind };
     }),
   );
 }

@@ -24,6 +24,20 @@ function run(cwd: string, ...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The runs.json run-tests wrote. */
+const readRuns = (dir: string) => JSON.parse(readFileSync(join(dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+
+/** The real parse-failures step after run-tests, in local mode: the failures.json it wrote (exit 0 asserted). */
+function parseFailures(dir: string): FailureReport {
+  const r = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, HEAL_REPO: dir, GITHUB_TOKEN: "", GH_TOKEN: "" },
+  });
+  expect({ code: r.status, err: r.status === 0 ? "" : r.stderr }).toEqual({ code: 0, err: "" });
+  return JSON.parse(readFileSync(join(dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+}
+
 describe("scripts/run-tests.ts", () => {
   test("no stack found: exit 2 with one line saying what to add", () => {
     const r = run(sample({ "README.md": "# docs only\n" }).dir);
@@ -52,7 +66,7 @@ describe("scripts/run-tests.ts", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("(fail) fails"); // the runner's own output streams through
     expect(r.stderr).toMatch(/bun: exit 1 in \d+\.\ds, \.agent\/reports\/raw\/bun\.xml/);
-    const runs = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+    const runs = readRuns(repo.dir);
     expect(runs.schemaVersion).toBe(1);
     expect(runs.runs.length).toBe(1);
     const [one] = runs.runs;
@@ -79,13 +93,7 @@ describe("scripts/run-tests.ts", () => {
         "from src.calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_zero():\n    assert add(0, 0) == 0\n",
     });
     expect(run(repo.dir).code).toBe(0);
-    const parse = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], {
-      cwd: repo.dir,
-      encoding: "utf8",
-      env: { ...process.env, HEAL_REPO: repo.dir, GITHUB_TOKEN: "", GH_TOKEN: "" },
-    });
-    expect(parse.status).toBe(0);
-    const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+    const report = parseFailures(repo.dir);
     expect(report.failures.map((f) => [f.kind, f.fullName, f.file, f.line])).toEqual([
       ["error", "tests/test_a_import.py", "tests/test_a_import.py", 1],
       ["failure", "tests/test_b_calc.py::test_add", "tests/test_b_calc.py", 5],
@@ -100,15 +108,9 @@ describe("scripts/run-tests.ts", () => {
         "import time\n\n\ndef test_aa_fails():\n    assert 1 == 2\n\n\ndef test_bb_ok():\n    pass\n\n\ndef test_zz_hang():\n    time.sleep(120)\n",
     });
     expect(run(repo.dir).code).toBe(0);
-    const runs = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+    const runs = readRuns(repo.dir);
     expect(runs.runs.map((r) => [r.signal, r.exitCode, r.reports])).toEqual([["SIGINT", null, [".agent/reports/raw/pytest.xml"]]]);
-    const parse = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], {
-      cwd: repo.dir,
-      encoding: "utf8",
-      env: { ...process.env, HEAL_REPO: repo.dir, GITHUB_TOKEN: "", GH_TOKEN: "" },
-    });
-    expect(parse.status).toBe(0);
-    const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+    const report = parseFailures(repo.dir);
     expect(report.failures.map((f) => [f.kind, f.fullName, f.file, f.line])).toEqual([
       ["failure", "tests/test_h.py::test_aa_fails", "tests/test_h.py", 5],
       ["error", "pytest (runner killed by SIGINT)", "tests/test_h.py", 13],
@@ -134,17 +136,11 @@ describe("scripts/run-tests.ts", () => {
       true,
     );
     expect(run(repo.dir).code).toBe(0);
-    const runs = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/runs.json"), "utf8")) as RunsFile;
+    const runs = readRuns(repo.dir);
     expect(runs.runs.map((r) => [r.exitCode, r.reports])).toEqual([
       [0, [".agent/reports/raw/jest.json", ".agent/reports/raw/jest.2.json"]],
     ]);
-    const parse = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], {
-      cwd: repo.dir,
-      encoding: "utf8",
-      env: { ...process.env, HEAL_REPO: repo.dir, GITHUB_TOKEN: "", GH_TOKEN: "" },
-    });
-    expect(parse.status).toBe(0);
-    const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+    const report = parseFailures(repo.dir);
     expect(report.failures.map((f) => [f.fullName, f.file, f.line])).toEqual([["tz offset", "test/tz.test.js", 1]]);
     expect(report.summary).toMatchObject({ total: 2, passed: 1, failed: 1 });
   });
@@ -164,13 +160,7 @@ describe("scripts/run-tests.ts", () => {
     mkdirSync(join(repo.dir, "node_modules/.bin"), { recursive: true });
     symlinkSync(join(TOOLKIT_ROOT, "node_modules/jest22/bin/jest.js"), join(repo.dir, "node_modules/.bin/jest"));
     expect(run(repo.dir).code).toBe(0);
-    const parse = spawnSync(process.execPath, [join(TOOLKIT_ROOT, "scripts/parse-failures.ts")], {
-      cwd: repo.dir,
-      encoding: "utf8",
-      env: { ...process.env, HEAL_REPO: repo.dir, GITHUB_TOKEN: "", GH_TOKEN: "" },
-    });
-    expect(parse.status).toBe(0);
-    const report = JSON.parse(readFileSync(join(repo.dir, ".agent/reports/failures.json"), "utf8")) as FailureReport;
+    const report = parseFailures(repo.dir);
     expect(report.failures.map((f) => [f.kind, f.fullName, f.file, f.line])).toEqual([
       ["failure", "dates > formats", "test/dates.test.js", 3],
     ]);
